@@ -1,0 +1,49 @@
+# The README names these targets. `make demo` and `make test` are the two
+# set-up commands of a fresh machine: both install what they need.
+SHELL      := /bin/bash
+GO         ?= go
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS    := -s -w -X github.com/wso2-container/agent/agent.Version=$(VERSION)
+BIN        := bin/agent
+STATICCHECK = $(shell $(GO) env GOPATH)/bin/staticcheck
+FUZZTIME   ?= 10s
+
+.PHONY: all build deps test unit lint fuzz bench demo images e2e clean
+
+all: build
+
+## build: the static agent binary (CGO off, trimmed paths, version stamped)
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/agent
+
+deps:
+	./scripts/install-deps.sh
+
+## test: everything CI runs: lint, unit/integration tests, short fuzz runs, e2e when Docker answers
+test: deps lint unit fuzz e2e-if-docker
+
+unit: build
+	$(GO) test -count=1 ./...
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null; find . -name '*.go' -newer go.mod -not -path './.git/*' 2>/dev/null) | sort -u)" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+## fuzz: each fuzz target for FUZZTIME (default 10s)
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
+## bench: Go benchmarks and the side-by-side comparison with the old scripts
+bench: deps build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	./scripts/compare.sh
+
+## demo: render a copy of the bundled fixture tree for the gateway profile and print the dry-run
+demo: deps build
+	./scripts/demo.sh
+
+clean:
+	rm -rf bin
+
+include images/images.mk

@@ -1,0 +1,14 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+)
+
+// cmdCerts is a placeholder until the subcommand lands.
+func cmdCerts(_ context.Context, _ []string, io IO) int {
+	fmt.Fprintln(io.Stderr, "agent: not implemented yet")
+	return exitcode.Software
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# install-deps.sh — installs the Debian packages and Go tools that the tests,
+# the demo and the benchmarks use, when they are missing. Safe to run again.
+set -euo pipefail
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have xmlstarlet  || need+=(xmlstarlet)
+have zip         || need+=(zip)
+have unzip       || need+=(unzip)
+have mariadbd    || need+=(mariadb-server)
+have mariadb     || need+=(mariadb-client)
+have unshare     || need+=(util-linux)
+have file        || need+=(file)
+have debootstrap || need+=(debootstrap)
+have keytool     || need+=(openjdk-17-jdk-headless)
+have javac       || need+=(openjdk-17-jdk-headless)
+have openssl     || need+=(openssl)
+have python3     || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  echo "install-deps: installing ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+if ! [ -x "$(go env GOPATH)/bin/staticcheck" ]; then
+  echo "install-deps: installing staticcheck"
+  GOFLAGS=-mod=mod go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+fi
