@@ -1,0 +1,259 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+)
+
+// Config is the agent's whole environment contract. Every field names its
+// variable explicitly; `desc` is what `agent env` prints; `secret:"true"`
+// marks a value that is never logged or rendered and that also accepts
+// NAME_FILE (Docker/Kubernetes secrets).
+//
+// Profile-dependent defaults (home, cluster members, wait targets) are
+// filled in by Load after the profile is known; their `default` tag says
+// "per profile".
+type Config struct {
+	Profile string `envconfig:"WSO2_PROFILE" desc:"component profile: apim, gateway, gatewaymanager, publisher, store, trafficmanager, keymanager, identityserver, analytics, or none (no setup: run the given command as a plain init)"`
+	Home    string `envconfig:"WSO2_HOME" doc_default:"per profile: /wso2am, /wso2is, /wso2analytics" desc:"product home (CARBON_HOME)"`
+
+	AdminPassword    string `envconfig:"WSO2_ADMIN_PASSWORD" default:"admin" secret:"true" desc:"admin password: user-mgt.xml AdminUser and the log4j event appenders"`
+	NewAdminPassword string `envconfig:"WSO2_NEW_ADMIN_PASSWORD" secret:"true" desc:"admin-password: the new password (default: WSO2_ADMIN_PASSWORD)"`
+	AdminUser        string `envconfig:"WSO2_ADMIN_USERNAME" default:"admin" desc:"admin user name (user-mgt.xml AdminUser, admin-password job)"`
+
+	MySQLServer   string `envconfig:"WSO2_MYSQL_SERVER" default:"mysql" desc:"MySQL host name, without the domain"`
+	MySQLPort     Port   `envconfig:"WSO2_MYSQL_PORT" default:"3306" desc:"MySQL port"`
+	MySQLUser     string `envconfig:"WSO2_MYSQL_USER" default:"apisqluser" desc:"MySQL user of every datasource"`
+	MySQLPassword string `envconfig:"WSO2_MYSQL_PASSWORD" secret:"true" desc:"MySQL password of every datasource (unset: the passwords in the files are left as they are)"`
+	UserStoreDB   string `envconfig:"WSO2_USERSTORE_DB" default:"userdb" desc:"database of the user store (WSO2UM_DB; admin-password job)"`
+	Domain        string `envconfig:"WSO2_DOMAIN" default:"wso2" desc:"network domain appended to service names (mysql.wso2); set it empty for no suffix"`
+
+	CarbonAnalytics Bool   `envconfig:"WSO2_CARBON_ANALYTICS" default:"false" desc:"publish statistics to the analytics (DAS) server: api-manager.xml Analytics/Enabled, both ways"`
+	AnalyticsHost   string `envconfig:"WSO2_ANALYTICS_HOST" default:"das" desc:"analytics server service name (receiver and REST URLs in api-manager.xml)"`
+	GatewayEndpoint string `envconfig:"WSO2_GATEWAY_ENDPOINT" desc:"store: the gateway endpoint(s) shown to API consumers (api-manager.xml GatewayEndpoint)"`
+	VirtualHost     string `envconfig:"VIRTUAL_HOST" desc:"identityserver: the public base URL written into identity.xml, sso-idp-config.xml and authenticators.xml"`
+	HostName        string `envconfig:"WSO2_HOST_NAME" doc_default:"per profile: <service>.<domain>" desc:"carbon.xml HostName and MgtHostName"`
+	ProxyPortHTTP   string `envconfig:"WSO2_PROXY_PORT_HTTP" desc:"catalina-server.xml proxyPort of the 9763 connector (unset: left as is)"`
+	ProxyPortHTTPS  string `envconfig:"WSO2_PROXY_PORT_HTTPS" desc:"catalina-server.xml proxyPort of the 9443 connector (unset: left as is)"`
+
+	DASIncremental   string `envconfig:"WSO2_DAS_APIM_INCREMENTAL_PROCESSING_SCRIPT" default:"0 0/2 * 1/1 * ?" desc:"analytics: Quartz schedule of APIM_INCREMENTAL_PROCESSING_SCRIPT"`
+	DASLastAccess    string `envconfig:"WSO2_DAS_APIM_LAST_ACCESS_TIME_SCRIPT" default:"0 0/5 * 1/1 * ? *" desc:"analytics: Quartz schedule of APIM_LAST_ACCESS_TIME_SCRIPT"`
+	DASLatency       string `envconfig:"WSO2_DAS_APIM_LATENCY_BREAKDOWN_STATS" default:"0 0/5 * 1/1 * ? *" desc:"analytics: Quartz schedule of APIM_LATENCY_BREAKDOWN_STATS"`
+	DASLogAnalyzer   string `envconfig:"WSO2_DAS_APIM_LOGANALYZER_SCRIPT" default:"0 0/15 * 1/1 * ? *" desc:"analytics: Quartz schedule of APIM_LOGANALYZER_SCRIPT"`
+	DASStat          string `envconfig:"WSO2_DAS_APIM_STAT_SCRIPT" default:"0 0/2 * 1/1 * ?" desc:"analytics: Quartz schedule of APIM_STAT_SCRIPT"`
+	DASStatThrottle  string `envconfig:"WSO2_DAS_APIM_STAT_SCRIPT_THROTTLE" default:"0 0/2 * 1/1 * ?" desc:"analytics: Quartz schedule of APIM_STAT_SCRIPT_THROTTLE"`
+	DASUserAgent     string `envconfig:"WSO2_DAS_APIM_USER_AGENT_STATS" default:"0 0/2 * 1/1 * ?" desc:"analytics: Quartz schedule of APIM_USER_AGENT_STATS"`
+
+	CertificatesDir    string `envconfig:"WSO2_CERTIFICATES_DIR" default:"/certificates" desc:"shared certificates folder: every component's PEM certificate (imported into the truststore) and this component's own keystore wso2<component>.jks"`
+	KeystorePassword   string `envconfig:"WSO2_KEYSTORE_PASSWORD" default:"wso2carbon" secret:"true" desc:"password of the component's own keystore and of its private key"`
+	TruststorePassword string `envconfig:"WSO2_TRUSTSTORE_PASSWORD" default:"wso2carbon" secret:"true" desc:"password of the truststore"`
+	Truststore         string `envconfig:"WSO2_TRUSTSTORE" default:"repository/resources/security/client-truststore.jks" desc:"truststore the certificates are imported into (relative to WSO2_HOME, or absolute)"`
+
+	ClusterMembers List   `envconfig:"WSO2_CLUSTER_MEMBERS" doc_default:"per profile, e.g. tasks.gatewaymanager,tasks.gateway" desc:"DNS names whose addresses become the axis2.xml well-known members (empty: clustering off)"`
+	LocalMemberHost string `envconfig:"WSO2_LOCAL_MEMBER_HOST" doc_default:"this container's address" desc:"axis2.xml localMemberHost"`
+	MediatorDir    string `envconfig:"WSO2_MEDIATOR_DIR" default:"/wso2amserver/mediator" desc:"folder of extra mediator jars mirrored into repository/components/lib (missing: nothing to mirror)"`
+	DeploymentSeed string `envconfig:"WSO2_DEPLOYMENT_SEED" default:"/wso2amserver/server" desc:"image copy of repository/deployment/server used to seed an empty shared deployment volume (missing: no seeding)"`
+
+	WaitFor        List     `envconfig:"WSO2_AGENT_WAIT_FOR" doc_default:"per profile: tcp://<mysql>:<port>" desc:"dependencies to wait for before the server starts: tcp://host:port, comma-separated; empty: no wait"`
+	WaitTimeout    Duration `envconfig:"WSO2_AGENT_WAIT_TIMEOUT" default:"120s" desc:"give up waiting for WSO2_AGENT_WAIT_FOR after this long"`
+	StopTimeout    Duration `envconfig:"WSO2_AGENT_STOP_TIMEOUT" default:"25s" desc:"after SIGTERM/SIGINT, SIGKILL the server's process group after this long"`
+	User           string   `envconfig:"WSO2_AGENT_USER" default:"wso2carbon" desc:"when the agent starts as root, the server (and jobs) run as this user"`
+	Patches        List     `envconfig:"WSO2_AGENT_PATCHES" desc:"image builder's patch files (comma-separated), applied after the profile"`
+	LogFormat      string   `envconfig:"WSO2_AGENT_LOG_FORMAT" default:"text" desc:"the agent's own log lines on stderr: text or json"`
+	KeepSecretsEnv Bool     `envconfig:"WSO2_AGENT_KEEP_SECRETS_ENV" default:"false" desc:"pass the secret variables on to the server's environment"`
+	Crontab        string   `envconfig:"WSO2_AGENT_CRONTAB" desc:"crontab-format file of jobs run beside the server"`
+	CertSync       string   `envconfig:"WSO2_AGENT_CERT_SYNC" desc:"schedule (cron or @every) of a job that re-imports the certificates folder"`
+}
+
+// Var describes one environment variable for `agent env` and the README.
+type Var struct {
+	Name    string
+	Default string
+	Secret  bool
+	Desc    string
+}
+
+// Vars lists every variable of Config in declaration order, plus the
+// variables that are not fields (jobs).
+func Vars() []Var {
+	var out []Var
+	t := reflect.TypeOf(Config{})
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		d := f.Tag.Get("default")
+		if dd := f.Tag.Get("doc_default"); dd != "" {
+			d = dd
+		}
+		out = append(out, Var{Name: f.Tag.Get("envconfig"), Default: d, Secret: f.Tag.Get("secret") == "true", Desc: f.Tag.Get("desc")})
+	}
+	out = append(out, Var{Name: "WSO2_AGENT_JOB_<NAME>", Desc: "a job run beside the server: \"<schedule> <command line>\" (cron with optional seconds, or @every/@daily)"})
+	return out
+}
+
+// secretNames returns the variable names marked secret.
+func secretNames() []string {
+	var out []string
+	for _, v := range Vars() {
+		if v.Secret {
+			out = append(out, v.Name)
+		}
+	}
+	return out
+}
+
+// IsSecretName reports whether an environment variable name holds a secret:
+// one of the agent's secret variables, or any name ending in PASSWORD.
+func IsSecretName(name string) bool {
+	n := strings.TrimSuffix(strings.ToUpper(name), "_FILE")
+	if strings.HasSuffix(n, "PASSWORD") || strings.HasSuffix(n, "SECRET") || strings.HasSuffix(n, "TOKEN") {
+		return true
+	}
+	for _, s := range secretNames() {
+		if s == n {
+			return true
+		}
+	}
+	return false
+}
+
+// ConfigError lists every problem found while loading the environment.
+type ConfigError struct{ Problems []string }
+
+func (e *ConfigError) Error() string {
+	if len(e.Problems) == 1 {
+		return e.Problems[0]
+	}
+	return fmt.Sprintf("%d configuration errors: %s", len(e.Problems), strings.Join(e.Problems, "; "))
+}
+
+// LoadEnv reads Config from the process environment. NAME_FILE variants of
+// secrets are read first (one trailing newline trimmed); setting both NAME and
+// NAME_FILE is an error. Every bad variable is reported at once, as a
+// *ConfigError wrapped with exitcode.Config. Profile defaults are not applied
+// here (see ApplyProfileDefaults). With requireProfile false (jobs such as
+// admin-password), WSO2_PROFILE may be unset.
+func LoadEnv(requireProfile bool) (*Config, error) {
+	var problems []string
+	fileVals := map[string]string{}
+	for _, name := range secretNames() {
+		path, ok := os.LookupEnv(name + "_FILE")
+		if !ok {
+			continue
+		}
+		if _, both := os.LookupEnv(name); both {
+			problems = append(problems, fmt.Sprintf("%s and %s_FILE are both set: use one", name, name))
+			continue
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s_FILE: read %s: %s", name, path, describeFSError(err)))
+			continue
+		}
+		v := strings.TrimSuffix(string(b), "\n")
+		fileVals[name] = strings.TrimSuffix(v, "\r")
+	}
+	// envconfig reads os.Getenv; secrets from files are set for the duration
+	// of Process only, then restored, so nothing leaks into children.
+	restore := map[string]*string{}
+	for k, v := range fileVals {
+		if old, ok := os.LookupEnv(k); ok {
+			o := old
+			restore[k] = &o
+		} else {
+			restore[k] = nil
+		}
+		os.Setenv(k, v)
+	}
+	var c Config
+	err := envconfig.Process("", &c)
+	for k, v := range restore {
+		if v == nil {
+			os.Unsetenv(k)
+		} else {
+			os.Setenv(k, *v)
+		}
+	}
+	if err != nil {
+		// Only string fields remain that could fail; never echo the value.
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			problems = append(problems, fmt.Sprintf("%s: invalid value", pe.KeyName))
+		} else {
+			problems = append(problems, "read environment: "+err.Error())
+		}
+	}
+	problems = append(problems, c.validate(requireProfile)...)
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return nil, exitcode.Wrap(exitcode.Config, &ConfigError{Problems: problems})
+	}
+	return &c, nil
+}
+
+// validate returns one line per bad variable. Values of secrets are never
+// included.
+func (c *Config) validate(requireProfile bool) []string {
+	var p []string
+	add := func(name string, err error) {
+		if err != nil {
+			p = append(p, fmt.Sprintf("%s: %v", name, err))
+		}
+	}
+	add("WSO2_MYSQL_PORT", c.MySQLPort.Err)
+	add("WSO2_CARBON_ANALYTICS", c.CarbonAnalytics.Err)
+	add("WSO2_AGENT_WAIT_TIMEOUT", c.WaitTimeout.Err)
+	add("WSO2_AGENT_STOP_TIMEOUT", c.StopTimeout.Err)
+	add("WSO2_AGENT_KEEP_SECRETS_ENV", c.KeepSecretsEnv.Err)
+	if c.Profile == "" && !requireProfile {
+		// nothing to check
+	} else if c.Profile == "" {
+		p = append(p, "WSO2_PROFILE: not set (one of: "+strings.Join(ProfileNames(), ", ")+")")
+	} else if _, ok := lookupProfile(c.Profile); !ok {
+		p = append(p, fmt.Sprintf("WSO2_PROFILE: unknown profile %q (one of: %s)", c.Profile, strings.Join(ProfileNames(), ", ")))
+	}
+	switch strings.ToLower(c.LogFormat) {
+	case "text", "json":
+	default:
+		p = append(p, fmt.Sprintf("WSO2_AGENT_LOG_FORMAT: %q is not text or json", c.LogFormat))
+	}
+	if strings.ContainsAny(c.MySQLServer, "/:@?# \t") || (c.MySQLServer == "" && c.Profile != "none") {
+		p = append(p, fmt.Sprintf("WSO2_MYSQL_SERVER: %q is not a host name", c.MySQLServer))
+	}
+	if strings.ContainsAny(c.Domain, "/:@?# \t") {
+		p = append(p, fmt.Sprintf("WSO2_DOMAIN: %q is not a domain name", c.Domain))
+	}
+	for _, w := range c.WaitFor.V {
+		if _, err := parseWaitTarget(w); err != nil {
+			p = append(p, fmt.Sprintf("WSO2_AGENT_WAIT_FOR: %v", err))
+		}
+	}
+	return p
+}
+
+// describeFSError shortens an *fs.PathError to its cause.
+func describeFSError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// SecretEnvNames returns the environment names that must not reach the
+// server: every secret variable and its _FILE form.
+func SecretEnvNames() []string {
+	var out []string
+	for _, n := range secretNames() {
+		out = append(out, n, n+"_FILE")
+	}
+	return out
+}

@@ -1,0 +1,52 @@
+package agent
+
+import "sort"
+
+// Profile is everything the agent knows about one component image: where the
+// product lives, how its server is started, and which edits make its
+// configuration match the environment (see profiles_*.go).
+type Profile struct {
+	Name        string   // WSO2_PROFILE value
+	Product     string   // "am", "is" or "das": which product's files the edits target
+	Home        string   // default WSO2_HOME
+	ServerFlags []string // default flags of bin/wso2server.sh (-Dprofile=...)
+	// Component is the component's name in the shared certificates folder
+	// (wso2<Component>.jks, wso2<Component>.pem) and its service name.
+	Component string
+	// Members are the default DNS names of the cluster's well-known members;
+	// empty means the profile does not cluster.
+	Members []string
+	// SubDomain is the axis2 clustering subDomain property (worker or mgt).
+	SubDomain string
+	// MemberPort is axis2 localMemberPort and the port of every WKA member.
+	MemberPort string
+	// SeedsDeployment: the profile seeds an empty shared deployment volume.
+	SeedsDeployment bool
+	// MirrorsMediators: the profile mirrors WSO2_MEDIATOR_DIR into components/lib.
+	MirrorsMediators bool
+}
+
+// none is the profile of a plain init: no setup, the given command runs.
+const profileNone = "none"
+
+var profiles = map[string]*Profile{}
+
+func register(p *Profile) { profiles[p.Name] = p }
+
+func lookupProfile(name string) (*Profile, bool) {
+	if name == profileNone {
+		return &Profile{Name: profileNone}, true
+	}
+	p, ok := profiles[name]
+	return p, ok
+}
+
+// ProfileNames lists the valid WSO2_PROFILE values, sorted, "none" last.
+func ProfileNames() []string {
+	var out []string
+	for n := range profiles {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return append(out, profileNone)
+}

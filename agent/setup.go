@@ -1,0 +1,111 @@
+package agent
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+)
+
+// RunSpec is everything `agent run` needs once the setup is done.
+type RunSpec struct {
+	Argv        []string      // the command to start: the server command with its flags, or the user's command
+	Dir         string        // working directory ("" = inherit)
+	Env         []string      // the child's environment (secrets removed unless WSO2_AGENT_KEEP_SECRETS_ENV)
+	User        string        // when root, run the child as this user ("" = do not switch)
+	WaitFor     []string      // host:port addresses to wait for before starting
+	WaitTimeout time.Duration // give up waiting after this long
+	StopTimeout time.Duration // SIGTERM/SIGINT → this long → SIGKILL of the group
+	Written     []string      // paths the setup wrote (to chown to User when root)
+	Config      *Config       // the loaded configuration (for jobs)
+	Profile     *Profile
+}
+
+// prepareRun loads the configuration, runs the setup pipeline (unless the
+// profile is "none") and resolves the command line of `agent run`:
+//
+//   - no ARGS, or ARGS that all start with '-': the profile's server command
+//     with its default flags, then ARGS;
+//   - ARGS whose first element is "--": the rest is the command;
+//   - otherwise ARGS is the command, run instead of the server after setup.
+//
+// With WSO2_PROFILE=none there is no setup and ARGS must name a command.
+func prepareRun(ctx context.Context, args []string, io IO) (*RunSpec, error) {
+	cfg, err := LoadEnv(true)
+	if err != nil {
+		return nil, err
+	}
+	prof, _ := lookupProfile(cfg.Profile)
+	spec := &RunSpec{
+		WaitTimeout: cfg.WaitTimeout.V,
+		StopTimeout: cfg.StopTimeout.V,
+		User:        cfg.User,
+		Config:      cfg,
+		Profile:     prof,
+	}
+	for _, w := range cfg.WaitFor.V {
+		addr, _ := parseWaitTarget(w) // validated by LoadEnv
+		spec.WaitFor = append(spec.WaitFor, addr)
+	}
+	spec.Env = childEnv(os.Environ(), cfg.KeepSecretsEnv.V)
+
+	userCmd := len(args) > 0 && !strings.HasPrefix(args[0], "-")
+	if len(args) > 0 && args[0] == "--" {
+		args = args[1:]
+		userCmd = true
+		if len(args) == 0 {
+			return nil, exitcode.Errorf(exitcode.Usage, "run: no command after --")
+		}
+	}
+	if prof.Name == profileNone {
+		if !userCmd {
+			return nil, exitcode.Errorf(exitcode.Usage, "run: WSO2_PROFILE=none needs a command to run (agent run [--] CMD ARGS...)")
+		}
+		spec.Argv = args
+		return spec, nil
+	}
+
+	res, err := setup(ctx, cfg, prof, io, false)
+	if err != nil {
+		return nil, err
+	}
+	spec.Written = res.Written
+	if !spec.WaitForSet() {
+		spec.WaitFor = res.DefaultWaitFor
+	}
+	if userCmd {
+		spec.Argv = args
+		return spec, nil
+	}
+	spec.Argv = append([]string{filepath.Join(res.Home, "bin", "wso2server.sh")}, prof.ServerFlags...)
+	spec.Argv = append(spec.Argv, args...)
+	spec.Dir = filepath.Join(res.Home, "bin")
+	return spec, nil
+}
+
+// WaitForSet reports whether WSO2_AGENT_WAIT_FOR was given (even empty).
+func (s *RunSpec) WaitForSet() bool { return s.Config != nil && s.Config.WaitFor.Set }
+
+// childEnv returns env without the secret variables (and their _FILE forms)
+// unless keep is set.
+func childEnv(env []string, keep bool) []string {
+	if keep {
+		return env
+	}
+	drop := map[string]bool{}
+	for _, n := range SecretEnvNames() {
+		drop[n] = true
+	}
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if drop[k] {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}

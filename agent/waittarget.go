@@ -1,0 +1,25 @@
+package agent
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// parseWaitTarget parses one WSO2_AGENT_WAIT_FOR item, tcp://host:port (the
+// scheme may be omitted), into a dialable host:port.
+func parseWaitTarget(s string) (string, error) {
+	rest := strings.TrimPrefix(s, "tcp://")
+	if strings.Contains(rest, "://") {
+		return "", fmt.Errorf("%q: only tcp://host:port is supported", s)
+	}
+	host, port, err := net.SplitHostPort(rest)
+	if err != nil || host == "" {
+		return "", fmt.Errorf("%q is not tcp://host:port", s)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", fmt.Errorf("%q: bad port", s)
+	}
+	return net.JoinHostPort(host, port), nil
+}
