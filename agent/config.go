@@ -45,23 +45,23 @@ type Config struct {
 	ProxyPortHTTP   string `envconfig:"WSO2_PROXY_PORT_HTTP" desc:"catalina-server.xml proxyPort of the 9763 connector (unset: left as is)"`
 	ProxyPortHTTPS  string `envconfig:"WSO2_PROXY_PORT_HTTPS" desc:"catalina-server.xml proxyPort of the 9443 connector (unset: left as is)"`
 
-	DASIncremental   string `envconfig:"WSO2_DAS_APIM_INCREMENTAL_PROCESSING_SCRIPT" default:"0 0/2 * 1/1 * ?" desc:"analytics: Quartz schedule of APIM_INCREMENTAL_PROCESSING_SCRIPT"`
-	DASLastAccess    string `envconfig:"WSO2_DAS_APIM_LAST_ACCESS_TIME_SCRIPT" default:"0 0/5 * 1/1 * ? *" desc:"analytics: Quartz schedule of APIM_LAST_ACCESS_TIME_SCRIPT"`
-	DASLatency       string `envconfig:"WSO2_DAS_APIM_LATENCY_BREAKDOWN_STATS" default:"0 0/5 * 1/1 * ? *" desc:"analytics: Quartz schedule of APIM_LATENCY_BREAKDOWN_STATS"`
-	DASLogAnalyzer   string `envconfig:"WSO2_DAS_APIM_LOGANALYZER_SCRIPT" default:"0 0/15 * 1/1 * ? *" desc:"analytics: Quartz schedule of APIM_LOGANALYZER_SCRIPT"`
-	DASStat          string `envconfig:"WSO2_DAS_APIM_STAT_SCRIPT" default:"0 0/2 * 1/1 * ?" desc:"analytics: Quartz schedule of APIM_STAT_SCRIPT"`
-	DASStatThrottle  string `envconfig:"WSO2_DAS_APIM_STAT_SCRIPT_THROTTLE" default:"0 0/2 * 1/1 * ?" desc:"analytics: Quartz schedule of APIM_STAT_SCRIPT_THROTTLE"`
-	DASUserAgent     string `envconfig:"WSO2_DAS_APIM_USER_AGENT_STATS" default:"0 0/2 * 1/1 * ?" desc:"analytics: Quartz schedule of APIM_USER_AGENT_STATS"`
+	DASIncremental  string `envconfig:"WSO2_DAS_APIM_INCREMENTAL_PROCESSING_SCRIPT" default:"0 0/2 * 1/1 * ?" desc:"analytics: Quartz schedule of APIM_INCREMENTAL_PROCESSING_SCRIPT"`
+	DASLastAccess   string `envconfig:"WSO2_DAS_APIM_LAST_ACCESS_TIME_SCRIPT" default:"0 0/5 * 1/1 * ? *" desc:"analytics: Quartz schedule of APIM_LAST_ACCESS_TIME_SCRIPT"`
+	DASLatency      string `envconfig:"WSO2_DAS_APIM_LATENCY_BREAKDOWN_STATS" default:"0 0/5 * 1/1 * ? *" desc:"analytics: Quartz schedule of APIM_LATENCY_BREAKDOWN_STATS"`
+	DASLogAnalyzer  string `envconfig:"WSO2_DAS_APIM_LOGANALYZER_SCRIPT" default:"0 0/15 * 1/1 * ? *" desc:"analytics: Quartz schedule of APIM_LOGANALYZER_SCRIPT"`
+	DASStat         string `envconfig:"WSO2_DAS_APIM_STAT_SCRIPT" default:"0 0/2 * 1/1 * ?" desc:"analytics: Quartz schedule of APIM_STAT_SCRIPT"`
+	DASStatThrottle string `envconfig:"WSO2_DAS_APIM_STAT_SCRIPT_THROTTLE" default:"0 0/2 * 1/1 * ?" desc:"analytics: Quartz schedule of APIM_STAT_SCRIPT_THROTTLE"`
+	DASUserAgent    string `envconfig:"WSO2_DAS_APIM_USER_AGENT_STATS" default:"0 0/2 * 1/1 * ?" desc:"analytics: Quartz schedule of APIM_USER_AGENT_STATS"`
 
 	CertificatesDir    string `envconfig:"WSO2_CERTIFICATES_DIR" default:"/certificates" desc:"shared certificates folder: every component's PEM certificate (imported into the truststore) and this component's own keystore wso2<component>.jks"`
 	KeystorePassword   string `envconfig:"WSO2_KEYSTORE_PASSWORD" default:"wso2carbon" secret:"true" desc:"password of the component's own keystore and of its private key"`
 	TruststorePassword string `envconfig:"WSO2_TRUSTSTORE_PASSWORD" default:"wso2carbon" secret:"true" desc:"password of the truststore"`
 	Truststore         string `envconfig:"WSO2_TRUSTSTORE" default:"repository/resources/security/client-truststore.jks" desc:"truststore the certificates are imported into (relative to WSO2_HOME, or absolute)"`
 
-	ClusterMembers List   `envconfig:"WSO2_CLUSTER_MEMBERS" doc_default:"per profile, e.g. tasks.gatewaymanager,tasks.gateway" desc:"DNS names whose addresses become the axis2.xml well-known members (empty: clustering off)"`
+	ClusterMembers  List   `envconfig:"WSO2_CLUSTER_MEMBERS" doc_default:"per profile, e.g. tasks.gatewaymanager,tasks.gateway" desc:"DNS names whose addresses become the axis2.xml well-known members (empty: clustering off)"`
 	LocalMemberHost string `envconfig:"WSO2_LOCAL_MEMBER_HOST" doc_default:"this container's address" desc:"axis2.xml localMemberHost"`
-	MediatorDir    string `envconfig:"WSO2_MEDIATOR_DIR" default:"/wso2amserver/mediator" desc:"folder of extra mediator jars mirrored into repository/components/lib (missing: nothing to mirror)"`
-	DeploymentSeed string `envconfig:"WSO2_DEPLOYMENT_SEED" default:"/wso2amserver/server" desc:"image copy of repository/deployment/server used to seed an empty shared deployment volume (missing: no seeding)"`
+	MediatorDir     string `envconfig:"WSO2_MEDIATOR_DIR" default:"/wso2amserver/mediator" desc:"folder of extra mediator jars mirrored into repository/components/lib (missing: nothing to mirror)"`
+	DeploymentSeed  string `envconfig:"WSO2_DEPLOYMENT_SEED" default:"/wso2amserver/server" desc:"image copy of repository/deployment/server used to seed an empty shared deployment volume (missing: no seeding)"`
 
 	WaitFor        List     `envconfig:"WSO2_AGENT_WAIT_FOR" doc_default:"per profile: tcp://<mysql>:<port>" desc:"dependencies to wait for before the server starts: tcp://host:port, comma-separated; empty: no wait"`
 	WaitTimeout    Duration `envconfig:"WSO2_AGENT_WAIT_TIMEOUT" default:"120s" desc:"give up waiting for WSO2_AGENT_WAIT_FOR after this long"`
