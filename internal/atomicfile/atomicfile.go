@@ -22,50 +22,12 @@ const TempPrefix = ".agent-tmp-"
 // file keeps its permission bits and, when the process may set them, its
 // owner and group; a new file gets mode perm. On any error the original file
 // is untouched and the temporary file is removed.
-func WriteFile(path string, data []byte, perm fs.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	mode := perm
-	uid, gid := -1, -1
-	if st, statErr := os.Stat(path); statErr == nil {
-		mode = st.Mode().Perm()
-		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-			uid, gid = int(sys.Uid), int(sys.Gid)
-		}
-	} else if !errors.Is(statErr, fs.ErrNotExist) {
-		return fmt.Errorf("stat %s: %w", path, statErr)
-	}
-	f, err := os.CreateTemp(dir, TempPrefix+filepath.Base(path)+"-")
+func WriteFile(path string, data []byte, perm fs.FileMode) error {
+	st, err := Stage(path, data, perm)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return err
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Chmod(mode); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if uid >= 0 && os.Geteuid() == 0 {
-		if err = f.Chown(uid, gid); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return SyncDir(dir)
+	return st.Commit()
 }
 
 // SyncDir fsyncs a directory so that a rename in it survives a crash.
@@ -94,3 +56,72 @@ func CleanTemps(dir string) error {
 	}
 	return nil
 }
+
+// Staged is new content written to a temporary file beside its target,
+// waiting for Commit (rename over the target) or Abort (remove). Staging every
+// file of a change set first and committing afterwards means that a failure
+// while writing (disk full, read-only) leaves every target as it was.
+type Staged struct {
+	path string
+	tmp  string
+}
+
+// Stage writes data to a temporary file beside path, with path's mode and
+// owner (or perm for a new file), synced. Nothing is visible at path yet.
+func Stage(path string, data []byte, perm fs.FileMode) (*Staged, error) {
+	dir := filepath.Dir(path)
+	mode := perm
+	uid, gid := -1, -1
+	if st, statErr := os.Stat(path); statErr == nil {
+		mode = st.Mode().Perm()
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			uid, gid = int(sys.Uid), int(sys.Gid)
+		}
+	} else if !errors.Is(statErr, fs.ErrNotExist) {
+		return nil, fmt.Errorf("stat %s: %w", path, statErr)
+	}
+	f, err := os.CreateTemp(dir, TempPrefix+filepath.Base(path)+"-")
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	fail := func(err error) (*Staged, error) {
+		_ = f.Close()
+		_ = os.Remove(tmp)
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fail(err)
+	}
+	if err := f.Chmod(mode); err != nil {
+		return fail(err)
+	}
+	if uid >= 0 && os.Geteuid() == 0 {
+		if err := f.Chown(uid, gid); err != nil {
+			return fail(err)
+		}
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		_ = os.Remove(tmp)
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return &Staged{path: path, tmp: tmp}, nil
+}
+
+// Path is the target the staged content is for.
+func (s *Staged) Path() string { return s.path }
+
+// Commit renames the staged file over its target and syncs the directory.
+func (s *Staged) Commit() error {
+	if err := os.Rename(s.tmp, s.path); err != nil {
+		_ = os.Remove(s.tmp)
+		return fmt.Errorf("write %s: %w", s.path, err)
+	}
+	return SyncDir(filepath.Dir(s.path))
+}
+
+// Abort removes the staged file; the target is untouched.
+func (s *Staged) Abort() { _ = os.Remove(s.tmp) }
