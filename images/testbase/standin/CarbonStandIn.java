@@ -1,0 +1,415 @@
+/*
+ * CarbonStandIn: a small stand-in for a WSO2 Carbon 4.4 server, used by the
+ * end-to-end tests (the real product packs cannot be downloaded there).
+ *
+ * It is packaged as bin/org.wso2.carbon.bootstrap-standin.jar in a product home
+ * and started by that home's bin/wso2server.sh exactly as Carbon is: the script
+ * runs `java ... -Dcarbon.home=... org.wso2.carbon.bootstrap.Bootstrap $*` as a
+ * child of its restart loop (not exec), so stopping it exercises signal delivery
+ * to a whole process group.
+ *
+ * What it does with the files the agent writes, like Carbon does:
+ *  - program arguments "-Dname=value" become system properties (Carbon's
+ *    Main.processCmdLineArgs; the last one wins);
+ *  - repository/conf/carbon.xml: Security/KeyStore (Location, Type, Password,
+ *    KeyAlias, KeyPassword) and Security/TrustStore (Location, Type, Password),
+ *    with ${carbon.home} and other ${system.property} references resolved, and
+ *    Ports/Offset;
+ *  - serves HTTPS on 9443+Offset with the KeyAlias key only;
+ *  - repository/conf/axis2/axis2.xml: clustering/members/member/hostName are its
+ *    peers (minus localMemberHost and its own addresses); it connects to each
+ *    peer's 9443+Offset over TLS, trusting only the TrustStore, retrying until
+ *    the peer answers or -Dstandin.peerTimeoutSec (default 180) passes;
+ *  - on SIGTERM its shutdown hook waits -Dstandin.shutdownDelayMs (default 1500,
+ *    standing in for Carbon's graceful stop) and then writes
+ *    repository/logs/standin-shutdown, so a JVM killed before its hook finished
+ *    leaves no marker.
+ *
+ * Every line it prints starts with "STANDIN: ". Results are also written under
+ * repository/logs/: standin-started (the resolved settings), standin-peers (one
+ * line per peer: "ok HOST:PORT SUBJECT" or "fail HOST:PORT REASON"),
+ * standin-shutdown. A bad keystore or carbon.xml ends the JVM with status 1,
+ * as a Carbon server would fail to start.
+ *
+ * Written against the Java 8 API (compiled with --release 8), so the same jar
+ * runs on the production JRE 8 base and on the JRE 17 test base.
+ */
+package org.wso2.carbon.bootstrap;
+
+import java.io.BufferedReader;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+
+public final class CarbonStandIn {
+    static final int HTTPS_PORT = 9443;
+    static final PrintStream OUT = System.out;
+
+    final Path home;
+    final Path logs;
+    String profile = "default";
+    int port;
+    SSLContext serverContext;
+    SSLContext clientContext;
+    String ownSubject;
+
+    CarbonStandIn(Path home) {
+        this.home = home;
+        this.logs = home.resolve("repository").resolve("logs");
+    }
+
+    static void log(String msg) {
+        OUT.println("STANDIN: " + msg);
+        OUT.flush();
+    }
+
+    /** Entry point, also reached through org.wso2.carbon.bootstrap.Bootstrap. */
+    public static void main(String[] args) {
+        for (String a : args) {
+            // Carbon's Main.processCmdLineArgs: every -Dk=v is a system property.
+            if (a.startsWith("-D") && a.indexOf('=') > 2) {
+                int eq = a.indexOf('=');
+                System.setProperty(a.substring(2, eq), a.substring(eq + 1));
+            }
+        }
+        String h = System.getProperty("carbon.home");
+        if (h == null || h.isEmpty()) {
+            log("error: system property carbon.home is not set");
+            System.exit(1);
+        }
+        CarbonStandIn s = new CarbonStandIn(Paths.get(h));
+        try {
+            s.start(args);
+        } catch (Exception e) {
+            log("error: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    void start(String[] args) throws Exception {
+        Files.createDirectories(logs);
+        profile = System.getProperty("profile", "default");
+        String user = System.getProperty("user.name");
+        String pid = ManagementFactory.getRuntimeMXBean().getName().split("@")[0];
+        Files.write(home.resolve("wso2carbon.pid"), pid.getBytes(StandardCharsets.US_ASCII));
+        log("starting: profile=" + profile + " user=" + user + " pid=" + pid + " carbon.home=" + home
+                + " args=" + String.join(" ", args));
+
+        Element server = parse(home.resolve("repository/conf/carbon.xml")).getDocumentElement();
+        Element security = child(server, "Security", "carbon.xml");
+        Element ks = child(security, "KeyStore", "carbon.xml Security");
+        Element ts = child(security, "TrustStore", "carbon.xml Security");
+        String ksLocation = resolve(text(ks, "Location"));
+        String ksType = text(ks, "Type");
+        String ksPassword = text(ks, "Password");
+        String keyAlias = text(ks, "KeyAlias");
+        String keyPassword = text(ks, "KeyPassword");
+        String tsLocation = resolve(text(ts, "Location"));
+        String tsType = text(ts, "Type");
+        String tsPassword = text(ts, "Password");
+        int offset = 0;
+        Element ports = optChild(server, "Ports");
+        if (ports != null && optChild(ports, "Offset") != null) {
+            offset = Integer.parseInt(resolve(text(ports, "Offset")).trim());
+        }
+        port = HTTPS_PORT + offset;
+
+        KeyStore keystore = load(ksLocation, ksType, ksPassword, "KeyStore");
+        if (!keystore.isKeyEntry(keyAlias)) {
+            throw new Exception("carbon.xml Security/KeyStore/KeyAlias: keystore " + ksLocation
+                    + " has no private key entry '" + keyAlias + "' (entries: "
+                    + Collections.list(keystore.aliases()) + ")");
+        }
+        // Only the KeyAlias key is served, as Carbon does.
+        KeyStore one = KeyStore.getInstance("JKS");
+        one.load(null, null);
+        char[] kp = keyPassword.toCharArray();
+        one.setKeyEntry(keyAlias, keystore.getKey(keyAlias, kp), kp, keystore.getCertificateChain(keyAlias));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(one, kp);
+        ownSubject = ((X509Certificate) keystore.getCertificate(keyAlias)).getSubjectX500Principal().getName();
+
+        KeyStore truststore = load(tsLocation, tsType, tsPassword, "TrustStore");
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(truststore);
+
+        serverContext = SSLContext.getInstance("TLS");
+        serverContext.init(kmf.getKeyManagers(), null, null);
+        clientContext = SSLContext.getInstance("TLS");
+        clientContext.init(null, tmf.getTrustManagers(), null);
+
+        List<String> peers = peers(home.resolve("repository/conf/axis2/axis2.xml"));
+
+        Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "standin-shutdown"));
+
+        SSLServerSocket ss = (SSLServerSocket) serverContext.getServerSocketFactory().createServerSocket();
+        ss.setReuseAddress(true);
+        ss.bind(new InetSocketAddress(port));
+        String started = "profile=" + profile + "\nuser=" + user + "\nport=" + port + "\nkeystore=" + ksLocation
+                + "\nkeyAlias=" + keyAlias + "\nsubject=" + ownSubject + "\ntruststore=" + tsLocation
+                + "\ntrustedEntries=" + truststore.size() + "\npeers=" + String.join(",", peers) + "\n";
+        writeAtomic(logs.resolve("standin-started"), started);
+        log("listening on https port " + port + " as " + ownSubject + "; truststore " + tsLocation + " ("
+                + truststore.size() + " entries); peers " + peers);
+
+        Files.deleteIfExists(logs.resolve("standin-peers"));
+        long timeoutMs = Long.getLong("standin.peerTimeoutSec", 180L) * 1000L;
+        for (String p : peers) {
+            Thread t = new Thread(() -> probe(p, timeoutMs), "peer-" + p);
+            t.setDaemon(true);
+            t.start();
+        }
+        serve(ss);
+    }
+
+    /** Accepts HTTPS connections until the JVM exits. */
+    void serve(ServerSocket ss) {
+        while (true) {
+            Socket c;
+            try {
+                c = ss.accept();
+            } catch (IOException e) {
+                log("accept: " + e.getMessage());
+                continue;
+            }
+            Thread t = new Thread(() -> handle((SSLSocket) c), "conn");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    void handle(SSLSocket c) {
+        try (SSLSocket s = c) {
+            s.setSoTimeout(10000);
+            s.startHandshake();
+            BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            String line;
+            while ((line = r.readLine()) != null && !line.isEmpty()) {
+                // read the request head
+            }
+            String body = "carbon stand-in " + profile + " " + ownSubject + "\n";
+            OutputStream o = s.getOutputStream();
+            o.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length()
+                    + "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+            o.flush();
+        } catch (IOException e) {
+            log("inbound connection from " + c.getRemoteSocketAddress() + ": " + e);
+        }
+    }
+
+    /** Connects to one peer over TLS until it works or the deadline passes; records the outcome. */
+    void probe(String host, long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        String last = "";
+        while (true) {
+            try (SSLSocket s = (SSLSocket) clientContext.getSocketFactory().createSocket()) {
+                s.connect(new InetSocketAddress(host, port), 2000);
+                s.setSoTimeout(5000);
+                s.startHandshake();
+                X509Certificate peer = (X509Certificate) s.getSession().getPeerCertificates()[0];
+                OutputStream o = s.getOutputStream();
+                o.write(("GET / HTTP/1.0\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                o.flush();
+                String status = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                        StandardCharsets.US_ASCII)).readLine();
+                String subject = peer.getSubjectX500Principal().getName();
+                log("peer " + host + ":" + port + " TLS handshake ok, certificate " + subject + ", answered "
+                        + status);
+                append(logs.resolve("standin-peers"), "ok " + host + ":" + port + " " + subject + "\n");
+                return;
+            } catch (Exception e) {
+                last = e.toString();
+            }
+            if (System.currentTimeMillis() > deadline) {
+                log("peer " + host + ":" + port + " failed: " + last);
+                append(logs.resolve("standin-peers"), "fail " + host + ":" + port + " " + last + "\n");
+                return;
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    void shutdown() {
+        log("shutdown hook: stopping (profile " + profile + ")");
+        try {
+            Thread.sleep(Long.getLong("standin.shutdownDelayMs", 1500L));
+            writeAtomic(logs.resolve("standin-shutdown"), "graceful shutdown of " + profile + " completed at "
+                    + System.currentTimeMillis() + "\n");
+            log("shutdown hook: done");
+        } catch (Exception e) {
+            log("shutdown hook: " + e);
+        }
+    }
+
+    /** The clustering WKA members' hostName values, without this node. */
+    List<String> peers(Path axis2) throws Exception {
+        Element root = parse(axis2).getDocumentElement();
+        Element clustering = optChild(root, "clustering");
+        List<String> out = new ArrayList<>();
+        if (clustering == null) {
+            return out;
+        }
+        Set<String> self = new LinkedHashSet<>();
+        for (Element p : children(clustering, "parameter")) {
+            if ("localMemberHost".equals(p.getAttribute("name"))) {
+                self.add(p.getTextContent().trim());
+            }
+        }
+        for (Enumeration<NetworkInterface> e = NetworkInterface.getNetworkInterfaces(); e.hasMoreElements();) {
+            for (Enumeration<InetAddress> a = e.nextElement().getInetAddresses(); a.hasMoreElements();) {
+                self.add(a.nextElement().getHostAddress());
+            }
+        }
+        Element members = optChild(clustering, "members");
+        if (members == null) {
+            return out;
+        }
+        for (Element m : children(members, "member")) {
+            Element hn = optChild(m, "hostName");
+            if (hn == null) {
+                continue;
+            }
+            String h = resolve(hn.getTextContent().trim());
+            if (!h.isEmpty() && !self.contains(h) && !out.contains(h)) {
+                out.add(h);
+            }
+        }
+        return out;
+    }
+
+    static KeyStore load(String location, String type, String password, String what) throws Exception {
+        KeyStore k = KeyStore.getInstance(type);
+        try (InputStream in = new FileInputStream(location)) {
+            k.load(in, password.toCharArray());
+        } catch (Exception e) {
+            throw new Exception("carbon.xml Security/" + what + ": cannot load " + type + " " + location + ": "
+                    + e.getMessage(), e);
+        }
+        return k;
+    }
+
+    static Document parse(Path p) throws Exception {
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        f.setExpandEntityReferences(false);
+        f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+        try (InputStream in = Files.newInputStream(p)) {
+            return f.newDocumentBuilder().parse(in);
+        } catch (Exception e) {
+            throw new Exception("parse " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    static List<Element> children(Element parent, String local) {
+        List<Element> out = new ArrayList<>();
+        NodeList nl = parent.getChildNodes();
+        for (int i = 0; i < nl.getLength(); i++) {
+            Node n = nl.item(i);
+            if (n instanceof Element) {
+                String name = n.getLocalName() != null ? n.getLocalName() : n.getNodeName();
+                if (name.equals(local)) {
+                    out.add((Element) n);
+                }
+            }
+        }
+        return out;
+    }
+
+    static Element optChild(Element parent, String local) {
+        List<Element> c = children(parent, local);
+        return c.isEmpty() ? null : c.get(0);
+    }
+
+    static Element child(Element parent, String local, String where) throws Exception {
+        Element e = optChild(parent, local);
+        if (e == null) {
+            throw new Exception(where + ": element " + local + " is missing");
+        }
+        return e;
+    }
+
+    static String text(Element parent, String local) throws Exception {
+        return child(parent, local, parent.getLocalName()).getTextContent().trim();
+    }
+
+    static final Pattern REF = Pattern.compile("\\$\\{([^}]+)}");
+
+    /** Replaces ${name} with the system property name, as Carbon's CarbonUtils does. */
+    static String resolve(String s) throws Exception {
+        Matcher m = REF.matcher(s);
+        StringBuffer b = new StringBuffer();
+        while (m.find()) {
+            String v = System.getProperty(m.group(1));
+            if (v == null) {
+                throw new Exception("unresolved reference ${" + m.group(1) + "} in " + s);
+            }
+            m.appendReplacement(b, Matcher.quoteReplacement(v));
+        }
+        m.appendTail(b);
+        return b.toString();
+    }
+
+    static void writeAtomic(Path p, String content) throws IOException {
+        Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
+        Files.write(tmp, content.getBytes(StandardCharsets.UTF_8));
+        Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static synchronized void append(Path p, String line) {
+        try {
+            Files.write(p, line.getBytes(StandardCharsets.UTF_8), StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            log("write " + p + ": " + e.getMessage());
+        }
+    }
+}
+
+/** Carbon's launcher class name, as wso2server.sh invokes it. */
+final class Bootstrap {
+    private Bootstrap() {
+    }
+
+    public static void main(String[] args) {
+        CarbonStandIn.main(args);
+    }
+}
