@@ -1,0 +1,280 @@
+package certs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/internal/atomicfile"
+	"github.com/wso2-container/agent/keystore"
+)
+
+// Actions of an EntryChange.
+const (
+	ActionAdd       = "add"
+	ActionReplace   = "replace"
+	ActionUnchanged = "unchanged"
+)
+
+// EntryChange is what the import does to one truststore alias.
+type EntryChange struct {
+	Alias     string
+	Action    string // ActionAdd, ActionReplace or ActionUnchanged
+	OldSHA256 string // fingerprint of the replaced certificate (replace only)
+	NewSHA256 string
+	Subject   string
+	File      string // certificate file the entry comes from
+	NotAfter  time.Time
+}
+
+// ImportPlan is the result of PlanImport: what importing the certificates
+// folder would do to the truststore, computed without writing anything.
+type ImportPlan struct {
+	Truststore string
+	Old        []byte // truststore content read while planning (nil when not read)
+	New        []byte // content to write; nil when nothing changes
+	Changes    []EntryChange
+	Warnings   []string
+}
+
+// Changed reports whether Apply would write the truststore.
+func (p *ImportPlan) Changed() bool { return p.New != nil }
+
+// certFile is one parsed certificate file.
+type certFile struct {
+	path  string
+	certs [][]byte // DER
+	subj  []string
+	until []time.Time
+}
+
+// listCertFiles returns the certificate files of dir in name order and the
+// warnings about skipped files. A missing dir is not an error (exists=false).
+func listCertFiles(dir string) (files []string, warnings []string, exists bool, err error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, false, nil
+		}
+		return nil, nil, false, exitcode.Wrap(exitcode.NoInput, fmt.Errorf("read certificates folder: %w", err))
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		st, err := os.Stat(p) // follows symbolic links
+		if err != nil {
+			return nil, nil, true, exitcode.Wrap(exitcode.NoInput, fmt.Errorf("read certificate file: %w", err))
+		}
+		if st.IsDir() {
+			continue
+		}
+		ext := strings.ToLower(filepath.Ext(name))
+		switch {
+		case certExts[ext]:
+			files = append(files, p)
+		case skipExts[ext]:
+		default:
+			warnings = append(warnings, fmt.Sprintf("certificates folder: ignored %s (not .pem, .crt, .cer or .der)", p))
+		}
+	}
+	sort.Strings(files)
+	return files, warnings, true, nil
+}
+
+// readCertFiles reads and parses every certificate file of dir. Expired and
+// not yet valid certificates are kept, with a warning.
+func readCertFiles(dir string, now time.Time) (cfs []certFile, warnings []string, err error) {
+	files, warnings, exists, err := listCertFiles(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !exists {
+		return nil, []string{fmt.Sprintf("certificates folder %s does not exist: nothing to import", dir)}, nil
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, nil, exitcode.Wrap(exitcode.NoInput, fmt.Errorf("read certificate file: %w", err))
+		}
+		certs, skipped, err := ParseCerts(data)
+		if err != nil {
+			return nil, nil, exitcode.Wrap(exitcode.DataErr, fmt.Errorf("read certificate file %s: %w", f, err))
+		}
+		if len(skipped) > 0 {
+			warnings = append(warnings, fmt.Sprintf("%s: ignored PEM blocks that are not certificates: %s", f, strings.Join(skipped, ", ")))
+		}
+		cf := certFile{path: f}
+		for i, c := range certs {
+			cf.certs = append(cf.certs, c.Raw)
+			cf.subj = append(cf.subj, c.Subject.String())
+			cf.until = append(cf.until, c.NotAfter)
+			what := f
+			if len(certs) > 1 {
+				what = fmt.Sprintf("%s (certificate %d)", f, i+1)
+			}
+			switch {
+			case now.After(c.NotAfter):
+				warnings = append(warnings, fmt.Sprintf("%s: certificate %q expired on %s; imported anyway, but TLS peers presenting it will be rejected", what, c.Subject.String(), c.NotAfter.UTC().Format(time.RFC3339)))
+			case now.Before(c.NotBefore):
+				warnings = append(warnings, fmt.Sprintf("%s: certificate %q is not valid before %s; imported anyway", what, c.Subject.String(), c.NotBefore.UTC().Format(time.RFC3339)))
+			}
+		}
+		cfs = append(cfs, cf)
+	}
+	return cfs, warnings, nil
+}
+
+// PlanImport computes what importing every certificate file of certDir into
+// the JKS truststore (opened with password) would change. It only reads.
+// The alias of each certificate follows AliasFor / AliasForIndex; entries
+// are added or replaced, never removed, and an alias that already holds the
+// same certificate is left as it is, so a second run plans nothing.
+//
+// Errors name the file and carry an exit code: exitcode.NoInput for a
+// missing or unreadable truststore or certificate file, exitcode.DataErr
+// for a certificate that does not parse, a wrong password, a corrupt,
+// PKCS12 or JCEKS store, an alias clash, exitcode.Config for a password
+// Java cannot use, exitcode.IOErr when the truststore would change but is
+// not writable (read-only file system or file).
+func PlanImport(certDir, truststore, password string, now time.Time) (*ImportPlan, error) {
+	cfs, warnings, err := readCertFiles(certDir, now)
+	if err != nil {
+		return nil, err
+	}
+	plan := &ImportPlan{Truststore: truststore, Warnings: warnings}
+	if len(cfs) == 0 {
+		return plan, nil
+	}
+	// Aliases must be unique across files.
+	owner := map[string]string{}
+	for _, cf := range cfs {
+		for i := range cf.certs {
+			a := AliasForIndex(cf.path, i)
+			if prev, ok := owner[a]; ok {
+				return nil, exitcode.Errorf(exitcode.DataErr, "import certificates: %s and %s both give the truststore alias %q: rename one of them", prev, cf.path, a)
+			}
+			owner[a] = cf.path
+		}
+	}
+	old, st, err := OpenStore(truststore, password, "truststore")
+	if err != nil {
+		return nil, err
+	}
+	plan.Old = old
+	for _, cf := range cfs {
+		for i, der := range cf.certs {
+			a := AliasForIndex(cf.path, i)
+			ch := EntryChange{Alias: a, NewSHA256: keystore.Fingerprint(der), Subject: cf.subj[i], File: cf.path, NotAfter: cf.until[i]}
+			prev, had := st.Entry(a)
+			changed, err := st.SetTrusted(a, der, now)
+			if err != nil {
+				return nil, exitcode.Wrap(exitcode.DataErr, fmt.Errorf("import %s into truststore %s: %w", cf.path, truststore, err))
+			}
+			switch {
+			case !changed:
+				ch.Action = ActionUnchanged
+			case had:
+				ch.Action, ch.OldSHA256 = ActionReplace, prev.SHA256
+			default:
+				ch.Action = ActionAdd
+			}
+			plan.Changes = append(plan.Changes, ch)
+		}
+	}
+	if !plan.changedEntries() {
+		return plan, nil
+	}
+	data, err := st.Marshal(password)
+	if err != nil {
+		return nil, exitcode.Wrap(exitcode.Software, fmt.Errorf("write truststore %s: %w", truststore, err))
+	}
+	if err := CheckWritable(truststore); err != nil {
+		return nil, err
+	}
+	plan.New = data
+	return plan, nil
+}
+
+func (p *ImportPlan) changedEntries() bool {
+	for _, c := range p.Changes {
+		if c.Action != ActionUnchanged {
+			return true
+		}
+	}
+	return false
+}
+
+// Apply writes the planned truststore atomically (temporary file, fsync,
+// rename; mode and owner kept). It writes nothing when nothing changes, and
+// refuses (exitcode.IOErr) when the file changed on disk since planning.
+func (p *ImportPlan) Apply() error {
+	if p.New == nil {
+		return nil
+	}
+	cur, err := os.ReadFile(p.Truststore)
+	if err != nil {
+		return exitcode.Wrap(exitcode.IOErr, fmt.Errorf("write truststore: %w", err))
+	}
+	if !bytes.Equal(cur, p.Old) {
+		return exitcode.Errorf(exitcode.IOErr, "write truststore %s: the file changed since the plan was made; nothing written", p.Truststore)
+	}
+	if err := atomicfile.WriteFile(p.Truststore, p.New, 0o644); err != nil {
+		return exitcode.Wrap(exitcode.IOErr, fmt.Errorf("write truststore: %w", err))
+	}
+	return nil
+}
+
+// OpenStore reads and loads the JKS keystore at path. what ("truststore",
+// "keystore") starts every error message. Errors carry exit codes as
+// described at PlanImport.
+func OpenStore(path, password, what string) ([]byte, *keystore.Store, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, exitcode.Wrap(exitcode.NoInput, fmt.Errorf("read %s: %w", what, err))
+	}
+	st, err := keystore.Load(data, password)
+	if err != nil {
+		return nil, nil, storeError(path, what, err)
+	}
+	return data, st, nil
+}
+
+// storeError turns a keystore.Load error into the agent's one-line error.
+func storeError(path, what string, err error) error {
+	switch {
+	case errors.Is(err, keystore.ErrPKCS12):
+		return exitcode.Errorf(exitcode.DataErr,
+			"load %s %s: it is a PKCS12 store and the agent edits only JKS stores (it never converts one): "+
+				"convert it once with `keytool -importkeystore -srckeystore %s -srcstoretype PKCS12 -destkeystore NEW.jks -deststoretype JKS` "+
+				"and point the product's configuration at NEW.jks, or import the certificates into it with keytool yourself",
+			what, path, path)
+	case errors.Is(err, keystore.ErrPassword):
+		return exitcode.Wrap(exitcode.Config, fmt.Errorf("load %s %s: %w", what, path, err))
+	default:
+		return exitcode.Wrap(exitcode.DataErr, fmt.Errorf("load %s %s: %w", what, path, err))
+	}
+}
+
+// CheckWritable fails (exitcode.IOErr, naming path) when path could not be
+// replaced: its directory does not accept a new file (read-only file
+// system, permissions) or the file itself is not writable.
+func CheckWritable(path string) error {
+	const wOK = 2
+	for _, p := range []string{filepath.Dir(path), path} {
+		if err := syscall.Access(p, wOK); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return exitcode.Errorf(exitcode.IOErr, "write %s: %s is not writable: %v", path, p, err)
+		}
+	}
+	return nil
+}
