@@ -1,0 +1,379 @@
+package xmlconf
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf16"
+)
+
+// PropEdit sets (or, with Remove, deletes) one key of a .properties file.
+// Key and Value are raw (unescaped).
+type PropEdit struct {
+	Key    string
+	Value  string
+	Remove bool
+	Secret bool
+}
+
+// propLine is one logical line of a properties file that holds a key.
+type propLine struct {
+	start    int // offset of the first byte of the logical line (its indentation)
+	valStart int // offset where the value starts (or where it would be written)
+	needSep  bool
+	end      int // offset of the line terminator of the last natural line (or EOF)
+	next     int // offset just after that terminator
+	line     int // 1-based line number of the first natural line
+	key      string
+	value    string
+}
+
+// parseProps reads src with java.util.Properties.load(InputStream) semantics
+// (ISO-8859-1 bytes; continuation lines; \ escapes; separators = : or
+// whitespace; comment lines starting with # or !).
+func parseProps(src []byte) ([]propLine, error) {
+	var out []propLine
+	n := len(src)
+	p := 0
+	line := 1
+	for p < n {
+		// skip blank lines and leading whitespace
+		c := src[p]
+		if c == ' ' || c == '\t' || c == '\f' {
+			p++
+			continue
+		}
+		if c == '\n' {
+			p++
+			line++
+			continue
+		}
+		if c == '\r' {
+			p++
+			if p < n && src[p] == '\n' {
+				p++
+			}
+			line++
+			continue
+		}
+		lineStart := p
+		for lineStart > 0 && (src[lineStart-1] == ' ' || src[lineStart-1] == '\t' || src[lineStart-1] == '\f') {
+			lineStart--
+		}
+		if c == '#' || c == '!' {
+			for p < n && src[p] != '\n' && src[p] != '\r' {
+				p++
+			}
+			continue
+		}
+		// a logical line: collect bytes and their source offsets
+		var buf []byte
+		var offs []int
+		first := line
+		end := n
+		for {
+			for p < n && src[p] != '\n' && src[p] != '\r' {
+				buf = append(buf, src[p])
+				offs = append(offs, p)
+				p++
+			}
+			// count trailing backslashes
+			bs := 0
+			for k := len(buf) - 1; k >= 0 && buf[k] == '\\'; k-- {
+				bs++
+			}
+			if bs%2 == 0 {
+				end = p
+				break
+			}
+			// continuation: drop the backslash
+			buf = buf[:len(buf)-1]
+			offs = offs[:len(offs)-1]
+			if p >= n {
+				end = p
+				break
+			}
+			if src[p] == '\r' {
+				p++
+				if p < n && src[p] == '\n' {
+					p++
+				}
+			} else {
+				p++
+			}
+			line++
+			for p < n && (src[p] == ' ' || src[p] == '\t' || src[p] == '\f') {
+				p++
+			}
+		}
+		next := p
+		if p < n {
+			if src[p] == '\r' {
+				next++
+				if next < n && src[next] == '\n' {
+					next++
+				}
+			} else {
+				next++
+			}
+		}
+		// split key and value (Properties.load0)
+		limit := len(buf)
+		keyLen, valStart := 0, limit
+		hasSep, prevBS := false, false
+		sepFound := false
+		for keyLen < limit {
+			c := buf[keyLen]
+			if (c == '=' || c == ':') && !prevBS {
+				valStart, hasSep, sepFound = keyLen+1, true, true
+				break
+			} else if (c == ' ' || c == '\t' || c == '\f') && !prevBS {
+				valStart, sepFound = keyLen+1, true
+				break
+			}
+			if c == '\\' {
+				prevBS = !prevBS
+			} else {
+				prevBS = false
+			}
+			keyLen++
+		}
+		for valStart < limit {
+			c := buf[valStart]
+			if c != ' ' && c != '\t' && c != '\f' {
+				if !hasSep && (c == '=' || c == ':') {
+					hasSep = true
+				} else {
+					break
+				}
+			}
+			valStart++
+		}
+		key, err := loadConvert(buf[:keyLen])
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", first, err)
+		}
+		val, err := loadConvert(buf[valStart:])
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", first, err)
+		}
+		vs := end
+		if valStart < limit {
+			vs = offs[valStart]
+		}
+		out = append(out, propLine{start: lineStart, valStart: vs, needSep: !sepFound, end: end, next: next, line: first, key: key, value: val})
+		p = next
+		if next > end {
+			line++
+		}
+	}
+	return out, nil
+}
+
+// loadConvert decodes escapes like Properties.loadConvert; bytes are ISO-8859-1.
+func loadConvert(b []byte) (string, error) {
+	u := make([]uint16, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '\\' {
+			u = append(u, uint16(c))
+			continue
+		}
+		i++
+		if i >= len(b) {
+			break // a lone trailing backslash is dropped
+		}
+		c = b[i]
+		switch c {
+		case 'u':
+			if i+4 > len(b)-1 {
+				return "", fmt.Errorf("malformed \\uxxxx encoding")
+			}
+			var v uint16
+			for k := 1; k <= 4; k++ {
+				h := b[i+k]
+				switch {
+				case h >= '0' && h <= '9':
+					v = v<<4 | uint16(h-'0')
+				case h >= 'a' && h <= 'f':
+					v = v<<4 | uint16(h-'a'+10)
+				case h >= 'A' && h <= 'F':
+					v = v<<4 | uint16(h-'A'+10)
+				default:
+					return "", fmt.Errorf("malformed \\uxxxx encoding")
+				}
+			}
+			u = append(u, v)
+			i += 4
+		case 't':
+			u = append(u, '\t')
+		case 'r':
+			u = append(u, '\r')
+		case 'n':
+			u = append(u, '\n')
+		case 'f':
+			u = append(u, '\f')
+		default:
+			u = append(u, uint16(c))
+		}
+	}
+	return string(utf16.Decode(u)), nil
+}
+
+// escapeProp escapes s like Properties.store (saveConvert) does, except that
+// = : # ! are left alone in values (only a leading = or : is escaped, so a
+// whitespace separator cannot swallow it). Characters outside 0x20..0x7E are
+// written as \uXXXX (UTF-16 units), so ISO-8859-1 readers get them right.
+func escapeProp(s string, isKey bool) string {
+	var b strings.Builder
+	for x, u := range utf16.Encode([]rune(s)) {
+		switch {
+		case u == '\\':
+			b.WriteString(`\\`)
+		case u == ' ':
+			if x == 0 || isKey {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(' ')
+		case u == '\t':
+			b.WriteString(`\t`)
+		case u == '\n':
+			b.WriteString(`\n`)
+		case u == '\r':
+			b.WriteString(`\r`)
+		case u == '\f':
+			b.WriteString(`\f`)
+		case u == '=' || u == ':':
+			if x == 0 || isKey {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(byte(u))
+		case (u == '#' || u == '!') && isKey:
+			b.WriteByte('\\')
+			b.WriteByte(byte(u))
+		case u < 0x20 || u > 0x7E:
+			fmt.Fprintf(&b, `\u%04X`, u)
+		default:
+			b.WriteByte(byte(u))
+		}
+	}
+	return b.String()
+}
+
+// ReadProperties parses with java.util.Properties semantics (last occurrence
+// wins). A malformed \uxxxx escape is an error with its line number.
+func ReadProperties(src []byte) (map[string]string, error) {
+	lines, err := parseProps(src)
+	if err != nil {
+		return nil, fmt.Errorf("parse properties: %w", err)
+	}
+	m := make(map[string]string, len(lines))
+	for _, l := range lines {
+		m[l.key] = l.value
+	}
+	return m, nil
+}
+
+func propNewline(src []byte) string {
+	for i, c := range src {
+		if c == '\n' {
+			return "\n"
+		}
+		if c == '\r' {
+			if i+1 < len(src) && src[i+1] == '\n' {
+				return "\r\n"
+			}
+			return "\r"
+		}
+	}
+	return "\n"
+}
+
+// ApplyProperties applies edits in order. Setting a key replaces the value of
+// every logical line with that key in place (key text, separator and line
+// ending kept; a continued value becomes a single line) and appends
+// "key=value" with the file's line ending when the key is absent. Remove
+// deletes every logical line with the key. Changes report the key as Path,
+// Op SetText (set) or Remove. When changes is empty, out is src itself.
+func ApplyProperties(src []byte, edits []PropEdit) (out []byte, changes []Change, err error) {
+	cur := src
+	lines, err := parseProps(cur)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse properties: %w", err)
+	}
+	for _, e := range edits {
+		if e.Key == "" {
+			return nil, nil, fmt.Errorf("set property: empty key")
+		}
+		var spl []edit
+		old, found := "", false
+		for _, l := range lines {
+			if l.key != e.Key {
+				continue
+			}
+			old, found = l.value, true
+			switch {
+			case e.Remove:
+				spl = append(spl, edit{start: l.start, end: l.next})
+			case l.value != e.Value:
+				repl := escapeProp(e.Value, false)
+				if l.needSep {
+					repl = "=" + repl
+				}
+				spl = append(spl, edit{start: l.valStart, end: l.end, repl: repl})
+			}
+		}
+		if !found && !e.Remove {
+			nl := propNewline(cur)
+			add := escapeProp(e.Key, true) + "=" + escapeProp(e.Value, false) + nl
+			if len(cur) > 0 {
+				last := cur[len(cur)-1]
+				if last != '\n' && last != '\r' {
+					add = nl + add
+					if endsContinued(cur) {
+						add = nl + add
+					}
+				}
+			}
+			spl = append(spl, edit{start: len(cur), end: len(cur), repl: add})
+		}
+		if len(spl) == 0 {
+			continue
+		}
+		next, err := splice(cur, spl)
+		if err != nil {
+			return nil, nil, fmt.Errorf("set property %s: %w", e.Key, err)
+		}
+		cur = next
+		if lines, err = parseProps(cur); err != nil {
+			return nil, nil, fmt.Errorf("set property %s: result does not parse: %w", e.Key, err)
+		}
+		ch := Change{Op: SetText, Path: e.Key, Old: old, New: e.Value, Secret: e.Secret}
+		if e.Remove {
+			ch = Change{Op: Remove, Path: e.Key, Old: old, Secret: e.Secret}
+		}
+		changes = append(changes, ch)
+	}
+	if len(changes) == 0 {
+		return src, nil, nil
+	}
+	return cur, changes, nil
+}
+
+// endsContinued reports whether the last natural line of src ends with an odd
+// number of backslashes outside a comment (it would continue onto an
+// appended line).
+func endsContinued(src []byte) bool {
+	i := len(src)
+	for i > 0 && src[i-1] != '\n' && src[i-1] != '\r' {
+		i--
+	}
+	last := strings.TrimLeft(string(src[i:]), " \t\f")
+	if strings.HasPrefix(last, "#") || strings.HasPrefix(last, "!") {
+		return false
+	}
+	bs := 0
+	for k := len(last) - 1; k >= 0 && last[k] == '\\'; k-- {
+		bs++
+	}
+	return bs%2 == 1
+}
