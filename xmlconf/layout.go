@@ -334,7 +334,7 @@ func (d *doc) ensure(e Edit) ([]edit, []Change, error) {
 			ind = pind + unit
 		}
 		body := f.formatItems(its, ind, unit, nl)
-		pos := d.elems[ref].endEnd
+		pos := d.lineEndAfter(d.elems[ref].endEnd)
 		return []edit{{start: pos, end: pos, repl: nl + ind + body}}, ch, nil
 	}
 	cind := pind + unit
@@ -356,5 +356,20 @@ func (d *doc) ensure(e Edit) ([]edit, []Change, error) {
 	if !bytes.ContainsAny(content[t:], "\r\n") {
 		repl += nl + pind
 	}
-	return []edit{{start: pe.tagEnd + t, end: pe.tagEnd + t, repl: repl}}, ch, nil
+	pos := d.lineEndAfter(pe.tagEnd + t)
+	return []edit{{start: pos, end: pos, repl: repl}}, ch, nil
+}
+
+// lineEndAfter returns the offset of the line break that follows pos when
+// only blanks lie between them (so an inserted line does not move trailing
+// blanks), else pos.
+func (d *doc) lineEndAfter(pos int) int {
+	k := pos
+	for k < len(d.src) && (d.src[k] == ' ' || d.src[k] == '\t') {
+		k++
+	}
+	if k == len(d.src) || d.src[k] == '\n' || d.src[k] == '\r' {
+		return k
+	}
+	return pos
 }
