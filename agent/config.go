@@ -38,7 +38,12 @@ type Config struct {
 	Domain        string `envconfig:"WSO2_DOMAIN" default:"wso2" desc:"network domain appended to service names (mysql.wso2); set it empty for no suffix"`
 
 	CarbonAnalytics Bool   `envconfig:"WSO2_CARBON_ANALYTICS" default:"false" desc:"publish statistics to the analytics (DAS) server: api-manager.xml Analytics/Enabled, both ways"`
-	AnalyticsHost   string `envconfig:"WSO2_ANALYTICS_HOST" default:"das" desc:"analytics server service name (receiver and REST URLs in api-manager.xml)"`
+	AnalyticsHost   string `envconfig:"WSO2_ANALYTICS_HOST" default:"das" desc:"service name of the analytics (DAS) server: receiver and REST URLs in api-manager.xml"`
+	KeyManagerHost  string `envconfig:"WSO2_KEYMANAGER_HOST" default:"identityserver" desc:"service name of the key manager (the Identity Server acts as key manager by default)"`
+	TrafficMgrHost  string `envconfig:"WSO2_TRAFFICMANAGER_HOST" default:"trafficmanager" desc:"service name of the traffic manager: throttling data publisher and JMS broker"`
+	GatewayMgrHost  string `envconfig:"WSO2_GATEWAYMANAGER_HOST" default:"gatewaymanager" desc:"service name of the gateway manager: publisher's gateway environment ServerURL"`
+	GatewayHost     string `envconfig:"WSO2_GATEWAY_HOST" default:"gateway" desc:"service name of the gateway workers: default gateway endpoints"`
+	StoreHost       string `envconfig:"WSO2_STORE_HOST" default:"store" desc:"service name of the store: the publisher's store URL"`
 	GatewayEndpoint string `envconfig:"WSO2_GATEWAY_ENDPOINT" desc:"store: the gateway endpoint(s) shown to API consumers (api-manager.xml GatewayEndpoint)"`
 	VirtualHost     string `envconfig:"VIRTUAL_HOST" desc:"identityserver: the public base URL written into identity.xml, sso-idp-config.xml and authenticators.xml"`
 	HostName        string `envconfig:"WSO2_HOST_NAME" doc_default:"per profile: <service>.<domain>" desc:"carbon.xml HostName and MgtHostName"`
@@ -60,6 +65,7 @@ type Config struct {
 
 	ClusterMembers  List   `envconfig:"WSO2_CLUSTER_MEMBERS" doc_default:"per profile, e.g. tasks.gatewaymanager,tasks.gateway" desc:"DNS names whose addresses become the axis2.xml well-known members (empty: clustering off)"`
 	LocalMemberHost string `envconfig:"WSO2_LOCAL_MEMBER_HOST" doc_default:"this container's address" desc:"axis2.xml localMemberHost"`
+	ClusterDomain   string `envconfig:"WSO2_CLUSTER_DOMAIN" doc_default:"per profile, e.g. wso2.am.gateway.domain" desc:"axis2.xml clustering domain: members of one cluster share it"`
 	MediatorDir     string `envconfig:"WSO2_MEDIATOR_DIR" default:"/wso2amserver/mediator" desc:"folder of extra mediator jars mirrored into repository/components/lib (missing: nothing to mirror)"`
 	DeploymentSeed  string `envconfig:"WSO2_DEPLOYMENT_SEED" default:"/wso2amserver/server" desc:"image copy of repository/deployment/server used to seed an empty shared deployment volume (missing: no seeding)"`
 

@@ -2,19 +2,291 @@ package agent
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/xmlconf"
 )
 
 // setupResult is what the setup pipeline reports to its callers.
 type setupResult struct {
 	Home           string
+	Plan           *Plan
 	Written        []string // files written (nothing on dry-run)
 	DefaultWaitFor []string // the profile's default dependencies (host:port)
 }
 
-// setup loads nothing: it plans the profile's actions for cfg and applies
-// them (or only renders them when dryRun). Placeholder until the pipeline lands.
-func setup(_ context.Context, _ *Config, _ *Profile, _ IO, _ bool) (*setupResult, error) {
-	return nil, exitcode.Errorf(exitcode.Software, "setup: not implemented yet")
+// setup plans the profile's actions for cfg and, unless dryRun, applies
+// them. A planning error means nothing was written.
+func setup(_ context.Context, cfg *Config, prof *Profile, io IO, dryRun bool) (*setupResult, error) {
+	p, err := buildPlan(cfg, prof, defaultDiscovery)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range p.Warnings {
+		io.Log.Warn(w)
+	}
+	res := &setupResult{Home: p.Home, Plan: p, DefaultWaitFor: p.WaitFor}
+	if dryRun {
+		return res, nil
+	}
+	written, err := p.Apply()
+	res.Written = written
+	if err != nil {
+		return res, err
+	}
+	if len(written) == 0 {
+		io.Log.Info("setup: configuration up to date, nothing written", "profile", prof.Name)
+	} else {
+		io.Log.Info("setup: configuration applied", "profile", prof.Name, "files", len(written))
+	}
+	return res, nil
+}
+
+// discovery answers the questions about the network that planning asks.
+// Tests replace it.
+type discovery struct {
+	lookupHost func(name string) ([]string, error)
+	localIP    func() (string, error)
+}
+
+var defaultDiscovery = discovery{lookupHost: net.LookupHost, localIP: detectLocalIP}
+
+// detectLocalIP returns the address this host's name resolves to, or else
+// the first non-loopback IPv4 address of an interface that is up.
+func detectLocalIP() (string, error) {
+	if h, err := os.Hostname(); err == nil {
+		if addrs, err := net.LookupHost(h); err == nil {
+			for _, a := range addrs {
+				if ip := net.ParseIP(a); ip != nil && ip.To4() != nil && !ip.IsLoopback() {
+					return a, nil
+				}
+			}
+		}
+	}
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return "", fmt.Errorf("detect own address: %w", err)
+	}
+	for _, ifc := range ifs {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil {
+				return n.IP.String(), nil
+			}
+		}
+	}
+	return "", errors.New("detect own address: no non-loopback IPv4 address (set WSO2_LOCAL_MEMBER_HOST)")
+}
+
+// buildPlan computes every action of the profile without writing anything.
+func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
+	home := cfg.Home
+	if home == "" {
+		home = prof.Home
+	}
+	home = filepath.Clean(home)
+	if st, err := os.Stat(home); err != nil || !st.IsDir() {
+		return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_HOME: product home %s is not a readable folder", home)
+	}
+	p := &Plan{Profile: prof.Name, Home: home}
+	for _, v := range []string{cfg.AdminPassword, cfg.MySQLPassword, cfg.KeystorePassword, cfg.TruststorePassword, cfg.NewAdminPassword} {
+		p.addSecret(v)
+	}
+	t := &target{cfg: cfg, prof: prof, home: home}
+	if err := t.discover(p, d); err != nil {
+		return nil, err
+	}
+
+	var s editSet
+	switch prof.Product {
+	case "am":
+		t.amEdits(&s)
+	case "is":
+		t.isEdits(&s)
+	case "das":
+		t.dasEdits(&s)
+	}
+	if err := addPatches(&s, cfg); err != nil {
+		return nil, err
+	}
+	if err := p.planEdits(&s); err != nil {
+		return nil, err
+	}
+	if err := t.planCertificates(p); err != nil {
+		return nil, err
+	}
+	if prof.Product == "das" {
+		if err := t.planSchedules(p); err != nil {
+			return nil, err
+		}
+	}
+	if prof.MirrorsMediators {
+		if err := p.planMirror(cfg.MediatorDir, filepath.Join(home, "repository", "components", "lib")); err != nil {
+			return nil, err
+		}
+	}
+	if prof.SeedsDeployment {
+		if err := p.planSeed(cfg.DeploymentSeed, filepath.Join(home, "repository", "deployment", "server")); err != nil {
+			return nil, err
+		}
+	}
+	p.WaitFor = []string{net.JoinHostPort(t.svc(cfg.MySQLServer), fmt.Sprint(cfg.MySQLPort.V))}
+	if cfg.WaitFor.Set {
+		p.WaitFor = nil
+		for _, w := range cfg.WaitFor.V {
+			a, _ := parseWaitTarget(w)
+			p.WaitFor = append(p.WaitFor, a)
+		}
+	}
+	p.Command = append([]string{filepath.Join(home, "bin", "wso2server.sh")}, prof.ServerFlags...)
+	return p, nil
+}
+
+// discover fills in the own address, the cluster members and whether the
+// component's own keystore is in the certificates folder. Member names that
+// do not resolve are a warning, not an error: peers start in any order, and
+// Hazelcast finds late members through the ones it knows.
+func (t *target) discover(p *Plan, d discovery) error {
+	cfg := t.cfg
+	names := t.prof.Members
+	if cfg.ClusterMembers.Set {
+		names = cfg.ClusterMembers.V
+	}
+	t.clusterOn = len(names) > 0
+	if t.clusterOn {
+		t.localIP = cfg.LocalMemberHost
+		if t.localIP == "" {
+			ip, err := d.localIP()
+			if err != nil {
+				return exitcode.Wrap(exitcode.Config, err)
+			}
+			t.localIP = ip
+		}
+		seen := map[string]bool{t.localIP: true}
+		for _, n := range names {
+			if ip := net.ParseIP(n); ip != nil {
+				if !seen[n] {
+					seen[n] = true
+					t.members = append(t.members, n)
+				}
+				continue
+			}
+			addrs, err := d.lookupHost(n)
+			if err != nil || len(addrs) == 0 {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("WSO2_CLUSTER_MEMBERS: %s does not resolve yet; continuing with the other members", n))
+				continue
+			}
+			sort.Strings(addrs)
+			for _, a := range addrs {
+				if !seen[a] {
+					seen[a] = true
+					t.members = append(t.members, a)
+				}
+			}
+		}
+	}
+	own := filepath.Join(cfg.CertificatesDir, "wso2"+t.prof.Component+".jks")
+	if _, err := os.Stat(own); err == nil {
+		t.ownKeystore = true
+	}
+	return nil
+}
+
+// resolve returns the absolute path of a file named relative to the home.
+func (p *Plan) resolve(rel string) string {
+	if filepath.IsAbs(rel) {
+		return filepath.Clean(rel)
+	}
+	return filepath.Join(p.Home, rel)
+}
+
+// planEdits applies every file's edits in memory.
+func (p *Plan) planEdits(s *editSet) error {
+	for _, fe := range s.files {
+		path := p.resolve(fe.rel)
+		old, err := os.ReadFile(path)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && fe.optional {
+				continue
+			}
+			return exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, describeFSError(err))
+		}
+		kind := "xml"
+		var out []byte
+		var changes []xmlconf.Change
+		if strings.HasSuffix(path, ".properties") {
+			kind = "properties"
+			out, changes, err = xmlconf.ApplyProperties(old, fe.props)
+		} else {
+			if len(fe.props) > 0 {
+				return exitcode.Errorf(exitcode.Config, "%s: properties edits on a non-.properties file", fe.rel)
+			}
+			out, changes, err = xmlconf.Apply(old, fe.xml)
+		}
+		if err != nil {
+			return exitcode.Errorf(exitcode.DataErr, "patch %s: %w", path, err)
+		}
+		f := p.file(path, kind, old)
+		f.New = out
+		for _, c := range changes {
+			if c.Secret {
+				p.addSecret(c.Old)
+				p.addSecret(c.New)
+			}
+			target := c.Path
+			if c.Attr != "" {
+				target += "/@" + c.Attr
+			}
+			f.Changes = append(f.Changes, Change{Target: target, Op: opName(c.Op), Old: c.Old, New: c.New, Secret: c.Secret})
+		}
+	}
+	return nil
+}
+
+func opName(o xmlconf.Op) string {
+	switch o {
+	case xmlconf.SetText:
+		return "set"
+	case xmlconf.SetAttr:
+		return "set-attr"
+	case xmlconf.Ensure:
+		return "ensure"
+	case xmlconf.Remove:
+		return "remove"
+	case xmlconf.SetChildren:
+		return "set-children"
+	}
+	return "edit"
+}
+
+// addPatches parses the image builder's patch files and adds their edits
+// after the profile's.
+func addPatches(s *editSet, cfg *Config) error {
+	for _, name := range cfg.Patches.V {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			return exitcode.Errorf(exitcode.Config, "WSO2_AGENT_PATCHES: read %s: %s", name, describeFSError(err))
+		}
+		fps, err := xmlconf.ParsePatch(name, src, os.LookupEnv, IsSecretName)
+		if err != nil {
+			return exitcode.Errorf(exitcode.Config, "WSO2_AGENT_PATCHES: %w", err)
+		}
+		for _, fp := range fps {
+			f := s.get(fp.File)
+			f.xml = append(f.xml, fp.XML...)
+			f.props = append(f.props, fp.Props...)
+		}
+	}
+	return nil
 }

@@ -20,6 +20,9 @@ type Profile struct {
 	SubDomain string
 	// MemberPort is axis2 localMemberPort and the port of every WKA member.
 	MemberPort string
+	// ClusterDomain is the default axis2 clustering domain: components that
+	// form one cluster share it, others differ (B11).
+	ClusterDomain string
 	// SeedsDeployment: the profile seeds an empty shared deployment volume.
 	SeedsDeployment bool
 	// MirrorsMediators: the profile mirrors WSO2_MEDIATOR_DIR into components/lib.

@@ -1,0 +1,68 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/internal/atomicfile"
+)
+
+// Apply carries out the plan: every changed file is first staged beside its
+// target (a temporary file, synced); only when all are staged are they
+// renamed into place. A failure while staging (read-only file system, disk
+// full) therefore leaves every file as it was. Removals and seeding follow.
+// It returns the paths written.
+func (p *Plan) Apply() ([]string, error) {
+	changed := p.Changed()
+	var staged []*atomicfile.Staged
+	abort := func() {
+		for _, s := range staged {
+			s.Abort()
+		}
+	}
+	for _, f := range changed {
+		if f.Remove {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+			abort()
+			return nil, exitcode.Wrap(exitcode.IOErr, fmt.Errorf("create folder of %s: %w", f.Display(), err))
+		}
+		s, err := atomicfile.Stage(f.Path, f.New, f.Mode)
+		if err != nil {
+			abort()
+			return nil, exitcode.Wrap(exitcode.IOErr, err)
+		}
+		staged = append(staged, s)
+	}
+	var written []string
+	for i, s := range staged {
+		if err := s.Commit(); err != nil {
+			for _, rest := range staged[i+1:] {
+				rest.Abort()
+			}
+			return written, exitcode.Wrap(exitcode.IOErr, err)
+		}
+		written = append(written, s.Path())
+	}
+	for _, f := range changed {
+		if !f.Remove {
+			continue
+		}
+		if err := os.Remove(f.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return written, exitcode.Wrap(exitcode.IOErr, fmt.Errorf("remove %s: %w", f.Display(), err))
+		}
+	}
+	for _, s := range p.Seeds {
+		paths, err := seed(s)
+		written = append(written, paths...)
+		if err != nil {
+			return written, exitcode.Wrap(exitcode.IOErr, err)
+		}
+	}
+	return written, nil
+}

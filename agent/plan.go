@@ -1,0 +1,120 @@
+package agent
+
+import (
+	"bytes"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Plan is the pure result of planning: every file the setup would write or
+// remove, with its old and new content and the individual changes, computed
+// without touching anything. Apply carries it out; render shows it.
+type Plan struct {
+	Profile   string
+	Home      string
+	Files     []*FilePlan
+	Seeds     []*SeedPlan
+	Schedules []SchedulePreview
+	Warnings  []string
+	Command   []string
+	WaitFor   []string
+	// secrets are the secret values of this run (config and old values
+	// found in files), masked wherever they would be shown.
+	secrets []string
+}
+
+// FilePlan is one file the setup writes (or removes).
+type FilePlan struct {
+	Path    string      // absolute path
+	Kind    string      // xml, properties, keystore, archive, file
+	Old     []byte      // current content; nil when the file does not exist
+	New     []byte      // content after the setup; equal to Old when nothing changes
+	Remove  bool        // the file is removed
+	Mode    fs.FileMode // mode for a new file
+	Changes []Change
+	home    string
+}
+
+// Change is one effective modification inside a file.
+type Change struct {
+	Target string `json:"target"`         // element path, property key, keystore alias, archive entry
+	Op     string `json:"op"`             // set, create, remove, add, replace, copy ...
+	Old    string `json:"old,omitempty"`  // previous value (masked when secret)
+	New    string `json:"new,omitempty"`  // new value (masked when secret)
+	Secret bool   `json:"secret"`         // the values are secret
+	Note   string `json:"note,omitempty"` // extra information (fingerprints, validity)
+}
+
+// SeedPlan seeds an empty shared folder (the deployment volume) from the
+// image's copy.
+type SeedPlan struct {
+	Src, Dst string
+	Files    int
+}
+
+// SchedulePreview is a Quartz schedule written by the analytics profile.
+type SchedulePreview struct {
+	Var  string      `json:"var"`
+	Expr string      `json:"expr"`
+	Next []time.Time `json:"next"`
+}
+
+// Changed reports whether applying f modifies the file system.
+func (f *FilePlan) Changed() bool {
+	if f.Remove {
+		return f.Old != nil
+	}
+	return f.Old == nil || !bytes.Equal(f.Old, f.New)
+}
+
+// Display is the path shown to people: relative to the product home when
+// inside it.
+func (f *FilePlan) Display() string {
+	if f.home != "" {
+		if rel, err := filepath.Rel(f.home, f.Path); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return f.Path
+}
+
+// Changed returns the file plans that modify something, in plan order.
+func (p *Plan) Changed() []*FilePlan {
+	var out []*FilePlan
+	for _, f := range p.Files {
+		if f.Changed() {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// file returns the plan entry for path, creating it (with the file's
+// current content) on first use.
+func (p *Plan) file(path, kind string, old []byte) *FilePlan {
+	for _, f := range p.Files {
+		if f.Path == path {
+			return f
+		}
+	}
+	f := &FilePlan{Path: path, Kind: kind, Old: old, New: old, Mode: 0o644, home: p.Home}
+	p.Files = append(p.Files, f)
+	return f
+}
+
+// addSecret records a value to mask in every output.
+func (p *Plan) addSecret(v string) {
+	if v == "" {
+		return
+	}
+	for _, s := range p.secrets {
+		if s == v {
+			return
+		}
+	}
+	p.secrets = append(p.secrets, v)
+	sort.Slice(p.secrets, func(i, j int) bool { return len(p.secrets[i]) > len(p.secrets[j]) })
+}

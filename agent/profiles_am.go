@@ -1,0 +1,103 @@
+package agent
+
+import "fmt"
+
+// API Manager 2.0.0 profiles. Each one does, idempotently, what the old
+// image's start scripts and the environment-dependent parts of its
+// Dockerfile did (reference b1), with the old bugs fixed.
+func init() {
+	am := func(p Profile) *Profile {
+		p.Product = "am"
+		p.Home = "/wso2am"
+		p.MemberPort = "4000"
+		p.MirrorsMediators = true
+		return &p
+	}
+	register(am(Profile{Name: "apim", Component: "apim"}))
+	register(am(Profile{Name: "gateway", Component: "gateway", ServerFlags: []string{"-Dprofile=gateway-worker"},
+		Members: []string{"tasks.gatewaymanager", "tasks.gateway"}, SubDomain: "worker",
+		ClusterDomain: "wso2.am.gateway.domain", SeedsDeployment: true}))
+	register(am(Profile{Name: "gatewaymanager", Component: "gatewaymanager", ServerFlags: []string{"-Dprofile=gateway-manager"},
+		Members: []string{"tasks.gatewaymanager", "tasks.gateway"}, SubDomain: "mgt",
+		ClusterDomain: "wso2.am.gateway.domain", SeedsDeployment: true}))
+	// B27: the old image passed -Dprofile=api-publisher -Dprofile=api-store;
+	// Carbon keeps the last, so it really ran as a store. The publisher runs
+	// as api-publisher.
+	register(am(Profile{Name: "publisher", Component: "publisher", ServerFlags: []string{"-Dprofile=api-publisher"},
+		Members: []string{"tasks.publisher", "tasks.store"}, SubDomain: "worker",
+		ClusterDomain: "wso2.am.pubstore.domain", SeedsDeployment: true}))
+	register(am(Profile{Name: "store", Component: "store", ServerFlags: []string{"-Dprofile=api-store"},
+		Members: []string{"tasks.publisher", "tasks.store"}, SubDomain: "worker",
+		ClusterDomain: "wso2.am.pubstore.domain"}))
+	register(am(Profile{Name: "trafficmanager", Component: "trafficmanager", ServerFlags: []string{"-Dprofile=traffic-manager"}}))
+	register(am(Profile{Name: "keymanager", Component: "keymanager", ServerFlags: []string{"-Dprofile=api-key-manager"}}))
+}
+
+// amEdits are the edits of every API Manager profile.
+func (t *target) amEdits(s *editSet) {
+	c := t.cfg
+	t.adminEdits(s)
+	s.xml("repository/conf/user-mgt.xml",
+		setText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
+	t.datasourceEdits(s, "repository/conf/datasources/master-datasources.xml",
+		"/datasources-configuration/datasources", amDatasources)
+	t.datasourceEdits(s, "repository/conf/datasources/metrics-datasources.xml",
+		"/datasources-configuration/datasources", []datasource{metricsDatasource})
+	s.optional("repository/conf/datasources/metrics-datasources.xml")
+	t.carbonHostEdits(s)
+	t.keystoreEdits(s)
+	t.catalinaEdits(s)
+	t.clusterEdits(s, "repository/conf/axis2/axis2.xml")
+	if t.ownKeystore {
+		ks, pw := t.keystoreRel(), c.KeystorePassword
+		s.xml("repository/conf/broker.xml",
+			setAll("//sslConnection/keyStore/location", ks),
+			secretAll("//sslConnection/keyStore/password", pw))
+		s.xml("repository/conf/identity/identity.xml",
+			xmlAny(setAll("//ThirftBasedEntitlementConfig/KeyStore/Location", carbonPath(ks))),
+			xmlAny(secretAll("//ThirftBasedEntitlementConfig/KeyStore/Password", pw)))
+	}
+	s.xml("repository/conf/broker.xml",
+		secretAll("//sslConnection/trustStore/password", c.TruststorePassword))
+
+	// B6: both ways, and any spelling of a boolean.
+	api := "repository/conf/api-manager.xml"
+	s.xml(api,
+		setText("/APIManager/Analytics/Enabled", fmt.Sprint(c.CarbonAnalytics.V)),
+		setText("/APIManager/Analytics/DASServerURL", fmt.Sprintf("{tcp://%s:7612}", t.svc(c.AnalyticsHost))),
+		setText("/APIManager/Analytics/DASRestApiURL", fmt.Sprintf("https://%s:9444", t.svc(c.AnalyticsHost))),
+	)
+	services := func(host string) string { return fmt.Sprintf("https://%s:9443/services/", t.svc(host)) }
+	tm := t.svc(c.TrafficMgrHost)
+	switch t.prof.Name {
+	case "gateway", "gatewaymanager", "publisher", "store":
+		s.xml(api,
+			setText("/APIManager/AuthManager/ServerURL", services(c.KeyManagerHost)),
+			setText("/APIManager/APIKeyValidator/ServerURL", services(c.KeyManagerHost)),
+			setText("/APIManager/ThrottlingConfigurations/DataPublisher/ReceiverUrlGroup", "tcp://"+tm+":9611"),
+			setText("/APIManager/ThrottlingConfigurations/DataPublisher/AuthUrlGroup", "ssl://"+tm+":9711"),
+			setText("/APIManager/ThrottlingConfigurations/PolicyDeployer/ServiceURL", services(c.TrafficMgrHost)),
+			setText("/APIManager/ThrottlingConfigurations/JMSConnectionDetails/ServiceURL", "tcp://"+tm+":5672"),
+			setText("/APIManager/ThrottlingConfigurations/JMSConnectionDetails/JMSConnectionParameters/connectionfactory.TopicConnectionFactory",
+				"amqp://${jms.username}:${jms.password}@clientid/carbon?brokerlist='tcp://"+tm+":5672'"),
+		)
+		broker := "tcp://" + tm + ":5672"
+		s.props("repository/conf/jndi.properties",
+			secretProp("connectionfactory.TopicConnectionFactory", amqpURL(c.AdminUser, c.AdminPassword, "clientid", "carbon", broker)),
+			secretProp("connectionfactory.QueueConnectionFactory", amqpURL(c.AdminUser, c.AdminPassword, "clientID", "test", broker)),
+		)
+	}
+	switch t.prof.Name {
+	case "publisher", "store":
+		gw := t.svc(c.GatewayHost)
+		endpoint := fmt.Sprintf("http://%s:8280,https://%s:8243", gw, gw)
+		if t.prof.Name == "store" && c.GatewayEndpoint != "" {
+			endpoint = c.GatewayEndpoint // B5: the element's value, not a one-shot token
+		}
+		s.xml(api,
+			setText("/APIManager/APIGateway/Environments/Environment/ServerURL", services(c.GatewayMgrHost)),
+			setText("/APIManager/APIGateway/Environments/Environment/GatewayEndpoint", endpoint),
+			setText("/APIManager/APIStore/URL", fmt.Sprintf("https://%s:9443/store", t.svc(c.StoreHost))),
+		)
+	}
+}

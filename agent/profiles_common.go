@@ -1,0 +1,250 @@
+package agent
+
+import (
+	"fmt"
+	"html"
+	"net/url"
+	"path"
+	"strings"
+)
+
+// target is what a profile's edits are computed from: the configuration and
+// the facts discovered while planning (own address, resolved members,
+// whether the component's own keystore is in the certificates folder).
+type target struct {
+	cfg  *Config
+	prof *Profile
+	home string
+	// localIP is this container's address (axis2 localMemberHost).
+	localIP string
+	// members are the resolved well-known member addresses (own excluded).
+	members []string
+	// clusterOn: the profile clusters (members configured).
+	clusterOn bool
+	// ownKeystore: wso2<component>.jks is in the certificates folder and is
+	// copied to repository/resources/security; every keystore reference
+	// points at it.
+	ownKeystore bool
+}
+
+// svc returns the host name of a service on the overlay network:
+// name.domain, or name when WSO2_DOMAIN is empty.
+func (t *target) svc(name string) string {
+	if t.cfg.Domain == "" || name == "" {
+		return name
+	}
+	return name + "." + t.cfg.Domain
+}
+
+// keystoreRel is the own keystore's path relative to the home.
+func (t *target) keystoreRel() string {
+	return "repository/resources/security/wso2" + t.prof.Component + ".jks"
+}
+
+func (t *target) keyAlias() string { return "wso2" + t.prof.Component + "cert" }
+
+// truststoreRel is the truststore's path relative to the home (or absolute).
+func (t *target) truststoreRel() string { return t.cfg.Truststore }
+
+// carbonPath is a path as carbon.xml writes it: ${carbon.home}/rel.
+func carbonPath(rel string) string {
+	if path.IsAbs(rel) {
+		return rel
+	}
+	return "${carbon.home}/" + rel
+}
+
+// mysqlURL is the JDBC URL of database db on the configured MySQL server.
+func (t *target) mysqlURL(db string) string {
+	return fmt.Sprintf("jdbc:mysql://%s:%d/%s?autoReconnect=true&useSSL=false", t.svc(t.cfg.MySQLServer), t.cfg.MySQLPort.V, db)
+}
+
+// datasource is one RDBMS datasource the agent manages.
+type datasource struct {
+	name string // <name>
+	jndi string // <jndiConfig><name>
+	db   string // database on the MySQL server
+}
+
+// amDatasources are API Manager's datasources in master-datasources.xml.
+var amDatasources = []datasource{
+	{"WSO2AM_DB", "jdbc/WSO2AM_DB", "apimgtdb"},
+	{"WSO2UM_DB", "jdbc/WSO2UM_DB", "userdb"},
+	{"WSO2REG_DB", "jdbc/WSO2REG_DB", "regdb"},
+	{"WSO2AM_STATS_DB", "jdbc/WSO2AM_STATS_DB", "statdb"},
+	{"WSO2_MB_STORE_DB", "WSO2MBStoreDB", "mbstoredb"},
+}
+
+var metricsDatasource = datasource{"WSO2_METRICS_DB", "jdbc/WSO2MetricsDB", "metricsdb"}
+
+// datasourceEdits makes each datasource exist once in the file (inserting a
+// MySQL block when absent, removing duplicates, B24) and sets its URL, user,
+// password and driver (B9, B17, B18).
+func (t *target) datasourceEdits(s *editSet, rel, parent string, dss []datasource) {
+	for _, ds := range dss {
+		p := fmt.Sprintf("%s/datasource[name='%s']", parent, ds.name)
+		frag := fmt.Sprintf(`<datasource>
+    <name>%s</name>
+    <description>The datasource used by the agent-managed %s database</description>
+    <jndiConfig>
+        <name>%s</name>
+    </jndiConfig>
+    <definition type="RDBMS">
+        <configuration>
+            <url>%s</url>
+            <username>%s</username>
+            <password>%s</password>
+            <driverClassName>com.mysql.jdbc.Driver</driverClassName>
+            <maxActive>50</maxActive>
+            <maxWait>60000</maxWait>
+            <testOnBorrow>true</testOnBorrow>
+            <validationQuery>SELECT 1</validationQuery>
+            <validationInterval>30000</validationInterval>
+            <defaultAutoCommit>false</defaultAutoCommit>
+        </configuration>
+    </definition>
+</datasource>`, ds.name, ds.db, ds.jndi, xmlEscape(t.mysqlURL(ds.db)), xmlEscape(t.cfg.MySQLUser), xmlEscape(t.cfg.MySQLPassword))
+		s.xml(rel,
+			ensure(p, parent, []string{"datasource"}, frag),
+			setText(p+"/definition/configuration/url", t.mysqlURL(ds.db)),
+			setText(p+"/definition/configuration/username", t.cfg.MySQLUser),
+			setText(p+"/definition/configuration/driverClassName", "com.mysql.jdbc.Driver"),
+		)
+		if t.cfg.MySQLPassword != "" {
+			s.xml(rel, secretText(p+"/definition/configuration/password", t.cfg.MySQLPassword))
+		}
+	}
+}
+
+func xmlEscape(s string) string { return html.EscapeString(s) }
+
+// adminEdits sets the admin account in user-mgt.xml and the password of the
+// log4j event appenders (B8: a structured writer, any character is safe).
+func (t *target) adminEdits(s *editSet) {
+	s.xml("repository/conf/user-mgt.xml",
+		setText("/UserManager/Realm/Configuration/AdminUser/UserName", t.cfg.AdminUser),
+		secretText("/UserManager/Realm/Configuration/AdminUser/Password", t.cfg.AdminPassword),
+	)
+	s.props("repository/conf/log4j.properties",
+		secretProp("log4j.appender.LOGEVENT.password", t.cfg.AdminPassword),
+		secretProp("log4j.appender.DAS_AGENT.password", t.cfg.AdminPassword),
+	)
+}
+
+// carbonHostEdits inserts HostName and MgtHostName into carbon.xml once
+// (they are commented out in the stock file) and keeps them current (B22).
+func (t *target) carbonHostEdits(s *editSet) {
+	host := t.cfg.HostName
+	if host == "" {
+		host = t.svc(t.prof.Component)
+	}
+	s.xml("repository/conf/carbon.xml",
+		ensure("/Server/HostName", "/Server", []string{"Version"}, "<HostName>"+xmlEscape(host)+"</HostName>"),
+		setText("/Server/HostName", host),
+		ensure("/Server/MgtHostName", "/Server", []string{"HostName"}, "<MgtHostName>"+xmlEscape(host)+"</MgtHostName>"),
+		setText("/Server/MgtHostName", host),
+	)
+}
+
+// keystoreEdits points every reference to the component's key store at its
+// own keystore (B21) and every truststore password at
+// WSO2_TRUSTSTORE_PASSWORD. Without an own keystore in the certificates
+// folder the key store references are left as shipped.
+func (t *target) keystoreEdits(s *editSet) {
+	ts, tsPw := t.truststoreRel(), t.cfg.TruststorePassword
+	s.xml("repository/conf/carbon.xml",
+		setText("/Server/Security/TrustStore/Location", carbonPath(ts)),
+		secretText("/Server/Security/TrustStore/Password", tsPw),
+	)
+	s.xml("repository/conf/axis2/axis2.xml",
+		xmlAny(secretAllAny("//parameter[@name='truststore']/TrustStore/Password", tsPw)),
+	)
+	s.props("repository/conf/identity/EndpointConfig.properties",
+		secretProp("Carbon.Security.TrustStore.Password", tsPw),
+	)
+	s.optional("repository/conf/identity/EndpointConfig.properties")
+	if !t.ownKeystore {
+		return
+	}
+	ks, ksPw, alias := t.keystoreRel(), t.cfg.KeystorePassword, t.keyAlias()
+	s.xml("repository/conf/carbon.xml",
+		setText("/Server/Security/KeyStore/Location", carbonPath(ks)),
+		setText("/Server/Security/KeyStore/Type", "JKS"),
+		secretText("/Server/Security/KeyStore/Password", ksPw),
+		setText("/Server/Security/KeyStore/KeyAlias", alias),
+		secretText("/Server/Security/KeyStore/KeyPassword", ksPw),
+	)
+	s.xml("repository/conf/tomcat/catalina-server.xml",
+		setAttr("/Server/Service/Connector[@port='9443']", "keystoreFile", carbonPath(ks)),
+		secretAttr("/Server/Service/Connector[@port='9443']", "keystorePass", ksPw),
+	)
+	s.xml("repository/conf/axis2/axis2.xml",
+		xmlAny(setAll("//parameter[@name='keystore']/KeyStore/Location", ks)),
+		xmlAny(secretAll("//parameter[@name='keystore']/KeyStore/Password", ksPw)),
+		xmlAny(secretAll("//parameter[@name='keystore']/KeyStore/KeyPassword", ksPw)),
+	)
+	s.props("repository/conf/identity/EndpointConfig.properties",
+		prop("client.keyStore", "./"+ks),
+		secretProp("Carbon.Security.KeyStore.Password", ksPw),
+	)
+}
+
+// xmlAny relaxes an edit to match zero or more elements.
+func xmlAny(e xmlconfEdit) xmlconfEdit { e.Match = matchAny; return e }
+
+func secretAllAny(path, v string) xmlconfEdit {
+	e := secretAll(path, v)
+	e.Match = matchAny
+	return e
+}
+
+// clusterEdits configures Hazelcast well-known-address clustering in
+// axis2.xml: own address and port, sub-domain, domain, and the member list
+// replaced as a whole on every start (B1, B11).
+func (t *target) clusterEdits(s *editSet, rel string) {
+	if !t.clusterOn {
+		if t.cfg.ClusterMembers.Set { // explicitly empty: clustering off
+			s.xml(rel, setAttr("/axisconfig/clustering", "enable", "false"))
+		}
+		return
+	}
+	port := t.prof.MemberPort
+	domain := t.cfg.ClusterDomain
+	if domain == "" {
+		domain = t.prof.ClusterDomain
+	}
+	var members strings.Builder
+	for _, ip := range t.members {
+		fmt.Fprintf(&members, "<member>\n    <hostName>%s</hostName>\n    <port>%s</port>\n</member>\n", xmlEscape(ip), port)
+	}
+	s.xml(rel,
+		setAttr("/axisconfig/clustering", "enable", "true"),
+		setText("/axisconfig/clustering/parameter[@name='membershipScheme']", "wka"),
+		setText("/axisconfig/clustering/parameter[@name='domain']", domain),
+		setText("/axisconfig/clustering/parameter[@name='localMemberHost']", t.localIP),
+		setText("/axisconfig/clustering/parameter[@name='localMemberPort']", port),
+		// subDomain is an attribute: the old scripts wrote element text.
+		setAttr("/axisconfig/clustering/parameter[@name='properties']/property[@name='subDomain']", "value", t.prof.SubDomain),
+		xmlconfEdit{Op: opSetChildren, Path: "/axisconfig/clustering/members", XML: members.String()},
+	)
+}
+
+// amqpURL is an AMQP connection URL of the WSO2 (Qpid) client; user and
+// password are percent-encoded so that any character is safe in them.
+func amqpURL(user, password, client, vhost, broker string) string {
+	return fmt.Sprintf("amqp://%s:%s@%s/%s?brokerlist='%s'",
+		url.PathEscape(user), url.PathEscape(password), client, vhost, broker)
+}
+
+// catalinaEdits: proxy ports when configured and no access log valve (B23:
+// the old images addressed the attribute as an element and never removed it).
+func (t *target) catalinaEdits(s *editSet) {
+	rel := "repository/conf/tomcat/catalina-server.xml"
+	if t.cfg.ProxyPortHTTP != "" {
+		s.xml(rel, setAttr("/Server/Service/Connector[@port='9763']", "proxyPort", t.cfg.ProxyPortHTTP))
+	}
+	if t.cfg.ProxyPortHTTPS != "" {
+		s.xml(rel, setAttr("/Server/Service/Connector[@port='9443']", "proxyPort", t.cfg.ProxyPortHTTPS))
+	}
+	s.xml(rel, remove("//Valve[@className='org.apache.catalina.valves.AccessLogValve']"))
+}

@@ -1,0 +1,116 @@
+package agent
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/quartz"
+)
+
+func init() {
+	register(&Profile{Name: "analytics", Product: "das", Home: "/wso2analytics", Component: "das",
+		Members: []string{"tasks.das"}, SubDomain: "worker", MemberPort: "4300",
+		ClusterDomain: "wso2.das.domain"})
+}
+
+// dasStatsDatasource is API Manager's statistics database, which the
+// analytics server writes.
+var dasStatsDatasource = datasource{"WSO2AM_STATS_DB", "jdbc/WSO2AM_STATS_DB", "statdb"}
+
+// dasAnalyticsDatasources are the analytics record stores (B24: the old
+// image deleted a misspelt WSO2_ANALYSTICS_FS_DB and appended a second
+// WSO2_ANALYTICS_FS_DB; each exists exactly once here).
+var dasAnalyticsDatasources = []datasource{
+	{"WSO2_ANALYTICS_EVENT_STORE_DB", "jdbc/WSO2_ANALYTICS_EVENT_STORE_DB", "analytics_event_store"},
+	{"WSO2_ANALYTICS_PROCESSED_DATA_STORE_DB", "jdbc/WSO2_ANALYTICS_PROCESSED_DATA_STORE_DB", "analytics_processed_data_store"},
+	{"WSO2_ANALYTICS_FS_DB", "jdbc/WSO2_ANALYTICS_FS_DB", "analytics_fs"},
+}
+
+// dasEdits are the API Manager Analytics 2.0.0 (DAS) edits: every
+// datasource file gets host, user and password (B17, B18).
+func (t *target) dasEdits(s *editSet) {
+	t.adminEdits(s)
+	s.xml("repository/conf/user-mgt.xml",
+		setText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
+	ds := "repository/conf/datasources/"
+	parent := "/datasources-configuration/datasources"
+	t.datasourceEdits(s, ds+"master-datasources.xml", parent, []datasource{
+		{"WSO2UM_DB", "jdbc/WSO2UM_DB", "userdb"},
+		{"WSO2REG_DB", "jdbc/WSO2REG_DB", "regdb"},
+	})
+	t.datasourceEdits(s, ds+"analytics-datasources.xml", parent, dasAnalyticsDatasources)
+	t.datasourceEdits(s, ds+"stats-datasources.xml", parent, []datasource{dasStatsDatasource})
+	t.datasourceEdits(s, ds+"metrics-datasources.xml", parent, []datasource{metricsDatasource})
+	t.carbonHostEdits(s)
+	t.keystoreEdits(s)
+	t.catalinaEdits(s)
+	t.clusterEdits(s, "repository/conf/axis2/axis2.xml")
+}
+
+// carbonApp is the API Manager analytics carbon app and the two places it is
+// deployed from (B7: both copies are patched).
+const carbonApp = "org_wso2_carbon_analytics_apim-1.0.0.car"
+
+var carbonAppDirs = []string{
+	"repository/deployment/server/carbonapps",
+	"repository/components/features/org.wso2.analytics.apim_2.0.0",
+}
+
+// dasScripts maps each schedule variable to its Spark script inside the car.
+func (t *target) dasScripts() []struct{ name, value, entry string } {
+	c := t.cfg
+	return []struct{ name, value, entry string }{
+		{"WSO2_DAS_APIM_INCREMENTAL_PROCESSING_SCRIPT", c.DASIncremental, "APIM_INCREMENTAL_PROCESSING_SCRIPT_1.0.0/APIM_INCREMENTAL_PROCESSING_SCRIPT.xml"},
+		{"WSO2_DAS_APIM_LAST_ACCESS_TIME_SCRIPT", c.DASLastAccess, "APIM_LAST_ACCESS_TIME_SCRIPT_1.0.0/APIM_LAST_ACCESS_TIME_SCRIPT.xml"},
+		{"WSO2_DAS_APIM_LATENCY_BREAKDOWN_STATS", c.DASLatency, "APIM_LATENCY_BREAKDOWN_STATS_1.0.0/APIM_LATENCY_BREAKDOWN_STATS.xml"},
+		{"WSO2_DAS_APIM_LOGANALYZER_SCRIPT", c.DASLogAnalyzer, "APIM_LOGANALYZER_SCRIPT_1.0.0/APIM_LOGANALYZER_SCRIPT.xml"},
+		{"WSO2_DAS_APIM_STAT_SCRIPT", c.DASStat, "APIM_STAT_SCRIPT_1.0.0/APIM_STAT_SCRIPT.xml"},
+		{"WSO2_DAS_APIM_STAT_SCRIPT_THROTTLE", c.DASStatThrottle, "APIM_STAT_SCRIPT_THROTTLE_1.0.0/APIM_STAT_SCRIPT_THROTTLE.xml"},
+		{"WSO2_DAS_APIM_USER_AGENT_STATS", c.DASUserAgent, "APIM_USER_AGENT_STATS_1.0.0/APIM_USER_AGENT_STATS.xml"},
+	}
+}
+
+// planSchedules validates the seven schedules with Quartz semantics before
+// anything is written, previews their next fire times, and plans the
+// rewrite of every copy of the carbon app that exists.
+func (t *target) planSchedules(p *Plan) error {
+	crons := map[string]string{}
+	var problems []string
+	for _, s := range t.dasScripts() {
+		sched, err := quartz.Parse(s.value)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %q is not a valid Quartz cron expression: %v", s.name, s.value, err))
+			continue
+		}
+		crons[s.entry] = s.value
+		p.Schedules = append(p.Schedules, SchedulePreview{Var: s.name, Expr: s.value, Next: sched.NextN(now().UTC(), 3)})
+	}
+	if len(problems) > 0 {
+		return exitcode.Wrap(exitcode.Config, &ConfigError{Problems: problems})
+	}
+	for _, dir := range carbonAppDirs {
+		path := p.resolve(filepath.Join(dir, carbonApp))
+		old, err := os.ReadFile(path)
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, describeFSError(err))
+		}
+		out, changes, err := patchCarbonApp(old, crons)
+		if err != nil {
+			return exitcode.Wrap(exitcode.DataErr, fmt.Errorf("patch %s: %w", path, err))
+		}
+		if out == nil {
+			continue
+		}
+		f := p.file(path, "archive", old)
+		f.New = out
+		for _, c := range changes {
+			f.Changes = append(f.Changes, Change{Target: c.Entry + ":/Analytics/CronExpression", Op: "set", Old: c.Old, New: c.New})
+		}
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package agent
+
+import "strings"
+
+func init() {
+	register(&Profile{Name: "identityserver", Product: "is", Home: "/wso2is", Component: "identityserver",
+		Members: []string{"tasks.identityserver"}, SubDomain: "worker", MemberPort: "4500",
+		ClusterDomain: "wso2.is.domain"})
+}
+
+// isStockBase is how the stock identity.xml spells the server's own URL.
+const isStockBase = "${carbon.protocol}://${carbon.host}:${carbon.management.port}"
+
+// isURLs are the identity.xml elements that hold the server's public URL,
+// with the path each one appends to it. VIRTUAL_HOST replaces the base; an
+// unset VIRTUAL_HOST restores the stock tokens. The values are set whole on
+// every start, so a changed VIRTUAL_HOST replaces the previous one (B5).
+var isURLs = []struct{ path, suffix string }{
+	{"/Server/OpenID/OpenIDServerUrl", "/openidserver"},
+	{"/Server/OpenID/OpenIDUserPattern", "/openid"},
+	{"/Server/OpenID/OpenIDLoginUrl", "/authenticationendpoint/openid_login.do"},
+	{"/Server/OAuth/OAuth1RequestTokenUrl", "/oauth/request-token"},
+	{"/Server/OAuth/OAuth1AuthorizeUrl", "/oauth/authorize-url"},
+	{"/Server/OAuth/OAuth1AccessTokenUrl", "/oauth/access-token"},
+	{"/Server/OAuth/OAuth2AuthzEPUrl", "/oauth2/authorize"},
+	{"/Server/OAuth/OAuth2TokenEPUrl", "/oauth2/token"},
+	{"/Server/OAuth/OAuth2UserInfoEPUrl", "/oauth2/userinfo"},
+	{"/Server/OAuth/OIDCCheckSessionEPUrl", "/oidc/checksession"},
+	{"/Server/OAuth/OIDCLogoutEPUrl", "/oidc/logout"},
+	{"/Server/OAuth/OAuth2ConsentPage", "/authenticationendpoint/oauth2_authz.do"},
+	{"/Server/OAuth/OAuth2ErrorPage", "/authenticationendpoint/oauth2_error.do"},
+	{"/Server/OAuth/OIDCConsentPage", "/authenticationendpoint/oauth2_consent.do"},
+	{"/Server/OAuth/OIDCLogoutConsentPage", "/authenticationendpoint/oauth2_logout_consent.do"},
+	{"/Server/OAuth/OIDCLogoutPage", "/authenticationendpoint/oauth2_logout.do"},
+	{"/Server/OAuth/OpenIDConnect/IDTokenIssuerID", "/oauth2/token"},
+	{"/Server/SSOService/IdentityProviderURL", "/samlsso"},
+	{"/Server/SSOService/DefaultLogoutEndpoint", "/authenticationendpoint/samlsso_logout.do"},
+	{"/Server/SSOService/NotificationEndpoint", "/authenticationendpoint/samlsso_notification.do"},
+	{"/Server/SecurityTokenService/IdentityProviderURL", "/services/wso2carbon-sts"},
+	{"/Server/PassiveSTS/IdentityProviderURL", "/passivests"},
+	{"/Server/PassiveSTS/RetryURL", "/authenticationendpoint/retry.do"},
+	{"/Server/SCIM/UserEPUrl", "/wso2/scim/Users"},
+	{"/Server/SCIM/GroupEPUrl", "/wso2/scim/Groups"},
+}
+
+// isDatasources: the Identity Server acts as the API Manager's key manager
+// and shares its databases.
+var isDatasources = []datasource{
+	{"WSO2AM_DB", "jdbc/WSO2AM_DB", "apimgtdb"},
+	{"WSO2UM_DB", "jdbc/WSO2UM_DB", "userdb"},
+	{"WSO2REG_DB", "jdbc/WSO2REG_DB", "regdb"},
+}
+
+// isEdits are the Identity Server 5.2.0 edits.
+func (t *target) isEdits(s *editSet) {
+	t.adminEdits(s)
+	s.xml("repository/conf/user-mgt.xml",
+		setText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
+	t.datasourceEdits(s, "repository/conf/datasources/master-datasources.xml",
+		"/datasources-configuration/datasources", isDatasources)
+	t.datasourceEdits(s, "repository/conf/datasources/metrics-datasources.xml",
+		"/datasources-configuration/datasources", []datasource{metricsDatasource})
+	s.optional("repository/conf/datasources/metrics-datasources.xml")
+	t.carbonHostEdits(s)
+	t.keystoreEdits(s)
+	t.catalinaEdits(s)
+	t.clusterEdits(s, "repository/conf/axis2/axis2.xml")
+	if t.ownKeystore {
+		s.xml("repository/conf/identity/identity.xml",
+			xmlAny(setAll("//ThirftBasedEntitlementConfig/KeyStore/Location", carbonPath(t.keystoreRel()))),
+			xmlAny(secretAll("//ThirftBasedEntitlementConfig/KeyStore/Password", t.cfg.KeystorePassword)))
+	}
+
+	base, samlBase := isStockBase, "https://localhost:9443"
+	if vh := strings.TrimRight(t.cfg.VirtualHost, "/"); vh != "" {
+		base, samlBase = vh, vh
+	}
+	for _, u := range isURLs {
+		s.xml("repository/conf/identity/identity.xml", xmlAny(setText(u.path, base+u.suffix)))
+	}
+	// The shipped sso-idp-config.xml registers the dashboard as a service
+	// provider on the server's own URL.
+	dash := "//ServiceProvider[Issuer='wso2.my.dashboard']"
+	s.xml("repository/conf/identity/sso-idp-config.xml",
+		xmlAny(setAll(dash+"/AssertionConsumerServiceURLs/AssertionConsumerServiceURL", base+"/dashboard/acs")),
+		xmlAny(setAll(dash+"/DefaultAssertionConsumerServiceURL", base+"/dashboard/acs")),
+	)
+	s.optional("repository/conf/identity/sso-idp-config.xml")
+	s.xml("repository/conf/security/authenticators.xml",
+		xmlAny(setText("//Authenticator[@name='SAML2SSOAuthenticator']/Config/Parameter[@name='IdentityProviderSSOServiceURL']", samlBase+"/samlsso")),
+		xmlAny(setText("//Authenticator[@name='SAML2SSOAuthenticator']/Config/Parameter[@name='AssertionConsumerServiceURL']", samlBase+"/acs")),
+	)
+}

@@ -1,0 +1,212 @@
+package agent
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/wso2-container/agent/agent/udiff"
+)
+
+// mask is what a secret value is shown as.
+const mask = "********"
+
+// maskSecrets replaces every secret value in s (raw, XML-escaped,
+// properties-escaped and percent-encoded) with the mask, wherever it stands
+// as a whole token: not preceded or followed by a letter, digit, '_', '.' or
+// '-'. So <Password>wso2carbon</Password> is masked while the file name
+// wso2carbon.jks is not. Longer secrets are replaced first.
+func (p *Plan) maskSecrets(s string) string {
+	for _, v := range p.secrets {
+		for _, form := range secretForms(v) {
+			if form != "" {
+				s = replaceToken(s, form, mask)
+			}
+		}
+	}
+	return s
+}
+
+// replaceToken replaces the occurrences of old in s that are not part of a
+// longer word.
+func replaceToken(s, old, repl string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, old)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := i + len(old)
+		if (i > 0 && isWordByte(s[i-1])) || (j < len(s) && isWordByte(s[j])) {
+			b.WriteString(s[:i+1])
+			s = s[i+1:]
+			continue
+		}
+		b.WriteString(s[:i])
+		b.WriteString(repl)
+		s = s[j:]
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '.' || c == '-' || c >= 0x80 ||
+		(c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+}
+
+// secretForms are the spellings a value may have inside a file.
+func secretForms(v string) []string {
+	forms := []string{v}
+	if e := html.EscapeString(v); e != v {
+		forms = append(forms, e)
+	}
+	var b strings.Builder
+	for _, r := range v {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r > 0x7e || r < 0x20:
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	if e := b.String(); e != v {
+		forms = append(forms, e, strings.ToLower(e))
+	}
+	if e := url.PathEscape(v); e != v {
+		forms = append(forms, e)
+	}
+	return forms
+}
+
+// Action is one line of the machine-readable plan.
+type Action struct {
+	File   string `json:"file"`
+	Kind   string `json:"kind"`
+	Change        // target, op, old, new, secret, note
+}
+
+// Report is the machine-readable form of a plan (render --output json).
+type Report struct {
+	Profile   string            `json:"profile"`
+	Home      string            `json:"home"`
+	DryRun    bool              `json:"dry_run"`
+	Changed   []string          `json:"changed_files"`
+	Actions   []Action          `json:"actions"`
+	Seeds     []*SeedPlan       `json:"seeds,omitempty"`
+	Schedules []SchedulePreview `json:"schedules,omitempty"`
+	WaitFor   []string          `json:"wait_for"`
+	Command   []string          `json:"command"`
+	Warnings  []string          `json:"warnings,omitempty"`
+}
+
+// Report builds the machine-readable plan, with secret values masked.
+func (p *Plan) Report(dryRun bool) Report {
+	r := Report{Profile: p.Profile, Home: p.Home, DryRun: dryRun, Seeds: p.Seeds, Schedules: p.Schedules,
+		WaitFor: p.WaitFor, Command: p.Command, Warnings: p.Warnings, Changed: []string{}, Actions: []Action{}}
+	if r.WaitFor == nil {
+		r.WaitFor = []string{}
+	}
+	for _, f := range p.Changed() {
+		r.Changed = append(r.Changed, f.Display())
+		for _, c := range f.Changes {
+			if c.Secret {
+				if c.Old != "" {
+					c.Old = mask
+				}
+				if c.New != "" {
+					c.New = mask
+				}
+			} else {
+				c.Old, c.New = p.maskSecrets(c.Old), p.maskSecrets(c.New)
+			}
+			r.Actions = append(r.Actions, Action{File: f.Display(), Kind: f.Kind, Change: c})
+		}
+	}
+	return r
+}
+
+// WriteJSON writes the report as indented JSON.
+func (p *Plan) WriteJSON(w io.Writer, dryRun bool) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(p.Report(dryRun))
+}
+
+// WriteText writes the plan for people: a unified diff per changed text
+// file, a summary per keystore, archive or copied file, the schedules, the
+// dependencies and the server command. Secret values never appear: a
+// changed secret is listed by name.
+func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
+	verb := "applied"
+	if dryRun {
+		verb = "would change"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# profile %s, home %s\n", p.Profile, p.Home)
+	changed := p.Changed()
+	for _, f := range changed {
+		switch f.Kind {
+		case "xml", "properties":
+			d := udiff.Unified("a/"+f.Display(), "b/"+f.Display(), string(f.Old), string(f.New), 3)
+			b.WriteString(p.maskSecrets(d))
+			for _, c := range f.Changes {
+				if c.Secret {
+					fmt.Fprintf(&b, "# secret %s: %s (value not shown)\n", verb, c.Target)
+				}
+			}
+		default:
+			what := f.Kind
+			if f.Remove {
+				what += " removed"
+			}
+			fmt.Fprintf(&b, "# %s %s\n", what, f.Display())
+			for _, c := range f.Changes {
+				line := "#   " + c.Op + " " + c.Target
+				if c.Secret {
+					line += " (secret, value not shown)"
+				} else if c.Old != "" || c.New != "" {
+					line += fmt.Sprintf(": %q -> %q", p.maskSecrets(c.Old), p.maskSecrets(c.New))
+				}
+				if c.Note != "" {
+					line += "  " + p.maskSecrets(c.Note)
+				}
+				b.WriteString(line + "\n")
+			}
+		}
+	}
+	for _, s := range p.Seeds {
+		fmt.Fprintf(&b, "# seed %s from %s (%d files) when no other container has\n", s.Dst, s.Src, s.Files)
+	}
+	for _, s := range p.Schedules {
+		var next []string
+		for _, t := range s.Next {
+			next = append(next, t.UTC().Format(time.RFC3339))
+		}
+		if len(next) == 0 {
+			next = []string{"never fires again"}
+		}
+		fmt.Fprintf(&b, "# schedule %s = %q; next: %s\n", s.Var, s.Expr, strings.Join(next, ", "))
+	}
+	for _, wmsg := range p.Warnings {
+		fmt.Fprintf(&b, "# warning: %s\n", p.maskSecrets(wmsg))
+	}
+	if len(p.WaitFor) > 0 {
+		fmt.Fprintf(&b, "# wait for: %s\n", strings.Join(p.WaitFor, ", "))
+	} else {
+		b.WriteString("# wait for: nothing\n")
+	}
+	fmt.Fprintf(&b, "# command: %s\n", strings.Join(p.Command, " "))
+	if len(changed) == 0 {
+		b.WriteString("# no changes: the configuration is up to date\n")
+	} else {
+		fmt.Fprintf(&b, "# %d file(s) %s\n", len(changed), verb)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
