@@ -1,8 +1,106 @@
-# Image targets (owned by images/). Placeholder until the images land.
-.PHONY: images e2e e2e-if-docker
-images:
-	@echo "images: not yet implemented"; exit 1
-e2e:
-	@echo "e2e: not yet implemented"; exit 1
+# Image targets, included by the top Makefile (which defines GO, VERSION, BIN
+# and the `build` target). See images/README.md.
+#
+#   make images                 the base, every component image and both job images
+#   make images COMPONENTS="gateway gatewaymanager"
+#   make image-base             only the base (Dockerfile.base)
+#   make e2e                    the end-to-end test in Docker (no registry needed)
+#   make e2e-if-docker          e2e when a Docker engine answers, else a printed skip
+#
+# Product packs are not downloadable here: unzip them into images/product/
+# (wso2am-2.0.0/, wso2is-5.2.0/, wso2am-analytics-2.0.0/), point WSO2AM_HOME /
+# WSO2IS_HOME / WSO2DAS_HOME at unpacked homes, or give the zips as
+# WSO2AM_PACK / WSO2IS_PACK / WSO2DAS_PACK (unzipped into images/product/).
+
+DOCKER        ?= docker
+BASE_IMAGE    ?= eclipse-temurin:8-jre
+IMAGE_PREFIX  ?= wso2/
+IMAGE_TAG     ?= latest
+AGENT_BASE    ?= $(IMAGE_PREFIX)agent-base:$(IMAGE_TAG)
+PRODUCT_DIR   ?= images/product
+WSO2AM_HOME   ?= $(PRODUCT_DIR)/wso2am-2.0.0
+WSO2IS_HOME   ?= $(PRODUCT_DIR)/wso2is-5.2.0
+WSO2DAS_HOME  ?= $(PRODUCT_DIR)/wso2am-analytics-2.0.0
+AM_COMPONENTS := apim gateway gatewaymanager publisher store trafficmanager keymanager
+COMPONENTS    ?= $(AM_COMPONENTS) identityserver analytics
+JOBS          := certificates admin-password
+
+.PHONY: images image-base image-jobs image-components products e2e e2e-if-docker e2e-images e2e-testbase e2e-standin
+
+## images: the base, every component in COMPONENTS and the job images
+images: image-base image-jobs image-components
+
+## image-base: Dockerfile.base FROM $(BASE_IMAGE) with bin/agent
+image-base: build
+	@file $(BIN) | grep -q 'statically linked' || { echo "image-base: $(BIN) is not statically linked"; exit 1; }
+	$(DOCKER) build -f Dockerfile.base --build-arg BASE_IMAGE=$(BASE_IMAGE) \
+		--build-arg AGENT_VERSION=$(VERSION) -t $(AGENT_BASE) $(dir $(BIN))
+
+image-jobs: image-base
+	@for j in $(JOBS); do \
+		echo "$(DOCKER) build -f images/$$j/Dockerfile -t $(IMAGE_PREFIX)$$j:$(IMAGE_TAG) $(dir $(BIN))"; \
+		$(DOCKER) build -q -f images/$$j/Dockerfile --build-arg BASE_IMAGE=$(AGENT_BASE) \
+			-t $(IMAGE_PREFIX)$$j:$(IMAGE_TAG) $(dir $(BIN)) >/dev/null || exit 1; \
+	done
+
+# Unzip packs given as WSO2AM_PACK=... (etc.) into PRODUCT_DIR, once.
+products:
+	@set -e; for v in WSO2AM WSO2IS WSO2DAS; do \
+		case $$v in WSO2AM) zip='$(WSO2AM_PACK)' home='$(WSO2AM_HOME)';; \
+		            WSO2IS) zip='$(WSO2IS_PACK)' home='$(WSO2IS_HOME)';; \
+		            WSO2DAS) zip='$(WSO2DAS_PACK)' home='$(WSO2DAS_HOME)';; esac; \
+		if [ -n "$$zip" ] && [ ! -d "$$home" ]; then \
+			echo "unzip $$zip -> $(PRODUCT_DIR)/"; mkdir -p '$(PRODUCT_DIR)'; unzip -q "$$zip" -d '$(PRODUCT_DIR)'; \
+		fi; \
+	done
+
+image-components: image-base products
+	@set -e; for c in $(COMPONENTS); do \
+		case $$c in identityserver) home='$(WSO2IS_HOME)' v=WSO2IS z=wso2is-5.2.0.zip;; \
+		            analytics) home='$(WSO2DAS_HOME)' v=WSO2DAS z=wso2am-analytics-2.0.0.zip;; \
+		            *) home='$(WSO2AM_HOME)' v=WSO2AM z=wso2am-2.0.0.zip;; esac; \
+		if [ ! -f "$$home/bin/wso2server.sh" ]; then \
+			echo "images: $$c: $$home/bin/wso2server.sh not found: unzip $$z into $(PRODUCT_DIR)/, or set $${v}_HOME=/path/to/unpacked/home or $${v}_PACK=/path/to/$$z"; exit 1; \
+		fi; \
+		echo "$(DOCKER) build -f images/$$c/Dockerfile -t $(IMAGE_PREFIX)$$c:$(IMAGE_TAG) $$home"; \
+		$(DOCKER) build -q -f images/$$c/Dockerfile --build-arg BASE_IMAGE=$(AGENT_BASE) \
+			-t $(IMAGE_PREFIX)$$c:$(IMAGE_TAG) "$$home" >/dev/null; \
+	done
+
+# ---------------------------------------------------------------------------
+# End-to-end tests: no registry. The base comes from debootstrap (cached under
+# WSO2_E2E_CACHE) and the product is a stand-in Carbon server on the real
+# configuration fixtures.
+WSO2_FIXTURES  ?= $(firstword $(wildcard testdata/wso2-fixtures /work/shared/wso2-fixtures))
+E2E_DIR        ?= .cache/e2e
+E2E_PREFIX     ?= wso2-agent-e2e/
+E2E_TESTBASE   ?= wso2-agent-testbase:bookworm-jre17
+E2E_COMPONENTS ?= gateway gatewaymanager
+E2E_TIMEOUT    ?= 12m
+export WSO2_E2E_CACHE ?= /var/cache/wso2-agent-e2e
+
+e2e-testbase:
+	TESTBASE_IMAGE=$(E2E_TESTBASE) images/testbase/build.sh
+
+e2e-standin:
+	@test -n "$(WSO2_FIXTURES)" || { echo "e2e: WSO2 fixtures not found (set WSO2_FIXTURES=dir holding wso2am-2.0.0/)"; exit 1; }
+	images/testbase/assemble-product.sh $(WSO2_FIXTURES)/wso2am-2.0.0 $(E2E_DIR)/wso2am-standin
+
+## e2e-images: the test base, the agent base FROM it, E2E_COMPONENTS and the job images, all local
+e2e-images: build e2e-testbase e2e-standin
+	@# build ran above: the sub-make must not rebuild (-o build)
+	$(MAKE) --no-print-directory -o build image-base image-jobs image-components BASE_IMAGE=$(E2E_TESTBASE) \
+		IMAGE_PREFIX=$(E2E_PREFIX) IMAGE_TAG=latest COMPONENTS="$(E2E_COMPONENTS)" \
+		WSO2AM_HOME=$(E2E_DIR)/wso2am-standin
+
+## e2e: build the e2e images and run the Docker end-to-end test (needs a Docker engine)
+e2e: e2e-images
+	E2E_IMAGE_PREFIX=$(E2E_PREFIX) E2E_AGENT_BIN=$(CURDIR)/$(BIN) \
+		$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) -v -run 'TestDocker' ./e2e/
+
 e2e-if-docker:
-	@echo "e2e: SKIPPED (not yet implemented)"
+	@if $(DOCKER) info >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory e2e; \
+	else \
+		echo "e2e: SKIPPED: no Docker engine answers"; \
+	fi

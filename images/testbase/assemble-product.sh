@@ -33,4 +33,6 @@ javac -nowarn --release 8 -Xlint:-options -d "$classes" \
 	"$here/standin/CarbonStandIn.java" "$here/standin/org/apache/juli/ClassLoaderLogManager.java"
 # Fixed entry dates keep the jar byte-identical between builds (stable layer cache).
 jar --create --date=2016-07-27T00:00:00Z --file "$out/bin/org.wso2.carbon.bootstrap-standin.jar" -C "$classes" .
+# The fixtures may be read-only (e.g. a shared checkout): the home must be writable.
+chmod -R u+rwX "$out"
 mkdir -p "$out/repository/logs" "$out/lib"
