@@ -291,7 +291,8 @@ func propNewline(src []byte) string {
 // ApplyProperties applies edits in order. Setting a key replaces the value of
 // every logical line with that key in place (key text, separator and line
 // ending kept; a continued value becomes a single line) and appends
-// "key=value" with the file's line ending when the key is absent. Remove
+// "key=value" with the file's line ending when the key is absent (a file
+// without a final line break keeps having none). Remove
 // deletes every logical line with the key. Changes report the key as Path,
 // Op SetText (set) or Remove. When changes is empty, out is src itself.
 func ApplyProperties(src []byte, edits []PropEdit) (out []byte, changes []Change, err error) {
@@ -324,15 +325,15 @@ func ApplyProperties(src []byte, edits []PropEdit) (out []byte, changes []Change
 		}
 		if !found && !e.Remove {
 			nl := propNewline(cur)
-			add := escapeProp(e.Key, true) + "=" + escapeProp(e.Value, false) + nl
-			if len(cur) > 0 {
-				last := cur[len(cur)-1]
-				if last != '\n' && last != '\r' {
+			add := escapeProp(e.Key, true) + "=" + escapeProp(e.Value, false)
+			if last := len(cur) - 1; last >= 0 && cur[last] != '\n' && cur[last] != '\r' {
+				// no final line break: keep it that way
+				add = nl + add
+				if endsContinued(cur) {
 					add = nl + add
-					if endsContinued(cur) {
-						add = nl + add
-					}
 				}
+			} else {
+				add += nl
 			}
 			spl = append(spl, edit{start: len(cur), end: len(cur), repl: add})
 		}
