@@ -62,7 +62,9 @@ func TestTrickyValuesXML(t *testing.T) {
 				}},
 			{carbon, Edit{Op: SetText, Path: "/Server/Security/KeyStore/Password", Value: tc.v},
 				"/*[local-name()='Server']/*[local-name()='Security']/*[local-name()='KeyStore']/*[local-name()='Password']", "-",
-				func(out []byte) string { return etreeDoc(t, out).FindElement("/Server/Security/KeyStore/Password").Text() }},
+				func(out []byte) string {
+					return etreeDoc(t, out).FindElement("/Server/Security/KeyStore/Password").Text()
+				}},
 			{catalina, Edit{Op: SetAttr, Path: "/Server/Service/Connector[@port='9443']", Attr: "keystorePass", Value: tc.v},
 				"/Server/Service/Connector[@port='9443']", "keystorePass",
 				func(out []byte) string {
@@ -73,7 +75,9 @@ func TestTrickyValuesXML(t *testing.T) {
 				func(out []byte) string { return etreeDoc(t, out).FindElement("/root/item").SelectAttrValue("key", "?") }},
 			{single, Edit{Op: SetAttr, Path: "/root/item", Attr: "fresh", Value: tc.v},
 				"/root/item", "fresh",
-				func(out []byte) string { return etreeDoc(t, out).FindElement("/root/item").SelectAttrValue("fresh", "?") }},
+				func(out []byte) string {
+					return etreeDoc(t, out).FindElement("/root/item").SelectAttrValue("fresh", "?")
+				}},
 		}
 		for k, c := range cases {
 			out, _ := mustApply(t, c.src, c.edit)
