@@ -2,13 +2,323 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
 
+	"github.com/wso2-container/agent/agent/depwait"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/supervise"
 )
 
-// cmdRun is a placeholder until the subcommand lands.
-func cmdRun(_ context.Context, _ []string, io IO) int {
-	fmt.Fprintln(io.Stderr, "agent: not implemented yet")
-	return exitcode.Software
+// startCompanions is the hook through which processes run beside the server
+// (scheduled jobs) are started. When set, cmdRun calls it once the server
+// has started, with the run's only Reaper (every child of the agent must be
+// started through it: see package supervise) and a context that is
+// cancelled when the agent begins to stop (TERM/INT) or the server has
+// exited. The returned stop is called after the server has exited and must
+// stop the companions gracefully (supervise.StopGroup) before returning. An
+// error stops the server and becomes the agent's exit status.
+//
+// Nil (the default) means no companions.
+var startCompanions func(ctx context.Context, r *supervise.Reaper, spec *RunSpec, io IO) (stop func(), err error)
+
+// defaultPath is used to look up a bare command name when the child's
+// environment has no PATH (the value execvp uses).
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// cmdRun is `agent run [ARGS...]`: setup (prepareRun), ownership of what the
+// setup wrote, wait for dependencies, open-files limit, then start the
+// server (or the given command) as WSO2_AGENT_USER and supervise it. The
+// exit status is the server's, 128+N when it died of signal N.
+func cmdRun(ctx context.Context, args []string, io IO) int {
+	// A parent that blocked signals would pass its mask on to the server.
+	if err := supervise.ReexecIfSignalsBlocked(); err != nil {
+		io.Log.Warn("children may inherit blocked signals", "err", err.Error())
+	}
+	began := time.Now()
+
+	// Subscribe before anything else: Go's default action for TERM, INT
+	// and HUP is to exit, and a TERM during setup must stop the agent
+	// cleanly rather than kill it.
+	sigc := make(chan os.Signal, 32)
+	signal.Notify(sigc, supervise.DefaultForward...)
+	defer signal.Stop(sigc)
+	runCtx, cancelRun := context.WithCancelCause(ctx)
+	defer cancelRun(nil)
+	compCtx, cancelComp := context.WithCancel(ctx)
+	defer cancelComp()
+	var (
+		started atomic.Bool
+		stopSig atomic.Int32
+	)
+	fwd := make(chan os.Signal, 32)
+	quit := make(chan struct{})
+	defer close(quit)
+	go func() {
+		for {
+			select {
+			case <-quit:
+				return
+			case s := <-sigc:
+				sig := s.(syscall.Signal)
+				stop := sig == syscall.SIGTERM || sig == syscall.SIGINT
+				if stop {
+					stopSig.CompareAndSwap(0, int32(sig))
+					cancelComp()
+				}
+				switch {
+				case started.Load():
+					select {
+					case fwd <- s:
+					case <-quit:
+						return
+					}
+				case stop:
+					cancelRun(fmt.Errorf("stopped by %s", supervise.SignalName(sig)))
+				default:
+					io.Log.Info("signal ignored: the server is not running yet", "signal", supervise.SignalName(sig))
+				}
+			}
+		}
+	}()
+	stoppedEarly := func() int {
+		sig := syscall.Signal(stopSig.Load())
+		io.Log.Info("stopped before the server started", "signal", supervise.SignalName(sig))
+		return 128 + int(sig)
+	}
+
+	// Resolve the user before the setup writes anything, so that a bad
+	// WSO2_AGENT_USER leaves every file untouched.
+	if cfg, err := LoadEnv(true); err == nil {
+		if name := runAsUser(cfg.User, cfg.Profile); name != "" {
+			if _, _, err := supervise.Credential(name); err != nil {
+				return fail(io, fmt.Errorf("WSO2_AGENT_USER: %w", err))
+			}
+		}
+	}
+
+	spec, err := prepareRun(runCtx, args, io)
+	if err != nil {
+		if stopSig.Load() != 0 {
+			return stoppedEarly()
+		}
+		return fail(io, err)
+	}
+	if len(spec.Argv) == 0 {
+		return fail(io, exitcode.Errorf(exitcode.Usage, "run: no command to run"))
+	}
+	profileName := ""
+	if spec.Profile != nil {
+		profileName = spec.Profile.Name
+	}
+
+	var (
+		cred *syscall.Credential
+		usr  *user.User
+	)
+	if name := runAsUser(spec.User, profileName); name != "" {
+		if cred, usr, err = supervise.Credential(name); err != nil {
+			return fail(io, fmt.Errorf("WSO2_AGENT_USER: %w", err))
+		}
+		if err := chownWritten(spec.Written, cred); err != nil {
+			return fail(io, err)
+		}
+	}
+
+	if err := depwait.Wait(runCtx, spec.WaitFor, spec.WaitTimeout, io.Log); err != nil {
+		if stopSig.Load() != 0 {
+			return stoppedEarly()
+		}
+		return fail(io, err)
+	}
+
+	if before, after, err := supervise.RaiseNoFile(); err != nil {
+		io.Log.Warn("open-files limit not raised", "err", err.Error())
+	} else {
+		io.Log.Info("open-files limit for the server", "rlimit_nofile_before", before, "rlimit_nofile", after)
+	}
+
+	path, err := resolveCommand(spec.Argv[0], spec.Dir, spec.Env)
+	if err != nil {
+		return fail(io, err)
+	}
+	env := spec.Env
+	if usr != nil {
+		env = setEnv(env, "HOME", usr.HomeDir)
+	}
+	cmd := &exec.Cmd{
+		Path:   path,
+		Args:   spec.Argv,
+		Env:    env,
+		Dir:    spec.Dir,
+		Stdin:  fileOr(io.Stdin, os.Stdin),
+		Stdout: fileOr(io.Stdout, os.Stdout),
+		Stderr: fileOr(io.Stderr, os.Stderr),
+	}
+	if cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	}
+	if runCtx.Err() != nil {
+		return stoppedEarly()
+	}
+
+	reaper := supervise.NewReaper(io.Log)
+	var (
+		stopComp func()
+		compErr  error
+	)
+	logArgs := []any{"argv", strings.Join(spec.Argv, " "), "dir", spec.Dir}
+	if usr != nil {
+		logArgs = append(logArgs, "user", usr.Username, "uid", cred.Uid, "gid", cred.Gid)
+	} else {
+		logArgs = append(logArgs, "uid", os.Geteuid())
+	}
+	io.Log.Info("starting server", logArgs...)
+	serverStart := time.Now()
+	code, err := supervise.Supervise(runCtx, reaper, cmd, supervise.Options{
+		StopTimeout: spec.StopTimeout,
+		Log:         io.Log,
+		Signals:     fwd,
+		Started: func(pid int) {
+			started.Store(true)
+			io.Log.Info("server started", "pid", pid, "setup", serverStart.Sub(began).Round(time.Millisecond).String())
+			if startCompanions != nil {
+				stopComp, compErr = startCompanions(compCtx, reaper, spec, io)
+				if compErr != nil {
+					cancelRun(compErr)
+				}
+			}
+		},
+	})
+	cancelComp()
+	if stopComp != nil {
+		stopComp()
+	}
+	if err != nil {
+		return fail(io, err)
+	}
+	io.Log.Info("server exited", "code", code, "ran", time.Since(serverStart).Round(time.Millisecond).String())
+	if compErr != nil {
+		return fail(io, compErr)
+	}
+	return code
+}
+
+// runAsUser returns the user the server runs as: "" (do not switch) unless
+// the agent runs as root. WSO2_AGENT_USER empty, "root" or "0" also mean "do
+// not switch". With WSO2_PROFILE=none (the agent as a plain init) the user
+// is switched only when WSO2_AGENT_USER is set explicitly.
+func runAsUser(name, profile string) string {
+	if os.Geteuid() != 0 {
+		return ""
+	}
+	if profile == profileNone {
+		if _, set := os.LookupEnv("WSO2_AGENT_USER"); !set {
+			return ""
+		}
+	}
+	switch name {
+	case "", "root", "0":
+		return ""
+	}
+	return name
+}
+
+// chownWritten gives the files the setup wrote to the server's user, so that
+// the server can rewrite them (WSO2 rewrites some of its own configuration).
+func chownWritten(paths []string, cred *syscall.Credential) error {
+	for _, p := range paths {
+		if err := os.Lchown(p, int(cred.Uid), int(cred.Gid)); err != nil {
+			return exitcode.Wrap(exitcode.OSErr, fmt.Errorf("chown %s: %w", p, errors.Unwrap(err)))
+		}
+	}
+	return nil
+}
+
+// resolveCommand finds the executable of name like execvp: a name with a
+// slash is a path (relative to dir when dir is set), a bare name is looked
+// up in the PATH of env. A missing command is exitcode.NotFound, one that
+// exists but cannot be executed exitcode.NotExec.
+func resolveCommand(name, dir string, env []string) (string, error) {
+	if strings.Contains(name, "/") {
+		p := name
+		if !filepath.IsAbs(p) && dir != "" {
+			p = filepath.Join(dir, p)
+		}
+		fi, err := os.Stat(p)
+		switch {
+		case err != nil && errors.Is(err, os.ErrNotExist):
+			return "", exitcode.Errorf(exitcode.NotFound, "run: command %s not found", name)
+		case err != nil:
+			return "", exitcode.Errorf(exitcode.NotExec, "run: command %s: %v", name, errors.Unwrap(err))
+		case fi.IsDir():
+			return "", exitcode.Errorf(exitcode.NotExec, "run: command %s is a directory", name)
+		case fi.Mode()&0o111 == 0:
+			return "", exitcode.Errorf(exitcode.NotExec, "run: command %s is not executable (mode %v)", name, fi.Mode().Perm())
+		}
+		return p, nil
+	}
+	path, ok := lookupEnv(env, "PATH")
+	if !ok {
+		path = defaultPath
+	}
+	nonExec := ""
+	for _, d := range filepath.SplitList(path) {
+		if d == "" {
+			d = "."
+		}
+		p := filepath.Join(d, name)
+		fi, err := os.Stat(p)
+		if err != nil || fi.IsDir() {
+			continue
+		}
+		if fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+		if nonExec == "" {
+			nonExec = p
+		}
+	}
+	if nonExec != "" {
+		return "", exitcode.Errorf(exitcode.NotExec, "run: command %s: %s is not executable", name, nonExec)
+	}
+	return "", exitcode.Errorf(exitcode.NotFound, "run: command %s not found in PATH", name)
+}
+
+func lookupEnv(env []string, key string) (string, bool) {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// setEnv returns env with key set to value (replacing earlier values).
+func setEnv(env []string, key, value string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k != key {
+			out = append(out, kv)
+		}
+	}
+	return append(out, key+"="+value)
+}
+
+// fileOr returns v when it is an *os.File, else def: the server gets real
+// file descriptors, never a copying goroutine.
+func fileOr(v any, def *os.File) *os.File {
+	if f, ok := v.(*os.File); ok && f != nil {
+		return f
+	}
+	return def
 }

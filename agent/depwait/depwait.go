@@ -1,0 +1,126 @@
+// Package depwait waits for TCP dependencies (a database, another server) to
+// accept connections before a server is started.
+package depwait
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+)
+
+// Backoff between two rounds of dials, and the interval of progress lines.
+// Variables so that tests can shorten them.
+var (
+	firstBackoff  = 100 * time.Millisecond
+	maxBackoff    = 2 * time.Second
+	progressEvery = 5 * time.Second
+	maxDial       = 2 * time.Second
+)
+
+// Wait dials every host:port in addrs until each has accepted one TCP
+// connection (closed at once), or timeout has passed, or ctx is done.
+//
+// Addresses still missing are retried with exponential backoff (100 ms,
+// doubling, at most 2 s); a failed name lookup counts as "not ready yet",
+// because in Swarm and Kubernetes a service name appears only when the
+// service runs. Every ~5 s an info line names what is still missing; each
+// failed dial is logged at debug level. A timeout of zero or less means a
+// single round of dials.
+//
+// On timeout it returns an error carrying exitcode.TempFail that names the
+// unreachable addresses and the last error of each; when ctx is done first,
+// ctx's error. Nil addrs returns nil at once.
+func Wait(ctx context.Context, addrs []string, timeout time.Duration, log *slog.Logger) error {
+	if len(addrs) == 0 {
+		return nil
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	start := time.Now()
+	deadline := start.Add(timeout)
+	missing := append([]string(nil), addrs...)
+	lastErr := map[string]error{}
+	backoff := firstBackoff
+	nextProgress := start.Add(progressEvery)
+	log.Info("waiting for dependencies", "addrs", strings.Join(addrs, ","), "timeout", timeout.String())
+	for {
+		var still []string
+		for _, a := range missing {
+			if err := dial(ctx, a, deadline); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				lastErr[a] = err
+				log.Debug("dependency not ready", "addr", a, "err", err.Error())
+				still = append(still, a)
+				continue
+			}
+			log.Info("dependency ready", "addr", a, "after", time.Since(start).Round(time.Millisecond).String())
+		}
+		missing = still
+		if len(missing) == 0 {
+			return nil
+		}
+		now := time.Now()
+		if !now.Before(deadline) {
+			var parts []string
+			for _, a := range missing {
+				parts = append(parts, fmt.Sprintf("%s (%v)", a, lastErr[a]))
+			}
+			return exitcode.Wrap(exitcode.TempFail, fmt.Errorf("wait for dependencies: not reachable within %s: %s", timeout, strings.Join(parts, ", ")))
+		}
+		if !now.Before(nextProgress) {
+			log.Info("still waiting for dependencies", "missing", strings.Join(missing, ","), "waited", now.Sub(start).Round(time.Second).String(), "timeout", timeout.String())
+			nextProgress = now.Add(progressEvery)
+		}
+		sleep := min(backoff, deadline.Sub(now))
+		backoff = min(2*backoff, maxBackoff)
+		t := time.NewTimer(sleep)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// dial makes one connection attempt to addr, bounded by maxDial and the
+// overall deadline.
+func dial(ctx context.Context, addr string, deadline time.Time) error {
+	limit := time.Now().Add(maxDial)
+	if deadline.After(time.Now()) && deadline.Before(limit) {
+		limit = deadline
+	}
+	dctx, cancel := context.WithDeadline(ctx, limit)
+	defer cancel()
+	var d net.Dialer
+	c, err := d.DialContext(dctx, "tcp", addr)
+	if err != nil {
+		return shorten(err)
+	}
+	return c.Close()
+}
+
+// shorten drops the "dial tcp host:port:" prefix that repeats the address.
+func shorten(err error) error {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		if dnsErr.IsNotFound {
+			return errors.New("no such host")
+		}
+		return errors.New("lookup: " + dnsErr.Err)
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Err != nil {
+		return opErr.Err
+	}
+	return err
+}

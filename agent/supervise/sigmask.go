@@ -1,0 +1,67 @@
+package supervise
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"unsafe"
+)
+
+// ReexecIfSignalsBlocked makes sure children start with an empty signal
+// mask. A Go program gives every child the signal mask it was itself started
+// with, and a parent that blocked signals (some shells, CI runners, a badly
+// behaved runtime) would thus leave the server unable to receive them. If
+// the calling thread has any signal blocked, the mask is cleared and the
+// program re-executes itself (/proc/self/exe, same arguments and
+// environment, same pid, so a PID 1 stays PID 1); the call then does not
+// return. Otherwise it returns nil at once.
+//
+// Ignored signals need no such step: Go resets every signal it handles to
+// the default in children, and Supervise subscribes (handles) the forwarded
+// ones, which includes the only two a Go program keeps ignored (HUP, INT).
+// Call it first, before any goroutine or file of consequence exists.
+func ReexecIfSignalsBlocked() error {
+	runtime.LockOSThread()
+	blocked, err := threadSigBlk()
+	if err != nil || blocked == 0 {
+		runtime.UnlockOSThread()
+		return err
+	}
+	var empty [1]uint64 // kernel sigset_t, 64 signals
+	if _, _, errno := syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, uintptr(unsafe.Pointer(&empty[0])), 0, 8, 0, 0); errno != 0 {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("clear signal mask: %w", errno)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		exe = "/proc/self/exe"
+	}
+	// The mask of this thread is what the new program starts with.
+	err = syscall.Exec("/proc/self/exe", append([]string{os.Args[0]}, os.Args[1:]...), os.Environ())
+	runtime.UnlockOSThread()
+	return fmt.Errorf("re-execute %s with a clean signal mask: %w", exe, err)
+}
+
+// threadSigBlk returns the SigBlk mask of the calling thread.
+func threadSigBlk() (uint64, error) {
+	f, err := os.Open("/proc/thread-self/status")
+	if err != nil {
+		return 0, fmt.Errorf("read signal mask: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "SigBlk:"); ok {
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				return 0, fmt.Errorf("read signal mask: %w", err)
+			}
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("read signal mask: no SigBlk in /proc/thread-self/status")
+}
