@@ -28,7 +28,7 @@ func (d *doc) lineIndent(pos int) (string, bool) {
 	for k > 0 && (d.src[k-1] == ' ' || d.src[k-1] == '\t') {
 		k--
 	}
-	if k == 0 || d.src[k-1] == '\n' || d.src[k-1] == '\r' {
+	if k == 0 || d.src[k-1] == '\n' || d.src[k-1] == '\r' || k == 3 && bytes.HasPrefix(d.src, []byte("\xEF\xBB\xBF")) {
 		return string(d.src[k:pos]), true
 	}
 	return "", false

@@ -1,0 +1,168 @@
+package xmlconf
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestMalformedXML(t *testing.T) {
+	cases := []struct {
+		name, src string
+		line      int
+		msg       string
+		stdLax    bool // encoding/xml accepts it (Java does not)
+	}{
+		{"mismatched end", "<a>\n<b>\n</c>\n</a>", 3, "does not match", false},
+		{"unclosed", "<a>\n<b>\n</b>\n", 1, "not closed", false},
+		{"bad entity", "<a>\n&nbsp;</a>", 2, "invalid entity", false},
+		{"bare amp", "<a>\nx & y</a>", 2, "entity", false},
+		{"lt in attr", "<a\n b='<'/>", 2, "'<'", false},
+		{"duplicate attr", "<a x='1'\n x='2'/>", 2, "duplicate attribute", true},
+		{"unquoted attr", "<a x=1/>", 1, "unquoted", false},
+		{"two roots", "<a/>\n<b/>", 2, "more than one root", false},
+		{"text after root", "<a/>\nx", 2, "text outside", false},
+		{"no root", "<!-- c -->\n", 2, "no root", false},
+		{"dashes in comment", "<a>\n<!-- a -- b -->\n</a>", 2, "--", false},
+		{"cdata end in text", "<a>\n]]></a>", 2, "]]>", false},
+		{"control char", "<a>\x01</a>", 1, "illegal character", false},
+		{"invalid utf8", "<a>\xff</a>", 1, "invalid UTF-8", false},
+		{"undeclared prefix", "<a>\n<x:b/></a>", 2, "undeclared namespace prefix", true},
+		{"late xml decl", "<a/>\n<?xml version='1.0'?>", 2, "XML declaration", true},
+		{"unsupported encoding", "<?xml version='1.0' encoding='UTF-16'?><a/>", 1, "unsupported encoding", true},
+		{"missing space between attrs", "<a x='1'y='2'/>", 1, "whitespace", true},
+		{"empty", "", 1, "no root", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Validate([]byte(tc.src))
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("want ParseError, got %v", err)
+			}
+			if pe.Line != tc.line || !strings.Contains(err.Error(), tc.msg) || !strings.HasPrefix(err.Error(), "parse: line ") {
+				t.Fatalf("got %q (line %d), want line %d containing %q", err, pe.Line, tc.line, tc.msg)
+			}
+			out, ch, err := Apply([]byte(tc.src), []Edit{{Op: SetText, Path: "/a", Value: "x"}})
+			if err == nil || out != nil || ch != nil {
+				t.Fatalf("Apply on malformed input: out=%q ch=%v err=%v", out, ch, err)
+			}
+			// encoding/xml agrees that these are not well-formed
+			if !tc.stdLax && stdWellFormed([]byte(tc.src)) {
+				t.Fatalf("encoding/xml accepts %q", tc.src)
+			}
+		})
+	}
+}
+
+// stdWellFormed checks with encoding/xml in strict mode (with a pass-through
+// charset reader), including that there is exactly one root element.
+func stdWellFormed(src []byte) bool {
+	d := xml.NewDecoder(bytes.NewReader(src))
+	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	depth, roots := 0, 0
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return depth == 0 && roots == 1
+		}
+		if err != nil {
+			return false
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if depth == 0 {
+				roots++
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+		case xml.CharData:
+			if depth == 0 && len(bytes.TrimSpace(t)) > 0 {
+				return false
+			}
+		}
+	}
+}
+
+func TestEditErrors(t *testing.T) {
+	src := fixture(t, "wso2am-2.0.0/repository/conf/carbon.xml")
+	cases := []struct {
+		name string
+		edit Edit
+		msg  string
+	}{
+		{"no match", Edit{Op: SetText, Path: "/Server/NoSuch", Value: "x"}, "set /Server/NoSuch: path matches 0 elements, want exactly 1"},
+		{"two matches", Edit{Op: SetText, Path: "/Server/ServiceUserRoles/Role/Name", Value: "x"}, "set /Server/ServiceUserRoles/Role/Name: path matches 2 elements"},
+		{"all no match", Edit{Op: SetAttr, Path: "//NoSuch", Attr: "a", Match: All}, "attr //NoSuch: path matches no element"},
+		{"bad path", Edit{Op: SetText, Path: "//Role[last()]", Value: "x"}, "set //Role[last()]: bad path"},
+		{"bad quotes", Edit{Op: SetText, Path: "//Role[Name='x]", Value: "x"}, "bad path"},
+		{"empty path", Edit{Op: SetText, Value: "x"}, "empty path"},
+		{"children on text", Edit{Op: SetText, Path: "/Server/Ports", Value: "x"}, "has child elements"},
+		{"bad attr name", Edit{Op: SetAttr, Path: "/Server/Ports/Offset", Attr: "a b"}, "invalid name"},
+		{"bad fragment", Edit{Op: SetChildren, Path: "/Server/Ports", XML: "<a>"}, "fragment: line 1"},
+		{"ensure two elements", Edit{Op: Ensure, Path: "/Server/X", XML: "<X/><Y/>"}, "exactly one element"},
+		{"ensure mismatch", Edit{Op: Ensure, Path: "/Server/X", XML: "<Y/>"}, "after inserting the XML the path matches 0 elements"},
+		{"ensure no parent", Edit{Op: Ensure, Path: "//X", XML: "<X/>"}, "set Parent"},
+		{"remove root", Edit{Op: Remove, Path: "/Server"}, "root"},
+		{"nul value", Edit{Op: SetText, Path: "/Server/Ports/Offset", Value: "a\x00"}, "cannot represent"},
+		{"unknown op", Edit{Op: Op(42), Path: "/Server"}, "unknown op"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, ch, err := Apply(src, []Edit{{Op: SetText, Path: "/Server/Ports/Offset", Value: "5"}, tc.edit})
+			if err == nil || !strings.Contains(err.Error(), tc.msg) {
+				t.Fatalf("got %v, want error containing %q", err, tc.msg)
+			}
+			if out != nil || ch != nil {
+				t.Fatal("output returned with an error")
+			}
+		})
+	}
+}
+
+// Existing text with references and CDATA is compared by its decoded value.
+func TestDecodedComparison(t *testing.T) {
+	src := []byte("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\r\n<r a=\"x&#10;y\" b='p&amp;q'>\r\n  <t>a&amp;b&#233;</t>\r\n  <c><![CDATA[<x>&]]></c>\r\n  <m>one<!-- c -->two</m>\r\n  <n>line1\r\nline2</n>\r\n  <e/>\r\n  <s />\r\n</r>")
+	same := []Edit{
+		{Op: SetText, Path: "/r/t", Value: "a&bé"},
+		{Op: SetText, Path: "/r/c", Value: "<x>&"},
+		{Op: SetText, Path: "/r/m", Value: "onetwo"},
+		{Op: SetText, Path: "/r/n", Value: "line1\nline2"},
+		{Op: SetText, Path: "/r/e", Value: ""},
+		{Op: SetAttr, Path: "/r", Attr: "a", Value: "x\ny"},
+		{Op: SetAttr, Path: "/r", Attr: "b", Value: "p&q"},
+		{Op: Ensure, Path: "/r/e", XML: "<e>other</e>"},
+		{Op: Remove, Path: "/r/none"},
+	}
+	out, ch, err := Apply(src, same)
+	if err != nil || len(ch) != 0 || !bytes.Equal(out, src) {
+		t.Fatalf("equal values changed the file: %v %+v", err, ch)
+	}
+	out, ch = mustApply(t, src,
+		Edit{Op: SetText, Path: "/r/m", Value: "new"},
+		Edit{Op: SetText, Path: "/r/s", Value: "v"},
+		Edit{Op: SetText, Path: "/r/c", Value: "ü"},
+	)
+	want := strings.NewReplacer("<m>one<!-- c -->two</m>", "<m>new<!-- c --></m>", "<s />", "<s>v</s>", "<c><![CDATA[<x>&]]></c>", "<c>&#252;</c>").Replace(string(src))
+	if string(out) != want || len(ch) != 3 || ch[2].Old != "<x>&" {
+		t.Fatalf("got %q %+v", out, ch)
+	}
+}
+
+// A document without trailing newline, with a BOM, keeps both.
+func TestBOMAndNoTrailingNewline(t *testing.T) {
+	src := []byte("\xEF\xBB\xBF<a>\n\t<b>1</b>\n</a>")
+	out, _ := mustApply(t, src,
+		Edit{Op: SetText, Path: "/a/b", Value: "2"},
+		Edit{Op: Ensure, Path: "/a/c", XML: "<c><d>x</d></c>"},
+		Edit{Op: SetChildren, Path: "/a/c/d", XML: "<e/>"},
+	)
+	want := "\xEF\xBB\xBF<a>\n\t<b>2</b>\n\t<c>\n\t\t<d>\n\t\t\t<e/>\n\t\t</d>\n\t</c>\n</a>"
+	if string(out) != want {
+		t.Fatalf("got %q want %q", out, want)
+	}
+}
