@@ -1,0 +1,147 @@
+package certs_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// stockDir holds WSO2's stock stores (password wso2carbon). Never written:
+// tests copy them into t.TempDir().
+const stockDir = "/work/shared/wso2-fixtures/wso2am-2.0.0/repository/resources/security"
+
+// copyStock copies a stock store into dir and returns its path.
+func copyStock(t testing.TB, name, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(stockDir, name))
+	if err != nil {
+		t.Fatalf("fixture %s is needed: %v", name, err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func readFile(t testing.TB, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func writeFile(t testing.TB, p string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// makeCert returns a self-signed certificate (DER) with the given validity.
+func makeCert(t testing.TB, cn string, notBefore, notAfter time.Time) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: cn}, NotBefore: notBefore, NotAfter: notAfter}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+func validCert(t testing.TB, cn string) []byte {
+	return makeCert(t, cn, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
+}
+
+func pemOf(ders ...[]byte) []byte {
+	var out []byte
+	for _, d := range ders {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: d})...)
+	}
+	return out
+}
+
+// tool runs a JDK or system tool; a missing tool fails the test (CI has
+// them all: scripts/install-deps.sh).
+func tool(t testing.TB, env []string, name string, args ...string) (string, error) {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s is required for this test (scripts/install-deps.sh installs it): %v", name, err)
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// keytool runs keytool with the password in $P (-storepass:env P) and a
+// UTF-8 locale.
+func keytool(t testing.TB, password string, args ...string) (string, error) {
+	t.Helper()
+	return tool(t, []string{"LC_ALL=C.UTF-8", "P=" + password}, "keytool", args...)
+}
+
+func mustKeytool(t testing.TB, password string, args ...string) string {
+	t.Helper()
+	out, err := keytool(t, password, args...)
+	if err != nil {
+		t.Fatalf("keytool %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+var listLine = regexp.MustCompile(`(?m)^([^,\n]+), [^,]+, [^,]+, (trustedCertEntry|PrivateKeyEntry),\s*\nCertificate fingerprint \(SHA-256\): ([0-9A-F:]+)`)
+
+// keytoolList returns alias -> "type fingerprint" as keytool -list prints.
+func keytoolList(t testing.TB, path, password string) map[string]string {
+	t.Helper()
+	out := mustKeytool(t, password, "-list", "-keystore", path, "-storepass:env", "P")
+	m := map[string]string{}
+	for _, s := range listLine.FindAllStringSubmatch(out, -1) {
+		m[s[1]] = s[2] + " " + s[3]
+	}
+	if len(m) == 0 {
+		t.Fatalf("keytool -list %s: no entries parsed from:\n%s", path, out)
+	}
+	return m
+}
+
+func sortedKeys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// noTempFiles fails if an atomic write left a temporary file in dir.
+func noTempFiles(t testing.TB, dir string) {
+	t.Helper()
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".agent-tmp-") {
+			t.Fatalf("temporary file left behind: %s", e.Name())
+		}
+	}
+}

@@ -1,0 +1,110 @@
+package keystore_test
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fixtureDir holds WSO2's stock stores (password wso2carbon), read only.
+const fixtureDir = "/work/shared/wso2-fixtures/wso2am-2.0.0/repository/resources/security"
+
+func readFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(fixtureDir, name))
+	if err != nil {
+		t.Fatalf("fixture %s is needed: %v", name, err)
+	}
+	return b
+}
+
+// selfSigned returns a DER certificate and its PKCS#8 key.
+func selfSigned(t testing.TB, cn string, notAfter time.Time) (der, pkcs8 []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: cn},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     notAfter,
+	}
+	der, err = x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs8, err = x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der, pkcs8
+}
+
+// keytool runs the JDK's keytool. Passwords go through the environment
+// (-storepass:env P) in a UTF-8 locale, so non-ASCII passwords reach Java
+// as the same characters.
+func keytool(t testing.TB, password string, args ...string) (string, error) {
+	t.Helper()
+	path, err := exec.LookPath("keytool")
+	if err != nil {
+		t.Fatalf("keytool (a JDK) is required for this test: %v", err)
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8", "P="+password)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func mustKeytool(t testing.TB, password string, args ...string) string {
+	t.Helper()
+	out, err := keytool(t, password, args...)
+	if err != nil {
+		t.Fatalf("keytool %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+var listLine = regexp.MustCompile(`(?m)^([^,\n]+), [^,]+, [^,]+, (trustedCertEntry|PrivateKeyEntry),\s*\nCertificate fingerprint \(SHA-256\): ([0-9A-F:]+)`)
+
+// keytoolList returns "alias type fingerprint" lines of keytool -list,
+// sorted.
+func keytoolList(t testing.TB, path, password string) []string {
+	t.Helper()
+	out := mustKeytool(t, password, "-list", "-keystore", path, "-storepass:env", "P")
+	var lines []string
+	for _, m := range listLine.FindAllStringSubmatch(out, -1) {
+		lines = append(lines, m[1]+" "+m[2]+" "+m[3])
+	}
+	if len(lines) == 0 && !strings.Contains(out, "contains 0 entries") {
+		t.Fatalf("keytool -list %s: no entries parsed from:\n%s", path, out)
+	}
+	sort.Strings(lines)
+	return lines
+}
+
+// redigest appends the JKS integrity digest for password (ASCII) to body:
+// SHA-1 over the password as UTF-16BE, "Mighty Aphrodite", then body.
+func redigest(body []byte, password string) []byte {
+	h := sha1.New()
+	for _, c := range []byte(password) {
+		h.Write([]byte{0, c})
+	}
+	h.Write([]byte("Mighty Aphrodite"))
+	h.Write(body)
+	return h.Sum(bytes.Clone(body))
+}
