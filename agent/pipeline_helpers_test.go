@@ -1,0 +1,407 @@
+package agent
+
+// Shared helpers of the setup-pipeline tests: fixture copies, a fixed
+// environment, in-process planning with an injected discovery, the real
+// binary for process-level tests, and tree snapshots.
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+// pipeBin is the real binary, built once per test process by buildPipeBin
+// into /tmp/agent-pipeline-test-<pid>; folders of earlier test processes
+// that are gone are removed then.
+var (
+	pipeBinOnce sync.Once
+	pipeBin     string
+	pipeBinErr  error
+)
+
+func buildPipeBin(tb testing.TB) string {
+	tb.Helper()
+	pipeBinOnce.Do(func() {
+		olds, _ := filepath.Glob(filepath.Join(os.TempDir(), "agent-pipeline-test-*"))
+		for _, o := range olds {
+			var pid int
+			if _, err := fmt.Sscanf(filepath.Base(o), "agent-pipeline-test-%d", &pid); err == nil && pid != os.Getpid() {
+				if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
+					os.RemoveAll(o)
+				}
+			}
+		}
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("agent-pipeline-test-%d", os.Getpid()))
+		if pipeBinErr = os.MkdirAll(dir, 0o755); pipeBinErr != nil {
+			return
+		}
+		pipeBin = filepath.Join(dir, "agent")
+		build := exec.Command("go", "build", "-o", pipeBin, "./cmd/agent")
+		build.Dir = ".."
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			pipeBinErr = fmt.Errorf("go build ./cmd/agent: %v\n%s", err, out)
+		}
+	})
+	if pipeBinErr != nil {
+		tb.Fatal(pipeBinErr)
+	}
+	return pipeBin
+}
+
+const fixturesRoot = "/work/shared/wso2-fixtures"
+
+// fixtureDirs maps a product to its fixture folder.
+var fixtureDirs = map[string]string{
+	"am":  "wso2am-2.0.0",
+	"is":  "wso2is-5.2.0",
+	"das": "wso2am-analytics-2.0.0",
+}
+
+// allProfiles are the built-in profiles in a fixed order.
+var allProfiles = []string{"apim", "gateway", "gatewaymanager", "publisher", "store", "trafficmanager", "keymanager", "identityserver", "analytics"}
+
+// fixtureFor returns the fixture folder of a profile's product.
+func fixtureFor(tb testing.TB, profile string) string {
+	tb.Helper()
+	p, ok := lookupProfile(profile)
+	if !ok || p.Product == "" {
+		tb.Fatalf("no product for profile %q", profile)
+	}
+	return filepath.Join(fixturesRoot, fixtureDirs[p.Product])
+}
+
+// fxCopy copies the folder src into dst (created), keeping modes.
+func fxCopy(tb testing.TB, src, dst string) {
+	tb.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		to := filepath.Join(dst, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.MkdirAll(to, info.Mode().Perm()|0o700)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, data, info.Mode().Perm())
+	})
+	if err != nil {
+		tb.Fatalf("copy %s: %v", src, err)
+	}
+}
+
+// freshHome copies the profile's fixture into a new temporary folder and
+// returns the product home.
+func freshHome(tb testing.TB, profile string) string {
+	tb.Helper()
+	home := filepath.Join(tb.TempDir(), "home")
+	fxCopy(tb, fixtureFor(tb, profile), home)
+	return home
+}
+
+// Fixed values of the golden environment.
+const (
+	goldenAdminPW = "Adm1n-golden-pw"
+	goldenDBPW    = "Db-golden-pw"
+	goldenKSPW    = "Ks&S3cret-golden" // the password testdata/certs was generated with
+	goldenLocalIP = "10.0.0.5"
+)
+
+// goldenNow is the fixed planning clock of in-process tests.
+var goldenNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// goldenDNS is the injected cluster DNS: every profile's default member
+// names, some answers including the container's own address.
+var goldenDNS = map[string][]string{
+	"tasks.gateway":        {"10.0.2.2", goldenLocalIP},
+	"tasks.gatewaymanager": {"10.0.1.1"},
+	"tasks.publisher":      {"10.0.3.1"},
+	"tasks.store":          {"10.0.4.2", "10.0.4.1"},
+	"tasks.identityserver": {goldenLocalIP, "10.0.5.1"},
+	"tasks.das":            {"10.0.6.1"},
+}
+
+// fakeDiscovery answers from a fixed table; unknown names do not resolve.
+func fakeDiscovery(dns map[string][]string) discovery {
+	return discovery{
+		lookupHost: func(name string) ([]string, error) {
+			if a, ok := dns[name]; ok {
+				return append([]string(nil), a...), nil
+			}
+			return nil, fmt.Errorf("lookup %s: no such host", name)
+		},
+		localIP: func() (string, error) { return goldenLocalIP, nil },
+	}
+}
+
+func absTestdata(tb testing.TB, rel string) string {
+	tb.Helper()
+	p, err := filepath.Abs(filepath.Join("testdata", rel))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// goldenEnv is the fixed environment of the golden tests for profile with
+// its product home. Members come from goldenDNS (in-process) unless the
+// caller overrides WSO2_CLUSTER_MEMBERS.
+func goldenEnv(tb testing.TB, profile, home string) map[string]string {
+	tb.Helper()
+	env := map[string]string{
+		"WSO2_PROFILE":            profile,
+		"WSO2_HOME":               home,
+		"WSO2_ADMIN_PASSWORD":     goldenAdminPW,
+		"WSO2_MYSQL_PASSWORD":     goldenDBPW,
+		"WSO2_MYSQL_SERVER":       "mysql",
+		"WSO2_KEYSTORE_PASSWORD":  goldenKSPW,
+		"WSO2_CERTIFICATES_DIR":   absTestdata(tb, "certs"),
+		"WSO2_LOCAL_MEMBER_HOST":  goldenLocalIP,
+		"WSO2_CARBON_ANALYTICS":   "true",
+		"WSO2_MEDIATOR_DIR":       absTestdata(tb, "mediator"),
+		"WSO2_DEPLOYMENT_SEED":    filepath.Join(home, "no-seed"),
+		"WSO2_GATEWAY_ENDPOINT":   "https://api.example.com:8243",
+		"VIRTUAL_HOST":            "https://id.example.com",
+		"WSO2_AGENT_WAIT_TIMEOUT": "30s",
+	}
+	return env
+}
+
+// agentEnvPrefixes are the variables cleared before an in-process load so
+// that the test process's own environment cannot leak in.
+func clearAgentEnv(tb testing.TB) {
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "WSO2_") || k == "VIRTUAL_HOST" {
+			setenv(tb, k, "")
+			os.Unsetenv(k)
+		}
+	}
+}
+
+func setenv(tb testing.TB, k, v string) {
+	switch x := tb.(type) {
+	case *testing.T:
+		x.Setenv(k, v)
+	case *testing.B:
+		x.Setenv(k, v)
+	default:
+		tb.Fatalf("setenv: unsupported %T", tb)
+	}
+}
+
+// loadConfig loads Config from env exactly as the binary does (LoadEnv),
+// with nothing else of the process environment. A key mapped to "\x00unset"
+// is left unset.
+func loadConfig(tb testing.TB, env map[string]string) (*Config, error) {
+	tb.Helper()
+	clearAgentEnv(tb)
+	for k, v := range env {
+		if v == unset {
+			continue
+		}
+		setenv(tb, k, v)
+	}
+	return LoadEnv(true)
+}
+
+const unset = "\x00unset"
+
+// planFor loads env and builds the plan with the injected DNS and the fixed
+// clock.
+func planFor(tb testing.TB, env map[string]string, dns map[string][]string) (*Plan, error) {
+	tb.Helper()
+	cfg, err := loadConfig(tb, env)
+	if err != nil {
+		return nil, err
+	}
+	prof, _ := lookupProfile(cfg.Profile)
+	old := now
+	now = func() time.Time { return goldenNow }
+	defer func() { now = old }()
+	return buildPlan(cfg, prof, fakeDiscovery(dns))
+}
+
+// mustApply plans and applies env, failing the test on any error.
+func mustApply(tb testing.TB, env map[string]string, dns map[string][]string) *Plan {
+	tb.Helper()
+	p, err := planFor(tb, env, dns)
+	if err != nil {
+		tb.Fatalf("plan %s: %v", env["WSO2_PROFILE"], err)
+	}
+	if _, err := p.Apply(); err != nil {
+		tb.Fatalf("apply %s: %v", env["WSO2_PROFILE"], err)
+	}
+	return p
+}
+
+// with returns a copy of env with the given key/value pairs set.
+func with(env map[string]string, kv ...string) map[string]string {
+	out := make(map[string]string, len(env)+len(kv)/2)
+	for k, v := range env {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+func readFile(tb testing.TB, path string) string {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
+// fileState is what a snapshot records of one path.
+type fileState struct {
+	Mode  fs.FileMode
+	Size  int64
+	MTime time.Time
+	Inode uint64
+	Hash  string // content hash (files), link target (symlinks)
+}
+
+// snapshot records every path under the roots: mode, size, mtime, inode and
+// content hash, so that any write (even of identical bytes) is seen.
+func snapshot(tb testing.TB, roots ...string) map[string]fileState {
+	tb.Helper()
+	out := map[string]fileState{}
+	for _, root := range roots {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if os.IsNotExist(err) && path == root {
+					return nil
+				}
+				return err
+			}
+			info, err := os.Lstat(path)
+			if err != nil {
+				return err
+			}
+			st := fileState{Mode: info.Mode(), Size: info.Size(), MTime: info.ModTime()}
+			if s, ok := info.Sys().(*syscall.Stat_t); ok {
+				st.Inode = s.Ino
+			}
+			switch {
+			case info.Mode()&fs.ModeSymlink != 0:
+				st.Hash, _ = os.Readlink(path)
+			case info.Mode().IsRegular():
+				f, err := os.Open(path)
+				if err != nil {
+					return err
+				}
+				h := sha256.New()
+				_, err = io.Copy(h, f)
+				f.Close()
+				if err != nil {
+					return err
+				}
+				st.Hash = hex.EncodeToString(h.Sum(nil))
+			}
+			if d.IsDir() {
+				st.MTime = time.Time{} // folder mtimes move with temp files; contents are compared
+			}
+			out[path] = st
+			return nil
+		})
+		if err != nil {
+			tb.Fatalf("snapshot %s: %v", root, err)
+		}
+	}
+	return out
+}
+
+// diffSnapshots lists the paths that differ between two snapshots.
+func diffSnapshots(a, b map[string]fileState) []string {
+	var out []string
+	for p, s := range a {
+		t, ok := b[p]
+		switch {
+		case !ok:
+			out = append(out, "removed "+p)
+		case s != t:
+			out = append(out, fmt.Sprintf("changed %s: %+v -> %+v", p, s, t))
+		}
+	}
+	for p := range b {
+		if _, ok := a[p]; !ok {
+			out = append(out, "added "+p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// runResult is the outcome of one run of the real binary.
+type runResult struct {
+	Code           int
+	Stdout, Stderr string
+}
+
+// runPipe runs the real binary with exactly env (plus PATH) and args.
+func runPipe(tb testing.TB, env map[string]string, args ...string) runResult {
+	tb.Helper()
+	cmd := exec.Command(buildPipeBin(tb), args...)
+	cmd.Env = envList(env)
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			tb.Fatalf("run agent: %v", err)
+		}
+		code = ee.ExitCode()
+	}
+	return runResult{Code: code, Stdout: so.String(), Stderr: se.String()}
+}
+
+func envList(env map[string]string) []string {
+	out := []string{"PATH=" + os.Getenv("PATH")}
+	for k, v := range env {
+		if v != unset {
+			out = append(out, k+"="+v)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// errorLines returns the agent's error lines on stderr (level=ERROR).
+func errorLines(stderr string) []string {
+	var out []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.Contains(l, "level=ERROR") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
