@@ -36,7 +36,7 @@ func init() {
 // amEdits are the edits of every API Manager profile.
 func (t *target) amEdits(s *editSet) {
 	c := t.cfg
-	t.adminEdits(s)
+	t.adminEdits(s, "LOGEVENT", "DAS_AGENT")
 	s.xml("repository/conf/user-mgt.xml",
 		setText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
 	t.datasourceEdits(s, "repository/conf/datasources/master-datasources.xml",

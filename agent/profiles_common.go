@@ -119,16 +119,18 @@ func (t *target) datasourceEdits(s *editSet, rel, parent string, dss []datasourc
 func xmlEscape(s string) string { return html.EscapeString(s) }
 
 // adminEdits sets the admin account in user-mgt.xml and the password of the
-// log4j event appenders (B8: a structured writer, any character is safe).
-func (t *target) adminEdits(s *editSet) {
+// product's log4j event appenders (B8: a structured writer, any character is
+// safe). Only appenders the product's log4j.properties defines are named:
+// setting an absent key would append an orphan line.
+func (t *target) adminEdits(s *editSet, appenders ...string) {
 	s.xml("repository/conf/user-mgt.xml",
 		setText("/UserManager/Realm/Configuration/AdminUser/UserName", t.cfg.AdminUser),
 		secretText("/UserManager/Realm/Configuration/AdminUser/Password", t.cfg.AdminPassword),
 	)
-	s.props("repository/conf/log4j.properties",
-		secretProp("log4j.appender.LOGEVENT.password", t.cfg.AdminPassword),
-		secretProp("log4j.appender.DAS_AGENT.password", t.cfg.AdminPassword),
-	)
+	for _, a := range appenders {
+		s.props("repository/conf/log4j.properties",
+			secretProp("log4j.appender."+a+".password", t.cfg.AdminPassword))
+	}
 }
 
 // carbonHostEdits inserts HostName and MgtHostName into carbon.xml once

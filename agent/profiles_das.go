@@ -31,7 +31,7 @@ var dasAnalyticsDatasources = []datasource{
 // dasEdits are the API Manager Analytics 2.0.0 (DAS) edits: every
 // datasource file gets host, user and password (B17, B18).
 func (t *target) dasEdits(s *editSet) {
-	t.adminEdits(s)
+	t.adminEdits(s) // the analytics log4j.properties has no event appender
 	s.xml("repository/conf/user-mgt.xml",
 		setText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
 	ds := "repository/conf/datasources/"

@@ -53,7 +53,7 @@ var isDatasources = []datasource{
 
 // isEdits are the Identity Server 5.2.0 edits.
 func (t *target) isEdits(s *editSet) {
-	t.adminEdits(s)
+	t.adminEdits(s, "LOGEVENT") // the kernel log4j.properties has no DAS_AGENT
 	s.xml("repository/conf/user-mgt.xml",
 		setText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
 	t.datasourceEdits(s, "repository/conf/datasources/master-datasources.xml",
