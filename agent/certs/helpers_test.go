@@ -94,11 +94,15 @@ func tool(t testing.TB, env []string, name string, args ...string) (string, erro
 	return string(out), err
 }
 
+// fastJVM halves keytool's start-up time; nothing it does needs the
+// optimising compiler.
+var fastJVM = []string{"-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"}
+
 // keytool runs keytool with the password in $P (-storepass:env P) and a
 // UTF-8 locale.
 func keytool(t testing.TB, password string, args ...string) (string, error) {
 	t.Helper()
-	return tool(t, []string{"LC_ALL=C.UTF-8", "P=" + password}, "keytool", args...)
+	return tool(t, []string{"LC_ALL=C.UTF-8", "P=" + password}, "keytool", append(fastJVM, args...)...)
 }
 
 func mustKeytool(t testing.TB, password string, args ...string) string {

@@ -42,7 +42,7 @@ func TestAliasFor(t *testing.T) {
 // (ECDSA keys, for speed) and returns their paths.
 func genCerts(t testing.TB, dir string, force bool, components ...string) {
 	t.Helper()
-	if _, err := certs.Generate(certs.GenerateOptions{Out: dir, Components: components, Key: "ecdsa-p256", Password: "wso2carbon", Force: force}); err != nil {
+	if _, err := certs.Generate(certs.GenerateOptions{Out: dir, Components: components, Domain: "wso2", Key: "ecdsa-p256", Password: "wso2carbon", Force: force}); err != nil {
 		t.Fatal(err)
 	}
 }
