@@ -1,0 +1,225 @@
+package agent
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The tests in this file run the real agent binary as PID 1 of a fresh PID
+// namespace (we are root): WSO2_PROFILE=none makes it a plain init.
+
+func TestRunExitStatusPassesThrough(t *testing.T) {
+	buildBinaries(t)
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"exit 0", []string{testprogBin, "exit", "0"}, 0},
+		{"exit 3", []string{testprogBin, "exit", "3"}, 3},
+		{"exit 77", []string{testprogBin, "exit", "77"}, 77},
+		{"killed by TERM", []string{"/bin/sh", "-c", "kill -TERM $$"}, 128 + int(syscall.SIGTERM)},
+		{"killed by KILL", []string{"/bin/sh", "-c", "kill -KILL $$"}, 128 + int(syscall.SIGKILL)},
+		{"killed by USR1", []string{"/bin/sh", "-c", "kill -USR1 $$"}, 128 + int(syscall.SIGUSR1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runAgent(t, true, baseEnv(), append([]string{"--"}, tt.args...)...)
+			if code != tt.want {
+				t.Fatalf("agent exited %d, want %d; stderr:\n%s", code, tt.want, stderr)
+			}
+		})
+	}
+}
+
+func TestRunForwardsSignalsToTheProcessGroup(t *testing.T) {
+	buildBinaries(t)
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGINT, syscall.SIGTERM} {
+		name := signalNames[sig]
+		t.Run(name, func(t *testing.T) {
+			a := startAgent(t, true, baseEnv(), "--", testprogBin, "signals")
+			a.waitLine("ready child") // the grandchild is ready before the child says so
+			a.signal(sig)
+			a.waitLines("child "+name, "grandchild "+name)
+			if sig != syscall.SIGTERM && sig != syscall.SIGINT {
+				a.signal(syscall.SIGTERM)
+			}
+			if code := a.wait(); code != 0 {
+				t.Fatalf("agent exited %d, want the child's 0; stderr:\n%s", code, a.stderrText())
+			}
+		})
+	}
+}
+
+var signalNames = map[syscall.Signal]string{
+	syscall.SIGHUP: "SIGHUP", syscall.SIGINT: "SIGINT", syscall.SIGQUIT: "SIGQUIT",
+	syscall.SIGUSR1: "SIGUSR1", syscall.SIGUSR2: "SIGUSR2", syscall.SIGTERM: "SIGTERM",
+}
+
+func TestRunReapsOrphans(t *testing.T) {
+	const n = 1000
+	a := startAgent(t, true, baseEnv(), "--", testprogBin, "orphans", strconv.Itoa(n))
+	a.waitLine(fmt.Sprintf("orphaned %d", n))
+	// Every grandchild has been started and its parent has exited: they
+	// are (or will be, once they exit) the agent's. Within 1 s only the
+	// agent and the child may be left in the namespace, none a zombie.
+	ns := pidNS(t, a.pid)
+	deadline := time.Now().Add(time.Second)
+	var procs, zombies int
+	for {
+		procs, zombies = nsProcs(t, ns)
+		if zombies == 0 && procs == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 1s the namespace still has %d processes, %d of them zombies (want 2, 0)", procs, zombies)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	a.signal(syscall.SIGTERM)
+	if code := a.wait(); code != 0 {
+		t.Fatalf("agent exited %d, want 0; stderr:\n%s", code, a.stderrText())
+	}
+}
+
+func pidNS(t *testing.T, pid int) string {
+	t.Helper()
+	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns
+}
+
+// nsProcs counts the processes of the PID namespace ns, and its zombies.
+func nsProcs(t *testing.T, ns string) (procs, zombies int) {
+	t.Helper()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		if l, err := os.Readlink("/proc/" + e.Name() + "/ns/pid"); err != nil || l != ns {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue // gone meanwhile
+		}
+		procs++
+		// pid (comm) S ...: the state follows the last ')'.
+		if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
+			zombies++
+		}
+	}
+	return procs, zombies
+}
+
+func TestRunStopTimeoutKillsTheGroup(t *testing.T) {
+	const timeout = time.Second
+	a := startAgent(t, true, baseEnv("WSO2_AGENT_STOP_TIMEOUT="+timeout.String()), "--", testprogBin, "ignoreterm")
+	a.waitLine("ready")
+	start := time.Now()
+	a.signal(syscall.SIGTERM)
+	code := a.wait()
+	elapsed := time.Since(start)
+	if want := 128 + int(syscall.SIGKILL); code != want {
+		t.Fatalf("agent exited %d, want %d (child SIGKILLed); stderr:\n%s", code, want, a.stderrText())
+	}
+	if elapsed < timeout-200*time.Millisecond || elapsed > timeout+time.Second {
+		t.Fatalf("TERM to exit took %v, want within [%v, %v]", elapsed, timeout-200*time.Millisecond, timeout+time.Second)
+	}
+	t.Logf("TERM → SIGKILL → exit: %v (stop timeout %v)", elapsed, timeout)
+	if !strings.Contains(a.stderrText(), "did not stop in time") {
+		t.Errorf("the agent did not log the kill; stderr:\n%s", a.stderrText())
+	}
+}
+
+func TestRunPassesOutputUntouched(t *testing.T) {
+	data := make([]byte, 1<<20)
+	if _, err := rand.Read(data); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "payload")
+	if err := os.WriteFile(f, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runAgent(t, true, baseEnv(), "--", "/bin/sh", "-c", `cat "$0"; cat "$0" >&2`, f)
+	if code != 0 {
+		t.Fatalf("agent exited %d; stderr tail:\n%s", code, tail(stderr))
+	}
+	if !bytes.Equal(stdout, data) {
+		t.Fatalf("stdout: %d bytes, differ from the 1 MiB written", len(stdout))
+	}
+	// stderr is the agent's own lines before the start and after the exit,
+	// with the child's bytes between them, unchanged.
+	i := strings.Index(stderr, string(data))
+	if i < 0 {
+		t.Fatalf("stderr (%d bytes) does not contain the 1 MiB written", len(stderr))
+	}
+	for _, part := range []string{stderr[:i], stderr[i+len(data):]} {
+		for _, l := range strings.Split(strings.TrimSuffix(part, "\n"), "\n") {
+			if !strings.HasPrefix(l, "time=") {
+				t.Fatalf("stderr has a foreign line around the payload: %q", l)
+			}
+		}
+	}
+}
+
+func tail(s string) string {
+	if len(s) > 2000 {
+		return s[len(s)-2000:]
+	}
+	return s
+}
+
+func TestRunChildSignalStateAndLimits(t *testing.T) {
+	buildBinaries(t)
+	script := `grep -E '^Sig(Blk|Ign):' /proc/self/status; echo "NOFILE $(ulimit -Sn) $(ulimit -Hn)"`
+	// The same check with a careless parent that blocked and ignored
+	// signals before starting the agent: the child must still be clean.
+	// First make sure that parent really is careless.
+	code, out, stderr := runArgv(t, baseEnv(), testprogBin, "dirty-exec", "/bin/grep", "-E", "^Sig(Blk|Ign):", "/proc/self/status")
+	if code != 0 || strings.Contains(string(out), "SigBlk:\t0000000000000000") || strings.Contains(string(out), "SigIgn:\t0000000000000000") {
+		t.Fatalf("dirty-exec did not leave a dirty signal state (exit %d):\n%s%s", code, out, stderr)
+	}
+	for _, dirty := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dirty parent %v", dirty), func(t *testing.T) {
+			argv := []string{"unshare", "--pid", "--fork", "--mount-proc", agentBin, "run", "--", "/bin/sh", "-c", script}
+			if dirty {
+				argv = append([]string{testprogBin, "dirty-exec"}, argv...)
+			}
+			code, out, stderr := runArgv(t, baseEnv(), argv...)
+			if code != 0 {
+				t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+			}
+			got := string(out)
+			for _, want := range []string{"SigBlk:\t0000000000000000\n", "SigIgn:\t0000000000000000\n"} {
+				if !strings.Contains(got, want) {
+					t.Errorf("child status lacks %q:\n%s", want, got)
+				}
+			}
+			var soft, hard string
+			for _, l := range strings.Split(got, "\n") {
+				if f := strings.Fields(l); len(f) == 3 && f[0] == "NOFILE" {
+					soft, hard = f[1], f[2]
+				}
+			}
+			if soft == "" || soft != hard {
+				t.Errorf("child RLIMIT_NOFILE soft %q, hard %q: want soft raised to hard", soft, hard)
+			}
+		})
+	}
+}
+
