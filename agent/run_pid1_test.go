@@ -222,4 +222,3 @@ func TestRunChildSignalStateAndLimits(t *testing.T) {
 		})
 	}
 }
-
