@@ -1,0 +1,128 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+)
+
+// certsRun runs `agent certs ARGS` in-process and returns its exit code,
+// stdout and stderr.
+func certsRun(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	io := IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Log: NewLogger(&errb, "text")}
+	code := cmdCerts(context.Background(), args, io)
+	return code, out.String(), errb.String()
+}
+
+func TestCmdCertsGenerateAndList(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "certificates")
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pwFile, []byte("s3cret-pässword\n"), 0o600)
+	t.Setenv("WSO2_KEYSTORE_PASSWORD_FILE", pwFile)
+
+	code, _, stderr := certsRun(t, "generate", "--out", dir, "--components", "gateway,store", "--key", "ecdsa-p256", "--days", "10")
+	if code != exitcode.OK {
+		t.Fatalf("generate: exit %d\n%s", code, stderr)
+	}
+	if strings.Contains(stderr, "s3cret") {
+		t.Fatal("the password was logged")
+	}
+	for _, f := range []string{"wso2gateway.jks", "wso2gateway.pem", "wso2store.jks", "wso2store.pem"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The file's password (newline trimmed, Latin-1) opens the store in keytool.
+	kt := exec.Command("keytool", "-J-XX:TieredStopAtLevel=1", "-list", "-keystore", filepath.Join(dir, "wso2gateway.jks"), "-storepass:env", "P")
+	kt.Env = append(os.Environ(), "LC_ALL=C.UTF-8", "P=s3cret-pässword")
+	if out, err := kt.CombinedOutput(); err != nil || !strings.Contains(string(out), "wso2gatewaycert, ") {
+		t.Fatalf("keytool -list: %v\n%s", err, out)
+	}
+
+	// Second run keeps the files.
+	code, _, stderr = certsRun(t, "generate", "--out", dir, "--components", "gateway,store", "--key", "ecdsa-p256")
+	if code != exitcode.OK || !strings.Contains(stderr, "kept existing file") {
+		t.Fatalf("second generate: exit %d\n%s", code, stderr)
+	}
+
+	// list, password from another variable.
+	t.Setenv("MY_KS_PW", "s3cret-pässword")
+	code, stdout, stderr := certsRun(t, "list", "--password-env", "MY_KS_PW", filepath.Join(dir, "wso2gateway.jks"))
+	if code != exitcode.OK {
+		t.Fatalf("list: exit %d\n%s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "ALIAS") ||
+		!strings.Contains(lines[1], "wso2gatewaycert") || !strings.Contains(lines[1], "PrivateKeyEntry") || !strings.Contains(lines[1], "CN=gateway.wso2") {
+		t.Fatalf("list output:\n%s", stdout)
+	}
+}
+
+func TestCmdCertsListStockTruststore(t *testing.T) {
+	src := "/work/shared/wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks"
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatalf("fixture needed: %v", err)
+	}
+	ts := filepath.Join(t.TempDir(), "client-truststore.jks")
+	os.WriteFile(ts, b, 0o644)
+	t.Setenv("WSO2_TRUSTSTORE_PASSWORD", "wso2carbon")
+	code, stdout, stderr := certsRun(t, "list", ts)
+	if code != exitcode.OK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if n := strings.Count(stdout, "trustedCertEntry"); n != 94 {
+		t.Fatalf("%d trusted entries listed, want 94", n)
+	}
+	if !strings.Contains(stdout, "(expired)") {
+		t.Fatal("expired stock CAs are not marked")
+	}
+}
+
+func TestCmdCertsErrors(t *testing.T) {
+	dir := t.TempDir()
+	ts := filepath.Join(dir, "client-truststore.jks")
+	b, _ := os.ReadFile("/work/shared/wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks")
+	os.WriteFile(ts, b, 0o644)
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		msg  string
+	}{
+		{"no subcommand", nil, nil, exitcode.Usage, "usage:"},
+		{"unknown subcommand", nil, []string{"import"}, exitcode.Usage, `unknown subcommand "import"`},
+		{"unknown flag", nil, []string{"generate", "--out", dir, "--password", "x"}, exitcode.Usage, "flag provided but not defined: -password"},
+		{"missing --out", nil, []string{"generate"}, exitcode.Usage, "--out DIR is required"},
+		{"bad key", nil, []string{"generate", "--out", dir, "--key", "dsa"}, exitcode.Usage, "must be one of rsa2048, rsa4096, ecdsa-p256"},
+		{"password and file", map[string]string{"WSO2_KEYSTORE_PASSWORD": "a", "WSO2_KEYSTORE_PASSWORD_FILE": "/x"}, []string{"generate", "--out", dir}, exitcode.Config, "both set"},
+		{"list without file", nil, []string{"list"}, exitcode.Usage, "exactly one"},
+		{"list wrong password", map[string]string{"WSO2_TRUSTSTORE_PASSWORD": "nope"}, []string{"list", ts}, exitcode.DataErr, "wrong password"},
+		{"list missing file", nil, []string{"list", filepath.Join(dir, "none.jks")}, exitcode.NoInput, "none.jks"},
+		{"list unset --password-env", nil, []string{"list", "--password-env", "UNSET_PW_VAR", ts}, exitcode.Config, "UNSET_PW_VAR is not set"},
+		{"help", nil, []string{"help"}, exitcode.OK, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			code, stdout, stderr := certsRun(t, tc.args...)
+			if code != tc.code || !strings.Contains(stdout+stderr, tc.msg) {
+				t.Fatalf("exit %d (want %d), output:\n%s%s", code, tc.code, stdout, stderr)
+			}
+		})
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("a failed command wrote files: %v", ents)
+	}
+}
