@@ -248,16 +248,17 @@ public final class CarbonStandIn {
                 String status = new BufferedReader(new InputStreamReader(s.getInputStream(),
                         StandardCharsets.US_ASCII)).readLine();
                 String subject = peer.getSubjectX500Principal().getName();
+                // File first, then the line: whoever reads the line finds the file written.
+                append(logs.resolve("standin-peers"), "ok " + host + ":" + port + " " + subject + "\n");
                 log("peer " + host + ":" + port + " TLS handshake ok, certificate " + subject + ", answered "
                         + status);
-                append(logs.resolve("standin-peers"), "ok " + host + ":" + port + " " + subject + "\n");
                 return;
             } catch (Exception e) {
                 last = e.toString();
             }
             if (System.currentTimeMillis() > deadline) {
-                log("peer " + host + ":" + port + " failed: " + last);
                 append(logs.resolve("standin-peers"), "fail " + host + ":" + port + " " + last + "\n");
+                log("peer " + host + ":" + port + " failed: " + last);
                 return;
             }
             try {
