@@ -163,8 +163,8 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 //   - "double quotes" keep everything literally except that a backslash
 //     escapes \ " $ and ` (before any other character it stays);
 //   - outside quotes a backslash makes the next character literal;
-//   - quotes may join parts of one word (a'b'"c" is abc), and '' is an
-//     empty argument.
+//   - quotes may join parts of one word (a'b'"c" is abc), and a pair of quotes with
+//     nothing between them is an empty argument.
 //
 // There is no expansion of variables, globs, ~ or command substitution and
 // no redirection, pipes or command lists. So that such a line does not run
