@@ -1,0 +1,364 @@
+// Package carbonapp rewrites the schedules of the Spark scripts inside a
+// WSO2 carbon application archive (.car, a zip file) such as DAS 2.0.0's
+// org_wso2_carbon_analytics_apim-1.0.0.car.
+//
+// It is a pure function on bytes: the caller reads the archive, calls Patch
+// and writes the result atomically (or not at all when nothing changed).
+// Every entry that is not patched is copied raw (its compressed bytes, CRC,
+// name, comment, times and attributes as they were); the archive comment and
+// the entry order are kept. A patched entry is the original XML with only the
+// text of /Analytics/CronExpression replaced (a byte splice by package
+// xmlconf: comments, indentation and line ends stay), recompressed with the
+// entry's original method, under its original header.
+//
+// Errors carry exit code DataErr (65): an archive that is not a zip or is
+// truncated, a named entry that is missing or duplicated, an entry whose XML
+// is malformed or has no single /Analytics/CronExpression. They say "carbon
+// app archive"; the caller adds the file name.
+//
+// The expressions are written as given: validate them (package
+// agent/quartz) before calling Patch.
+package carbonapp
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/xmlconf"
+)
+
+// CronPath is the element holding a Spark script's Quartz schedule.
+const CronPath = "/Analytics/CronExpression"
+
+// Change is one schedule that Patch changed.
+type Change struct {
+	Entry string // entry path inside the archive
+	Old   string // the previous expression (decoded text)
+	New   string
+}
+
+// Patch rewrites, inside the zip archive car, the text of
+// /Analytics/CronExpression in each entry named in crons (entry path inside
+// the zip, for example "APIM_STAT_SCRIPT_1.0.0/APIM_STAT_SCRIPT.xml" →
+// expression). Every other entry is copied byte-identical (raw, without
+// recompression); entry order, names and comments are preserved. changes
+// are in archive order. out is nil (and changes empty) when every
+// expression is already in place. On error out and changes are nil.
+func Patch(car []byte, crons map[string]string) (out []byte, changes []Change, err error) {
+	r, err := open(car)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := keys(crons)
+	files, err := find(r, names)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	// Plan: compute every new entry before writing anything. The entries are
+	// independent, so they are edited and compressed in parallel.
+	jobs := make([]job, len(names))
+	for i, name := range names {
+		jobs[i] = job{f: files[name], value: crons[name]}
+	}
+	runJobs(jobs)
+	patched := make(map[*zip.File]*job)
+	for i := range jobs {
+		j := &jobs[i]
+		if j.err != nil {
+			return nil, nil, j.err // the first in name order
+		}
+		if j.change != nil {
+			patched[j.f] = j
+		}
+	}
+	if len(patched) == 0 {
+		return nil, nil, nil
+	}
+
+	var buf bytes.Buffer
+	buf.Grow(len(car) + 1024)
+	w := zip.NewWriter(&buf)
+	for _, f := range r.File {
+		j := patched[f]
+		if j == nil {
+			if err := copyEntry(w, car, f); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		if err := j.write(w); err != nil {
+			return nil, nil, err
+		}
+		changes = append(changes, *j.change)
+	}
+	if err := w.SetComment(r.Comment); err != nil {
+		return nil, nil, exitcode.Errorf(exitcode.DataErr, "carbon app archive: comment: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, nil, exitcode.Errorf(exitcode.Software, "carbon app archive: write: %w", err)
+	}
+	return buf.Bytes(), changes, nil
+}
+
+// job is the edit of one script entry.
+type job struct {
+	f     *zip.File
+	value string
+
+	change *Change // nil when the value is already in place
+	header zip.FileHeader
+	comp   []byte // the new compressed data
+	err    error
+}
+
+// runJobs runs every job, at most GOMAXPROCS at a time.
+func runJobs(jobs []job) {
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(j *job) {
+			defer func() { <-sem; wg.Done() }()
+			j.err = j.run()
+		}(&jobs[i])
+	}
+	wg.Wait()
+}
+
+// run reads the entry, sets its CronExpression and compresses the result
+// with the entry's method.
+func (j *job) run() error {
+	f := j.f
+	src, err := readEntry(f)
+	if err != nil {
+		return err
+	}
+	edited, chs, err := xmlconf.Apply(src, []xmlconf.Edit{{Op: xmlconf.SetText, Path: CronPath, Value: j.value}})
+	if err != nil {
+		return exitcode.Errorf(exitcode.DataErr, "carbon app archive: entry %q: %w", f.Name, err)
+	}
+	if len(chs) == 0 {
+		return nil
+	}
+	var comp bytes.Buffer
+	switch f.Method {
+	case zip.Store:
+		comp.Write(edited)
+	case zip.Deflate:
+		fw := deflaters.Get().(*flate.Writer)
+		defer deflaters.Put(fw)
+		fw.Reset(&comp)
+		_, err = fw.Write(edited)
+		if err == nil {
+			err = fw.Close()
+		}
+		if err != nil {
+			return exitcode.Errorf(exitcode.Software, "carbon app archive: entry %q: %w", f.Name, err)
+		}
+	default:
+		return exitcode.Errorf(exitcode.DataErr, "carbon app archive: entry %q: unsupported compression method %d", f.Name, f.Method)
+	}
+	j.header = f.FileHeader
+	j.header.CRC32 = crc32.ChecksumIEEE(edited)
+	j.header.UncompressedSize64 = uint64(len(edited))
+	j.header.CompressedSize64 = uint64(comp.Len())
+	j.comp = comp.Bytes()
+	j.change = &Change{Entry: f.Name, Old: chs[0].Old, New: chs[0].New}
+	return nil
+}
+
+// write writes the new entry under the original header (name, comment,
+// times, extra fields, attributes, method).
+func (j *job) write(w *zip.Writer) error {
+	raw, err := w.CreateRaw(&j.header)
+	if err == nil {
+		_, err = raw.Write(j.comp)
+	}
+	if err != nil {
+		return exitcode.Errorf(exitcode.Software, "carbon app archive: write entry %q: %w", j.f.Name, err)
+	}
+	return nil
+}
+
+// deflaters holds reusable deflate writers. Patched entries are compressed
+// with BestSpeed: they are small text files, and the speed matters more at
+// container start than a few hundred bytes.
+var deflaters = sync.Pool{New: func() any {
+	fw, err := flate.NewWriter(io.Discard, flate.BestSpeed)
+	if err != nil {
+		panic(err) // only for an invalid level
+	}
+	return fw
+}}
+
+// ReadCrons returns the current text of /Analytics/CronExpression of each
+// named entry (for a dry-run display). Errors are those of Patch.
+func ReadCrons(car []byte, entries []string) (map[string]string, error) {
+	r, err := open(car)
+	if err != nil {
+		return nil, err
+	}
+	names := append([]string(nil), entries...)
+	sort.Strings(names)
+	names = compact(names)
+	files, err := find(r, names)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(names))
+	for _, name := range names {
+		src, err := readEntry(files[name])
+		if err != nil {
+			return nil, err
+		}
+		v, err := cronText(src)
+		if err != nil {
+			return nil, exitcode.Errorf(exitcode.DataErr, "carbon app archive: entry %q: %w", name, err)
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+func open(car []byte) (*zip.Reader, error) {
+	r, err := zip.NewReader(bytes.NewReader(car), int64(len(car)))
+	if err != nil {
+		return nil, exitcode.Errorf(exitcode.DataErr, "carbon app archive: not a readable zip archive (%d bytes): %w", len(car), err)
+	}
+	return r, nil
+}
+
+// find maps each name to its entry; a missing or duplicated name is an error.
+func find(r *zip.Reader, names []string) (map[string]*zip.File, error) {
+	want := make(map[string]bool, len(names))
+	for _, n := range names {
+		want[n] = true
+	}
+	files := make(map[string]*zip.File, len(names))
+	for _, f := range r.File {
+		if !want[f.Name] {
+			continue
+		}
+		if files[f.Name] != nil {
+			return nil, exitcode.Errorf(exitcode.DataErr, "carbon app archive: entry %q appears more than once", f.Name)
+		}
+		files[f.Name] = f
+	}
+	for _, n := range names {
+		if files[n] == nil {
+			return nil, exitcode.Errorf(exitcode.DataErr, "carbon app archive: entry %q not found", n)
+		}
+		if strings.HasSuffix(n, "/") {
+			return nil, exitcode.Errorf(exitcode.DataErr, "carbon app archive: entry %q is a folder", n)
+		}
+	}
+	return files, nil
+}
+
+// maxEntrySize bounds a script entry read into memory (the largest DAS
+// script is about 20 KB).
+const maxEntrySize = 16 << 20
+
+func readEntry(f *zip.File) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, exitcode.Errorf(exitcode.DataErr, "carbon app archive: entry %q: %w", f.Name, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxEntrySize+1))
+	if err == nil && len(data) > maxEntrySize {
+		err = fmt.Errorf("larger than %d bytes", maxEntrySize)
+	}
+	if err != nil {
+		return nil, exitcode.Errorf(exitcode.DataErr, "carbon app archive: entry %q: %w", f.Name, err)
+	}
+	return data, nil
+}
+
+// copyEntry writes f unchanged: its header and its compressed bytes, taken
+// straight from car (what zip.Writer.Copy does, without its 32 KB buffer).
+func copyEntry(w *zip.Writer, car []byte, f *zip.File) error {
+	off, err := f.DataOffset()
+	end := off + int64(f.CompressedSize64)
+	if err == nil && (off < 0 || end < off || end > int64(len(car))) {
+		err = errors.New("compressed data outside the archive")
+	}
+	if err != nil {
+		return exitcode.Errorf(exitcode.DataErr, "carbon app archive: entry %q: %w", f.Name, err)
+	}
+	fh := f.FileHeader
+	raw, err := w.CreateRaw(&fh)
+	if err == nil {
+		_, err = raw.Write(car[off:end])
+	}
+	if err != nil {
+		return exitcode.Errorf(exitcode.Software, "carbon app archive: copy entry %q: %w", f.Name, err)
+	}
+	return nil
+}
+
+// cronText returns the decoded text of the single /Analytics/CronExpression.
+func cronText(src []byte) (string, error) {
+	dec := xml.NewDecoder(bytes.NewReader(src))
+	var stack []string
+	var text strings.Builder
+	found := 0
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("parse: %w", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			stack = append(stack, t.Name.Local)
+			if len(stack) == 2 && stack[0] == "Analytics" && stack[1] == "CronExpression" {
+				found++
+			}
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		case xml.CharData:
+			if len(stack) == 2 && stack[0] == "Analytics" && stack[1] == "CronExpression" && found == 1 {
+				text.Write(t)
+			}
+		}
+	}
+	if found != 1 {
+		return "", fmt.Errorf("%s: found %d elements, want 1", CronPath, found)
+	}
+	return text.String(), nil
+}
+
+func keys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func compact(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
