@@ -231,11 +231,11 @@ func (c *Config) validate(requireProfile bool) []string {
 	default:
 		p = append(p, fmt.Sprintf("WSO2_AGENT_LOG_FORMAT: %q is not text or json", c.LogFormat))
 	}
-	if strings.ContainsAny(c.MySQLServer, "/:@?# \t") || (c.MySQLServer == "" && c.Profile != "none") {
-		p = append(p, fmt.Sprintf("WSO2_MYSQL_SERVER: %q is not a host name", c.MySQLServer))
+	if !isHostChars(c.MySQLServer) || (c.MySQLServer == "" && c.Profile != "none") {
+		p = append(p, fmt.Sprintf("WSO2_MYSQL_SERVER: %q is not a host name (letters, digits, '.', '-', '_')", c.MySQLServer))
 	}
-	if strings.ContainsAny(c.Domain, "/:@?# \t") {
-		p = append(p, fmt.Sprintf("WSO2_DOMAIN: %q is not a domain name", c.Domain))
+	if !isHostChars(c.Domain) {
+		p = append(p, fmt.Sprintf("WSO2_DOMAIN: %q is not a domain name (letters, digits, '.', '-', '_')", c.Domain))
 	}
 	for _, w := range c.WaitFor.V {
 		if _, err := parseWaitTarget(w); err != nil {
@@ -243,6 +243,21 @@ func (c *Config) validate(requireProfile bool) []string {
 		}
 	}
 	return p
+}
+
+// isHostChars reports whether s uses only the characters of a DNS name or
+// IPv4 address (letters, digits, '.', '-', and '_' of Docker service names).
+// Anything else (&, %, /, :, spaces ...) would change the meaning of the
+// JDBC URL the host is written into (B9).
+func isHostChars(s string) bool {
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // describeFSError shortens an *fs.PathError to its cause.
