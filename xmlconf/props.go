@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // PropEdit sets (or, with Remove, deletes) one key of a .properties file.
@@ -70,6 +71,7 @@ func parseProps(src []byte) ([]propLine, error) {
 		var offs []int
 		first := line
 		end := n
+		contEOF := false
 		for {
 			for p < n && src[p] != '\n' && src[p] != '\r' {
 				buf = append(buf, src[p])
@@ -89,7 +91,8 @@ func parseProps(src []byte) ([]propLine, error) {
 			buf = buf[:len(buf)-1]
 			offs = offs[:len(offs)-1]
 			if p >= n {
-				end = p
+				end = p // the dropped backslash lies in [valStart, end) and is replaced too
+				contEOF = true
 				break
 			}
 			if src[p] == '\r' {
@@ -157,6 +160,9 @@ func parseProps(src []byte) ([]propLine, error) {
 			return nil, fmt.Errorf("line %d: %w", first, err)
 		}
 		vs := end
+		if contEOF {
+			vs = end - 1
+		}
 		if valStart < limit {
 			vs = offs[valStart]
 		}
@@ -305,6 +311,9 @@ func ApplyProperties(src []byte, edits []PropEdit) (out []byte, changes []Change
 		if e.Key == "" {
 			return nil, nil, fmt.Errorf("set property: empty key")
 		}
+		if !utf8.ValidString(e.Key) || !utf8.ValidString(e.Value) {
+			return nil, nil, fmt.Errorf("set property %q: key or value is not valid UTF-8", strings.ToValidUTF8(e.Key, "?"))
+		}
 		var spl []edit
 		old, found := "", false
 		for _, l := range lines {
@@ -325,15 +334,14 @@ func ApplyProperties(src []byte, edits []PropEdit) (out []byte, changes []Change
 		}
 		if !found && !e.Remove {
 			nl := propNewline(cur)
-			add := escapeProp(e.Key, true) + "=" + escapeProp(e.Value, false)
+			kv := escapeProp(e.Key, true) + "=" + escapeProp(e.Value, false)
+			add := kv + nl
 			if last := len(cur) - 1; last >= 0 && cur[last] != '\n' && cur[last] != '\r' {
-				// no final line break: keep it that way
+				add = nl + kv // no final line break: keep it that way
+			}
+			if !appendsCleanly(cur, len(lines), add, e.Key, e.Value) {
+				// the last logical line continues onto ours: a blank line ends it
 				add = nl + add
-				if endsContinued(cur) {
-					add = nl + add
-				}
-			} else {
-				add += nl
 			}
 			spl = append(spl, edit{start: len(cur), end: len(cur), repl: add})
 		}
@@ -360,21 +368,13 @@ func ApplyProperties(src []byte, edits []PropEdit) (out []byte, changes []Change
 	return cur, changes, nil
 }
 
-// endsContinued reports whether the last natural line of src ends with an odd
-// number of backslashes outside a comment (it would continue onto an
-// appended line).
-func endsContinued(src []byte) bool {
-	i := len(src)
-	for i > 0 && src[i-1] != '\n' && src[i-1] != '\r' {
-		i--
-	}
-	last := strings.TrimLeft(string(src[i:]), " \t\f")
-	if strings.HasPrefix(last, "#") || strings.HasPrefix(last, "!") {
+// appendsCleanly reports whether src+add ends with a logical line that
+// holds exactly key=value, in addition to the n logical lines of src.
+func appendsCleanly(src []byte, n int, add, key, value string) bool {
+	lines, err := parseProps(append(src[:len(src):len(src)], add...))
+	if err != nil || len(lines) != n+1 {
 		return false
 	}
-	bs := 0
-	for k := len(last) - 1; k >= 0 && last[k] == '\\'; k-- {
-		bs++
-	}
-	return bs%2 == 1
+	l := lines[len(lines)-1]
+	return l.key == key && l.value == value
 }

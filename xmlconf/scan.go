@@ -207,7 +207,7 @@ func (s *scanner) xmlDecl() error {
 		s.pos++
 		switch {
 		case name == "version" && seen == 0:
-			if !strings.HasPrefix(val, "1.") {
+			if val != "1.0" {
 				return s.errAt(vs, "unsupported XML version %q", val)
 			}
 			seen = 1
