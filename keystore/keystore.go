@@ -389,8 +389,12 @@ func (s *Store) Marshal(password string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if err := s.ks.Store(&buf, pw); err != nil {
+	size := 32
+	for a, e := range s.info {
+		size += len(a) + 64 + e.Chain*(len(e.DER)+16)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	if err := s.ks.Store(buf, pw); err != nil {
 		return nil, fmt.Errorf("marshal keystore: %w", err)
 	}
 	return buf.Bytes(), nil

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -128,15 +127,6 @@ func keytoolList(t testing.TB, path, password string) map[string]string {
 		t.Fatalf("keytool -list %s: no entries parsed from:\n%s", path, out)
 	}
 	return m
-}
-
-func sortedKeys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // noTempFiles fails if an atomic write left a temporary file in dir.
