@@ -66,6 +66,7 @@ func TestCmdAdminPassword(t *testing.T) {
 		io := IO{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Log: NewLogger(&stderr, "text")}
 		code := cmdAdminPassword(context.Background(), args, io)
 		outputs = append(outputs, stdout.String(), stderr.String())
+		t.Logf("exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 		return code, stdout.String(), stderr.String()
 	}
 	newDB := func(t *testing.T) (string, map[string]string) {

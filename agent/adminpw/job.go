@@ -73,9 +73,9 @@ func (r Result) String() string {
 	how := describeHash(r.Digest, r.Salted)
 	switch {
 	case r.Unchanged && r.DryRun:
-		return fmt.Sprintf("dry run: %s already has this password (%s); nothing to change", who, how)
+		return fmt.Sprintf("dry run: %s already has this password; nothing to change", who)
 	case r.Unchanged:
-		return fmt.Sprintf("%s already has this password (%s); nothing written", who, how)
+		return fmt.Sprintf("%s already has this password; nothing written (--force writes a new salt)", who)
 	case r.DryRun:
 		return fmt.Sprintf("dry run: would set a new password for %s: %s; UM_REQUIRE_CHANGE %t -> false, UM_CHANGED_TIME -> now; nothing written", who, how, r.RequireChangeWas)
 	default:
@@ -354,6 +354,7 @@ func connect(ctx context.Context, db *sql.DB, o Options, addr string, log *slog.
 	wctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	backoff := 100 * time.Millisecond
+	var last error // the last informative connection error
 	for attempt := 1; ; attempt++ {
 		conn, err := db.Conn(wctx)
 		if err == nil {
@@ -362,6 +363,9 @@ func connect(ctx context.Context, db *sql.DB, o Options, addr string, log *slog.
 			}
 			conn.Close()
 		}
+		if last == nil || !errors.Is(err, context.DeadlineExceeded) {
+			last = err
+		}
 		if ctx.Err() != nil {
 			return nil, exitcode.Wrap(exitcode.Unavailable, fmt.Errorf("connect to %s at %s: %w", o.Database, addr, ctx.Err()))
 		}
@@ -369,7 +373,7 @@ func connect(ctx context.Context, db *sql.DB, o Options, addr string, log *slog.
 			return nil, sqlErr(err, fmt.Sprintf("connect to %s at %s as %s", o.Database, addr, o.User))
 		}
 		if time.Until(deadline) <= 0 {
-			return nil, exitcode.Errorf(exitcode.TempFail, "connect to %s at %s: not reachable within %s (WSO2_AGENT_WAIT_TIMEOUT): %v", o.Database, addr, o.WaitTimeout, err)
+			return nil, exitcode.Errorf(exitcode.TempFail, "connect to %s at %s: not reachable within %s (WSO2_AGENT_WAIT_TIMEOUT): %v", o.Database, addr, o.WaitTimeout, last)
 		}
 		log.Info("database not reachable yet; retrying", "addr", addr, "attempt", attempt, "error", err.Error())
 		wait := min(backoff, time.Until(deadline))
