@@ -25,10 +25,10 @@ var policyRegexes = []string{
 
 var policyPasswords = []string{
 	"admin", "adm", "Admin", "ADMIN", "admin1", "a.bcd", "axbcd",
-	"admin\x0bx",          // vertical tab: whitespace to Java's \s, not to Go's
+	"admin\x0bx",           // vertical tab: whitespace to Java's \s, not to Go's
 	" admin ", "\tadmin\n", // trimmed before the check
 	"ad min", "pässwörd", "密码密码密码", "emoji😀😀😀",
-	"abcd\u0085e",                          // NEL: a line terminator to Java's '.'
+	"abcd\u0085e", // NEL: a line terminator to Java's '.'
 	strings.Repeat("x", 30), strings.Repeat("x", 31),
 	"", "   ", "]]]]]]", "Admin42", "root!",
 }
