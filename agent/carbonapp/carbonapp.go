@@ -9,7 +9,9 @@
 // the entry order are kept. A patched entry is the original XML with only the
 // text of /Analytics/CronExpression replaced (a byte splice by package
 // xmlconf: comments, indentation and line ends stay), recompressed with the
-// entry's original method, under its original header.
+// entry's original method (deflate at BestSpeed, or stored), under its
+// original header (name, comment, modification time, extra fields,
+// attributes). The scripts are edited and compressed in parallel.
 //
 // Errors carry exit code DataErr (65): an archive that is not a zip or is
 // truncated, a named entry that is missing or duplicated, an entry whose XML
