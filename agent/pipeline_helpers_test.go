@@ -131,7 +131,7 @@ const (
 )
 
 // goldenNow is the fixed planning clock of in-process tests.
-var goldenNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+var goldenNow = time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC) // after testdata/certs was made
 
 // goldenDNS is the injected cluster DNS: every profile's default member
 // names, some answers including the container's own address.
