@@ -84,8 +84,7 @@ type Reaper struct {
 }
 
 type entry struct {
-	ch   chan Status
-	proc *os.Process
+	ch chan Status
 }
 
 // prSetChildSubreaper is PR_SET_CHILD_SUBREAPER from <linux/prctl.h>.
@@ -156,8 +155,9 @@ func (r *Reaper) reap() {
 			continue
 		}
 		delete(r.waiting, pid)
-		// The os.Process holds a pidfd; the process is gone, free it.
-		_ = e.proc.Release()
+		// The os.Process's pidfd is closed by its runtime cleanup once it
+		// is unreachable. Not Release: that would set cmd.Process.Pid to
+		// -1 under the caller's feet.
 		e.ch <- st // buffered, receives exactly once
 	}
 }
@@ -198,7 +198,7 @@ func (r *Reaper) Start(cmd *exec.Cmd) (<-chan Status, error) {
 		return nil, err
 	}
 	ch := make(chan Status, 1)
-	r.waiting[cmd.Process.Pid] = &entry{ch: ch, proc: cmd.Process}
+	r.waiting[cmd.Process.Pid] = &entry{ch: ch}
 	return ch, nil
 }
 
