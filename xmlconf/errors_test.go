@@ -166,3 +166,36 @@ func TestBOMAndNoTrailingNewline(t *testing.T) {
 		t.Fatalf("got %q want %q", out, want)
 	}
 }
+
+// Several value edits of the same element or attribute in one Apply: the
+// last one wins, and the result equals applying them one by one.
+func TestBatchedValueEdits(t *testing.T) {
+	src := []byte("<r>\n  <a x=\"1\"/>\n  <b>old</b>\n  <c/>\n</r>\n")
+	edits := []Edit{
+		{Op: SetAttr, Path: "/r/a", Attr: "y", Value: "first"},
+		{Op: SetText, Path: "/r/b", Value: "one"},
+		{Op: SetAttr, Path: "/r/a", Attr: "y", Value: "second"},
+		{Op: SetAttr, Path: "/r/a", Attr: "x", Value: "2"},
+		{Op: SetText, Path: "/r/c", Value: "c1"},
+		{Op: SetText, Path: "/r/b", Value: "two"},
+		{Op: SetText, Path: "/r/c", Value: "c2"},
+		{Op: SetAttr, Path: "/r/a", Attr: "x", Value: "3"},
+	}
+	out, ch, err := Apply(src, edits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := src
+	for _, e := range edits {
+		if seq, _, err = Apply(seq, []Edit{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "<r>\n  <a x=\"3\" y=\"second\"/>\n  <b>two</b>\n  <c>c2</c>\n</r>\n"
+	if string(out) != want || string(seq) != want || len(ch) != len(edits) {
+		t.Fatalf("batched %q, sequential %q, %d changes", out, seq, len(ch))
+	}
+	if ch[2].Old != "first" || ch[5].Old != "one" {
+		t.Fatalf("old values %+v", ch)
+	}
+}

@@ -33,6 +33,8 @@ type propLine struct {
 // whitespace; comment lines starting with # or !).
 func parseProps(src []byte) ([]propLine, error) {
 	var out []propLine
+	var buf []byte
+	var offs []int
 	n := len(src)
 	p := 0
 	line := 1
@@ -67,8 +69,7 @@ func parseProps(src []byte) ([]propLine, error) {
 			continue
 		}
 		// a logical line: collect bytes and their source offsets
-		var buf []byte
-		var offs []int
+		buf, offs = buf[:0], offs[:0]
 		first := line
 		end := n
 		contEOF := false
@@ -177,6 +178,16 @@ func parseProps(src []byte) ([]propLine, error) {
 
 // loadConvert decodes escapes like Properties.loadConvert; bytes are ISO-8859-1.
 func loadConvert(b []byte) (string, error) {
+	plain := true
+	for _, c := range b {
+		if c == '\\' || c >= 0x80 {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return string(b), nil
+	}
 	u := make([]uint16, 0, len(b))
 	for i := 0; i < len(b); i++ {
 		c := b[i]

@@ -131,7 +131,44 @@ func Apply(src []byte, edits []Edit) (out []byte, changes []Change, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("parse: %w", err)
 	}
+	// Value edits (SetText, SetAttr of an unprefixed name) leave the element
+	// structure alone: their splices are collected against the same bytes and
+	// the tree's values are updated in place, so no re-scan is needed until a
+	// structural edit, a conflicting splice, or the end.
+	var pend []edit
+	flush := func() error {
+		if len(pend) == 0 {
+			return nil
+		}
+		next, err := splice(d.src, pend)
+		if err != nil {
+			return err
+		}
+		nd, err := parse(next)
+		if err != nil {
+			return fmt.Errorf("result does not parse: %w", err)
+		}
+		d, pend = nd, nil
+		return nil
+	}
 	for _, e := range edits {
+		if valueEdit(e) {
+			spl, chs, err := d.plan(e)
+			if err == nil && conflicts(pend, spl) {
+				if err = flush(); err == nil {
+					spl, chs, err = d.plan(e)
+				}
+			}
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s %s: %w", e.Op, e.Path, err)
+			}
+			pend = append(pend, spl...)
+			changes = append(changes, chs...)
+			continue
+		}
+		if err := flush(); err != nil {
+			return nil, nil, fmt.Errorf("apply edits: %w", err)
+		}
 		spl, chs, err := d.plan(e)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s %s: %w", e.Op, e.Path, err)
@@ -155,10 +192,32 @@ func Apply(src []byte, edits []Edit) (out []byte, changes []Change, err error) {
 		d = nd
 		changes = append(changes, chs...)
 	}
+	if err := flush(); err != nil {
+		return nil, nil, fmt.Errorf("apply edits: %w", err)
+	}
 	if len(changes) == 0 {
 		return src, nil, nil
 	}
 	return d.src, changes, nil
+}
+
+// valueEdit reports whether e only changes values (no new namespace use, no
+// structure), so it can be batched without a re-scan.
+func valueEdit(e Edit) bool {
+	return e.Op == SetText || e.Op == SetAttr && !strings.Contains(e.Attr, ":") && e.Attr != "xmlns"
+}
+
+// conflicts reports whether any splice of b touches a splice of a (overlap,
+// or an insertion at the same offset).
+func conflicts(a, b []edit) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.start < y.end && y.start < x.end || x.start == y.start || x.end == y.end {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // edit is one byte splice: src[start:end] is replaced by repl.
@@ -171,7 +230,7 @@ func splice(src []byte, spl []edit) ([]byte, error) {
 	sort.SliceStable(spl, func(i, j int) bool { return spl[i].start < spl[j].start })
 	n := len(src)
 	for i, s := range spl {
-		if i > 0 && s.start < spl[i-1].end {
+		if i > 0 && (s.start < spl[i-1].end || s.start == spl[i-1].start) {
 			return nil, fmt.Errorf("overlapping matches")
 		}
 		n += len(s.repl) - (s.end - s.start)
@@ -400,6 +459,15 @@ func (d *doc) setText(i int, v string) ([]edit, string, bool, error) {
 	if err != nil {
 		return nil, "", false, err
 	}
+	// keep the tree's value current for later edits of the same batch
+	for n := len(e.el.Child) - 1; n >= 0; n-- {
+		if cd, ok := e.el.Child[n].(*etree.CharData); ok {
+			e.el.RemoveChild(cd)
+		}
+	}
+	if v != "" {
+		e.el.CreateText(v)
+	}
 	if e.selfClose {
 		s := e.slash
 		for s > e.nameEnd && (d.src[s-1] == ' ' || d.src[s-1] == '\t') {
@@ -421,7 +489,7 @@ func (d *doc) setText(i int, v string) ([]edit, string, bool, error) {
 func (d *doc) setAttr(i int, name, v string) (edit, string, bool, error) {
 	e := d.elems[i]
 	attrs := d.attrs[e.attrLo:e.attrHi]
-	for _, a := range attrs {
+	for k, a := range attrs {
 		if a.name == name {
 			if a.value == v {
 				return edit{}, v, false, nil
@@ -430,6 +498,8 @@ func (d *doc) setAttr(i int, name, v string) (edit, string, bool, error) {
 			if err != nil {
 				return edit{}, "", false, err
 			}
+			attrs[k].value = v
+			e.el.CreateAttr(name, v)
 			return edit{start: a.valStart, end: a.valEnd, repl: esc}, a.value, true, nil
 		}
 	}
@@ -444,6 +514,7 @@ func (d *doc) setAttr(i int, name, v string) (edit, string, bool, error) {
 	if err != nil {
 		return edit{}, "", false, err
 	}
+	e.el.CreateAttr(name, v) // a repeated SetAttr of it in this batch conflicts (same offset) and re-scans
 	return edit{start: pos, end: pos, repl: " " + name + "=" + string(q) + esc + string(q)}, "", true, nil
 }
 
