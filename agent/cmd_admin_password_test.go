@@ -2,7 +2,6 @@ package agent
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"os"
@@ -64,7 +63,7 @@ func TestCmdAdminPassword(t *testing.T) {
 		}
 		var stdout, stderr bytes.Buffer
 		io := IO{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Log: NewLogger(&stderr, "text")}
-		code := cmdAdminPassword(context.Background(), args, io)
+		code := Main(append([]string{"admin-password"}, args...), io)
 		outputs = append(outputs, stdout.String(), stderr.String())
 		t.Logf("exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 		return code, stdout.String(), stderr.String()
