@@ -12,6 +12,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/keystore"
 )
 
 // Config is the agent's whole environment contract. Every field names its
@@ -236,6 +237,11 @@ func (c *Config) validate(requireProfile bool) []string {
 	}
 	if !isHostChars(c.Domain) {
 		p = append(p, fmt.Sprintf("WSO2_DOMAIN: %q is not a domain name (letters, digits, '.', '-', '_')", c.Domain))
+	}
+	for name, pw := range map[string]string{"WSO2_KEYSTORE_PASSWORD": c.KeystorePassword, "WSO2_TRUSTSTORE_PASSWORD": c.TruststorePassword} {
+		if _, err := keystore.JavaPassword(pw); err != nil {
+			p = append(p, fmt.Sprintf("%s: %v", name, err))
+		}
 	}
 	for _, w := range c.WaitFor.V {
 		if _, err := parseWaitTarget(w); err != nil {
