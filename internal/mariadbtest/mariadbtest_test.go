@@ -154,3 +154,32 @@ func TestServerDiesWithPanickingTestProcess(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestLazy(t *testing.T) {
+	var unused Lazy
+	if err := unused.Close(); err != nil {
+		t.Fatalf("closing a never-started Lazy: %v", err)
+	}
+	var l Lazy
+	a, b := l.Get(t), l.Get(t)
+	if a != b {
+		t.Fatal("Get started two servers")
+	}
+	db := a.NewDatabase(t, "lazy")
+	a.ExecFile(t, db, "/work/shared/wso2-fixtures/wso2am-2.0.0/dbscripts/mysql.sql")
+	root, err := a.Root(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	var n int
+	if err := root.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA=?", db).Scan(&n); err != nil || n != 39 {
+		t.Fatalf("tables after ExecFile of mysql.sql: %d, %v; want its 39", n, err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(a.Dir); !os.IsNotExist(err) {
+		t.Fatalf("Lazy.Close left %s", a.Dir)
+	}
+}
