@@ -1,0 +1,170 @@
+package depwait
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+)
+
+// recorder is a slog handler that keeps every record (debug included) and
+// calls on for each.
+type recorder struct {
+	mu   sync.Mutex
+	recs []slog.Record
+	on   func(slog.Record)
+}
+
+func (h *recorder) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recorder) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	h.recs = append(h.recs, r)
+	h.mu.Unlock()
+	if h.on != nil {
+		h.on(r)
+	}
+	return nil
+}
+func (h *recorder) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recorder) WithGroup(string) slog.Handler      { return h }
+
+func attr(r slog.Record, key string) string {
+	v := ""
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == key {
+			v = a.Value.String()
+			return false
+		}
+		return true
+	})
+	return v
+}
+
+func (h *recorder) messages(msg string) []slog.Record {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []slog.Record
+	for _, r := range h.recs {
+		if r.Message == msg {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// freeAddr returns a 127.0.0.1 address nothing listens on (yet).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := l.Addr().String()
+	l.Close()
+	return a
+}
+
+func listen(t *testing.T, addr string) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return l
+}
+
+func TestWaitForALateListener(t *testing.T) {
+	ready := listen(t, "127.0.0.1:0").Addr().String()
+	late := freeAddr(t)
+	failed := make(chan struct{})
+	var once sync.Once
+	h := &recorder{on: func(r slog.Record) {
+		if r.Message == "dependency not ready" && attr(r, "addr") == late {
+			once.Do(func() { close(failed) })
+		}
+	}}
+	done := make(chan error, 1)
+	go func() { done <- Wait(context.Background(), []string{ready, late}, 20*time.Second, slog.New(h)) }()
+	<-failed // the first dial was refused: now the dependency appears
+	listen(t, late)
+	if err := <-done; err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	var readyAddrs []string
+	for _, r := range h.messages("dependency ready") {
+		readyAddrs = append(readyAddrs, attr(r, "addr"))
+	}
+	if strings.Join(readyAddrs, ",") != ready+","+late {
+		t.Errorf("ready lines for %v, want %s then %s", readyAddrs, ready, late)
+	}
+}
+
+func TestWaitTimeout(t *testing.T) {
+	old := progressEvery
+	progressEvery = 50 * time.Millisecond
+	defer func() { progressEvery = old }()
+	closed := freeAddr(t)
+	unknown := "no-such-host.invalid:3306"
+	h := &recorder{}
+	const timeout = 400 * time.Millisecond
+	start := time.Now()
+	err := Wait(context.Background(), []string{closed, unknown}, timeout, slog.New(h))
+	if elapsed := time.Since(start); elapsed < timeout {
+		t.Errorf("gave up after %v, before the timeout %v", elapsed, timeout)
+	}
+	if exitcode.Of(err) != exitcode.TempFail {
+		t.Fatalf("err %v: exit code %d, want %d", err, exitcode.Of(err), exitcode.TempFail)
+	}
+	for _, want := range []string{closed + " (", unknown + " (", "within 400ms", "connection refused"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	progress := h.messages("still waiting for dependencies")
+	if len(progress) == 0 {
+		t.Fatal("no progress line")
+	}
+	if got := attr(progress[0], "missing"); got != closed+","+unknown {
+		t.Errorf("progress names %q, want both addresses", got)
+	}
+}
+
+func TestWaitCancelled(t *testing.T) {
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &recorder{on: func(r slog.Record) {
+		if r.Message == "dependency not ready" {
+			cancel()
+		}
+	}}
+	err := Wait(ctx, []string{addr}, time.Minute, slog.New(h))
+	if !errors.Is(err, context.Canceled) || exitcode.Of(err) == exitcode.TempFail {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+}
+
+func TestWaitNothing(t *testing.T) {
+	h := &recorder{}
+	if err := Wait(context.Background(), nil, 0, slog.New(h)); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.recs) != 0 {
+		t.Errorf("logged %d lines for nothing to wait for", len(h.recs))
+	}
+}
