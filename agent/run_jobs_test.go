@@ -1,0 +1,325 @@
+package agent
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/jobs"
+)
+
+// copyFile copies src to dst (fixtures are never used in place).
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// countLines returns the number of lines of a file (0 when missing).
+func countLines(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return bytes.Count(b, []byte("\n"))
+}
+
+// readInt reads a file holding one number.
+func readInt(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s (written by the server under test): %v", path, err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return n
+}
+
+// keytoolSHA256 returns the SHA-256 fingerprint keytool shows for alias.
+func keytoolSHA256(t *testing.T, store, alias string) string {
+	t.Helper()
+	out, err := exec.Command("keytool", "-list", "-v", "-keystore", store, "-storepass", "wso2carbon", "-alias", alias).CombinedOutput()
+	if err != nil {
+		t.Fatalf("keytool -list %s -alias %s: %v\n%s", store, alias, err, out)
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "SHA256:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatalf("keytool shows no SHA256 for %s:\n%s", alias, out)
+	return ""
+}
+
+// opensslSHA256 is the fingerprint of a PEM certificate according to openssl.
+func opensslSHA256(t *testing.T, pem string) string {
+	t.Helper()
+	out, err := exec.Command("openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", pem).Output()
+	if err != nil {
+		t.Fatalf("openssl x509 %s: %v", pem, err)
+	}
+	_, v, _ := strings.Cut(strings.TrimSpace(string(out)), "=")
+	return v
+}
+
+// TestRunJobsAsPID1 runs `agent run` as PID 1 of a fresh PID namespace with
+// three jobs beside a "server" that lives 5 seconds: a job every second, a
+// job that blocks until the server releases it (so that its later
+// occurrences overlap), a job that leaves orphans behind, and the
+// certificate sync.
+func TestRunJobsAsPID1(t *testing.T) {
+	dir := t.TempDir()
+	home := filepath.Join(dir, "home")
+	ts := filepath.Join(home, "repository/resources/security/client-truststore.jks")
+	copyFile(t, "/work/shared/wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks", ts)
+	pem := filepath.Join(dir, "certs", "wso2gateway.pem")
+	copyFile(t, "testdata/certs/wso2gateway.pem", pem)
+
+	server := `sleep 5
+cp "$0/ticks" "$0/ticks-5s"; cp "$0/slow" "$0/slow-5s"; : > "$0/release"
+i=0; while [ $i -lt 200 ]; do
+  z=$(grep -l "^State:[[:space:]]*Z" /proc/[0-9]*/status 2>/dev/null | wc -l)
+  [ "$z" -eq 0 ] && break; i=$((i+1)); sleep 0.01
+done
+echo "$z" > "$0/zombies"; ls /proc | grep -c "^[0-9]" > "$0/procs"
+exit 7`
+	env := baseEnv(
+		"WSO2_HOME="+home,
+		"WSO2_CERTIFICATES_DIR="+filepath.Join(dir, "certs"),
+		"WSO2_AGENT_STOP_TIMEOUT=5s",
+		`WSO2_AGENT_JOB_TICK=* * * * * * sh -c 'echo "tick $$"; echo x >> "$0"' `+dir+`/ticks`,
+		`WSO2_AGENT_JOB_SLOW=* * * * * * sh -c 'echo x >> "$0"; while [ ! -e "$1" ]; do sleep 0.02; done' `+dir+`/slow `+dir+`/release`,
+		`WSO2_AGENT_JOB_ORPHANS=* * * * * * sh -c 'sleep 0.1 >/dev/null 2>&1 & sleep 0.1 >/dev/null 2>&1 & echo spawned'`,
+		"WSO2_AGENT_CERT_SYNC=* * * * * *",
+	)
+	code, _, stderr := runAgent(t, true, env, "sh", "-c", server, dir)
+	if code != 7 {
+		t.Fatalf("agent run exited %d, want the server's 7; stderr:\n%s", code, stderr)
+	}
+
+	// Every second for 5 s: 4 to 6 runs, each output line prefixed.
+	if n := countLines(t, filepath.Join(dir, "ticks-5s")); n < 4 || n > 6 {
+		t.Errorf("tick job ran %d times in 5 s, want 4-6; stderr:\n%s", n, stderr)
+	}
+	ticks := countLines(t, filepath.Join(dir, "ticks"))
+	if n := strings.Count(stderr, "job=tick | tick "); n != ticks {
+		t.Errorf("%d prefixed output lines of the tick job, want one per run (%d); stderr:\n%s", n, ticks, stderr)
+	}
+	if n := strings.Count(stderr, "job=orphans | spawned"); n < 4 {
+		t.Errorf("%d prefixed output lines of the orphans job, want at least 4", n)
+	}
+
+	// The slow job ran once while its later occurrences were skipped.
+	if n := countLines(t, filepath.Join(dir, "slow-5s")); n != 1 {
+		t.Errorf("slow job started %d times before it was released, want 1", n)
+	}
+	if n := strings.Count(stderr, `msg="job skipped: its previous run is still going" job=slow`); n < 3 {
+		t.Errorf("%d skips of the slow job logged, want at least 3; stderr:\n%s", n, stderr)
+	}
+
+	// The orphans were reaped by the agent as PID 1.
+	if z := readInt(t, filepath.Join(dir, "zombies")); z != 0 {
+		t.Errorf("%d zombies in the namespace at the end", z)
+	}
+
+	// Each run's end is logged with its status and duration.
+	if !strings.Contains(stderr, `msg="job finished" job=tick pid=`) || !strings.Contains(stderr, "status=\"exit status 0\" exit_code=0 duration=") {
+		t.Errorf("no run-end line of the tick job; stderr:\n%s", stderr)
+	}
+
+	// The certificate sync imported the PEM once, as keytool confirms.
+	if n := strings.Count(stderr, "truststore changed: restart the server"); n != 1 {
+		t.Errorf("%d 'truststore changed' lines, want 1 (the later runs change nothing); stderr:\n%s", n, stderr)
+	}
+	if got, want := keytoolSHA256(t, ts, "wso2gatewaycert"), opensslSHA256(t, pem); got != want {
+		t.Errorf("truststore entry wso2gatewaycert has SHA-256 %s, the PEM %s", got, want)
+	}
+	if strings.Contains(stderr, "wso2carbon") && strings.Contains(stderr, "password") {
+		t.Errorf("a password may have been logged; stderr:\n%s", stderr)
+	}
+}
+
+// On container stop (TERM) jobs get the server's graceful stop, and run as
+// WSO2_AGENT_USER.
+func TestRunJobsStopAndUser(t *testing.T) {
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Fatalf("the test needs the user nobody: %v", err)
+	}
+	a := startAgent(t, true, baseEnv(
+		"WSO2_AGENT_USER=nobody",
+		"WSO2_AGENT_STOP_TIMEOUT=5s",
+		`WSO2_AGENT_JOB_WHO=* * * * * * sh -c 'trap "echo got TERM; exit 0" TERM; echo "uid $(id -u) home $HOME"; sleep 100 & wait'`,
+	), "sleep", "300")
+	a.waitLog("job=who | uid " + nobody.Uid + " home " + nobody.HomeDir)
+	a.signal(syscall.SIGTERM)
+	if code := a.wait(); code != 128+int(syscall.SIGTERM) {
+		t.Fatalf("agent exited %d, want 143; stderr:\n%s", code, a.stderrText())
+	}
+	errText := a.stderrText()
+	for _, want := range []string{`msg="stopping job" job=who`, "job=who | got TERM", `msg="job finished" job=who`} {
+		if !strings.Contains(errText, want) {
+			t.Errorf("no %q in stderr:\n%s", want, errText)
+		}
+	}
+}
+
+// Bad job declarations fail `agent run` with exitcode.Config, each problem
+// naming its job and source, and no job runs.
+func TestRunJobsBadDeclarations(t *testing.T) {
+	dir := t.TempDir()
+	crontab := filepath.Join(dir, "crontab")
+	if err := os.WriteFile(crontab, []byte("# jobs\nname=dup @daily echo\n*/7 * * 13 * echo bad month\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ran := filepath.Join(dir, "ran")
+	env := baseEnv(
+		"WSO2_AGENT_CRONTAB="+crontab,
+		`WSO2_AGENT_JOB_BADCRON=61 * * * * echo`,
+		`WSO2_AGENT_JOB_EMPTY=@hourly`,
+		`WSO2_AGENT_JOB_QUOTE=@hourly echo 'unbalanced`,
+		`WSO2_AGENT_JOB_DESC=@fortnightly echo`,
+		`WSO2_AGENT_JOB_DUP=@daily echo`,
+		`WSO2_AGENT_JOB_OK=* * * * * * touch `+ran,
+	)
+	code, _, stderr := runAgent(t, false, env, "true")
+	if code != exitcode.Config {
+		t.Fatalf("agent run exited %d, want %d; stderr:\n%s", code, exitcode.Config, stderr)
+	}
+	for _, want := range []string{
+		`WSO2_AGENT_JOB_BADCRON: job badcron: schedule \"61 * * * *\": end of range (61) above maximum (59)`,
+		`WSO2_AGENT_JOB_EMPTY: job empty: empty command`,
+		`WSO2_AGENT_JOB_QUOTE: job quote: unbalanced single quote`,
+		`WSO2_AGENT_JOB_DESC: job desc: schedule \"@fortnightly\": unrecognized descriptor: @fortnightly`,
+		crontab + `:2: job dup: duplicate job name: WSO2_AGENT_JOB_DUP declares it too`,
+		`WSO2_AGENT_CRONTAB: ` + crontab + `:3: job crontab:3: schedule \"*/7 * * 13 *\": end of range (13) above maximum (12)`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("no %q in stderr:\n%s", want, stderr)
+		}
+	}
+	if _, err := os.Stat(ran); err == nil {
+		t.Errorf("a job ran although the declarations are bad")
+	}
+}
+
+func TestLoadJobsErrors(t *testing.T) {
+	dir := t.TempDir()
+	cfg := &Config{Profile: "none", Crontab: filepath.Join(dir, "missing"), CertSync: "@every 1m", Truststore: "rel/ts.jks"}
+	_, err := loadJobs(cfg, []string{"PATH=" + os.Getenv("PATH"), "WSO2_AGENT_JOB_X=@daily no-such-command-xyz"})
+	if exitcode.Of(err) != exitcode.Config {
+		t.Fatalf("exit code %d, want %d (%v)", exitcode.Of(err), exitcode.Config, err)
+	}
+	want := []string{
+		`WSO2_AGENT_CERT_SYNC: job cert-sync: WSO2_TRUSTSTORE "rel/ts.jks" is relative to WSO2_HOME, which is not set`,
+		`WSO2_AGENT_CRONTAB: ` + cfg.Crontab + `: read crontab: no such file or directory`,
+		`WSO2_AGENT_JOB_X: job x: command no-such-command-xyz not found in PATH`,
+	}
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !reflect.DeepEqual(ce.Problems, want) {
+		t.Fatalf("problems:\n got %q\nwant %q", err, want)
+	}
+	if got := jobProblems(&Config{Profile: "none", CertSync: "not a schedule"}); len(got) != 1 || !strings.HasPrefix(got[0], `WSO2_AGENT_CERT_SYNC: job cert-sync: schedule "not a schedule"`) {
+		t.Fatalf("jobProblems = %q", got)
+	}
+}
+
+func TestJobPreviews(t *testing.T) {
+	dir := t.TempDir()
+	crontab := filepath.Join(dir, "crontab")
+	if err := os.WriteFile(crontab, []byte("name=purge 0 3 * * * find /logs -name '*.log' -delete\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("WSO2_AGENT_JOB_TICK", "*/20 * * * * * echo 'a b'")
+	cfg := &Config{Profile: "none", Home: dir, Crontab: crontab, CertSync: "@every 10m", Truststore: "ts.jks", CertificatesDir: "/certificates"}
+	now := time.Date(2026, 11, 22, 23, 59, 30, 0, time.UTC)
+	ps, err := jobPreviews(cfg, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(jobPreviewLines(ps), "\n")
+	want := `# job tick (WSO2_AGENT_JOB_TICK) "*/20 * * * * *": echo 'a b'; next: 2026-11-22T23:59:40Z, 2026-11-23T00:00:00Z, 2026-11-23T00:00:20Z
+# job purge (` + crontab + `:1) "0 3 * * *": find /logs -name '*.log' -delete; next: 2026-11-23T03:00:00Z, 2026-11-24T03:00:00Z, 2026-11-25T03:00:00Z
+# job cert-sync (WSO2_AGENT_CERT_SYNC) "@every 10m": re-import /certificates into the truststore; next: 2026-11-23T00:09:30Z, 2026-11-23T00:19:30Z, 2026-11-23T00:29:30Z`
+	if got != want {
+		t.Fatalf("preview:\n%s\nwant:\n%s", got, want)
+	}
+	// The shown command splits back into the same argv.
+	for _, p := range ps {
+		if p.Command == nil {
+			continue
+		}
+		back, err := jobs.SplitArgs(quoteArgv(p.Command))
+		if err != nil || !reflect.DeepEqual(back, p.Command) {
+			t.Errorf("quoteArgv(%q) splits back into %q (%v)", p.Command, back, err)
+		}
+	}
+}
+
+func TestQuoteArgvRoundTrip(t *testing.T) {
+	for _, argv := range [][]string{{"a"}, {"", "x y", "it's", `"q"`, `back\slash`, "*.log", "$HOME", "tab\there", "new\nline", "~user", "#c"}} {
+		back, err := jobs.SplitArgs(quoteArgv(argv))
+		if err != nil || !reflect.DeepEqual(back, argv) {
+			t.Errorf("quoteArgv(%q) = %s splits back into %q (%v)", argv, quoteArgv(argv), back, err)
+		}
+	}
+}
+
+// syncCertificates changes the truststore once, keytool reads the result,
+// and a second sync changes nothing.
+func TestSyncCertificates(t *testing.T) {
+	dir := t.TempDir()
+	ts := filepath.Join(dir, "client-truststore.jks")
+	copyFile(t, "/work/shared/wso2-fixtures/wso2is-5.2.0/repository/resources/security/client-truststore.jks", ts)
+	pem := filepath.Join(dir, "certs", "wso2store.pem")
+	copyFile(t, "testdata/certs/wso2store.pem", pem)
+	var logBuf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	now := time.Now()
+	if err := syncCertificates(filepath.Join(dir, "certs"), ts, "wso2carbon", now, log); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logBuf.String(), "truststore changed: restart the server") || !strings.Contains(logBuf.String(), "added=wso2storecert") {
+		t.Fatalf("log:\n%s", logBuf.String())
+	}
+	if got, want := keytoolSHA256(t, ts, "wso2storecert"), opensslSHA256(t, pem); got != want {
+		t.Fatalf("keytool: %s, openssl: %s", got, want)
+	}
+	before, _ := os.ReadFile(ts)
+	logBuf.Reset()
+	if err := syncCertificates(filepath.Join(dir, "certs"), ts, "wso2carbon", now, log); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(ts)
+	if !bytes.Equal(before, after) || strings.Contains(logBuf.String(), "truststore changed") {
+		t.Fatalf("second sync changed the truststore; log:\n%s", logBuf.String())
+	}
+	// A wrong password is an error that does not show the password.
+	err := syncCertificates(filepath.Join(dir, "certs"), ts, "not-the-password", now, log)
+	if err == nil || strings.Contains(err.Error(), "not-the-password") {
+		t.Fatalf("wrong password: %v", err)
+	}
+}
