@@ -56,7 +56,7 @@ func TestAnyValueRoundTrips(t *testing.T) {
 	const (
 		adminPW = `p&<>"'/\%$ü€ x!#=:`
 		dbPW    = `d"b'&<pw>\%$ñ日本 ${x}`
-		ksPW    = `K&<>"'/\%$é ks`      // JKS passwords: Latin-1 only
+		ksPW    = `K&<>"'/\%$é ks`     // JKS passwords: Latin-1 only
 		tsPW    = `T&<>"'/\%$ø ts#=:!` // the truststore is re-encrypted with it
 		dbUser  = `us&er<"'>`
 	)
