@@ -164,6 +164,8 @@ func (r *Reaper) reap() {
 
 // Start starts cmd and registers its pid; the returned channel receives the
 // child's Status exactly once, when it has exited and been reaped.
+// cmd.Process.Pid stays valid after the child has been reaped (the reaper
+// never touches cmd), and is also in Status.PID.
 //
 // Nothing may call cmd.Wait. Because of that, cmd's Stdin, Stdout and Stderr
 // must each be nil (/dev/null) or an *os.File, which the child receives
