@@ -1,6 +1,7 @@
 package xmlconf
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -109,5 +110,45 @@ func TestParsePatchInvalid(t *testing.T) {
 	_, err := ParsePatch("x.patch", []byte("file a.xml\nset /a\nremove\n"), lookupEnv, secretEnv)
 	if err == nil || !strings.Contains(err.Error(), "x.patch:2:") || !strings.Contains(err.Error(), "x.patch:3:") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// The example in PATCHFORMAT.md parses, and its XML edits apply to the real
+// fixture files of API Manager.
+func TestPatchFormatExample(t *testing.T) {
+	doc, err := os.ReadFile("PATCHFORMAT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.SplitN(string(doc), "```\n", 3)
+	if len(parts) < 3 {
+		t.Fatal("no example block in PATCHFORMAT.md")
+	}
+	example := parts[1]
+	env := map[string]string{"PUBLIC_HOST": "gw.example.com", "DB_PASSWORD": "db&pw"}
+	fps, err := ParsePatch("PATCHFORMAT.md", []byte(example), func(k string) (string, bool) { v, ok := env[k]; return v, ok }, func(k string) bool { return k == "DB_PASSWORD" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fps) != 4 {
+		t.Fatalf("%d sections", len(fps))
+	}
+	for _, fp := range fps {
+		src := fixture(t, "wso2am-2.0.0/"+fp.File)
+		if IsProperties(fp.File) {
+			if _, _, err := ApplyProperties(src, fp.Props); err != nil {
+				t.Fatalf("%s: %v", fp.File, err)
+			}
+			continue
+		}
+		out, ch := mustApply(t, src, fp.XML...)
+		if len(ch) == 0 {
+			t.Fatalf("%s: no changes", fp.File)
+		}
+		if fp.File == "repository/conf/datasources/master-datasources.xml" {
+			if !ch[1].Secret || etreeDoc(t, out).FindElement("//datasource[name='WSO2AM_DB']/definition/configuration/password").Text() != "db&pw" {
+				t.Fatalf("password edit: %+v", ch[1])
+			}
+		}
 	}
 }

@@ -691,7 +691,7 @@ func (s *scanner) decode(from, to int, attr bool) (string, error) {
 		return "", err
 	}
 	b := s.src[from:to]
-	if bytes.IndexByte(b, '&') < 0 && bytes.IndexByte(b, '\r') < 0 && (!attr || bytes.IndexAny(b, "\t\n<") < 0) && (!s.latin1 || ascii(b)) {
+	if bytes.IndexByte(b, '&') < 0 && bytes.IndexByte(b, '\r') < 0 && (!attr || !bytes.ContainsAny(b, "\t\n<")) && (!s.latin1 || ascii(b)) {
 		return string(b), nil
 	}
 	s.sb.Reset()
