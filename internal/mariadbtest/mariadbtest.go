@@ -89,8 +89,10 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	base := baseDir()
+	sweepStale(base)
 	// A short path: the socket path must fit in sun_path (108 bytes).
-	dir, err := os.MkdirTemp(baseDir(), "mdbt-")
+	dir, err := os.MkdirTemp(base, "mdbt-")
 	if err != nil {
 		return nil, fmt.Errorf("create temporary folder: %w", err)
 	}
@@ -126,6 +128,31 @@ func Start() (*Server, error) {
 }
 
 var errPortInUse = errors.New("port in use")
+
+// sweepStale removes the folders of servers whose test process was killed
+// (SIGKILL leaves no chance to clean up; Pdeathsig still stops the server):
+// an mdbt-* folder whose mariadbd.pid names a process that no longer
+// exists, or that has no pid file and is more than an hour old.
+func sweepStale(base string) {
+	dirs, _ := filepath.Glob(filepath.Join(base, "mdbt-*"))
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if err != nil || !fi.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(d, "mariadbd.pid"))
+		if err != nil {
+			if time.Since(fi.ModTime()) > time.Hour {
+				os.RemoveAll(d)
+			}
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err == nil && pid > 0 && errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+			os.RemoveAll(d)
+		}
+	}
+}
 
 // baseDir is where server folders are created: /dev/shm when it is a
 // writable folder (a memory file system: InnoDB's fsyncs cost nothing, which
