@@ -1,10 +1,9 @@
 package agent
 
-import "errors"
+import "github.com/wso2-container/agent/agent/carbonapp"
 
-type carChange struct{ Entry, Old, New string }
-
-// patchCarbonApp is a placeholder until package carbonapp lands.
-func patchCarbonApp(_ []byte, _ map[string]string) ([]byte, []carChange, error) {
-	return nil, nil, errors.New("carbon app patching not implemented yet")
+// patchCarbonApp rewrites the schedules inside a carbon app archive; see
+// carbonapp.Patch. The caller wraps errors with the archive's path.
+func patchCarbonApp(car []byte, crons map[string]string) ([]byte, []carbonapp.Change, error) {
+	return carbonapp.Patch(car, crons)
 }
