@@ -61,7 +61,7 @@ func jobPreviews(cfg *Config, now time.Time) ([]JobPreview, error) {
 func jobPreviewLines(ps []JobPreview) []string {
 	var out []string
 	for _, p := range ps {
-		what := quoteArgv(p.Command)
+		what := jobs.QuoteArgs(p.Command)
 		if p.Builtin != "" {
 			what = p.Builtin
 		}
@@ -75,19 +75,6 @@ func jobPreviewLines(ps []JobPreview) []string {
 		out = append(out, fmt.Sprintf("# job %s (%s) %q: %s; next: %s", p.Name, p.Source, p.Schedule, what, strings.Join(next, ", ")))
 	}
 	return out
-}
-
-// quoteArgv joins argv so that jobs.SplitArgs gives it back.
-func quoteArgv(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=/.,:@%") == "" {
-			q[i] = a
-		} else {
-			q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-	}
-	return strings.Join(q, " ")
 }
 
 // jobProblems returns one line per bad job declaration, for Config.validate:

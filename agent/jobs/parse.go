@@ -243,3 +243,18 @@ func SplitArgs(s string) ([]string, error) {
 	}
 	return argv, nil
 }
+
+// QuoteArgs joins argv into a command line that SplitArgs splits back into
+// argv: words made only of safe characters stay bare, others are put in
+// single quotes.
+func QuoteArgs(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=/.,:@%") == "" {
+			q[i] = a
+		} else {
+			q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(q, " ")
+}

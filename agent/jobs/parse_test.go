@@ -19,10 +19,7 @@ func shellWords(t *testing.T, line string) []string {
 	if err != nil {
 		t.Fatalf("sh: eval set -- %s: %v", line, err)
 	}
-	var words []string
-	for _, w := range strings.Split(string(out), "\x00") {
-		words = append(words, w)
-	}
+	words := strings.Split(string(out), "\x00")
 	return words[:len(words)-1]
 }
 

@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -168,7 +166,6 @@ func (s *Scheduler) runCommand(j *Job, started time.Time) {
 		s.log.Error("job could not start", "job", j.Name, "err", err.Error())
 		return
 	}
-	pidfd := -1
 	cmd := &exec.Cmd{
 		Path:        j.Path,
 		Args:        j.Argv,
@@ -176,7 +173,7 @@ func (s *Scheduler) runCommand(j *Job, started time.Time) {
 		Dir:         s.opt.Dir,
 		Stdout:      w,
 		Stderr:      w,
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Credential: s.opt.Credential, PidFD: &pidfd},
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Credential: s.opt.Credential},
 	}
 	done, err := s.opt.Reaper.Start(cmd)
 	w.Close() // the child has its copy; EOF once every holder has exited
@@ -185,15 +182,7 @@ func (s *Scheduler) runCommand(j *Job, started time.Time) {
 		s.log.Error("job could not start", "job", j.Name, "err", err.Error())
 		return
 	}
-	pid := childPID(cmd, pidfd)
-	var (
-		st     supervise.Status
-		exited bool
-	)
-	if pid == 0 { // gone already
-		st, exited = <-done, true
-		pid = st.PID
-	}
+	pid := cmd.Process.Pid // = its process group (Setpgid); valid after reaping too
 	drained := make(chan struct{})
 	go func() {
 		defer close(drained)
@@ -202,13 +191,12 @@ func (s *Scheduler) runCommand(j *Job, started time.Time) {
 	}()
 	s.log.Debug("job started", "job", j.Name, "pid", pid)
 
-	if !exited {
-		select {
-		case st = <-done:
-		case <-s.stopping:
-			s.log.Info("stopping job", "job", j.Name, "pgid", pid, "signal", "SIGTERM", "stop_timeout", s.opt.StopTimeout.String())
-			st = supervise.StopGroup(pid, done, s.opt.StopTimeout)
-		}
+	var st supervise.Status
+	select {
+	case st = <-done:
+	case <-s.stopping:
+		s.log.Info("stopping job", "job", j.Name, "pgid", pid, "signal", "SIGTERM", "stop_timeout", s.opt.StopTimeout.String())
+		st = supervise.StopGroup(pid, done, s.opt.StopTimeout)
 	}
 	t := time.NewTimer(drainWait)
 	select {
@@ -223,31 +211,6 @@ func (s *Scheduler) runCommand(j *Job, started time.Time) {
 		return
 	}
 	s.log.Info("job finished", attrs...)
-}
-
-// childPID returns the pid of the child just started, or 0 when it has
-// already exited and been reaped. It is read from the pidfd the kernel gave
-// at fork (/proc/self/fdinfo, "Pid: -1" once reaped), which is then closed:
-// cmd.Process.Pid may not be read once Reaper.Start has returned, since the
-// reaper sets it to -1 (os.Process.Release) as soon as it has reaped the
-// child, possibly already. Without pidfds (kernels before 5.3) it falls back
-// to cmd.Process.Pid.
-func childPID(cmd *exec.Cmd, pidfd int) int {
-	if pidfd < 0 {
-		return max(cmd.Process.Pid, 0)
-	}
-	defer syscall.Close(pidfd)
-	b, err := os.ReadFile("/proc/self/fdinfo/" + strconv.Itoa(pidfd))
-	if err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(l, "Pid:"); ok {
-				if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-					return max(n, 0)
-				}
-			}
-		}
-	}
-	return max(cmd.Process.Pid, 0)
 }
 
 // copyLines passes every line read from r on with the job's name.

@@ -106,11 +106,7 @@ func newHarness(t *testing.T) *harness {
 
 func (h *harness) start(t *testing.T, timeout time.Duration, decls ...string) *Scheduler {
 	t.Helper()
-	var env []string
-	for _, d := range decls {
-		env = append(env, d)
-	}
-	list, errs := FromEnv(env)
+	list, errs := FromEnv(decls)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
