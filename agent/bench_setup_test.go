@@ -1,0 +1,103 @@
+package agent
+
+// Benchmarks of the whole setup of each profile with the golden
+// environment: plan only (on a pristine copy, which plans every change),
+// plan+apply on a fresh copy (the copy is not timed), and the restart case
+// (plan on an already configured tree: nothing to write).
+
+import (
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func benchEnv(b *testing.B, prof, home string) {
+	b.Helper()
+	clearAgentEnv(b)
+	for k, v := range goldenEnv(b, prof, home) {
+		b.Setenv(k, v)
+	}
+}
+
+func benchPlan(b *testing.B) *Plan {
+	cfg, err := LoadEnv(true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	prof, _ := lookupProfile(cfg.Profile)
+	p, err := buildPlan(cfg, prof, fakeDiscovery(goldenDNS))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func fixClock(b *testing.B) {
+	old := now
+	now = func() time.Time { return goldenNow }
+	b.Cleanup(func() { now = old })
+}
+
+// BenchmarkSetup: load + plan + apply of each profile on a fresh fixture copy.
+func BenchmarkSetup(b *testing.B) {
+	fixClock(b)
+	for _, prof := range allProfiles {
+		b.Run(prof, func(b *testing.B) {
+			root := b.TempDir()
+			fixture := fixtureFor(b, prof)
+			benchEnv(b, prof, filepath.Join(root, "0"))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				home := filepath.Join(root, strconv.Itoa(i))
+				fxCopy(b, fixture, home)
+				b.Setenv("WSO2_HOME", home)
+				b.StartTimer()
+				p := benchPlan(b)
+				if _, err := p.Apply(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPlan: load + plan only, on a pristine copy (every change planned).
+func BenchmarkPlan(b *testing.B) {
+	fixClock(b)
+	for _, prof := range allProfiles {
+		b.Run(prof, func(b *testing.B) {
+			home := filepath.Join(b.TempDir(), "home")
+			fxCopy(b, fixtureFor(b, prof), home)
+			benchEnv(b, prof, home)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				benchPlan(b)
+			}
+		})
+	}
+}
+
+// BenchmarkRestart: a container restart: plan + apply on a configured tree,
+// which writes nothing.
+func BenchmarkRestart(b *testing.B) {
+	fixClock(b)
+	for _, prof := range allProfiles {
+		b.Run(prof, func(b *testing.B) {
+			home := filepath.Join(b.TempDir(), "home")
+			fxCopy(b, fixtureFor(b, prof), home)
+			benchEnv(b, prof, home)
+			if _, err := benchPlan(b).Apply(); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				p := benchPlan(b)
+				if w, err := p.Apply(); err != nil || len(w) > 0 {
+					b.Fatalf("restart wrote %v (%v)", w, err)
+				}
+			}
+		})
+	}
+}
