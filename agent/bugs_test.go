@@ -15,6 +15,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/wso2-container/agent/agent/carbonapp"
 	"github.com/wso2-container/agent/agent/certs"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/keystore"
@@ -643,3 +644,85 @@ func TestB30_CertsGenerateKeepsExisting(t *testing.T) {
 
 // errors is used by the bad-input tests in this package too.
 var _ = errors.Is
+
+func TestB7_CarbonAppSchedulesPatchedInPlace(t *testing.T) {
+	home := freshHome(t, "analytics")
+	env := goldenEnv(t, "analytics", home)
+	cars := []string{}
+	for _, d := range carbonAppDirs {
+		cars = append(cars, filepath.Join(home, d, carbonApp))
+	}
+	entriesOf := func(car string) map[string]string { // name -> CRC line, scripts excluded
+		out := map[string]string{}
+		for _, l := range strings.Split(carListing(t, []byte(readFile(t, car))), "\n") {
+			if f := strings.Fields(l); len(f) == 3 && !strings.HasPrefix(f[0], "APIM_") {
+				out[f[0]] = l
+			}
+		}
+		return out
+	}
+	orig := entriesOf(cars[0])
+	dirsBefore := dirListing(t, home)
+	cronsOf := func(car string) map[string]string {
+		var entries []string
+		for _, s := range (&target{cfg: &Config{}}).dasScripts() {
+			entries = append(entries, s.entry)
+		}
+		m, err := carbonapp.ReadCrons([]byte(readFile(t, car)), entries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for _, sched := range []string{"0 0/10 * 1/1 * ? *", "0 15 3 * * ?"} {
+		mustApply(t, with(env, "WSO2_DAS_APIM_STAT_SCRIPT", sched), goldenDNS)
+		for _, car := range cars {
+			if got := cronsOf(car)["APIM_STAT_SCRIPT_1.0.0/APIM_STAT_SCRIPT.xml"]; got != sched {
+				t.Fatalf("%s: APIM_STAT_SCRIPT schedule %q, want %q", car, got, sched)
+			}
+			if got := entriesOf(car); len(got) != len(orig) {
+				t.Fatalf("%s: %d non-script entries, want %d", car, len(got), len(orig))
+			} else {
+				for k, v := range orig {
+					if got[k] != v {
+						t.Fatalf("%s: entry changed: %q -> %q", car, v, got[k])
+					}
+				}
+			}
+			if out, err := exec.Command("unzip", "-tq", car).CombinedOutput(); err != nil {
+				t.Fatalf("unzip -t %s: %v\n%s", car, err, out)
+			}
+		}
+	}
+	// Restart with the same schedules: archives untouched; no extraction
+	// folders anywhere (the old /tempcar).
+	before := snapshot(t, cars...)
+	mustApply(t, with(env, "WSO2_DAS_APIM_STAT_SCRIPT", "0 15 3 * * ?"), goldenDNS)
+	if d := diffSnapshots(before, snapshot(t, cars...)); len(d) > 0 {
+		t.Fatalf("restart rewrote the carbon app: %v", d)
+	}
+	if got := dirListing(t, home); got != dirsBefore {
+		t.Fatal("the setup created or removed folders in the product home")
+	}
+	// An invalid schedule is refused before anything is written.
+	before = snapshot(t, home)
+	_, err := planFor(t, with(env, "WSO2_DAS_APIM_USER_AGENT_STATS", "0 0/5 * * * * *"), goldenDNS)
+	if exitcode.Of(err) != exitcode.Config || !strings.Contains(fmtErr(err), "WSO2_DAS_APIM_USER_AGENT_STATS") || !strings.Contains(fmtErr(err), "0 0/5 * * * * *") {
+		t.Fatalf("invalid schedule: %v (code %d)", err, exitcode.Of(err))
+	}
+	if d := diffSnapshots(before, snapshot(t, home)); len(d) > 0 {
+		t.Fatalf("an invalid schedule touched files: %v", d)
+	}
+}
+
+// dirListing lists the folders under root.
+func dirListing(t *testing.T, root string) string {
+	var dirs []string
+	for p, st := range snapshot(t, root) {
+		if st.Mode.IsDir() {
+			dirs = append(dirs, p)
+		}
+	}
+	sort.Strings(dirs)
+	return strings.Join(dirs, "\n")
+}

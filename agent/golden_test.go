@@ -6,11 +6,13 @@ package agent
 //
 //	files/<path>     every file the setup changed or created (except keystores)
 //	keystores.txt    the entry listing of every keystore it changed or created
+//	archives/<path>.txt  entry listing and schedules of every carbon app it changed
 //	unchanged.txt    every fixture file it left byte-identical
 //
 // `go test ./agent -run TestGolden -update` regenerates them.
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
 	"io/fs"
@@ -20,6 +22,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wso2-container/agent/agent/carbonapp"
 	"github.com/wso2-container/agent/agent/udiff"
 	"github.com/wso2-container/agent/keystore"
 )
@@ -98,6 +101,34 @@ func keystoreListing(tb testing.TB, data []byte, passwords ...string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
+// carListing lists a carbon app archive: every entry with its size and
+// CRC-32 (of the uncompressed content), and the schedule of each Spark
+// script. Zip bytes themselves depend on the compressor's version.
+func carListing(tb testing.TB, car []byte) string {
+	tb.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(car), int64(len(car)))
+	if err != nil {
+		tb.Fatalf("open archive: %v", err)
+	}
+	var b strings.Builder
+	var scripts []string
+	for _, f := range zr.File {
+		fmt.Fprintf(&b, "%s %d %08x\n", f.Name, f.UncompressedSize64, f.CRC32)
+		if strings.HasPrefix(f.Name, "APIM_") && !strings.HasSuffix(f.Name, "artifact.xml") {
+			scripts = append(scripts, f.Name)
+		}
+	}
+	crons, err := carbonapp.ReadCrons(car, scripts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sort.Strings(scripts)
+	for _, s := range scripts {
+		fmt.Fprintf(&b, "schedule %s = %q\n", s, crons[s])
+	}
+	return b.String()
+}
+
 // goldenArtifacts renders an outcome into the golden file set.
 func goldenArtifacts(tb testing.TB, o treeOutcome) map[string][]byte {
 	tb.Helper()
@@ -111,6 +142,10 @@ func goldenArtifacts(tb testing.TB, o treeOutcome) map[string][]byte {
 	for _, rel := range rels {
 		if strings.HasSuffix(rel, ".jks") {
 			fmt.Fprintf(&ks, "== %s\n%s", rel, keystoreListing(tb, o.changed[rel], "wso2carbon", goldenKSPW))
+			continue
+		}
+		if strings.HasSuffix(rel, ".car") {
+			arts["archives/"+rel+".txt"] = []byte(carListing(tb, o.changed[rel]))
 			continue
 		}
 		arts["files/"+rel] = o.changed[rel]
@@ -178,10 +213,10 @@ func checkGolden(t *testing.T, dir string, arts map[string][]byte) {
 func TestGolden(t *testing.T) {
 	for _, prof := range allProfiles {
 		t.Run(prof, func(t *testing.T) {
-			home := freshHome(t, prof)
+			home, ref := freshHome(t, prof), freshHome(t, prof)
 			env := goldenEnv(t, prof, home)
 			mustApply(t, env, goldenDNS)
-			o := compareTree(t, fixtureFor(t, prof), home)
+			o := compareTree(t, ref, home)
 			if len(o.changed) == 0 {
 				t.Fatal("the setup changed nothing")
 			}

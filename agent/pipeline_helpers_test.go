@@ -5,6 +5,7 @@ package agent
 // binary for process-level tests, and tree snapshots.
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -114,12 +115,77 @@ func fxCopy(tb testing.TB, src, dst string) {
 }
 
 // freshHome copies the profile's fixture into a new temporary folder and
-// returns the product home.
+// returns the product home. For the analytics product the carbon app is
+// built from carbonapp-src and placed where DAS deploys it from (both
+// copies, see carbonAppDirs), as the shipped product has it.
 func freshHome(tb testing.TB, profile string) string {
 	tb.Helper()
 	home := filepath.Join(tb.TempDir(), "home")
 	fxCopy(tb, fixtureFor(tb, profile), home)
+	if p, _ := lookupProfile(profile); p.Product == "das" {
+		car := fixtureCar(tb)
+		for _, d := range carbonAppDirs {
+			if err := os.MkdirAll(filepath.Join(home, d), 0o755); err != nil {
+				tb.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(home, d, carbonApp), car, 0o644); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
 	return home
+}
+
+var (
+	carOnce  sync.Once
+	carBytes []byte
+	carErr   error
+)
+
+// fixtureCar zips the analytics fixture's carbonapp-src (the in-car layout)
+// into a .car, deterministically: entries in name order, fixed times.
+func fixtureCar(tb testing.TB) []byte {
+	tb.Helper()
+	carOnce.Do(func() {
+		src := filepath.Join(fixturesRoot, fixtureDirs["das"], "carbonapp-src")
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		var files []string
+		carErr = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files = append(files, path)
+			}
+			return err
+		})
+		if carErr != nil {
+			return
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			rel, _ := filepath.Rel(src, f)
+			data, err := os.ReadFile(f)
+			if err != nil {
+				carErr = err
+				return
+			}
+			w, err := zw.CreateHeader(&zip.FileHeader{Name: filepath.ToSlash(rel), Method: zip.Deflate,
+				Modified: time.Date(2016, 9, 1, 12, 0, 0, 0, time.UTC)})
+			if err != nil {
+				carErr = err
+				return
+			}
+			if _, err := w.Write(data); err != nil {
+				carErr = err
+				return
+			}
+		}
+		carErr = zw.Close()
+		carBytes = buf.Bytes()
+	})
+	if carErr != nil {
+		tb.Fatalf("build the carbon app from carbonapp-src: %v", carErr)
+	}
+	return carBytes
 }
 
 // Fixed values of the golden environment.
@@ -186,6 +252,9 @@ func goldenEnv(tb testing.TB, profile, home string) map[string]string {
 		"WSO2_GATEWAY_ENDPOINT":   "https://api.example.com:8243",
 		"VIRTUAL_HOST":            "https://id.example.com",
 		"WSO2_AGENT_WAIT_TIMEOUT": "30s",
+		// two schedules differ from the car's and the agent's defaults
+		"WSO2_DAS_APIM_STAT_SCRIPT":        "0 0/10 * 1/1 * ? *",
+		"WSO2_DAS_APIM_LOGANALYZER_SCRIPT": "0 30 2 ? * MON-FRI",
 	}
 	return env
 }
