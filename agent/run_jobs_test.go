@@ -19,8 +19,8 @@ import (
 	"github.com/wso2-container/agent/agent/jobs"
 )
 
-// copyFile copies src to dst (fixtures are never used in place).
-func copyFile(t *testing.T, src, dst string) {
+// jobsCopyFile copies src to dst (fixtures are never used in place).
+func jobsCopyFile(t *testing.T, src, dst string) {
 	t.Helper()
 	b, err := os.ReadFile(src)
 	if err != nil {
@@ -34,8 +34,8 @@ func copyFile(t *testing.T, src, dst string) {
 	}
 }
 
-// countLines returns the number of lines of a file (0 when missing).
-func countLines(t *testing.T, path string) int {
+// jobsCountLines returns the number of lines of a file (0 when missing).
+func jobsCountLines(t *testing.T, path string) int {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
@@ -44,8 +44,8 @@ func countLines(t *testing.T, path string) int {
 	return bytes.Count(b, []byte("\n"))
 }
 
-// readInt reads a file holding one number.
-func readInt(t *testing.T, path string) int {
+// jobsReadInt reads a file holding one number.
+func jobsReadInt(t *testing.T, path string) int {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -58,8 +58,8 @@ func readInt(t *testing.T, path string) int {
 	return n
 }
 
-// keytoolSHA256 returns the SHA-256 fingerprint keytool shows for alias.
-func keytoolSHA256(t *testing.T, store, alias string) string {
+// jobsKeytoolSHA256 returns the SHA-256 fingerprint keytool shows for alias.
+func jobsKeytoolSHA256(t *testing.T, store, alias string) string {
 	t.Helper()
 	out, err := exec.Command("keytool", "-list", "-v", "-keystore", store, "-storepass", "wso2carbon", "-alias", alias).CombinedOutput()
 	if err != nil {
@@ -74,8 +74,8 @@ func keytoolSHA256(t *testing.T, store, alias string) string {
 	return ""
 }
 
-// opensslSHA256 is the fingerprint of a PEM certificate according to openssl.
-func opensslSHA256(t *testing.T, pem string) string {
+// jobsOpensslSHA256 is the fingerprint of a PEM certificate according to openssl.
+func jobsOpensslSHA256(t *testing.T, pem string) string {
 	t.Helper()
 	out, err := exec.Command("openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", pem).Output()
 	if err != nil {
@@ -94,9 +94,9 @@ func TestRunJobsAsPID1(t *testing.T) {
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
 	ts := filepath.Join(home, "repository/resources/security/client-truststore.jks")
-	copyFile(t, "/work/shared/wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks", ts)
+	jobsCopyFile(t, "/work/shared/wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks", ts)
 	pem := filepath.Join(dir, "certs", "wso2gateway.pem")
-	copyFile(t, "testdata/certs/wso2gateway.pem", pem)
+	jobsCopyFile(t, "testdata/certs/wso2gateway.pem", pem)
 
 	server := `sleep 5
 cp "$0/ticks" "$0/ticks-5s"; cp "$0/slow" "$0/slow-5s"; : > "$0/release"
@@ -121,10 +121,10 @@ exit 7`
 	}
 
 	// Every second for 5 s: 4 to 6 runs, each output line prefixed.
-	if n := countLines(t, filepath.Join(dir, "ticks-5s")); n < 4 || n > 6 {
+	if n := jobsCountLines(t, filepath.Join(dir, "ticks-5s")); n < 4 || n > 6 {
 		t.Errorf("tick job ran %d times in 5 s, want 4-6; stderr:\n%s", n, stderr)
 	}
-	ticks := countLines(t, filepath.Join(dir, "ticks"))
+	ticks := jobsCountLines(t, filepath.Join(dir, "ticks"))
 	if n := strings.Count(stderr, "job=tick | tick "); n != ticks {
 		t.Errorf("%d prefixed output lines of the tick job, want one per run (%d); stderr:\n%s", n, ticks, stderr)
 	}
@@ -133,7 +133,7 @@ exit 7`
 	}
 
 	// The slow job ran once while its later occurrences were skipped.
-	if n := countLines(t, filepath.Join(dir, "slow-5s")); n != 1 {
+	if n := jobsCountLines(t, filepath.Join(dir, "slow-5s")); n != 1 {
 		t.Errorf("slow job started %d times before it was released, want 1", n)
 	}
 	if n := strings.Count(stderr, `msg="job skipped: its previous run is still going" job=slow`); n < 3 {
@@ -141,7 +141,7 @@ exit 7`
 	}
 
 	// The orphans were reaped by the agent as PID 1.
-	if z := readInt(t, filepath.Join(dir, "zombies")); z != 0 {
+	if z := jobsReadInt(t, filepath.Join(dir, "zombies")); z != 0 {
 		t.Errorf("%d zombies in the namespace at the end", z)
 	}
 
@@ -154,7 +154,7 @@ exit 7`
 	if n := strings.Count(stderr, "truststore changed: restart the server"); n != 1 {
 		t.Errorf("%d 'truststore changed' lines, want 1 (the later runs change nothing); stderr:\n%s", n, stderr)
 	}
-	if got, want := keytoolSHA256(t, ts, "wso2gatewaycert"), opensslSHA256(t, pem); got != want {
+	if got, want := jobsKeytoolSHA256(t, ts, "wso2gatewaycert"), jobsOpensslSHA256(t, pem); got != want {
 		t.Errorf("truststore entry wso2gatewaycert has SHA-256 %s, the PEM %s", got, want)
 	}
 	if strings.Contains(stderr, "wso2carbon") && strings.Contains(stderr, "password") {
@@ -284,9 +284,9 @@ func TestJobPreviews(t *testing.T) {
 func TestSyncCertificates(t *testing.T) {
 	dir := t.TempDir()
 	ts := filepath.Join(dir, "client-truststore.jks")
-	copyFile(t, "/work/shared/wso2-fixtures/wso2is-5.2.0/repository/resources/security/client-truststore.jks", ts)
+	jobsCopyFile(t, "/work/shared/wso2-fixtures/wso2is-5.2.0/repository/resources/security/client-truststore.jks", ts)
 	pem := filepath.Join(dir, "certs", "wso2store.pem")
-	copyFile(t, "testdata/certs/wso2store.pem", pem)
+	jobsCopyFile(t, "testdata/certs/wso2store.pem", pem)
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := time.Now()
@@ -296,7 +296,7 @@ func TestSyncCertificates(t *testing.T) {
 	if !strings.Contains(logBuf.String(), "truststore changed: restart the server") || !strings.Contains(logBuf.String(), "added=wso2storecert") {
 		t.Fatalf("log:\n%s", logBuf.String())
 	}
-	if got, want := keytoolSHA256(t, ts, "wso2storecert"), opensslSHA256(t, pem); got != want {
+	if got, want := jobsKeytoolSHA256(t, ts, "wso2storecert"), jobsOpensslSHA256(t, pem); got != want {
 		t.Fatalf("keytool: %s, openssl: %s", got, want)
 	}
 	before, _ := os.ReadFile(ts)

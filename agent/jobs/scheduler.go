@@ -121,7 +121,10 @@ func (s *Scheduler) loop(j *Job) {
 		case <-t.C:
 		}
 		due := next
-		next = j.Schedule.Next(time.Now())
+		// From the due time at the earliest: a timer measures monotonic
+		// time and may end before the wall clock reaches due (clock
+		// steps), which must not fire the same occurrence twice.
+		next = j.Schedule.Next(later(time.Now(), due))
 		if !running.TryLock() {
 			s.log.Warn("job skipped: its previous run is still going", "job", j.Name, "due", due.Format(time.RFC3339), "running_for", time.Since(since).Round(time.Millisecond).String())
 			continue
@@ -145,6 +148,13 @@ func (s *Scheduler) loop(j *Job) {
 			}
 		}(since)
 	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // runFunc runs a built-in job in the agent's process.
