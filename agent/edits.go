@@ -48,10 +48,6 @@ func setAll(path, v string) xmlconf.Edit {
 	return xmlconf.Edit{Op: xmlconf.SetText, Path: path, Value: v, Match: xmlconf.All}
 }
 
-func setAny(path, v string) xmlconf.Edit {
-	return xmlconf.Edit{Op: xmlconf.SetText, Path: path, Value: v, Match: xmlconf.Any}
-}
-
 func secretText(path, v string) xmlconf.Edit {
 	return xmlconf.Edit{Op: xmlconf.SetText, Path: path, Value: v, Secret: true}
 }
