@@ -2,6 +2,7 @@ package agent
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
@@ -183,6 +184,27 @@ func TestRunJobsStopAndUser(t *testing.T) {
 	for _, want := range []string{`msg="stopping job" job=who`, "job=who | got TERM", `msg="job finished" job=who`} {
 		if !strings.Contains(errText, want) {
 			t.Errorf("no %q in stderr:\n%s", want, errText)
+		}
+	}
+}
+
+// With WSO2_AGENT_LOG_FORMAT=json a job's output lines are JSON records too,
+// and jobs come from the crontab file as well.
+func TestRunJobsJSONAndCrontab(t *testing.T) {
+	crontab := filepath.Join(t.TempDir(), "crontab")
+	if err := os.WriteFile(crontab, []byte("# jobs\nname=hello * * * * * * echo 'hello from cron'\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := startAgent(t, false, baseEnv("WSO2_AGENT_LOG_FORMAT=json", "WSO2_AGENT_CRONTAB="+crontab), "sleep", "300")
+	a.waitLog(`"msg":"hello from cron","job":"hello","stream":"output"`)
+	a.signal(syscall.SIGTERM)
+	if code := a.wait(); code != 143 {
+		t.Fatalf("agent exited %d, want 143; stderr:\n%s", code, a.stderrText())
+	}
+	for _, l := range strings.Split(strings.TrimSpace(a.stderrText()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Errorf("stderr line is not JSON: %q", l)
 		}
 	}
 }
