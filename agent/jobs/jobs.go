@@ -113,7 +113,12 @@ func FromEnv(environ []string) ([]*Job, []error) {
 		}
 		out = append(out, j)
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a].Name < out[b].Name })
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].Name != out[b].Name {
+			return out[a].Name < out[b].Name
+		}
+		return out[a].Source < out[b].Source
+	})
 	return out, errs
 }
 

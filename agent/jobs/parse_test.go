@@ -248,6 +248,12 @@ func TestReadCrontabMissing(t *testing.T) {
 }
 
 func TestCheckNames(t *testing.T) {
+	// Names are compared in lower case, so two variables can clash.
+	both, _ := FromEnv([]string{"WSO2_AGENT_JOB_x=@daily b", "WSO2_AGENT_JOB_X=@daily a"})
+	if errs := CheckNames(both); len(errs) != 1 || errs[0].Error() != "WSO2_AGENT_JOB_x: job x: duplicate job name: WSO2_AGENT_JOB_X declares it too" {
+		t.Fatalf("errors = %v", errs)
+	}
+
 	env, _ := FromEnv([]string{"WSO2_AGENT_JOB_PURGE=@daily x"})
 	tab, _ := ParseCrontab("/etc/jobs", []byte("name=Purge @hourly y\n"))
 	errs := CheckNames(append(env, tab...))
