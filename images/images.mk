@@ -25,10 +25,10 @@ AM_COMPONENTS := apim gateway gatewaymanager publisher store trafficmanager keym
 COMPONENTS    ?= $(AM_COMPONENTS) identityserver analytics
 JOBS          := certificates admin-password
 
-.PHONY: images image-base image-jobs image-components products e2e e2e-if-docker e2e-images e2e-testbase e2e-standin
+.PHONY: images image-base image-jobs image-components products check-products e2e e2e-if-docker e2e-images e2e-testbase e2e-standin
 
 ## images: the base, every component in COMPONENTS and the job images
-images: image-base image-jobs image-components
+images: check-products image-base image-jobs image-components
 
 ## image-base: Dockerfile.base FROM $(BASE_IMAGE) with bin/agent
 image-base: build
@@ -54,7 +54,8 @@ products:
 		fi; \
 	done
 
-image-components: image-base products
+# Every product home COMPONENTS need must be there before anything is built.
+check-products: products
 	@set -e; for c in $(COMPONENTS); do \
 		case $$c in identityserver) home='$(WSO2IS_HOME)' v=WSO2IS z=wso2is-5.2.0.zip;; \
 		            analytics) home='$(WSO2DAS_HOME)' v=WSO2DAS z=wso2am-analytics-2.0.0.zip;; \
@@ -62,6 +63,11 @@ image-components: image-base products
 		if [ ! -f "$$home/bin/wso2server.sh" ]; then \
 			echo "images: $$c: $$home/bin/wso2server.sh not found: unzip $$z into $(PRODUCT_DIR)/, or set $${v}_HOME=/path/to/unpacked/home or $${v}_PACK=/path/to/$$z"; exit 1; \
 		fi; \
+	done
+
+image-components: check-products image-base
+	@set -e; for c in $(COMPONENTS); do \
+		case $$c in identityserver) home='$(WSO2IS_HOME)';; analytics) home='$(WSO2DAS_HOME)';; *) home='$(WSO2AM_HOME)';; esac; \
 		echo "$(DOCKER) build -f images/$$c/Dockerfile -t $(IMAGE_PREFIX)$$c:$(IMAGE_TAG) $$home"; \
 		$(DOCKER) build -q -f images/$$c/Dockerfile --build-arg BASE_IMAGE=$(AGENT_BASE) \
 			-t $(IMAGE_PREFIX)$$c:$(IMAGE_TAG) "$$home" >/dev/null; \
