@@ -12,8 +12,8 @@ import (
 )
 
 // Apply carries out the plan: every changed file is first staged beside its
-// target (a temporary file, synced); only when all are staged are they
-// renamed into place. A failure while staging (read-only file system, disk
+// target (a temporary file); only when all are staged are they made durable
+// (one syncfs per file system) and renamed into place. A failure while staging (read-only file system, disk
 // full) therefore leaves every file as it was. Removals and seeding follow.
 // It returns the paths written.
 func (p *Plan) Apply() ([]string, error) {
@@ -32,22 +32,16 @@ func (p *Plan) Apply() ([]string, error) {
 			abort()
 			return nil, exitcode.Wrap(exitcode.IOErr, fmt.Errorf("create folder of %s: %w", f.Display(), err))
 		}
-		s, err := atomicfile.Stage(f.Path, f.New, f.Mode)
+		s, err := atomicfile.StageUnsynced(f.Path, f.New, f.Mode)
 		if err != nil {
 			abort()
 			return nil, exitcode.Wrap(exitcode.IOErr, err)
 		}
 		staged = append(staged, s)
 	}
-	var written []string
-	for i, s := range staged {
-		if err := s.Commit(); err != nil {
-			for _, rest := range staged[i+1:] {
-				rest.Abort()
-			}
-			return written, exitcode.Wrap(exitcode.IOErr, err)
-		}
-		written = append(written, s.Path())
+	written, err := atomicfile.CommitAll(staged)
+	if err != nil {
+		return written, exitcode.Wrap(exitcode.IOErr, err)
 	}
 	for _, f := range changed {
 		if !f.Remove {

@@ -248,6 +248,7 @@ func (c *Config) validate(requireProfile bool) []string {
 			p = append(p, fmt.Sprintf("WSO2_AGENT_WAIT_FOR: %v", err))
 		}
 	}
+	p = append(p, jobProblems(c)...)
 	return p
 }
 

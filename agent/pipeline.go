@@ -150,6 +150,11 @@ func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 		}
 	}
 	p.Command = append([]string{filepath.Join(home, "bin", "wso2server.sh")}, prof.ServerFlags...)
+	jobs, err := jobPreviews(cfg, now())
+	if err != nil {
+		return nil, err
+	}
+	p.Jobs = jobs
 	return p, nil
 }
 

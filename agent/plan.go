@@ -18,6 +18,7 @@ type Plan struct {
 	Files     []*FilePlan
 	Seeds     []*SeedPlan
 	Schedules []SchedulePreview
+	Jobs      []JobPreview
 	Warnings  []string
 	Command   []string
 	WaitFor   []string

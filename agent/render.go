@@ -100,6 +100,7 @@ type Report struct {
 	Actions   []Action          `json:"actions"`
 	Seeds     []*SeedPlan       `json:"seeds,omitempty"`
 	Schedules []SchedulePreview `json:"schedules,omitempty"`
+	Jobs      []JobPreview      `json:"jobs,omitempty"`
 	WaitFor   []string          `json:"wait_for"`
 	Command   []string          `json:"command"`
 	Warnings  []string          `json:"warnings,omitempty"`
@@ -107,7 +108,7 @@ type Report struct {
 
 // Report builds the machine-readable plan, with secret values masked.
 func (p *Plan) Report(dryRun bool) Report {
-	r := Report{Profile: p.Profile, Home: p.Home, DryRun: dryRun, Seeds: p.Seeds, Schedules: p.Schedules,
+	r := Report{Profile: p.Profile, Home: p.Home, DryRun: dryRun, Seeds: p.Seeds, Schedules: p.Schedules, Jobs: p.Jobs,
 		WaitFor: p.WaitFor, Command: p.Command, Warnings: p.Warnings, Changed: []string{}, Actions: []Action{}}
 	if r.WaitFor == nil {
 		r.WaitFor = []string{}
@@ -192,6 +193,9 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 			next = []string{"never fires again"}
 		}
 		fmt.Fprintf(&b, "# schedule %s = %q; next: %s\n", s.Var, s.Expr, strings.Join(next, ", "))
+	}
+	for _, l := range jobPreviewLines(p.Jobs) {
+		b.WriteString(p.maskSecrets(l) + "\n")
 	}
 	for _, wmsg := range p.Warnings {
 		fmt.Fprintf(&b, "# warning: %s\n", p.maskSecrets(wmsg))

@@ -246,6 +246,9 @@ func TestRunJobsBadDeclarations(t *testing.T) {
 	if _, err := os.Stat(ran); err == nil {
 		t.Errorf("a job ran although the declarations are bad")
 	}
+	if strings.Contains(stderr, "starting server") {
+		t.Errorf("the server started although the job declarations are bad:\n%s", stderr)
+	}
 }
 
 func TestLoadJobsErrors(t *testing.T) {

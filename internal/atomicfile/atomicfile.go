@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // TempPrefix starts the name of every temporary file this package creates.
@@ -62,13 +64,27 @@ func CleanTemps(dir string) error {
 // file of a change set first and committing afterwards means that a failure
 // while writing (disk full, read-only) leaves every target as it was.
 type Staged struct {
-	path string
-	tmp  string
+	path  string
+	tmp   string
+	dev   uint64
+	dirty bool // written but not yet synced
 }
 
 // Stage writes data to a temporary file beside path, with path's mode and
 // owner (or perm for a new file), synced. Nothing is visible at path yet.
 func Stage(path string, data []byte, perm fs.FileMode) (*Staged, error) {
+	s, err := stage(path, data, perm, true)
+	return s, err
+}
+
+// StageUnsynced is Stage without the fsync: call CommitAll, which syncs each
+// file system once before renaming. Many files then cost one sync instead of
+// one each.
+func StageUnsynced(path string, data []byte, perm fs.FileMode) (*Staged, error) {
+	return stage(path, data, perm, false)
+}
+
+func stage(path string, data []byte, perm fs.FileMode, sync bool) (*Staged, error) {
 	dir := filepath.Dir(path)
 	mode := perm
 	uid, gid := -1, -1
@@ -101,14 +117,22 @@ func Stage(path string, data []byte, perm fs.FileMode) (*Staged, error) {
 			return fail(err)
 		}
 	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
+	var dev uint64
+	if st, err := f.Stat(); err == nil {
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			dev = sys.Dev
+		}
+	}
+	if sync {
+		if err := f.Sync(); err != nil {
+			return fail(err)
+		}
 	}
 	if err := f.Close(); err != nil {
 		_ = os.Remove(tmp)
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	return &Staged{path: path, tmp: tmp}, nil
+	return &Staged{path: path, tmp: tmp, dev: dev, dirty: !sync}, nil
 }
 
 // Path is the target the staged content is for.
@@ -116,6 +140,13 @@ func (s *Staged) Path() string { return s.path }
 
 // Commit renames the staged file over its target and syncs the directory.
 func (s *Staged) Commit() error {
+	if s.dirty {
+		if err := syncFile(s.tmp); err != nil {
+			_ = os.Remove(s.tmp)
+			return fmt.Errorf("write %s: %w", s.path, err)
+		}
+		s.dirty = false
+	}
 	if err := os.Rename(s.tmp, s.path); err != nil {
 		_ = os.Remove(s.tmp)
 		return fmt.Errorf("write %s: %w", s.path, err)
@@ -125,3 +156,68 @@ func (s *Staged) Commit() error {
 
 // Abort removes the staged file; the target is untouched.
 func (s *Staged) Abort() { _ = os.Remove(s.tmp) }
+
+// CommitAll makes the staged files durable with one syncfs(2) per file
+// system, renames each over its target, and syncs each file system once more
+// so that the renames are durable too.
+// If the sync fails nothing has been renamed and every staged file is
+// removed. It returns the paths committed (in order) and the first error;
+// on a rename error the remaining staged files are removed.
+func CommitAll(staged []*Staged) ([]string, error) {
+	synced := map[uint64]bool{}
+	for _, s := range staged {
+		if !s.dirty || synced[s.dev] {
+			continue
+		}
+		if err := syncFS(s.tmp); err != nil {
+			for _, a := range staged {
+				a.Abort()
+			}
+			return nil, fmt.Errorf("write %s: %w", s.path, err)
+		}
+		synced[s.dev] = true
+	}
+	var done []string
+	dirs := map[uint64]string{}
+	for i, s := range staged {
+		if err := os.Rename(s.tmp, s.path); err != nil {
+			for _, rest := range staged[i:] {
+				rest.Abort()
+			}
+			return done, fmt.Errorf("write %s: %w", s.path, err)
+		}
+		done = append(done, s.path)
+		dirs[s.dev] = filepath.Dir(s.path)
+	}
+	// One more syncfs per file system makes the renames durable, instead of
+	// an fsync of every directory.
+	for _, d := range dirs {
+		if err := syncFS(d); err != nil {
+			return done, fmt.Errorf("sync %s: %w", d, err)
+		}
+	}
+	return done, nil
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// syncFS flushes the file system holding path (syncfs(2)); where that is not
+// possible it falls back to syncing the file itself.
+func syncFS(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := unix.Syncfs(int(f.Fd())); err != nil {
+		return f.Sync()
+	}
+	return nil
+}
