@@ -1,0 +1,311 @@
+package stress
+
+// TestCrashAtRandomPoints kills `agent render` with SIGKILL at random points
+// (uniform over the measured duration of a render) hundreds of times, on one
+// gateway tree that alternates between two environments A and B which differ
+// in every value the profile writes (passwords, database host, cluster
+// members, analytics switch, proxy port, and the whole certificate set:
+// truststore entries and the component's own keystore). After every kill:
+//
+//   - every file of the tree is byte for byte either its A or its B version
+//     (computed by uninterrupted renders), with its mode; no third state;
+//   - every keystore loads with its password (package keystore) and holds
+//     exactly A's or B's entries;
+//
+// and at the end one uninterrupted render completes the job (the tree equals
+// the target state; keytool lists the keystores) and a further render
+// changes nothing (bytes, mtimes, inodes).
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wso2-container/agent/internal/fixtures"
+	"github.com/wso2-container/agent/keystore"
+)
+
+// treeState is the content of every file of a tree, and for keystores the
+// entries (alias, type, fingerprint) they hold.
+type treeState struct {
+	files map[string][]byte
+	modes map[string]os.FileMode
+	ks    map[string]string // keystore rel path -> entry summary
+}
+
+// keystoreSummary loads a keystore with the first password that opens it
+// and summarises its entries; creation dates are left out (they record the
+// time of each render).
+func keystoreSummary(data []byte, passwords []string) (string, error) {
+	var lastErr error
+	for _, pw := range passwords {
+		st, err := keystore.Load(data, pw)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		var lines []string
+		for _, e := range st.Entries() {
+			lines = append(lines, fmt.Sprintf("%s trusted=%v %s", e.Alias, e.Trusted, e.SHA256))
+		}
+		sort.Strings(lines)
+		return strings.Join(lines, "\n"), nil
+	}
+	return "", lastErr
+}
+
+func readState(root string, passwords []string) (*treeState, error) {
+	s := &treeState{files: map[string][]byte{}, modes: map[string]os.FileMode{}, ks: map[string]string{}}
+	err := filepath.Walk(root, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() || strings.HasPrefix(info.Name(), ".agent-tmp-") {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		s.files[rel] = b
+		s.modes[rel] = info.Mode()
+		if strings.HasSuffix(rel, ".jks") {
+			sum, err := keystoreSummary(b, passwords)
+			if err != nil {
+				return fmt.Errorf("keystore %s does not load: %w", rel, err)
+			}
+			s.ks[rel] = sum
+		}
+		return nil
+	})
+	return s, err
+}
+
+// compareStates says, for every file of cur, whether it is a's or b's
+// version; it returns how many of the files that differ between a and b
+// are at a's and at b's version, and the files that are neither.
+func compareStates(cur, a, b *treeState) (nA, nB int, bad []string) {
+	for rel := range a.files {
+		if _, ok := cur.files[rel]; !ok {
+			bad = append(bad, rel+": missing")
+		}
+	}
+	for rel, data := range cur.files {
+		av, inA := a.files[rel]
+		bv, inB := b.files[rel]
+		if !inA || !inB {
+			bad = append(bad, rel+": not a file of either state")
+			continue
+		}
+		isA, isB := false, false
+		if k, ok := cur.ks[rel]; ok {
+			isA, isB = k == a.ks[rel], k == b.ks[rel]
+		} else {
+			isA, isB = bytes.Equal(data, av), bytes.Equal(data, bv)
+		}
+		isA = isA && cur.modes[rel] == a.modes[rel]
+		isB = isB && cur.modes[rel] == b.modes[rel]
+		switch {
+		case isA && isB: // the same in both states
+		case isA:
+			nA++
+		case isB:
+			nB++
+		default:
+			bad = append(bad, fmt.Sprintf("%s: neither version (%d bytes, mode %v)", rel, len(data), cur.modes[rel]))
+		}
+	}
+	sort.Strings(bad)
+	return nA, nB, bad
+}
+
+func TestCrashAtRandomPoints(t *testing.T) {
+	iterations := 400
+	if v, err := strconv.Atoi(os.Getenv("STRESS_CRASH_ITERATIONS")); err == nil && v > 0 {
+		iterations = v
+	}
+	seed := uint64(time.Now().UnixNano())
+	if v, err := strconv.ParseUint(os.Getenv("STRESS_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	t.Logf("seed %d (STRESS_SEED to repeat), %d iterations", seed, iterations)
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+
+	root := fastTempDir(t)
+	home := filepath.Join(root, "home")
+	copyTree(t, fixtures.WSO2("wso2am-2.0.0"), home)
+	certA, certB := filepath.Join(root, "certs-a"), filepath.Join(root, "certs-b")
+	genCerts(t, certA, "A-ks-pw")
+	genCerts(t, certB, "B-ks-pw")
+	mediator := filepath.Join(root, "mediator")
+	writeMediators(t, mediator)
+	envs := [2]map[string]string{
+		gatewayEnv(home, certA, mediator, 0),
+		gatewayEnv(home, certB, mediator, 1),
+	}
+	passwords := []string{"wso2carbon", "A-ks-pw", "B-ks-pw"}
+
+	// The two target states, by uninterrupted renders: A, B, and A again
+	// (which must give A's bytes back: a changed value replaces the old one).
+	var durations []time.Duration
+	render := func(env map[string]string) {
+		t.Helper()
+		start := time.Now()
+		r := mustRun(t, env, "render")
+		durations = append(durations, time.Since(start))
+		if r.Code != 0 {
+			t.Fatalf("uninterrupted render: code %d\n%s", r.Code, r.Stderr)
+		}
+	}
+	state := func() *treeState {
+		t.Helper()
+		s, err := readState(home, passwords)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	render(envs[0])
+	stA := state()
+	render(envs[1])
+	stB := state()
+	render(envs[0])
+	if nA, nB, bad := compareStates(state(), stA, stB); len(bad) > 0 || nB > 0 {
+		t.Fatalf("A -> B -> A does not give A back (%d A, %d B files): %v", nA, nB, bad)
+	}
+	changing, _, _ := compareStates(stA, stA, stB)
+	if changing < 10 {
+		t.Fatalf("only %d files differ between A and B: the test would prove little", changing)
+	}
+	for i := 0; i < 9; i++ { // more timings, alternating; the tree ends at A
+		render(envs[1-i%2])
+	}
+	sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
+	window := durations[len(durations)/2] * 3 / 2
+	t.Logf("%d files, %d differ between A and B; render takes %v..%v (median %v); kill window 0..%v",
+		len(stA.files), changing, durations[0], durations[len(durations)-1], durations[len(durations)/2], window)
+
+	deadline := time.Now().Add(60 * time.Second)
+	var killed, finished, mixed, maxLeft int
+	for i := 0; i < iterations; i++ {
+		if time.Now().After(deadline) {
+			if i < 100 {
+				t.Fatalf("only %d iterations in 60 s", i)
+			}
+			t.Logf("time budget reached after %d iterations", i)
+			break
+		}
+		env := envs[(i+1)%2]
+		delay := time.Duration(rng.Int64N(int64(window)))
+		cmd := exec.Command(agentBin, "render")
+		cmd.Env = envList(env)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		for time.Since(start) < delay { // busy-wait: a timer's slack would bunch the kill points
+		}
+		_ = cmd.Process.Kill()
+		err := cmd.Wait()
+		if ee, ok := err.(*exec.ExitError); ok {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+				killed++
+			} else {
+				t.Fatalf("iteration %d: render failed by itself (%v):\n%s", i, err, stderr.String())
+			}
+		} else if err != nil {
+			t.Fatalf("iteration %d: %v", i, err)
+		} else {
+			finished++
+		}
+
+		cur, err := readState(home, passwords)
+		if err != nil {
+			t.Fatalf("iteration %d (killed after %v): %v", i, delay, err)
+		}
+		nA, nB, bad := compareStates(cur, stA, stB)
+		if len(bad) > 0 {
+			t.Fatalf("iteration %d (killed after %v): files in a third state:\n%s", i, delay, strings.Join(bad, "\n"))
+		}
+		if nA > 0 && nB > 0 {
+			mixed++
+		}
+		if n := len(tempLeftovers(home)); n > maxLeft {
+			maxLeft = n
+		}
+	}
+	t.Logf("%d runs killed, %d finished before the kill; %d left a mix of A and B files (allowed: each file is whole); at most %d stale temporary files at once",
+		killed, finished, mixed, maxLeft)
+	if killed < iterations/4 {
+		t.Errorf("only %d of the runs were killed: the kill window misses the render", killed)
+	}
+
+	// The next start completes the job, and the one after changes nothing.
+	leftBefore := tempLeftovers(home)
+	r := mustRun(t, envs[0], "render")
+	if r.Code != 0 {
+		t.Fatalf("render after the kills: code %d\n%s", r.Code, r.Stderr)
+	}
+	if nA, nB, bad := compareStates(state(), stA, stB); len(bad) > 0 || nB > 0 {
+		t.Fatalf("render after the kills did not complete the job: %d A, %d B files, %v", nA, nB, bad)
+	}
+	for _, ks := range []struct{ path, pw string }{
+		{filepath.Join(home, "repository/resources/security/client-truststore.jks"), "wso2carbon"},
+		{filepath.Join(home, "repository/resources/security/wso2gateway.jks"), "A-ks-pw"},
+	} {
+		out, err := exec.Command("keytool", "-list", "-keystore", ks.path, "-storepass", ks.pw).CombinedOutput()
+		if err != nil {
+			t.Fatalf("keytool -list %s: %v\n%s", ks.path, err, out)
+		}
+		if !strings.Contains(string(out), "wso2gatewaycert") {
+			t.Fatalf("keytool -list %s: no wso2gatewaycert:\n%s", ks.path, out)
+		}
+	}
+	before, err := snapshot(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := mustRun(t, envs[0], "render"); r.Code != 0 {
+		t.Fatalf("second render: code %d\n%s", r.Code, r.Stderr)
+	}
+	after, err := snapshot(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diffSnapshots(before, after); len(d) > 0 {
+		t.Fatalf("a further render changed the tree:\n%s", strings.Join(d, "\n"))
+	}
+	leftAfter := tempLeftovers(home)
+	t.Logf("stale temporary files: %d before the completing render, %d after it", len(leftBefore), len(leftAfter))
+}
+
+// fastTempDir is a temporary folder on /dev/shm when there is one (a
+// SIGKILL tests the process, not the disk: a tmpfs gives more kills per
+// second), else t.TempDir(). STRESS_DIR overrides the parent.
+func fastTempDir(t *testing.T) string {
+	t.Helper()
+	parent := os.Getenv("STRESS_DIR")
+	if parent == "" {
+		if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+			parent = "/dev/shm"
+		}
+	}
+	if parent == "" {
+		return t.TempDir()
+	}
+	dir, err := os.MkdirTemp(parent, "agent-stress-")
+	if err != nil {
+		return t.TempDir()
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
