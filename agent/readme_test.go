@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/internal/fixtures"
+	"github.com/wso2-container/agent/xmlconf"
 )
 
 var updateReadme = flag.Bool("update-readme", false, "rewrite the generated sections of README.md")
@@ -64,4 +66,51 @@ func replaceSection(doc, name, body string) string {
 		return doc + "\n" + begin + body + end + "\n"
 	}
 	return doc[:i+len(begin)] + body + doc[j:]
+}
+
+// TestREADMEPatchExample parses and applies the patch-file example of the
+// README to the API Manager fixture, so the README cannot show a format the
+// agent rejects.
+func TestREADMEPatchExample(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i := strings.Index(s, "### Image builders' patch files")
+	if i < 0 {
+		t.Fatal("README has no patch-file section")
+	}
+	s = s[i:]
+	start := strings.Index(s, "```\n")
+	end := strings.Index(s[start+4:], "```")
+	example := s[start+4 : start+4+end]
+	lookup := func(k string) (string, bool) {
+		if k == "PUBLIC_HOST" {
+			return "api.example.com", true
+		}
+		return "", false
+	}
+	fps, err := xmlconf.ParsePatch("README.md", []byte(example), lookup, IsSecretName)
+	if err != nil {
+		t.Fatalf("README patch example does not parse: %v", err)
+	}
+	for _, fp := range fps {
+		src, err := os.ReadFile(filepath.Join(fixtures.WSO2("wso2am-2.0.0"), fp.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var changes []xmlconf.Change
+		if xmlconf.IsProperties(fp.File) {
+			_, changes, err = xmlconf.ApplyProperties(src, fp.Props)
+		} else {
+			_, changes, err = xmlconf.Apply(src, fp.XML)
+		}
+		if err != nil {
+			t.Fatalf("README patch example on %s: %v", fp.File, err)
+		}
+		if len(changes) == 0 {
+			t.Errorf("README patch example changes nothing in %s", fp.File)
+		}
+	}
 }
