@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"github.com/wso2-container/agent/internal/fixtures"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -48,7 +49,7 @@ func TestCmdAdminPassword(t *testing.T) {
 		}
 		return p
 	}
-	um, err := os.ReadFile("/work/shared/wso2-fixtures/wso2am-2.0.0/repository/conf/user-mgt.xml")
+	um, err := os.ReadFile(fixtures.Path("wso2-fixtures/wso2am-2.0.0/repository/conf/user-mgt.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestCmdAdminPassword(t *testing.T) {
 	}
 	newDB := func(t *testing.T) (string, map[string]string) {
 		db := srv.NewDatabase(t, "userdb")
-		srv.ExecFile(t, db, "/work/shared/wso2-fixtures/wso2am-2.0.0/dbscripts/mysql.sql")
+		srv.ExecFile(t, db, fixtures.Path("wso2-fixtures/wso2am-2.0.0/dbscripts/mysql.sql"))
 		srv.CreateUser(t, "apisqluser", dbPassword, db)
 		srv.Exec(t, db, "INSERT INTO UM_USER (UM_USER_NAME, UM_USER_PASSWORD, UM_SALT_VALUE, UM_REQUIRE_CHANGE, UM_CHANGED_TIME, UM_TENANT_ID) VALUES ('admin','jGl25bVBBBW96Qi9Te4V37Fnqchz/Eu4qB9vKrRIqRg=','',0,NOW(),-1234)")
 		env := map[string]string{

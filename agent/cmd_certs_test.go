@@ -3,6 +3,7 @@ package agent
 import (
 	"bytes"
 	"context"
+	"github.com/wso2-container/agent/internal/fixtures"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,7 +68,7 @@ func TestCmdCertsGenerateAndList(t *testing.T) {
 }
 
 func TestCmdCertsListStockTruststore(t *testing.T) {
-	src := "/work/shared/wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks"
+	src := fixtures.Path("wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks")
 	b, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatalf("fixture needed: %v", err)
@@ -90,7 +91,7 @@ func TestCmdCertsListStockTruststore(t *testing.T) {
 func TestCmdCertsErrors(t *testing.T) {
 	dir := t.TempDir()
 	ts := filepath.Join(dir, "client-truststore.jks")
-	b, _ := os.ReadFile("/work/shared/wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks")
+	b, _ := os.ReadFile(fixtures.Path("wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks"))
 	os.WriteFile(ts, b, 0o644)
 	tests := []struct {
 		name string

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"github.com/wso2-container/agent/internal/fixtures"
 	"os"
 	"strings"
 	"testing"
@@ -24,7 +25,7 @@ type cronVector struct {
 // 2026-01-01T00:00:00Z.
 func loadCronVectors(t *testing.T) []cronVector {
 	t.Helper()
-	const path = "/work/shared/quartz-vectors.tsv"
+	var path = fixtures.Path("quartz-vectors.tsv")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatalf("open the Quartz vectors: %v", err)

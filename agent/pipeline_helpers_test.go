@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"github.com/wso2-container/agent/internal/fixtures"
 	"io"
 	"io/fs"
 	"os"
@@ -65,7 +66,7 @@ func buildPipeBin(tb testing.TB) string {
 	return pipeBin
 }
 
-const fixturesRoot = "/work/shared/wso2-fixtures"
+var fixturesRoot = fixtures.Path("wso2-fixtures")
 
 // fixtureDirs maps a product to its fixture folder.
 var fixtureDirs = map[string]string{

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/wso2-container/agent/internal/fixtures"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -95,7 +96,7 @@ func TestRunJobsAsPID1(t *testing.T) {
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
 	ts := filepath.Join(home, "repository/resources/security/client-truststore.jks")
-	jobsCopyFile(t, "/work/shared/wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks", ts)
+	jobsCopyFile(t, fixtures.Path("wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks"), ts)
 	pem := filepath.Join(dir, "certs", "wso2gateway.pem")
 	jobsCopyFile(t, "testdata/certs/wso2gateway.pem", pem)
 
@@ -309,7 +310,7 @@ func TestJobPreviews(t *testing.T) {
 func TestSyncCertificates(t *testing.T) {
 	dir := t.TempDir()
 	ts := filepath.Join(dir, "client-truststore.jks")
-	jobsCopyFile(t, "/work/shared/wso2-fixtures/wso2is-5.2.0/repository/resources/security/client-truststore.jks", ts)
+	jobsCopyFile(t, fixtures.Path("wso2-fixtures/wso2is-5.2.0/repository/resources/security/client-truststore.jks"), ts)
 	pem := filepath.Join(dir, "certs", "wso2store.pem")
 	jobsCopyFile(t, "testdata/certs/wso2store.pem", pem)
 	var logBuf bytes.Buffer

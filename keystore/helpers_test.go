@@ -8,6 +8,7 @@ import (
 	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"github.com/wso2-container/agent/internal/fixtures"
 	"math/big"
 	"os"
 	"os/exec"
@@ -20,7 +21,7 @@ import (
 )
 
 // fixtureDir holds WSO2's stock stores (password wso2carbon), read only.
-const fixtureDir = "/work/shared/wso2-fixtures/wso2am-2.0.0/repository/resources/security"
+var fixtureDir = fixtures.Path("wso2-fixtures/wso2am-2.0.0/repository/resources/security")
 
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()

@@ -2,6 +2,7 @@ package xmlconf
 
 import (
 	"bytes"
+	"github.com/wso2-container/agent/internal/fixtures"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,7 +14,7 @@ import (
 )
 
 // fixtureRoot is the shared, read-only tree of real WSO2 files.
-const fixtureRoot = "../../shared/wso2-fixtures"
+var fixtureRoot = fixtures.Path("wso2-fixtures")
 
 // fixtureFiles returns every fixture file (relative to fixtureRoot) whose
 // name ends in ext.

@@ -3,7 +3,7 @@
 // Carbon's JDBCUserStoreManager hashes it, in one checked transaction.
 //
 // The hashing follows carbon-kernel 4.4.7/4.4.9 JDBCUserStoreManager
-// (see /work/shared/wso2-fixtures/NOTES-password-hash.md):
+// (see testdata/wso2-fixtures/NOTES-password-hash.md):
 //
 //	salt   = base64(16 random bytes)                    when StoreSaltedPassword is true, else ""
 //	stored = base64(Digest(bytes(password + salt)))     Digest = PasswordDigest

@@ -54,7 +54,7 @@ func newUserStore(t *testing.T) *userStore {
 	t.Helper()
 	srv := mdb.Get(t)
 	db := srv.NewDatabase(t, "userdb")
-	srv.ExecFile(t, db, fixtures+"/wso2am-2.0.0/dbscripts/mysql.sql")
+	srv.ExecFile(t, db, fixtureTree+"/wso2am-2.0.0/dbscripts/mysql.sql")
 	srv.CreateUser(t, sqlUser, sqlPassword, db)
 	us := &userStore{srv: srv, db: db, oldSalt: "c2FsdHNhbHRzYWx0c2FsdA=="}
 	ins := "INSERT INTO UM_USER (UM_USER_NAME, UM_USER_PASSWORD, UM_SALT_VALUE, UM_REQUIRE_CHANGE, UM_CHANGED_TIME, UM_TENANT_ID) VALUES (?,?,?,?,?,?)"
@@ -545,7 +545,7 @@ func TestRunCancelled(t *testing.T) {
 func BenchmarkRunDryRun(b *testing.B) {
 	srv := mdb.Get(b)
 	db := srv.NewDatabase(b, "bench")
-	srv.ExecFile(b, db, fixtures+"/wso2am-2.0.0/dbscripts/mysql.sql")
+	srv.ExecFile(b, db, fixtureTree+"/wso2am-2.0.0/dbscripts/mysql.sql")
 	srv.CreateUser(b, "benchuser", "benchpw", db)
 	srv.Exec(b, db, "INSERT INTO UM_USER (UM_USER_NAME, UM_USER_PASSWORD, UM_SALT_VALUE, UM_REQUIRE_CHANGE, UM_CHANGED_TIME, UM_TENANT_ID) VALUES ('admin','x','',0,NOW(),-1234)")
 	o := Options{Host: srv.Host, Port: srv.Port, User: "benchuser", Password: "benchpw", Database: db,

@@ -1,6 +1,7 @@
 package adminpw
 
 import (
+	"github.com/wso2-container/agent/internal/fixtures"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,13 +10,13 @@ import (
 	"github.com/wso2-container/agent/agent/exitcode"
 )
 
-const fixtures = "/work/shared/wso2-fixtures"
+var fixtureTree = fixtures.Path("wso2-fixtures")
 
 // homeWith copies a fixture's user-mgt.xml (optionally edited) into a fresh
 // product home and returns the home.
 func homeWith(t *testing.T, product string, edit func(string) string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixtures, product, UserMgtPath))
+	b, err := os.ReadFile(filepath.Join(fixtureTree, product, UserMgtPath))
 	if err != nil {
 		t.Fatalf("read fixture: %v", err)
 	}
@@ -166,7 +167,7 @@ func TestLoadStoreConfigErrors(t *testing.T) {
 
 func FuzzParseUserMgt(f *testing.F) {
 	for _, p := range []string{"wso2am-2.0.0", "wso2is-5.2.0", "wso2am-analytics-2.0.0"} {
-		b, err := os.ReadFile(filepath.Join(fixtures, p, UserMgtPath))
+		b, err := os.ReadFile(filepath.Join(fixtureTree, p, UserMgtPath))
 		if err != nil {
 			f.Fatal(err)
 		}

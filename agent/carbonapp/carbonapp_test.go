@@ -3,6 +3,7 @@ package carbonapp
 import (
 	"archive/zip"
 	"bytes"
+	"github.com/wso2-container/agent/internal/fixtures"
 	"io"
 	"os"
 	"os/exec"
@@ -14,7 +15,7 @@ import (
 	"github.com/wso2-container/agent/agent/exitcode"
 )
 
-const fixtureSrc = "/work/shared/wso2-fixtures/wso2am-analytics-2.0.0/carbonapp-src"
+var fixtureSrc = fixtures.Path("wso2-fixtures/wso2am-analytics-2.0.0/carbonapp-src")
 
 // defaults are the CronExpressions shipped in the carbon app, as listed in
 // wso2-fixtures/MANIFEST.md.

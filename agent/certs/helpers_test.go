@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"github.com/wso2-container/agent/internal/fixtures"
 	"math/big"
 	"os"
 	"os/exec"
@@ -19,7 +20,7 @@ import (
 
 // stockDir holds WSO2's stock stores (password wso2carbon). Never written:
 // tests copy them into t.TempDir().
-const stockDir = "/work/shared/wso2-fixtures/wso2am-2.0.0/repository/resources/security"
+var stockDir = fixtures.Path("wso2-fixtures/wso2am-2.0.0/repository/resources/security")
 
 // copyStock copies a stock store into dir and returns its path.
 func copyStock(t testing.TB, name, dir string) string {

@@ -2,6 +2,7 @@ package quartz
 
 import (
 	"bufio"
+	"github.com/wso2-container/agent/internal/fixtures"
 	"os"
 	"strings"
 	"testing"
@@ -10,7 +11,7 @@ import (
 
 // vectorsFile holds expressions with the validity and the next 5 fire times
 // that real Quartz 2.3.2 computes from vectorsFrom (see quartz-vectors.md).
-const vectorsFile = "/work/shared/quartz-vectors.tsv"
+var vectorsFile = fixtures.Path("quartz-vectors.tsv")
 
 var vectorsFrom = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 

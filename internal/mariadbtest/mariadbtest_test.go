@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/wso2-container/agent/internal/fixtures"
 	"os"
 	"os/exec"
 	"strconv"
@@ -166,7 +167,7 @@ func TestLazy(t *testing.T) {
 		t.Fatal("Get started two servers")
 	}
 	db := a.NewDatabase(t, "lazy")
-	a.ExecFile(t, db, "/work/shared/wso2-fixtures/wso2am-2.0.0/dbscripts/mysql.sql")
+	a.ExecFile(t, db, fixtures.Path("wso2-fixtures/wso2am-2.0.0/dbscripts/mysql.sql"))
 	root, err := a.Root(db)
 	if err != nil {
 		t.Fatal(err)
