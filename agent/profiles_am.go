@@ -36,27 +36,13 @@ func init() {
 // amEdits are the edits of every API Manager profile.
 func (t *target) amEdits(s *editSet) {
 	c := t.cfg
-	t.adminEdits(s, "LOGEVENT", "DAS_AGENT")
-	s.xml("repository/conf/user-mgt.xml",
-		setText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
-	t.datasourceEdits(s, "repository/conf/datasources/master-datasources.xml",
-		"/datasources-configuration/datasources", amDatasources)
-	t.datasourceEdits(s, "repository/conf/datasources/metrics-datasources.xml",
-		"/datasources-configuration/datasources", []datasource{metricsDatasource})
-	s.optional("repository/conf/datasources/metrics-datasources.xml")
-	t.carbonHostEdits(s)
-	t.keystoreEdits(s)
-	t.catalinaEdits(s)
-	t.clusterEdits(s, "repository/conf/axis2/axis2.xml")
+	t.carbonEdits(s, amDatasources, "LOGEVENT", "DAS_AGENT")
 	if t.ownKeystore {
-		ks, pw := t.keystoreRel(), c.KeystorePassword
 		s.xml("repository/conf/broker.xml",
-			setAll("//sslConnection/keyStore/location", ks),
-			secretAll("//sslConnection/keyStore/password", pw))
-		s.xml("repository/conf/identity/identity.xml",
-			xmlAny(setAll("//ThirftBasedEntitlementConfig/KeyStore/Location", carbonPath(ks))),
-			xmlAny(secretAll("//ThirftBasedEntitlementConfig/KeyStore/Password", pw)))
+			setAll("//sslConnection/keyStore/location", t.keystoreRel()),
+			secretAll("//sslConnection/keyStore/password", c.KeystorePassword))
 	}
+	t.entitlementKeystoreEdits(s)
 	s.xml("repository/conf/broker.xml",
 		secretAll("//sslConnection/trustStore/password", c.TruststorePassword))
 

@@ -250,3 +250,37 @@ func (t *target) catalinaEdits(s *editSet) {
 	}
 	s.xml(rel, remove("//Valve[@className='org.apache.catalina.valves.AccessLogValve']"))
 }
+
+// carbonEdits are the edits every Carbon product shares: the admin account
+// (and the given log4j appenders), the user store's datasource, the master
+// datasources, the metrics datasource, host names, key and trust stores,
+// Tomcat, and clustering.
+func (t *target) carbonEdits(s *editSet, master []datasource, appenders ...string) {
+	t.adminEdits(s, appenders...)
+	s.xml("repository/conf/user-mgt.xml",
+		setText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
+	t.datasourceEdits(s, dsDir+"master-datasources.xml", dsParent, master)
+	t.datasourceEdits(s, dsDir+"metrics-datasources.xml", dsParent, []datasource{metricsDatasource})
+	s.optional(dsDir + "metrics-datasources.xml")
+	t.carbonHostEdits(s)
+	t.keystoreEdits(s)
+	t.catalinaEdits(s)
+	t.clusterEdits(s, "repository/conf/axis2/axis2.xml")
+}
+
+// entitlementKeystoreEdits points identity.xml's entitlement key store at the
+// own keystore (API Manager and Identity Server ship identity.xml).
+func (t *target) entitlementKeystoreEdits(s *editSet) {
+	if !t.ownKeystore {
+		return
+	}
+	s.xml("repository/conf/identity/identity.xml",
+		xmlAny(setAll("//ThirftBasedEntitlementConfig/KeyStore/Location", carbonPath(t.keystoreRel()))),
+		xmlAny(secretAll("//ThirftBasedEntitlementConfig/KeyStore/Password", t.cfg.KeystorePassword)))
+}
+
+// Where the datasource files are, and their datasources' parent element.
+const (
+	dsDir    = "repository/conf/datasources/"
+	dsParent = "/datasources-configuration/datasources"
+)

@@ -31,22 +31,13 @@ var dasAnalyticsDatasources = []datasource{
 // dasEdits are the API Manager Analytics 2.0.0 (DAS) edits: every
 // datasource file gets host, user and password (B17, B18).
 func (t *target) dasEdits(s *editSet) {
-	t.adminEdits(s) // the analytics log4j.properties has no event appender
-	s.xml("repository/conf/user-mgt.xml",
-		setText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
-	ds := "repository/conf/datasources/"
-	parent := "/datasources-configuration/datasources"
-	t.datasourceEdits(s, ds+"master-datasources.xml", parent, []datasource{
+	// The analytics log4j.properties has no event appender.
+	t.carbonEdits(s, []datasource{
 		{"WSO2UM_DB", "jdbc/WSO2UM_DB", "userdb"},
 		{"WSO2REG_DB", "jdbc/WSO2REG_DB", "regdb"},
 	})
-	t.datasourceEdits(s, ds+"analytics-datasources.xml", parent, dasAnalyticsDatasources)
-	t.datasourceEdits(s, ds+"stats-datasources.xml", parent, []datasource{dasStatsDatasource})
-	t.datasourceEdits(s, ds+"metrics-datasources.xml", parent, []datasource{metricsDatasource})
-	t.carbonHostEdits(s)
-	t.keystoreEdits(s)
-	t.catalinaEdits(s)
-	t.clusterEdits(s, "repository/conf/axis2/axis2.xml")
+	t.datasourceEdits(s, dsDir+"analytics-datasources.xml", dsParent, dasAnalyticsDatasources)
+	t.datasourceEdits(s, dsDir+"stats-datasources.xml", dsParent, []datasource{dasStatsDatasource})
 }
 
 // carbonApp is the API Manager analytics carbon app and the two places it is

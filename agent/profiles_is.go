@@ -53,23 +53,8 @@ var isDatasources = []datasource{
 
 // isEdits are the Identity Server 5.2.0 edits.
 func (t *target) isEdits(s *editSet) {
-	t.adminEdits(s, "LOGEVENT") // the kernel log4j.properties has no DAS_AGENT
-	s.xml("repository/conf/user-mgt.xml",
-		setText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
-	t.datasourceEdits(s, "repository/conf/datasources/master-datasources.xml",
-		"/datasources-configuration/datasources", isDatasources)
-	t.datasourceEdits(s, "repository/conf/datasources/metrics-datasources.xml",
-		"/datasources-configuration/datasources", []datasource{metricsDatasource})
-	s.optional("repository/conf/datasources/metrics-datasources.xml")
-	t.carbonHostEdits(s)
-	t.keystoreEdits(s)
-	t.catalinaEdits(s)
-	t.clusterEdits(s, "repository/conf/axis2/axis2.xml")
-	if t.ownKeystore {
-		s.xml("repository/conf/identity/identity.xml",
-			xmlAny(setAll("//ThirftBasedEntitlementConfig/KeyStore/Location", carbonPath(t.keystoreRel()))),
-			xmlAny(secretAll("//ThirftBasedEntitlementConfig/KeyStore/Password", t.cfg.KeystorePassword)))
-	}
+	t.carbonEdits(s, isDatasources, "LOGEVENT") // the kernel log4j.properties has no DAS_AGENT
+	t.entitlementKeystoreEdits(s)
 
 	base, samlBase := isStockBase, "https://localhost:9443"
 	if vh := strings.TrimRight(t.cfg.VirtualHost, "/"); vh != "" {
