@@ -120,11 +120,11 @@ func FuzzRenderMasksSecrets(f *testing.F) {
 	f.Cleanup(func() { now = oldNow })
 	dns := fakeDiscovery(goldenDNS)
 
+	// To add once render.go masks every spelling xmlconf writes (today they
+	// show the secret in the dry-run diff): "p&ss'word", "1\"&00",
+	// "tab\tnl\ncr\r", "😀".
 	for _, s := range []string{"simple", "a/b", "p&ss", `back\slash`, "<tag>", `q"u'o`, "sp ace", " lead", "x=y:z#!",
 		"100%", "a@b:c", "ümlaut", "日本", "${carbon.home}", "--", "]]>", "\x01\x7f"} {
-		// To add once render.go masks every spelling xmlconf writes (they
-		// show the secret in the dry-run diff today): "p&ss'word", "1\"&00",
-		// "tab\tnl\ncr\r", "😀".
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -9,6 +9,8 @@
 # Exits non-zero when a value differs unexpectedly or a run fails — never because of the ratio: the
 # goals (100× gateway, 10× analytics) are reported figures, not timed assertions.
 #
+# COMPARE_TMP (default /tmp) is where the trees live: /dev/shm takes the disk (the agent syncs, the old
+# scripts never did) out of the comparison.
 # RUNS (default 7, or $COMPARE_RUNS) runs per side for the gateway (the old one takes ~2 s), three times as
 # many for the analytics step. Needs bin/agent (make build), bash 5, xmlstarlet, zip, unzip, keytool, java.
 set -euo pipefail
@@ -21,7 +23,7 @@ done
 [ -x "$AGENT" ] || { echo "compare: $AGENT missing (make build)" >&2; exit 1; }
 [ -n "${EPOCHREALTIME:-}" ] || { echo "compare: needs bash 5 (EPOCHREALTIME)" >&2; exit 1; }
 
-W=$(mktemp -d /tmp/agent-compare.XXXXXX); trap 'rm -rf "$W"' EXIT
+W=$(mktemp -d "${COMPARE_TMP:-/tmp}/agent-compare.XXXXXX"); trap 'rm -rf "$W"' EXIT
 
 # ---------------------------------------------------------------- the built images (not timed)
 "$BASE/make-certs.sh" "$W/certs"
