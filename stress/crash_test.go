@@ -1,7 +1,9 @@
 package stress
 
 // TestCrashAtRandomPoints kills `agent render` with SIGKILL at random points
-// (uniform over the measured duration of a render) hundreds of times, on one
+// hundreds of times — uniform over the measured duration of a render, and
+// for every other run uniform over its writing part (after the time a
+// render with nothing to write takes) — on one
 // gateway tree that alternates between two environments A and B which differ
 // in every value the profile writes (passwords, database host, cluster
 // members, analytics switch, proxy port, and the whole certificate set:
@@ -14,7 +16,10 @@ package stress
 //
 // and at the end one uninterrupted render completes the job (the tree equals
 // the target state; keytool lists the keystores) and a further render
-// changes nothing (bytes, mtimes, inodes).
+// changes nothing (bytes, mtimes, inodes). Stale .agent-tmp-* files left by
+// the kills are counted and logged (they are not target files).
+// STRESS_CRASH_ITERATIONS (default 800, capped at 50 s) and STRESS_SEED
+// repeat a run.
 
 import (
 	"bytes"
@@ -127,7 +132,7 @@ func compareStates(cur, a, b *treeState) (nA, nB int, bad []string) {
 }
 
 func TestCrashAtRandomPoints(t *testing.T) {
-	iterations := 400
+	iterations := 800
 	if v, err := strconv.Atoi(os.Getenv("STRESS_CRASH_ITERATIONS")); err == nil && v > 0 {
 		iterations = v
 	}
@@ -189,21 +194,40 @@ func TestCrashAtRandomPoints(t *testing.T) {
 	}
 	sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
 	window := durations[len(durations)/2] * 3 / 2
-	t.Logf("%d files, %d differ between A and B; render takes %v..%v (median %v); kill window 0..%v",
-		len(stA.files), changing, durations[0], durations[len(durations)-1], durations[len(durations)/2], window)
+	// A render with nothing to write is the planning part; half of the
+	// kills aim at what follows it (staging and renaming), where a kill can
+	// leave a mix of old and new files.
+	var noop []time.Duration
+	for i := 0; i < 7; i++ {
+		start := time.Now()
+		if r := mustRun(t, envs[0], "render"); r.Code != 0 {
+			t.Fatalf("render with nothing to do: code %d\n%s", r.Code, r.Stderr)
+		}
+		noop = append(noop, time.Since(start))
+	}
+	sort.Slice(noop, func(i, j int) bool { return noop[i] < noop[j] })
+	applyFrom := noop[len(noop)/2] * 4 / 5
+	if applyFrom >= window {
+		applyFrom = window / 2
+	}
+	t.Logf("%d files, %d differ between A and B; render takes %v..%v (median %v), %v with nothing to write; kills uniform over 0..%v, and over %v..%v for every other run",
+		len(stA.files), changing, durations[0], durations[len(durations)-1], durations[len(durations)/2], noop[len(noop)/2], window, applyFrom, window)
 
-	deadline := time.Now().Add(60 * time.Second)
-	var killed, finished, mixed, maxLeft int
+	deadline := time.Now().Add(50 * time.Second)
+	var killed, finished, mixed, allA, allB, maxLeft int
 	for i := 0; i < iterations; i++ {
 		if time.Now().After(deadline) {
 			if i < 100 {
-				t.Fatalf("only %d iterations in 60 s", i)
+				t.Fatalf("only %d iterations in 50 s", i)
 			}
 			t.Logf("time budget reached after %d iterations", i)
 			break
 		}
 		env := envs[(i+1)%2]
 		delay := time.Duration(rng.Int64N(int64(window)))
+		if i%2 == 1 {
+			delay = applyFrom + time.Duration(rng.Int64N(int64(window-applyFrom)))
+		}
 		cmd := exec.Command(agentBin, "render")
 		cmd.Env = envList(env)
 		var stderr bytes.Buffer
@@ -236,15 +260,20 @@ func TestCrashAtRandomPoints(t *testing.T) {
 		if len(bad) > 0 {
 			t.Fatalf("iteration %d (killed after %v): files in a third state:\n%s", i, delay, strings.Join(bad, "\n"))
 		}
-		if nA > 0 && nB > 0 {
+		switch {
+		case nA > 0 && nB > 0:
 			mixed++
+		case nA == 0:
+			allB++
+		default:
+			allA++
 		}
 		if n := len(tempLeftovers(home)); n > maxLeft {
 			maxLeft = n
 		}
 	}
-	t.Logf("%d runs killed, %d finished before the kill; %d left a mix of A and B files (allowed: each file is whole); at most %d stale temporary files at once",
-		killed, finished, mixed, maxLeft)
+	t.Logf("%d runs killed, %d finished before the kill; afterwards the tree was all A %d times, all B %d times, a mix of whole A and B files %d times; at most %d stale temporary files at once",
+		killed, finished, allA, allB, mixed, maxLeft)
 	if killed < iterations/4 {
 		t.Errorf("only %d of the runs were killed: the kill window misses the render", killed)
 	}
