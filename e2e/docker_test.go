@@ -189,7 +189,7 @@ func TestDocker(t *testing.T) {
 			`until getent hosts e2e-gate >/dev/null; do sleep 0.2; done; exec /usr/local/bin/agent run "$@"`, "agent")
 		docker(t, args...)
 	}
-	docker(t, "run", "-d", "--name", gate, "--network", network, "--network-alias", "e2e-gate",
+	docker(t, "run", "-d", "--name", gate, "--network", network, "--network-alias", "e2e-gate", "--no-healthcheck",
 		"--entrypoint", "sleep", prefix+"agent-base", "infinity")
 
 	others := func(self node) []node {
@@ -311,12 +311,16 @@ func TestDocker(t *testing.T) {
 				"cd "+home+" && find repository/conf repository/resources/security -type f -printf '%p %s %T@\\n' -exec sha256sum {} \\; | sort")
 		}
 		before := snapshot()
-		oldPid := docker(t, "exec", n.name, "cat", home+"/wso2carbon.pid")
+		startedAt := regexp.MustCompile(`(?m)^startedAt=\d+$`)
+		oldStart := startedAt.FindString(docker(t, "exec", n.name, "cat", home+"/repository/logs/standin-started"))
 		step(t, "docker restart %s", n.name)
 		docker(t, "restart", n.name)
+		// The JVM of the second start (its pid may well be the same number:
+		// a new PID namespace replays the same start) has written its file.
 		poll(t, n.name+" restarted", 120*time.Second, func() (bool, string) {
-			pid, err := dockerErr("exec", n.name, "cat", home+"/wso2carbon.pid")
-			return err == nil && pid != oldPid, "pid " + pid
+			out, err := dockerErr("exec", n.name, "cat", home+"/repository/logs/standin-started")
+			s := startedAt.FindString(out)
+			return err == nil && s != "" && s != oldStart, fmt.Sprintf("%s (before: %s) %v", s, oldStart, err)
 		})
 		waitPeers(t)
 		if after := snapshot(); after != before {

@@ -101,7 +101,7 @@ e2e-images: build e2e-testbase e2e-standin
 
 ## e2e: build the e2e images and run the Docker end-to-end test (needs a Docker engine)
 e2e: e2e-images
-	E2E_IMAGE_PREFIX=$(E2E_PREFIX) E2E_AGENT_BIN=$(CURDIR)/$(BIN) \
+	E2E_IMAGE_PREFIX=$(E2E_PREFIX) E2E_AGENT_BIN=$(abspath $(BIN)) \
 		$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) -v -run 'TestDocker' ./e2e/
 
 e2e-if-docker:

@@ -184,7 +184,7 @@ public final class CarbonStandIn {
         SSLServerSocket ss = (SSLServerSocket) serverContext.getServerSocketFactory().createServerSocket();
         ss.setReuseAddress(true);
         ss.bind(new InetSocketAddress(port));
-        String started = "profile=" + profile + "\nuser=" + user + "\nport=" + port + "\nkeystore=" + ksLocation
+        String started = "startedAt=" + System.currentTimeMillis() + "\npid=" + pid + "\nprofile=" + profile + "\nuser=" + user + "\nport=" + port + "\nkeystore=" + ksLocation
                 + "\nkeyAlias=" + keyAlias + "\nsubject=" + ownSubject + "\ntruststore=" + tsLocation
                 + "\ntrustedEntries=" + truststore.size() + "\npeers=" + String.join(",", peers) + "\n";
         writeAtomic(logs.resolve("standin-started"), started);
