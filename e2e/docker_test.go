@@ -332,7 +332,38 @@ func TestDocker(t *testing.T) {
 		}
 	})
 
-	// 5. docker stop: SIGTERM reaches java through the agent and the shell
+	// 5. Other users: started as root, the agent runs the server as
+	// wso2carbon; under an arbitrary UID with GID 0 (OpenShift's restricted
+	// SCC) the group-writable home is enough for the setup and the server.
+	for _, c := range []struct{ name, user, want string }{
+		{"root", "0", "wso2carbon"},
+		{"arbitrary UID, GID 0", "1000650000:0", "1000650000"},
+	} {
+		c := c
+		t.Run("docker run --user "+c.user, func(t *testing.T) {
+			name := "user-" + strings.NewReplacer(":", "-").Replace(c.user) + "-" + id
+			t.Cleanup(func() { exec.Command("docker", "rm", "-f", name).Run() })
+			args := append([]string{"run", "-d", "--name", name, "--network", network, "--user", c.user,
+				"-v", volume + ":/certificates:ro"}, envArgs...)
+			docker(t, append(args, "-e", "WSO2_CLUSTER_MEMBERS=", prefix+"gateway")...)
+			poll(t, name+" server started", 120*time.Second, func() (bool, string) {
+				out, err := dockerErr("exec", name, "cat", home+"/repository/logs/standin-started")
+				return err == nil && strings.Contains(out, "subject=CN=gateway.wso2\n"), out
+			})
+			ps := docker(t, "exec", name, "ps", "-eo", "user:32=,args=")
+			for _, l := range strings.Split(ps, "\n") {
+				if f := strings.Fields(l); len(f) > 1 && strings.Contains(l, "org.wso2.carbon.bootstrap.Bootstrap") && f[0] != c.want {
+					t.Errorf("java runs as %s, want %s", f[0], c.want)
+				}
+			}
+			docker(t, "stop", name)
+			if code := strings.TrimSpace(docker(t, "inspect", "-f", "{{.State.ExitCode}}", name)); code != "143" {
+				t.Errorf("exit code %s after docker stop, want 143", code)
+			}
+		})
+	}
+
+	// 6. docker stop: SIGTERM reaches java through the agent and the shell
 	// loop; the shutdown hook completes; exit status 143 (128+SIGTERM).
 	for _, n := range nodes {
 		n := n
