@@ -13,22 +13,18 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wso2-container/agent/internal/fixtures"
 )
 
-// fixturesDir finds the WSO2 configuration fixtures: $WSO2_FIXTURES, the
-// repository's testdata, or the shared checkout.
+// fixturesDir is the bundled WSO2 configuration fixtures' folder.
 func fixturesDir(t *testing.T) string {
 	t.Helper()
-	for _, d := range []string{os.Getenv("WSO2_FIXTURES"), filepath.Join(repoRoot, "testdata", "wso2-fixtures"), "/work/shared/wso2-fixtures"} {
-		if d == "" {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(d, "wso2am-2.0.0", "bin", "wso2server.sh")); err == nil {
-			return d
-		}
+	d := fixtures.WSO2("")
+	if _, err := os.Stat(filepath.Join(d, "wso2am-2.0.0", "bin", "wso2server.sh")); err != nil {
+		t.Fatalf("WSO2 fixtures: %v (set WSO2_FIXTURES_ROOT to the testdata folder)", err)
 	}
-	t.Fatal("WSO2 fixtures not found: set WSO2_FIXTURES to the folder holding wso2am-2.0.0/")
-	return ""
+	return d
 }
 
 func needTools(t *testing.T, tools ...string) {

@@ -77,7 +77,7 @@ image-components: check-products image-base
 # End-to-end tests: no registry. The base comes from debootstrap (cached under
 # WSO2_E2E_CACHE) and the product is a stand-in Carbon server on the real
 # configuration fixtures.
-WSO2_FIXTURES  ?= $(firstword $(wildcard testdata/wso2-fixtures /work/shared/wso2-fixtures))
+WSO2_FIXTURES  ?= testdata/wso2-fixtures
 E2E_DIR        ?= .cache/e2e
 E2E_PREFIX     ?= wso2-agent-e2e/
 E2E_TESTBASE   ?= wso2-agent-testbase:bookworm-jre17
@@ -89,7 +89,6 @@ e2e-testbase:
 	TESTBASE_IMAGE=$(E2E_TESTBASE) images/testbase/build.sh
 
 e2e-standin:
-	@test -n "$(WSO2_FIXTURES)" || { echo "e2e: WSO2 fixtures not found (set WSO2_FIXTURES=dir holding wso2am-2.0.0/)"; exit 1; }
 	images/testbase/assemble-product.sh $(WSO2_FIXTURES)/wso2am-2.0.0 $(E2E_DIR)/wso2am-standin
 
 ## e2e-images: the test base, the agent base FROM it, E2E_COMPONENTS and the job images, all local
