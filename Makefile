@@ -29,6 +29,8 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null; find . -name '*.go' -newer go.mod -not -path './.git/*' 2>/dev/null) | sort -u)" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+	$(GO) vet -tags e2e ./e2e/
+	$(STATICCHECK) -tags e2e ./e2e/
 
 ## fuzz: each fuzz target for FUZZTIME (default 10s)
 fuzz:

@@ -48,14 +48,20 @@ type command struct {
 	summary string
 }
 
-var commands = map[string]command{
-	"run":            {cmdRun, "set up, wait for dependencies, start and supervise the server (the entrypoint)"},
-	"render":         {cmdRender, "apply the setup without starting anything; --dry-run writes nothing and shows the changes"},
-	"env":            {cmdEnv, "list every environment variable the agent reads"},
-	"certs":          {cmdCerts, "certs generate: the per-component keystores and PEM certificates a cluster shares"},
-	"admin-password": {cmdAdminPassword, "change the admin password in the user-store database"},
-	"cron":           {cmdCron, "print the next fire times of a Quartz cron expression"},
-	"version":        {cmdVersion, "print the agent's version"},
+// commands is filled by init: cmdRun dispatches to the other subcommands,
+// which a package-level initializer referring to cmdRun could not allow.
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"run":            {cmdRun, "set up, wait for dependencies, start and supervise the server (the entrypoint)"},
+		"render":         {cmdRender, "apply the setup without starting anything; --dry-run writes nothing and shows the changes"},
+		"env":            {cmdEnv, "list every environment variable the agent reads"},
+		"certs":          {cmdCerts, "certs generate: the per-component keystores and PEM certificates a cluster shares"},
+		"admin-password": {cmdAdminPassword, "change the admin password in the user-store database"},
+		"cron":           {cmdCron, "print the next fire times of a Quartz cron expression"},
+		"version":        {cmdVersion, "print the agent's version"},
+	}
 }
 
 // Main runs the agent with the given arguments (without the program name)

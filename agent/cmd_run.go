@@ -40,6 +40,18 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // server (or the given command) as WSO2_AGENT_USER and supervise it. The
 // exit status is the server's, 128+N when it died of signal N.
 func cmdRun(ctx context.Context, args []string, io IO) int {
+	// The image's ENTRYPOINT is `agent run`, so `docker run IMAGE render
+	// --dry-run` arrives here: a first argument that names another agent
+	// subcommand runs that subcommand, with no setup and no wait. A program
+	// of the same name is run with `agent run -- NAME`.
+	if len(args) > 0 && args[0] != "run" {
+		if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+			return Main(args[:1], io)
+		}
+		if c, ok := commands[args[0]]; ok {
+			return c.run(ctx, args[1:], io)
+		}
+	}
 	// A parent that blocked signals would pass its mask on to the server.
 	if err := supervise.ReexecIfSignalsBlocked(); err != nil {
 		io.Log.Warn("children may inherit blocked signals", "err", err.Error())
