@@ -39,3 +39,43 @@ func TestRunDispatchesAgentSubcommands(t *testing.T) {
 		t.Fatalf("agent run version: code %d, output %q", code, out.String())
 	}
 }
+
+// TestRenderListsJobs: render --dry-run lists each scheduled job with its
+// next three run times, and a bad job fails the render with the job's name.
+func TestRenderListsJobs(t *testing.T) {
+	home := freshHome(t, "gateway")
+	for k, v := range goldenEnv(t, "gateway", home) {
+		if v == unset {
+			continue
+		}
+		t.Setenv(k, v)
+	}
+	t.Setenv("WSO2_AGENT_JOB_PURGE", "@every 10m true")
+	var out, errb bytes.Buffer
+	io := IO{Stdout: &out, Stderr: &errb, Log: NewLogger(&errb, "text")}
+	if code := cmdRender(context.Background(), []string{"--dry-run"}, io); code != 0 {
+		t.Fatalf("render exited %d: %s", code, errb.String())
+	}
+	var line string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(l, "# job purge (WSO2_AGENT_JOB_PURGE)") {
+			line = l
+		}
+	}
+	if line == "" {
+		t.Fatalf("no job line in render output:\n%s", out.String())
+	}
+	if n := strings.Count(line[strings.Index(line, "next:"):], "Z"); n != 3 {
+		t.Errorf("job line shows %d run times, want 3: %s", n, line)
+	}
+
+	t.Setenv("WSO2_AGENT_JOB_PURGE", "61 * * * * true")
+	out.Reset()
+	errb.Reset()
+	if code := cmdRender(context.Background(), []string{"--dry-run"}, io); code != 78 {
+		t.Fatalf("render with a bad job exited %d, want 78: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "job purge") {
+		t.Errorf("error does not name the job: %s", errb.String())
+	}
+}
