@@ -12,10 +12,11 @@
 # COMPARE_TMP (default /tmp) is where the trees live: /dev/shm takes the disk (the agent syncs, the old
 # scripts never did) out of the comparison.
 # RUNS (default 7, or $COMPARE_RUNS) runs per side for the gateway (the old one takes ~2 s), three times as
-# many for the analytics step. Needs bin/agent (make build), bash 5, xmlstarlet, zip, unzip, keytool, java.
+# many for the analytics step. COMPARE_AGENT: the binary (default bin/agent, from make build).
+# Needs bash 5, xmlstarlet, zip, unzip, keytool, java.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
-BASE=$repo/testdata/baseline; FIX=$repo/testdata/wso2-fixtures; AGENT=$repo/bin/agent
+BASE=$repo/testdata/baseline; FIX=$repo/testdata/wso2-fixtures; AGENT=${COMPARE_AGENT:-$repo/bin/agent}
 N=${1:-${COMPARE_RUNS:-7}}; NA=$((3 * N))
 for tool in xmlstarlet zip unzip keytool java; do
   command -v "$tool" >/dev/null || { echo "compare: $tool is missing (make deps)" >&2; exit 1; }
@@ -86,10 +87,12 @@ bench() {
     echo "$o" >>"$W/$name.old"; echo "$n" >>"$W/$name.new"
     if ((i > 1)); then rm -rf "$W/$name-old-$i" "$W/$name-new-$i"; fi
   done
-  local om nm
+  local om nm pm
   om=$(median <"$W/$name.old"); nm=$(median <"$W/$name.new")
-  awk -v n="$name" -v o="$om" -v a="$nm" -v r="$runs" 'BEGIN {
-    printf "%s: old median %.1f ms, agent median %.2f ms, ratio %.0f× (%d runs each, interleaved)\n", n, o/1000, a/1000, o/a, r }'
+  # The median of the ratios of each adjacent old/agent pair: less sensitive to load that drifts.
+  pm=$(paste "$W/$name.old" "$W/$name.new" | awk '{printf "%.3f\n", $1/$2}' | median)
+  awk -v n="$name" -v o="$om" -v a="$nm" -v r="$runs" -v p="$pm" 'BEGIN {
+    printf "%s: old median %.1f ms, agent median %.2f ms, ratio %.0f× (%d runs each, interleaved; median of paired ratios %.0f×)\n", n, o/1000, a/1000, o/a, r, p }'
 }
 
 # Warm-up (page cache, JIT of nothing: both sides get one untimed run).
