@@ -23,8 +23,11 @@ type Plan struct {
 	Command   []string
 	WaitFor   []string
 	// secrets are the secret values of this run (config and old values
-	// found in files), masked wherever they would be shown.
-	secrets []string
+	// found in files), longest first, masked wherever they would be shown;
+	// secretNo numbers them in the order they were found, so that render can
+	// tell two different secrets apart without showing either.
+	secrets  []string
+	secretNo map[string]int
 }
 
 // FilePlan is one file the setup writes (or removes).
@@ -117,5 +120,9 @@ func (p *Plan) addSecret(v string) {
 		}
 	}
 	p.secrets = append(p.secrets, v)
+	if p.secretNo == nil {
+		p.secretNo = map[string]int{}
+	}
+	p.secretNo[v] = len(p.secretNo) + 1
 	sort.Slice(p.secrets, func(i, j int) bool { return len(p.secrets[i]) > len(p.secrets[j]) })
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/wso2-container/agent/agent/udiff"
 )
@@ -16,15 +17,18 @@ import (
 const mask = "********"
 
 // maskSecrets replaces every secret value in s (raw, XML-escaped,
-// properties-escaped and percent-encoded) with the mask, wherever it stands
-// as a whole token: not preceded or followed by a letter, digit, '_', '.' or
-// '-'. So <Password>wso2carbon</Password> is masked while the file name
-// wso2carbon.jks is not. Longer secrets are replaced first.
+// properties-escaped and percent-encoded) with "[secret N]", wherever it
+// stands as a whole token: not preceded or followed by a letter, digit, '_',
+// '.' or '-'. So <Password>wso2carbon</Password> is masked while the file
+// name wso2carbon.jks is not. N numbers the distinct secret values in the
+// order they were found, so a changed secret still shows as a changed line.
+// Longer secrets are replaced first.
 func (p *Plan) maskSecrets(s string) string {
 	for _, v := range p.secrets {
+		m := fmt.Sprintf("[secret %d]", p.secretNo[v])
 		for _, form := range secretForms(v) {
 			if form != "" {
-				s = replaceToken(s, form, mask)
+				s = replaceToken(s, form, m)
 			}
 		}
 	}
@@ -64,22 +68,23 @@ func secretForms(v string) []string {
 	if e := html.EscapeString(v); e != v {
 		forms = append(forms, e)
 	}
-	var b strings.Builder
-	for _, r := range v {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r > 0x7e || r < 0x20:
-			fmt.Fprintf(&b, `\u%04X`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	if e := b.String(); e != v {
+	if e := propsValue(v); e != v {
 		forms = append(forms, e, strings.ToLower(e))
 	}
 	if e := url.PathEscape(v); e != v {
 		forms = append(forms, e)
+	}
+	// The spellings xmlconf writes: element text escapes & < > and CR;
+	// attribute values also the quote, tab and newline; documents in a
+	// non-UTF-8 encoding get numeric references for non-ASCII.
+	text := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#13;")
+	dq := strings.NewReplacer("&", "&amp;", "<", "&lt;", `"`, "&quot;", "\t", "&#9;", "\n", "&#10;", "\r", "&#13;")
+	sq := strings.NewReplacer("&", "&amp;", "<", "&lt;", `"`, "&quot;", "'", "&apos;", "\t", "&#9;", "\n", "&#10;", "\r", "&#13;")
+	for _, e := range []string{text.Replace(v), dq.Replace(v), sq.Replace(v)} {
+		forms = append(forms, e)
+		if a := asciiRefs(e); a != e {
+			forms = append(forms, a)
+		}
 	}
 	return forms
 }
@@ -154,8 +159,10 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 	for _, f := range changed {
 		switch f.Kind {
 		case "xml", "properties":
-			d := udiff.Unified("a/"+f.Display(), "b/"+f.Display(), string(f.Old), string(f.New), 3)
-			b.WriteString(p.maskSecrets(d))
+			// Mask the contents, not the diff: a secret with a line break
+			// would otherwise be split over diff lines and escape the mask.
+			d := udiff.Unified("a/"+f.Display(), "b/"+f.Display(), p.maskSecrets(string(f.Old)), p.maskSecrets(string(f.New)), 3)
+			b.WriteString(d)
 			for _, c := range f.Changes {
 				if c.Secret {
 					fmt.Fprintf(&b, "# secret %s: %s (value not shown)\n", verb, c.Target)
@@ -213,4 +220,46 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// asciiRefs replaces non-ASCII characters by decimal character references.
+func asciiRefs(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 0x80 {
+			fmt.Fprintf(&b, "&#%d;", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// propsValue is v as xmlconf writes a .properties value (java.util.Properties
+// saveConvert: \\, a leading space, = or :, \t \n \r \f, and \uXXXX UTF-16 units
+// outside 0x20..0x7E).
+func propsValue(v string) string {
+	var b strings.Builder
+	for x, u := range utf16.Encode([]rune(v)) {
+		switch {
+		case u == '\\':
+			b.WriteString(`\\`)
+		case (u == ' ' || u == '=' || u == ':') && x == 0:
+			b.WriteByte('\\')
+			b.WriteByte(byte(u))
+		case u == '\t':
+			b.WriteString(`\t`)
+		case u == '\n':
+			b.WriteString(`\n`)
+		case u == '\r':
+			b.WriteString(`\r`)
+		case u == '\f':
+			b.WriteString(`\f`)
+		case u < 0x20 || u > 0x7E:
+			fmt.Fprintf(&b, `\u%04X`, u)
+		default:
+			b.WriteByte(byte(u))
+		}
+	}
+	return b.String()
 }
