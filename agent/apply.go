@@ -17,6 +17,18 @@ import (
 // full) therefore leaves every file as it was. Removals and seeding follow.
 // It returns the paths written.
 func (p *Plan) Apply() ([]string, error) {
+	// A start killed while staging leaves temporary files beside their
+	// targets; remove them from the folders this plan writes to.
+	cleaned := map[string]bool{}
+	for _, f := range p.Files {
+		dir := filepath.Dir(f.Path)
+		if !cleaned[dir] {
+			cleaned[dir] = true
+			if err := atomicfile.CleanTemps(dir); err != nil {
+				return nil, exitcode.Wrap(exitcode.IOErr, err)
+			}
+		}
+	}
 	changed := p.Changed()
 	var staged []*atomicfile.Staged
 	abort := func() {

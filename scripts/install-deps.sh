@@ -16,6 +16,7 @@ have keytool     || need+=(openjdk-17-jdk-headless)
 have javac       || need+=(openjdk-17-jdk-headless)
 have openssl     || need+=(openssl)
 have python3     || need+=(python3)
+have patch       || need+=(patch)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   echo "install-deps: installing ${need[*]}"

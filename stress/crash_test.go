@@ -315,6 +315,9 @@ func TestCrashAtRandomPoints(t *testing.T) {
 	}
 	leftAfter := tempLeftovers(home)
 	t.Logf("stale temporary files: %d before the completing render, %d after it", len(leftBefore), len(leftAfter))
+	if len(leftAfter) > 0 {
+		t.Errorf("the completing render left stale temporary files: %v", leftAfter)
+	}
 }
 
 // fastTempDir is a temporary folder on /dev/shm when there is one (a

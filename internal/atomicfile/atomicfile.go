@@ -104,7 +104,7 @@ func stage(path string, data []byte, perm fs.FileMode, sync bool) (*Staged, erro
 	fail := func(err error) (*Staged, error) {
 		_ = f.Close()
 		_ = os.Remove(tmp)
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, cause(err))
 	}
 	if _, err := f.Write(data); err != nil {
 		return fail(err)
@@ -130,7 +130,7 @@ func stage(path string, data []byte, perm fs.FileMode, sync bool) (*Staged, erro
 	}
 	if err := f.Close(); err != nil {
 		_ = os.Remove(tmp)
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, cause(err))
 	}
 	return &Staged{path: path, tmp: tmp, dev: dev, dirty: !sync}, nil
 }
@@ -220,4 +220,15 @@ func syncFS(path string) error {
 		return f.Sync()
 	}
 	return nil
+}
+
+// cause strips the temporary file's name from an *fs.PathError, so that an
+// error names the target only ("write user-mgt.xml: no space left on
+// device").
+func cause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
