@@ -8,8 +8,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/xmlconf"
@@ -120,10 +122,15 @@ func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	if err := addPatches(&s, cfg); err != nil {
 		return nil, err
 	}
-	if err := p.planEdits(&s); err != nil {
-		return nil, err
+	// The certificates are planned beside the file edits (both only read).
+	certc := make(chan certResult, 1)
+	go func() { certc <- t.computeCertificates() }()
+	editErr := p.planEdits(&s)
+	cr := <-certc
+	if editErr != nil {
+		return nil, editErr
 	}
-	if err := t.planCertificates(p); err != nil {
+	if err := p.recordCertificates(t, cr); err != nil {
 		return nil, err
 	}
 	if prof.Product == "das" {
@@ -218,33 +225,36 @@ func (p *Plan) resolve(rel string) string {
 
 // planEdits applies every file's edits in memory.
 func (p *Plan) planEdits(s *editSet) error {
-	for _, fe := range s.files {
-		path := p.resolve(fe.rel)
-		old, err := os.ReadFile(path)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && fe.optional {
-				continue
+	// Files are independent: edit them in parallel, then record the results
+	// (and the first error) in the order the files were named, so the plan
+	// and its errors do not depend on scheduling.
+	res := make([]fileResult, len(s.files))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				res[i] = editFile(p.resolve(s.files[i].rel), s.files[i])
 			}
-			return exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, describeFSError(err))
+		}()
+	}
+	for i := range s.files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, r := range res {
+		if r.err != nil {
+			return r.err
 		}
-		kind := "xml"
-		var out []byte
-		var changes []xmlconf.Change
-		if strings.HasSuffix(path, ".properties") {
-			kind = "properties"
-			out, changes, err = xmlconf.ApplyProperties(old, fe.props)
-		} else {
-			if len(fe.props) > 0 {
-				return exitcode.Errorf(exitcode.Config, "%s: properties edits on a non-.properties file", fe.rel)
-			}
-			out, changes, err = xmlconf.Apply(old, fe.xml)
+		if r.skip {
+			continue
 		}
-		if err != nil {
-			return exitcode.Errorf(exitcode.DataErr, "patch %s: %w", path, err)
-		}
-		f := p.file(path, kind, old)
-		f.New = out
-		for _, c := range changes {
+		f := p.file(r.path, r.kind, r.old)
+		f.New = r.out
+		for _, c := range r.changes {
 			if c.Secret {
 				p.addSecret(c.Old)
 				p.addSecret(c.New)
@@ -257,6 +267,44 @@ func (p *Plan) planEdits(s *editSet) error {
 		}
 	}
 	return nil
+}
+
+// fileResult is the outcome of editing one file in memory.
+type fileResult struct {
+	path, kind string
+	old, out   []byte
+	changes    []xmlconf.Change
+	skip       bool
+	err        error
+}
+
+// editFile reads path and applies fe's edits to its content in memory.
+func editFile(path string, fe *fileEdits) fileResult {
+	r := fileResult{path: path, kind: "xml"}
+	old, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && fe.optional {
+			r.skip = true
+			return r
+		}
+		r.err = exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, describeFSError(err))
+		return r
+	}
+	r.old = old
+	if strings.HasSuffix(path, ".properties") {
+		r.kind = "properties"
+		r.out, r.changes, err = xmlconf.ApplyProperties(old, fe.props)
+	} else {
+		if len(fe.props) > 0 {
+			r.err = exitcode.Errorf(exitcode.Config, "%s: properties edits on a non-.properties file", fe.rel)
+			return r
+		}
+		r.out, r.changes, err = xmlconf.Apply(old, fe.xml)
+	}
+	if err != nil {
+		r.err = exitcode.Errorf(exitcode.DataErr, "patch %s: %w", path, err)
+	}
+	return r
 }
 
 func opName(o xmlconf.Op) string {

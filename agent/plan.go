@@ -28,6 +28,7 @@ type Plan struct {
 	// tell two different secrets apart without showing either.
 	secrets  []string
 	secretNo map[string]int
+	forms    map[string][]string // the spellings of each secret (secretForms)
 }
 
 // FilePlan is one file the setup writes (or removes).
@@ -121,8 +122,9 @@ func (p *Plan) addSecret(v string) {
 	}
 	p.secrets = append(p.secrets, v)
 	if p.secretNo == nil {
-		p.secretNo = map[string]int{}
+		p.secretNo, p.forms = map[string]int{}, map[string][]string{}
 	}
 	p.secretNo[v] = len(p.secretNo) + 1
+	p.forms[v] = secretForms(v)
 	sort.Slice(p.secrets, func(i, j int) bool { return len(p.secrets[i]) > len(p.secrets[j]) })
 }

@@ -11,20 +11,49 @@ import (
 // now is the clock of planning (certificate validity, schedules); tests fix it.
 var now = time.Now
 
-// planCertificates plans the truststore import of every certificate in the
-// shared folder and the copy of the component's own keystore (only its own,
-// B13). Both are computed without writing; a bad store or certificate fails
-// the plan.
-func (t *target) planCertificates(p *Plan) error {
+// certResult is the certificate part of a plan, computed on its own so that
+// it can run beside the file edits.
+type certResult struct {
+	imp *certs.ImportPlan
+	own *certs.OwnKeystorePlan
+	err error
+}
+
+// computeCertificates plans the truststore import of every certificate in
+// the shared folder and the copy of the component's own keystore (only its
+// own, B13). Nothing is written; a bad store or certificate is an error.
+func (t *target) computeCertificates() certResult {
 	cfg := t.cfg
-	ts := p.resolve(cfg.Truststore)
+	ts := t.resolve(cfg.Truststore)
 	imp, err := certs.PlanImport(cfg.CertificatesDir, ts, cfg.TruststorePassword, now())
 	if err != nil {
-		return err
+		return certResult{err: err}
 	}
+	r := certResult{imp: imp}
+	if t.ownKeystore {
+		dst := filepath.Dir(t.resolve(t.keystoreRel()))
+		r.own, r.err = certs.PlanOwnKeystore(cfg.CertificatesDir, t.prof.Component, dst, cfg.KeystorePassword)
+	}
+	return r
+}
+
+// resolve returns the absolute path of a file named relative to the home.
+func (t *target) resolve(rel string) string {
+	if filepath.IsAbs(rel) {
+		return filepath.Clean(rel)
+	}
+	return filepath.Join(t.home, rel)
+}
+
+// recordCertificates adds the certificate plan to p.
+func (p *Plan) recordCertificates(t *target, r certResult) error {
+	if r.err != nil {
+		return r.err
+	}
+	imp, own := r.imp, r.own
 	p.Warnings = append(p.Warnings, imp.Warnings...)
 	if imp.Changed() {
-		f := p.file(ts, "keystore", imp.Old)
+		f := p.file(imp.Truststore, "keystore", imp.Old)
 		f.New = imp.New
 		for _, c := range imp.Changes {
 			if c.Action == certs.ActionUnchanged {
@@ -37,13 +66,8 @@ func (t *target) planCertificates(p *Plan) error {
 			f.Changes = append(f.Changes, Change{Target: c.Alias, Op: c.Action, Note: note})
 		}
 	}
-	if !t.ownKeystore {
+	if own == nil {
 		return nil
-	}
-	dst := filepath.Dir(p.resolve(t.keystoreRel()))
-	own, err := certs.PlanOwnKeystore(cfg.CertificatesDir, t.prof.Component, dst, cfg.KeystorePassword)
-	if err != nil {
-		return err
 	}
 	p.Warnings = append(p.Warnings, own.Warnings...)
 	if own.Changed {

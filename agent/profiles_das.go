@@ -1,10 +1,12 @@
 package agent
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	"github.com/wso2-container/agent/agent/carbonapp"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/quartz"
 )
@@ -81,6 +83,12 @@ func (t *target) planSchedules(p *Plan) error {
 	if len(problems) > 0 {
 		return exitcode.Wrap(exitcode.Config, &ConfigError{Problems: problems})
 	}
+	// Both copies are usually the same archive: patch it once.
+	type patched struct {
+		old, out []byte
+		changes  []carbonapp.Change
+	}
+	var prev *patched
 	for _, dir := range carbonAppDirs {
 		path := p.resolve(filepath.Join(dir, carbonApp))
 		old, err := os.ReadFile(path)
@@ -90,9 +98,16 @@ func (t *target) planSchedules(p *Plan) error {
 		if err != nil {
 			return exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, describeFSError(err))
 		}
-		out, changes, err := patchCarbonApp(old, crons)
-		if err != nil {
-			return exitcode.Wrap(exitcode.DataErr, fmt.Errorf("patch %s: %w", path, err))
+		var out []byte
+		var changes []carbonapp.Change
+		if prev != nil && bytes.Equal(prev.old, old) {
+			out, changes = prev.out, prev.changes
+		} else {
+			out, changes, err = patchCarbonApp(old, crons)
+			if err != nil {
+				return exitcode.Wrap(exitcode.DataErr, fmt.Errorf("patch %s: %w", path, err))
+			}
+			prev = &patched{old: old, out: out, changes: changes}
 		}
 		if out == nil {
 			continue

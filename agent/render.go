@@ -26,7 +26,7 @@ const mask = "********"
 func (p *Plan) maskSecrets(s string) string {
 	for _, v := range p.secrets {
 		m := fmt.Sprintf("[secret %d]", p.secretNo[v])
-		for _, form := range secretForms(v) {
+		for _, form := range p.forms[v] {
 			if form != "" {
 				s = replaceToken(s, form, m)
 			}
@@ -63,6 +63,14 @@ func isWordByte(c byte) bool {
 }
 
 // secretForms are the spellings a value may have inside a file.
+// The escapes xmlconf writes in element text and in double- and
+// single-quoted attribute values.
+var (
+	xmlTextEsc = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#13;")
+	xmlDQEsc   = strings.NewReplacer("&", "&amp;", "<", "&lt;", `"`, "&quot;", "\t", "&#9;", "\n", "&#10;", "\r", "&#13;")
+	xmlSQEsc   = strings.NewReplacer("&", "&amp;", "<", "&lt;", `"`, "&quot;", "'", "&apos;", "\t", "&#9;", "\n", "&#10;", "\r", "&#13;")
+)
+
 func secretForms(v string) []string {
 	forms := []string{v}
 	if e := html.EscapeString(v); e != v {
@@ -77,16 +85,22 @@ func secretForms(v string) []string {
 	// The spellings xmlconf writes: element text escapes & < > and CR;
 	// attribute values also the quote, tab and newline; documents in a
 	// non-UTF-8 encoding get numeric references for non-ASCII.
-	text := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#13;")
-	dq := strings.NewReplacer("&", "&amp;", "<", "&lt;", `"`, "&quot;", "\t", "&#9;", "\n", "&#10;", "\r", "&#13;")
-	sq := strings.NewReplacer("&", "&amp;", "<", "&lt;", `"`, "&quot;", "'", "&apos;", "\t", "&#9;", "\n", "&#10;", "\r", "&#13;")
-	for _, e := range []string{text.Replace(v), dq.Replace(v), sq.Replace(v)} {
+	for _, e := range []string{xmlTextEsc.Replace(v), xmlDQEsc.Replace(v), xmlSQEsc.Replace(v)} {
 		forms = append(forms, e)
 		if a := asciiRefs(e); a != e {
 			forms = append(forms, a)
 		}
 	}
-	return forms
+	// Each spelling once: most values have no character to escape.
+	seen := map[string]bool{}
+	out := forms[:0]
+	for _, f := range forms {
+		if f != "" && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Action is one line of the machine-readable plan.
@@ -144,8 +158,9 @@ func (p *Plan) WriteJSON(w io.Writer, dryRun bool) error {
 	return enc.Encode(p.Report(dryRun))
 }
 
-// WriteText writes the plan for people: a unified diff per changed text
-// file, a summary per keystore, archive or copied file, the schedules, the
+// WriteText writes the plan for people: with dryRun a unified diff per
+// changed text file, after an apply one line per change; a summary per
+// keystore, archive or copied file; the schedules, the
 // dependencies and the server command. Secret values never appear: a
 // changed secret is listed by name.
 func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
@@ -157,8 +172,7 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 	fmt.Fprintf(&b, "# profile %s, home %s\n", p.Profile, p.Home)
 	changed := p.Changed()
 	for _, f := range changed {
-		switch f.Kind {
-		case "xml", "properties":
+		if dryRun && (f.Kind == "xml" || f.Kind == "properties") {
 			// Mask the contents, not the diff: a secret with a line break
 			// would otherwise be split over diff lines and escape the mask.
 			d := udiff.Unified("a/"+f.Display(), "b/"+f.Display(), p.maskSecrets(string(f.Old)), p.maskSecrets(string(f.New)), 3)
@@ -168,24 +182,26 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 					fmt.Fprintf(&b, "# secret %s: %s (value not shown)\n", verb, c.Target)
 				}
 			}
-		default:
-			what := f.Kind
-			if f.Remove {
-				what += " removed"
+			continue
+		}
+		// After a real apply (and for keystores, archives and copies) one
+		// line per change: the diff was for deciding, this is the record.
+		what := f.Kind
+		if f.Remove {
+			what += " removed"
+		}
+		fmt.Fprintf(&b, "# %s %s\n", what, f.Display())
+		for _, c := range f.Changes {
+			line := "#   " + c.Op + " " + c.Target
+			if c.Secret {
+				line += " (secret, value not shown)"
+			} else if c.Old != "" || c.New != "" {
+				line += fmt.Sprintf(": %q -> %q", p.maskSecrets(c.Old), p.maskSecrets(c.New))
 			}
-			fmt.Fprintf(&b, "# %s %s\n", what, f.Display())
-			for _, c := range f.Changes {
-				line := "#   " + c.Op + " " + c.Target
-				if c.Secret {
-					line += " (secret, value not shown)"
-				} else if c.Old != "" || c.New != "" {
-					line += fmt.Sprintf(": %q -> %q", p.maskSecrets(c.Old), p.maskSecrets(c.New))
-				}
-				if c.Note != "" {
-					line += "  " + p.maskSecrets(c.Note)
-				}
-				b.WriteString(line + "\n")
+			if c.Note != "" {
+				line += "  " + p.maskSecrets(c.Note)
 			}
+			b.WriteString(line + "\n")
 		}
 	}
 	for _, s := range p.Seeds {

@@ -69,16 +69,19 @@ old_gateway() { timed "$BASE/gateway-start.sh" "$1/home" "$W/certs" "$1/mediator
 new_gateway() { (agent_env "$1/home" "$1/mediator" gateway; timed "$AGENT" render); }
 old_analytics() { timed "$BASE/das-schedules.sh" "$1/home"; }
 new_analytics() { (agent_env "$1/home" "$W/no-mediator" analytics; timed "$AGENT" render); }
+old_analytics-whole() { old_analytics "$@"; }
+new_analytics-whole() { new_analytics "$@"; }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# bench NAME IMAGE RUNS: interleaved runs on fresh copies (the copy is not timed); odd runs start with the
-# old side, even runs with the agent. The copies of run 1 are kept for the value check.
+# bench NAME IMAGE RUNS [AGENT_IMAGE]: interleaved runs on fresh copies (the copy is not timed); odd runs
+# start with the old side, even runs with the agent. The copies of run 1 are kept for the value check.
+# AGENT_IMAGE (default IMAGE) is the tree the agent side starts from.
 bench() {
-  local name=$1 img=$2 runs=$3 i o n
+  local name=$1 img=$2 runs=$3 aimg=${4:-$2} i o n
   : >"$W/$name.old"; : >"$W/$name.new"
   for ((i = 1; i <= runs; i++)); do
-    cp -a "$img" "$W/$name-old-$i"; cp -a "$img" "$W/$name-new-$i"; sync
+    cp -a "$img" "$W/$name-old-$i"; cp -a "$aimg" "$W/$name-new-$i"; sync
     if ((i % 2)); then
       o=$("old_$name" "$W/$name-old-$i"); n=$("new_$name" "$W/$name-new-$i")
     else
@@ -102,7 +105,17 @@ rm -rf "$W/warm-o" "$W/warm-n"
 
 echo "compare: the old start scripts (testdata/baseline) and bin/agent render, as whole processes"
 bench gateway "$W/gw" "$N"
-bench analytics "$W/das" "$NA"
+# The old analytics step only rewrites the schedules (the other settings were separate steps), so the
+# agent side starts from the same image on which the agent has already applied everything else with the
+# image's own schedules: its timed run is the schedule step, i.e. a container restarted with new
+# schedules. The whole analytics profile on a pristine image is reported too.
+cp -a "$W/das" "$W/das-configured"
+(unset WSO2_DAS_APIM_INCREMENTAL_PROCESSING_SCRIPT WSO2_DAS_APIM_LAST_ACCESS_TIME_SCRIPT WSO2_DAS_APIM_LATENCY_BREAKDOWN_STATS \
+   WSO2_DAS_APIM_LOGANALYZER_SCRIPT WSO2_DAS_APIM_STAT_SCRIPT WSO2_DAS_APIM_STAT_SCRIPT_THROTTLE WSO2_DAS_APIM_USER_AGENT_STATS
+ agent_env "$W/das-configured/home" "$W/no-mediator" analytics; "$AGENT" render >/dev/null 2>&1) ||
+  { echo "compare: could not pre-configure the analytics image" >&2; exit 1; }
+bench analytics "$W/das" "$NA" "$W/das-configured"
+bench analytics-whole "$W/das" "$NA"
 
 # ---------------------------------------------------------------- the resulting values
 cat >"$W/Props.java" <<'EOF'
