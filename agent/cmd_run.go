@@ -56,6 +56,9 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 	if err := supervise.ReexecIfSignalsBlocked(); err != nil {
 		io.Log.Warn("children may inherit blocked signals", "err", err.Error())
 	}
+	if err := supervise.ResetIgnoredSignals(); err != nil {
+		io.Log.Warn("children may inherit ignored signals", "err", err.Error())
+	}
 	began := time.Now()
 
 	// Subscribe before anything else: Go's default action for TERM, INT

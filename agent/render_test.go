@@ -45,6 +45,7 @@ func TestRenderDryRunGolden(t *testing.T) {
 			}
 			got := strings.ReplaceAll(r.Stdout, home, "$WSO2_HOME")
 			got = strings.ReplaceAll(got, env["WSO2_CERTIFICATES_DIR"], "$CERTS")
+			got = strings.ReplaceAll(got, env["WSO2_MEDIATOR_DIR"], "$MEDIATORS")
 			golden := filepath.Join("testdata", "golden", "render", c.name)
 			if *updateGolden {
 				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {

@@ -65,3 +65,47 @@ func threadSigBlk() (uint64, error) {
 	}
 	return 0, fmt.Errorf("read signal mask: no SigBlk in /proc/thread-self/status")
 }
+
+// ResetIgnoredSignals gives back the default disposition to every signal the
+// agent's parent left ignored, so that children do not inherit SIG_IGN
+// (execve keeps it). Go resets in children only the signals it handles
+// itself; it keeps an inherited SIG_IGN for HUP and INT (which Supervise
+// subscribes, so they are reset too) and for the signals it reserves without
+// handling (32 and 33 on Linux). The latter are reset here, directly with
+// rt_sigaction. Call it early, once.
+func ResetIgnoredSignals() error {
+	ign, err := procStatusMask("/proc/self/status", "SigIgn:")
+	if err != nil {
+		return err
+	}
+	for sig := 1; sig <= 64; sig++ {
+		if ign&(1<<(sig-1)) == 0 || sig == int(syscall.SIGHUP) || sig == int(syscall.SIGINT) {
+			continue
+		}
+		var act [4]uint64 // struct kernel_sigaction: handler (SIG_DFL = 0), flags, restorer, mask
+		if _, _, errno := syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act[0])), 0, 8, 0, 0); errno != 0 {
+			return fmt.Errorf("reset ignored signal %d: %w", sig, errno)
+		}
+	}
+	return nil
+}
+
+// procStatusMask reads a hexadecimal signal mask line of a status file.
+func procStatusMask(path, key string) (uint64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("read signal dispositions: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), key); ok {
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				return 0, fmt.Errorf("read signal dispositions: %w", err)
+			}
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("read signal dispositions: no %s in %s", key, path)
+}

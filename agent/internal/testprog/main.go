@@ -148,6 +148,14 @@ func orphans(n int) {
 // SIGWINCH blocked, then execs args (the agent under test).
 func dirtyExec(args []string) {
 	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGPIPE, syscall.SIGUSR1, syscall.SIGTERM)
+	// Signals 32 and 33, which a Go program never handles (the agent must
+	// still not pass their SIG_IGN on), and a real-time signal.
+	for _, sig := range []int{32, 33, 40} {
+		act := [4]uint64{1 /* SIG_IGN */}
+		if _, _, e := syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act[0])), 0, 8, 0, 0); e != 0 {
+			panic(e)
+		}
+	}
 	runtime.LockOSThread()
 	var set uint64
 	for _, s := range []syscall.Signal{syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGALRM, syscall.SIGWINCH} {
