@@ -8,9 +8,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/wso2-container/agent/agent/udiff"
+	"github.com/wso2-container/agent/xmlconf"
 )
 
 // mask is what a secret value is shown as.
@@ -62,36 +62,17 @@ func isWordByte(c byte) bool {
 		(c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }
 
-// secretForms are the spellings a value may have inside a file.
-// The escapes xmlconf writes in element text and in double- and
-// single-quoted attribute values.
-var (
-	xmlTextEsc = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#13;")
-	xmlDQEsc   = strings.NewReplacer("&", "&amp;", "<", "&lt;", `"`, "&quot;", "\t", "&#9;", "\n", "&#10;", "\r", "&#13;")
-	xmlSQEsc   = strings.NewReplacer("&", "&amp;", "<", "&lt;", `"`, "&quot;", "'", "&apos;", "\t", "&#9;", "\n", "&#10;", "\r", "&#13;")
-)
-
+// secretForms are the spellings a value may have inside a file: raw, as
+// xmlconf writes it (XML text and attributes, .properties), as the profiles'
+// inserted fragments escape it, percent-encoded (URLs), and .properties
+// escapes in lower-case hex (files written by other tools). Each once.
 func secretForms(v string) []string {
-	forms := []string{v}
-	if e := html.EscapeString(v); e != v {
-		forms = append(forms, e)
-	}
-	if e := propsValue(v); e != v {
-		forms = append(forms, e, strings.ToLower(e))
-	}
-	if e := url.PathEscape(v); e != v {
-		forms = append(forms, e)
-	}
-	// The spellings xmlconf writes: element text escapes & < > and CR;
-	// attribute values also the quote, tab and newline; documents in a
-	// non-UTF-8 encoding get numeric references for non-ASCII.
-	for _, e := range []string{xmlTextEsc.Replace(v), xmlDQEsc.Replace(v), xmlSQEsc.Replace(v)} {
-		forms = append(forms, e)
-		if a := asciiRefs(e); a != e {
-			forms = append(forms, a)
+	forms := append([]string{v, html.EscapeString(v), url.PathEscape(v)}, xmlconf.Spellings(v)...)
+	for _, f := range forms[3:] {
+		if l := strings.ToLower(f); strings.Contains(f, `\u`) && l != f {
+			forms = append(forms, l)
 		}
 	}
-	// Each spelling once: most values have no character to escape.
 	seen := map[string]bool{}
 	out := forms[:0]
 	for _, f := range forms {
@@ -236,46 +217,4 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// asciiRefs replaces non-ASCII characters by decimal character references.
-func asciiRefs(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= 0x80 {
-			fmt.Fprintf(&b, "&#%d;", r)
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// propsValue is v as xmlconf writes a .properties value (java.util.Properties
-// saveConvert: \\, a leading space, = or :, \t \n \r \f, and \uXXXX UTF-16 units
-// outside 0x20..0x7E).
-func propsValue(v string) string {
-	var b strings.Builder
-	for x, u := range utf16.Encode([]rune(v)) {
-		switch {
-		case u == '\\':
-			b.WriteString(`\\`)
-		case (u == ' ' || u == '=' || u == ':') && x == 0:
-			b.WriteByte('\\')
-			b.WriteByte(byte(u))
-		case u == '\t':
-			b.WriteString(`\t`)
-		case u == '\n':
-			b.WriteString(`\n`)
-		case u == '\r':
-			b.WriteString(`\r`)
-		case u == '\f':
-			b.WriteString(`\f`)
-		case u < 0x20 || u > 0x7E:
-			fmt.Fprintf(&b, `\u%04X`, u)
-		default:
-			b.WriteByte(byte(u))
-		}
-	}
-	return b.String()
 }

@@ -111,3 +111,25 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// Spellings returns every way this package may write the value v into a
+// file: as element text, as an attribute value between either quote, each
+// with and without numeric references for non-ASCII characters, and as a
+// .properties value. Callers that must hide a value (secrets in a diff) look
+// for all of them. Values XML cannot represent yield only the .properties
+// spelling.
+func Spellings(v string) []string {
+	var out []string
+	add := func(s string, err error) {
+		if err == nil {
+			out = append(out, s)
+		}
+	}
+	for _, ascii := range []bool{false, true} {
+		add(escapeText(v, ascii))
+		add(escapeAttr(v, '"', ascii))
+		add(escapeAttr(v, '\'', ascii))
+	}
+	out = append(out, escapeProp(v, false))
+	return out
+}
