@@ -7,12 +7,8 @@ package agent
 import (
 	"archive/zip"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"flag"
 	"fmt"
-	"github.com/wso2-container/agent/internal/fixtures"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -23,6 +19,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wso2-container/agent/internal/fixtures"
+	"github.com/wso2-container/agent/internal/treesnap"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -349,85 +348,19 @@ func readFile(tb testing.TB, path string) string {
 	return string(b)
 }
 
-// fileState is what a snapshot records of one path.
-type fileState struct {
-	Mode  fs.FileMode
-	Size  int64
-	MTime time.Time
-	Inode uint64
-	Hash  string // content hash (files), link target (symlinks)
-}
-
-// snapshot records every path under the roots: mode, size, mtime, inode and
-// content hash, so that any write (even of identical bytes) is seen.
-func snapshot(tb testing.TB, roots ...string) map[string]fileState {
+// snapshot records every path under the roots (internal/treesnap), so that
+// any write, even of identical bytes, is seen.
+func snapshot(tb testing.TB, roots ...string) treesnap.Snapshot {
 	tb.Helper()
-	out := map[string]fileState{}
-	for _, root := range roots {
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if os.IsNotExist(err) && path == root {
-					return nil
-				}
-				return err
-			}
-			info, err := os.Lstat(path)
-			if err != nil {
-				return err
-			}
-			st := fileState{Mode: info.Mode(), Size: info.Size(), MTime: info.ModTime()}
-			if s, ok := info.Sys().(*syscall.Stat_t); ok {
-				st.Inode = s.Ino
-			}
-			switch {
-			case info.Mode()&fs.ModeSymlink != 0:
-				st.Hash, _ = os.Readlink(path)
-			case info.Mode().IsRegular():
-				f, err := os.Open(path)
-				if err != nil {
-					return err
-				}
-				h := sha256.New()
-				_, err = io.Copy(h, f)
-				f.Close()
-				if err != nil {
-					return err
-				}
-				st.Hash = hex.EncodeToString(h.Sum(nil))
-			}
-			if d.IsDir() {
-				st.MTime = time.Time{} // folder mtimes move with temp files; contents are compared
-			}
-			out[path] = st
-			return nil
-		})
-		if err != nil {
-			tb.Fatalf("snapshot %s: %v", root, err)
-		}
+	s, err := treesnap.Take(roots...)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	return out
+	return s
 }
 
 // diffSnapshots lists the paths that differ between two snapshots.
-func diffSnapshots(a, b map[string]fileState) []string {
-	var out []string
-	for p, s := range a {
-		t, ok := b[p]
-		switch {
-		case !ok:
-			out = append(out, "removed "+p)
-		case s != t:
-			out = append(out, fmt.Sprintf("changed %s: %+v -> %+v", p, s, t))
-		}
-	}
-	for p := range b {
-		if _, ok := a[p]; !ok {
-			out = append(out, "added "+p)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+func diffSnapshots(a, b treesnap.Snapshot) []string { return treesnap.Diff(a, b) }
 
 // runResult is the outcome of one run of the real binary.
 type runResult struct {

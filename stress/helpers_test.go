@@ -7,19 +7,16 @@ package stress
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/wso2-container/agent/internal/treesnap"
 
 	"github.com/wso2-container/agent/internal/fixtures"
 )
@@ -81,76 +78,11 @@ func copyTreeErr(src, dst string) error {
 	})
 }
 
-// fileState is what a snapshot records of one file.
-type fileState struct {
-	Mode  fs.FileMode
-	Size  int64
-	MTime time.Time
-	Inode uint64
-	Hash  string
-}
-
-// snapshot records every file under root (mode, size, mtime, inode,
-// content hash) and every folder (mode only: folder mtimes move with
-// temporary files).
-func snapshot(root string) (map[string]fileState, error) {
-	out := map[string]fileState{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		info, err := os.Lstat(path)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, path)
-		if d.IsDir() {
-			out[rel+"/"] = fileState{Mode: info.Mode()}
-			return nil
-		}
-		st := fileState{Mode: info.Mode(), Size: info.Size(), MTime: info.ModTime()}
-		if s, ok := info.Sys().(*syscall.Stat_t); ok {
-			st.Inode = s.Ino
-		}
-		if info.Mode().IsRegular() {
-			f, err := os.Open(path)
-			if err != nil {
-				return err
-			}
-			h := sha256.New()
-			_, err = io.Copy(h, f)
-			f.Close()
-			if err != nil {
-				return err
-			}
-			st.Hash = hex.EncodeToString(h.Sum(nil))
-		}
-		out[rel] = st
-		return nil
-	})
-	return out, err
-}
+// snapshot records every path under root (internal/treesnap).
+func snapshot(root string) (treesnap.Snapshot, error) { return treesnap.Take(root) }
 
 // diffSnapshots lists the paths that differ between two snapshots.
-func diffSnapshots(a, b map[string]fileState) []string {
-	var out []string
-	for p, s := range a {
-		t, ok := b[p]
-		switch {
-		case !ok:
-			out = append(out, "removed "+p)
-		case s != t:
-			out = append(out, fmt.Sprintf("changed %s: %+v -> %+v", p, s, t))
-		}
-	}
-	for p := range b {
-		if _, ok := a[p]; !ok {
-			out = append(out, "added "+p)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+func diffSnapshots(a, b treesnap.Snapshot) []string { return treesnap.Diff(a, b) }
 
 // tempLeftovers lists the atomic-write temporary files under root.
 func tempLeftovers(root string) []string {
