@@ -37,14 +37,13 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 		return fail(io, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: none has no setup to render"))
 	}
 	res, err := setup(ctx, cfg, prof, io, *dry)
-	if res == nil {
-		return fail(io, err)
-	}
-	if werr := writeReport(io.Stdout, res.Plan, *output, *dry); werr != nil && err == nil {
-		err = exitcode.Wrap(exitcode.IOErr, werr)
-	}
 	if err != nil {
+		// A failed apply wrote nothing (or, if a rename failed, part of
+		// the plan): a report would claim every change as applied.
 		return fail(io, err)
+	}
+	if err := writeReport(io.Stdout, res.Plan, *output, *dry); err != nil {
+		return fail(io, exitcode.Wrap(exitcode.IOErr, err))
 	}
 	return exitcode.OK
 }
