@@ -108,10 +108,21 @@ type Report struct {
 
 // Report builds the machine-readable plan, with secret values masked.
 func (p *Plan) Report(dryRun bool) Report {
-	r := Report{Profile: p.Profile, Home: p.Home, DryRun: dryRun, Seeds: p.Seeds, Schedules: p.Schedules, Jobs: p.Jobs,
-		WaitFor: p.WaitFor, Command: p.Command, Warnings: p.Warnings, Changed: []string{}, Actions: []Action{}}
+	r := Report{Profile: p.Profile, Home: p.Home, DryRun: dryRun, Seeds: p.Seeds, Schedules: p.Schedules,
+		WaitFor: p.WaitFor, Command: p.Command, Changed: []string{}, Actions: []Action{}}
 	if r.WaitFor == nil {
 		r.WaitFor = []string{}
+	}
+	// Job command lines and warnings are masked as in the text output.
+	for _, j := range p.Jobs {
+		j.Command = append([]string(nil), j.Command...)
+		for i, a := range j.Command {
+			j.Command[i] = p.maskSecrets(a)
+		}
+		r.Jobs = append(r.Jobs, j)
+	}
+	for _, w := range p.Warnings {
+		r.Warnings = append(r.Warnings, p.maskSecrets(w))
 	}
 	for _, f := range p.Changed() {
 		r.Changed = append(r.Changed, f.Display())

@@ -34,3 +34,20 @@ func TestRenderApplyFailureReportsNothingApplied(t *testing.T) {
 		t.Fatalf("a failed apply changed:\n%s", strings.Join(d, "\n"))
 	}
 }
+
+// TestRenderJSONMasksJobCommands: a job whose command line holds a secret
+// value is masked in the JSON report as it is in the text report.
+func TestRenderJSONMasksJobCommands(t *testing.T) {
+	home := freshHome(t, "gateway")
+	env := with(processEnv(t, "gateway", home), "WSO2_AGENT_JOB_BACKUP", "@daily /bin/echo --password "+goldenDBPW)
+	for _, args := range [][]string{{"render", "--dry-run"}, {"render", "--dry-run", "--output", "json"}} {
+		r := runPipe(t, env, args...)
+		if r.Code != 0 {
+			t.Fatalf("%v: code %d\n%s", args, r.Code, r.Stderr)
+		}
+		if !strings.Contains(r.Stdout, "backup") || !strings.Contains(r.Stdout, "[secret ") {
+			t.Errorf("%v: the job or its masked argument is missing:\n%s", args, r.Stdout)
+		}
+		assertNoSecrets(t, r.Stdout+r.Stderr)
+	}
+}
