@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -250,10 +251,21 @@ func runAsUser(name, profile string) string {
 
 // chownWritten gives the files the setup wrote to the server's user, so that
 // the server can rewrite them (WSO2 rewrites some of its own configuration).
+// A written folder (a seeded deployment volume) is given away with
+// everything in it: the server deploys into its subfolders.
 func chownWritten(paths []string, cred *syscall.Credential) error {
 	for _, p := range paths {
-		if err := os.Lchown(p, int(cred.Uid), int(cred.Gid)); err != nil {
-			return exitcode.Wrap(exitcode.OSErr, fmt.Errorf("chown %s: %w", p, errors.Unwrap(err)))
+		err := filepath.WalkDir(p, func(path string, _ fs.DirEntry, err error) error {
+			if err == nil {
+				err = os.Lchown(path, int(cred.Uid), int(cred.Gid))
+			}
+			if err != nil {
+				return fmt.Errorf("chown %s: %w", path, errors.Unwrap(err))
+			}
+			return nil
+		})
+		if err != nil {
+			return exitcode.Wrap(exitcode.OSErr, err)
 		}
 	}
 	return nil
