@@ -35,7 +35,7 @@ type Config struct {
 	MySQLPort     Port   `envconfig:"WSO2_MYSQL_PORT" default:"3306" desc:"MySQL port"`
 	MySQLUser     string `envconfig:"WSO2_MYSQL_USER" default:"apisqluser" desc:"MySQL user of every datasource"`
 	MySQLPassword string `envconfig:"WSO2_MYSQL_PASSWORD" secret:"true" desc:"MySQL password of every datasource (unset: the passwords in the files are left as they are)"`
-	UserStoreDB   string `envconfig:"WSO2_USERSTORE_DB" default:"userdb" desc:"database of the user store (WSO2UM_DB; admin-password job)"`
+	UserStoreDB   string `envconfig:"WSO2_USERSTORE_DB" default:"userdb" desc:"database of the user store: the WSO2UM_DB datasource of every profile and the admin-password job"`
 	Domain        string `envconfig:"WSO2_DOMAIN" default:"wso2" desc:"network domain appended to service names (mysql.wso2); set it empty for no suffix"`
 
 	CarbonAnalytics Bool   `envconfig:"WSO2_CARBON_ANALYTICS" default:"false" desc:"publish statistics to the analytics (DAS) server: api-manager.xml Analytics/Enabled, both ways"`
@@ -235,6 +235,9 @@ func (c *Config) validate(requireProfile bool) []string {
 	if !isHostChars(c.MySQLServer) || (c.MySQLServer == "" && c.Profile != "none") {
 		p = append(p, fmt.Sprintf("WSO2_MYSQL_SERVER: %q is not a host name (letters, digits, '.', '-', '_')", c.MySQLServer))
 	}
+	if !isDBName(c.UserStoreDB) {
+		p = append(p, fmt.Sprintf("WSO2_USERSTORE_DB: %q is not a database name (letters, digits, '_', '$', '-')", c.UserStoreDB))
+	}
 	if !isHostChars(c.Domain) {
 		p = append(p, fmt.Sprintf("WSO2_DOMAIN: %q is not a domain name (letters, digits, '.', '-', '_')", c.Domain))
 	}
@@ -265,6 +268,19 @@ func isHostChars(s string) bool {
 		}
 	}
 	return true
+}
+
+// isDBName reports whether s is a non-empty database name that needs no
+// quoting in a JDBC URL path: letters, digits, '_', '$' and '-'.
+func isDBName(s string) bool {
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '$', r == '-':
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 // describeFSError shortens an *fs.PathError to its cause.

@@ -82,6 +82,9 @@ var metricsDatasource = datasource{"WSO2_METRICS_DB", "jdbc/WSO2MetricsDB", "met
 // password and driver (B9, B17, B18).
 func (t *target) datasourceEdits(s *editSet, rel, parent string, dss []datasource) {
 	for _, ds := range dss {
+		if ds.name == "WSO2UM_DB" {
+			ds.db = t.cfg.UserStoreDB // the database the admin-password job changes
+		}
 		p := fmt.Sprintf("%s/datasource[name='%s']", parent, ds.name)
 		frag := fmt.Sprintf(`<datasource>
     <name>%s</name>
