@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"reflect"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/kelseyhightower/envconfig"
 
@@ -46,7 +48,7 @@ type Config struct {
 	GatewayHost     string `envconfig:"WSO2_GATEWAY_HOST" default:"gateway" desc:"service name of the gateway workers: default gateway endpoints"`
 	StoreHost       string `envconfig:"WSO2_STORE_HOST" default:"store" desc:"service name of the store: the publisher's store URL"`
 	GatewayEndpoint string `envconfig:"WSO2_GATEWAY_ENDPOINT" desc:"store: the gateway endpoint(s) shown to API consumers (api-manager.xml GatewayEndpoint)"`
-	VirtualHost     string `envconfig:"VIRTUAL_HOST" desc:"identityserver: the public base URL written into identity.xml, sso-idp-config.xml and authenticators.xml"`
+	VirtualHost     string `envconfig:"VIRTUAL_HOST" desc:"identityserver: the public base URL, http(s)://host[:port][/path], written into identity.xml, sso-idp-config.xml and authenticators.xml"`
 	HostName        string `envconfig:"WSO2_HOST_NAME" doc_default:"per profile: <service>.<domain>" desc:"carbon.xml HostName and MgtHostName"`
 	ProxyPortHTTP   string `envconfig:"WSO2_PROXY_PORT_HTTP" desc:"catalina-server.xml proxyPort of the 9763 connector (unset: left as is)"`
 	ProxyPortHTTPS  string `envconfig:"WSO2_PROXY_PORT_HTTPS" desc:"catalina-server.xml proxyPort of the 9443 connector (unset: left as is)"`
@@ -235,6 +237,11 @@ func (c *Config) validate(requireProfile bool) []string {
 	if !isHostChars(c.MySQLServer) || (c.MySQLServer == "" && c.Profile != "none") {
 		p = append(p, fmt.Sprintf("WSO2_MYSQL_SERVER: %q is not a host name (letters, digits, '.', '-', '_')", c.MySQLServer))
 	}
+	if c.Profile == "identityserver" && c.VirtualHost != "" {
+		if err := checkBaseURL(c.VirtualHost); err != nil {
+			p = append(p, fmt.Sprintf("VIRTUAL_HOST: %q %v (want http(s)://host[:port][/path])", c.VirtualHost, err))
+		}
+	}
 	if !isDBName(c.UserStoreDB) {
 		p = append(p, fmt.Sprintf("WSO2_USERSTORE_DB: %q is not a database name (letters, digits, '_', '$', '-')", c.UserStoreDB))
 	}
@@ -268,6 +275,27 @@ func isHostChars(s string) bool {
 		}
 	}
 	return true
+}
+
+// checkBaseURL reports why s cannot be the Identity Server's public base
+// URL, which is written verbatim in front of its endpoint paths (B5, B31:
+// the old README's "https:// identityserver.local.com" broke every URL).
+func checkBaseURL(s string) error {
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return errors.New("contains white space")
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return errors.New("is not a URL")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return errors.New("does not start with http:// or https://")
+	case u.Host == "" || u.Hostname() == "":
+		return errors.New("has no host")
+	case u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return errors.New("is not a base URL (no user, query or fragment)")
+	}
+	return nil
 }
 
 // isDBName reports whether s is a non-empty database name that needs no
