@@ -119,7 +119,7 @@ func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	case "das":
 		t.dasEdits(&s)
 	}
-	if err := addPatches(&s, cfg); err != nil {
+	if err := addPatches(&s, cfg, home); err != nil {
 		return nil, err
 	}
 	// The certificates are planned beside the file edits (both only read).
@@ -324,8 +324,10 @@ func opName(o xmlconf.Op) string {
 }
 
 // addPatches parses the image builder's patch files and adds their edits
-// after the profile's.
-func addPatches(s *editSet, cfg *Config) error {
+// after the profile's. File names are normalised relative to home, so that
+// a file the profile edits, however a patch spells it, gets both sets of
+// edits (one in-memory result per file).
+func addPatches(s *editSet, cfg *Config, home string) error {
 	for _, name := range cfg.Patches.V {
 		src, err := os.ReadFile(name)
 		if err != nil {
@@ -336,10 +338,22 @@ func addPatches(s *editSet, cfg *Config) error {
 			return exitcode.Errorf(exitcode.Config, "WSO2_AGENT_PATCHES: %w", err)
 		}
 		for _, fp := range fps {
-			f := s.get(fp.File)
+			f := s.get(patchFileRel(home, fp.File))
 			f.xml = append(f.xml, fp.XML...)
 			f.props = append(f.props, fp.Props...)
 		}
 	}
 	return nil
+}
+
+// patchFileRel is the name a patch file's target is kept under: cleaned,
+// and relative to home when it lies inside it.
+func patchFileRel(home, name string) string {
+	name = filepath.Clean(name)
+	if filepath.IsAbs(name) {
+		if rel, err := filepath.Rel(home, name); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return rel
+		}
+	}
+	return name
 }
