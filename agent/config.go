@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -236,6 +237,12 @@ func (c *Config) validate(requireProfile bool) []string {
 	}
 	if !isHostChars(c.MySQLServer) || (c.MySQLServer == "" && c.Profile != "none") {
 		p = append(p, fmt.Sprintf("WSO2_MYSQL_SERVER: %q is not a host name (letters, digits, '.', '-', '_')", c.MySQLServer))
+	}
+	for name, v := range map[string]string{"WSO2_PROXY_PORT_HTTP": c.ProxyPortHTTP, "WSO2_PROXY_PORT_HTTPS": c.ProxyPortHTTPS} {
+		// Written as the attribute's text: a plain decimal port, nothing else.
+		if n, err := strconv.Atoi(v); v != "" && (err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != v) {
+			p = append(p, fmt.Sprintf("%s: %q is not a port number (1-65535)", name, v))
+		}
 	}
 	if c.Profile == "identityserver" && c.VirtualHost != "" {
 		if err := checkBaseURL(c.VirtualHost); err != nil {
