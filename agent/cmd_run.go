@@ -192,7 +192,9 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 		stopComp func()
 		compErr  error
 	)
-	logArgs := []any{"argv", strings.Join(spec.Argv, " "), "dir", spec.Dir}
+	// Extra server flags could carry a secret (-D...Password=...): mask the
+	// agent's secret values in the logged command line.
+	logArgs := []any{"argv", maskConfigSecrets(spec.Config, strings.Join(spec.Argv, " ")), "dir", spec.Dir}
 	if usr != nil {
 		logArgs = append(logArgs, "user", usr.Username, "uid", cred.Uid, "gid", cred.Gid)
 	} else {
@@ -348,4 +350,16 @@ func fileOr(v any, def *os.File) *os.File {
 		return f
 	}
 	return def
+}
+
+// maskConfigSecrets replaces the secret values of cfg in s, as render does.
+func maskConfigSecrets(cfg *Config, s string) string {
+	if cfg == nil {
+		return s
+	}
+	var p Plan
+	for _, v := range []string{cfg.AdminPassword, cfg.NewAdminPassword, cfg.MySQLPassword, cfg.KeystorePassword, cfg.TruststorePassword} {
+		p.addSecret(v)
+	}
+	return p.maskSecrets(s)
 }

@@ -33,7 +33,7 @@ func setup(_ context.Context, cfg *Config, prof *Profile, io IO, dryRun bool) (*
 		return nil, err
 	}
 	for _, w := range p.Warnings {
-		io.Log.Warn(w)
+		io.Log.Warn(p.maskSecrets(w))
 	}
 	res := &setupResult{Home: p.Home, Plan: p, DefaultWaitFor: p.WaitFor}
 	if dryRun {

@@ -79,3 +79,16 @@ func TestRenderListsJobs(t *testing.T) {
 		t.Errorf("error does not name the job: %s", errb.String())
 	}
 }
+
+// TestRunLogMasksSecretsInArgv: a server flag carrying a configured secret
+// does not reach the agent's log line.
+func TestRunLogMasksSecretsInArgv(t *testing.T) {
+	cfg := &Config{MySQLPassword: "Zq9-db-secret"}
+	got := maskConfigSecrets(cfg, "/wso2am/bin/wso2server.sh -Dprofile=gateway-worker -Ddb.password=Zq9-db-secret")
+	if strings.Contains(got, "Zq9-db-secret") {
+		t.Fatalf("secret left in %q", got)
+	}
+	if !strings.Contains(got, "-Dprofile=gateway-worker") {
+		t.Fatalf("masking removed more than the secret: %q", got)
+	}
+}
