@@ -135,6 +135,12 @@ func CompileJavaRegex(javaRe string) (*regexp.Regexp, error) {
 	if inClass {
 		return nil, fmt.Errorf("regex %q: unterminated character class: %w", javaRe, ErrRegexUnsupported)
 	}
+	// Compile the translation alone first: wrapped in the anchors, an
+	// unbalanced pattern such as ")|(" would compile to a different regex
+	// that is no longer anchored at both ends.
+	if _, err := regexp.Compile(b.String()); err != nil {
+		return nil, fmt.Errorf("regex %q: %v: %w", javaRe, err, ErrRegexUnsupported)
+	}
 	re, err := regexp.Compile(`\A(?:` + b.String() + `)\z`)
 	if err != nil {
 		return nil, fmt.Errorf("regex %q: %v: %w", javaRe, err, ErrRegexUnsupported)
