@@ -32,10 +32,6 @@ import (
 // Nil (the default) means no companions.
 var startCompanions func(ctx context.Context, r *supervise.Reaper, spec *RunSpec, io IO) (stop func(), err error)
 
-// defaultPath is used to look up a bare command name when the child's
-// environment has no PATH (the value execvp uses).
-const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 // cmdRun is `agent run [ARGS...]`: setup (prepareRun), ownership of what the
 // setup wrote, wait for dependencies, open-files limit, then start the
 // server (or the given command) as WSO2_AGENT_USER and supervise it. The
@@ -273,63 +269,14 @@ func chownWritten(paths []string, cred *syscall.Credential) error {
 	return nil
 }
 
-// resolveCommand finds the executable of name like execvp: a name with a
-// slash is a path (relative to dir when dir is set), a bare name is looked
-// up in the PATH of env. A missing command is exitcode.NotFound, one that
-// exists but cannot be executed exitcode.NotExec.
+// resolveCommand finds the server command as execvp would (see
+// supervise.LookPath), with errors naming the run.
 func resolveCommand(name, dir string, env []string) (string, error) {
-	if strings.Contains(name, "/") {
-		p := name
-		if !filepath.IsAbs(p) && dir != "" {
-			p = filepath.Join(dir, p)
-		}
-		fi, err := os.Stat(p)
-		switch {
-		case err != nil && errors.Is(err, os.ErrNotExist):
-			return "", exitcode.Errorf(exitcode.NotFound, "run: command %s not found", name)
-		case err != nil:
-			return "", exitcode.Errorf(exitcode.NotExec, "run: command %s: %v", name, errors.Unwrap(err))
-		case fi.IsDir():
-			return "", exitcode.Errorf(exitcode.NotExec, "run: command %s is a directory", name)
-		case fi.Mode()&0o111 == 0:
-			return "", exitcode.Errorf(exitcode.NotExec, "run: command %s is not executable (mode %v)", name, fi.Mode().Perm())
-		}
-		return p, nil
+	p, err := supervise.LookPath(name, dir, env)
+	if err != nil {
+		return "", fmt.Errorf("run: %w", err)
 	}
-	path, ok := lookupEnv(env, "PATH")
-	if !ok {
-		path = defaultPath
-	}
-	nonExec := ""
-	for _, d := range filepath.SplitList(path) {
-		if d == "" {
-			d = "."
-		}
-		p := filepath.Join(d, name)
-		fi, err := os.Stat(p)
-		if err != nil || fi.IsDir() {
-			continue
-		}
-		if fi.Mode()&0o111 != 0 {
-			return p, nil
-		}
-		if nonExec == "" {
-			nonExec = p
-		}
-	}
-	if nonExec != "" {
-		return "", exitcode.Errorf(exitcode.NotExec, "run: command %s: %s is not executable", name, nonExec)
-	}
-	return "", exitcode.Errorf(exitcode.NotFound, "run: command %s not found in PATH", name)
-}
-
-func lookupEnv(env []string, key string) (string, bool) {
-	for i := len(env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
-			return v, true
-		}
-	}
-	return "", false
+	return p, nil
 }
 
 // setEnv returns env with key set to value (replacing earlier values).

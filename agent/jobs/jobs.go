@@ -17,13 +17,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
+	"github.com/wso2-container/agent/agent/supervise"
 )
 
 // EnvPrefix starts the name of every job variable: WSO2_AGENT_JOB_<NAME>.
@@ -253,24 +253,17 @@ func CheckNames(list []*Job) []error {
 	return errs
 }
 
-// defaultPath is searched when env has no PATH (execvp's default).
-const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 // Resolve finds the executable of every command job like execvp would: a
 // name containing a slash is a path (relative to dir when dir is set), any
 // other is looked up in the PATH of env. It sets Path and returns one
 // *Error per job whose command is missing or not executable.
 func Resolve(list []*Job, env []string, dir string) []error {
-	path, ok := lookup(env, "PATH")
-	if !ok {
-		path = defaultPath
-	}
 	var errs []error
 	for _, j := range list {
 		if j.Func != nil {
 			continue
 		}
-		p, err := lookPath(j.Argv[0], path, dir)
+		p, err := supervise.LookPath(j.Argv[0], dir, env)
 		if err != nil {
 			errs = append(errs, &Error{Source: j.Source, Job: j.Name, Err: err})
 			continue
@@ -278,47 +271,4 @@ func Resolve(list []*Job, env []string, dir string) []error {
 		j.Path = p
 	}
 	return errs
-}
-
-func lookPath(name, path, dir string) (string, error) {
-	if strings.Contains(name, "/") {
-		p := name
-		if !filepath.IsAbs(p) && dir != "" {
-			p = filepath.Join(dir, p)
-		}
-		fi, err := os.Stat(p)
-		switch {
-		case err != nil && errors.Is(err, fs.ErrNotExist):
-			return "", fmt.Errorf("command %s not found", name)
-		case err != nil:
-			return "", fmt.Errorf("command %s: %v", name, errors.Unwrap(err))
-		case fi.IsDir():
-			return "", fmt.Errorf("command %s is a directory", name)
-		case fi.Mode()&0o111 == 0:
-			return "", fmt.Errorf("command %s is not executable (mode %v)", name, fi.Mode().Perm())
-		}
-		return p, nil
-	}
-	for _, d := range filepath.SplitList(path) {
-		if d == "" {
-			d = "."
-		}
-		p := filepath.Join(d, name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			if !filepath.IsAbs(p) && dir != "" {
-				p = filepath.Join(dir, p)
-			}
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("command %s not found in PATH", name)
-}
-
-func lookup(env []string, key string) (string, bool) {
-	for i := len(env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
-			return v, true
-		}
-	}
-	return "", false
 }
