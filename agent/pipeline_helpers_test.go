@@ -87,29 +87,11 @@ func fixtureFor(tb testing.TB, profile string) string {
 	return filepath.Join(fixturesRoot, fixtureDirs[p.Product])
 }
 
-// fxCopy copies the folder src into dst (created), keeping modes.
+// fxCopy copies the folder src into dst (created), keeping modes: the
+// agent's own copyTree, which seeds deployment volumes.
 func fxCopy(tb testing.TB, src, dst string) {
 	tb.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		to := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return os.MkdirAll(to, info.Mode().Perm()|0o700)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(to, data, info.Mode().Perm())
-	})
-	if err != nil {
+	if err := copyTree(src, dst); err != nil {
 		tb.Fatalf("copy %s: %v", src, err)
 	}
 }
