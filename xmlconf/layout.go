@@ -243,7 +243,24 @@ func (d *doc) setChildren(i int, f *doc) (edit, string, bool, error) {
 
 // parentPath cuts the last step off a path.
 func parentPath(p string) (string, error) {
-	depth, last := 0, -1
+	last := -1
+	topLevel(p, func(i int) bool {
+		if p[i] == '/' {
+			last = i
+		}
+		return true
+	})
+	if last <= 0 || strings.HasSuffix(p[:last], "/") {
+		return "", fmt.Errorf("cannot derive the parent of the path; set Parent")
+	}
+	return p[:last], nil
+}
+
+// topLevel calls yield with the index of every byte of a path that stands
+// outside predicates ([...]) and quoted strings, until yield returns false.
+// It reports whether the brackets and quotes are balanced.
+func topLevel(p string, yield func(i int) bool) bool {
+	depth := 0
 	var q byte
 	for i := 0; i < len(p); i++ {
 		c := p[i]
@@ -260,16 +277,13 @@ func parentPath(p string) (string, error) {
 			depth++
 		case ']':
 			depth--
-		case '/':
-			if depth == 0 {
-				last = i
+		default:
+			if depth == 0 && !yield(i) {
+				return true
 			}
 		}
 	}
-	if last <= 0 || strings.HasSuffix(p[:last], "/") {
-		return "", fmt.Errorf("cannot derive the parent of the path; set Parent")
-	}
-	return p[:last], nil
+	return q == 0 && depth == 0
 }
 
 func (d *doc) ensure(e Edit) ([]edit, []Change, error) {

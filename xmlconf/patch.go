@@ -145,30 +145,18 @@ func cutWord(s string) (string, string) {
 // cutPath splits off a path: up to the first blank outside [] and quotes.
 func cutPath(s string) (string, string, error) {
 	s = strings.TrimLeft(s, " \t")
-	depth := 0
-	var q byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if q != 0 {
-			if c == q {
-				q = 0
-			}
-			continue
+	cut := -1
+	balanced := topLevel(s, func(i int) bool {
+		if s[i] == ' ' || s[i] == '\t' {
+			cut = i
+			return false
 		}
-		switch c {
-		case '\'', '"':
-			q = c
-		case '[':
-			depth++
-		case ']':
-			depth--
-		case ' ', '\t':
-			if depth == 0 {
-				return s[:i], strings.TrimLeft(s[i:], " \t"), nil
-			}
-		}
+		return true
+	})
+	if cut >= 0 {
+		return s[:cut], strings.TrimLeft(s[cut:], " \t"), nil
 	}
-	if q != 0 || depth != 0 {
+	if !balanced {
 		return "", "", fmt.Errorf("unbalanced quotes or brackets in path %q", s)
 	}
 	return s, "", nil
