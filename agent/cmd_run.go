@@ -110,15 +110,21 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 
 	// Resolve the user before the setup writes anything, so that a bad
 	// WSO2_AGENT_USER leaves every file untouched.
-	if cfg, err := LoadEnv(true); err == nil {
-		if name := runAsUser(cfg.User, cfg.Profile); name != "" {
-			if _, _, err := supervise.Credential(name); err != nil {
-				return fail(io, fmt.Errorf("WSO2_AGENT_USER: %w", err))
-			}
+	cfg, err := LoadEnv(true)
+	if err != nil {
+		return fail(io, err)
+	}
+	var (
+		cred *syscall.Credential
+		usr  *user.User
+	)
+	if name := runAsUser(cfg.User, cfg.Profile); name != "" {
+		if cred, usr, err = supervise.Credential(name); err != nil {
+			return fail(io, fmt.Errorf("WSO2_AGENT_USER: %w", err))
 		}
 	}
 
-	spec, err := prepareRun(runCtx, args, io)
+	spec, err := prepareRun(runCtx, cfg, args, io)
 	if err != nil {
 		if stopSig.Load() != 0 {
 			return stoppedEarly()
@@ -128,19 +134,7 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 	if len(spec.Argv) == 0 {
 		return fail(io, exitcode.Errorf(exitcode.Usage, "run: no command to run"))
 	}
-	profileName := ""
-	if spec.Profile != nil {
-		profileName = spec.Profile.Name
-	}
-
-	var (
-		cred *syscall.Credential
-		usr  *user.User
-	)
-	if name := runAsUser(spec.User, profileName); name != "" {
-		if cred, usr, err = supervise.Credential(name); err != nil {
-			return fail(io, fmt.Errorf("WSO2_AGENT_USER: %w", err))
-		}
+	if cred != nil {
 		if err := chownWritten(spec.Written, cred); err != nil {
 			return fail(io, err)
 		}

@@ -24,8 +24,8 @@ type RunSpec struct {
 	Profile     *Profile
 }
 
-// prepareRun loads the configuration, runs the setup pipeline (unless the
-// profile is "none") and resolves the command line of `agent run`:
+// prepareRun runs the setup pipeline for cfg (unless the profile is "none")
+// and resolves the command line of `agent run`:
 //
 //   - no ARGS, or ARGS that all start with '-': the profile's server command
 //     with its default flags, then ARGS;
@@ -33,11 +33,7 @@ type RunSpec struct {
 //   - otherwise ARGS is the command, run instead of the server after setup.
 //
 // With WSO2_PROFILE=none there is no setup and ARGS must name a command.
-func prepareRun(ctx context.Context, args []string, io IO) (*RunSpec, error) {
-	cfg, err := LoadEnv(true)
-	if err != nil {
-		return nil, err
-	}
+func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpec, error) {
 	prof, _ := lookupProfile(cfg.Profile)
 	spec := &RunSpec{
 		WaitTimeout: cfg.WaitTimeout.V,
