@@ -135,6 +135,7 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 		return fail(io, exitcode.Errorf(exitcode.Usage, "run: no command to run"))
 	}
 	if cred != nil {
+		spec.Credential, spec.UserHome = cred, usr.HomeDir
 		if err := chownWritten(spec.Written, cred); err != nil {
 			return fail(io, err)
 		}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/wso2-container/agent/agent/certs"
@@ -231,19 +230,10 @@ func startJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, io IO) (
 	if len(list) == 0 {
 		return func() {}, nil
 	}
-	profile := ""
-	if spec.Profile != nil {
-		profile = spec.Profile.Name
-	}
 	env := spec.Env
-	var cred *syscall.Credential
-	if name := runAsUser(spec.User, profile); name != "" {
-		c, u, err := supervise.Credential(name)
-		if err != nil {
-			return nil, fmt.Errorf("WSO2_AGENT_USER: %w", err)
-		}
-		cred = c
-		env = setEnv(env, "HOME", u.HomeDir)
+	cred := spec.Credential // resolved by cmdRun; nil: the jobs run as the agent
+	if cred != nil {
+		env = setEnv(env, "HOME", spec.UserHome)
 	}
 	sched := jobs.Start(list, jobs.Options{
 		Reaper:      r,

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wso2-container/agent/agent/exitcode"
@@ -12,15 +13,17 @@ import (
 
 // RunSpec is everything `agent run` needs once the setup is done.
 type RunSpec struct {
-	Argv        []string      // the command to start: the server command with its flags, or the user's command
-	Dir         string        // working directory ("" = inherit)
-	Env         []string      // the child's environment (secrets removed unless WSO2_AGENT_KEEP_SECRETS_ENV)
-	User        string        // when root, run the child as this user ("" = do not switch)
-	WaitFor     []string      // host:port addresses to wait for before starting
-	WaitTimeout time.Duration // give up waiting after this long
-	StopTimeout time.Duration // SIGTERM/SIGINT → this long → SIGKILL of the group
-	Written     []string      // paths the setup wrote (to chown to User when root)
-	Config      *Config       // the loaded configuration (for jobs)
+	Argv        []string            // the command to start: the server command with its flags, or the user's command
+	Dir         string              // working directory ("" = inherit)
+	Env         []string            // the child's environment (secrets removed unless WSO2_AGENT_KEEP_SECRETS_ENV)
+	User        string              // when root, run the child as this user ("" = do not switch)
+	Credential  *syscall.Credential // set by cmdRun: the resolved User (nil = do not switch)
+	UserHome    string              // set by cmdRun: the resolved User's home
+	WaitFor     []string            // host:port addresses to wait for before starting
+	WaitTimeout time.Duration       // give up waiting after this long
+	StopTimeout time.Duration       // SIGTERM/SIGINT → this long → SIGKILL of the group
+	Written     []string            // paths the setup wrote (to chown to User when root)
+	Config      *Config             // the loaded configuration (for jobs)
 	Profile     *Profile
 }
 
