@@ -575,7 +575,9 @@ func (d *doc) pathOf(i int) string {
 }
 
 func (d *doc) disambiguate(j int, sibs []int) string {
-	if v, ok := d.attrValue(j, "name"); ok && !strings.ContainsRune(v, '\'') {
+	// etree's path syntax cannot quote a ' and splits predicates at brackets:
+	// a name with any of them is addressed by position instead.
+	if v, ok := d.attrValue(j, "name"); ok && !strings.ContainsAny(v, `'"[]`) {
 		unique := true
 		for _, s := range sibs {
 			if w, ok := d.attrValue(s, "name"); s != j && ok && w == v {
