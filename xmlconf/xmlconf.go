@@ -575,9 +575,10 @@ func (d *doc) pathOf(i int) string {
 }
 
 func (d *doc) disambiguate(j int, sibs []int) string {
-	// etree's path syntax cannot quote a ' and splits predicates at brackets:
-	// a name with any of them is addressed by position instead.
-	if v, ok := d.attrValue(j, "name"); ok && !strings.ContainsAny(v, `'"[]`) {
+	// etree's path syntax cannot quote a ' and splits predicates at brackets,
+	// and white space in an attribute value is normalised by this scanner but
+	// not by encoding/xml: a name with any of them is addressed by position.
+	if v, ok := d.attrValue(j, "name"); ok && !strings.ContainsAny(v, "'\"[] \t\n\r") {
 		unique := true
 		for _, s := range sibs {
 			if w, ok := d.attrValue(s, "name"); s != j && ok && w == v {
