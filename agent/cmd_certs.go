@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/certs"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/keystore"
 )
 
@@ -172,9 +174,12 @@ func certsSecret(name string, required bool) (string, error) {
 	case ok:
 		return v, nil
 	case okFile:
-		b, err := os.ReadFile(path)
+		b, err := boundedread.ReadFile(path, boundedread.Secret)
 		if err != nil {
 			return "", exitcode.Errorf(exitcode.Config, "%s_FILE: %v", name, err)
+		}
+		if bytes.IndexByte(b, 0) >= 0 {
+			return "", exitcode.Errorf(exitcode.Config, "%s_FILE: %s holds a NUL byte, which no password can contain", name, path)
 		}
 		s := strings.TrimSuffix(string(b), "\n")
 		return strings.TrimSuffix(s, "\r"), nil

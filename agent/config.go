@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,6 +16,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/keystore"
 )
 
@@ -163,9 +165,13 @@ func LoadEnv(requireProfile bool) (*Config, error) {
 			problems = append(problems, fmt.Sprintf("%s and %s_FILE are both set: use one", name, name))
 			continue
 		}
-		b, err := os.ReadFile(path)
+		b, err := boundedread.ReadFile(path, boundedread.Secret)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s_FILE: read %s: %s", name, path, describeFSError(err)))
+			continue
+		}
+		if bytes.IndexByte(b, 0) >= 0 {
+			problems = append(problems, fmt.Sprintf("%s_FILE: %s holds a NUL byte, which no password can contain", name, path))
 			continue
 		}
 		v := strings.TrimSuffix(string(b), "\n")

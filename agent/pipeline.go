@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/xmlconf"
 )
 
@@ -281,7 +282,7 @@ type fileResult struct {
 // editFile reads path and applies fe's edits to its content in memory.
 func editFile(path string, fe *fileEdits) fileResult {
 	r := fileResult{path: path, kind: "xml"}
-	old, err := os.ReadFile(path)
+	old, err := boundedread.ReadFile(path, boundedread.Config)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && fe.optional {
 			r.skip = true
@@ -329,7 +330,7 @@ func opName(o xmlconf.Op) string {
 // edits (one in-memory result per file).
 func addPatches(s *editSet, cfg *Config, home string) error {
 	for _, name := range cfg.Patches.V {
-		src, err := os.ReadFile(name)
+		src, err := boundedread.ReadFile(name, boundedread.Text)
 		if err != nil {
 			return exitcode.Errorf(exitcode.Config, "WSO2_AGENT_PATCHES: read %s: %s", name, describeFSError(err))
 		}

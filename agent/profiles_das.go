@@ -9,6 +9,7 @@ import (
 	"github.com/wso2-container/agent/agent/carbonapp"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/quartz"
+	"github.com/wso2-container/agent/internal/boundedread"
 )
 
 func init() {
@@ -91,7 +92,7 @@ func (t *target) planSchedules(p *Plan) error {
 	var prev *patched
 	for _, dir := range carbonAppDirs {
 		path := p.resolve(filepath.Join(dir, carbonApp))
-		old, err := os.ReadFile(path)
+		old, err := boundedread.ReadFile(path, boundedread.Archive)
 		if os.IsNotExist(err) {
 			continue
 		}

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/internal/boundedread"
 )
 
 // UserMgtPath is where user-mgt.xml lives below the product home.
@@ -52,11 +52,15 @@ func LoadStoreConfig(home string) (StoreConfig, error) {
 		return Defaults(), nil
 	}
 	path := filepath.Join(home, UserMgtPath)
-	data, err := os.ReadFile(path)
+	data, err := boundedread.ReadFile(path, boundedread.Config)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Defaults(), nil
 	}
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return StoreConfig{}, exitcode.Errorf(exitcode.NoInput, "read %s: %w", path, err)
 	}
 	sc, err := ParseUserMgt(data)

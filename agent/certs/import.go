@@ -14,6 +14,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/atomicfile"
+	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/keystore"
 )
 
@@ -103,9 +104,9 @@ func readCertFiles(dir string, now time.Time) (cfs []certFile, warnings []string
 		return nil, []string{fmt.Sprintf("certificates folder %s does not exist: nothing to import", dir)}, nil
 	}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := boundedread.ReadFile(f, boundedread.Text)
 		if err != nil {
-			return nil, nil, exitcode.Wrap(exitcode.NoInput, fmt.Errorf("read certificate file: %w", err))
+			return nil, nil, readError("read certificate file", err)
 		}
 		certs, skipped, err := ParseCerts(data)
 		if err != nil {
@@ -222,7 +223,7 @@ func (p *ImportPlan) Apply() error {
 	if p.New == nil {
 		return nil
 	}
-	cur, err := os.ReadFile(p.Truststore)
+	cur, err := boundedread.ReadFile(p.Truststore, boundedread.Keystore)
 	if err != nil {
 		return exitcode.Wrap(exitcode.IOErr, fmt.Errorf("write truststore: %w", err))
 	}
@@ -239,9 +240,9 @@ func (p *ImportPlan) Apply() error {
 // "keystore") starts every error message. Errors carry exit codes as
 // described at PlanImport.
 func OpenStore(path, password, what string) ([]byte, *keystore.Store, error) {
-	data, err := os.ReadFile(path)
+	data, err := boundedread.ReadFile(path, boundedread.Keystore)
 	if err != nil {
-		return nil, nil, exitcode.Wrap(exitcode.NoInput, fmt.Errorf("read %s: %w", what, err))
+		return nil, nil, readError("read "+what, err)
 	}
 	st, err := keystore.Load(data, password)
 	if err != nil {
@@ -277,4 +278,14 @@ func CheckWritable(path string) error {
 		}
 	}
 	return nil
+}
+
+// readError is the error for a file of the plan that could not be read:
+// exitcode.DataErr when it is larger than a file of its kind can be,
+// exitcode.NoInput otherwise (missing, unreadable, not a regular file).
+func readError(what string, err error) error {
+	if errors.Is(err, boundedread.ErrTooLarge) {
+		return exitcode.Wrap(exitcode.DataErr, fmt.Errorf("%s: %w", what, err))
+	}
+	return exitcode.Wrap(exitcode.NoInput, fmt.Errorf("%s: %w", what, err))
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/atomicfile"
+	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/keystore"
 )
 
@@ -102,7 +103,7 @@ func PlanOwnKeystore(certDir, component, dstDir, password string) (*OwnKeystoreP
 	if !e.NotAfter.IsZero() && time.Now().After(e.NotAfter) {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("own keystore %s: certificate %q expired on %s", p.Src, e.Subject, e.NotAfter.UTC().Format(time.RFC3339)))
 	}
-	old, err := os.ReadFile(p.Dst)
+	old, err := boundedread.ReadFile(p.Dst, boundedread.Keystore)
 	switch {
 	case err == nil:
 		p.Old = old

@@ -16,14 +16,15 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
+
 	"github.com/wso2-container/agent/agent/supervise"
+	"github.com/wso2-container/agent/internal/boundedread"
 )
 
 // EnvPrefix starts the name of every job variable: WSO2_AGENT_JOB_<NAME>.
@@ -155,7 +156,7 @@ func checkName(n string, dots bool) error {
 // ReadCrontab reads and parses the crontab file at path (see ParseCrontab).
 // An unreadable file is a single *Error naming the file.
 func ReadCrontab(path string) ([]*Job, []error) {
-	data, err := os.ReadFile(path)
+	data, err := boundedread.ReadFile(path, boundedread.Text)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
