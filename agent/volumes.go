@@ -14,6 +14,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/atomicfile"
+	"github.com/wso2-container/agent/internal/boundedread"
 )
 
 // mediatorManifest lists, inside components/lib, the jars the agent mirrored
@@ -21,8 +22,23 @@ import (
 // the image's own jars are never touched.
 const mediatorManifest = ".agent-mediators"
 
+// mediatorBackup is where the image's own jar is kept while a jar of the
+// same name from the share replaces it (not ending in .jar, so that Carbon
+// does not load it).
+func mediatorBackup(lib, jar string) string {
+	return filepath.Join(lib, "."+jar+".agent-orig")
+}
+
 // planMirror mirrors the *.jar files of src into lib. A missing src means
 // the image has no mediator share: nothing is planned.
+//
+// Jars may be symbolic links (a Kubernetes ConfigMap or Secret volume shows
+// its files as links through ..data): they are followed and their content
+// copied; names starting with "." (..data, ..2024_01_01_…) are skipped.
+// A jar the agent did not put there is claimed only when the share's jar
+// really differs from it: the image's own jar is then kept beside as
+// mediatorBackup and put back when the share no longer has the jar. A jar
+// the agent put there is removed when the share no longer has it.
 func (p *Plan) planMirror(src, lib string) error {
 	entries, err := os.ReadDir(src)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -31,53 +47,121 @@ func (p *Plan) planMirror(src, lib string) error {
 	if err != nil {
 		return exitcode.Errorf(exitcode.NoInput, "WSO2_MEDIATOR_DIR: read %s: %s", src, describeFSError(err))
 	}
+	read := func(path string, limit int64) ([]byte, error) {
+		b, err := boundedread.ReadFile(path, limit)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			code := exitcode.NoInput
+			if errors.Is(err, boundedread.ErrTooLarge) {
+				code = exitcode.DataErr
+			}
+			return nil, exitcode.Errorf(code, "WSO2_MEDIATOR_DIR: read %s: %s", path, describeFSError(err))
+		}
+		return b, nil
+	}
 	manifestPath := filepath.Join(lib, mediatorManifest)
-	oldManifest, _ := os.ReadFile(manifestPath)
+	oldManifest, err := read(manifestPath, boundedread.Text)
+	if err != nil {
+		return err
+	}
+	owned := map[string]bool{}
+	for _, j := range strings.Fields(string(oldManifest)) {
+		owned[j] = true
+	}
 	var jars []string
 	for _, e := range entries {
-		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".jar") {
-			jars = append(jars, e.Name())
-		}
-	}
-	sort.Strings(jars)
-	want := map[string]bool{}
-	for _, j := range jars {
-		want[j] = true
-		data, err := os.ReadFile(filepath.Join(src, j))
-		if err != nil {
-			return exitcode.Errorf(exitcode.NoInput, "WSO2_MEDIATOR_DIR: read %s: %s", filepath.Join(src, j), describeFSError(err))
-		}
-		dst := filepath.Join(lib, j)
-		old, _ := os.ReadFile(dst)
-		if old != nil && bytes.Equal(old, data) {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".jar") {
 			continue
 		}
-		f := p.file(dst, "file", old)
-		f.New = data
+		st, err := os.Stat(filepath.Join(src, name)) // follows symbolic links
+		if err != nil {
+			return exitcode.Errorf(exitcode.NoInput, "WSO2_MEDIATOR_DIR: read %s: %s", filepath.Join(src, name), describeFSError(err))
+		}
+		if st.IsDir() {
+			continue
+		}
+		jars = append(jars, name)
+	}
+	sort.Strings(jars)
+	inShare := map[string]bool{}
+	var claimed []string
+	for _, j := range jars {
+		inShare[j] = true
+		data, err := read(filepath.Join(src, j), boundedread.Archive)
+		if err != nil {
+			return err
+		}
+		if data == nil { // vanished since the listing (a dangling link is an error above)
+			return exitcode.Errorf(exitcode.NoInput, "WSO2_MEDIATOR_DIR: read %s: no such file or directory", filepath.Join(src, j))
+		}
+		dst := filepath.Join(lib, j)
+		old, err := read(dst, boundedread.Archive)
+		if err != nil {
+			return err
+		}
+		if old != nil && bytes.Equal(old, data) {
+			if owned[j] {
+				claimed = append(claimed, j)
+			}
+			// Otherwise it is the image's own jar, identical: not claimed,
+			// so never removed when the share drops it.
+			continue
+		}
+		claimed = append(claimed, j)
 		op := "copy"
 		if old != nil {
 			op = "replace"
 		}
+		if old != nil && !owned[j] {
+			bk := mediatorBackup(lib, j)
+			b := p.file(bk, "file", nil)
+			b.New = old
+			if st, err := os.Stat(dst); err == nil {
+				b.Mode = st.Mode().Perm()
+			}
+			b.Changes = append(b.Changes, Change{Target: j, Op: "keep", Note: "the image's own " + j + ", put back when " + src + " no longer has it"})
+		}
+		f := p.file(dst, "file", old)
+		f.New = data
 		f.Changes = append(f.Changes, Change{Target: j, Op: op, Note: fmt.Sprintf("from %s (%d bytes)", src, len(data))})
 	}
 	for _, j := range strings.Fields(string(oldManifest)) {
-		if want[j] || strings.ContainsAny(j, "/\\") {
+		if inShare[j] || strings.ContainsAny(j, "/\\") {
 			continue
 		}
 		dst := filepath.Join(lib, j)
-		old, err := os.ReadFile(dst)
+		bk := mediatorBackup(lib, j)
+		orig, err := read(bk, boundedread.Archive)
 		if err != nil {
+			return err
+		}
+		old, err := read(dst, boundedread.Archive)
+		if err != nil {
+			return err
+		}
+		if orig != nil {
+			f := p.file(dst, "file", old)
+			f.New = orig
+			f.Changes = append(f.Changes, Change{Target: j, Op: "restore", Note: "the image's own jar; no longer in " + src})
+			b := p.file(bk, "file", orig)
+			b.Remove = true
+			continue
+		}
+		if old == nil {
 			continue // already gone
 		}
 		f := p.file(dst, "file", old)
 		f.Remove = true
 		f.Changes = append(f.Changes, Change{Target: j, Op: "remove", Note: "no longer in " + src})
 	}
-	manifest := []byte(strings.Join(jars, "\n"))
-	if len(jars) > 0 {
+	manifest := []byte(strings.Join(claimed, "\n"))
+	if len(claimed) > 0 {
 		manifest = append(manifest, '\n')
 	}
-	if !bytes.Equal(manifest, oldManifest) && (oldManifest != nil || len(jars) > 0) {
+	if !bytes.Equal(manifest, oldManifest) && (oldManifest != nil || len(claimed) > 0) {
 		f := p.file(manifestPath, "file", oldManifest)
 		f.New = manifest
 		f.Changes = append(f.Changes, Change{Target: mediatorManifest, Op: "set", Note: "jars mirrored by the agent"})
@@ -186,43 +270,74 @@ func seed(s *SeedPlan) ([]string, error) {
 }
 
 // copyTree copies the folder src to dst (which must not exist), keeping
-// modes and symbolic links.
+// modes. Symbolic links are followed and what they point at is copied like
+// a regular file or folder (a Kubernetes ConfigMap shows its files as links
+// through ..data, which would dangle in the copy); names starting with ".."
+// (Kubernetes' ..data and ..<timestamp>) are skipped. A link loop, or
+// anything that is neither a regular file nor a folder (a FIFO, a device),
+// is an error naming it.
 func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+	return copyDir(src, dst, nil)
+}
+
+// copyDir copies the folder src (already known to be one) to dst; parents
+// are the folders being copied above it, to detect link loops.
+func copyDir(src, dst string, parents []fs.FileInfo) error {
+	st, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	for _, p := range parents {
+		if os.SameFile(p, st) {
+			return fmt.Errorf("copy %s: a symbolic link loop", src)
+		}
+	}
+	parents = append(parents, st)
+	if err := os.MkdirAll(dst, st.Mode().Perm()|0o700); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "..") {
+			continue
+		}
+		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
+		info, err := os.Stat(from) // follows symbolic links
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(src, path)
-		to := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
+		if info.IsDir() {
+			if err := copyDir(from, to, parents); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := copyFile(from, to); err != nil {
 			return err
 		}
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(to, info.Mode().Perm()|0o700)
-		case info.Mode()&fs.ModeSymlink != 0:
-			l, err := os.Readlink(path)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(l, to)
-		case info.Mode().IsRegular():
-			in, err := os.Open(path)
-			if err != nil {
-				return err
-			}
-			defer in.Close()
-			out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, info.Mode().Perm())
-			if err != nil {
-				return err
-			}
-			if _, err := io.Copy(out, in); err != nil {
-				out.Close()
-				return err
-			}
-			return out.Close()
-		}
-		return nil
-	})
+	}
+	return nil
+}
+
+// copyFile copies the regular file src (symbolic links followed) to the new
+// file dst with src's permission bits, never blocking on a FIFO or reading
+// a device.
+func copyFile(src, dst string) error {
+	in, st, err := boundedread.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, st.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
