@@ -40,7 +40,9 @@ func (e *kindError) Unwrap() error { return ErrNotRegular }
 
 type sizeError struct{ limit int64 }
 
-func (e *sizeError) Error() string { return "larger than " + Size(e.limit) + ", the limit for this kind of file" }
+func (e *sizeError) Error() string {
+	return "larger than " + Size(e.limit) + ", the limit for this kind of file"
+}
 func (e *sizeError) Unwrap() error { return ErrTooLarge }
 
 // Size formats n bytes the way the limits are written (4 KiB, 16 MiB).
