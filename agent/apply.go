@@ -18,9 +18,14 @@ import (
 // It returns the paths written.
 func (p *Plan) Apply() ([]string, error) {
 	// A start killed while staging leaves temporary files beside their
-	// targets; remove them from the folders this plan writes to.
+	// targets; remove them from the folders this plan writes to. Under the
+	// home lock no other agent is staging there; without it, they may be
+	// another agent's.
 	cleaned := map[string]bool{}
 	for _, f := range p.Files {
+		if p.unlocked {
+			break
+		}
 		dir := filepath.Dir(f.Path)
 		if !cleaned[dir] {
 			cleaned[dir] = true

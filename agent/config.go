@@ -78,6 +78,7 @@ type Config struct {
 	WaitFor        List     `envconfig:"WSO2_AGENT_WAIT_FOR" doc_default:"per profile: tcp://<mysql>:<port>" desc:"dependencies to wait for before the server starts: tcp://host:port, comma-separated; empty: no wait"`
 	WaitTimeout    Duration `envconfig:"WSO2_AGENT_WAIT_TIMEOUT" default:"120s" desc:"give up waiting for WSO2_AGENT_WAIT_FOR after this long"`
 	StopTimeout    Duration `envconfig:"WSO2_AGENT_STOP_TIMEOUT" default:"25s" desc:"after SIGTERM/SIGINT, SIGKILL the server's process group after this long"`
+	LockTimeout    Duration `envconfig:"WSO2_AGENT_LOCK_TIMEOUT" default:"60s" desc:"wait this long for another agent setting up the same home (its lock file WSO2_HOME/.agent.lock) before failing with exit 75"`
 	User           string   `envconfig:"WSO2_AGENT_USER" default:"wso2carbon" desc:"when the agent starts as root, the server (and jobs) run as this user"`
 	Patches        List     `envconfig:"WSO2_AGENT_PATCHES" desc:"image builder's patch files (comma-separated), applied after the profile"`
 	LogFormat      string   `envconfig:"WSO2_AGENT_LOG_FORMAT" default:"text" desc:"the agent's own log lines on stderr: text or json"`
@@ -228,6 +229,7 @@ func (c *Config) validate(requireProfile bool) []string {
 	add("WSO2_CARBON_ANALYTICS", c.CarbonAnalytics.Err)
 	add("WSO2_AGENT_WAIT_TIMEOUT", c.WaitTimeout.Err)
 	add("WSO2_AGENT_STOP_TIMEOUT", c.StopTimeout.Err)
+	add("WSO2_AGENT_LOCK_TIMEOUT", c.LockTimeout.Err)
 	add("WSO2_AGENT_KEEP_SECRETS_ENV", c.KeepSecretsEnv.Err)
 	if c.Profile == "" && !requireProfile {
 		// nothing to check

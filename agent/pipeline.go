@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,8 +13,10 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/homelock"
 	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/xmlconf"
 )
@@ -28,11 +31,20 @@ type setupResult struct {
 
 // setup plans the profile's actions for cfg and, unless dryRun, applies
 // them. A planning error means nothing was written.
+//
+// The whole of it runs under the home's lock (see lockHome): exclusive for
+// a real setup, shared for a dry run.
 func setup(_ context.Context, cfg *Config, prof *Profile, io IO, dryRun bool) (*setupResult, error) {
+	lk, err := lockHome(planHome(cfg, prof), cfg.LockTimeout.V, dryRun, io.Log)
+	if err != nil {
+		return nil, err
+	}
+	defer lk.Release()
 	p, err := buildPlan(cfg, prof, defaultDiscovery)
 	if err != nil {
 		return nil, err
 	}
+	p.unlocked = lk.Unlocked != ""
 	for _, w := range p.Warnings {
 		io.Log.Warn(p.maskSecrets(w))
 	}
@@ -94,11 +106,7 @@ func detectLocalIP() (string, error) {
 
 // buildPlan computes every action of the profile without writing anything.
 func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
-	home := cfg.Home
-	if home == "" {
-		home = prof.Home
-	}
-	home = filepath.Clean(home)
+	home := planHome(cfg, prof)
 	if st, err := os.Stat(home); err != nil || !st.IsDir() {
 		return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_HOME: product home %s is not a readable folder", home)
 	}
@@ -164,6 +172,40 @@ func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	}
 	p.Jobs = jobs
 	return p, nil
+}
+
+// planHome is the product home of cfg: WSO2_HOME, else the profile's.
+func planHome(cfg *Config, prof *Profile) string {
+	home := cfg.Home
+	if home == "" {
+		home = prof.Home
+	}
+	return filepath.Clean(home)
+}
+
+// lockHome takes the lock of home (package homelock): exclusive, or shared
+// for a dry run, waiting at most timeout for another agent and logging once
+// that it waits and for whom. A home that is still busy after timeout is
+// exitcode.TempFail. When the lock file cannot be created (a read-only
+// home) the setup goes on without it, with a warning; a home that is not a
+// folder is left for planning to report.
+func lockHome(home string, timeout time.Duration, shared bool, log *slog.Logger) (*homelock.Lock, error) {
+	if st, err := os.Stat(home); err != nil || !st.IsDir() {
+		return &homelock.Lock{}, nil
+	}
+	lk, err := homelock.Acquire(home, homelock.Options{Timeout: timeout, Shared: shared, Waiting: func(holder string) {
+		log.Info("home is busy: waiting for the agent holding its lock", "home", home, "holder", holder, "timeout", timeout.String())
+	}})
+	if errors.Is(err, homelock.ErrBusy) {
+		return nil, exitcode.Wrap(exitcode.TempFail, fmt.Errorf("WSO2_HOME: %w (another agent is setting up %s; WSO2_AGENT_LOCK_TIMEOUT)", err, home))
+	}
+	if err != nil {
+		return nil, exitcode.Wrap(exitcode.IOErr, fmt.Errorf("WSO2_HOME: %w", err))
+	}
+	if lk.Unlocked != "" && !shared {
+		log.Warn("home lock not taken, going on without it: do not start two agents on this home at once", "home", home, "err", lk.Unlocked)
+	}
+	return lk, nil
 }
 
 // discover fills in the own address, the cluster members and whether the

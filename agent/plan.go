@@ -29,6 +29,9 @@ type Plan struct {
 	secrets  []string
 	secretNo map[string]int
 	forms    map[string][]string // the spellings of each secret (secretForms)
+	// unlocked is set when the setup runs without the home lock: Apply
+	// then leaves temporary files alone, since they may be another agent's.
+	unlocked bool
 }
 
 // FilePlan is one file the setup writes (or removes).

@@ -162,7 +162,14 @@ func certSyncJobFor(cfg *Config) (*jobs.Job, error) {
 	ts := cfg.Truststore
 	dir, password := cfg.CertificatesDir, cfg.TruststorePassword
 	// The closure reads ts once it has been made absolute below.
+	home, timeout := jobHome(cfg), cfg.LockTimeout.V
 	j, err := jobs.NewFunc(certSyncJob, "WSO2_AGENT_CERT_SYNC", cfg.CertSync, func(_ context.Context, log *slog.Logger) error {
+		// The truststore is the home's: import under its lock, as the setup does.
+		lk, err := lockHome(home, timeout, false, log)
+		if err != nil {
+			return err
+		}
+		defer lk.Release()
 		return syncCertificates(dir, ts, password, time.Now(), log)
 	})
 	if err != nil {

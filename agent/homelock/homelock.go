@@ -1,0 +1,178 @@
+// Package homelock lets one agent at a time set up a product home: an
+// exclusive flock(2) on a lock file inside the home, taken before planning
+// and held until everything is written, so that two agents on one home (two
+// containers sharing a volume, a `docker exec agent render` while the
+// container starts) are serialised instead of interleaving their writes. A
+// dry run takes a shared lock, so it never sees another agent's writes half
+// done, and never creates the file.
+//
+// The lock file lives inside the home, not beside it: the home is what two
+// containers share when they share a volume, and the part of the file
+// system the agent may write to when it runs as an arbitrary user.
+package homelock
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/wso2-container/agent/internal/boundedread"
+)
+
+// Name is the lock file's name inside the home.
+const Name = ".agent.lock"
+
+// ErrBusy is wrapped by the error of Acquire when another process held the
+// lock for the whole timeout.
+var ErrBusy = errors.New("home is busy")
+
+// Options tune Acquire.
+type Options struct {
+	// Timeout bounds the wait for another holder; 0 tries once.
+	Timeout time.Duration
+	// Shared takes a shared lock (readers, i.e. dry runs) on an existing
+	// lock file; the file is never created.
+	Shared bool
+	// Waiting is called once, when the lock is held by another process,
+	// with that process described ("pid 42", or why it is not known).
+	Waiting func(holder string)
+}
+
+// Lock is a held home lock. Unlocked is not empty when no lock could be
+// taken because the lock file cannot be created (a read-only home, a home
+// whose top folder is not writable): the caller proceeds without it.
+type Lock struct {
+	Path     string
+	Unlocked string
+	f        *os.File
+}
+
+// Acquire takes the lock of home, waiting at most o.Timeout for another
+// holder. A lock still held by another process after the timeout is an
+// error wrapping ErrBusy and naming the holder.
+func Acquire(home string, o Options) (*Lock, error) {
+	l := &Lock{Path: filepath.Join(home, Name)}
+	f, err := open(l.Path, !o.Shared)
+	if err != nil {
+		if o.Shared && errors.Is(err, fs.ErrNotExist) {
+			return l, nil // nobody has ever written this home: nothing to wait for
+		}
+		l.Unlocked = err.Error()
+		return l, nil
+	}
+	how := syscall.LOCK_EX
+	if o.Shared {
+		how = syscall.LOCK_SH
+	}
+	deadline := time.Now().Add(o.Timeout)
+	delay := 2 * time.Millisecond
+	for waited := false; ; {
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		if err == nil {
+			l.f = f
+			return l, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", l.Path, err)
+		}
+		if !time.Now().Before(deadline) {
+			holder := Holder(f)
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w: %s held its lock for %s", l.Path, ErrBusy, holder, o.Timeout)
+		}
+		if !waited && o.Waiting != nil {
+			waited = true
+			o.Waiting(Holder(f))
+		}
+		time.Sleep(min(delay, time.Until(deadline)))
+		delay = min(2*delay, 100*time.Millisecond)
+	}
+}
+
+// open opens the lock file without following a symbolic link and without
+// blocking, creating it (mode 0644, empty, never written) when create is
+// set. flock works on a descriptor opened for reading, so a lock file that
+// another user created is still usable.
+func open(path string, create bool) (*os.File, error) {
+	flags := syscall.O_RDONLY | syscall.O_NOFOLLOW | syscall.O_NONBLOCK | syscall.O_CLOEXEC
+	fd, err := -1, error(nil)
+	if create {
+		fd, err = syscall.Open(path, flags|syscall.O_CREAT, 0o644)
+	}
+	if !create || err != nil {
+		fd, err = syscall.Open(path, flags, 0)
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), path)
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = &fs.PathError{Op: "open", Path: path, Err: errors.New("not a regular file")}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// Release gives the lock back. It may be called on a nil or unlocked Lock.
+func (l *Lock) Release() {
+	if l == nil || l.f == nil {
+		return
+	}
+	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	l.f.Close()
+	l.f = nil
+}
+
+// Holder describes the processes holding a lock on f, from /proc/locks:
+// "pid 42" (as this process's PID namespace numbers it), or a sentence
+// saying it is not visible (another container's process, another host on
+// a network file system).
+func Holder(f *os.File) string {
+	st, err := f.Stat()
+	if err != nil {
+		return "another process"
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return "another process"
+	}
+	id := fmt.Sprintf("%02x:%02x:%d", unix.Major(sys.Dev), unix.Minor(sys.Dev), sys.Ino)
+	data, err := boundedread.ReadFile("/proc/locks", boundedread.Text)
+	if err != nil {
+		return "another process"
+	}
+	self := os.Getpid()
+	var pids []string
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		// 1: FLOCK  ADVISORY  WRITE 42 00:2e:1234 0 EOF ("->" marks waiters)
+		if len(fields) < 6 || fields[1] != "FLOCK" || fields[5] != id {
+			continue
+		}
+		pid, err := strconv.Atoi(fields[4])
+		if err != nil || pid <= 0 || pid == self {
+			continue
+		}
+		pids = append(pids, fields[4])
+	}
+	switch len(pids) {
+	case 0:
+		return "another process (not visible from here: another container or host)"
+	case 1:
+		return "pid " + pids[0]
+	}
+	return "pids " + strings.Join(pids, ", ")
+}
