@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/homelock"
 	"github.com/wso2-container/agent/internal/boundedread"
@@ -45,6 +47,9 @@ func setup(_ context.Context, cfg *Config, prof *Profile, io IO, dryRun bool) (*
 		return nil, err
 	}
 	p.unlocked = lk.Unlocked != ""
+	if dryRun {
+		p.Warnings = append(p.Warnings, p.unwritable()...)
+	}
 	for _, w := range p.Warnings {
 		io.Log.Warn(p.maskSecrets(w))
 	}
@@ -172,6 +177,32 @@ func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	}
 	p.Jobs = jobs
 	return p, nil
+}
+
+// unwritable lists, for a dry run, the folders where applying the plan
+// would fail: a changed file is replaced by a new file in its folder, so
+// the folder must accept one (the file's own permissions do not matter).
+func (p *Plan) unwritable() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range p.Changed() {
+		dir := filepath.Dir(f.Path)
+		if real, err := filepath.EvalSymlinks(f.Path); err == nil {
+			dir = filepath.Dir(real) // a link's target is replaced, in its own folder
+		}
+		for d := dir; !seen[d]; d = filepath.Dir(d) {
+			seen[d] = true
+			err := unix.Access(d, unix.W_OK)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // created by apply: its parent must be writable
+			}
+			if err != nil {
+				out = append(out, fmt.Sprintf("dry run: applying would fail: %s is not writable (%v), needed for %s", d, err, f.Display()))
+			}
+			break
+		}
+	}
+	return out
 }
 
 // planHome is the product home of cfg: WSO2_HOME, else the profile's.

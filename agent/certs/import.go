@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/wso2-container/agent/agent/exitcode"
@@ -146,8 +145,8 @@ func readCertFiles(dir string, now time.Time) (cfs []certFile, warnings []string
 // missing or unreadable truststore or certificate file, exitcode.DataErr
 // for a certificate that does not parse, a wrong password, a corrupt,
 // PKCS12 or JCEKS store, an alias clash, exitcode.Config for a password
-// Java cannot use, exitcode.IOErr when the truststore would change but is
-// not writable (read-only file system or file).
+// Java cannot use. Planning only reads: a truststore on a read-only file
+// system plans fine (a dry run must work there), and Apply reports it.
 func PlanImport(certDir, truststore, password string, now time.Time) (*ImportPlan, error) {
 	cfs, warnings, err := readCertFiles(certDir, now)
 	if err != nil {
@@ -199,9 +198,6 @@ func PlanImport(certDir, truststore, password string, now time.Time) (*ImportPla
 	data, err := st.Marshal(password)
 	if err != nil {
 		return nil, exitcode.Wrap(exitcode.Software, fmt.Errorf("write truststore %s: %w", truststore, err))
-	}
-	if err := CheckWritable(truststore); err != nil {
-		return nil, err
 	}
 	plan.New = data
 	return plan, nil
@@ -265,19 +261,6 @@ func storeError(path, what string, err error) error {
 	default:
 		return exitcode.Wrap(exitcode.DataErr, fmt.Errorf("load %s %s: %w", what, path, err))
 	}
-}
-
-// CheckWritable fails (exitcode.IOErr, naming path) when path could not be
-// replaced: its directory does not accept a new file (read-only file
-// system, permissions) or the file itself is not writable.
-func CheckWritable(path string) error {
-	const wOK = 2
-	for _, p := range []string{filepath.Dir(path), path} {
-		if err := syscall.Access(p, wOK); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return exitcode.Errorf(exitcode.IOErr, "write %s: %s is not writable: %v", path, p, err)
-		}
-	}
-	return nil
 }
 
 // readError is the error for a file of the plan that could not be read:

@@ -67,8 +67,8 @@ type OwnKeystorePlan struct {
 // exitcode.NoInput, so that a caller may decide to keep the product's
 // default keystore instead. Other errors: exitcode.DataErr (wrong password,
 // corrupt or PKCS12 store, missing or mismatched key), exitcode.Config (bad
-// component name, unusable password), exitcode.IOErr (dstDir not writable
-// when a copy is needed).
+// component name, unusable password). Planning only reads: a dstDir that
+// is not writable is found by Apply.
 func PlanOwnKeystore(certDir, component, dstDir, password string) (*OwnKeystorePlan, error) {
 	if err := CheckComponent(component); err != nil {
 		return nil, exitcode.Wrap(exitcode.Config, fmt.Errorf("plan own keystore: %w", err))
@@ -112,11 +112,6 @@ func PlanOwnKeystore(certDir, component, dstDir, password string) (*OwnKeystoreP
 		return nil, exitcode.Wrap(exitcode.NoInput, fmt.Errorf("read own keystore copy: %w", err))
 	}
 	p.Changed = p.Old == nil || !bytes.Equal(p.Old, p.Data)
-	if p.Changed {
-		if err := CheckWritable(p.Dst); err != nil {
-			return nil, err
-		}
-	}
 	return p, nil
 }
 

@@ -109,7 +109,11 @@ func open(path string, create bool) (*os.File, error) {
 		fd, err = syscall.Open(path, flags|syscall.O_CREAT, 0o644)
 	}
 	if !create || err != nil {
+		createErr := err
 		fd, err = syscall.Open(path, flags, 0)
+		if err == syscall.ENOENT && createErr != nil {
+			err = createErr // why it could not be created
+		}
 	}
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}

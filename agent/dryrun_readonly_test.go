@@ -1,0 +1,92 @@
+package agent
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// runInReadOnlyMount runs the agent with env and args in a private mount
+// namespace (unshare(1)) in which ro is a read-only bind mount; the test's
+// own namespace never sees the mount.
+func runInReadOnlyMount(t *testing.T, ro string, env map[string]string, args ...string) runResult {
+	t.Helper()
+	script := `mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1" && shift && exec "$@"`
+	cmd := exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "sh", "-c", script, "sh", ro, buildPipeBin(t)}, args...)...)
+	cmd.Env = envList(env)
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	err := cmd.Run()
+	r := runResult{Stdout: so.String(), Stderr: se.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.Code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("unshare: %v (the test needs root and util-linux)", err)
+	}
+	return r
+}
+
+// TestDryRunReadOnly: `agent render --dry-run` needs nothing writable. On a
+// home whose security folder, or whole tree, is a read-only bind mount, and
+// as a non-root user who may write nowhere in it, it prints every change
+// (the truststore import included), warns which folders applying would
+// need, exits 0 and leaves the tree as it was.
+func TestDryRunReadOnly(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		ro   string // relative to the home; "" with uid: no mount
+		uid  uint32
+		want string // a folder the warning names
+	}{
+		{"read-only security folder", "repository/resources/security", 0, "repository/resources/security"},
+		{"read-only home", ".", 0, "repository/conf"},
+		{"non-root user", "", 1000680000, "repository/conf"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			home := freshHome(t, "gateway")
+			env := with(goldenEnv(t, "gateway", home), "WSO2_CLUSTER_MEMBERS", "")
+			before := snapshot(t, home)
+			var r runResult
+			if c.uid == 0 {
+				r = runInReadOnlyMount(t, filepath.Join(home, c.ro), env, "render", "--dry-run")
+			} else {
+				// Everything readable, nothing writable for the user.
+				for _, d := range []string{filepath.Dir(home), filepath.Dir(filepath.Dir(home))} {
+					if err := os.Chmod(d, 0o755); err != nil {
+						t.Fatal(err)
+					}
+				}
+				cmd := exec.Command(buildPipeBin(t), "render", "--dry-run")
+				cmd.Env = envList(env)
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: c.uid, Gid: c.uid}}
+				var so, se bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &so, &se
+				err := cmd.Run()
+				r = runResult{Stdout: so.String(), Stderr: se.String()}
+				if ee, ok := err.(*exec.ExitError); ok {
+					r.Code = ee.ExitCode()
+				} else if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if r.Code != 0 {
+				t.Fatalf("dry run: exit %d\n%s", r.Code, r.Stderr)
+			}
+			for _, w := range []string{"client-truststore.jks", "wso2gatewaycert", "repository/conf/carbon.xml"} {
+				if !strings.Contains(r.Stdout, w) {
+					t.Errorf("the dry run does not show %s:\n%s", w, r.Stdout)
+				}
+			}
+			if !strings.Contains(r.Stderr, "applying would fail: "+filepath.Join(home, c.want)+" is not writable") {
+				t.Errorf("no warning that %s is not writable:\n%s", c.want, r.Stderr)
+			}
+			if d := diffSnapshots(before, snapshot(t, home)); len(d) > 0 {
+				t.Fatalf("the dry run changed the home: %v", d)
+			}
+		})
+	}
+}
