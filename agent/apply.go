@@ -26,11 +26,16 @@ func (p *Plan) Apply() ([]string, error) {
 		if p.unlocked {
 			break
 		}
-		dir := filepath.Dir(f.Path)
-		if !cleaned[dir] {
-			cleaned[dir] = true
-			if err := atomicfile.CleanTemps(dir); err != nil {
-				return nil, exitcode.Wrap(exitcode.IOErr, err)
+		dirs := []string{filepath.Dir(f.Path)}
+		if t, err := filepath.EvalSymlinks(f.Path); err == nil {
+			dirs = append(dirs, filepath.Dir(t)) // a link's target is staged beside the target
+		}
+		for _, dir := range dirs {
+			if !cleaned[dir] {
+				cleaned[dir] = true
+				if err := atomicfile.CleanTemps(dir); err != nil {
+					return nil, exitcode.Wrap(exitcode.IOErr, err)
+				}
 			}
 		}
 	}
@@ -55,6 +60,9 @@ func (p *Plan) Apply() ([]string, error) {
 			return nil, exitcode.Wrap(exitcode.IOErr, err)
 		}
 		staged = append(staged, s)
+		if nk := s.NotKept(); nk != "" {
+			p.ownerNotKept = append(p.ownerNotKept, f.Display()+": "+nk)
+		}
 	}
 	written, err := atomicfile.CommitAll(staged)
 	if err != nil {

@@ -28,6 +28,7 @@ type setupResult struct {
 	Home           string
 	Plan           *Plan
 	Written        []string // files written (nothing on dry-run)
+	Created        []string // the written files that did not exist before (seeded folders included)
 	DefaultWaitFor []string // the profile's default dependencies (host:port)
 }
 
@@ -59,6 +60,21 @@ func setup(_ context.Context, cfg *Config, prof *Profile, io IO, dryRun bool) (*
 	}
 	written, err := p.Apply()
 	res.Written = written
+	replaced := map[string]bool{}
+	for _, f := range p.Files {
+		if f.Old != nil {
+			replaced[f.Path] = true
+		}
+	}
+	for _, w := range written {
+		if !replaced[w] {
+			res.Created = append(res.Created, w)
+		}
+	}
+	if len(p.ownerNotKept) > 0 {
+		io.Log.Warn(fmt.Sprintf("setup: the agent runs as uid %d, not root, and could not keep the owner or group of %d replaced files; mode and content are kept", os.Geteuid(), len(p.ownerNotKept)),
+			"files", strings.Join(p.ownerNotKept, "; "))
+	}
 	if err != nil {
 		return res, err
 	}

@@ -32,6 +32,9 @@ type Plan struct {
 	// unlocked is set when the setup runs without the home lock: Apply
 	// then leaves temporary files alone, since they may be another agent's.
 	unlocked bool
+	// ownerNotKept lists the replaced files whose owner or group Apply
+	// could not keep (the agent is not root), for one log line.
+	ownerNotKept []string
 }
 
 // FilePlan is one file the setup writes (or removes).

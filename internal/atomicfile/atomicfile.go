@@ -2,6 +2,12 @@
 // a temporary file in the same directory, synced, given the mode and owner of
 // the file it replaces, and renamed over it; then the directory is synced.
 // A reader (or a crash) sees either the whole old file or the whole new one.
+//
+// A symbolic link stays a link: the file it points to is replaced, in that
+// file's directory. Mode (permission, setuid, setgid and sticky bits), owner
+// and group are kept as far as the process may set them: root keeps all;
+// another user keeps the mode, and the group when it is one of its groups,
+// while the new file is its own (Staged.NotKept says what was lost).
 package atomicfile
 
 import (
@@ -10,6 +16,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -64,10 +71,12 @@ func CleanTemps(dir string) error {
 // file of a change set first and committing afterwards means that a failure
 // while writing (disk full, read-only) leaves every target as it was.
 type Staged struct {
-	path  string
-	tmp   string
-	dev   uint64
-	dirty bool // written but not yet synced
+	path    string
+	dst     string // the file replaced: path, or the target of the link path
+	tmp     string
+	dev     uint64
+	dirty   bool   // written but not yet synced
+	notKept string // owner or group of the replaced file that could not be kept
 }
 
 // Stage writes data to a temporary file beside path, with path's mode and
@@ -85,20 +94,24 @@ func StageUnsynced(path string, data []byte, perm fs.FileMode) (*Staged, error) 
 }
 
 func stage(path string, data []byte, perm fs.FileMode, sync bool) (*Staged, error) {
-	dir := filepath.Dir(path)
+	dst, err := linkTarget(path)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(dst)
 	mode := perm
 	uid, gid := -1, -1
-	if st, statErr := os.Stat(path); statErr == nil {
-		mode = st.Mode().Perm()
+	if st, statErr := os.Stat(dst); statErr == nil {
+		mode = st.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
 			uid, gid = int(sys.Uid), int(sys.Gid)
 		}
 	} else if !errors.Is(statErr, fs.ErrNotExist) {
 		return nil, fmt.Errorf("stat %s: %w", path, statErr)
 	}
-	f, err := os.CreateTemp(dir, TempPrefix+filepath.Base(path)+"-")
+	f, err := os.CreateTemp(dir, TempPrefix+filepath.Base(dst)+"-")
 	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, cause(err))
 	}
 	tmp := f.Name()
 	fail := func(err error) (*Staged, error) {
@@ -109,13 +122,9 @@ func stage(path string, data []byte, perm fs.FileMode, sync bool) (*Staged, erro
 	if _, err := f.Write(data); err != nil {
 		return fail(err)
 	}
+	notKept := keepOwner(f, uid, gid) // before chmod: chown clears setuid/setgid
 	if err := f.Chmod(mode); err != nil {
 		return fail(err)
-	}
-	if uid >= 0 && os.Geteuid() == 0 {
-		if err := f.Chown(uid, gid); err != nil {
-			return fail(err)
-		}
 	}
 	var dev uint64
 	if st, err := f.Stat(); err == nil {
@@ -132,11 +141,63 @@ func stage(path string, data []byte, perm fs.FileMode, sync bool) (*Staged, erro
 		_ = os.Remove(tmp)
 		return nil, fmt.Errorf("write %s: %w", path, cause(err))
 	}
-	return &Staged{path: path, tmp: tmp, dev: dev, dirty: !sync}, nil
+	return &Staged{path: path, dst: dst, tmp: tmp, dev: dev, dirty: !sync, notKept: notKept}, nil
+}
+
+// linkTarget is the file a write to path replaces: path itself, or the file
+// a symbolic link at path finally points to (so that the link stays). A
+// link to nothing is refused.
+func linkTarget(path string) (string, error) {
+	if fi, err := os.Lstat(path); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return path, nil
+	}
+	t, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", fmt.Errorf("write %s: it is a symbolic link to a file that does not exist: %w", path, cause(err))
+	}
+	return t, nil
+}
+
+// keepOwner gives the new file f the owner uid and group gid of the file it
+// replaces (uid < 0: a new file, nothing to keep) as far as the process may,
+// and describes what it could not keep ("" when all was kept).
+func keepOwner(f *os.File, uid, gid int) string {
+	if uid < 0 {
+		return ""
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return ""
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok || (int(sys.Uid) == uid && int(sys.Gid) == gid) {
+		return ""
+	}
+	if f.Chown(uid, gid) == nil {
+		return ""
+	}
+	// Not root: the group can still be kept when the process is in it.
+	nowGid := int(sys.Gid)
+	if gid != nowGid && f.Chown(-1, gid) == nil {
+		nowGid = gid
+	}
+	var lost []string
+	if int(sys.Uid) != uid {
+		lost = append(lost, fmt.Sprintf("owner %d (now %d)", uid, sys.Uid))
+	}
+	if nowGid != gid {
+		lost = append(lost, fmt.Sprintf("group %d (now %d)", gid, nowGid))
+	}
+	return strings.Join(lost, ", ")
 }
 
 // Path is the target the staged content is for.
 func (s *Staged) Path() string { return s.path }
+
+// NotKept describes the owner or group of the replaced file that the
+// process was not allowed to keep ("" when both were kept, or for a new
+// file).
+func (s *Staged) NotKept() string { return s.notKept }
 
 // Commit renames the staged file over its target and syncs the directory.
 func (s *Staged) Commit() error {
@@ -147,11 +208,11 @@ func (s *Staged) Commit() error {
 		}
 		s.dirty = false
 	}
-	if err := os.Rename(s.tmp, s.path); err != nil {
+	if err := os.Rename(s.tmp, s.dst); err != nil {
 		_ = os.Remove(s.tmp)
-		return fmt.Errorf("write %s: %w", s.path, err)
+		return fmt.Errorf("write %s: %w", s.path, cause(err))
 	}
-	return SyncDir(filepath.Dir(s.path))
+	return SyncDir(filepath.Dir(s.dst))
 }
 
 // Abort removes the staged file; the target is untouched.
@@ -178,11 +239,11 @@ func CommitAll(staged []*Staged) ([]string, error) {
 	}
 	var done []string
 	for i, s := range staged {
-		if err := os.Rename(s.tmp, s.path); err != nil {
+		if err := os.Rename(s.tmp, s.dst); err != nil {
 			for _, rest := range staged[i:] {
 				rest.Abort()
 			}
-			return done, fmt.Errorf("write %s: %w", s.path, err)
+			return done, fmt.Errorf("write %s: %w", s.path, cause(err))
 		}
 		done = append(done, s.path)
 	}
@@ -222,6 +283,10 @@ func cause(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
 	}
 	return err
 }

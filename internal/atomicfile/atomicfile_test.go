@@ -3,6 +3,7 @@ package atomicfile
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -95,5 +96,55 @@ func TestStageInMissingFolderFails(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "no", "such", "f")
 	if _, err := Stage(p, []byte("x"), 0o644); err == nil {
 		t.Fatal("staging in a missing folder succeeded")
+	}
+}
+
+// TestWriteFileThroughSymlink: a symbolic link stays a link (also a chain of
+// links, as Kubernetes' ..data makes); the file it finally points to is
+// replaced in its own directory with its mode (setgid included) kept. A
+// link to nothing is refused and left alone.
+func TestWriteFileThroughSymlink(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	target := filepath.Join(other, "real.xml")
+	if err := os.WriteFile(target, []byte("old"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(target, 0o640|os.ModeSetgid); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(other, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "conf.xml")
+	if err := os.Symlink(filepath.Join(other, "..data"), link); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(link, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced (%v)", err)
+	}
+	if got := read(t, target); got != "new" {
+		t.Fatalf("target content %q", got)
+	}
+	if fi, _ := os.Stat(target); fi.Mode() != 0o640|os.ModeSetgid {
+		t.Fatalf("target mode %v, want %v", fi.Mode(), 0o640|os.ModeSetgid)
+	}
+	for _, d := range []string{dir, other} {
+		if left, _ := filepath.Glob(filepath.Join(d, TempPrefix+"*")); len(left) != 0 {
+			t.Fatalf("temporary files left: %v", left)
+		}
+	}
+	dangling := filepath.Join(dir, "dangling.xml")
+	if err := os.Symlink(filepath.Join(other, "missing"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteFile(dangling, []byte("new"), 0o644)
+	if err == nil || !strings.Contains(err.Error(), dangling) || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("write through a dangling link: %v, want a refusal naming it", err)
+	}
+	if _, err := os.Lstat(filepath.Join(other, "missing")); !os.IsNotExist(err) {
+		t.Fatal("the dangling link's target was created")
 	}
 }
