@@ -8,7 +8,10 @@
 //
 // The lock file lives inside the home, not beside it: the home is what two
 // containers share when they share a volume, and the part of the file
-// system the agent may write to when it runs as an arbitrary user.
+// system the agent may write to when it runs as an arbitrary user. It
+// exists only while an agent holds it: the holder removes it before
+// releasing the lock (a waiter that then wins the removed file notices and
+// starts again), so a finished or failed run leaves the home as it was.
 package homelock
 
 import (
@@ -53,6 +56,7 @@ type Lock struct {
 	Path     string
 	Unlocked string
 	f        *os.File
+	shared   bool
 }
 
 // Acquire takes the lock of home, waiting at most o.Timeout for another
@@ -60,42 +64,64 @@ type Lock struct {
 // error wrapping ErrBusy and naming the holder.
 func Acquire(home string, o Options) (*Lock, error) {
 	l := &Lock{Path: filepath.Join(home, Name)}
-	f, err := open(l.Path, !o.Shared)
-	if err != nil {
-		if o.Shared && errors.Is(err, fs.ErrNotExist) {
-			return l, nil // nobody has ever written this home: nothing to wait for
-		}
-		l.Unlocked = err.Error()
-		return l, nil
-	}
 	how := syscall.LOCK_EX
 	if o.Shared {
 		how = syscall.LOCK_SH
 	}
 	deadline := time.Now().Add(o.Timeout)
 	delay := 2 * time.Millisecond
-	for waited := false; ; {
-		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
-		if err == nil {
-			l.f = f
+	waited := false
+	for {
+		f, err := open(l.Path, !o.Shared)
+		if err != nil {
+			if o.Shared && errors.Is(err, fs.ErrNotExist) {
+				return l, nil // no agent holds the home: nothing to wait for
+			}
+			l.Unlocked = err.Error()
 			return l, nil
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+		for {
+			err = syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+			if err == nil || (!errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR)) {
+				break
+			}
+			if !time.Now().Before(deadline) {
+				holder := Holder(f)
+				f.Close()
+				return nil, fmt.Errorf("lock %s: %w: %s held its lock for %s", l.Path, ErrBusy, holder, o.Timeout)
+			}
+			if !waited && o.Waiting != nil {
+				waited = true
+				o.Waiting(Holder(f))
+			}
+			time.Sleep(min(delay, time.Until(deadline)))
+			delay = min(2*delay, 100*time.Millisecond)
+		}
+		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("lock %s: %w", l.Path, err)
 		}
-		if !time.Now().Before(deadline) {
-			holder := Holder(f)
-			f.Close()
-			return nil, fmt.Errorf("lock %s: %w: %s held its lock for %s", l.Path, ErrBusy, holder, o.Timeout)
+		if current(f, l.Path) {
+			l.f, l.shared = f, o.Shared
+			return l, nil
 		}
-		if !waited && o.Waiting != nil {
-			waited = true
-			o.Waiting(Holder(f))
+		// The previous holder removed the file we locked: start again on
+		// the file now at the path (if any).
+		f.Close()
+		if o.Shared {
+			return l, nil
 		}
-		time.Sleep(min(delay, time.Until(deadline)))
-		delay = min(2*delay, 100*time.Millisecond)
 	}
+}
+
+// current reports whether f is still the file at path.
+func current(f *os.File, path string) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := os.Lstat(path)
+	return err == nil && os.SameFile(a, b)
 }
 
 // open opens the lock file without following a symbolic link and without
@@ -130,10 +156,14 @@ func open(path string, create bool) (*os.File, error) {
 	return f, nil
 }
 
-// Release gives the lock back. It may be called on a nil or unlocked Lock.
+// Release gives the lock back; an exclusive holder first removes the lock
+// file. It may be called on a nil or unlocked Lock.
 func (l *Lock) Release() {
 	if l == nil || l.f == nil {
 		return
+	}
+	if !l.shared {
+		_ = os.Remove(l.Path)
 	}
 	_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 	l.f.Close()
