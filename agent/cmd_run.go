@@ -136,7 +136,7 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 	}
 	if cred != nil {
 		spec.Credential, spec.UserHome = cred, usr.HomeDir
-		if err := chownWritten(spec.Written, cred); err != nil {
+		if err := chownWritten(spec.Created, cred); err != nil {
 			return fail(io, err)
 		}
 	}
@@ -242,9 +242,10 @@ func runAsUser(name, profile string) string {
 	return name
 }
 
-// chownWritten gives the files the setup wrote to the server's user, so that
-// the server can rewrite them (WSO2 rewrites some of its own configuration).
-// A written folder (a seeded deployment volume) is given away with
+// chownWritten gives the files the setup created to the server's user, so
+// that the server can rewrite them (WSO2 rewrites some of its own
+// configuration); a file the setup replaced keeps its owner and group.
+// A created folder (a seeded deployment volume) is given away with
 // everything in it: the server deploys into its subfolders.
 func chownWritten(paths []string, cred *syscall.Credential) error {
 	for _, p := range paths {

@@ -224,7 +224,7 @@ func TestRunWithProfile(t *testing.T) {
 			t.Fatal("the setup wrote nothing")
 		}
 	})
-	t.Run("written files belong to the server's user", func(t *testing.T) {
+	t.Run("created files belong to the server's user, replaced ones keep their owner", func(t *testing.T) {
 		home, env := profileEnv(t)
 		env["WSO2_AGENT_USER"] = "nobody"
 		before := snapshot(t, home)
@@ -233,22 +233,29 @@ func TestRunWithProfile(t *testing.T) {
 			t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 		}
 		uid := lookupUID(t, "nobody")
-		changed := 0
+		created, replaced := 0, 0
 		for p, st := range snapshot(t, home) {
-			if old, ok := before[p]; ok && old.Hash == st.Hash || st.Mode.IsDir() {
+			old, existed := before[p]
+			if existed && old.Hash == st.Hash || st.Mode.IsDir() {
 				continue
 			}
-			changed++
+			want := uid // created by the setup
+			if existed {
+				want = 0 // replaced: kept as the fixture copy had it (root)
+				replaced++
+			} else {
+				created++
+			}
 			var s syscall.Stat_t
 			if err := syscall.Lstat(p, &s); err != nil {
 				t.Fatal(err)
 			}
-			if s.Uid != uid {
-				t.Errorf("%s: owner %d, want nobody (%d)", p, s.Uid, uid)
+			if s.Uid != want {
+				t.Errorf("%s (existed before: %v): owner %d, want %d", p, existed, s.Uid, want)
 			}
 		}
-		if changed == 0 {
-			t.Fatal("the setup wrote nothing")
+		if created == 0 || replaced == 0 {
+			t.Fatalf("the setup created %d and replaced %d files, want some of each", created, replaced)
 		}
 	})
 	tests := []struct {

@@ -22,7 +22,7 @@ type RunSpec struct {
 	WaitFor     []string            // host:port addresses to wait for before starting
 	WaitTimeout time.Duration       // give up waiting after this long
 	StopTimeout time.Duration       // SIGTERM/SIGINT → this long → SIGKILL of the group
-	Written     []string            // paths the setup wrote (to chown to User when root)
+	Created     []string            // paths the setup created (given to User when root; a replaced file keeps its owner)
 	Config      *Config             // the loaded configuration (for jobs)
 	Profile     *Profile
 }
@@ -71,7 +71,7 @@ func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpe
 	if err != nil {
 		return nil, err
 	}
-	spec.Written = res.Written
+	spec.Created = res.Created
 	if !spec.WaitForSet() {
 		spec.WaitFor = res.DefaultWaitFor
 	}
