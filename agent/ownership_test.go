@@ -59,10 +59,10 @@ func runAs(t *testing.T, uid, gid uint32, env map[string]string, args ...string)
 func TestReplacedFilesKeepOwnerAndMode(t *testing.T) {
 	const openshiftUID = 1000680000
 	files := map[string]fileOwner{
-		"repository/conf/carbon.xml":                           {802, 0, 0o640},
-		"repository/conf/user-mgt.xml":                         {802, 0, 0o660 | fs.ModeSetgid},
-		"repository/conf/axis2/axis2.xml":                      {0, 0, 0o664},
-		"repository/conf/datasources/master-datasources.xml":   {802, 802, 0o666},
+		"repository/conf/carbon.xml":                          {802, 0, 0o640},
+		"repository/conf/user-mgt.xml":                        {802, 0, 0o660 | fs.ModeSetgid},
+		"repository/conf/axis2/axis2.xml":                     {0, 0, 0o664},
+		"repository/conf/datasources/master-datasources.xml":  {802, 802, 0o666},
 		"repository/resources/security/client-truststore.jks": {802, 0, 0o660},
 	}
 	for _, c := range []struct {
