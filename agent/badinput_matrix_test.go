@@ -1,6 +1,11 @@
 package agent
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 // TestBadInputMatrix: every bad input the agent must refuse (or warn about)
 // with a documented exit code, one error line naming the variable, file or
@@ -14,5 +19,90 @@ func TestBadInputMatrix(t *testing.T) {
 			code: 78, msg: []string{"WSO2_MYSQL_SERVER"}},
 		{name: "unknown profile", env: map[string]string{"WSO2_PROFILE": "gatewy"},
 			code: 78, msg: []string{"WSO2_PROFILE", "gatewy"}},
+
+		// 3. Empty and missing values.
+		{name: "admin password set but empty", env: map[string]string{"WSO2_ADMIN_PASSWORD": ""},
+			code: 78, msg: []string{"WSO2_ADMIN_PASSWORD: set but empty"}},
+		{name: "admin password file empty", env: map[string]string{"WSO2_ADMIN_PASSWORD": unset},
+			setup: func(t *testing.T, b *badEnv) { b.Env["WSO2_ADMIN_PASSWORD_FILE"] = emptySecretFile(t, b, "\n") },
+			code:  78, msg: []string{"WSO2_ADMIN_PASSWORD_FILE", "is empty"}},
+		{name: "mysql password file empty", env: map[string]string{"WSO2_MYSQL_PASSWORD": unset},
+			setup: func(t *testing.T, b *badEnv) { b.Env["WSO2_MYSQL_PASSWORD_FILE"] = emptySecretFile(t, b, "") },
+			code:  78, msg: []string{"WSO2_MYSQL_PASSWORD_FILE", "is empty"}},
+		{name: "new admin password set but empty", env: map[string]string{"WSO2_NEW_ADMIN_PASSWORD": ""},
+			code: 78, msg: []string{"WSO2_NEW_ADMIN_PASSWORD: set but empty"}},
+		{name: "admin user empty", env: map[string]string{"WSO2_ADMIN_USERNAME": ""},
+			code: 78, msg: []string{"WSO2_ADMIN_USERNAME: set but empty"}},
+		{name: "mysql user empty", env: map[string]string{"WSO2_MYSQL_USER": ""},
+			code: 78, msg: []string{"WSO2_MYSQL_USER: set but empty"}},
+		{name: "mysql password unset (gateway)", env: map[string]string{"WSO2_MYSQL_PASSWORD": unset},
+			code: 78, msg: []string{"WSO2_MYSQL_PASSWORD: not set"}},
+		{name: "mysql password unset (identityserver)", profile: "identityserver", env: map[string]string{"WSO2_MYSQL_PASSWORD": unset},
+			code: 78, msg: []string{"WSO2_MYSQL_PASSWORD: not set"}},
+		{name: "mysql password unset (analytics)", profile: "analytics", env: map[string]string{"WSO2_MYSQL_PASSWORD": unset},
+			code: 78, msg: []string{"WSO2_MYSQL_PASSWORD: not set"}},
+		{name: "mysql password set but empty", env: map[string]string{"WSO2_MYSQL_PASSWORD": ""},
+			code: 78, msg: []string{"WSO2_MYSQL_PASSWORD: set but empty"}},
+
+		// 7. Host, service, domain and URL values.
+		{name: "traffic manager host injects a failover option", env: map[string]string{"WSO2_TRAFFICMANAGER_HOST": "tm',failover='x"},
+			code: 78, msg: []string{"WSO2_TRAFFICMANAGER_HOST", "is not a host name"}},
+		{name: "key manager host with a space", env: map[string]string{"WSO2_KEYMANAGER_HOST": "key manager"},
+			code: 78, msg: []string{"WSO2_KEYMANAGER_HOST", "a space"}},
+		{name: "analytics host with a newline", env: map[string]string{"WSO2_ANALYTICS_HOST": "das\nx"},
+			code: 78, msg: []string{"WSO2_ANALYTICS_HOST", "U+000A"}},
+		{name: "gateway manager host with a quote", env: map[string]string{"WSO2_GATEWAYMANAGER_HOST": `gm"x`},
+			code: 78, msg: []string{"WSO2_GATEWAYMANAGER_HOST"}},
+		{name: "gateway host empty", profile: "store", env: map[string]string{"WSO2_GATEWAY_HOST": ""},
+			code: 78, msg: []string{"WSO2_GATEWAY_HOST", "empty"}},
+		{name: "store host with a slash", profile: "publisher", env: map[string]string{"WSO2_STORE_HOST": "store/x"},
+			code: 78, msg: []string{"WSO2_STORE_HOST"}},
+		{name: "mysql server with a trailing dot", env: map[string]string{"WSO2_MYSQL_SERVER": "mysql."},
+			code: 78, msg: []string{"WSO2_MYSQL_SERVER", "empty"}},
+		{name: "mysql server label starts with a hyphen", env: map[string]string{"WSO2_MYSQL_SERVER": "-mysql"},
+			code: 78, msg: []string{"WSO2_MYSQL_SERVER", "'-'"}},
+		{name: "mysql server label too long", env: map[string]string{"WSO2_MYSQL_SERVER": strings.Repeat("a", 64)},
+			code: 78, msg: []string{"WSO2_MYSQL_SERVER", "63"}},
+		{name: "mysql server bad IPv4", env: map[string]string{"WSO2_MYSQL_SERVER": "10.0.0.256"},
+			code: 78, msg: []string{"WSO2_MYSQL_SERVER", "IPv4"}},
+		{name: "mysql server IPv6 in a JDBC URL", env: map[string]string{"WSO2_MYSQL_SERVER": "::1"},
+			code: 78, msg: []string{"WSO2_MYSQL_SERVER", "IPv6"}},
+		{name: "domain with a double dot", env: map[string]string{"WSO2_DOMAIN": "wso2..local"},
+			code: 78, msg: []string{"WSO2_DOMAIN"}},
+		{name: "domain is an IP address", env: map[string]string{"WSO2_DOMAIN": "10.0.0.1"},
+			code: 78, msg: []string{"WSO2_DOMAIN", "IP address"}},
+		{name: "host name with a quote", env: map[string]string{"WSO2_HOST_NAME": "gw'x"},
+			code: 78, msg: []string{"WSO2_HOST_NAME"}},
+		{name: "local member host with a space", env: map[string]string{"WSO2_LOCAL_MEMBER_HOST": "10.0.0.5 x"},
+			code: 78, msg: []string{"WSO2_LOCAL_MEMBER_HOST"}},
+		{name: "cluster member with a port", env: map[string]string{"WSO2_CLUSTER_MEMBERS": "10.0.1.1,tasks.gateway:4000"},
+			code: 78, msg: []string{"WSO2_CLUSTER_MEMBERS", "tasks.gateway:4000"}},
+		{name: "wait target with a bad host", env: map[string]string{"WSO2_AGENT_WAIT_FOR": "tcp://my db:3306"},
+			code: 78, msg: []string{"WSO2_AGENT_WAIT_FOR"}},
+		{name: "wait target port out of range", env: map[string]string{"WSO2_AGENT_WAIT_FOR": "tcp://mysql:65536"},
+			code: 78, msg: []string{"WSO2_AGENT_WAIT_FOR", "port"}},
+		{name: "gateway endpoint with a quote", profile: "store", env: map[string]string{"WSO2_GATEWAY_ENDPOINT": "https://gw.example.com:8243/'x"},
+			code: 78, msg: []string{"WSO2_GATEWAY_ENDPOINT"}},
+		{name: "gateway endpoint with a bad scheme", profile: "store", env: map[string]string{"WSO2_GATEWAY_ENDPOINT": "http://gw:8280,ftp://gw:21"},
+			code: 78, msg: []string{"WSO2_GATEWAY_ENDPOINT", "ftp://gw:21"}},
+		{name: "gateway endpoint port out of range", profile: "store", env: map[string]string{"WSO2_GATEWAY_ENDPOINT": "https://gw:99999"},
+			code: 78, msg: []string{"WSO2_GATEWAY_ENDPOINT", "1-65535"}},
+		{name: "virtual host port out of range", profile: "identityserver", env: map[string]string{"VIRTUAL_HOST": "https://id.example.com:70000"},
+			code: 78, msg: []string{"VIRTUAL_HOST", "1-65535"}},
+		{name: "virtual host with a bad host", profile: "identityserver", env: map[string]string{"VIRTUAL_HOST": "https://id_-.example.com/"},
+			code: 78, msg: []string{"VIRTUAL_HOST"}},
 	})
+}
+
+// emptySecretFile writes a secret file holding only content (empty or a
+// line break) outside the home and returns its path.
+func emptySecretFile(t *testing.T, b *badEnv, content string) string {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "secret")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.Roots = append(b.Roots, dir)
+	return p
 }

@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"html"
+	"net"
 	"net/url"
 	"path"
 	"strings"
@@ -28,9 +29,9 @@ type target struct {
 }
 
 // svc returns the host name of a service on the overlay network:
-// name.domain, or name when WSO2_DOMAIN is empty.
+// name.domain, or name when WSO2_DOMAIN is empty or name is an IP address.
 func (t *target) svc(name string) string {
-	if t.cfg.Domain == "" || name == "" {
+	if t.cfg.Domain == "" || name == "" || net.ParseIP(name) != nil {
 		return name
 	}
 	return name + "." + t.cfg.Domain
