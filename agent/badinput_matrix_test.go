@@ -44,6 +44,12 @@ func TestBadInputMatrix(t *testing.T) {
 		{name: "mysql password set but empty", env: map[string]string{"WSO2_MYSQL_PASSWORD": ""},
 			code: 78, msg: []string{"WSO2_MYSQL_PASSWORD: set but empty"}},
 
+		// 1. Credentials that a target cannot express.
+		{name: "admin user with a colon in the AMQP URL", env: map[string]string{"WSO2_ADMIN_USERNAME": "ad:min"},
+			code: 78, msg: []string{"WSO2_ADMIN_USERNAME", "':'", "jndi.properties"}},
+		{name: "admin password not UTF-8 in the AMQP URL", env: map[string]string{"WSO2_ADMIN_PASSWORD": "p\xffw"},
+			code: 78, msg: []string{"WSO2_ADMIN_PASSWORD", "UTF-8"}, secrets: []string{"p\xffw"}},
+
 		// 7. Host, service, domain and URL values.
 		{name: "traffic manager host injects a failover option", env: map[string]string{"WSO2_TRAFFICMANAGER_HOST": "tm',failover='x"},
 			code: 78, msg: []string{"WSO2_TRAFFICMANAGER_HOST", "is not a host name"}},
@@ -63,7 +69,7 @@ func TestBadInputMatrix(t *testing.T) {
 			code: 78, msg: []string{"WSO2_MYSQL_SERVER", "'-'"}},
 		{name: "mysql server label too long", env: map[string]string{"WSO2_MYSQL_SERVER": strings.Repeat("a", 64)},
 			code: 78, msg: []string{"WSO2_MYSQL_SERVER", "63"}},
-		{name: "mysql server bad IPv4", env: map[string]string{"WSO2_MYSQL_SERVER": "10.0.0.256"},
+		{name: "mysql server bad IPv4", env: map[string]string{"WSO2_MYSQL_SERVER": "10.0.0.256", "WSO2_DOMAIN": ""},
 			code: 78, msg: []string{"WSO2_MYSQL_SERVER", "IPv4"}},
 		{name: "mysql server IPv6 in a JDBC URL", env: map[string]string{"WSO2_MYSQL_SERVER": "::1"},
 			code: 78, msg: []string{"WSO2_MYSQL_SERVER", "IPv6"}},

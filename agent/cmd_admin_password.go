@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 
@@ -61,7 +62,7 @@ func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
 		return fail(io, err)
 	}
 	host := cfg.MySQLServer
-	if cfg.Domain != "" {
+	if cfg.Domain != "" && net.ParseIP(host) == nil { // as target.svc
 		host += "." + cfg.Domain
 	}
 	opts := adminpw.Options{

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"reflect"
@@ -254,7 +255,11 @@ func (c *Config) validate(requireProfile bool) []string {
 	} else {
 		p = append(p, c.valueProblems(nil)...)
 		if c.MySQLServer != "" || c.Profile == "" {
-			if err := checkHostName(c.MySQLServer, false); err != nil {
+			full := c.MySQLServer
+			if c.Domain != "" && full != "" && net.ParseIP(full) == nil {
+				full += "." + c.Domain // as the admin-password job connects
+			}
+			if err := checkHostName(full, false); err != nil {
 				p = append(p, fmt.Sprintf("WSO2_MYSQL_SERVER: %q is not a host name: %v", c.MySQLServer, err))
 			}
 		}

@@ -67,8 +67,8 @@ func isWordByte(c byte) bool {
 // inserted fragments escape it, percent-encoded (URLs), and .properties
 // escapes in lower-case hex (files written by other tools). Each once.
 func secretForms(v string) []string {
-	forms := append([]string{v, html.EscapeString(v), url.PathEscape(v)}, xmlconf.Spellings(v)...)
-	for _, f := range forms[3:] {
+	forms := append([]string{v, html.EscapeString(v), url.PathEscape(v), amqpEscape(v)}, xmlconf.Spellings(v)...)
+	for _, f := range forms[4:] {
 		if l := strings.ToLower(f); strings.Contains(f, `\u`) && l != f {
 			forms = append(forms, l)
 		}

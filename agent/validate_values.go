@@ -140,6 +140,7 @@ type hostVar struct {
 	name, value string
 	ipv6        bool // an IPv6 literal is written correctly (not inside a URL)
 	optional    bool // empty means unset: the profile's default applies
+	service     bool // a service name: WSO2_DOMAIN is appended (target.svc)
 }
 
 // valueProblems checks every variable that becomes a host, service name,
@@ -168,22 +169,38 @@ func (c *Config) valueProblems(prof *Profile) []string {
 	if c.MySQLUser == "" {
 		addf("WSO2_MYSQL_USER: set but empty (unset it for the default apisqluser)")
 	}
+	if writesJNDI(prof) {
+		// The AMQP URLs of jndi.properties: see amqpURL.
+		if strings.Contains(c.AdminUser, ":") {
+			addf("WSO2_ADMIN_USERNAME: %q contains ':', which the AMQP connection URLs of repository/conf/jndi.properties cannot express (the client splits user and password at the first ':')", c.AdminUser)
+		}
+		if !utf8.ValidString(c.AdminUser) {
+			addf("WSO2_ADMIN_USERNAME: is not valid UTF-8, which the AMQP connection URLs of repository/conf/jndi.properties cannot express")
+		}
+		if !utf8.ValidString(c.AdminPassword) {
+			addf("WSO2_ADMIN_PASSWORD: is not valid UTF-8, which the AMQP connection URLs of repository/conf/jndi.properties cannot express")
+		}
+	}
 	hosts := []hostVar{
-		{"WSO2_MYSQL_SERVER", c.MySQLServer, false, false},
-		{"WSO2_ANALYTICS_HOST", c.AnalyticsHost, false, false},
-		{"WSO2_KEYMANAGER_HOST", c.KeyManagerHost, false, false},
-		{"WSO2_TRAFFICMANAGER_HOST", c.TrafficMgrHost, false, false},
-		{"WSO2_GATEWAYMANAGER_HOST", c.GatewayMgrHost, false, false},
-		{"WSO2_GATEWAY_HOST", c.GatewayHost, false, false},
-		{"WSO2_STORE_HOST", c.StoreHost, false, false},
-		{"WSO2_HOST_NAME", c.HostName, false, true},
-		{"WSO2_LOCAL_MEMBER_HOST", c.LocalMemberHost, true, true},
+		{"WSO2_MYSQL_SERVER", c.MySQLServer, false, false, true},
+		{"WSO2_ANALYTICS_HOST", c.AnalyticsHost, false, false, true},
+		{"WSO2_KEYMANAGER_HOST", c.KeyManagerHost, false, false, true},
+		{"WSO2_TRAFFICMANAGER_HOST", c.TrafficMgrHost, false, false, true},
+		{"WSO2_GATEWAYMANAGER_HOST", c.GatewayMgrHost, false, false, true},
+		{"WSO2_GATEWAY_HOST", c.GatewayHost, false, false, true},
+		{"WSO2_STORE_HOST", c.StoreHost, false, false, true},
+		{"WSO2_HOST_NAME", c.HostName, false, true, false},
+		{"WSO2_LOCAL_MEMBER_HOST", c.LocalMemberHost, true, true, false},
 	}
 	for _, h := range hosts {
 		if h.optional && h.value == "" {
 			continue
 		}
-		if err := checkHostName(h.value, h.ipv6); err != nil {
+		full := h.value
+		if h.service && c.Domain != "" && h.value != "" && net.ParseIP(h.value) == nil && checkDomain(c.Domain) == nil {
+			full += "." + c.Domain // as written (see target.svc)
+		}
+		if err := checkHostName(full, h.ipv6); err != nil {
 			addf("%s: %q is not a host name: %v", h.name, h.value, err)
 		}
 	}
@@ -223,4 +240,14 @@ func setButEmpty(names []string) map[string]bool {
 		}
 	}
 	return out
+}
+
+// writesJNDI reports whether a profile writes the AMQP connection URLs of
+// repository/conf/jndi.properties, which embed the admin user and password.
+func writesJNDI(prof *Profile) bool {
+	switch prof.Name {
+	case "gateway", "gatewaymanager", "publisher", "store":
+		return prof.Product == "am"
+	}
+	return false
 }
