@@ -50,6 +50,14 @@ func TestBadInputMatrix(t *testing.T) {
 		{name: "admin password not UTF-8 in the AMQP URL", env: map[string]string{"WSO2_ADMIN_PASSWORD": "p\xffw"},
 			code: 78, msg: []string{"WSO2_ADMIN_PASSWORD", "UTF-8"}, secrets: []string{"p\xffw"}},
 
+		// 13. A DAS schedule that can never fire, refused at load.
+		{name: "das schedule on 30 February", profile: "analytics", env: map[string]string{"WSO2_DAS_APIM_STAT_SCRIPT": "0 0 12 30 2 ?"},
+			code: 78, msg: []string{"WSO2_DAS_APIM_STAT_SCRIPT", "never fires"}},
+		{name: "das schedule in a year that is over", profile: "analytics", env: map[string]string{"WSO2_DAS_APIM_USER_AGENT_STATS": "0 0 12 * * ? 2020"},
+			code: 78, msg: []string{"WSO2_DAS_APIM_USER_AGENT_STATS", "never fires"}},
+		{name: "das schedule that does not parse", profile: "analytics", env: map[string]string{"WSO2_DAS_APIM_LATENCY_BREAKDOWN_STATS": "0 0 25 * * ?"},
+			code: 78, msg: []string{"WSO2_DAS_APIM_LATENCY_BREAKDOWN_STATS", "Quartz"}},
+
 		// 7. Host, service, domain and URL values.
 		{name: "traffic manager host injects a failover option", env: map[string]string{"WSO2_TRAFFICMANAGER_HOST": "tm',failover='x"},
 			code: 78, msg: []string{"WSO2_TRAFFICMANAGER_HOST", "is not a host name"}},

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/wso2-container/agent/agent/quartz"
 )
 
 // This file holds the checks of values that become host names, service
@@ -209,6 +211,9 @@ func (c *Config) valueProblems(prof *Profile) []string {
 			addf("WSO2_CLUSTER_MEMBERS: member %q is not a host name or IP address: %v", m, err)
 		}
 	}
+	if prof.Product == "das" {
+		p = append(p, dasScheduleProblems(c)...)
+	}
 	if c.GatewayEndpoint != "" {
 		for _, e := range strings.Split(c.GatewayEndpoint, ",") {
 			if err := checkHTTPURL(e); err != nil {
@@ -250,4 +255,22 @@ func writesJNDI(prof *Profile) bool {
 		return prof.Product == "am"
 	}
 	return false
+}
+
+// dasScheduleProblems checks the analytics profile's seven Quartz schedules
+// at load, as jobs are checked: each must parse and must fire at least once
+// more after now (no 30 February, no year that is over).
+func dasScheduleProblems(c *Config) []string {
+	var p []string
+	for _, s := range (&target{cfg: c}).dasScripts() {
+		sched, err := quartz.Parse(s.value)
+		if err != nil {
+			p = append(p, fmt.Sprintf("%s: %q is not a valid Quartz cron expression: %v", s.name, s.value, err))
+			continue
+		}
+		if _, ok := sched.Next(now()); !ok {
+			p = append(p, fmt.Sprintf("%s: %q never fires (no such date, or its years are over); check it with agent cron", s.name, s.value))
+		}
+	}
+	return p
 }
