@@ -50,6 +50,33 @@ func TestBadInputMatrix(t *testing.T) {
 		{name: "admin password not UTF-8 in the AMQP URL", env: map[string]string{"WSO2_ADMIN_PASSWORD": "p\xffw"},
 			code: 78, msg: []string{"WSO2_ADMIN_PASSWORD", "UTF-8"}, secrets: []string{"p\xffw"}},
 
+		// 12. A profile of another product than the home holds.
+		{name: "identityserver on an API Manager home", profile: "identityserver", home: "gateway",
+			code: 78, msg: []string{"WSO2_PROFILE", "identityserver", "Identity Server 5.2.0", "holds API Manager 2.0.0", "api-manager.xml"}},
+		{name: "analytics on an API Manager home", profile: "analytics", home: "apim",
+			code: 78, msg: []string{"WSO2_PROFILE", "holds API Manager 2.0.0"}},
+		{name: "gateway on an Identity Server home", profile: "gateway", home: "identityserver",
+			code: 78, msg: []string{"WSO2_PROFILE", "configures API Manager 2.0.0", "holds Identity Server 5.2.0", "identityserver"}},
+		{name: "analytics on an Identity Server home", profile: "analytics", home: "identityserver",
+			code: 78, msg: []string{"WSO2_PROFILE", "holds Identity Server 5.2.0"}},
+		{name: "store on an Analytics home", profile: "store", home: "analytics",
+			code: 78, msg: []string{"WSO2_PROFILE", "holds API Manager Analytics 2.0.0", "analytics"}},
+		{name: "identityserver on an Analytics home", profile: "identityserver", home: "analytics",
+			code: 78, msg: []string{"WSO2_PROFILE", "holds API Manager Analytics 2.0.0"}},
+		{name: "gateway on an API Manager 4.x home", setup: func(t *testing.T, b *badEnv) {
+			if err := os.Remove(filepath.Join(b.Home, "repository", "conf", "api-manager.xml")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(b.Home, "repository", "conf", "deployment.toml"), []byte("[server]\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, code: 78, msg: []string{"WSO2_PROFILE", "deployment.toml"}},
+		{name: "gateway on a home without any product", setup: func(t *testing.T, b *badEnv) {
+			if err := os.RemoveAll(filepath.Join(b.Home, "repository")); err != nil {
+				t.Fatal(err)
+			}
+		}, code: 66, msg: []string{"WSO2_HOME", "holds no API Manager 2.0.0"}},
+
 		// 13. A DAS schedule that can never fire, refused at load.
 		{name: "das schedule on 30 February", profile: "analytics", env: map[string]string{"WSO2_DAS_APIM_STAT_SCRIPT": "0 0 12 30 2 ?"},
 			code: 78, msg: []string{"WSO2_DAS_APIM_STAT_SCRIPT", "never fires"}},
