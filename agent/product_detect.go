@@ -67,7 +67,7 @@ func checkProduct(prof *Profile, home string) error {
 		if !ok {
 			continue
 		}
-		hint := "set WSO2_HOME to a " + want.name + " home"
+		hint := "set WSO2_HOME to a home holding " + want.name
 		if others := profilesOf(s.product); len(others) > 0 {
 			hint = "use one of its profiles (" + strings.Join(others, ", ") + "), or " + hint
 		}
