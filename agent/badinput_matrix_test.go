@@ -50,6 +50,36 @@ func TestBadInputMatrix(t *testing.T) {
 		{name: "admin password not UTF-8 in the AMQP URL", env: map[string]string{"WSO2_ADMIN_PASSWORD": "p\xffw"},
 			code: 78, msg: []string{"WSO2_ADMIN_PASSWORD", "UTF-8"}, secrets: []string{"p\xffw"}},
 
+		// 11. Misspelt variables: a warning naming the closest one, once.
+		{name: "misspelt admin password", env: map[string]string{"WSO2_ADMIN_PASWORD": "Typo-S3cret-value"},
+			args: []string{"render", "--dry-run"}, code: 0, secrets: []string{"Typo-S3cret-value"},
+			msg:   []string{"WSO2_ADMIN_PASWORD", "did you mean WSO2_ADMIN_PASSWORD?"},
+			check: warnedOnce("WSO2_ADMIN_PASWORD")},
+		{name: "misspelt secret file", env: map[string]string{"WSO2_MYSQL_PASSWORD_FLIE": "/run/secrets/db"},
+			args: []string{"render", "--dry-run"}, code: 0,
+			msg: []string{"WSO2_MYSQL_PASSWORD_FLIE", "did you mean WSO2_MYSQL_PASSWORD_FILE?"}},
+		{name: "variable in lower case", env: map[string]string{"wso2_mysql_server": "db"},
+			args: []string{"render", "--dry-run"}, code: 0,
+			msg: []string{"wso2_mysql_server", "did you mean WSO2_MYSQL_SERVER?"}},
+		{name: "misspelt job variable", env: map[string]string{"WSO2_AGENT_JOBS_PURGE": "@daily /bin/true"},
+			args: []string{"render", "--dry-run"}, code: 0,
+			msg: []string{"WSO2_AGENT_JOBS_PURGE", "did you mean WSO2_AGENT_JOB_<NAME>?"}},
+		{name: "unknown variable far from any", env: map[string]string{"WSO2_FOO": "x"},
+			args: []string{"render", "--dry-run"}, code: 0,
+			msg: []string{"WSO2_FOO is not a variable the agent reads"}, notMsg: []string{"did you mean"}},
+		{name: "misspelt variable named even when the load fails", env: map[string]string{"WSO2_MYSQL_PASWORD": "x", "WSO2_MYSQL_PASSWORD": unset},
+			code: 78, msg: []string{"WSO2_MYSQL_PASSWORD: not set"},
+			check: warnedOnce("WSO2_MYSQL_PASWORD is not a variable the agent reads, so it is ignored; did you mean WSO2_MYSQL_PASSWORD?")},
+		{name: "HAProxy and JVM variables stay silent", args: []string{"render", "--dry-run"}, code: 0,
+			env: map[string]string{"SERVICE_PORTS": "9443", "EXTRA_ROUTE_SETTINGS": "x", "EXTRA_ROUTE_SETTING": "x", "COOKIE": "SRV insert",
+				"VIRTUAL_HOST": "https://gw.example.com", "JAVA_OPTS": "-Dx=1", "JVM_MEM_OPTS": "-Xmx1g", "WSO2_AGENT_JOB_NOOP": "@daily /bin/true"},
+			notMsg: []string{"is not a variable the agent reads"}},
+		{name: "misspelt variable under agent run warned once", profile: "none", home: "gateway",
+			env:  map[string]string{"WSO2_ADMIN_PASWORD": "Typo-S3cret-value"},
+			args: []string{"run", "--", "/bin/true"}, code: 0, secrets: []string{"Typo-S3cret-value"},
+			msg:   []string{"did you mean WSO2_ADMIN_PASSWORD?"},
+			check: warnedOnce("WSO2_ADMIN_PASWORD")},
+
 		// 12. A profile of another product than the home holds.
 		{name: "identityserver on an API Manager home", profile: "identityserver", home: "gateway",
 			code: 78, msg: []string{"WSO2_PROFILE", "identityserver", "Identity Server 5.2.0", "holds API Manager 2.0.0", "api-manager.xml"}},
@@ -146,4 +176,13 @@ func emptySecretFile(t *testing.T, b *badEnv, content string) string {
 	}
 	b.Roots = append(b.Roots, dir)
 	return p
+}
+
+// warnedOnce asserts that exactly one stderr line mentions s.
+func warnedOnce(s string) func(t *testing.T, b *badEnv, r runResult) {
+	return func(t *testing.T, b *badEnv, r runResult) {
+		if n := strings.Count(r.Stderr, s); n != 1 {
+			t.Errorf("%q is mentioned %d times, want once:\n%s", s, n, r.Stderr)
+		}
+	}
 }

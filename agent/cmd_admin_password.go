@@ -43,6 +43,7 @@ func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
 		return fail(io, exitcode.Errorf(exitcode.Usage, "admin-password: takes no arguments, only flags (the password is read from WSO2_NEW_ADMIN_PASSWORD or WSO2_ADMIN_PASSWORD, never from the command line)"))
 	}
 
+	warnUnknownVars(io)
 	cfg, err := LoadEnv(false)
 	if err != nil {
 		return fail(io, err)
