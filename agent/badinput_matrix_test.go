@@ -50,6 +50,46 @@ func TestBadInputMatrix(t *testing.T) {
 		{name: "admin password not UTF-8 in the AMQP URL", env: map[string]string{"WSO2_ADMIN_PASSWORD": "p\xffw"},
 			code: 78, msg: []string{"WSO2_ADMIN_PASSWORD", "UTF-8"}, secrets: []string{"p\xffw"}},
 
+		// 8. Secrets never printed, wherever they hide.
+		{name: "secret in a patch key (dry run)", args: []string{"render", "--dry-run"}, code: 0, changes: false,
+			setup: withPatch("file repository/conf/jndi.properties\nprop topic.${WSO2_ADMIN_PASSWORD} on\n"),
+			check: outputHas("topic.[secret ")},
+		{name: "secret in a patch key (json)", args: []string{"render", "--dry-run", "--output", "json"}, code: 0,
+			setup: withPatch("file repository/conf/jndi.properties\nprop topic.${WSO2_ADMIN_PASSWORD} on\n"),
+			check: outputHas(`"target": "topic.[secret `)},
+		{name: "secret in a patch key (applied)", code: 0, changes: true,
+			setup: withPatch("file repository/conf/jndi.properties\nprop topic.${WSO2_MYSQL_PASSWORD} on\n"),
+			check: outputHas("topic.[secret ")},
+		{name: "secret of another variable in an XML path", args: []string{"render", "--dry-run", "--output", "json"}, code: 0,
+			env:     map[string]string{"MY_API_TOKEN": "Tok3n-S3cret-v4lue"},
+			setup:   withPatch("file repository/conf/carbon.xml\nensure /Server/Token-${MY_API_TOKEN} <Token-${MY_API_TOKEN}/>\n"),
+			secrets: []string{"Tok3n-S3cret-v4lue"}, check: outputHas("Token-[secret ")},
+		{name: "secret in a patch's file name (diff header)", args: []string{"render", "--dry-run"}, code: 0,
+			setup: func(t *testing.T, b *badEnv) {
+				src := filepath.Join(b.Home, "repository", "conf", "jndi.properties")
+				dst := filepath.Join(b.Home, "repository", "conf", "x-"+goldenAdminPW+".properties")
+				if err := os.WriteFile(dst, []byte(readFile(t, src)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				withPatch("file repository/conf/x-${WSO2_ADMIN_PASSWORD}.properties\nprop topic.x on\n")(t, b)
+			},
+			check: outputHas("repository/conf/x-[secret ")},
+		{name: "secret in a missing patch target", code: 66,
+			setup: withPatch("file repository/conf/${WSO2_MYSQL_PASSWORD}.xml\nset /a b\n"),
+			msg:   []string{"[secret "}},
+		{name: "secret in an XML path that matches nothing", code: 65,
+			setup: withPatch("file repository/conf/carbon.xml\nset /Server/Missing[@name='${WSO2_KEYSTORE_PASSWORD}'] x\n"),
+			msg:   []string{"carbon.xml"}},
+		{name: "secret in a job command that is not found", code: 78,
+			env: map[string]string{"WSO2_AGENT_JOB_BACKUP": "@daily /opt/" + goldenDBPW + "/backup.sh"},
+			msg: []string{"WSO2_AGENT_JOB_BACKUP", "[secret "}},
+		{name: "secret file's value in a job command that is not found", code: 78,
+			env: map[string]string{"WSO2_ADMIN_PASSWORD": unset, "WSO2_AGENT_JOB_BACKUP": "@daily /opt/File-S3cret-pw/backup.sh"},
+			setup: func(t *testing.T, b *badEnv) {
+				b.Env["WSO2_ADMIN_PASSWORD_FILE"] = emptySecretFile(t, b, "File-S3cret-pw\n")
+			},
+			secrets: []string{"File-S3cret-pw"}, msg: []string{"WSO2_AGENT_JOB_BACKUP", "[secret "}},
+
 		// 11. Misspelt variables: a warning naming the closest one, once.
 		{name: "misspelt admin password", env: map[string]string{"WSO2_ADMIN_PASWORD": "Typo-S3cret-value"},
 			args: []string{"render", "--dry-run"}, code: 0, secrets: []string{"Typo-S3cret-value"},
@@ -165,8 +205,8 @@ func TestBadInputMatrix(t *testing.T) {
 	})
 }
 
-// emptySecretFile writes a secret file holding only content (empty or a
-// line break) outside the home and returns its path.
+// emptySecretFile writes a secret file holding content outside the home
+// (in a new snapshot root) and returns its path.
 func emptySecretFile(t *testing.T, b *badEnv, content string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -183,6 +223,30 @@ func warnedOnce(s string) func(t *testing.T, b *badEnv, r runResult) {
 	return func(t *testing.T, b *badEnv, r runResult) {
 		if n := strings.Count(r.Stderr, s); n != 1 {
 			t.Errorf("%q is mentioned %d times, want once:\n%s", s, n, r.Stderr)
+		}
+	}
+}
+
+// withPatch writes a patch file outside the home (a new snapshot root) and
+// names it in WSO2_AGENT_PATCHES.
+func withPatch(src string) func(t *testing.T, b *badEnv) {
+	return func(t *testing.T, b *badEnv) {
+		t.Helper()
+		dir := t.TempDir()
+		p := filepath.Join(dir, "patch.txt")
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b.Roots = append(b.Roots, dir)
+		b.Env["WSO2_AGENT_PATCHES"] = p
+	}
+}
+
+// outputHas asserts that stdout or stderr contains s.
+func outputHas(s string) func(t *testing.T, b *badEnv, r runResult) {
+	return func(t *testing.T, b *badEnv, r runResult) {
+		if !strings.Contains(r.Stdout+r.Stderr, s) {
+			t.Errorf("the output lacks %q:\n%s%s", s, r.Stdout, r.Stderr)
 		}
 	}
 }

@@ -215,6 +215,14 @@ func LoadEnv(requireProfile bool) (*Config, error) {
 			problems = append(problems, "read environment: "+err.Error())
 		}
 	}
+	// Registered before anything is validated: no error line may show them.
+	for _, v := range []string{c.AdminPassword, c.NewAdminPassword, c.MySQLPassword, c.KeystorePassword, c.TruststorePassword} {
+		registerLogSecret(v)
+	}
+	for _, v := range fileVals {
+		registerLogSecret(v)
+	}
+	registerEnvSecrets(os.Environ())
 	c.setEmpty = setButEmpty(secretNames())
 	problems = append(problems, c.validate(requireProfile)...)
 	if len(problems) > 0 {

@@ -60,7 +60,9 @@ func knownVarNames() map[string]bool {
 // jobVarPrefix starts the variables that declare jobs.
 const jobVarPrefix = "WSO2_AGENT_JOB_"
 
-func isJobVar(name string) bool { return strings.HasPrefix(name, jobVarPrefix) && len(name) > len(jobVarPrefix) }
+func isJobVar(name string) bool {
+	return strings.HasPrefix(name, jobVarPrefix) && len(name) > len(jobVarPrefix)
+}
 
 // closestVar returns the known name nearest to name (edit distance, a
 // transposition counting as one edit, ignoring case), or "" when none is
