@@ -26,7 +26,7 @@ const (
 	Software    = 70  // internal error (a bug: please report it)
 	OSErr       = 71  // the operating system refused: fork/exec, setuid, signals
 	IOErr       = 74  // writing failed during apply (read-only file system, disk full); every file is left as it was
-	TempFail    = 75  // a dependency did not become reachable within WSO2_AGENT_WAIT_TIMEOUT
+	TempFail    = 75  // a dependency did not become reachable within WSO2_AGENT_WAIT_TIMEOUT, or the home stayed locked by another agent for WSO2_AGENT_LOCK_TIMEOUT
 	Config      = 78  // bad configuration: an environment variable, a profile name, a patch file, a schedule or a job
 	NotExec     = 126 // the server command exists but cannot be executed
 	NotFound    = 127 // the server command was not found
@@ -44,14 +44,14 @@ func Table() []Row {
 	return []Row{
 		{OK, "ok", "success (for `run`: the server exited 0)"},
 		{Usage, "usage", "bad command line: unknown subcommand or flag, missing argument"},
-		{DataErr, "data", "bad content: malformed XML/properties/archive, unreadable certificate or keystore, wrong keystore password, ambiguous database rows"},
-		{NoInput, "noinput", "a file or folder the plan needs is missing or unreadable"},
+		{DataErr, "data", "bad content: malformed XML/properties/archive, unreadable certificate or keystore, wrong keystore password, ambiguous database rows, a file larger than its kind allows"},
+		{NoInput, "noinput", "a file or folder the plan needs is missing or unreadable, or is not a regular file (a directory, FIFO or device where a file is read)"},
 		{NoUser, "nouser", "a user does not exist (WSO2_AGENT_USER, or the admin user in the database)"},
 		{Unavailable, "unavailable", "database unreachable, authentication failed, database or table missing"},
 		{Software, "software", "internal error (a bug)"},
 		{OSErr, "oserr", "the operating system refused (fork/exec, setuid, signals)"},
 		{IOErr, "ioerr", "a write failed during apply (read-only, disk full); files are left as they were"},
-		{TempFail, "tempfail", "a dependency did not become reachable within WSO2_AGENT_WAIT_TIMEOUT"},
+		{TempFail, "tempfail", "a dependency did not become reachable within WSO2_AGENT_WAIT_TIMEOUT, or another agent held the home (its lock) for WSO2_AGENT_LOCK_TIMEOUT"},
 		{Config, "config", "bad configuration: environment variable, profile, patch file, schedule, job"},
 		{NotExec, "notexec", "the server command is not executable"},
 		{NotFound, "notfound", "the server command was not found"},
