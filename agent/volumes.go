@@ -49,8 +49,8 @@ func (p *Plan) planMirror(src, lib string) error {
 	}
 	read := func(path string, limit int64) ([]byte, error) {
 		b, err := boundedread.ReadFile(path, limit)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return nil, nil // (a lib folder that is a file is reported by apply)
 		}
 		if err != nil {
 			code := exitcode.NoInput
