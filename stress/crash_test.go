@@ -71,7 +71,7 @@ func keystoreSummary(data []byte, passwords []string) (string, error) {
 func readState(root string, passwords []string) (*treeState, error) {
 	s := &treeState{files: map[string][]byte{}, modes: map[string]os.FileMode{}, ks: map[string]string{}}
 	err := filepath.Walk(root, func(path string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() || strings.HasPrefix(info.Name(), ".agent-tmp-") {
+		if err != nil || info.IsDir() || isLeftover(info.Name()) {
 			return err
 		}
 		rel, _ := filepath.Rel(root, path)
@@ -221,6 +221,7 @@ func TestCrashAtRandomPoints(t *testing.T) {
 				t.Fatalf("only %d iterations in 50 s", i)
 			}
 			t.Logf("time budget reached after %d iterations", i)
+			iterations = i // what the kill ratio below is measured against
 			break
 		}
 		env := envs[(i+1)%2]

@@ -84,11 +84,18 @@ func snapshot(root string) (treesnap.Snapshot, error) { return treesnap.Take(roo
 // diffSnapshots lists the paths that differ between two snapshots.
 func diffSnapshots(a, b treesnap.Snapshot) []string { return treesnap.Diff(a, b) }
 
-// tempLeftovers lists the atomic-write temporary files under root.
+// isLeftover reports whether name is what a killed render may leave: an
+// atomic-write temporary file, or the home's lock file (which only a
+// finishing holder removes).
+func isLeftover(name string) bool {
+	return strings.HasPrefix(name, ".agent-tmp-") || name == ".agent.lock"
+}
+
+// tempLeftovers lists what killed renders left under root (isLeftover).
 func tempLeftovers(root string) []string {
 	var out []string
 	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), ".agent-tmp-") {
+		if err == nil && !d.IsDir() && isLeftover(d.Name()) {
 			out = append(out, path)
 		}
 		return nil
