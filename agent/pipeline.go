@@ -72,7 +72,7 @@ func setup(_ context.Context, cfg *Config, prof *Profile, io IO, dryRun bool) (*
 		}
 	}
 	if len(p.ownerNotKept) > 0 {
-		io.Log.Warn(fmt.Sprintf("setup: the agent runs as uid %d, not root, and could not keep the owner or group of %d replaced files; mode and content are kept", os.Geteuid(), len(p.ownerNotKept)),
+		io.Log.Warn(fmt.Sprintf("setup: could not keep the owner or group of %d replaced files (the agent runs as uid %d, and only root may give a file away); their mode is kept", len(p.ownerNotKept), os.Geteuid()),
 			"files", strings.Join(p.ownerNotKept, "; "))
 	}
 	if err != nil {
