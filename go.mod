@@ -14,5 +14,6 @@ require (
 
 require (
 	filippo.io/edwards25519 v1.2.0 // indirect
+	github.com/BurntSushi/toml v1.6.0 // indirect
 	github.com/pelletier/go-toml/v2 v2.4.3 // indirect
 )
