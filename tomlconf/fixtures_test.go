@@ -93,8 +93,6 @@ func TestSetEveryKeyChangesOneLine(t *testing.T) {
 					t.Errorf("%s: Set %s: line %d %q -> %q", rel, Key(e.path), i+1, a[i], b[i])
 				}
 			}
-			eq := strings.IndexByte(a[line][e.valStart-e.start-1:], '=')
-			_ = eq
 			head := string(src[e.start:e.valStart])
 			if !strings.HasPrefix(b[line], head) {
 				t.Errorf("%s: Set %s: line %q does not start with %q", rel, Key(e.path), b[line], head)
@@ -187,7 +185,9 @@ func scenario(d *Doc) error {
 		},
 		func() error { return d.Set([]string{"database", "apim_db"}, "type", "mysql") },
 		func() error { return d.Set([]string{"keystore", "tls"}, "password", "$secret{keystore_password}") },
-		func() error { return d.Set([]string{"apim", "key_manager"}, "service_url", "https://cp:9445/services/") },
+		func() error {
+			return d.Set([]string{"apim", "key_manager"}, "service_url", "https://cp:9445/services/")
+		},
 		func() error {
 			return d.Set([]string{"apim", "event_hub"}, "event_listening_endpoints", []string{"tcp://cp-1:5674", "tcp://cp-2:5674"})
 		},
