@@ -84,3 +84,7 @@ type Error struct {
 func (e *Error) Error() string {
 	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
 }
+
+// FormatValue renders a value in TOML syntax ("(none)" for nil), as Change
+// does.
+func FormatValue(v Value) string { return showValue(v) }
