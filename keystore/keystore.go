@@ -169,7 +169,7 @@ func JavaPassword(pw string) ([]byte, error) {
 
 // Entry describes one keystore entry.
 type Entry struct {
-	Alias    string    // as stored (lowercase for entries this package set)
+	Alias    string    // JKS: as stored (lowercase for entries this package set); PKCS12: lowercased, as Java lists it
 	Trusted  bool      // trustedCertEntry; false: PrivateKeyEntry
 	Created  time.Time // creation date recorded in the store
 	SHA256   string    // fingerprint of the (first) certificate, upper-case hex with colons, as keytool prints it

@@ -398,8 +398,9 @@ func certBagDER(v []byte) ([]byte, error) {
 // entries describes the store as Java's PKCS12 KeyStore lists it: a bag
 // with a friendlyName that is a private key (its chain found through the
 // localKeyId and then issuer names), or a certificate with the
-// trustedKeyUsage attribute. Other bags are kept but not listed. The
-// returned map goes from lowercased alias to the bag.
+// trustedKeyUsage attribute. Other bags are kept but not listed. Aliases
+// are lowercased, as Java lists them (the file keeps the friendlyName as
+// stored). The returned map goes from lowercased alias to the bag.
 func (s *p12Store) entries() ([]Entry, map[string]*p12Bag, error) {
 	var certs []*p12Bag
 	for _, sf := range s.safes {
@@ -432,11 +433,11 @@ func (s *p12Store) entries() ([]Entry, map[string]*p12Bag, error) {
 				if len(chain) > 0 {
 					first = chain[0]
 				}
-				if err := add(b, describe(b.alias, false, created(b.keyID), first, len(chain), nil)); err != nil {
+				if err := add(b, describe(strings.ToLower(b.alias), false, created(b.keyID), first, len(chain), nil)); err != nil {
 					return nil, nil, err
 				}
 			case b.isCert() && b.trusted:
-				if err := add(b, describe(b.alias, true, created(b.keyID), b.cert, 1, nil)); err != nil {
+				if err := add(b, describe(strings.ToLower(b.alias), true, created(b.keyID), b.cert, 1, nil)); err != nil {
 					return nil, nil, err
 				}
 			}
@@ -602,7 +603,7 @@ func (s *p12Store) marshal(password string) ([]byte, error) {
 // lowercased alias.
 func (s *Store) setTrustedP12(low string, der []byte, cert *x509.Certificate) (bool, error) {
 	if b, ok := s.bags[low]; ok {
-		old := s.info[b.alias]
+		old := s.info[low]
 		if !old.Trusted {
 			return false, fmt.Errorf("set %q: %w", low, ErrPrivateKeyEntry)
 		}
@@ -613,7 +614,7 @@ func (s *Store) setTrustedP12(low string, der []byte, cert *x509.Certificate) (b
 		b.replaceCert(der)
 		s.p12.safeOf(b).dirty = true
 		s.p12.dirty = true
-		s.info[b.alias] = describe(b.alias, true, old.Created, der, 1, cert)
+		s.info[low] = describe(low, true, old.Created, der, 1, cert)
 		return true, nil
 	}
 	der = bytes.Clone(der)
