@@ -22,6 +22,23 @@ import (
 // tests copy them into t.TempDir().
 var stockDir = fixtures.Path("wso2-fixtures/wso2am-2.0.0/repository/resources/security")
 
+// fixturePath returns the path of a stock keystore of another WSO2 product
+// (wso2am-4.5.0: PKCS12 files named .jks; wso2is-7.1.0: .p12).
+func fixturePath(product, name string) string {
+	return fixtures.Path(filepath.Join("wso2-fixtures", product, "repository", "resources", "security", name))
+}
+
+// copyFixture copies fixturePath(product, name) into dir and returns its
+// path.
+func copyFixture(t testing.TB, product, name, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, readFile(t, fixturePath(product, name)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // copyStock copies a stock store into dir and returns its path.
 func copyStock(t testing.TB, name, dir string) string {
 	t.Helper()
