@@ -259,3 +259,36 @@ func TestPlanImportToReadOnlyDestination(t *testing.T) {
 		t.Fatalf("read-only destination: %v", err)
 	}
 }
+
+// TestPlanOwnKeystorePKCS12: a component's own keystore may be PKCS12 (as
+// keytool makes it by default, under a .jks name): its key is checked with
+// the same password and the file is copied byte for byte.
+func TestPlanOwnKeystorePKCS12(t *testing.T) {
+	dir := t.TempDir()
+	certDir := filepath.Join(dir, "certificates")
+	os.Mkdir(certDir, 0o755)
+	sec := filepath.Join(dir, "security")
+	os.Mkdir(sec, 0o755)
+	src := filepath.Join(certDir, "wso2trafficmanager.jks")
+	mustKeytool(t, "wso2carbon", "-genkeypair", "-alias", "wso2trafficmanagercert", "-keyalg", "EC", "-dname", "CN=trafficmanager.wso2",
+		"-keystore", src, "-storetype", "PKCS12", "-storepass:env", "P")
+	if keystore.DetectFormat(readFile(t, src)) != keystore.PKCS12 {
+		t.Fatal("keytool did not write PKCS12")
+	}
+	p, err := certs.PlanOwnKeystore(certDir, "trafficmanager", sec, "wso2carbon")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Changed || p.Subject != "CN=trafficmanager.wso2" {
+		t.Fatalf("plan %+v", p)
+	}
+	if err := p.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(readFile(t, p.Dst), readFile(t, src)) {
+		t.Fatal("copy differs")
+	}
+	if _, err := certs.PlanOwnKeystore(certDir, "trafficmanager", sec, "wrong-password"); exitcode.Of(err) != exitcode.DataErr || !strings.Contains(err.Error(), "wrong password") {
+		t.Fatalf("wrong password: %v", err)
+	}
+}
