@@ -89,6 +89,12 @@ func TestBadInputMatrix(t *testing.T) {
 				b.Env["WSO2_ADMIN_PASSWORD_FILE"] = emptySecretFile(t, b, "File-S3cret-pw\n")
 			},
 			secrets: []string{"File-S3cret-pw"}, msg: []string{"WSO2_AGENT_JOB_BACKUP", "[secret "}},
+		{name: "secret in a job command that is not found (json log)", code: 78,
+			env: map[string]string{"WSO2_AGENT_LOG_FORMAT": "json", "WSO2_AGENT_JOB_BACKUP": "@daily /opt/" + goldenAdminPW + "/backup.sh"},
+			msg: []string{"WSO2_AGENT_JOB_BACKUP", "[secret "}},
+		{name: "secret of another variable in a job command", code: 78,
+			env:     map[string]string{"BACKUP_TOKEN": "T0ken-for-backups", "WSO2_AGENT_JOB_BACKUP": "@daily /opt/bin/T0ken-for-backups"},
+			secrets: []string{"T0ken-for-backups"}, msg: []string{"WSO2_AGENT_JOB_BACKUP", "[secret "}},
 
 		// 11. Misspelt variables: a warning naming the closest one, once.
 		{name: "misspelt admin password", env: map[string]string{"WSO2_ADMIN_PASWORD": "Typo-S3cret-value"},
