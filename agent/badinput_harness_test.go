@@ -176,11 +176,13 @@ func runBadBinary(t *testing.T, env map[string]string, args ...string) runResult
 	return runResult{Code: code, Stdout: so.String(), Stderr: se.String()}
 }
 
-// levelLines returns the agent's log lines of one level, text or JSON.
+// levelLines returns the agent's log lines of one level: slog text or
+// JSON, and for ERROR also a plain "agent: ..." error line.
 func levelLines(stderr, level string) []string {
 	var out []string
 	for _, l := range strings.Split(stderr, "\n") {
-		if strings.Contains(l, "level="+level+" ") || strings.Contains(l, `"level":"`+level+`"`) {
+		if strings.Contains(l, "level="+level+" ") || strings.Contains(l, `"level":"`+level+`"`) ||
+			(level == "ERROR" && strings.HasPrefix(l, "agent: ")) {
 			out = append(out, l)
 		}
 	}
