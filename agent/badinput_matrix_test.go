@@ -95,6 +95,18 @@ func TestBadInputMatrix(t *testing.T) {
 		{name: "secret of another variable in a job command", code: 78,
 			env:     map[string]string{"BACKUP_TOKEN": "T0ken-for-backups", "WSO2_AGENT_JOB_BACKUP": "@daily /opt/bin/T0ken-for-backups"},
 			secrets: []string{"T0ken-for-backups"}, msg: []string{"WSO2_AGENT_JOB_BACKUP", "[secret "}},
+		{name: "a secret from a file in a patch value", code: 0, changes: true,
+			env: map[string]string{"WSO2_MYSQL_PASSWORD": unset},
+			setup: func(t *testing.T, b *badEnv) {
+				b.Env["WSO2_MYSQL_PASSWORD_FILE"] = emptySecretFile(t, b, "From-File-pw\n")
+				withPatch("file repository/conf/jndi.properties\nprop db.password ${WSO2_MYSQL_PASSWORD}\n")(t, b)
+			},
+			secrets: []string{"From-File-pw"},
+			check: func(t *testing.T, b *badEnv, r runResult) {
+				if got := props(t, filepath.Join(b.Home, "repository", "conf", "jndi.properties"))["db.password"]; got != "From-File-pw" {
+					t.Errorf("db.password = %q, want the file's value", got)
+				}
+			}},
 
 		// 11. Misspelt variables: a warning naming the closest one, once.
 		{name: "misspelt admin password", env: map[string]string{"WSO2_ADMIN_PASWORD": "Typo-S3cret-value"},

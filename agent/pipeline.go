@@ -336,7 +336,7 @@ func addPatches(s *editSet, cfg *Config, home string) error {
 		if err != nil {
 			return exitcode.Errorf(exitcode.Config, "WSO2_AGENT_PATCHES: read %s: %s", name, describeFSError(err))
 		}
-		fps, err := xmlconf.ParsePatch(name, src, os.LookupEnv, IsSecretName)
+		fps, err := xmlconf.ParsePatch(name, src, cfg.patchLookup, IsSecretName)
 		if err != nil {
 			return exitcode.Errorf(exitcode.Config, "WSO2_AGENT_PATCHES: %w", err)
 		}

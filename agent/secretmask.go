@@ -160,3 +160,28 @@ func maskAttr(a slog.Attr) slog.Attr {
 	}
 	return a
 }
+
+// patchLookup resolves a patch file's ${NAME}: a secret variable given
+// through NAME_FILE has the file's value (LoadEnv does not leave it in the
+// environment); anything else is the environment's.
+func (c *Config) patchLookup(name string) (string, bool) {
+	if _, ok := os.LookupEnv(name); !ok {
+		if _, viaFile := os.LookupEnv(name + "_FILE"); viaFile {
+			if v, ok := c.secretValues()[name]; ok && v != "" {
+				return v, true
+			}
+		}
+	}
+	return os.LookupEnv(name)
+}
+
+// secretValues maps each secret variable to its loaded value.
+func (c *Config) secretValues() map[string]string {
+	return map[string]string{
+		"WSO2_ADMIN_PASSWORD":      c.AdminPassword,
+		"WSO2_NEW_ADMIN_PASSWORD":  c.NewAdminPassword,
+		"WSO2_MYSQL_PASSWORD":      c.MySQLPassword,
+		"WSO2_KEYSTORE_PASSWORD":   c.KeystorePassword,
+		"WSO2_TRUSTSTORE_PASSWORD": c.TruststorePassword,
+	}
+}
