@@ -36,9 +36,9 @@ var (
 	// oidJavaTrusted is Oracle's trustedKeyUsage attribute: Java's PKCS12
 	// KeyStore lists a certificate bag as a trustedCertEntry only when it
 	// carries it. keytool sets it to { anyExtendedKeyUsage }.
-	oidJavaTrusted          = asn1.ObjectIdentifier{2, 16, 840, 1, 113894, 746875, 1, 1}
-	oidAnyExtendedKeyUsage  = asn1.ObjectIdentifier{2, 5, 29, 37, 0}
-	errNotInThisFormatWrite = errors.New("a PKCS12 store is written back with the password it was loaded with")
+	oidJavaTrusted         = asn1.ObjectIdentifier{2, 16, 840, 1, 113894, 746875, 1, 1}
+	oidAnyExtendedKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37, 0}
+	errOtherPassword       = errors.New("a PKCS12 store is written back with the password it was loaded with")
 )
 
 var (
@@ -79,10 +79,8 @@ type p12Bag struct {
 	cert    []byte // DER of an X.509 certificate bag
 }
 
-func (b *p12Bag) isKey() bool { return b.id.Equal(oidKeyBag) || b.id.Equal(oidShroudedKeyBag) }
-func (b *p12Bag) isCert() bool {
-	return b.cert != nil
-}
+func (b *p12Bag) isKey() bool  { return b.id.Equal(oidKeyBag) || b.id.Equal(oidShroudedKeyBag) }
+func (b *p12Bag) isCert() bool { return b.cert != nil }
 
 func (b *p12Bag) encode() []byte {
 	if b.raw != nil {
@@ -577,7 +575,7 @@ func (s *p12Store) safeOf(b *p12Bag) *p12Safe {
 // was loaded from.
 func (s *p12Store) marshal(password string) ([]byte, error) {
 	if password != s.password {
-		return nil, fmt.Errorf("%w: %w", ErrPassword, errNotInThisFormatWrite)
+		return nil, fmt.Errorf("%w: %w", ErrPassword, errOtherPassword)
 	}
 	if !s.dirty {
 		return bytes.Clone(s.raw), nil
