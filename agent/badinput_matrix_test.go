@@ -151,14 +151,12 @@ func TestBadInputMatrix(t *testing.T) {
 			code: 78, msg: []string{"WSO2_PROFILE", "holds API Manager Analytics 2.0.0", "analytics"}},
 		{name: "identityserver on an Analytics home", profile: "identityserver", home: "analytics",
 			code: 78, msg: []string{"WSO2_PROFILE", "holds API Manager Analytics 2.0.0"}},
-		{name: "gateway on an API Manager 4.x home", setup: func(t *testing.T, b *badEnv) {
-			if err := os.Remove(filepath.Join(b.Home, "repository", "conf", "api-manager.xml")); err != nil {
+		{name: "gateway on an API Manager 4.5 home", setup: func(t *testing.T, b *badEnv) {
+			if err := os.RemoveAll(b.Home); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(b.Home, "repository", "conf", "deployment.toml"), []byte("[server]\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}, code: 78, msg: []string{"WSO2_PROFILE", "deployment.toml"}},
+			fxCopy(t, filepath.Join(fixturesRoot, "wso2am-4.5.0"), b.Home)
+		}, code: 78, msg: []string{"WSO2_PROFILE", "Carbon 4.9+", "deployment.toml"}},
 		{name: "gateway on a home without any product", setup: func(t *testing.T, b *badEnv) {
 			if err := os.RemoveAll(filepath.Join(b.Home, "repository")); err != nil {
 				t.Fatal(err)

@@ -1,6 +1,9 @@
 package agent
 
-import "github.com/wso2-container/agent/xmlconf"
+import (
+	"github.com/wso2-container/agent/tomlconf"
+	"github.com/wso2-container/agent/xmlconf"
+)
 
 // fileEdits are the edits of one target file, relative to the product home
 // (or absolute).
@@ -9,7 +12,30 @@ type fileEdits struct {
 	optional bool // absent file: skip silently (the product does not ship it)
 	xml      []xmlconf.Edit
 	props    []xmlconf.PropEdit
-	source   string // who asked for them: the profile, or a patch file
+	toml     []tomlEdit // for .toml files
+	source   string     // who asked for them: the profile, or a patch file
+}
+
+// tomlEdit is one edit of a .toml file: apply makes it on the parsed
+// document; what names it in errors; secret masks the values it writes.
+type tomlEdit struct {
+	what   string
+	secret bool
+	apply  func(*tomlconf.Doc) error
+}
+
+// tomlPatch turns a patch file's TOML edit into a tomlEdit.
+func tomlPatch(e tomlconf.PatchEdit) tomlEdit {
+	return tomlEdit{what: e.String(), secret: e.Secret, apply: func(d *tomlconf.Doc) error { return d.ApplyPatch(e) }}
+}
+
+// tomlPatchKind adds TOML files to the patch format (xmlconf/PATCHFORMAT.md).
+var tomlPatchKind = xmlconf.FileKind{
+	Suffix: ".toml",
+	Ops:    tomlconf.PatchOps,
+	Escape: tomlconf.EscapeString,
+	Keep:   tomlconf.PlaceholderPrefixes,
+	Parse:  func(op, args string) (any, error) { return tomlconf.ParsePatchOp(op, args) },
 }
 
 // editSet collects edits per file, in the order files are first named.

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/tomlconf"
 	"github.com/wso2-container/agent/xmlconf"
 )
 
@@ -268,17 +269,23 @@ func (p *Plan) planEdits(s *editSet) error {
 			}
 			f.Changes = append(f.Changes, Change{Target: target, Op: opName(c.Op), Old: c.Old, New: c.New, Secret: c.Secret})
 		}
+		for _, v := range r.secrets {
+			p.addSecret(v)
+		}
+		f.Changes = append(f.Changes, r.tomlChanges...)
 	}
 	return nil
 }
 
 // fileResult is the outcome of editing one file in memory.
 type fileResult struct {
-	path, kind string
-	old, out   []byte
-	changes    []xmlconf.Change
-	skip       bool
-	err        error
+	path, kind  string
+	old, out    []byte
+	changes     []xmlconf.Change
+	tomlChanges []Change // .toml files: changes with values in TOML syntax
+	secrets     []string // .toml files: secret values written or replaced
+	skip        bool
+	err         error
 }
 
 // editFile reads path and applies fe's edits to its content in memory.
@@ -294,6 +301,22 @@ func editFile(path string, fe *fileEdits) fileResult {
 		return r
 	}
 	r.old = old
+	if strings.HasSuffix(path, ".toml") {
+		r.kind = "toml"
+		if len(fe.props) > 0 || len(fe.xml) > 0 {
+			r.err = exitcode.Errorf(exitcode.Config, "%s: XML or properties edits on a TOML file", fe.rel)
+			return r
+		}
+		r.out, r.tomlChanges, r.secrets, err = applyTOML(old, fe.toml)
+		if err != nil {
+			r.err = exitcode.Errorf(exitcode.DataErr, "edit %s: %w", path, err)
+		}
+		return r
+	}
+	if len(fe.toml) > 0 {
+		r.err = exitcode.Errorf(exitcode.Config, "%s: TOML edits on a file whose name does not end in .toml", fe.rel)
+		return r
+	}
 	if strings.HasSuffix(path, ".properties") {
 		r.kind = "properties"
 		r.out, r.changes, err = xmlconf.ApplyProperties(old, fe.props)
@@ -336,7 +359,7 @@ func addPatches(s *editSet, cfg *Config, home string) error {
 		if err != nil {
 			return exitcode.Errorf(exitcode.Config, "WSO2_AGENT_PATCHES: read %s: %s", name, describeFSError(err))
 		}
-		fps, err := xmlconf.ParsePatch(name, src, cfg.patchLookup, IsSecretName)
+		fps, err := xmlconf.ParsePatchKinds(name, src, cfg.patchLookup, IsSecretName, tomlPatchKind)
 		if err != nil {
 			return exitcode.Errorf(exitcode.Config, "WSO2_AGENT_PATCHES: %w", err)
 		}
@@ -344,6 +367,13 @@ func addPatches(s *editSet, cfg *Config, home string) error {
 			f := s.get(patchFileRel(home, fp.File))
 			f.xml = append(f.xml, fp.XML...)
 			f.props = append(f.props, fp.Props...)
+			for _, o := range fp.Other {
+				e := o.Edit.(tomlconf.PatchEdit)
+				e.Secret = e.Secret || o.Secret
+				te := tomlPatch(e)
+				te.what = fmt.Sprintf("%s:%d: %s", name, o.Line, te.what)
+				f.toml = append(f.toml, te)
+			}
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/udiff"
+	"github.com/wso2-container/agent/tomlconf"
 	"github.com/wso2-container/agent/xmlconf"
 )
 
@@ -79,9 +80,11 @@ func isWordByte(c byte) bool {
 // secretForms are the spellings a value may have inside a file: raw, as
 // xmlconf writes it (XML text and attributes, .properties), as the profiles'
 // inserted fragments escape it, percent-encoded (URLs), and .properties
-// escapes in lower-case hex (files written by other tools). Each once.
+// escapes in lower-case hex (files written by other tools), and escaped
+// for a TOML basic string. Each once.
 func secretForms(v string) []string {
 	forms := append([]string{v, html.EscapeString(v), url.PathEscape(v), amqpEscape(v)}, xmlconf.Spellings(v)...)
+	forms = append(forms, tomlconf.EscapeString(v)) // inside a TOML "string"
 	for _, f := range forms[4:] {
 		if l := strings.ToLower(f); strings.Contains(f, `\u`) && l != f {
 			forms = append(forms, l)

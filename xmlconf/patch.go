@@ -10,10 +10,36 @@ import (
 
 // FilePatch is the list of edits a patch file gives for one target file.
 type FilePatch struct {
-	File  string     // as written (after ${VAR} expansion)
-	Line  int        // line of the `file` directive
-	XML   []Edit     // for .xml files (anything not .properties)
-	Props []PropEdit // for .properties files
+	File  string      // as written (after ${VAR} expansion)
+	Line  int         // line of the `file` directive
+	XML   []Edit      // for .xml files (anything not .properties or of a FileKind)
+	Props []PropEdit  // for .properties files
+	Other []OtherEdit // for files of a FileKind given to ParsePatchKinds
+}
+
+// FileKind lets a caller add a kind of file to the patch format without
+// xmlconf knowing its syntax: xmlconf splits the lines, options (only
+// --secret) and heredocs and expands variables; Parse turns one op into the
+// caller's edit.
+type FileKind struct {
+	Suffix string   // file names ending in Suffix (ASCII case ignored) are of this kind
+	Ops    []string // the op names of this kind
+	// Escape is applied to every variable's value inside the arguments
+	// (nil: values are used as they are).
+	Escape func(string) string
+	// Keep lists "$…" prefixes that are written literally, not read as
+	// variables (for example "$env{").
+	Keep []string
+	// Parse parses an op's arguments (heredoc lines follow them after a
+	// blank) and returns the edit or an error without file or line.
+	Parse func(op, args string) (any, error)
+}
+
+// OtherEdit is one edit of a FileKind file, as its Parse returned it.
+type OtherEdit struct {
+	Line   int  // line of the op in the patch file
+	Secret bool // --secret, or a secret variable was used
+	Edit   any
 }
 
 // IsProperties reports whether a file name is treated as a .properties file.
@@ -26,6 +52,13 @@ func IsProperties(name string) bool { return strings.HasSuffix(strings.ToLower(n
 // Every path is compiled and every XML fragment parsed here, so a patch that
 // parses will not fail later for syntax reasons.
 func ParsePatch(name string, src []byte, lookup func(string) (string, bool), isSecret func(string) bool) ([]FilePatch, error) {
+	return ParsePatchKinds(name, src, lookup, isSecret)
+}
+
+// ParsePatchKinds is ParsePatch with more kinds of files: a file whose name
+// ends in a kind's Suffix takes that kind's ops, which are returned in
+// FilePatch.Other (format: PATCHFORMAT.md).
+func ParsePatchKinds(name string, src []byte, lookup func(string) (string, bool), isSecret func(string) bool, kinds ...FileKind) ([]FilePatch, error) {
 	if lookup == nil {
 		lookup = func(string) (string, bool) { return "", false }
 	}
@@ -59,7 +92,11 @@ func ParsePatch(name string, src []byte, lookup func(string) (string, bool), isS
 			out = append(out, FilePatch{File: f, Line: ln})
 			continue
 		}
-		if !knownOp(op) {
+		var kind *FileKind
+		if len(out) > 0 {
+			kind = kindOf(kinds, out[len(out)-1].File)
+		}
+		if kind == nil && !knownOp(op) {
 			fail(ln, "unknown op %q (want file, set, attr, ensure, remove, children, prop or unprop)", op)
 			continue
 		}
@@ -68,6 +105,10 @@ func ParsePatch(name string, src []byte, lookup func(string) (string, bool), isS
 			continue
 		}
 		fp := &out[len(out)-1]
+		if kind != nil {
+			i = parseKindOp(fp, kind, op, rest, lines, i, x, fail)
+			continue
+		}
 		props := IsProperties(fp.File)
 		if isPropOp(op) != props {
 			if props {
@@ -84,21 +125,10 @@ func ParsePatch(name string, src []byte, lookup func(string) (string, bool), isS
 			o, rest = cutWord(rest)
 			opts = append(opts, o)
 		}
-		// heredoc: the last argument may be <<WORD, then lines up to WORD
-		if j := strings.LastIndex(rest, "<<"); j >= 0 && (j == 0 || rest[j-1] == ' ' || rest[j-1] == '\t') && isWord(rest[j+2:]) {
-			word := rest[j+2:]
-			var body []string
-			k := i + 1
-			for ; k < len(lines) && strings.TrimSpace(lines[k]) != word; k++ {
-				body = append(body, lines[k])
-			}
-			if k == len(lines) {
-				fail(ln, "%s: heredoc <<%s is not closed", op, word)
-				i = k
-				continue
-			}
-			rest = strings.TrimSpace(rest[:j]) + " " + strings.Join(body, "\n")
-			i = k
+		var err error
+		if rest, i, err = heredoc(rest, lines, i); err != nil {
+			fail(ln, "%s: %v", op, err)
+			continue
 		}
 		if err := parseOp(fp, op, opts, rest, x); err != nil {
 			fail(ln, "%s: %v", op, err)
@@ -108,6 +138,79 @@ func ParsePatch(name string, src []byte, lookup func(string) (string, bool), isS
 		return nil, errors.Join(errs...)
 	}
 	return out, nil
+}
+
+// heredoc: when the last argument of line i is <<WORD, the lines up to one
+// holding only WORD are appended to rest after a blank; it returns the new
+// rest and the index of the last line used, or an error when WORD never
+// comes.
+func heredoc(rest string, lines []string, i int) (string, int, error) {
+	j := strings.LastIndex(rest, "<<")
+	if j < 0 || (j > 0 && rest[j-1] != ' ' && rest[j-1] != '\t') || !isWord(rest[j+2:]) {
+		return rest, i, nil
+	}
+	word := rest[j+2:]
+	var body []string
+	k := i + 1
+	for ; k < len(lines) && strings.TrimSpace(lines[k]) != word; k++ {
+		body = append(body, lines[k])
+	}
+	if k == len(lines) {
+		return rest, k, fmt.Errorf("heredoc <<%s is not closed", word)
+	}
+	return strings.TrimSpace(rest[:j]) + " " + strings.Join(body, "\n"), k, nil
+}
+
+// kindOf returns the kind of file name, or nil for XML and properties.
+func kindOf(kinds []FileKind, name string) *FileKind {
+	for i := range kinds {
+		if kinds[i].Suffix != "" && strings.HasSuffix(strings.ToLower(name), strings.ToLower(kinds[i].Suffix)) {
+			return &kinds[i]
+		}
+	}
+	return nil
+}
+
+// parseKindOp parses an op of a FileKind file at line i and returns the
+// index of the last line it used.
+func parseKindOp(fp *FilePatch, kind *FileKind, op, rest string, lines []string, i int, x *expander, fail func(int, string, ...any)) int {
+	ln := i + 1
+	known := false
+	for _, o := range kind.Ops {
+		known = known || o == op
+	}
+	if !known {
+		fail(ln, "unknown op %q for %s (want file, %s)", op, fp.File, strings.Join(kind.Ops, ", "))
+		return i
+	}
+	secret := false
+	for strings.HasPrefix(rest, "--") {
+		var o string
+		o, rest = cutWord(rest)
+		if o != "--secret" {
+			fail(ln, "%s: unknown option %s", op, o)
+			return i
+		}
+		secret = true
+	}
+	var err error
+	if rest, i, err = heredoc(rest, lines, i); err != nil {
+		fail(ln, "%s: %v", op, err)
+		return i
+	}
+	x.esc, x.keep = kind.Escape, kind.Keep
+	args, err := x.expand(rest, false)
+	if err != nil {
+		fail(ln, "%s: %v", op, err)
+		return i
+	}
+	e, err := kind.Parse(op, args)
+	if err != nil {
+		fail(ln, "%s: %v", op, err)
+		return i
+	}
+	fp.Other = append(fp.Other, OtherEdit{Line: ln, Secret: secret || x.secret, Edit: e})
+	return i
 }
 
 func knownOp(op string) bool {
@@ -297,6 +400,8 @@ type expander struct {
 	lookup   func(string) (string, bool)
 	isSecret func(string) bool
 	secret   bool
+	esc      func(string) string // escapes variable values (FileKind)
+	keep     []string            // "$…" prefixes kept literally (FileKind)
 }
 
 // value parses a value argument: a "quoted string" (with \" \\ \n \t \r
@@ -358,6 +463,11 @@ func (x *expander) expand(s string, xmlEsc bool) (string, error) {
 			i++
 			continue
 		}
+		if p := keptPrefix(s[i:], x.keep); p != "" {
+			b.WriteString(p)
+			i += len(p) - 1
+			continue
+		}
 		if i+1 >= len(s) || s[i+1] != '{' {
 			return "", fmt.Errorf("lone $ (write ${NAME} for a variable or $$ for a literal $)")
 		}
@@ -382,6 +492,8 @@ func (x *expander) expand(s string, xmlEsc bool) (string, error) {
 		}
 		if xmlEsc {
 			v = escapeXMLAll(v)
+		} else if x.esc != nil {
+			v = x.esc(v)
 		}
 		b.WriteString(v)
 		i += j
@@ -399,4 +511,14 @@ func isVarName(s string) bool {
 func escapeXMLAll(v string) string {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;", "\r", "&#13;", "\t", "&#9;", "\n", "&#10;")
 	return r.Replace(v)
+}
+
+// keptPrefix returns the prefix of keep that s starts with, or "".
+func keptPrefix(s string, keep []string) string {
+	for _, p := range keep {
+		if strings.HasPrefix(s, p) {
+			return p
+		}
+	}
+	return ""
 }
