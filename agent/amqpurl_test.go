@@ -79,3 +79,20 @@ func TestAMQPURLCredentialsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestDatasourceCredentialsAnyCharacter: the MySQL user and password are
+// never part of a JDBC URL (which holds only host, port and database); they
+// are the datasources' <username> and <password> elements, which an XML
+// parser gives back exactly, whatever characters they hold.
+func TestDatasourceCredentialsAnyCharacter(t *testing.T) {
+	user, pw := `db@us:er/x?y#z%'" `, `p@ss:w/rd?#%'"<&> x`
+	home := freshHome(t, "gateway")
+	mustApply(t, with(goldenEnv(t, "gateway", home), "WSO2_MYSQL_USER", user, "WSO2_MYSQL_PASSWORD", pw), goldenDNS)
+	master := conf(home, "datasources/master-datasources.xml")
+	datasourceCheck(t, master, []string{"WSO2AM_DB", "WSO2UM_DB", "WSO2REG_DB", "WSO2AM_STATS_DB", "WSO2_MB_STORE_DB"}, "mysql.wso2", user, pw)
+	for _, u := range xmlTexts(t, master, "//datasource/definition/configuration/url") {
+		if strings.HasPrefix(u, "jdbc:mysql:") && (strings.Contains(u, "db@us") || strings.Contains(u, "p@ss")) {
+			t.Errorf("a JDBC URL holds a credential: %q", u)
+		}
+	}
+}

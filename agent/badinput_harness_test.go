@@ -110,7 +110,7 @@ func runBadCase(t *testing.T, c badCase) {
 		t.Fatalf("exit code %d, want %d\nstderr:\n%s", r.Code, c.code, r.Stderr)
 	}
 	if c.code != 0 {
-		lines := errorLines(r.Stderr)
+		lines := levelLines(r.Stderr, "ERROR")
 		if len(lines) != 1 {
 			t.Fatalf("want exactly one error line, got %d:\n%s", len(lines), r.Stderr)
 		}
@@ -121,10 +121,7 @@ func runBadCase(t *testing.T, c badCase) {
 		}
 	} else if len(c.msg) > 0 {
 		found := false
-		for _, l := range strings.Split(r.Stderr, "\n") {
-			if !strings.Contains(l, "level=WARN") {
-				continue
-			}
+		for _, l := range levelLines(r.Stderr, "WARN") {
 			all := true
 			for _, m := range c.msg {
 				all = all && strings.Contains(l, m)
@@ -177,4 +174,17 @@ func runBadBinary(t *testing.T, env map[string]string, args ...string) runResult
 		t.Fatalf("run agent: %v", err)
 	}
 	return runResult{Code: code, Stdout: so.String(), Stderr: se.String()}
+}
+
+// levelLines returns the agent's log lines of one level: slog text or
+// JSON, and for ERROR also a plain "agent: ..." error line.
+func levelLines(stderr, level string) []string {
+	var out []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.Contains(l, "level="+level+" ") || strings.Contains(l, `"level":"`+level+`"`) ||
+			(level == "ERROR" && strings.HasPrefix(l, "agent: ")) {
+			out = append(out, l)
+		}
+	}
+	return out
 }

@@ -89,6 +89,24 @@ func TestBadInputMatrix(t *testing.T) {
 				b.Env["WSO2_ADMIN_PASSWORD_FILE"] = emptySecretFile(t, b, "File-S3cret-pw\n")
 			},
 			secrets: []string{"File-S3cret-pw"}, msg: []string{"WSO2_AGENT_JOB_BACKUP", "[secret "}},
+		{name: "secret in a job command that is not found (json log)", code: 78,
+			env: map[string]string{"WSO2_AGENT_LOG_FORMAT": "json", "WSO2_AGENT_JOB_BACKUP": "@daily /opt/" + goldenAdminPW + "/backup.sh"},
+			msg: []string{"WSO2_AGENT_JOB_BACKUP", "[secret "}},
+		{name: "secret of another variable in a job command", code: 78,
+			env:     map[string]string{"BACKUP_TOKEN": "T0ken-for-backups", "WSO2_AGENT_JOB_BACKUP": "@daily /opt/bin/T0ken-for-backups"},
+			secrets: []string{"T0ken-for-backups"}, msg: []string{"WSO2_AGENT_JOB_BACKUP", "[secret "}},
+		{name: "a secret from a file in a patch value", code: 0, changes: true,
+			env: map[string]string{"WSO2_MYSQL_PASSWORD": unset},
+			setup: func(t *testing.T, b *badEnv) {
+				b.Env["WSO2_MYSQL_PASSWORD_FILE"] = emptySecretFile(t, b, "From-File-pw\n")
+				withPatch("file repository/conf/jndi.properties\nprop db.password ${WSO2_MYSQL_PASSWORD}\n")(t, b)
+			},
+			secrets: []string{"From-File-pw"},
+			check: func(t *testing.T, b *badEnv, r runResult) {
+				if got := props(t, filepath.Join(b.Home, "repository", "conf", "jndi.properties"))["db.password"]; got != "From-File-pw" {
+					t.Errorf("db.password = %q, want the file's value", got)
+				}
+			}},
 
 		// 11. Misspelt variables: a warning naming the closest one, once.
 		{name: "misspelt admin password", env: map[string]string{"WSO2_ADMIN_PASWORD": "Typo-S3cret-value"},
@@ -133,14 +151,12 @@ func TestBadInputMatrix(t *testing.T) {
 			code: 78, msg: []string{"WSO2_PROFILE", "holds API Manager Analytics 2.0.0", "analytics"}},
 		{name: "identityserver on an Analytics home", profile: "identityserver", home: "analytics",
 			code: 78, msg: []string{"WSO2_PROFILE", "holds API Manager Analytics 2.0.0"}},
-		{name: "gateway on an API Manager 4.x home", setup: func(t *testing.T, b *badEnv) {
-			if err := os.Remove(filepath.Join(b.Home, "repository", "conf", "api-manager.xml")); err != nil {
+		{name: "gateway on an API Manager 4.5 home", setup: func(t *testing.T, b *badEnv) {
+			if err := os.RemoveAll(b.Home); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(b.Home, "repository", "conf", "deployment.toml"), []byte("[server]\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}, code: 78, msg: []string{"WSO2_PROFILE", "deployment.toml"}},
+			fxCopy(t, filepath.Join(fixturesRoot, "wso2am-4.5.0"), b.Home)
+		}, code: 78, msg: []string{"WSO2_PROFILE", "Carbon 4.9+", "deployment.toml"}},
 		{name: "gateway on a home without any product", setup: func(t *testing.T, b *badEnv) {
 			if err := os.RemoveAll(filepath.Join(b.Home, "repository")); err != nil {
 				t.Fatal(err)

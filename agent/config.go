@@ -223,6 +223,7 @@ func LoadEnv(requireProfile bool) (*Config, error) {
 		}
 	}
 	// Registered before anything is validated: no error line may show them.
+	resetLogSecrets()
 	for _, v := range []string{c.AdminPassword, c.NewAdminPassword, c.MySQLPassword, c.KeystorePassword, c.TruststorePassword} {
 		registerLogSecret(v)
 	}

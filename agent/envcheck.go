@@ -64,8 +64,9 @@ func isJobVar(name string) bool {
 	return strings.HasPrefix(name, jobVarPrefix) && len(name) > len(jobVarPrefix)
 }
 
-// closestVar returns the known name nearest to name (edit distance, a
-// transposition counting as one edit, ignoring case), or "" when none is
+// closestVar returns the known names nearest to name (edit distance, a
+// transposition counting as one edit, ignoring case), joined with " or "
+// when several are as near (WSO2_PROXY_PORT_HTTS), or "" when none is
 // within a quarter of the name's length (at least 1, at most 3 edits).
 func closestVar(name string, known map[string]bool) string {
 	u := strings.ToUpper(name)
@@ -73,18 +74,18 @@ func closestVar(name string, known map[string]bool) string {
 		return jobVarPrefix + "<NAME>"
 	}
 	limit := min(max(len(u)/4, 1), 3)
-	best, bestD := "", limit+1
-	names := make([]string, 0, len(known))
+	var best []string
+	bestD := limit + 1
 	for k := range known {
-		names = append(names, k)
-	}
-	sort.Strings(names) // ties go to the first name in order
-	for _, k := range names {
-		if d := editDistance(u, k); d < bestD {
-			best, bestD = k, d
+		switch d := editDistance(u, k); {
+		case d < bestD:
+			best, bestD = []string{k}, d
+		case d == bestD && d <= limit:
+			best = append(best, k)
 		}
 	}
-	return best
+	sort.Strings(best)
+	return strings.Join(best, " or ")
 }
 
 // editDistance is the optimal string alignment distance of a and b

@@ -449,7 +449,7 @@ func addPatches(s *editSet, cfg *Config, home string) error {
 		if err != nil {
 			return exitcode.Errorf(exitcode.Config, "WSO2_AGENT_PATCHES: read %s: %s", name, describeFSError(err))
 		}
-		fps, err := xmlconf.ParsePatchKinds(name, src, os.LookupEnv, IsSecretName, tomlPatchKind)
+		fps, err := xmlconf.ParsePatchKinds(name, src, cfg.patchLookup, IsSecretName, tomlPatchKind)
 		if err != nil {
 			return exitcode.Errorf(exitcode.Config, "WSO2_AGENT_PATCHES: %w", err)
 		}

@@ -20,13 +20,16 @@ type productSignature struct {
 // productSignatures are tried in order; the first that matches names what a
 // home holds. A product without a signature is not checked.
 var productSignatures = []productSignature{
-	{"am", "API Manager 2.0.0", []string{"repository/conf/api-manager.xml"}, []string{"repository/conf/deployment.toml"}},
+	// A deployment.toml beside them does not change what they are (an
+	// image builder may add one; patch files edit it).
+	{"am", "API Manager 2.0.0", []string{"repository/conf/api-manager.xml"}, nil},
 	{"das", "API Manager Analytics 2.0.0", []string{"repository/conf/datasources/analytics-datasources.xml"},
-		[]string{"repository/conf/api-manager.xml", "repository/conf/deployment.toml"}},
-	{"is", "Identity Server 5.2.0", []string{"repository/conf/identity/identity.xml"},
-		[]string{"repository/conf/api-manager.xml", "repository/conf/datasources/analytics-datasources.xml", "repository/conf/deployment.toml"}},
-	// Not a product of the Carbon 4.4 profiles, but worth naming.
+		[]string{"repository/conf/api-manager.xml"}},
+	// Not a product of the Carbon 4.4 profiles, but worth naming: a Carbon
+	// 4.9+ pack generates its XML from deployment.toml at start.
 	{"", "a Carbon 4.9+ product configured by deployment.toml (such as API Manager 4.x)", []string{"repository/conf/deployment.toml"}, nil},
+	{"is", "Identity Server 5.2.0", []string{"repository/conf/identity/identity.xml"},
+		[]string{"repository/conf/api-manager.xml", "repository/conf/datasources/analytics-datasources.xml"}},
 }
 
 // matches reports whether home looks like the signature's product, and the

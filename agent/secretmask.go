@@ -36,6 +36,14 @@ func registerLogSecret(v string) {
 	logSecrets.p.addSecret(v)
 }
 
+// resetLogSecrets forgets the registered values: LoadEnv starts from the
+// configuration it loads (a process loads one; tests load many).
+func resetLogSecrets() {
+	logSecrets.Lock()
+	defer logSecrets.Unlock()
+	logSecrets.p = Plan{}
+}
+
 // maskLog masks the registered secrets in s.
 func maskLog(s string) string {
 	logSecrets.Lock()
@@ -51,7 +59,7 @@ func maskLog(s string) string {
 func registerEnvSecrets(environ []string) {
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
-		if IsSecretName(k) && !strings.HasSuffix(strings.ToUpper(k), "_FILE") {
+		if isSecretEnv(k) {
 			registerLogSecret(v)
 		}
 	}
@@ -64,15 +72,17 @@ func envSecretValues() []string {
 	var out []string
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
-		if v != "" && IsSecretName(k) && !strings.HasSuffix(strings.ToUpper(k), "_FILE") {
+		if v != "" && isSecretEnv(k) {
 			out = append(out, v)
 		}
 	}
 	return out
 }
 
-// secretDefaults are the default values of the secret variables.
-func secretDefaults() map[string]bool {
+// secretDefaults returns the default values of the secret variables.
+func secretDefaults() map[string]bool { return secretDefaultSet() }
+
+var secretDefaultSet = sync.OnceValue(func() map[string]bool {
 	out := map[string]bool{}
 	for _, v := range Vars() {
 		if v.Secret && v.Default != "" {
@@ -80,7 +90,26 @@ func secretDefaults() map[string]bool {
 		}
 	}
 	return out
+})
+
+// isSecretEnv reports whether a variable of the environment holds a secret
+// value (IsSecretName, but not a *_FILE path), with the agent's secret
+// names computed once.
+func isSecretEnv(name string) bool {
+	u := strings.ToUpper(name)
+	if strings.HasSuffix(u, "_FILE") {
+		return false
+	}
+	return strings.HasSuffix(u, "PASSWORD") || strings.HasSuffix(u, "SECRET") || strings.HasSuffix(u, "TOKEN") || secretNameSet()[u]
 }
+
+var secretNameSet = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{}
+	for _, n := range secretNames() {
+		out[n] = true
+	}
+	return out
+})
 
 // maskingHandler masks the registered secrets in a record's message and in
 // its attributes' values before passing it on.
@@ -130,4 +159,29 @@ func maskAttr(a slog.Attr) slog.Attr {
 		}
 	}
 	return a
+}
+
+// patchLookup resolves a patch file's ${NAME}: a secret variable given
+// through NAME_FILE has the file's value (LoadEnv does not leave it in the
+// environment); anything else is the environment's.
+func (c *Config) patchLookup(name string) (string, bool) {
+	if _, ok := os.LookupEnv(name); !ok {
+		if _, viaFile := os.LookupEnv(name + "_FILE"); viaFile {
+			if v, ok := c.secretValues()[name]; ok && v != "" {
+				return v, true
+			}
+		}
+	}
+	return os.LookupEnv(name)
+}
+
+// secretValues maps each secret variable to its loaded value.
+func (c *Config) secretValues() map[string]string {
+	return map[string]string{
+		"WSO2_ADMIN_PASSWORD":      c.AdminPassword,
+		"WSO2_NEW_ADMIN_PASSWORD":  c.NewAdminPassword,
+		"WSO2_MYSQL_PASSWORD":      c.MySQLPassword,
+		"WSO2_KEYSTORE_PASSWORD":   c.KeystorePassword,
+		"WSO2_TRUSTSTORE_PASSWORD": c.TruststorePassword,
+	}
 }

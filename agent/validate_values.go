@@ -94,6 +94,10 @@ func describeRune(r rune) string {
 	switch {
 	case r == ' ':
 		return "a space"
+	case r == '\'':
+		return "a single quote"
+	case r == '"':
+		return "a double quote"
 	case r == utf8.RuneError:
 		return "invalid UTF-8"
 	case unicode.IsPrint(r):
@@ -166,7 +170,7 @@ func (c *Config) valueProblems(prof *Profile) []string {
 		// Every datasource is pointed at MySQL: without a password the
 		// files would keep H2's default password beside a MySQL URL, and
 		// inserted datasources would disagree with the existing ones.
-		addf("WSO2_MYSQL_PASSWORD: not set; profile %s points every datasource at the MySQL server WSO2_MYSQL_SERVER and needs its password (set WSO2_MYSQL_PASSWORD or WSO2_MYSQL_PASSWORD_FILE)", prof.Name)
+		addf("WSO2_MYSQL_PASSWORD: not set, but profile %s points every datasource at the MySQL server (WSO2_MYSQL_SERVER) and needs its password: set WSO2_MYSQL_PASSWORD or WSO2_MYSQL_PASSWORD_FILE", prof.Name)
 	}
 	if c.MySQLUser == "" {
 		addf("WSO2_MYSQL_USER: set but empty (unset it for the default apisqluser)")
