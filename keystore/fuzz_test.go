@@ -2,6 +2,7 @@ package keystore_test
 
 import (
 	"bytes"
+	"errors"
 	"sort"
 	"strings"
 	"testing"
@@ -102,4 +103,69 @@ func BenchmarkAdd8AndMarshal(b *testing.B) {
 			b.Fatal("marshal", err)
 		}
 	}
+}
+
+// FuzzLoadPKCS12: arbitrary bytes give an error or a store, never a panic;
+// a PKCS12 store that loads marshals back to its own bytes, takes a new
+// trusted certificate, and the result loads again with the same entries
+// plus the new one; importing it a second time changes nothing.
+func FuzzLoadPKCS12(f *testing.F) {
+	// Small stores keytool wrote (two iterations, so the fuzzer is not
+	// slowed by key derivation): Java 17's PBES2/AES and SHA-256 MAC,
+	// RC2-40 and SHA-1 MAC, no MAC and no encryption, and a key with a
+	// 3DES-shrouded bag beside a trusted certificate. Password "seedpass".
+	for _, name := range []string{"modern.p12", "legacy.p12", "nomac.p12", "mixed.p12"} {
+		f.Add(readSeed(f, name), "seedpass")
+	}
+	f.Add(readSeed(f, "nomac.p12"), "")
+	added, _ := selfSigned(f, "fuzz", time.Now().Add(time.Hour))
+	f.Fuzz(func(t *testing.T, data []byte, password string) {
+		if keystore.DetectFormat(data) != keystore.PKCS12 {
+			return
+		}
+		st, err := keystore.Load(data, password)
+		if err != nil {
+			return
+		}
+		out, err := st.Marshal(password)
+		if err != nil || !bytes.HasPrefix(data, out) {
+			t.Fatalf("unchanged store does not marshal to its own bytes (err %v)", err)
+		}
+		before := entryLines(st)
+		changed, err := st.SetTrusted("fuzzaddedcert", added, time.Now())
+		if err != nil {
+			if errors.Is(err, keystore.ErrPrivateKeyEntry) {
+				return
+			}
+			t.Fatalf("SetTrusted: %v", err)
+		}
+		out, err = st.Marshal(password)
+		if err != nil {
+			t.Fatalf("Marshal after SetTrusted: %v", err)
+		}
+		again, err := keystore.Load(out, password)
+		if err != nil {
+			t.Fatalf("reload after SetTrusted: %v", err)
+		}
+		want := before
+		if changed {
+			want = nil
+			for _, l := range before {
+				if !strings.HasPrefix(l, "fuzzaddedcert ") {
+					want = append(want, l)
+				}
+			}
+			want = append(want, "fuzzaddedcert trustedCertEntry "+keystore.Fingerprint(added))
+			sort.Strings(want)
+		}
+		if got := entryLines(again); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("entries after the import:\ngot  %v\nwant %v", got, want)
+		}
+		if c, err := again.SetTrusted("fuzzaddedcert", added, time.Now()); err != nil || c {
+			t.Fatalf("second import: changed %v, %v", c, err)
+		}
+		if out2, err := again.Marshal(password); err != nil || !bytes.Equal(out2, out) {
+			t.Fatalf("second import is not byte-identical (err %v)", err)
+		}
+	})
 }

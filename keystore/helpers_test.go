@@ -84,7 +84,10 @@ func mustKeytool(t testing.TB, password string, args ...string) string {
 	return out
 }
 
-var listLine = regexp.MustCompile(`(?m)^([^,\n]+), [^,]+, [^,]+, (trustedCertEntry|PrivateKeyEntry),\s*\nCertificate fingerprint \(SHA-256\): ([0-9A-F:]+)`)
+// listLine matches one entry of keytool -list: "ALIAS, DATE, TYPE,". Aliases
+// from API Manager 4.3 on contain commas and spaces, so the date (C locale:
+// "Dec 4, 2026") anchors the split.
+var listLine = regexp.MustCompile(`(?m)^(.+), [A-Z][a-z]{2} \d{1,2}, \d{4}, (trustedCertEntry|PrivateKeyEntry),\s*\nCertificate fingerprint \(SHA-256\): ([0-9A-F:]+)`)
 
 // keytoolList returns "alias type fingerprint" lines of keytool -list,
 // sorted.

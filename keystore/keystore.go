@@ -1,6 +1,9 @@
-// Package keystore reads, edits and writes Java KeyStore (JKS) files.
+// Package keystore reads, edits and writes Java keystores: JKS and PKCS12,
+// each written back in its own format.
 //
-// It wraps github.com/pavlo-v-chernykh/keystore-go/v4 with the rules a JVM
+// JKS goes through github.com/pavlo-v-chernykh/keystore-go/v4; PKCS12 is
+// read and written by this package (see pkcs12.go), because no Go library
+// edits a PKCS12 store in place without losing its aliases. The rules a JVM
 // needs and a container entrypoint can afford:
 //
 //   - Aliases are lowercased when set, as keytool and Java's JKS provider do
@@ -15,9 +18,17 @@
 //   - Entries are written in alias order, so the same store always marshals to
 //     the same bytes (private keys added in this process excepted: their
 //     encryption uses a random salt).
-//   - PKCS12 and JCEKS stores are recognised by their first bytes (never by
-//     file name) and refused with ErrPKCS12 / ErrUnsupported; they are never
-//     read as JKS or converted.
+//   - The format is recognised by the first bytes (FE ED FE ED is JKS, a DER
+//     SEQUENCE holding INTEGER 3 is PKCS12), never by file name: WSO2 API
+//     Manager 4.4/4.5 ship PKCS12 files named .jks. A store is never
+//     converted. JCEKS is refused with ErrUnsupported.
+//   - A PKCS12 store keeps everything this package does not change as the
+//     file's own bytes: entries, aliases (as stored, commas and spaces
+//     included), keys, attributes, the integrity MAC or its absence, and
+//     each safe's encryption. A certificate added is marked trusted the way
+//     keytool does (Oracle's trustedKeyUsage attribute), so that Java lists
+//     it as a trustedCertEntry. Aliases compare case-insensitively, as Java
+//     lowercases them when it loads a PKCS12 file.
 //
 // The package knows nothing about WSO2, files or environment variables: it
 // works on byte slices and returns errors wrapping the sentinel errors below.
@@ -44,15 +55,14 @@ const MaxSize = 64 << 20
 
 // Errors returned (wrapped) by this package. Test with errors.Is.
 var (
-	// ErrPKCS12 means the data is a PKCS12 keystore; this package edits
-	// only JKS stores and never converts one format into the other.
-	ErrPKCS12 = errors.New("keystore is PKCS12, only JKS can be edited")
 	// ErrUnsupported means a Java keystore format other than JKS or PKCS12
-	// (JCEKS).
+	// (JCEKS), or a PKCS12 feature this package does not read (an unknown
+	// encryption or MAC algorithm, public-key protection, BER encoding), or
+	// an operation the store's format does not offer here.
 	ErrUnsupported = errors.New("unsupported keystore format")
-	// ErrCorrupt means the data is not a well-formed JKS keystore
+	// ErrCorrupt means the data is not a well-formed JKS or PKCS12 keystore
 	// (truncated, wrong magic, impossible lengths, duplicate aliases).
-	ErrCorrupt = errors.New("not a valid JKS keystore")
+	ErrCorrupt = errors.New("not a valid keystore")
 	// ErrWrongPassword means the integrity digest (or a private key's
 	// digest) did not match: the password is wrong or the file was modified.
 	// keytool says "Keystore was tampered with, or password was incorrect".
@@ -159,7 +169,7 @@ func JavaPassword(pw string) ([]byte, error) {
 
 // Entry describes one keystore entry.
 type Entry struct {
-	Alias    string    // as stored (lowercase for entries this package set)
+	Alias    string    // JKS: as stored (lowercase for entries this package set); PKCS12: lowercased, as Java lists it
 	Trusted  bool      // trustedCertEntry; false: PrivateKeyEntry
 	Created  time.Time // creation date recorded in the store
 	SHA256   string    // fingerprint of the (first) certificate, upper-case hex with colons, as keytool prints it
@@ -169,27 +179,45 @@ type Entry struct {
 	DER      []byte    // the (first) certificate, DER
 }
 
-// Store is a JKS keystore in memory. The zero value is not usable; use New
-// or Load.
+// Store is a JKS or PKCS12 keystore in memory. The zero value is not
+// usable; use New or Load.
 type Store struct {
 	ks   jks.KeyStore
-	info map[string]Entry // raw alias -> entry description
+	p12  *p12Store          // non-nil: a PKCS12 store (ks unused)
+	bags map[string]*p12Bag // PKCS12: lowercased alias -> bag
+	info map[string]Entry   // raw alias -> entry description
 }
 
-// New returns an empty store.
+// New returns an empty JKS store.
 func New() *Store {
 	return &Store{ks: jks.New(jks.WithOrderedAliases()), info: map[string]Entry{}}
 }
 
-// Load parses a JKS keystore and verifies its integrity digest with
-// password. Errors wrap ErrPKCS12, ErrUnsupported, ErrCorrupt,
-// ErrWrongPassword or ErrPassword. Data longer than MaxSize is ErrCorrupt.
-// Bytes after the digest are ignored, as Java ignores them.
+// Format returns the store's format, JKS or PKCS12. Marshal writes it in
+// the same format.
+func (s *Store) Format() Format {
+	if s.p12 != nil {
+		return PKCS12
+	}
+	return JKS
+}
+
+// HasMAC reports whether a PKCS12 store carries an integrity MAC (always
+// true for JKS, whose digest is mandatory). A PKCS12 file without one
+// lists with any password, as in Java.
+func (s *Store) HasMAC() bool { return s.p12 == nil || s.p12.mac != nil }
+
+// Load parses a keystore, choosing JKS or PKCS12 by content (DetectFormat),
+// and verifies its integrity digest or MAC with password. A PKCS12 file
+// without a MAC loads with any password, as Java's does, unless it has
+// encrypted parts, which need the right password. Errors wrap
+// ErrUnsupported, ErrCorrupt, ErrWrongPassword or ErrPassword. Data longer
+// than MaxSize is ErrCorrupt. Bytes after the JKS digest or the PKCS12 PFX
+// are ignored, as Java ignores them (and are not written back).
 func Load(data []byte, password string) (*Store, error) {
-	switch DetectFormat(data) {
-	case JKS:
-	case PKCS12:
-		return nil, ErrPKCS12
+	format := DetectFormat(data)
+	switch format {
+	case JKS, PKCS12:
 	case JCEKS:
 		return nil, fmt.Errorf("%w: JCEKS", ErrUnsupported)
 	default:
@@ -197,6 +225,9 @@ func Load(data []byte, password string) (*Store, error) {
 	}
 	if len(data) > MaxSize {
 		return nil, fmt.Errorf("%w: %d bytes is larger than %d", ErrCorrupt, len(data), MaxSize)
+	}
+	if format == PKCS12 {
+		return loadP12(data, password)
 	}
 	pw, err := JavaPassword(password)
 	if err != nil {
@@ -214,6 +245,25 @@ func Load(data []byte, password string) (*Store, error) {
 		// scan accepted the structure, so this is unexpected.
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
+	for _, e := range entries {
+		s.info[e.Alias] = e
+	}
+	return s, nil
+}
+
+func loadP12(data []byte, password string) (*Store, error) {
+	if !utf8.ValidString(password) {
+		return nil, fmt.Errorf("%w: not valid UTF-8", ErrPassword)
+	}
+	p, err := loadPKCS12(data, password)
+	if err != nil {
+		return nil, err
+	}
+	entries, bags, err := p.entries()
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{p12: p, bags: bags, info: make(map[string]Entry, len(entries))}
 	for _, e := range entries {
 		s.info[e.Alias] = e
 	}
@@ -272,9 +322,12 @@ func checkAlias(alias string) (string, error) {
 // SetTrusted stores the DER certificate der as a trusted certificate entry
 // under alias (lowercased). If the alias already holds exactly this
 // certificate nothing changes and changed is false; a different certificate
-// is replaced (its creation date becomes created). It refuses to replace a
-// private key entry (ErrPrivateKeyEntry) and an entry whose stored alias
-// differs only in case (ErrAlias), and it never touches other aliases.
+// is replaced (in a JKS its creation date becomes created; PKCS12 records no
+// dates). It refuses to replace a private key entry (ErrPrivateKeyEntry),
+// and it never touches other aliases. In a JKS an entry whose stored alias
+// differs only in case is refused (ErrAlias: Java could not use it); in a
+// PKCS12 it is the same alias (Java lowercases them) and is replaced, its
+// stored alias kept as it was.
 func (s *Store) SetTrusted(alias string, der []byte, created time.Time) (changed bool, err error) {
 	low, err := checkAlias(alias)
 	if err != nil {
@@ -283,6 +336,9 @@ func (s *Store) SetTrusted(alias string, der []byte, created time.Time) (changed
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
 		return false, fmt.Errorf("%w: %v", ErrCertificate, err)
+	}
+	if s.p12 != nil {
+		return s.setTrustedP12(low, der, cert)
 	}
 	if old, ok := s.info[low]; ok {
 		if !old.Trusted {
@@ -309,11 +365,15 @@ func (s *Store) SetTrusted(alias string, der []byte, created time.Time) (changed
 // SetPrivateKey stores a private key entry under alias (lowercased): the
 // PKCS#8 DER key, encrypted with keyPassword as Java's JKS does, and its
 // certificate chain (DER, leaf first). The leaf's public key must match the
-// key. An existing entry under the alias is replaced.
+// key. An existing entry under the alias is replaced. JKS only: a PKCS12
+// store gives ErrUnsupported.
 func (s *Store) SetPrivateKey(alias string, pkcs8 []byte, chain [][]byte, keyPassword string, created time.Time) error {
 	low, err := checkAlias(alias)
 	if err != nil {
 		return err
+	}
+	if s.p12 != nil {
+		return fmt.Errorf("set %q: %w: adding a private key to a PKCS12 store", low, ErrUnsupported)
 	}
 	if raw, ok := s.findFold(low); ok && raw != low {
 		return fmt.Errorf("%w %q: the store already has %q, which differs only in case", ErrAlias, low, raw)
@@ -361,6 +421,9 @@ func (s *Store) PrivateKey(alias, keyPassword string) (pkcs8 []byte, chain [][]b
 	if !ok || e.Trusted {
 		return nil, nil, fmt.Errorf("private key %q: %w", alias, ErrNotFound)
 	}
+	if s.p12 != nil {
+		return s.privateKeyP12(e, keyPassword)
+	}
 	if e.Alias != strings.ToLower(e.Alias) {
 		// keystore-go lowercases lookups, so it cannot reach this entry.
 		return nil, nil, fmt.Errorf("private key %q: %w: mixed-case alias", e.Alias, ErrUnsupported)
@@ -382,9 +445,21 @@ func (s *Store) PrivateKey(alias, keyPassword string) (pkcs8 []byte, chain [][]b
 	return pke.PrivateKey, chain, nil
 }
 
-// Marshal returns the store as a JKS file protected by password, entries in
-// alias order.
+// Marshal returns the store as a file of its own format protected by
+// password. A JKS is written with its entries in alias order. A PKCS12
+// store must be written with the password it was loaded with (ErrPassword
+// otherwise): unchanged, it gives back the loaded bytes; changed, only the
+// safe that changed is re-encoded, and the output depends only on the
+// loaded file and the changes, so the same edit always gives the same
+// bytes.
 func (s *Store) Marshal(password string) ([]byte, error) {
+	if s.p12 != nil {
+		out, err := s.p12.marshal(password)
+		if err != nil {
+			return nil, fmt.Errorf("marshal keystore: %w", err)
+		}
+		return out, nil
+	}
 	pw, err := JavaPassword(password)
 	if err != nil {
 		return nil, err

@@ -71,3 +71,52 @@ func BenchmarkImport8Restart(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkImport8PKCS12: plan and apply the import of the eight
+// components' certificates into API Manager 4.5's client-truststore.jks
+// (PKCS12, 150 entries, no MAC); the store is reset between iterations
+// outside the timer.
+func BenchmarkImport8PKCS12(b *testing.B) {
+	dir := b.TempDir()
+	certDir := filepath.Join(dir, "certificates")
+	genCerts(b, certDir, false, certs.DefaultComponents...)
+	ts := copyFixture(b, "wso2am-4.5.0", "client-truststore.jks", dir)
+	stock := readFile(b, ts)
+	now := time.Now()
+	for b.Loop() {
+		b.StopTimer()
+		if err := os.WriteFile(ts, stock, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		p, err := certs.PlanImport(certDir, ts, "wso2carbon", now)
+		if err != nil || !p.Changed() {
+			b.Fatal(err)
+		}
+		if err := p.Apply(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkImport8PKCS12Restart: the second start on the 4.5 truststore,
+// nothing to write.
+func BenchmarkImport8PKCS12Restart(b *testing.B) {
+	dir := b.TempDir()
+	certDir := filepath.Join(dir, "certificates")
+	genCerts(b, certDir, false, certs.DefaultComponents...)
+	ts := copyFixture(b, "wso2am-4.5.0", "client-truststore.jks", dir)
+	p, err := certs.PlanImport(certDir, ts, "wso2carbon", time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := p.Apply(); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		p, err := certs.PlanImport(certDir, ts, "wso2carbon", time.Now())
+		if err != nil || p.Changed() {
+			b.Fatal(err)
+		}
+	}
+}

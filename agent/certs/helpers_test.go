@@ -22,6 +22,23 @@ import (
 // tests copy them into t.TempDir().
 var stockDir = fixtures.Path("wso2-fixtures/wso2am-2.0.0/repository/resources/security")
 
+// fixturePath returns the path of a stock keystore of another WSO2 product
+// (wso2am-4.5.0: PKCS12 files named .jks; wso2is-7.1.0: .p12).
+func fixturePath(product, name string) string {
+	return fixtures.Path(filepath.Join("wso2-fixtures", product, "repository", "resources", "security", name))
+}
+
+// copyFixture copies fixturePath(product, name) into dir and returns its
+// path.
+func copyFixture(t testing.TB, product, name, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, readFile(t, fixturePath(product, name)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // copyStock copies a stock store into dir and returns its path.
 func copyStock(t testing.TB, name, dir string) string {
 	t.Helper()
@@ -114,7 +131,10 @@ func mustKeytool(t testing.TB, password string, args ...string) string {
 	return out
 }
 
-var listLine = regexp.MustCompile(`(?m)^([^,\n]+), [^,]+, [^,]+, (trustedCertEntry|PrivateKeyEntry),\s*\nCertificate fingerprint \(SHA-256\): ([0-9A-F:]+)`)
+// listLine matches one entry of keytool -list: "ALIAS, DATE, TYPE,". Aliases
+// from API Manager 4.3 on contain commas and spaces, so the date (C locale:
+// "Dec 4, 2026") anchors the split.
+var listLine = regexp.MustCompile(`(?m)^(.+), [A-Z][a-z]{2} \d{1,2}, \d{4}, (trustedCertEntry|PrivateKeyEntry),\s*\nCertificate fingerprint \(SHA-256\): ([0-9A-F:]+)`)
 
 // keytoolList returns alias -> "type fingerprint" as keytool -list prints.
 func keytoolList(t testing.TB, path, password string) map[string]string {

@@ -38,11 +38,13 @@ type EntryChange struct {
 // ImportPlan is the result of PlanImport: what importing the certificates
 // folder would do to the truststore, computed without writing anything.
 type ImportPlan struct {
-	Truststore string
-	Old        []byte // truststore content read while planning (nil when not read)
+	Truststore string // the file Apply writes
+	Source     string // the file read (Truststore, unless PlanImportTo)
+	Old        []byte // content of Truststore read while planning (nil when not read or absent)
 	New        []byte // content to write; nil when nothing changes
 	Changes    []EntryChange
 	Warnings   []string
+	absent     bool // Truststore did not exist while planning (PlanImportTo)
 }
 
 // Changed reports whether Apply would write the truststore.
@@ -136,24 +138,50 @@ func readCertFiles(dir string, now time.Time) (cfs []certFile, warnings []string
 }
 
 // PlanImport computes what importing every certificate file of certDir into
-// the JKS truststore (opened with password) would change. It only reads.
-// The alias of each certificate follows AliasFor / AliasForIndex; entries
-// are added or replaced, never removed, and an alias that already holds the
-// same certificate is left as it is, so a second run plans nothing.
+// the truststore (JKS or PKCS12, told apart by content; opened with
+// password) would change. It only reads. The alias of each certificate
+// follows AliasFor / AliasForIndex; entries are added or replaced, never
+// removed, and an alias that already holds the same certificate is left as
+// it is, so a second run plans nothing. The store keeps its format; a
+// PKCS12 store keeps every other entry and alias, its MAC or its absence
+// and its encryption, and the certificates added are marked trusted as
+// keytool marks them.
 //
 // Errors name the file and carry an exit code: exitcode.NoInput for a
 // missing or unreadable truststore or certificate file, exitcode.DataErr
-// for a certificate that does not parse, a wrong password, a corrupt,
-// PKCS12 or JCEKS store, an alias clash, exitcode.Config for a password
-// Java cannot use, exitcode.IOErr when the truststore would change but is
-// not writable (read-only file system or file).
+// for a certificate that does not parse, a wrong password, a corrupt or
+// JCEKS store or one using a PKCS12 feature the agent does not read, an
+// alias clash, exitcode.Config for a password Java cannot use,
+// exitcode.IOErr when the truststore would change but is not writable
+// (read-only file system or file).
 func PlanImport(certDir, truststore, password string, now time.Time) (*ImportPlan, error) {
+	return planImport(certDir, truststore, truststore, password, now)
+}
+
+// PlanImportTo is PlanImport reading the truststore from src and writing
+// the result to dst instead (src is never written; dst may not exist yet).
+// It is for a truststore on a read-only mount: the merged store goes to a
+// writable place and the product is pointed at it. The result is src with
+// the certificates imported (a plain copy of src when there is nothing to
+// import); Changes say what differs from src. When dst already holds that
+// result — the same bytes, or a store of the same format with the same
+// entries (alias, type, certificates) — the plan is unchanged (New is nil,
+// every Action is ActionUnchanged) and Apply writes nothing, so a restart
+// with the same inputs writes nothing. A new dst gets mode 0644. Errors as
+// for PlanImport; exitcode.IOErr when dst would change but cannot be
+// written, exitcode.NoInput when dst exists but cannot be read.
+func PlanImportTo(certDir, src, dst, password string, now time.Time) (*ImportPlan, error) {
+	return planImport(certDir, src, dst, password, now)
+}
+
+func planImport(certDir, src, dst, password string, now time.Time) (*ImportPlan, error) {
+	redirect := filepath.Clean(src) != filepath.Clean(dst)
 	cfs, warnings, err := readCertFiles(certDir, now)
 	if err != nil {
 		return nil, err
 	}
-	plan := &ImportPlan{Truststore: truststore, Warnings: warnings}
-	if len(cfs) == 0 {
+	plan := &ImportPlan{Truststore: dst, Source: src, Warnings: warnings}
+	if len(cfs) == 0 && !redirect {
 		return plan, nil
 	}
 	// Aliases must be unique across files.
@@ -167,11 +195,11 @@ func PlanImport(certDir, truststore, password string, now time.Time) (*ImportPla
 			owner[a] = cf.path
 		}
 	}
-	old, st, err := OpenStore(truststore, password, "truststore")
+	srcData, st, err := OpenStore(src, password, "truststore")
 	if err != nil {
 		return nil, err
 	}
-	plan.Old = old
+	plan.Old = srcData
 	for _, cf := range cfs {
 		for i, der := range cf.certs {
 			a := AliasForIndex(cf.path, i)
@@ -179,7 +207,7 @@ func PlanImport(certDir, truststore, password string, now time.Time) (*ImportPla
 			prev, had := st.Entry(a)
 			changed, err := st.SetTrusted(a, der, now)
 			if err != nil {
-				return nil, exitcode.Wrap(exitcode.DataErr, fmt.Errorf("import %s into truststore %s: %w", cf.path, truststore, err))
+				return nil, exitcode.Wrap(exitcode.DataErr, fmt.Errorf("import %s into truststore %s: %w", cf.path, src, err))
 			}
 			switch {
 			case !changed:
@@ -192,18 +220,61 @@ func PlanImport(certDir, truststore, password string, now time.Time) (*ImportPla
 			plan.Changes = append(plan.Changes, ch)
 		}
 	}
-	if !plan.changedEntries() {
+	if !redirect && !plan.changedEntries() {
 		return plan, nil
 	}
-	data, err := st.Marshal(password)
-	if err != nil {
-		return nil, exitcode.Wrap(exitcode.Software, fmt.Errorf("write truststore %s: %w", truststore, err))
+	data := srcData
+	if plan.changedEntries() {
+		if data, err = st.Marshal(password); err != nil {
+			return nil, exitcode.Wrap(exitcode.Software, fmt.Errorf("write truststore %s: %w", dst, err))
+		}
 	}
-	if err := CheckWritable(truststore); err != nil {
+	if redirect {
+		cur, err := os.ReadFile(dst)
+		switch {
+		case err == nil:
+			plan.Old = cur
+			if upToDate(cur, data, st, password) {
+				for i := range plan.Changes {
+					plan.Changes[i].Action, plan.Changes[i].OldSHA256 = ActionUnchanged, ""
+				}
+				return plan, nil
+			}
+		case errors.Is(err, fs.ErrNotExist):
+			plan.Old, plan.absent = nil, true
+		default:
+			return nil, exitcode.Wrap(exitcode.NoInput, fmt.Errorf("read truststore copy: %w", err))
+		}
+	}
+	if err := CheckWritable(dst); err != nil {
 		return nil, err
 	}
 	plan.New = data
 	return plan, nil
+}
+
+// upToDate reports whether cur (the destination's content) already holds
+// the planned store: the same bytes, or a store of the same format that
+// opens with password and lists the same entries (JKS records creation
+// dates, so two merges of the same inputs differ in bytes).
+func upToDate(cur, planned []byte, st *keystore.Store, password string) bool {
+	if bytes.Equal(cur, planned) {
+		return true
+	}
+	have, err := keystore.Load(cur, password)
+	if err != nil || have.Format() != st.Format() {
+		return false
+	}
+	a, b := have.Entries(), st.Entries()
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Alias != b[i].Alias || a[i].Trusted != b[i].Trusted || a[i].SHA256 != b[i].SHA256 || a[i].Chain != b[i].Chain {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *ImportPlan) changedEntries() bool {
@@ -223,7 +294,12 @@ func (p *ImportPlan) Apply() error {
 		return nil
 	}
 	cur, err := os.ReadFile(p.Truststore)
-	if err != nil {
+	switch {
+	case p.absent && errors.Is(err, fs.ErrNotExist):
+		cur = nil
+	case p.absent && err == nil:
+		return exitcode.Errorf(exitcode.IOErr, "write truststore %s: the file appeared since the plan was made; nothing written", p.Truststore)
+	case err != nil:
 		return exitcode.Wrap(exitcode.IOErr, fmt.Errorf("write truststore: %w", err))
 	}
 	if !bytes.Equal(cur, p.Old) {
@@ -235,7 +311,7 @@ func (p *ImportPlan) Apply() error {
 	return nil
 }
 
-// OpenStore reads and loads the JKS keystore at path. what ("truststore",
+// OpenStore reads and loads the keystore at path, JKS or PKCS12 by content. what ("truststore",
 // "keystore") starts every error message. Errors carry exit codes as
 // described at PlanImport.
 func OpenStore(path, password, what string) ([]byte, *keystore.Store, error) {
@@ -253,12 +329,6 @@ func OpenStore(path, password, what string) ([]byte, *keystore.Store, error) {
 // storeError turns a keystore.Load error into the agent's one-line error.
 func storeError(path, what string, err error) error {
 	switch {
-	case errors.Is(err, keystore.ErrPKCS12):
-		return exitcode.Errorf(exitcode.DataErr,
-			"load %s %s: it is a PKCS12 store and the agent edits only JKS stores (it never converts one): "+
-				"convert it once with `keytool -importkeystore -srckeystore %s -srcstoretype PKCS12 -destkeystore NEW.jks -deststoretype JKS` "+
-				"and point the product's configuration at NEW.jks, or import the certificates into it with keytool yourself",
-			what, path, path)
 	case errors.Is(err, keystore.ErrPassword):
 		return exitcode.Wrap(exitcode.Config, fmt.Errorf("load %s %s: %w", what, path, err))
 	default:

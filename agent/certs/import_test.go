@@ -278,7 +278,7 @@ func TestImportBadInput(t *testing.T) {
 				writeFile(t, e.ts, b[:len(b)/2])
 				return "wso2carbon"
 			},
-			wantCode: exitcode.DataErr, wantMsg: []string{"client-truststore.jks", "not a valid JKS keystore"},
+			wantCode: exitcode.DataErr, wantMsg: []string{"client-truststore.jks", "not a valid keystore"},
 		},
 		{
 			name: "corrupt length field",
@@ -359,14 +359,41 @@ func TestImportBadInput(t *testing.T) {
 			wantCode: exitcode.Config, wantMsg: []string{"above U+00FF"},
 		},
 		{
-			name: "PKCS12 truststore made by keytool",
+			name: "PKCS12 truststore (IS 7.1, with a MAC), wrong password",
+			prepare: func(t *testing.T, e env) string {
+				writeFile(t, e.ts, readFile(t, fixturePath("wso2is-7.1.0", "client-truststore.p12")))
+				return "not-wso2carbon"
+			},
+			wantCode: exitcode.DataErr, wantMsg: []string{"client-truststore.jks", "wrong password"},
+		},
+		{
+			name: "truncated PKCS12 truststore",
+			prepare: func(t *testing.T, e env) string {
+				b := readFile(t, fixturePath("wso2am-4.5.0", "client-truststore.jks"))
+				writeFile(t, e.ts, b[:len(b)-100])
+				return "wso2carbon"
+			},
+			wantCode: exitcode.DataErr, wantMsg: []string{"client-truststore.jks", "not a valid keystore", "PKCS12"},
+		},
+		{
+			name: "PKCS12 alias holds a private key",
+			prepare: func(t *testing.T, e env) string {
+				writeFile(t, e.ts, readFile(t, fixturePath("wso2am-4.5.0", "client-truststore.jks")))
+				mustKeytool(t, "wso2carbon", "-genkeypair", "-alias", "WSO2GatewayCert", "-keyalg", "EC", "-dname", "CN=k",
+					"-keystore", e.ts, "-storetype", "PKCS12", "-storepass:env", "P", "-keypass:env", "P")
+				return "wso2carbon"
+			},
+			wantCode: exitcode.DataErr, wantMsg: []string{"wso2gateway.pem", "private key"},
+		},
+		{
+			name: "JCEKS truststore",
 			prepare: func(t *testing.T, e env) string {
 				os.Remove(e.ts)
 				mustKeytool(t, "wso2carbon", "-importcert", "-noprompt", "-alias", "someca", "-file", filepath.Join(e.certDir, "wso2gateway.pem"),
-					"-keystore", e.ts, "-storetype", "PKCS12", "-storepass:env", "P")
+					"-keystore", e.ts, "-storetype", "JCEKS", "-storepass:env", "P")
 				return "wso2carbon"
 			},
-			wantCode: exitcode.DataErr, wantMsg: []string{"client-truststore.jks", "PKCS12", "keytool -importkeystore"},
+			wantCode: exitcode.DataErr, wantMsg: []string{"client-truststore.jks", "JCEKS"},
 		},
 	}
 	for _, tc := range tests {

@@ -2,6 +2,7 @@ package certs_test
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +15,8 @@ import (
 
 // tlsCheck is a tiny Java TLS server and client. The server loads a JKS
 // keystore, prints its port, and completes a handshake with every client
-// until its stdin closes. The client loads a JKS truststore, connects to
+// until its stdin closes. The client loads a truststore of the type given
+// (JKS or PKCS12: Java's own provider for that type), connects to
 // 127.0.0.1 with the given host name (SNI and HTTPS host name verification,
 // as Carbon's clients do) and prints "handshake ok" or fails.
 const tlsCheck = `
@@ -24,8 +26,8 @@ import java.security.KeyStore;
 import javax.net.ssl.*;
 
 public class TLSCheck {
-    static KeyStore load(String path, char[] pw) throws Exception {
-        KeyStore ks = KeyStore.getInstance("JKS");
+    static KeyStore load(String path, char[] pw, String type) throws Exception {
+        KeyStore ks = KeyStore.getInstance(type);
         try (InputStream in = new FileInputStream(path)) { ks.load(in, pw); }
         return ks;
     }
@@ -33,7 +35,7 @@ public class TLSCheck {
         char[] pw = System.getenv("P").toCharArray();
         if (a[0].equals("server")) {
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(load(a[1], pw), pw);
+            kmf.init(load(a[1], pw, "JKS"), pw);
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(kmf.getKeyManagers(), null, null);
             SSLServerSocket ss = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 5, InetAddress.getLoopbackAddress());
@@ -53,7 +55,13 @@ public class TLSCheck {
             }
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(load(a[1], pw));
+        KeyStore ts = load(a[1], pw, a[4]);
+        int trusted = 0;
+        for (java.util.Enumeration<String> e = ts.aliases(); e.hasMoreElements();) {
+            if (ts.isCertificateEntry(e.nextElement())) trusted++;
+        }
+        System.out.println(a[4] + " truststore: " + trusted + " trusted certificates");
+        tmf.init(ts);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
         int port = Integer.parseInt(a[3]);
@@ -70,8 +78,10 @@ public class TLSCheck {
 `
 
 // TestJavaTLSHandshake: a JVM server presents a keystore made by
-// `certs generate`; a JVM client trusting WSO2's stock truststore rejects
-// it, and accepts it once the import has added the generated certificates.
+// `certs generate`; a JVM client trusting one of WSO2's stock truststores
+// (2.0.0's JKS, API Manager 4.5's PKCS12 named .jks, IS 7.1's .p12, each
+// loaded by Java's provider for its real type) rejects it, and accepts it
+// once the import has added the generated certificates.
 func TestJavaTLSHandshake(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "TLSCheck.java")
@@ -93,7 +103,6 @@ func TestJavaTLSHandshake(t *testing.T) {
 	if _, err := certs.Generate(certs.GenerateOptions{Out: certDir, Components: []string{"gateway", "keymanager"}, Domain: "wso2", Password: "wso2carbon", Now: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	ts := copyStock(t, "client-truststore.jks", dir)
 
 	server := jvm("server", filepath.Join(certDir, "wso2gateway.jks"))
 	stdin, err := server.StdinPipe()
@@ -120,28 +129,41 @@ func TestJavaTLSHandshake(t *testing.T) {
 	}
 	port := strings.TrimSpace(line)
 
-	client := func(host string) (string, error) {
-		out, err := jvm("client", ts, host, port).CombinedOutput()
-		return string(out), err
+	stores := []struct{ product, name, javaType string }{
+		{"wso2am-2.0.0", "client-truststore.jks", "JKS"},
+		{"wso2am-4.5.0", "client-truststore.jks", "PKCS12"},
+		{"wso2is-7.1.0", "client-truststore.p12", "PKCS12"},
 	}
-	if out, err := client("gateway.wso2"); err == nil || !strings.Contains(out, "PKIX path building failed") {
-		t.Fatalf("handshake without the import: err %v\n%s", err, out)
-	}
+	for _, s := range stores {
+		t.Run(s.product, func(t *testing.T) {
+			sub := t.TempDir()
+			ts := copyFixture(t, s.product, s.name, sub)
+			stock := len(keytoolList(t, ts, "wso2carbon"))
+			client := func(host string) (string, error) {
+				out, err := jvm("client", ts, host, port, s.javaType).CombinedOutput()
+				return string(out), err
+			}
+			if out, err := client("gateway.wso2"); err == nil || !strings.Contains(out, "PKIX path building failed") {
+				t.Fatalf("handshake without the import: err %v\n%s", err, out)
+			}
 
-	p, err := certs.PlanImport(certDir, ts, "wso2carbon", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Apply(); err != nil {
-		t.Fatal(err)
-	}
-	for _, host := range []string{"gateway.wso2", "gateway"} {
-		if out, err := client(host); err != nil || !strings.Contains(out, "handshake ok with CN=gateway.wso2") {
-			t.Fatalf("handshake to %s after the import: %v\n%s", host, err, out)
-		}
-	}
-	// The subjectAltName is checked: another service name is refused.
-	if out, err := client("keymanager.wso2"); err == nil || !strings.Contains(out, "No subject alternative DNS name matching") {
-		t.Fatalf("handshake with a wrong host name: err %v\n%s", err, out)
+			p, err := certs.PlanImport(certDir, ts, "wso2carbon", time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Apply(); err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf("%s truststore: %d trusted certificates", s.javaType, stock+2)
+			for _, host := range []string{"gateway.wso2", "gateway"} {
+				if out, err := client(host); err != nil || !strings.Contains(out, "handshake ok with CN=gateway.wso2") || !strings.Contains(out, want) {
+					t.Fatalf("handshake to %s after the import (want %q): %v\n%s", host, want, err, out)
+				}
+			}
+			// The subjectAltName is checked: another service name is refused.
+			if out, err := client("keymanager.wso2"); err == nil || !strings.Contains(out, "No subject alternative DNS name matching") {
+				t.Fatalf("handshake with a wrong host name: err %v\n%s", err, out)
+			}
+		})
 	}
 }

@@ -56,8 +56,8 @@ type OwnKeystorePlan struct {
 }
 
 // PlanOwnKeystore validates certDir/wso2<component>.jks and plans its copy
-// to dstDir/wso2<component>.jks. The keystore must be JKS, open with
-// password, and hold a private key entry under wso2<component>cert whose
+// to dstDir/wso2<component>.jks. The keystore (JKS or PKCS12, told by
+// content, copied byte for byte) must open with password, and hold a private key entry under wso2<component>cert whose
 // key decrypts with the same password (Carbon uses one password for both)
 // and matches the entry's certificate. An expired certificate gives a
 // warning. Nothing is written.
@@ -65,7 +65,7 @@ type OwnKeystorePlan struct {
 // A missing source gives an error wrapping fs.ErrNotExist with
 // exitcode.NoInput, so that a caller may decide to keep the product's
 // default keystore instead. Other errors: exitcode.DataErr (wrong password,
-// corrupt or PKCS12 store, missing or mismatched key), exitcode.Config (bad
+// corrupt or unsupported store, missing or mismatched key), exitcode.Config (bad
 // component name, unusable password), exitcode.IOErr (dstDir not writable
 // when a copy is needed).
 func PlanOwnKeystore(certDir, component, dstDir, password string) (*OwnKeystorePlan, error) {
