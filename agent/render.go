@@ -107,6 +107,7 @@ type Report struct {
 	WaitFor   []string          `json:"wait_for"`
 	Command   []string          `json:"command"`
 	Warnings  []string          `json:"warnings,omitempty"`
+	Checks    []string          `json:"checks,omitempty"`
 }
 
 // Report builds the machine-readable plan, with secret values masked.
@@ -126,6 +127,9 @@ func (p *Plan) Report(dryRun bool) Report {
 	}
 	for _, w := range p.Warnings {
 		r.Warnings = append(r.Warnings, p.maskSecrets(w))
+	}
+	for _, c := range p.Checks {
+		r.Checks = append(r.Checks, p.maskSecrets(c))
 	}
 	for _, f := range p.Changed() {
 		r.Changed = append(r.Changed, f.Display())
@@ -167,7 +171,7 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 	fmt.Fprintf(&b, "# profile %s, home %s\n", p.Profile, p.Home)
 	changed := p.Changed()
 	for _, f := range changed {
-		if dryRun && (f.Kind == "xml" || f.Kind == "properties") {
+		if dryRun && (f.Kind == "xml" || f.Kind == "properties" || f.Kind == "toml") {
 			// Mask the contents, not the diff: a secret with a line break
 			// would otherwise be split over diff lines and escape the mask.
 			d := udiff.Unified("a/"+f.Display(), "b/"+f.Display(), p.maskSecrets(string(f.Old)), p.maskSecrets(string(f.New)), 3)
@@ -217,6 +221,9 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 	}
 	for _, wmsg := range p.Warnings {
 		fmt.Fprintf(&b, "# warning: %s\n", p.maskSecrets(wmsg))
+	}
+	for _, c := range p.Checks {
+		fmt.Fprintf(&b, "# check: %s\n", p.maskSecrets(c))
 	}
 	if len(p.WaitFor) > 0 {
 		fmt.Fprintf(&b, "# wait for: %s\n", strings.Join(p.WaitFor, ", "))
