@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/wso2-container/agent/tomlconf"
 )
 
 // a4Var is one 4.x variable.
@@ -312,6 +314,9 @@ func parseA4Inputs(e *a4Env, role a4Role) (*a4Inputs, []string) {
 	}
 	if v, ok := e.get("WSO2_DEPLOYMENT_TOML"); ok {
 		in.fragment = []byte(v)
+		if _, err := tomlconf.Parse(in.fragment); err != nil {
+			bad("WSO2_DEPLOYMENT_TOML", "%v", err)
+		}
 	}
 	sort.Strings(p)
 	return in, p
