@@ -32,11 +32,16 @@ var a4Cases = []a4Case{
 // fixtures hold no start scripts (the packs' real ones need a JDK and the
 // jars); this stand-in, named as the pack names its script, records its
 // arguments and the JVM variables the agent passes through, and exits with
-// $A4_EXIT (default 0).
+// $A4_EXIT (default 0); with $A4_WAIT it prints "ready" and runs until TERM.
 const standInScript = `#!/bin/sh
 # stand-in for the pack's start script (see product_apim4_helpers_test.go)
 if [ -n "$A4_RECORD" ]; then
   printf 'args=%s\nJAVA_OPTS=%s\nJVM_MEM_OPTS=%s\nNODE_IP=%s\npwd=%s\n' "$*" "$JAVA_OPTS" "$JVM_MEM_OPTS" "$NODE_IP" "$(pwd)" > "$A4_RECORD"
+fi
+if [ -n "$A4_WAIT" ]; then
+  trap 'echo "stopped by TERM"; exit 0' TERM
+  echo ready
+  while :; do sleep 0.05; done
 fi
 exit "${A4_EXIT:-0}"
 `

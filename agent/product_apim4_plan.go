@@ -220,7 +220,11 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 		fp.Changes = append(fp.Changes, Change{Target: rel, Op: "copy", Note: "from " + v.src})
 	}
 
-	if err := p.checkEnvRefs(tf.New, cfg, env, localIP); err != nil {
+	nodeIP := localIP
+	if ip, ok := env.get("WSO2_NODE_IP"); ok {
+		nodeIP = ip
+	}
+	if err := p.checkEnvRefs(tf.New, cfg, env, nodeIP); err != nil {
 		return nil, err
 	}
 	if flagged {
@@ -314,8 +318,8 @@ func readVolume(name, dir string, overlay map[string]*volumeFile) error {
 // will be set in the server's environment, as WSO2's config mapper fails
 // obscurely otherwise. A variable the agent withholds from the server (a
 // secret) is passed on when the file reads it; NODE_IP, when the file reads
-// it and it is unset, is set to the container's address.
-func (p *Plan) checkEnvRefs(final []byte, cfg *Config, env *a4Env, localIP string) error {
+// it and it is unset, is set to WSO2_NODE_IP or the container's address.
+func (p *Plan) checkEnvRefs(final []byte, cfg *Config, env *a4Env, nodeIP string) error {
 	doc, err := tomlconf.Parse(final)
 	if err != nil {
 		return exitcode.Errorf(exitcode.DataErr, "read deployment.toml: %v", err)
@@ -338,9 +342,9 @@ func (p *Plan) checkEnvRefs(final []byte, cfg *Config, env *a4Env, localIP strin
 		switch {
 		case child[ph.Name]:
 			p.Checks = append(p.Checks, fmt.Sprintf("$env{%s} (%s, line %d): set", ph.Name, key, ph.Line))
-		case ph.Name == "NODE_IP" && localIP != "":
-			p.setChildEnv("NODE_IP", localIP)
-			p.Checks = append(p.Checks, fmt.Sprintf("$env{NODE_IP} (%s, line %d): unset, the agent sets it to %s", key, ph.Line, localIP))
+		case ph.Name == "NODE_IP" && nodeIP != "":
+			p.setChildEnv("NODE_IP", nodeIP)
+			p.Checks = append(p.Checks, fmt.Sprintf("$env{NODE_IP} (%s, line %d): unset, the agent sets it to %s", key, ph.Line, nodeIP))
 		default:
 			v, ok := env.get(ph.Name)
 			if !ok {
