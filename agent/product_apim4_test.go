@@ -336,3 +336,51 @@ func TestAPIM4MinimalDiff(t *testing.T) {
 		})
 	}
 }
+
+// a4HelmTable is the README's "Helm value → variable → TOML key" table,
+// made from a4Vars.
+func a4HelmTable() string {
+	var b strings.Builder
+	b.WriteString("| Helm value | variable | TOML key(s) it sets |\n|---|---|---|\n")
+	for _, v := range a4Vars {
+		name := "`" + v.Name + "`"
+		if v.Secret || v.File {
+			name += " (`_FILE`)"
+		}
+		b.WriteString("| " + v.Helm + " | " + name + " | " + strings.ReplaceAll(v.TOML, "|", "\\|") + " |\n")
+	}
+	return b.String()
+}
+
+// TestREADMEAPIM4Table keeps the README's 4.x table equal to a4Vars (go
+// test ./agent -run README -update-readme rewrites it), and checks that
+// `agent env` lists every 4.x variable.
+func TestREADMEAPIM4Table(t *testing.T) {
+	path := filepath.Join("..", "README.md")
+	readme, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(readme)
+	want := replaceSection(got, "apim4 helm table", a4HelmTable())
+	if got != want {
+		if !*updateReadme {
+			t.Fatal("README.md's 4.x table is stale: run go test ./agent -run README -update-readme")
+		}
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := map[string]bool{}
+	for _, v := range Vars() {
+		if names[v.Name] {
+			t.Errorf("agent env lists %s twice", v.Name)
+		}
+		names[v.Name] = true
+	}
+	for _, v := range a4Vars {
+		if !names[v.Name] {
+			t.Errorf("agent env does not list %s", v.Name)
+		}
+	}
+}
