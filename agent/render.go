@@ -179,6 +179,9 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 			for _, c := range f.Changes {
 				if c.Secret {
 					fmt.Fprintf(&b, "# secret %s: %s (value not shown)\n", verb, c.Target)
+				} else if f.Kind == "toml" {
+					// TOML keys are dotted names the diff does not spell.
+					fmt.Fprintf(&b, "# key %s: %s (%s)\n", verb, c.Target, c.Op)
 				}
 			}
 			continue
