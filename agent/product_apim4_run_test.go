@@ -71,3 +71,52 @@ func a4ProcEnv(home string, extra ...string) []string {
 	return append([]string{"PATH=" + os.Getenv("PATH"), "WSO2_HOME=" + home, "WSO2_AGENT_USER=root",
 		"WSO2_CONFIG_VOLUME=/nonexistent", "WSO2_ARTIFACT_VOLUME=/nonexistent"}, extra...)
 }
+
+// TestAPIM4RenderBinary: `agent render --dry-run` on a 4.5 control plane
+// with WSO2_PROFILE unset writes nothing and shows the deployment.toml diff
+// (secrets masked), the truststore entries, the $env check and the command;
+// `agent render` then a second `agent render` leave the tree as the first
+// left it (bytes, mtime, inode).
+func TestAPIM4RenderBinary(t *testing.T) {
+	buildBinaries(t)
+	c := a4Cases[0]
+	home := a4Layout(t, c)
+	const pw = "Db-Render-S3cret"
+	env := a4ProcEnv(home, "WSO2_CERTIFICATES_DIR="+absTestdata(t, "certs"), "WSO2_HOSTNAME=am.example.com",
+		"WSO2_APIM_DB_URL=jdbc:mysql://mysql:3306/apim_db", "WSO2_APIM_DB_PASSWORD="+pw, "WSO2_NODE_IP=10.1.1.1",
+		"WSO2_DEPLOYMENT_TOML=[apim.ai]\ntoken = \"$env{PATH}\"\n")
+	before := snapshot(t, home)
+	code, out, stderr := runArgv(t, env, agentBin, "render", "--dry-run")
+	if code != 0 {
+		t.Fatalf("render --dry-run exit %d: %s", code, stderr)
+	}
+	if d := diffSnapshots(before, snapshot(t, home)); len(d) > 0 {
+		t.Fatalf("dry run wrote: %v", d)
+	}
+	text := string(out)
+	for _, w := range []string{
+		"# profile control-plane, home " + home,
+		"-hostname = \"localhost\"\n+hostname = \"am.example.com\"\n",
+		"# secret would change: database.apim_db.password (value not shown)",
+		"# keystore repository/resources/security/client-truststore.jks\n#   add wso2apimcert",
+		"# check: $env{PATH} (apim.ai.token, line",
+		"# command: " + filepath.Join(home, "bin", "api-cp.sh"),
+	} {
+		if !strings.Contains(text, w) {
+			t.Errorf("dry run does not show %q:\n%s", w, text)
+		}
+	}
+	if strings.Contains(text+stderr, pw) {
+		t.Error("the dry run shows the database password")
+	}
+	if code, _, stderr := runArgv(t, env, agentBin, "render"); code != 0 {
+		t.Fatalf("render exit %d: %s", code, stderr)
+	}
+	first := snapshot(t, home)
+	if code, out, stderr := runArgv(t, env, agentBin, "render"); code != 0 || !strings.Contains(string(out), "# no changes") {
+		t.Fatalf("second render exit %d: %s%s", code, out, stderr)
+	}
+	if d := diffSnapshots(first, snapshot(t, home)); len(d) > 0 {
+		t.Errorf("second render touched: %v", d)
+	}
+}
