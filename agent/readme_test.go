@@ -12,6 +12,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/fixtures"
+	"github.com/wso2-container/agent/tomlconf"
 	"github.com/wso2-container/agent/xmlconf"
 )
 
@@ -112,5 +113,42 @@ func TestREADMEPatchExample(t *testing.T) {
 		if len(changes) == 0 {
 			t.Errorf("README patch example changes nothing in %s", fp.File)
 		}
+	}
+}
+
+// TestREADMEPatchExampleTOML parses the TOML patch example of the README and
+// applies it to the real 4.5 control-plane deployment.toml.
+func TestREADMEPatchExampleTOML(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i := strings.Index(s, "### Image builders' patch files")
+	j := strings.Index(s[max(i, 0):], "file repository/conf/deployment.toml")
+	if i < 0 || j < 0 {
+		t.Fatal("README has no TOML patch example")
+	}
+	s = s[i+j:]
+	example := s[:strings.Index(s, "```")]
+	lookup := func(k string) (string, bool) { return "api.example.com", k == "PUBLIC_HOST" }
+	fps, err := xmlconf.ParsePatchKinds("README.md", []byte(example), lookup, IsSecretName, tomlPatchKind)
+	if err != nil {
+		t.Fatalf("README TOML patch example does not parse: %v", err)
+	}
+	src, err := os.ReadFile(filepath.Join(fixtures.Path("wso2-fixtures"), "wso2am-acp-4.5.0", fps[0].File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var edits []tomlEdit
+	for _, o := range fps[0].Other {
+		edits = append(edits, tomlPatch(o.Edit.(tomlconf.PatchEdit)))
+	}
+	_, changes, _, err := applyTOML(src, edits)
+	if err != nil {
+		t.Fatalf("README TOML patch example: %v", err)
+	}
+	if len(changes) != 6 {
+		t.Errorf("README TOML patch example makes %d changes, want 6: %v", len(changes), changes)
 	}
 }

@@ -179,3 +179,50 @@ func TestPatchTOMLVariableEscaping(t *testing.T) {
 	}
 	delete(env, "V")
 }
+
+// The TOML example of PATCHFORMAT.md parses and applies to the real 4.5
+// control-plane file, with every edit changing something.
+func TestPatchFormatTOMLExample(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "xmlconf", "PATCHFORMAT.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(doc)
+	i := strings.Index(s, "## TOML files")
+	if i < 0 {
+		t.Fatal("no TOML section in PATCHFORMAT.md")
+	}
+	parts := strings.SplitN(s[i:], "```\n", 3)
+	if len(parts) < 3 {
+		t.Fatal("no TOML example block")
+	}
+	env["PUBLIC_HOST"], env["APIM_DB_PASSWORD"] = "gw.example.com", "pw"
+	defer delete(env, "PUBLIC_HOST")
+	defer delete(env, "APIM_DB_PASSWORD")
+	fps := parsePatch(t, parts[1])
+	src, err := os.ReadFile(filepath.Join(fixtures.Path("wso2-fixtures"), "wso2am-acp-4.5.0", fps[0].File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := tomlconf.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range fps[0].Other {
+		e := o.Edit.(tomlconf.PatchEdit)
+		n := len(d.Changes())
+		if err := d.ApplyPatch(e); err != nil {
+			t.Fatalf("%s: %v", e, err)
+		}
+		if len(d.Changes()) == n {
+			t.Errorf("%s changes nothing", e)
+		}
+		if o.Secret != (e.Key.String() == "database.apim_db.password") {
+			t.Errorf("%s: secret = %v", e, o.Secret)
+		}
+	}
+	var m map[string]any
+	if _, err := bstoml.Decode(string(d.Bytes()), &m); err != nil {
+		t.Fatal(err)
+	}
+}
