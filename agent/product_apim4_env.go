@@ -89,6 +89,15 @@ func withAPIM4Vars(vs []Var) []Var {
 	for i, v := range vs {
 		idx[v.Name] = i
 	}
+	for name, note := range map[string]string{
+		"WSO2_PROFILE":    "; API Manager 4.x: all-in-one, control-plane, key-manager, traffic-manager, universal-gateway (gateway-worker) and the -Dprofile names of the home's bin/profileSetup.sh; unset on a 4.x home: the pack's own component",
+		"WSO2_HOME":       "; API Manager 4.x: no default (else WSO2_SERVER_HOME, set by WSO2's images)",
+		"WSO2_TRUSTSTORE": "; API Manager 4.x: not used ([truststore] file_name decides)",
+	} {
+		if i, ok := idx[name]; ok {
+			vs[i].Desc += note
+		}
+	}
 	for _, a := range a4Vars {
 		toml := strings.ReplaceAll(a.TOML, "`", "")
 		if i, ok := idx[a.Name]; ok {

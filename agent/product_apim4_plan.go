@@ -67,7 +67,9 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 		return nil, exitcode.Wrap(exitcode.Config, &ConfigError{Problems: problems})
 	}
 	p := &Plan{Profile: prof.Name, Home: home}
-	for _, v := range append([]string{cfg.KeystorePassword, cfg.TruststorePassword}, env.secretValues()...) {
+	// The secrets set for 4.x (the 2.0.0 defaults of the keystore and
+	// truststore passwords are not: "wso2carbon" is also a user name).
+	for _, v := range env.secretValues() {
 		p.addSecret(v)
 	}
 	p.Warnings = append(p.Warnings, in.warnings...)
