@@ -8,18 +8,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pelletier/go-toml/v2"
+	bstoml "github.com/BurntSushi/toml"
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/udiff"
 )
 
-// readTOML parses a deployment.toml with go-toml's decoder (not the editor
-// that wrote it).
+// readTOML parses a deployment.toml with BurntSushi/toml, a parser
+// independent of the editor that wrote it (tomlconf builds on go-toml).
 func readTOML(tb testing.TB, data []byte) map[string]any {
 	tb.Helper()
 	var m map[string]any
-	if err := toml.Unmarshal(data, &m); err != nil {
+	if _, err := bstoml.Decode(string(data), &m); err != nil {
 		tb.Fatalf("the written deployment.toml does not parse: %v", err)
 	}
 	return m
@@ -42,6 +42,12 @@ func tomlAt(tb testing.TB, m map[string]any, path ...any) any {
 			}
 		case int:
 			arr, ok := cur.([]any)
+			if tables, isTables := cur.([]map[string]any); isTables { // an array of tables
+				arr, ok = nil, true
+				for _, t := range tables {
+					arr = append(arr, t)
+				}
+			}
 			if !ok || k >= len(arr) {
 				tb.Fatalf("%v: no element %d in %v", path, k, cur)
 			}
@@ -54,7 +60,7 @@ func tomlAt(tb testing.TB, m map[string]any, path ...any) any {
 // TestAPIM4Golden applies every 4.x product/profile with the golden
 // environment to a home laid out from the real fixtures and compares the
 // tree with testdata/golden/apim4-<case>/; the result is read back by
-// go-toml; a second run plans and writes nothing (restart safety).
+// BurntSushi/toml; a second run plans and writes nothing (restart safety).
 func TestAPIM4Golden(t *testing.T) {
 	for _, c := range a4Cases {
 		t.Run(c.name, func(t *testing.T) {
