@@ -372,3 +372,45 @@ func inReadOnly(t *testing.T, dir string, fn func()) {
 		t.Fatal(err)
 	}
 }
+
+// TestAPIM4FileVariables: every secret, and WSO2_DEPLOYMENT_TOML, can come
+// from NAME_FILE (one trailing newline trimmed); the values are masked in
+// the plan's report.
+func TestAPIM4FileVariables(t *testing.T) {
+	c := a4Cases[0]
+	home := a4Layout(t, c)
+	dir := t.TempDir()
+	write := func(name, v string) string {
+		p := filepath.Join(dir, name)
+		must(t, os.WriteFile(p, []byte(v), 0o600))
+		return p
+	}
+	env := a4BaseEnv(t, c, home)
+	env["WSO2_APIM_DB_PASSWORD_FILE"] = write("db", "Db-From-File-pw\n")
+	env["WSO2_KEYSTORE_TLS_KEY_PASSWORD_FILE"] = write("key", "Key-From-File-pw\n")
+	env["WSO2_DEPLOYMENT_TOML_FILE"] = write("frag", "[apim.cors]\nallow_credentials = true\n")
+	p := mustApply(t, env, goldenDNS)
+	data, _ := os.ReadFile(filepath.Join(home, a4TOML))
+	m := readTOML(t, data)
+	for _, ck := range []struct {
+		path []any
+		want any
+	}{
+		{[]any{"database", "apim_db", "password"}, "Db-From-File-pw"},
+		{[]any{"keystore", "tls", "key_password"}, "Key-From-File-pw"},
+		{[]any{"apim", "cors", "allow_credentials"}, true},
+	} {
+		if got := tomlAt(t, m, ck.path...); got != ck.want {
+			t.Errorf("%v = %v, want %v", ck.path, got, ck.want)
+		}
+	}
+	var b strings.Builder
+	if err := p.WriteJSON(&b, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"Db-From-File-pw", "Key-From-File-pw"} {
+		if strings.Contains(b.String(), s) {
+			t.Errorf("the report shows %s", s)
+		}
+	}
+}
