@@ -68,8 +68,9 @@ var (
 	// keytool says "Keystore was tampered with, or password was incorrect".
 	ErrWrongPassword = errors.New("wrong password, or the keystore was modified")
 	// ErrPassword means a password Java cannot represent in a JKS (a
-	// character above U+00FF, or invalid UTF-8).
-	ErrPassword = errors.New("password not usable for a JKS keystore")
+	// character above U+00FF, or invalid UTF-8), or a PKCS12 store being
+	// written with another password than the one it was loaded with.
+	ErrPassword = errors.New("password not usable for this keystore")
 	// ErrAlias means an alias that is empty, too long, or not printable ASCII.
 	ErrAlias = errors.New("invalid alias")
 	// ErrCertificate means bytes that are not a DER X.509 certificate.
@@ -185,7 +186,7 @@ type Store struct {
 	ks   jks.KeyStore
 	p12  *p12Store          // non-nil: a PKCS12 store (ks unused)
 	bags map[string]*p12Bag // PKCS12: lowercased alias -> bag
-	info map[string]Entry   // raw alias -> entry description
+	info map[string]Entry   // alias (JKS: as stored; PKCS12: lowercased) -> entry description
 }
 
 // New returns an empty JKS store.

@@ -36,9 +36,15 @@ var (
 	// oidJavaTrusted is Oracle's trustedKeyUsage attribute: Java's PKCS12
 	// KeyStore lists a certificate bag as a trustedCertEntry only when it
 	// carries it. keytool sets it to { anyExtendedKeyUsage }.
-	oidJavaTrusted          = asn1.ObjectIdentifier{2, 16, 840, 1, 113894, 746875, 1, 1}
-	oidAnyExtendedKeyUsage  = asn1.ObjectIdentifier{2, 5, 29, 37, 0}
-	errNotInThisFormatWrite = errors.New("a PKCS12 store is written back with the password it was loaded with")
+	oidJavaTrusted         = asn1.ObjectIdentifier{2, 16, 840, 1, 113894, 746875, 1, 1}
+	oidAnyExtendedKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37, 0}
+	errOtherPassword       = errors.New("a PKCS12 store is written back with the password it was loaded with")
+)
+
+var (
+	derFriendlyName = derOID(oidFriendlyName)
+	derLocalKeyID   = derOID(oidLocalKeyID)
+	derJavaTrusted  = derOID(oidJavaTrusted)
 )
 
 // p12Store is a loaded PKCS12 file.
@@ -73,10 +79,8 @@ type p12Bag struct {
 	cert    []byte // DER of an X.509 certificate bag
 }
 
-func (b *p12Bag) isKey() bool { return b.id.Equal(oidKeyBag) || b.id.Equal(oidShroudedKeyBag) }
-func (b *p12Bag) isCert() bool {
-	return b.cert != nil
-}
+func (b *p12Bag) isKey() bool  { return b.id.Equal(oidKeyBag) || b.id.Equal(oidShroudedKeyBag) }
+func (b *p12Bag) isCert() bool { return b.cert != nil }
 
 func (b *p12Bag) encode() []byte {
 	if b.raw != nil {
@@ -336,16 +340,17 @@ func (b *p12Bag) readAttr(a tlv) error {
 	if len(els) != 2 || els[1].tag != tagSet {
 		return fmt.Errorf("attribute: %w", errDER)
 	}
-	oid, err := oidOf(els[0], "attribute type")
-	if err != nil {
-		return err
+	if els[0].tag != tagOID {
+		return fmt.Errorf("attribute type: %w", errDER)
 	}
 	vals, err := elements(els[1].content, "attribute values")
 	if err != nil {
 		return err
 	}
-	switch {
-	case oid.Equal(oidFriendlyName):
+	// Compared as DER: a bag has several attributes and a store hundreds
+	// of bags, and decoding each OID would dominate loading.
+	switch typ := els[0].full; {
+	case bytes.Equal(typ, derFriendlyName):
 		if len(vals) != 1 || vals[0].tag != tagBMPString {
 			return fmt.Errorf("friendlyName: %w", errDER)
 		}
@@ -353,12 +358,12 @@ func (b *p12Bag) readAttr(a tlv) error {
 			return err
 		}
 		b.named = true
-	case oid.Equal(oidLocalKeyID):
+	case bytes.Equal(typ, derLocalKeyID):
 		if len(vals) != 1 || vals[0].tag != tagOctetString {
 			return fmt.Errorf("localKeyId: %w", errDER)
 		}
 		b.keyID = vals[0].content
-	case oid.Equal(oidJavaTrusted):
+	case bytes.Equal(typ, derJavaTrusted):
 		b.trusted = true
 	}
 	return nil
@@ -474,11 +479,17 @@ func keyChain(key *p12Bag, certs []*p12Bag) [][]byte {
 	}
 	chain := [][]byte{leaf.cert}
 	cur, err := x509.ParseCertificate(leaf.cert)
-	for err == nil && len(chain) < 16 && !bytes.Equal(cur.RawIssuer, cur.RawSubject) {
+	if err != nil || bytes.Equal(cur.RawIssuer, cur.RawSubject) {
+		return chain
+	}
+	parsed := make([]*x509.Certificate, len(certs))
+	for i, c := range certs {
+		parsed[i], _ = x509.ParseCertificate(c.cert)
+	}
+	for len(chain) < 16 && !bytes.Equal(cur.RawIssuer, cur.RawSubject) {
 		var next *x509.Certificate
-		for _, c := range certs {
-			pc, perr := x509.ParseCertificate(c.cert)
-			if perr == nil && bytes.Equal(pc.RawSubject, cur.RawIssuer) && !inChain(chain, c.cert) {
+		for _, pc := range parsed {
+			if pc != nil && bytes.Equal(pc.RawSubject, cur.RawIssuer) && !inChain(chain, pc.Raw) {
 				next = pc
 				break
 			}
@@ -564,7 +575,7 @@ func (s *p12Store) safeOf(b *p12Bag) *p12Safe {
 // was loaded from.
 func (s *p12Store) marshal(password string) ([]byte, error) {
 	if password != s.password {
-		return nil, fmt.Errorf("%w: %w", ErrPassword, errNotInThisFormatWrite)
+		return nil, fmt.Errorf("%w: %w", ErrPassword, errOtherPassword)
 	}
 	if !s.dirty {
 		return bytes.Clone(s.raw), nil

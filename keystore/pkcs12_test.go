@@ -442,3 +442,46 @@ func readSeed(t testing.TB, name string) []byte {
 	}
 	return b
 }
+
+// BenchmarkLoadPKCS12Truststore: API Manager 4.5's 150-entry PKCS12
+// client-truststore.jks (no MAC).
+func BenchmarkLoadPKCS12Truststore(b *testing.B) {
+	data := p12Fixtures[0].read(b)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := keystore.Load(data, "wso2carbon"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAdd8AndMarshalPKCS12: load the 4.5 truststore, add 8
+// certificates, marshal; and the same for IS 7.1's truststore, whose
+// certificates are RC2-encrypted under a SHA-1 MAC (100000 iterations
+// each way: the cost of its own protection).
+func BenchmarkAdd8AndMarshalPKCS12(b *testing.B) {
+	var ders [][]byte
+	for i := 0; i < 8; i++ {
+		d, _ := selfSigned(b, "c", time.Now().Add(time.Hour))
+		ders = append(ders, d)
+	}
+	for _, f := range []p12Fixture{p12Fixtures[0], p12Fixtures[2]} {
+		b.Run(f.name, func(b *testing.B) {
+			data := f.read(b)
+			for b.Loop() {
+				st, err := keystore.Load(data, "wso2carbon")
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i, d := range ders {
+					if _, err := st.SetTrusted(fmt.Sprintf("wso2c%dcert", i), d, time.Now()); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if out, err := st.Marshal("wso2carbon"); err != nil || bytes.Equal(out, data) {
+					b.Fatal("marshal", err)
+				}
+			}
+		})
+	}
+}
