@@ -32,13 +32,14 @@ func StdIO() IO {
 }
 
 // NewLogger returns the agent's logger writing to w: JSON lines when format
-// is "json", logfmt-style text otherwise.
+// is "json", logfmt-style text otherwise. Secret values registered by
+// LoadEnv are masked in every line.
 func NewLogger(w io.Writer, format string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
 	if strings.EqualFold(format, "json") {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(maskingHandler{slog.NewJSONHandler(w, opts)})
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(maskingHandler{slog.NewTextHandler(w, opts)})
 }
 
 // command is one subcommand: it gets its own arguments and returns the exit

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 
@@ -42,6 +43,7 @@ func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
 		return fail(io, exitcode.Errorf(exitcode.Usage, "admin-password: takes no arguments, only flags (the password is read from WSO2_NEW_ADMIN_PASSWORD or WSO2_ADMIN_PASSWORD, never from the command line)"))
 	}
 
+	warnUnknownVars(io)
 	cfg, err := LoadEnv(false)
 	if err != nil {
 		return fail(io, err)
@@ -61,7 +63,7 @@ func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
 		return fail(io, err)
 	}
 	host := cfg.MySQLServer
-	if cfg.Domain != "" {
+	if cfg.Domain != "" && net.ParseIP(host) == nil { // as target.svc
 		host += "." + cfg.Domain
 	}
 	opts := adminpw.Options{

@@ -28,6 +28,7 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 		fmt.Fprintf(io.Stderr, "render: --output must be text or json, not %q\n", *output)
 		return exitcode.Usage
 	}
+	warnUnknownVars(io)
 	cfg, err := LoadEnv(true)
 	if err != nil {
 		return fail(io, err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"reflect"
@@ -37,7 +38,7 @@ type Config struct {
 	MySQLServer   string `envconfig:"WSO2_MYSQL_SERVER" default:"mysql" desc:"MySQL host name, without the domain"`
 	MySQLPort     Port   `envconfig:"WSO2_MYSQL_PORT" default:"3306" desc:"MySQL port"`
 	MySQLUser     string `envconfig:"WSO2_MYSQL_USER" default:"apisqluser" desc:"MySQL user of every datasource"`
-	MySQLPassword string `envconfig:"WSO2_MYSQL_PASSWORD" secret:"true" desc:"MySQL password of every datasource (unset: the passwords in the files are left as they are)"`
+	MySQLPassword string `envconfig:"WSO2_MYSQL_PASSWORD" secret:"true" desc:"MySQL password of every datasource (required by every Carbon 4.4 profile)"`
 	UserStoreDB   string `envconfig:"WSO2_USERSTORE_DB" default:"userdb" desc:"database of the user store: the WSO2UM_DB datasource of every profile and the admin-password job"`
 	Domain        string `envconfig:"WSO2_DOMAIN" default:"wso2" desc:"network domain appended to service names (mysql.wso2); set it empty for no suffix"`
 
@@ -82,6 +83,10 @@ type Config struct {
 	KeepSecretsEnv Bool     `envconfig:"WSO2_AGENT_KEEP_SECRETS_ENV" default:"false" desc:"pass the secret variables on to the server's environment"`
 	Crontab        string   `envconfig:"WSO2_AGENT_CRONTAB" desc:"crontab-format file of jobs run beside the server"`
 	CertSync       string   `envconfig:"WSO2_AGENT_CERT_SYNC" desc:"schedule (cron or @every) of a job that re-imports the certificates folder"`
+
+	// setEmpty are the secret variables set to the empty string (not read
+	// from the environment by envconfig: unexported).
+	setEmpty map[string]bool
 }
 
 // Var describes one environment variable for `agent env` and the README.
@@ -99,6 +104,9 @@ func Vars() []Var {
 	t := reflect.TypeOf(Config{})
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
+		if f.Tag.Get("envconfig") == "" {
+			continue
+		}
 		d := f.Tag.Get("default")
 		if dd := f.Tag.Get("doc_default"); dd != "" {
 			d = dd
@@ -169,8 +177,14 @@ func LoadEnv(requireProfile bool) (*Config, error) {
 			problems = append(problems, fmt.Sprintf("%s_FILE: read %s: %s", name, path, describeFSError(err)))
 			continue
 		}
-		v := strings.TrimSuffix(string(b), "\n")
-		fileVals[name] = strings.TrimSuffix(v, "\r")
+		v := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+		if v == "" {
+			// An empty secret file is a secret that was not mounted or
+			// not written, never a password.
+			problems = append(problems, fmt.Sprintf("%s_FILE: %s is empty", name, path))
+			continue
+		}
+		fileVals[name] = v
 	}
 	// envconfig reads os.Getenv; secrets from files are set for the duration
 	// of Process only, then restored, so nothing leaks into children.
@@ -202,6 +216,16 @@ func LoadEnv(requireProfile bool) (*Config, error) {
 			problems = append(problems, "read environment: "+err.Error())
 		}
 	}
+	// Registered before anything is validated: no error line may show them.
+	resetLogSecrets()
+	for _, v := range []string{c.AdminPassword, c.NewAdminPassword, c.MySQLPassword, c.KeystorePassword, c.TruststorePassword} {
+		registerLogSecret(v)
+	}
+	for _, v := range fileVals {
+		registerLogSecret(v)
+	}
+	registerEnvSecrets(os.Environ())
+	c.setEmpty = setButEmpty(secretNames())
 	problems = append(problems, c.validate(requireProfile)...)
 	if len(problems) > 0 {
 		sort.Strings(problems)
@@ -239,8 +263,19 @@ func (c *Config) validate(requireProfile bool) []string {
 	default:
 		p = append(p, fmt.Sprintf("WSO2_AGENT_LOG_FORMAT: %q is not text or json", c.LogFormat))
 	}
-	if !isHostChars(c.MySQLServer) || (c.MySQLServer == "" && c.Profile != "none") {
-		p = append(p, fmt.Sprintf("WSO2_MYSQL_SERVER: %q is not a host name (letters, digits, '.', '-', '_')", c.MySQLServer))
+	if prof, ok := lookupProfile(c.Profile); ok && c.Profile != "" {
+		p = append(p, c.valueProblems(prof)...)
+	} else {
+		p = append(p, c.valueProblems(nil)...)
+		if c.MySQLServer != "" || c.Profile == "" {
+			full := c.MySQLServer
+			if c.Domain != "" && full != "" && net.ParseIP(full) == nil {
+				full += "." + c.Domain // as the admin-password job connects
+			}
+			if err := checkHostName(full, false); err != nil {
+				p = append(p, fmt.Sprintf("WSO2_MYSQL_SERVER: %q is not a host name: %v", c.MySQLServer, err))
+			}
+		}
 	}
 	for name, v := range map[string]string{"WSO2_PROXY_PORT_HTTP": c.ProxyPortHTTP, "WSO2_PROXY_PORT_HTTPS": c.ProxyPortHTTPS} {
 		// Written as the attribute's text: a plain decimal port, nothing else.
@@ -256,8 +291,8 @@ func (c *Config) validate(requireProfile bool) []string {
 	if !isDBName(c.UserStoreDB) {
 		p = append(p, fmt.Sprintf("WSO2_USERSTORE_DB: %q is not a database name (letters, digits, '_', '$', '-')", c.UserStoreDB))
 	}
-	if !isHostChars(c.Domain) {
-		p = append(p, fmt.Sprintf("WSO2_DOMAIN: %q is not a domain name (letters, digits, '.', '-', '_')", c.Domain))
+	if err := checkDomain(c.Domain); err != nil {
+		p = append(p, fmt.Sprintf("WSO2_DOMAIN: %q is not a domain name: %v", c.Domain, err))
 	}
 	for name, pw := range map[string]string{"WSO2_KEYSTORE_PASSWORD": c.KeystorePassword, "WSO2_TRUSTSTORE_PASSWORD": c.TruststorePassword} {
 		if _, err := keystore.JavaPassword(pw); err != nil {
@@ -271,21 +306,6 @@ func (c *Config) validate(requireProfile bool) []string {
 	}
 	p = append(p, jobProblems(c)...)
 	return p
-}
-
-// isHostChars reports whether s uses only the characters of a DNS name or
-// IPv4 address (letters, digits, '.', '-', and '_' of Docker service names).
-// Anything else (&, %, /, :, spaces ...) would change the meaning of the
-// JDBC URL the host is written into (B9).
-func isHostChars(s string) bool {
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // checkBaseURL reports why s cannot be the Identity Server's public base
@@ -306,7 +326,7 @@ func checkBaseURL(s string) error {
 	case u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return errors.New("is not a base URL (no user, query or fragment)")
 	}
-	return nil
+	return checkHTTPURL(s)
 }
 
 // isDBName reports whether s is a non-empty database name that needs no

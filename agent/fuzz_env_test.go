@@ -168,7 +168,7 @@ func FuzzLoadEnv(f *testing.F) {
 		if cfg.WaitTimeout.V < 0 || cfg.StopTimeout.V < 0 {
 			t.Fatalf("accepted timeout %v from %q", cfg.WaitTimeout.V, timeout)
 		}
-		if !isHostChars(cfg.MySQLServer) || cfg.MySQLServer == "" || !isHostChars(cfg.Domain) {
+		if checkHostName(cfg.MySQLServer, false) != nil || checkDomain(cfg.Domain) != nil {
 			t.Fatalf("accepted host %q domain %q", cfg.MySQLServer, cfg.Domain)
 		}
 		for _, w := range cfg.WaitFor.V {

@@ -105,8 +105,11 @@ func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	if st, err := os.Stat(home); err != nil || !st.IsDir() {
 		return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_HOME: product home %s is not a readable folder", home)
 	}
+	if err := checkProduct(prof, home); err != nil {
+		return nil, err
+	}
 	p := &Plan{Profile: prof.Name, Home: home}
-	for _, v := range []string{cfg.AdminPassword, cfg.MySQLPassword, cfg.KeystorePassword, cfg.TruststorePassword, cfg.NewAdminPassword} {
+	for _, v := range append([]string{cfg.AdminPassword, cfg.MySQLPassword, cfg.KeystorePassword, cfg.TruststorePassword, cfg.NewAdminPassword}, envSecretValues()...) {
 		p.addSecret(v)
 	}
 	t := &target{cfg: cfg, prof: prof, home: home}
@@ -365,7 +368,7 @@ func addPatches(s *editSet, cfg *Config, home string) error {
 		if err != nil {
 			return exitcode.Errorf(exitcode.Config, "WSO2_AGENT_PATCHES: read %s: %s", name, describeFSError(err))
 		}
-		fps, err := xmlconf.ParsePatchKinds(name, src, os.LookupEnv, IsSecretName, tomlPatchKind)
+		fps, err := xmlconf.ParsePatchKinds(name, src, cfg.patchLookup, IsSecretName, tomlPatchKind)
 		if err != nil {
 			return exitcode.Errorf(exitcode.Config, "WSO2_AGENT_PATCHES: %w", err)
 		}

@@ -331,9 +331,9 @@ func parseA4Inputs(e *a4Env, role a4Role) (*a4Inputs, []string) {
 	return in, p
 }
 
-// isHostName reports whether s is a non-empty DNS name or IPv4 address
-// (letters, digits, '.', '-', '_' of Docker service names).
-func isHostName(s string) bool { return s != "" && isHostChars(s) }
+// isHostName reports whether s is a host name or IPv4 address, checked as
+// every other host of the agent (checkHostName).
+func isHostName(s string) bool { return checkHostName(s, false) == nil }
 
 // hasControl reports whether s holds a control character.
 func hasControl(s string) bool { return strings.IndexFunc(s, unicode.IsControl) >= 0 }

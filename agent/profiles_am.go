@@ -55,8 +55,7 @@ func (t *target) amEdits(s *editSet) {
 	)
 	services := func(host string) string { return fmt.Sprintf("https://%s:9443/services/", t.svc(host)) }
 	tm := t.svc(c.TrafficMgrHost)
-	switch t.prof.Name {
-	case "gateway", "gatewaymanager", "publisher", "store":
+	if writesJNDI(t.prof) {
 		s.xml(api,
 			setText("/APIManager/AuthManager/ServerURL", services(c.KeyManagerHost)),
 			setText("/APIManager/APIKeyValidator/ServerURL", services(c.KeyManagerHost)),

@@ -3,7 +3,7 @@ package agent
 import (
 	"fmt"
 	"html"
-	"net/url"
+	"net"
 	"path"
 	"strings"
 )
@@ -28,9 +28,9 @@ type target struct {
 }
 
 // svc returns the host name of a service on the overlay network:
-// name.domain, or name when WSO2_DOMAIN is empty.
+// name.domain, or name when WSO2_DOMAIN is empty or name is an IP address.
 func (t *target) svc(name string) string {
-	if t.cfg.Domain == "" || name == "" {
+	if t.cfg.Domain == "" || name == "" || net.ParseIP(name) != nil {
 		return name
 	}
 	return name + "." + t.cfg.Domain
@@ -234,11 +234,29 @@ func (t *target) clusterEdits(s *editSet, rel string) {
 	)
 }
 
-// amqpURL is an AMQP connection URL of the WSO2 (Qpid) client; user and
-// password are percent-encoded so that any character is safe in them.
+// amqpURL is an AMQP connection URL of the WSO2 Andes (Qpid) client. The
+// client parses it with java.net.URI, takes the decoded user information and
+// splits it at the first ':' into user and password; so user and password
+// are percent-encoded (UTF-8) except for RFC 3986's unreserved characters,
+// which also keeps '{' out (the client would resolve {secretAlias:...}). A
+// user name holding ':' cannot be expressed: Config.validate refuses it.
 func amqpURL(user, password, client, vhost, broker string) string {
 	return fmt.Sprintf("amqp://%s:%s@%s/%s?brokerlist='%s'",
-		url.PathEscape(user), url.PathEscape(password), client, vhost, broker)
+		amqpEscape(user), amqpEscape(password), client, vhost, broker)
+}
+
+// amqpEscape percent-encodes every byte of s but A-Z a-z 0-9 - . _ ~.
+func amqpEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
 
 // catalinaEdits: proxy ports when configured and no access log valve (B23:

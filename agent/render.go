@@ -18,23 +18,37 @@ import (
 const mask = "********"
 
 // maskSecrets replaces every secret value in s (raw, XML-escaped,
-// properties-escaped and percent-encoded) with "[secret N]", wherever it
-// stands as a whole token: not preceded or followed by a letter, digit, '_',
-// '.' or '-'. So <Password>wso2carbon</Password> is masked while the file
-// name wso2carbon.jks is not. N numbers the distinct secret values in the
-// order they were found, so a changed secret still shows as a changed line.
+// properties-escaped and percent-encoded) with "[secret N]": wherever it
+// appears, or, for a weak secret (weakSecret: a documented default or
+// shorter than 4 bytes), where it stands as a whole token: not preceded or
+// followed by a letter, digit, '_', '.' or '-'. So
+// <Password>wso2carbon</Password> is masked while the file name
+// wso2carbon.jks is not, and a real password is masked inside
+// /opt/PASSWORD.sh too. N numbers the distinct secret values in the order
+// they were found, so a changed secret still shows as a changed line.
 // Longer secrets are replaced first.
 func (p *Plan) maskSecrets(s string) string {
 	for _, v := range p.secrets {
 		m := fmt.Sprintf("[secret %d]", p.secretNo[v])
+		weak := weakSecret(v)
 		for _, form := range p.forms[v] {
-			if form != "" {
+			switch {
+			case form == "":
+			case weak:
 				s = replaceToken(s, form, m)
+			default:
+				s = strings.ReplaceAll(s, form, m)
 			}
 		}
 	}
 	return s
 }
+
+// weakSecret reports whether a secret value is masked only as a whole
+// token: a documented default (admin, wso2carbon), which would otherwise
+// mask file names such as wso2carbon.jks, or a value under 4 bytes, which
+// would otherwise mask parts of any word.
+func weakSecret(v string) bool { return len(v) < 4 || secretDefaults()[v] }
 
 // replaceToken replaces the occurrences of old in s that are not part of a
 // longer word.
@@ -69,9 +83,9 @@ func isWordByte(c byte) bool {
 // escapes in lower-case hex (files written by other tools), and escaped
 // for a TOML basic string. Each once.
 func secretForms(v string) []string {
-	forms := append([]string{v, html.EscapeString(v), url.PathEscape(v)}, xmlconf.Spellings(v)...)
+	forms := append([]string{v, html.EscapeString(v), url.PathEscape(v), amqpEscape(v)}, xmlconf.Spellings(v)...)
 	forms = append(forms, tomlconf.EscapeString(v)) // inside a TOML "string"
-	for _, f := range forms[3:] {
+	for _, f := range forms[4:] {
 		if l := strings.ToLower(f); strings.Contains(f, `\u`) && l != f {
 			forms = append(forms, l)
 		}
@@ -132,8 +146,12 @@ func (p *Plan) Report(dryRun bool) Report {
 		r.Checks = append(r.Checks, p.maskSecrets(c))
 	}
 	for _, f := range p.Changed() {
-		r.Changed = append(r.Changed, f.Display())
+		file := p.maskSecrets(f.Display())
+		r.Changed = append(r.Changed, file)
 		for _, c := range f.Changes {
+			// A patch file may put a secret into a key, a path or a file
+			// name: every field is masked, not only the values.
+			c.Target, c.Note = p.maskSecrets(c.Target), p.maskSecrets(c.Note)
 			if c.Secret {
 				if c.Old != "" {
 					c.Old = mask
@@ -144,7 +162,7 @@ func (p *Plan) Report(dryRun bool) Report {
 			} else {
 				c.Old, c.New = p.maskSecrets(c.Old), p.maskSecrets(c.New)
 			}
-			r.Actions = append(r.Actions, Action{File: f.Display(), Kind: f.Kind, Change: c})
+			r.Actions = append(r.Actions, Action{File: file, Kind: f.Kind, Change: c})
 		}
 	}
 	return r
@@ -171,17 +189,20 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 	fmt.Fprintf(&b, "# profile %s, home %s\n", p.Profile, p.Home)
 	changed := p.Changed()
 	for _, f := range changed {
+		// File names and targets are masked too: a patch file may put a
+		// secret into a file name, a key or a path.
+		file := p.maskSecrets(f.Display())
 		if dryRun && (f.Kind == "xml" || f.Kind == "properties" || f.Kind == "toml") {
 			// Mask the contents, not the diff: a secret with a line break
 			// would otherwise be split over diff lines and escape the mask.
-			d := udiff.Unified("a/"+f.Display(), "b/"+f.Display(), p.maskSecrets(string(f.Old)), p.maskSecrets(string(f.New)), 3)
+			d := udiff.Unified("a/"+file, "b/"+file, p.maskSecrets(string(f.Old)), p.maskSecrets(string(f.New)), 3)
 			b.WriteString(d)
 			for _, c := range f.Changes {
 				if c.Secret {
-					fmt.Fprintf(&b, "# secret %s: %s (value not shown)\n", verb, c.Target)
+					fmt.Fprintf(&b, "# secret %s: %s (value not shown)\n", verb, p.maskSecrets(c.Target))
 				} else if f.Kind == "toml" {
 					// TOML keys are dotted names the diff does not spell.
-					fmt.Fprintf(&b, "# key %s: %s (%s)\n", verb, c.Target, c.Op)
+					fmt.Fprintf(&b, "# key %s: %s (%s)\n", verb, p.maskSecrets(c.Target), c.Op)
 				}
 			}
 			continue
@@ -192,9 +213,9 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 		if f.Remove {
 			what += " removed"
 		}
-		fmt.Fprintf(&b, "# %s %s\n", what, f.Display())
+		fmt.Fprintf(&b, "# %s %s\n", what, file)
 		for _, c := range f.Changes {
-			line := "#   " + c.Op + " " + c.Target
+			line := "#   " + c.Op + " " + p.maskSecrets(c.Target)
 			if c.Secret {
 				line += " (secret, value not shown)"
 			} else if c.Old != "" || c.New != "" {

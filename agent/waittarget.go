@@ -18,8 +18,11 @@ func parseWaitTarget(s string) (string, error) {
 	if err != nil || host == "" {
 		return "", fmt.Errorf("%q is not tcp://host:port", s)
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return "", fmt.Errorf("%q: bad port", s)
+	if err := checkHostName(host, true); err != nil {
+		return "", fmt.Errorf("%q: the host is not a host name or IP address: %v", s, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+		return "", fmt.Errorf("%q: bad port (1-65535)", s)
 	}
 	return net.JoinHostPort(host, port), nil
 }

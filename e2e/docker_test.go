@@ -160,6 +160,7 @@ func TestDocker(t *testing.T) {
 		"-e", "WSO2_DOMAIN=",
 		"-e", "WSO2_CLUSTER_MEMBERS=gatewaymanager,gateway",
 		"-e", "WSO2_AGENT_WAIT_FOR=", // no MySQL in this test
+		"-e", "WSO2_MYSQL_PASSWORD=e2e-db-pw", // required by every Carbon 4.4 profile
 		"-e", "JVM_MEM_OPTS=-Xms32m -Xmx128m",
 		"-e", "JAVA_OPTS=-Dstandin.peerTimeoutSec=120",
 	}

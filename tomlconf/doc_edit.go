@@ -36,7 +36,7 @@ func (d *Doc) Changes() []Change { return append([]Change(nil), d.changes...) }
 // Get returns the value at path (see Value for the types). Tables are
 // returned as map[string]any; Get does not descend into arrays (an array of
 // tables is returned whole, as []any of map[string]any). An empty path
-// returns the root table.
+// returns the root table. The caller must not modify what Get returns.
 func (d *Doc) Get(path Key) (Value, bool) { return d.st.get(path) }
 
 // splice replaces src[start:end] with text.

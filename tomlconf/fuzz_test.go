@@ -191,3 +191,47 @@ func FuzzMerge(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPatchOp: ParsePatchOp never panics, and an edit it accepts either
+// applies to the real control-plane file (the result parses with go-toml
+// and a second application changes nothing) or fails leaving the document
+// as it was.
+func FuzzPatchOp(f *testing.F) {
+	src := fixture(f, "wso2am-acp-4.5.0/repository/conf/deployment.toml")
+	for _, c := range [][2]string{
+		{"set", `server.hostname "h"`}, {"set", `apim.cors.allow_methods ["GET"]`}, {"unset", "server.server_role"},
+		{"set", `event_listener.properties.'header.X-WSO2-KEY-MANAGER' "k"`},
+		{"tables", "apim.throttling.url_group [[apim.throttling.url_group]]\ntype = \"x\""},
+		{"merge", "[apim.devportal]\nurl = \"u\""}, {"set", `a."b c".d {x = 1}`},
+	} {
+		f.Add(c[0], c[1])
+	}
+	f.Fuzz(func(t *testing.T, op, args string) {
+		e, err := ParsePatchOp(op, args)
+		if err != nil {
+			return
+		}
+		d, err := Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.ApplyPatch(e); err != nil {
+			if !bytes.Equal(d.Bytes(), src) {
+				t.Fatalf("failed %s (%v) changed the document", e, err)
+			}
+			return
+		}
+		out := bytes.Clone(d.Bytes())
+		var m map[string]any
+		if err := gotoml.Unmarshal(out, &m); err != nil {
+			t.Fatalf("%s: result does not parse: %v", e, err)
+		}
+		again, err := Parse(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := again.ApplyPatch(e); err != nil || !bytes.Equal(again.Bytes(), out) {
+			t.Fatalf("%s: second application changed the document: %v", e, err)
+		}
+	})
+}

@@ -1,0 +1,115 @@
+package agent
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+// warnUnknownVars logs unknownVarWarnings of the process environment; each
+// command that loads the configuration calls it once, before LoadEnv, so
+// that a misspelt variable is named even when the load then fails.
+func warnUnknownVars(io IO) {
+	for _, w := range unknownVarWarnings(os.Environ()) {
+		io.Log.Warn(w)
+	}
+}
+
+// unknownVarWarnings returns one warning for each variable of environ whose
+// name starts with WSO2_ (in any case) that the agent does not read, naming
+// the closest variable it does read when one is close: a misspelt variable
+// is otherwise silently ignored. Only names are shown, never values. Other
+// variables (HAProxy's SERVICE_PORTS, COOKIE, VIRTUAL_HOST ...; the JVM's
+// JAVA_OPTS, JVM_MEM_OPTS) are not the agent's concern and stay silent.
+func unknownVarWarnings(environ []string) []string {
+	known := knownVarNames()
+	var out []string
+	seen := map[string]bool{}
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if seen[name] || !strings.HasPrefix(strings.ToUpper(name), "WSO2_") || known[name] || isJobVar(name) {
+			continue
+		}
+		seen[name] = true
+		w := fmt.Sprintf("%s is not a variable the agent reads, so it is ignored", name)
+		if best := closestVar(name, known); best != "" {
+			w += "; did you mean " + best + "?"
+		}
+		out = append(out, w)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// knownVarNames is every variable name the agent reads, with the NAME_FILE
+// forms of the secrets; WSO2_AGENT_JOB_<NAME> is matched by isJobVar.
+func knownVarNames() map[string]bool {
+	out := map[string]bool{}
+	for _, v := range Vars() {
+		if !strings.Contains(v.Name, "<") {
+			out[v.Name] = true
+		}
+	}
+	for _, n := range secretNames() {
+		out[n+"_FILE"] = true
+	}
+	return out
+}
+
+// jobVarPrefix starts the variables that declare jobs.
+const jobVarPrefix = "WSO2_AGENT_JOB_"
+
+func isJobVar(name string) bool {
+	return strings.HasPrefix(name, jobVarPrefix) && len(name) > len(jobVarPrefix)
+}
+
+// closestVar returns the known names nearest to name (edit distance, a
+// transposition counting as one edit, ignoring case), joined with " or "
+// when several are as near (WSO2_PROXY_PORT_HTTS), or "" when none is
+// within a quarter of the name's length (at least 1, at most 3 edits).
+func closestVar(name string, known map[string]bool) string {
+	u := strings.ToUpper(name)
+	if strings.HasPrefix(u, "WSO2_AGENT_JOBS_") || strings.HasPrefix(u, "WSO2_JOB_") || u == strings.TrimSuffix(jobVarPrefix, "_") {
+		return jobVarPrefix + "<NAME>"
+	}
+	limit := min(max(len(u)/4, 1), 3)
+	var best []string
+	bestD := limit + 1
+	for k := range known {
+		switch d := editDistance(u, k); {
+		case d < bestD:
+			best, bestD = []string{k}, d
+		case d == bestD && d <= limit:
+			best = append(best, k)
+		}
+	}
+	sort.Strings(best)
+	return strings.Join(best, " or ")
+}
+
+// editDistance is the optimal string alignment distance of a and b
+// (insertions, deletions, substitutions and adjacent transpositions).
+func editDistance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}

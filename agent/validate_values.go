@@ -1,0 +1,280 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/wso2-container/agent/agent/quartz"
+)
+
+// This file holds the checks of values that become host names, service
+// names, domains, URLs and credentials, and of values that must not be
+// empty. Each check returns why a value cannot be used (never the value of a
+// secret); Config.validate names the variable.
+
+// checkHostName reports why s cannot be a host name or IPv4 address written
+// into a URL or a configuration element: RFC 1123 labels (letters, digits,
+// '-' not at either end of a label, at most 63 characters each and 253 in
+// all), separated by single dots. '_' is accepted too, since Docker Swarm
+// names stack services stack_service and resolves those names. An IPv6
+// literal is accepted only with ipv6.
+func checkHostName(s string, ipv6 bool) error {
+	if s == "" {
+		return errors.New("it is empty")
+	}
+	if ip := net.ParseIP(s); ip != nil {
+		if ip.To4() == nil && !ipv6 {
+			return errors.New("an IPv6 address is not supported here (use a host name or an IPv4 address)")
+		}
+		return nil
+	}
+	if len(s) > 253 {
+		return errors.New("it is longer than 253 characters")
+	}
+	numeric := true
+	for _, l := range strings.Split(s, ".") {
+		if err := checkLabel(l); err != nil {
+			return err
+		}
+		numeric = numeric && strings.Trim(l, "0123456789") == ""
+	}
+	if numeric {
+		return errors.New("it is not a valid IPv4 address")
+	}
+	return nil
+}
+
+// checkLabel reports why l cannot be one label of a host name.
+func checkLabel(l string) error {
+	switch {
+	case l == "":
+		return errors.New("a label is empty (a leading, trailing or double dot)")
+	case len(l) > 63:
+		return errors.New("a label is longer than 63 characters")
+	case l[0] == '-' || l[len(l)-1] == '-':
+		return errors.New("a label starts or ends with '-'")
+	}
+	for _, r := range l {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+		default:
+			return fmt.Errorf("it contains %s (letters, digits, '-', '_' and dots only)", describeRune(r))
+		}
+	}
+	return nil
+}
+
+// checkDomain reports why s cannot be WSO2_DOMAIN: empty (no suffix) or
+// host-name labels; not an IP address.
+func checkDomain(s string) error {
+	if s == "" {
+		return nil
+	}
+	if net.ParseIP(s) != nil {
+		return errors.New("an IP address is not a domain")
+	}
+	for _, l := range strings.Split(s, ".") {
+		if err := checkLabel(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// describeRune names a character for an error message: quoted when
+// printable, as U+XXXX otherwise.
+func describeRune(r rune) string {
+	switch {
+	case r == ' ':
+		return "a space"
+	case r == '\'':
+		return "a single quote"
+	case r == '"':
+		return "a double quote"
+	case r == utf8.RuneError:
+		return "invalid UTF-8"
+	case unicode.IsPrint(r):
+		return strconv.QuoteRune(r)
+	}
+	return fmt.Sprintf("U+%04X", r)
+}
+
+// checkHTTPURL reports why s cannot be an http(s) URL written as an
+// element's value: scheme http or https, a valid host and port, no user
+// information, and only characters a URL may hold unescaped (no white
+// space, quotes, angle brackets, braces or backslashes).
+func checkHTTPURL(s string) error {
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return errors.New("contains white space or a control character")
+		}
+		if strings.ContainsRune("\"'<>\\{}|^`", r) {
+			return fmt.Errorf("contains %s, which a URL cannot hold unescaped", describeRune(r))
+		}
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return errors.New("is not a URL")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return errors.New("does not start with http:// or https://")
+	case u.Opaque != "" || u.Host == "":
+		return errors.New("has no host")
+	case u.User != nil:
+		return errors.New("holds a user name or password")
+	}
+	if err := checkHostName(u.Hostname(), true); err != nil {
+		return fmt.Errorf("has a bad host: %v", err)
+	}
+	if p := u.Port(); p != "" || strings.HasSuffix(u.Host, ":") {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return errors.New("has a port outside 1-65535")
+		}
+	}
+	return nil
+}
+
+// hostVar is a variable whose value becomes a host or service name.
+type hostVar struct {
+	name, value string
+	ipv6        bool // an IPv6 literal is written correctly (not inside a URL)
+	optional    bool // empty means unset: the profile's default applies
+	service     bool // a service name: WSO2_DOMAIN is appended (target.svc)
+}
+
+// valueProblems checks every variable that becomes a host, service name,
+// domain or URL, and the values that must not be empty, for a profile with
+// a setup (not none). prof may be nil (admin-password without a profile).
+func (c *Config) valueProblems(prof *Profile) []string {
+	var p []string
+	addf := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
+	for _, n := range []string{"WSO2_ADMIN_PASSWORD", "WSO2_NEW_ADMIN_PASSWORD", "WSO2_MYSQL_PASSWORD"} {
+		if c.setEmpty[n] {
+			addf("%s: set but empty (unset it, or give a password)", n)
+		}
+	}
+	if c.AdminUser == "" {
+		addf("WSO2_ADMIN_USERNAME: set but empty (unset it for the default admin)")
+	}
+	if prof == nil || prof.Name == profileNone {
+		return p
+	}
+	if carbon44(prof) && c.MySQLPassword == "" && !c.setEmpty["WSO2_MYSQL_PASSWORD"] && os.Getenv("WSO2_MYSQL_PASSWORD_FILE") == "" {
+		// Every datasource is pointed at MySQL: without a password the
+		// files would keep H2's default password beside a MySQL URL, and
+		// inserted datasources would disagree with the existing ones.
+		addf("WSO2_MYSQL_PASSWORD: not set, but profile %s points every datasource at the MySQL server (WSO2_MYSQL_SERVER) and needs its password: set WSO2_MYSQL_PASSWORD or WSO2_MYSQL_PASSWORD_FILE", prof.Name)
+	}
+	if c.MySQLUser == "" {
+		addf("WSO2_MYSQL_USER: set but empty (unset it for the default apisqluser)")
+	}
+	if writesJNDI(prof) {
+		// The AMQP URLs of jndi.properties: see amqpURL.
+		if strings.Contains(c.AdminUser, ":") {
+			addf("WSO2_ADMIN_USERNAME: %q contains ':', which the AMQP connection URLs of repository/conf/jndi.properties cannot express (the client splits user and password at the first ':')", c.AdminUser)
+		}
+		if !utf8.ValidString(c.AdminUser) {
+			addf("WSO2_ADMIN_USERNAME: is not valid UTF-8, which the AMQP connection URLs of repository/conf/jndi.properties cannot express")
+		}
+		if !utf8.ValidString(c.AdminPassword) {
+			addf("WSO2_ADMIN_PASSWORD: is not valid UTF-8, which the AMQP connection URLs of repository/conf/jndi.properties cannot express")
+		}
+	}
+	hosts := []hostVar{
+		{"WSO2_MYSQL_SERVER", c.MySQLServer, false, false, true},
+		{"WSO2_ANALYTICS_HOST", c.AnalyticsHost, false, false, true},
+		{"WSO2_KEYMANAGER_HOST", c.KeyManagerHost, false, false, true},
+		{"WSO2_TRAFFICMANAGER_HOST", c.TrafficMgrHost, false, false, true},
+		{"WSO2_GATEWAYMANAGER_HOST", c.GatewayMgrHost, false, false, true},
+		{"WSO2_GATEWAY_HOST", c.GatewayHost, false, false, true},
+		{"WSO2_STORE_HOST", c.StoreHost, false, false, true},
+		{"WSO2_HOST_NAME", c.HostName, false, true, false},
+		{"WSO2_LOCAL_MEMBER_HOST", c.LocalMemberHost, true, true, false},
+	}
+	for _, h := range hosts {
+		if h.optional && h.value == "" {
+			continue
+		}
+		full := h.value
+		if h.service && c.Domain != "" && h.value != "" && net.ParseIP(h.value) == nil && checkDomain(c.Domain) == nil {
+			full += "." + c.Domain // as written (see target.svc)
+		}
+		if err := checkHostName(full, h.ipv6); err != nil {
+			addf("%s: %q is not a host name: %v", h.name, h.value, err)
+		}
+	}
+	for _, m := range c.ClusterMembers.V {
+		if err := checkHostName(m, true); err != nil {
+			addf("WSO2_CLUSTER_MEMBERS: member %q is not a host name or IP address: %v", m, err)
+		}
+	}
+	if prof.Product == "das" {
+		p = append(p, dasScheduleProblems(c)...)
+	}
+	if c.GatewayEndpoint != "" {
+		for _, e := range strings.Split(c.GatewayEndpoint, ",") {
+			if err := checkHTTPURL(e); err != nil {
+				addf("WSO2_GATEWAY_ENDPOINT: %q %v (want comma-separated http(s)://host[:port][/path])", e, err)
+			}
+		}
+	}
+	return p
+}
+
+// carbon44 reports whether a profile configures a Carbon 4.4 product (API
+// Manager 2.0.0, Identity Server 5.2.0, Analytics 2.0.0), whose datasources
+// the agent always points at MySQL.
+func carbon44(prof *Profile) bool {
+	switch prof.Product {
+	case "am", "is", "das":
+		return true
+	}
+	return false
+}
+
+// setButEmpty returns the names among names that are set to the empty
+// string in the process environment.
+func setButEmpty(names []string) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range names {
+		if v, ok := os.LookupEnv(n); ok && v == "" {
+			out[n] = true
+		}
+	}
+	return out
+}
+
+// writesJNDI reports whether a profile writes the AMQP connection URLs of
+// repository/conf/jndi.properties, which embed the admin user and password.
+func writesJNDI(prof *Profile) bool {
+	switch prof.Name {
+	case "gateway", "gatewaymanager", "publisher", "store":
+		return prof.Product == "am"
+	}
+	return false
+}
+
+// dasScheduleProblems checks the analytics profile's seven Quartz schedules
+// at load, as jobs are checked: each must parse and must fire at least once
+// more after now (no 30 February, no year that is over).
+func dasScheduleProblems(c *Config) []string {
+	var p []string
+	for _, s := range (&target{cfg: c}).dasScripts() {
+		sched, err := quartz.Parse(s.value)
+		if err != nil {
+			p = append(p, fmt.Sprintf("%s: %q is not a valid Quartz cron expression: %v", s.name, s.value, err))
+			continue
+		}
+		if _, ok := sched.Next(now()); !ok {
+			p = append(p, fmt.Sprintf("%s: %q never fires (no such date, or its years are over); check it with agent cron", s.name, s.value))
+		}
+	}
+	return p
+}
