@@ -94,6 +94,9 @@ func detectLocalIP() (string, error) {
 
 // buildPlan computes every action of the profile without writing anything.
 func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
+	if p, ok, err := apim4Dispatch(cfg, prof, d); ok {
+		return p, err
+	}
 	home := cfg.Home
 	if home == "" {
 		home = prof.Home
@@ -292,6 +295,9 @@ type fileResult struct {
 func editFile(path string, fe *fileEdits) fileResult {
 	r := fileResult{path: path, kind: "xml"}
 	old, err := os.ReadFile(path)
+	if err != nil && fe.base != nil && errors.Is(err, fs.ErrNotExist) {
+		err = nil // the base takes the missing file's place
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && fe.optional {
 			r.skip = true
@@ -301,6 +307,9 @@ func editFile(path string, fe *fileEdits) fileResult {
 		return r
 	}
 	r.old = old
+	if fe.base != nil {
+		old = fe.base
+	}
 	if strings.HasSuffix(path, ".toml") {
 		r.kind = "toml"
 		if len(fe.props) > 0 || len(fe.xml) > 0 {
