@@ -47,8 +47,18 @@ func TestBadInputMatrix(t *testing.T) {
 		// 1. Credentials that a target cannot express.
 		{name: "admin user with a colon in the AMQP URL", env: map[string]string{"WSO2_ADMIN_USERNAME": "ad:min"},
 			code: 78, msg: []string{"WSO2_ADMIN_USERNAME", "':'", "jndi.properties"}},
-		{name: "admin password not UTF-8 in the AMQP URL", env: map[string]string{"WSO2_ADMIN_PASSWORD": "p\xffw"},
+		{name: "admin password not UTF-8", env: map[string]string{"WSO2_ADMIN_PASSWORD": "p\xffw"},
 			code: 78, msg: []string{"WSO2_ADMIN_PASSWORD", "UTF-8"}, secrets: []string{"p\xffw"}},
+		{name: "admin password with a control character", profile: "identityserver", env: map[string]string{"WSO2_ADMIN_PASSWORD": "pass\x01word"},
+			code: 78, msg: []string{"WSO2_ADMIN_PASSWORD", "U+0001", "XML"}, secrets: []string{"pass\x01word"}},
+		{name: "mysql password with a control character", profile: "analytics", env: map[string]string{"WSO2_MYSQL_PASSWORD": "db\x1bpw"},
+			code: 78, msg: []string{"WSO2_MYSQL_PASSWORD", "U+001B"}, secrets: []string{"db\x1bpw"}},
+		{name: "mysql user with a control character", env: map[string]string{"WSO2_MYSQL_USER": "db\x02user"},
+			code: 78, msg: []string{"WSO2_MYSQL_USER", "U+0002"}},
+		{name: "admin user not UTF-8", profile: "keymanager", env: map[string]string{"WSO2_ADMIN_USERNAME": "adm\xc3in"},
+			code: 78, msg: []string{"WSO2_ADMIN_USERNAME", "UTF-8"}},
+		{name: "cluster domain with a control character", env: map[string]string{"WSO2_CLUSTER_DOMAIN": "wso2\x7f.x\x07"},
+			code: 78, msg: []string{"WSO2_CLUSTER_DOMAIN", "U+0007"}},
 
 		// 8. Secrets never printed, wherever they hide.
 		{name: "secret in a patch key (dry run)", args: []string{"render", "--dry-run"}, code: 0, changes: false,

@@ -105,3 +105,45 @@ func BenchmarkRestart(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSetupAPIM4ControlPlane: the 4.5 control plane with the golden
+// pattern-3 environment: load + plan (deployment.toml edits, truststore
+// import into the PKCS12 client-truststore.jks) + apply on a fresh layout
+// (not timed), and the restart (plan + apply that writes nothing).
+func BenchmarkSetupAPIM4ControlPlane(b *testing.B) {
+	fixClock(b)
+	c := a4Cases[0]
+	b.Run("setup", func(b *testing.B) {
+		clearAgentEnv(b)
+		for k, v := range a4GoldenEnv(b, c, "") {
+			b.Setenv(k, v)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			home := a4Layout(b, c)
+			syscall.Sync()
+			b.Setenv("WSO2_HOME", home)
+			b.StartTimer()
+			if _, err := benchPlan(b).Apply(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("restart", func(b *testing.B) {
+		home := a4Layout(b, c)
+		clearAgentEnv(b)
+		for k, v := range a4GoldenEnv(b, c, home) {
+			b.Setenv(k, v)
+		}
+		if _, err := benchPlan(b).Apply(); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if w, err := benchPlan(b).Apply(); err != nil || len(w) > 0 {
+				b.Fatalf("restart wrote %v (%v)", w, err)
+			}
+		}
+	})
+}

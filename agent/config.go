@@ -116,6 +116,7 @@ func Vars() []Var {
 		}
 		out = append(out, Var{Name: f.Tag.Get("envconfig"), Default: d, Secret: f.Tag.Get("secret") == "true", Desc: f.Tag.Get("desc")})
 	}
+	out = withAPIM4Vars(out)
 	out = append(out, Var{Name: "WSO2_AGENT_JOB_<NAME>", Desc: "a job run beside the server: \"<schedule> <command line>\" (cron with optional seconds, or @every/@daily)"})
 	return out
 }
@@ -255,6 +256,9 @@ func (c *Config) validate(requireProfile bool) []string {
 	add("WSO2_AGENT_STOP_TIMEOUT", c.StopTimeout.Err)
 	add("WSO2_AGENT_LOCK_TIMEOUT", c.LockTimeout.Err)
 	add("WSO2_AGENT_KEEP_SECRETS_ENV", c.KeepSecretsEnv.Err)
+	if c.Profile == "" && requireProfile {
+		c.Profile = apim4AutoProfile(c) // a 4.x pack is its own component
+	}
 	if c.Profile == "" && !requireProfile {
 		// nothing to check
 	} else if c.Profile == "" {

@@ -13,7 +13,10 @@ type fileEdits struct {
 	xml      []xmlconf.Edit
 	props    []xmlconf.PropEdit
 	toml     []tomlEdit // for .toml files
-	source   string     // who asked for them: the profile, or a patch file
+	// base, when set, is the content the edits start from instead of the
+	// file's own (a config volume's copy, a profile's template).
+	base   []byte
+	source string // who asked for them: the profile, or a patch file
 }
 
 // tomlEdit is one edit of a .toml file: apply makes it on the parsed

@@ -128,6 +128,9 @@ func detectLocalIP() (string, error) {
 
 // buildPlan computes every action of the profile without writing anything.
 func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
+	if p, ok, err := apim4Dispatch(cfg, prof, d); ok {
+		return p, err
+	}
 	home := planHome(cfg, prof)
 	if st, err := os.Stat(home); err != nil || !st.IsDir() {
 		return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_HOME: product home %s is not a readable folder", home)
@@ -382,6 +385,9 @@ type fileResult struct {
 func editFile(path string, fe *fileEdits) fileResult {
 	r := fileResult{path: path, kind: "xml"}
 	old, err := boundedread.ReadFile(path, boundedread.Config)
+	if err != nil && fe.base != nil && errors.Is(err, fs.ErrNotExist) {
+		err = nil // the base takes the missing file's place
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && fe.optional {
 			r.skip = true
@@ -391,6 +397,9 @@ func editFile(path string, fe *fileEdits) fileResult {
 		return r
 	}
 	r.old = old
+	if fe.base != nil {
+		old = fe.base
+	}
 	if strings.HasSuffix(path, ".toml") {
 		r.kind = "toml"
 		if len(fe.props) > 0 || len(fe.xml) > 0 {

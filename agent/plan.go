@@ -22,6 +22,12 @@ type Plan struct {
 	Warnings  []string
 	Command   []string
 	WaitFor   []string
+	// Checks are the results of the checks made before the start (the
+	// $env{} references of a 4.x deployment.toml), shown by render.
+	Checks []string
+	// ChildEnv are variables the server's environment gets in addition
+	// (values may be secret: never shown).
+	ChildEnv map[string]string
 	// secrets are the secret values of this run (config and old values
 	// found in files), longest first, masked wherever they would be shown;
 	// secretNo numbers them in the order they were found, so that render can

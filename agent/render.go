@@ -121,6 +121,7 @@ type Report struct {
 	WaitFor   []string          `json:"wait_for"`
 	Command   []string          `json:"command"`
 	Warnings  []string          `json:"warnings,omitempty"`
+	Checks    []string          `json:"checks,omitempty"`
 }
 
 // Report builds the machine-readable plan, with secret values masked.
@@ -140,6 +141,9 @@ func (p *Plan) Report(dryRun bool) Report {
 	}
 	for _, w := range p.Warnings {
 		r.Warnings = append(r.Warnings, p.maskSecrets(w))
+	}
+	for _, c := range p.Checks {
+		r.Checks = append(r.Checks, p.maskSecrets(c))
 	}
 	for _, f := range p.Changed() {
 		file := p.maskSecrets(f.Display())
@@ -188,7 +192,7 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 		// File names and targets are masked too: a patch file may put a
 		// secret into a file name, a key or a path.
 		file := p.maskSecrets(f.Display())
-		if dryRun && (f.Kind == "xml" || f.Kind == "properties") {
+		if dryRun && (f.Kind == "xml" || f.Kind == "properties" || f.Kind == "toml") {
 			// Mask the contents, not the diff: a secret with a line break
 			// would otherwise be split over diff lines and escape the mask.
 			d := udiff.Unified("a/"+file, "b/"+file, p.maskSecrets(string(f.Old)), p.maskSecrets(string(f.New)), 3)
@@ -196,6 +200,9 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 			for _, c := range f.Changes {
 				if c.Secret {
 					fmt.Fprintf(&b, "# secret %s: %s (value not shown)\n", verb, p.maskSecrets(c.Target))
+				} else if f.Kind == "toml" {
+					// TOML keys are dotted names the diff does not spell.
+					fmt.Fprintf(&b, "# key %s: %s (%s)\n", verb, p.maskSecrets(c.Target), c.Op)
 				}
 			}
 			continue
@@ -238,6 +245,9 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 	}
 	for _, wmsg := range p.Warnings {
 		fmt.Fprintf(&b, "# warning: %s\n", p.maskSecrets(wmsg))
+	}
+	for _, c := range p.Checks {
+		fmt.Fprintf(&b, "# check: %s\n", p.maskSecrets(c))
 	}
 	if len(p.WaitFor) > 0 {
 		fmt.Fprintf(&b, "# wait for: %s\n", strings.Join(p.WaitFor, ", "))

@@ -137,6 +137,8 @@ func jobHome(cfg *Config) string {
 	}
 	if p, ok := lookupProfile(cfg.Profile); ok && p.Home != "" {
 		return p.Home
+	} else if ok && p.Product == productAPIM4 {
+		return apim4Home(cfg)
 	}
 	return ""
 }

@@ -185,3 +185,14 @@ func (c *Config) secretValues() map[string]string {
 		"WSO2_TRUSTSTORE_PASSWORD": c.TruststorePassword,
 	}
 }
+
+// logIsJSON reports whether l writes JSON lines, looking through the
+// masking handler NewLogger puts in front of the slog handler.
+func logIsJSON(l *slog.Logger) bool {
+	h := l.Handler()
+	if m, ok := h.(maskingHandler); ok {
+		h = m.h
+	}
+	_, ok := h.(*slog.JSONHandler)
+	return ok
+}

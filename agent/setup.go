@@ -72,6 +72,9 @@ func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpe
 		return nil, err
 	}
 	spec.Created = res.Created
+	for _, k := range sortedKeys(res.Plan.ChildEnv) {
+		spec.Env = setEnv(spec.Env, k, res.Plan.ChildEnv[k])
+	}
 	if !spec.WaitForSet() {
 		spec.WaitFor = res.DefaultWaitFor
 	}
@@ -79,9 +82,8 @@ func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpe
 		spec.Argv = args
 		return spec, nil
 	}
-	spec.Argv = append([]string{filepath.Join(res.Home, "bin", "wso2server.sh")}, prof.ServerFlags...)
-	spec.Argv = append(spec.Argv, args...)
-	spec.Dir = filepath.Join(res.Home, "bin")
+	spec.Argv = append(append([]string(nil), res.Plan.Command...), args...)
+	spec.Dir = filepath.Dir(res.Plan.Command[0])
 	return spec, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wso2-container/agent/agent/quartz"
+	"github.com/wso2-container/agent/xmlconf"
 )
 
 // This file holds the checks of values that become host names, service
@@ -180,11 +181,19 @@ func (c *Config) valueProblems(prof *Profile) []string {
 		if strings.Contains(c.AdminUser, ":") {
 			addf("WSO2_ADMIN_USERNAME: %q contains ':', which the AMQP connection URLs of repository/conf/jndi.properties cannot express (the client splits user and password at the first ':')", c.AdminUser)
 		}
-		if !utf8.ValidString(c.AdminUser) {
-			addf("WSO2_ADMIN_USERNAME: is not valid UTF-8, which the AMQP connection URLs of repository/conf/jndi.properties cannot express")
-		}
-		if !utf8.ValidString(c.AdminPassword) {
-			addf("WSO2_ADMIN_PASSWORD: is not valid UTF-8, which the AMQP connection URLs of repository/conf/jndi.properties cannot express")
+	}
+	if carbon44(prof) {
+		// Values written into the XML files: XML 1.0 cannot hold every
+		// character (the AMQP URLs' percent-encoding needs UTF-8 too).
+		for _, v := range []struct{ name, value string }{
+			{"WSO2_ADMIN_USERNAME", c.AdminUser}, {"WSO2_ADMIN_PASSWORD", c.AdminPassword},
+			{"WSO2_MYSQL_USER", c.MySQLUser}, {"WSO2_MYSQL_PASSWORD", c.MySQLPassword},
+			{"WSO2_KEYSTORE_PASSWORD", c.KeystorePassword}, {"WSO2_TRUSTSTORE_PASSWORD", c.TruststorePassword},
+			{"WSO2_CLUSTER_DOMAIN", c.ClusterDomain},
+		} {
+			if err := xmlconf.CheckValue(v.value); err != nil {
+				addf("%s: %v, and the XML configuration files cannot hold it", v.name, err)
+			}
 		}
 	}
 	hosts := []hostVar{

@@ -178,3 +178,10 @@ func TestAMQPEscape(t *testing.T) {
 		}
 	}
 }
+
+func TestLogIsJSON(t *testing.T) {
+	var buf bytes.Buffer
+	if !logIsJSON(NewLogger(&buf, "json")) || logIsJSON(NewLogger(&buf, "text")) {
+		t.Fatal("logIsJSON does not tell the formats apart through the masking handler")
+	}
+}

@@ -7,8 +7,10 @@
 // newline all stay byte-identical outside the edited value. A key or table
 // that is missing is inserted where a person would put it: a key after the
 // last key/value line of its table (before any trailing blank or comment
-// lines), a table after the last table that shares the longest leading part
-// of its name (so [a.c] goes after [a.b] and its keys), else at the end.
+// lines); a table just above the line that holds it commented out
+// ("#[a.c]", as the stock WSO2 files have many), else after the last table
+// that shares the longest leading part of its name (so [a.c] goes after
+// [a.b] and its keys), else at the end.
 // Arrays of tables are replaced as a whole: element i of the new list is
 // edited in place over element i of the old one, surplus old elements are
 // removed and extra new ones appended after the last old one.

@@ -36,7 +36,7 @@ func (d *Doc) Changes() []Change { return append([]Change(nil), d.changes...) }
 // Get returns the value at path (see Value for the types). Tables are
 // returned as map[string]any; Get does not descend into arrays (an array of
 // tables is returned whole, as []any of map[string]any). An empty path
-// returns the root table.
+// returns the root table. The caller must not modify what Get returns.
 func (d *Doc) Get(path Key) (Value, bool) { return d.st.get(path) }
 
 // splice replaces src[start:end] with text.
@@ -324,9 +324,14 @@ func (st *state) insertAt(pos int, text string, blank bool) splice {
 }
 
 // insertTable plans inserting block (a header and its lines) for a table
-// named name: after the block of the last table that shares the longest
-// leading part of its name, else at the end of the document.
+// named name: where the file has that table commented out ("#[name]" or
+// "#[[name]]" alone on a line, followed by no key before the next table),
+// just before that line; else after the block of the last table that
+// shares the longest leading part of its name; else at the end.
 func (st *state) insertTable(block string, name []string) splice {
+	if pos, ok := st.commentedHeader(name); ok {
+		return splice{pos, pos, block + st.nl()}
+	}
 	best, bestLen := -1, 0
 	for i, e := range st.exprs {
 		if e.kind == exKV {
@@ -478,4 +483,40 @@ func (d *Doc) KeyAt(line int) (Key, bool) {
 		}
 	}
 	return nil, false
+}
+
+// commentedHeader finds the first line "#[name]" or "#[[name]]" (blanks
+// allowed, name spelled as Key.String spells it) that lies outside every
+// key/value and after which the next expression is not a key/value, so
+// that a header inserted there takes no existing key into its table.
+func (st *state) commentedHeader(name []string) (int, bool) {
+	want := strings.ReplaceAll(Key(name).String(), " ", "")
+	for pos := 0; pos < len(st.src); {
+		end := lineEnd(st.src, pos)
+		line := strings.TrimSpace(string(st.src[pos:end]))
+		if strings.HasPrefix(line, "#") {
+			h := strings.ReplaceAll(strings.TrimSpace(line[1:]), " ", "")
+			h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+			h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+			if h == want && st.freeLine(pos) {
+				return pos, true
+			}
+		}
+		pos = end
+	}
+	return 0, false
+}
+
+// freeLine reports whether the line at pos is outside every expression and
+// the next expression after it is a header (or there is none).
+func (st *state) freeLine(pos int) bool {
+	for _, e := range st.exprs {
+		if pos >= e.start && pos < e.end {
+			return false
+		}
+		if e.start > pos {
+			return e.kind != exKV
+		}
+	}
+	return true
 }

@@ -42,6 +42,13 @@ func TestEditLayout(t *testing.T) {
 		{"dotted table gets a dotted key", "[km]\npool.init = 50\nother = 1\n", s([]string{"km", "pool"}, "max", int64(7)), "[km]\npool.init = 50\npool.max = 7\nother = 1\n"},
 		{"new table after the last related one", "[apim]\na = 1\n\n[apim.cors]\nb = 2\n\n#[apim.x]\n\n[other]\nc = 3\n", s([]string{"apim", "key_manager"}, "u", "v"),
 			"[apim]\na = 1\n\n[apim.cors]\nb = 2\n\n[apim.key_manager]\nu = \"v\"\n\n#[apim.x]\n\n[other]\nc = 3\n"},
+		{"new table above its commented-out copy", "[a]\nx = 1\n\n# the key manager\n#[apim.key_manager]\n#service_url = \"u\"\n\n[z]\n", s([]string{"apim", "key_manager"}, "service_url", "v"),
+			"[a]\nx = 1\n\n# the key manager\n[apim.key_manager]\nservice_url = \"v\"\n\n#[apim.key_manager]\n#service_url = \"u\"\n\n[z]\n"},
+		{"commented-out copy followed by keys is not used", "[a]\nx = 1\n#[b]\ny = 2\n", s([]string{"b"}, "k", int64(1)),
+			"[a]\nx = 1\n#[b]\ny = 2\n\n[b]\nk = 1\n"},
+		{"commented-out array of tables", "[t]\n# [[t.g]]\n# u = 1\n", func(d *Doc) error {
+			return d.ReplaceArrayOfTables([]string{"t", "g"}, []Table{{{"u", int64(2)}}})
+		}, "[t]\n[[t.g]]\nu = 2\n\n# [[t.g]]\n# u = 1\n"},
 		{"sub-table after an array of tables kept", "[[l]]\nid = 1\n\n[l.properties]\nh = \"x\"\n\n[z]\na = 1\n", s([]string{"z"}, "a", int64(2)),
 			"[[l]]\nid = 1\n\n[l.properties]\nh = \"x\"\n\n[z]\na = 2\n"},
 		{"new table not glued to an array element", "[[apim.e]]\nid = 1\n", s([]string{"apim", "f"}, "a", int64(2)),

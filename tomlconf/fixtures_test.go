@@ -238,6 +238,9 @@ proxyPort = 443
 func TestScenarioGolden(t *testing.T) {
 	for _, rel := range tomlFixtures(t) {
 		name := strings.ReplaceAll(filepath.Dir(filepath.Dir(filepath.Dir(rel))), "/", "_")
+		if filepath.Base(rel) != "deployment.toml" { // a profile template: product_template
+			name = strings.SplitN(rel, "/", 2)[0] + "_" + strings.TrimSuffix(filepath.Base(rel), ".toml")
+		}
 		t.Run(name, func(t *testing.T) {
 			src := fixture(t, rel)
 			d := mustParse(t, src)

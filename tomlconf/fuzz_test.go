@@ -2,6 +2,7 @@ package tomlconf
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
 	gotoml "github.com/pelletier/go-toml/v2"
@@ -88,6 +89,149 @@ func FuzzSetRoundTrip(f *testing.F) {
 			if err := d.Set(s.table, s.key, value); err != nil || !bytes.Equal(d.Bytes(), again) {
 				t.Fatalf("second Set changed the document: %v", err)
 			}
+		}
+	})
+}
+
+// leaves lists the paths of the non-table values of a decoded tree.
+func leaves(m map[string]any, prefix []string, out *[][]string) {
+	for k, v := range m {
+		p := append(append([]string(nil), prefix...), k)
+		if sub, ok := v.(map[string]any); ok && len(sub) > 0 {
+			leaves(sub, p, out)
+			continue
+		}
+		*out = append(*out, p)
+	}
+}
+
+// FuzzMerge: for any document and fragment that parse, Merge either fails
+// with an *Error leaving the document as it was, or yields a document that
+// go-toml reads with every key/value and array of tables of the fragment in
+// place and every other value unchanged, and on which the same Merge
+// changes nothing.
+func FuzzMerge(f *testing.F) {
+	frags := []string{
+		"[server]\nhostname = \"h\"\noffset = 2\n",
+		"[apim.key_manager]\nservice_url = \"https://km:9443/services/\"\n[[apim.throttling.url_group]]\ntraffic_manager_urls = [\"tcp://t:9611\"]\n",
+		"a.b = 1\n[c]\n[d.e]\nf = [1, 2]\ng = {h = 'i'}\n",
+		"[[apim.gateway.environment]]\nname = \"x\"\n[[apim.gateway.environment]]\nname = \"y\"\n",
+	}
+	for i, rel := range tomlFixtures(f) {
+		f.Add(fixture(f, rel), []byte(frags[i%len(frags)]))
+	}
+	f.Add([]byte("[a]\nb = 1 # c\n[[e]]\nn = 1\n"), []byte("[a]\nb = 'x'\n[[e]]\nn = 2\nm = 3\n"))
+	f.Fuzz(func(t *testing.T, src, frag []byte) {
+		d, err := Parse(src)
+		if err != nil {
+			return
+		}
+		fst, ferr := load(frag)
+		err = d.Merge(frag)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("Merge error %v is not an *Error", err)
+			}
+			if !bytes.Equal(d.Bytes(), src) || len(d.Changes()) != 0 {
+				t.Fatalf("failed Merge (%v) changed the document", err)
+			}
+			return
+		}
+		if ferr != nil {
+			t.Fatalf("Merge accepted a fragment that does not parse: %v", ferr)
+		}
+		out := bytes.Clone(d.Bytes())
+		var before, after, fm map[string]any
+		if gotoml.Unmarshal(src, &before) != nil || gotoml.Unmarshal(frag, &fm) != nil {
+			t.Fatal("inputs do not parse with go-toml")
+		}
+		if err := gotoml.Unmarshal(out, &after); err != nil {
+			t.Fatalf("result does not parse: %v\n%q", err, out)
+		}
+		// the units the fragment sets: its key/values and arrays of tables
+		var units [][]string
+		for i, e := range fst.exprs {
+			switch {
+			case e.kind == exKV && e.aot < 0:
+				units = append(units, e.path)
+			case e.kind == exArrayTable && e.aot == i:
+				units = append(units, e.path)
+			}
+		}
+		for _, u := range units {
+			want, _ := fst.get(u)
+			got, ok := (&state{tree: after}).get(u)
+			if !ok || !sameValue(got, want) {
+				t.Fatalf("%s reads back as %#v, want %#v\nfragment %q\nresult %q", Key(u), got, want, frag, out)
+			}
+		}
+		var old [][]string
+		leaves(before, nil, &old)
+		for _, p := range old {
+			covered := false
+			for _, u := range units {
+				covered = covered || hasPrefix(p, u)
+			}
+			if covered {
+				continue
+			}
+			want, _ := (&state{tree: before}).get(p)
+			got, ok := (&state{tree: after}).get(p)
+			if !ok || !sameValue(got, want) {
+				t.Fatalf("%s changed from %#v to %#v\nfragment %q", Key(p), want, got, frag)
+			}
+		}
+		again, err := Parse(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := again.Merge(frag); err != nil || !bytes.Equal(again.Bytes(), out) || len(again.Changes()) != 0 {
+			t.Fatalf("second Merge changed the document: %v %v", err, again.Changes())
+		}
+	})
+}
+
+// FuzzPatchOp: ParsePatchOp never panics, and an edit it accepts either
+// applies to the real control-plane file (the result parses with go-toml
+// and a second application changes nothing) or fails leaving the document
+// as it was.
+func FuzzPatchOp(f *testing.F) {
+	src := fixture(f, "wso2am-acp-4.5.0/repository/conf/deployment.toml")
+	for _, c := range [][2]string{
+		{"set", `server.hostname "h"`}, {"set", `apim.cors.allow_methods ["GET"]`}, {"unset", "server.server_role"},
+		{"set", `event_listener.properties.'header.X-WSO2-KEY-MANAGER' "k"`},
+		{"tables", "apim.throttling.url_group [[apim.throttling.url_group]]\ntype = \"x\""},
+		{"merge", "[apim.devportal]\nurl = \"u\""}, {"set", `a."b c".d {x = 1}`},
+	} {
+		f.Add(c[0], c[1])
+	}
+	f.Fuzz(func(t *testing.T, op, args string) {
+		e, err := ParsePatchOp(op, args)
+		if err != nil {
+			return
+		}
+		d, err := Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.ApplyPatch(e); err != nil {
+			if !bytes.Equal(d.Bytes(), src) {
+				t.Fatalf("failed %s (%v) changed the document", e, err)
+			}
+			return
+		}
+		out := bytes.Clone(d.Bytes())
+		var m map[string]any
+		if err := gotoml.Unmarshal(out, &m); err != nil {
+			t.Fatalf("%s: result does not parse: %v", e, err)
+		}
+		again, err := Parse(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := again.ApplyPatch(e); err != nil || !bytes.Equal(again.Bytes(), out) {
+			t.Fatalf("%s: second application changed the document: %v", e, err)
 		}
 	})
 }

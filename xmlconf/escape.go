@@ -133,3 +133,8 @@ func Spellings(v string) []string {
 	out = append(out, escapeProp(v, false))
 	return out
 }
+
+// CheckValue reports why v cannot be written into an XML 1.0 document at
+// all (invalid UTF-8, a C0 control other than tab, newline and carriage
+// return, U+FFFE or U+FFFF), or nil. The error never contains v.
+func CheckValue(v string) error { return checkValue(v) }

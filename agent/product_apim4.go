@@ -1,0 +1,215 @@
+package agent
+
+// API Manager 4.x: what a home is (which pack), which profiles it can run and
+// how its server is started. Everything the agent knows about 4.x lives in
+// the product_apim4*.go files; the rest of the pipeline reaches it through
+// apim4Dispatch (buildPlan), apim4AutoProfile (config validation) and
+// withAPIM4Vars (the variable list).
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+)
+
+// productAPIM4 is Profile.Product of every 4.x profile.
+const productAPIM4 = "apim4"
+
+// The 4.x profile names (WSO2_PROFILE). Which of them a home can run is
+// decided by the home (apim4Pack.profiles), never by the name alone.
+const (
+	a4AllInOne         = "all-in-one"
+	a4ControlPlane     = "control-plane"
+	a4GatewayWorker    = "gateway-worker"
+	a4TrafficManager   = "traffic-manager"
+	a4KeyManager       = "key-manager"
+	a4KeyManagerOld    = "api-key-manager-deprecated"
+	a4UniversalGateway = "universal-gateway"
+)
+
+func init() {
+	for _, n := range []string{a4AllInOne, a4ControlPlane, a4GatewayWorker, a4TrafficManager, a4KeyManager, a4KeyManagerOld, a4UniversalGateway} {
+		register(&Profile{Name: n, Product: productAPIM4, Component: n})
+	}
+}
+
+// a4Role is what a component is in a distributed deployment: it decides
+// which port offset a bare host gets (see a4Env.offsetFor) and the shape of
+// WSO2_EVENTHUB_URLS.
+type a4Role int
+
+const (
+	roleCP a4Role = iota // control plane, key manager, all-in-one
+	roleTM               // traffic manager
+	roleGW               // gateway
+)
+
+// apim4Pack is a 4.x product home as detected from its bin folder.
+type apim4Pack struct {
+	Kind   string // "acp", "tm", "universal-gw", "all-in-one"
+	Desc   string // for messages: "the API control plane pack (bin/api-cp.sh)"
+	Script string // the start script, relative to bin/
+	// Default is the profile the pack runs without -Dprofile.
+	Default string
+	// Flagged are the profiles started with -Dprofile=NAME (those the
+	// home's bin/profileSetup.sh optimises for), sorted.
+	Flagged []string
+}
+
+// a4Packs are tried in order: the first start script present decides.
+var a4Packs = []apim4Pack{
+	{Kind: "acp", Desc: "the API Manager 4.5 API control plane pack (bin/api-cp.sh)", Script: "api-cp.sh", Default: a4ControlPlane},
+	{Kind: "tm", Desc: "the API Manager 4.5 traffic manager pack (bin/traffic-manager.sh)", Script: "traffic-manager.sh", Default: a4TrafficManager},
+	{Kind: "universal-gw", Desc: "the API Manager 4.5 universal gateway pack (bin/gateway.sh)", Script: "gateway.sh", Default: a4UniversalGateway},
+	{Kind: "all-in-one", Desc: "the API Manager 4.x all-in-one pack (bin/api-manager.sh)", Script: "api-manager.sh", Default: a4AllInOne},
+}
+
+// detectAPIM4 returns the 4.x pack at home, or nil when home holds none of
+// the 4.x start scripts.
+func detectAPIM4(home string) *apim4Pack {
+	for _, k := range a4Packs {
+		if st, err := os.Stat(filepath.Join(home, "bin", k.Script)); err == nil && st.Mode().IsRegular() {
+			p := k
+			p.Flagged = setupProfiles(home)
+			return &p
+		}
+	}
+	return nil
+}
+
+var profileCase = regexp.MustCompile(`^\s*-Dprofile=([A-Za-z0-9_-]+)\)`)
+
+// setupProfiles lists the profiles bin/profileSetup.sh optimises for (its
+// `-Dprofile=NAME)` case labels) that have a deployment template; none when
+// the home has no profileSetup.sh (4.5 all-in-one, traffic manager,
+// gateway).
+func setupProfiles(home string) []string {
+	src, err := os.ReadFile(filepath.Join(home, "bin", "profileSetup.sh"))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	for sc.Scan() {
+		if m := profileCase.FindStringSubmatch(sc.Text()); m != nil && !slices.Contains(out, m[1]) {
+			out = append(out, m[1])
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Profiles lists what the pack can run, its default first.
+func (k *apim4Pack) Profiles() []string { return append([]string{k.Default}, k.Flagged...) }
+
+// accepts reports whether the pack runs profile, and whether it is started
+// with -Dprofile. The universal gateway also answers to gateway-worker, the
+// name of its role in the all-in-one.
+func (k *apim4Pack) accepts(profile string) (ok, flagged bool) {
+	if profile == k.Default || (k.Kind == "universal-gw" && profile == a4GatewayWorker) {
+		return true, false
+	}
+	return slices.Contains(k.Flagged, profile), slices.Contains(k.Flagged, profile)
+}
+
+// role is the component's role for a profile the pack accepts.
+func a4RoleOf(profile string) a4Role {
+	switch profile {
+	case a4TrafficManager:
+		return roleTM
+	case a4GatewayWorker, a4UniversalGateway:
+		return roleGW
+	}
+	return roleCP
+}
+
+// apim4Home is the product home of a 4.x profile: WSO2_HOME, else
+// WSO2_SERVER_HOME (set by WSO2's own images), else none.
+func apim4Home(cfg *Config) string {
+	if cfg.Home != "" {
+		return filepath.Clean(cfg.Home)
+	}
+	if h := os.Getenv("WSO2_SERVER_HOME"); h != "" {
+		return filepath.Clean(h)
+	}
+	return ""
+}
+
+// apim4AutoProfile returns the profile of a 4.x home when WSO2_PROFILE is
+// unset: the pack's own component ("" when the home is not a 4.x home).
+func apim4AutoProfile(cfg *Config) string {
+	home := apim4Home(cfg)
+	if home == "" {
+		return ""
+	}
+	if k := detectAPIM4(home); k != nil {
+		return k.Default
+	}
+	return ""
+}
+
+// apim4Resolve checks that the home is a 4.x home that can run prof and
+// returns the pack and whether the profile is started with -Dprofile.
+func apim4Resolve(cfg *Config, prof *Profile) (string, *apim4Pack, bool, error) {
+	home := apim4Home(cfg)
+	if home == "" {
+		return "", nil, false, exitcode.Errorf(exitcode.Config, "WSO2_HOME: not set (API Manager 4.x profiles have no default home; WSO2's images set WSO2_SERVER_HOME)")
+	}
+	if st, err := os.Stat(home); err != nil || !st.IsDir() {
+		return "", nil, false, exitcode.Errorf(exitcode.NoInput, "WSO2_HOME: product home %s is not a readable folder", home)
+	}
+	k := detectAPIM4(home)
+	if k == nil {
+		return "", nil, false, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s is an API Manager 4.x profile, but %s has none of bin/api-cp.sh, bin/traffic-manager.sh, bin/gateway.sh, bin/api-manager.sh", prof.Name, home)
+	}
+	ok, flagged := k.accepts(prof.Name)
+	if !ok {
+		return "", nil, false, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s cannot run on %s at %s (it runs: %s)", prof.Name, k.Desc, home, strings.Join(k.Profiles(), ", "))
+	}
+	return home, k, flagged, nil
+}
+
+// apim4Command is the server command: the pack's start script, with
+// -Dprofile=NAME --skipConfigOptimization for a profile profileSetup.sh
+// optimises. --skipConfigOptimization keeps the script from replacing
+// deployment.toml with the profile's template at every start (which would
+// drop the agent's edits): the agent starts from that template itself (see
+// apim4Base), and the script still removes what the profile does not need.
+func apim4Command(home string, k *apim4Pack, profile string, flagged bool) []string {
+	cmd := []string{filepath.Join(home, "bin", k.Script)}
+	if flagged {
+		cmd = append(cmd, "-Dprofile="+profile, "--skipConfigOptimization")
+	}
+	return cmd
+}
+
+// a4Marker records, inside the home, the profile profileSetup.sh optimised
+// it for: the optimisation deletes webapps and cannot be undone, so a home
+// optimised for one profile must not be started as another.
+const a4Marker = "repository/conf/.wso2-agent-profile"
+
+// checkMarker fails when the home was optimised for another profile.
+func checkMarker(home, profile string) error {
+	b, err := os.ReadFile(filepath.Join(home, a4Marker))
+	if err != nil {
+		return nil
+	}
+	was := strings.TrimSpace(string(b))
+	if was != "" && was != profile {
+		return exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s was optimised for %s by bin/profileSetup.sh (one-way: it deletes webapps; recorded in %s): it cannot run %s; start from a fresh home", home, was, a4Marker, profile)
+	}
+	return nil
+}
+
+// a4Template is the deployment template of a flagged profile, relative to
+// the home.
+func a4Template(profile string) string {
+	return filepath.Join("repository", "resources", "conf", "deployment-templates", profile+".toml")
+}

@@ -1,0 +1,272 @@
+package agent
+
+// The deployment.toml edits of the 4.x contract: values, types and list
+// shapes as WSO2's Helm charts 4.5.0-x write them (wso2/helm-apim
+// distributed/{control-plane,traffic-manager,gateway}/confs/**/deployment.toml).
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/wso2-container/agent/tomlconf"
+)
+
+// a4TOML is the file every 4.x edit targets, relative to the home.
+const a4TOML = "repository/conf/deployment.toml"
+
+// tset sets one key; an unset value is not an edit.
+func tset(table []string, key string, v any, secret bool) tomlEdit {
+	return tomlEdit{
+		what:   fmt.Sprintf("set %s", tomlconf.Key(append(append([]string(nil), table...), key))),
+		secret: secret,
+		apply:  func(d *tomlconf.Doc) error { return d.Set(table, key, v) },
+	}
+}
+
+// tsetVar sets a key from a variable, unless the file already reads that
+// very variable ($env{NAME}): the server resolves it to the same value, and
+// the secret stays out of the file (the $env check passes it on).
+func tsetVar(table []string, key, name, v string, secret bool) tomlEdit {
+	e := tset(table, key, v, secret)
+	set := e.apply
+	e.apply = func(d *tomlconf.Doc) error {
+		if cur, ok := d.Get(tomlconf.Key(append(append([]string(nil), table...), key))); ok && cur == "$env{"+name+"}" {
+			return nil
+		}
+		return set(d)
+	}
+	return e
+}
+
+func taot(name []string, tables []tomlconf.Table) tomlEdit {
+	return tomlEdit{
+		what:  fmt.Sprintf("replace [[%s]]", tomlconf.Key(name)),
+		apply: func(d *tomlconf.Doc) error { return d.ReplaceArrayOfTables(name, tables) },
+	}
+}
+
+// a4Edits returns the edits of deployment.toml for the inputs, in the order
+// of the contract table; the fragment (WSO2_DEPLOYMENT_TOML) comes last so
+// that it can override any of them. localIP is the container's address
+// (node_ip default).
+func a4Edits(in *a4Inputs, profile, localIP string) []tomlEdit {
+	e := in.env
+	var out []tomlEdit
+	add := func(t tomlEdit) { out = append(out, t) }
+	str := func(name string, table []string, key string) {
+		if v, ok := e.get(name); ok {
+			add(tsetVar(table, key, name, v, isSecretA4(name)))
+		}
+	}
+	server := []string{"server"}
+	if h, ok := e.get("WSO2_HOSTNAME"); ok {
+		add(tset(server, "hostname", h, false))
+		if in.role == roleCP && profile != a4KeyManager && profile != a4KeyManagerOld {
+			add(tset([]string{"apim", "devportal"}, "url", "https://"+h+"/devportal", false))
+		}
+	}
+	if in.offsetSet {
+		add(tset(server, "offset", int64(in.offset), false))
+	}
+	if ip, ok := e.get("WSO2_NODE_IP"); ok {
+		add(tset(server, "node_ip", ip, false))
+	} else if localIP != "" {
+		ne := tset(server, "node_ip", localIP, false)
+		set := ne.apply
+		ne.apply = func(d *tomlconf.Doc) error {
+			if cur, ok := d.Get(tomlconf.Key{"server", "node_ip"}); ok && cur == "$env{NODE_IP}" {
+				return nil
+			}
+			return set(d)
+		}
+		add(ne)
+	}
+	str("WSO2_ADMIN_USERNAME", []string{"super_admin"}, "username")
+	str("WSO2_ADMIN_PASSWORD", []string{"super_admin"}, "password")
+
+	typeOnly := func() (string, string, bool, bool) {
+		t, tok := e.get("WSO2_DB_TYPE")
+		d, dok := e.get("WSO2_DB_DRIVER")
+		return t, d, tok, dok
+	}
+	for _, db := range []string{"apim_db", "shared_db"} {
+		up := "WSO2_" + strings.ToUpper(strings.TrimSuffix(db, "_db")) + "_DB_"
+		table := []string{"database", db}
+		if u, ok := e.get(up + "URL"); ok {
+			td := in.dbTypeFrom[db]
+			add(tset(table, "type", td[0], false))
+			add(tset(table, "url", u, false))
+			str(up+"USERNAME", table, "username")
+			str(up+"PASSWORD", table, "password")
+			add(tset(table, "driver", td[1], false))
+			continue
+		}
+		str(up+"USERNAME", table, "username")
+		str(up+"PASSWORD", table, "password")
+		// WSO2_DB_TYPE / WSO2_DB_DRIVER alone: the tables the file has.
+		if t, dr, tok, dok := typeOnly(); tok || dok {
+			out = append(out, tomlEdit{what: "set " + tomlconf.Key(table).String() + " type/driver", apply: func(d *tomlconf.Doc) error {
+				if _, ok := d.Get(tomlconf.Key(table)); !ok {
+					return nil
+				}
+				if tok {
+					if err := d.Set(table, "type", t); err != nil {
+						return err
+					}
+				}
+				if dok {
+					return d.Set(table, "driver", dr)
+				}
+				return nil
+			}})
+		}
+	}
+
+	defPW, defSet := e.get("WSO2_KEYSTORE_PASSWORD")
+	for _, ks := range []string{"primary", "tls", "internal"} {
+		up := "WSO2_KEYSTORE_" + strings.ToUpper(ks) + "_"
+		table := []string{"keystore", ks}
+		named := false
+		for _, f := range []string{"NAME", "ALIAS", "PASSWORD", "KEY_PASSWORD"} {
+			if _, ok := e.get(up + f); ok {
+				named = true
+			}
+		}
+		str(up+"NAME", table, "file_name")
+		str(up+"ALIAS", table, "alias")
+		for _, f := range []struct{ v, key string }{{"PASSWORD", "password"}, {"KEY_PASSWORD", "key_password"}} {
+			if v, ok := e.get(up + f.v); ok {
+				add(tsetVar(table, f.key, up+f.v, v, true))
+				continue
+			}
+			if !defSet {
+				continue
+			}
+			// The default applies to a keystore the file configures or
+			// another of its variables names.
+			pe := tsetVar(table, f.key, "WSO2_KEYSTORE_PASSWORD", defPW, true)
+			set, isNamed := pe.apply, named
+			pe.apply = func(d *tomlconf.Doc) error {
+				if _, ok := d.Get(tomlconf.Key(table)); !ok && !isNamed {
+					return nil
+				}
+				return set(d)
+			}
+			add(pe)
+		}
+	}
+	str("WSO2_TRUSTSTORE_NAME", []string{"truststore"}, "file_name")
+	str("WSO2_TRUSTSTORE_PASSWORD", []string{"truststore"}, "password")
+
+	if in.kmURL != "" {
+		add(tset([]string{"apim", "key_manager"}, "service_url", in.kmURL, false))
+	}
+	eh := []string{"apim", "event_hub"}
+	if in.ehURL != "" {
+		add(tset(eh, "enable", true, false))
+		add(tset(eh, "service_url", in.ehURL, false))
+	}
+	if in.ehHosts != nil {
+		if in.role == roleCP {
+			off := in.offsetFor(roleCP)
+			var groups []tomlconf.Table
+			for _, h := range in.ehHosts {
+				groups = append(groups, tomlconf.Table{
+					{Key: "urls", Value: []string{fmt.Sprintf("tcp://%s:%d", h, 9611+off)}},
+					{Key: "auth_urls", Value: []string{fmt.Sprintf("ssl://%s:%d", h, 9711+off)}},
+				})
+			}
+			add(taot([]string{"apim", "event_hub", "publish", "url_group"}, groups))
+		} else {
+			off := in.offsetFor(roleCP)
+			var eps []string
+			for _, h := range in.ehHosts {
+				eps = append(eps, fmt.Sprintf("tcp://%s:%d", h, 5672+off))
+			}
+			add(tset(eh, "event_listening_endpoints", eps, false))
+		}
+	}
+	th := []string{"apim", "throttling"}
+	if in.tmURL != "" {
+		add(tset(th, "service_url", in.tmURL, false))
+	}
+	if in.tmHosts != nil {
+		off := in.offsetFor(roleTM)
+		var eps []string
+		var groups []tomlconf.Table
+		for _, h := range in.tmHosts {
+			eps = append(eps, fmt.Sprintf("tcp://%s:%d", h, 5672+off))
+			groups = append(groups, tomlconf.Table{
+				{Key: "traffic_manager_urls", Value: []string{fmt.Sprintf("tcp://%s:%d", h, 9611+off)}},
+				{Key: "traffic_manager_auth_urls", Value: []string{fmt.Sprintf("ssl://%s:%d", h, 9711+off)}},
+				{Key: "type", Value: "loadbalance"},
+			})
+		}
+		add(tset(th, "throttle_decision_endpoints", eps, false))
+		add(taot([]string{"apim", "throttling", "url_group"}, groups))
+	}
+	if in.gwEnvsSet {
+		var tables []tomlconf.Table
+		for _, g := range in.gwEnvs {
+			tables = append(tables, gatewayTable(g))
+		}
+		add(taot([]string{"apim", "gateway", "environment"}, tables))
+	}
+	if in.labelsSet {
+		add(tset([]string{"apim", "sync_runtime_artifacts", "gateway"}, "gateway_labels", in.labels, false))
+	}
+	str("WSO2_USERSTORE_TYPE", []string{"user_store"}, "type")
+	if in.jwksURL != "" {
+		add(tset([]string{"oauth", "endpoints"}, "oauth2_jwks_url", in.jwksURL, false))
+	}
+	if in.fragment != nil {
+		frag := in.fragment
+		add(tomlEdit{what: "WSO2_DEPLOYMENT_TOML", apply: func(d *tomlconf.Doc) error { return d.Merge(frag) }})
+	}
+	return out
+}
+
+// gatewayTable is one [[apim.gateway.environment]] as the control-plane
+// chart writes it (same keys, same order), with the chart's defaults for
+// the fields it always writes and, unlike the chart, no endpoint for a host
+// name that is not given (the chart writes "ws://" then).
+func gatewayTable(g gwEnvironment) tomlconf.Table {
+	or := func(v, def string) string {
+		if v == "" {
+			return def
+		}
+		return v
+	}
+	orb := func(v *bool) bool { return v == nil || *v }
+	port := 9443
+	if g.ServicePort != nil {
+		port = *g.ServicePort
+	}
+	t := tomlconf.Table{
+		{Key: "name", Value: g.Name},
+		{Key: "type", Value: or(g.Type, "hybrid")},
+		{Key: "gateway_type", Value: or(g.GatewayType, "Regular")},
+		{Key: "provider", Value: or(g.Provider, "wso2")},
+	}
+	if len(g.Visibility) > 0 {
+		t = append(t, tomlconf.KeyValue{Key: "visibility", Value: g.Visibility})
+	}
+	t = append(t,
+		tomlconf.KeyValue{Key: "display_in_api_console", Value: orb(g.DisplayInAPIConsole)},
+		tomlconf.KeyValue{Key: "description", Value: g.Description},
+		tomlconf.KeyValue{Key: "show_as_token_endpoint_url", Value: orb(g.ShowAsTokenEndpointURL)},
+		tomlconf.KeyValue{Key: "service_url", Value: fmt.Sprintf("https://%s:%d/services/", g.ServiceName, port)},
+		tomlconf.KeyValue{Key: "username", Value: "${admin.username}"},
+		tomlconf.KeyValue{Key: "password", Value: "${admin.password}"},
+	)
+	if g.WSHostname != "" {
+		t = append(t, tomlconf.KeyValue{Key: "ws_endpoint", Value: "ws://" + g.WSHostname}, tomlconf.KeyValue{Key: "wss_endpoint", Value: "wss://" + g.WSHostname})
+	}
+	if g.HTTPHostname != "" {
+		t = append(t, tomlconf.KeyValue{Key: "http_endpoint", Value: "http://" + g.HTTPHostname}, tomlconf.KeyValue{Key: "https_endpoint", Value: "https://" + g.HTTPHostname})
+	}
+	if g.WebsubHostname != "" {
+		t = append(t, tomlconf.KeyValue{Key: "websub_event_receiver_http_endpoint", Value: "http://" + g.WebsubHostname}, tomlconf.KeyValue{Key: "websub_event_receiver_https_endpoint", Value: "https://" + g.WebsubHostname})
+	}
+	return t
+}

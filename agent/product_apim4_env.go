@@ -1,0 +1,554 @@
+package agent
+
+// The API Manager 4.x environment contract: one variable per Helm value of
+// WSO2's 4.5 charts that varies per component, each setting fixed
+// deployment.toml keys. The names are the contract (tests and users depend
+// on them); a4Vars is the single list that `agent env`, the README table and
+// the loader are made from.
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/wso2-container/agent/internal/boundedread"
+	"github.com/wso2-container/agent/tomlconf"
+)
+
+// a4Var is one 4.x variable.
+type a4Var struct {
+	Name   string
+	Secret bool   // never shown; NAME_FILE accepted; withheld from the server
+	File   bool   // NAME_FILE accepted although not secret
+	TOML   string // the deployment.toml key(s) it sets
+	Helm   string // the Helm value (wso2/helm-apim distributed/*, 4.5.0-x) it replaces
+	Desc   string
+}
+
+// a4Vars lists every 4.x variable in README order.
+var a4Vars = []a4Var{
+	{Name: "WSO2_HOSTNAME", TOML: "`[server] hostname`; control plane and all-in-one also `[apim.devportal] url = \"https://HOST/devportal\"`", Helm: "`kubernetes.ingress.*.hostname`", Desc: "public host name of the component"},
+	{Name: "WSO2_PORT_OFFSET", TOML: "`[server] offset` (integer)", Helm: "`wso2.apim.portOffset`", Desc: "port offset of this component (0-56092)"},
+	{Name: "WSO2_NODE_IP", TOML: "`[server] node_ip`", Helm: "`NODE_IP` (pod IP)", Desc: "the node's address (default: keep $env{NODE_IP} when the file has it, the agent then sets NODE_IP for the server if unset; else the container's address)"},
+	{Name: "WSO2_ADMIN_USERNAME", TOML: "`[super_admin] username`", Helm: "`wso2.apim.configurations.adminUsername`", Desc: "admin user name"},
+	{Name: "WSO2_ADMIN_PASSWORD", Secret: true, TOML: "`[super_admin] password`", Helm: "`wso2.apim.configurations.adminPassword`", Desc: "admin password"},
+	{Name: "WSO2_APIM_DB_URL", TOML: "`[database.apim_db] url`, and `type` + `driver` from the JDBC URL", Helm: "`databases.apim_db.url`", Desc: "JDBC URL of apim_db (mysql, postgresql, sqlserver, oracle, h2)"},
+	{Name: "WSO2_APIM_DB_USERNAME", TOML: "`[database.apim_db] username`", Helm: "`databases.apim_db.username`", Desc: "apim_db user"},
+	{Name: "WSO2_APIM_DB_PASSWORD", Secret: true, TOML: "`[database.apim_db] password`", Helm: "`databases.apim_db.password`", Desc: "apim_db password"},
+	{Name: "WSO2_SHARED_DB_URL", TOML: "`[database.shared_db] url`, and `type` + `driver` from the JDBC URL", Helm: "`databases.shared_db.url`", Desc: "JDBC URL of shared_db"},
+	{Name: "WSO2_SHARED_DB_USERNAME", TOML: "`[database.shared_db] username`", Helm: "`databases.shared_db.username`", Desc: "shared_db user"},
+	{Name: "WSO2_SHARED_DB_PASSWORD", Secret: true, TOML: "`[database.shared_db] password`", Helm: "`databases.shared_db.password`", Desc: "shared_db password"},
+	{Name: "WSO2_DB_TYPE", TOML: "`[database.apim_db]` and `[database.shared_db]` `type`", Helm: "`databases.type`", Desc: "database type instead of the one derived from the JDBC URL"},
+	{Name: "WSO2_DB_DRIVER", TOML: "`[database.apim_db]` and `[database.shared_db]` `driver`", Helm: "`databases.jdbc.driver`", Desc: "JDBC driver class instead of the one derived from the JDBC URL"},
+	{Name: "WSO2_KEYSTORE_PASSWORD", Secret: true, TOML: "default of every `[keystore.*] password` and `key_password` below", Helm: "`security.keystores.*.password`", Desc: "default password of the keystores (applied to the keystore tables the file has or another WSO2_KEYSTORE_* variable names)"},
+	{Name: "WSO2_KEYSTORE_PRIMARY_NAME", TOML: "`[keystore.primary] file_name`", Helm: "`security.keystores.primary.name`", Desc: "primary keystore file (in repository/resources/security)"},
+	{Name: "WSO2_KEYSTORE_PRIMARY_ALIAS", TOML: "`[keystore.primary] alias`", Helm: "`security.keystores.primary.alias`", Desc: "primary keystore key alias"},
+	{Name: "WSO2_KEYSTORE_PRIMARY_PASSWORD", Secret: true, TOML: "`[keystore.primary] password`", Helm: "`security.keystores.primary.password`", Desc: "primary keystore password"},
+	{Name: "WSO2_KEYSTORE_PRIMARY_KEY_PASSWORD", Secret: true, TOML: "`[keystore.primary] key_password`", Helm: "`security.keystores.primary.keyPassword`", Desc: "primary keystore key password"},
+	{Name: "WSO2_KEYSTORE_TLS_NAME", TOML: "`[keystore.tls] file_name`", Helm: "`security.keystores.tls.name`", Desc: "TLS keystore file"},
+	{Name: "WSO2_KEYSTORE_TLS_ALIAS", TOML: "`[keystore.tls] alias`", Helm: "`security.keystores.tls.alias`", Desc: "TLS keystore key alias"},
+	{Name: "WSO2_KEYSTORE_TLS_PASSWORD", Secret: true, TOML: "`[keystore.tls] password`", Helm: "`security.keystores.tls.password`", Desc: "TLS keystore password"},
+	{Name: "WSO2_KEYSTORE_TLS_KEY_PASSWORD", Secret: true, TOML: "`[keystore.tls] key_password`", Helm: "`security.keystores.tls.keyPassword`", Desc: "TLS keystore key password"},
+	{Name: "WSO2_KEYSTORE_INTERNAL_NAME", TOML: "`[keystore.internal] file_name`", Helm: "`security.keystores.internal.name`", Desc: "internal keystore file"},
+	{Name: "WSO2_KEYSTORE_INTERNAL_ALIAS", TOML: "`[keystore.internal] alias`", Helm: "`security.keystores.internal.alias`", Desc: "internal keystore key alias"},
+	{Name: "WSO2_KEYSTORE_INTERNAL_PASSWORD", Secret: true, TOML: "`[keystore.internal] password`", Helm: "`security.keystores.internal.password`", Desc: "internal keystore password"},
+	{Name: "WSO2_KEYSTORE_INTERNAL_KEY_PASSWORD", Secret: true, TOML: "`[keystore.internal] key_password`", Helm: "`security.keystores.internal.keyPassword`", Desc: "internal keystore key password"},
+	{Name: "WSO2_TRUSTSTORE_NAME", TOML: "`[truststore] file_name`", Helm: "`security.truststore.name`", Desc: "truststore file (the certificates folder is imported into it)"},
+	{Name: "WSO2_TRUSTSTORE_PASSWORD", Secret: true, TOML: "`[truststore] password`", Helm: "`security.truststore.password`", Desc: "truststore password"},
+	{Name: "WSO2_KM_SERVICE_URL", TOML: "`[apim.key_manager] service_url`", Helm: "`km.serviceUrl` / `km.serviceName` + `servicePort`", Desc: "key manager: URL, host:port or host (https://HOST:9443/services/)"},
+	{Name: "WSO2_EVENTHUB_SERVICE_URL", TOML: "`[apim.event_hub] service_url` and `enable = true`", Helm: "`eventhub.serviceUrl`", Desc: "event hub (control plane): URL, host:port or host"},
+	{Name: "WSO2_EVENTHUB_URLS", TOML: "gateway, traffic manager: `[apim.event_hub] event_listening_endpoints` (`tcp://H:5672`); control plane: one `[[apim.event_hub.publish.url_group]]` per host (`urls = [\"tcp://H:9611\"]`, `auth_urls = [\"ssl://H:9711\"]`, plus the port offset)", Helm: "`eventhub.urls`", Desc: "control-plane hosts, comma-separated (host names only)"},
+	{Name: "WSO2_THROTTLING_SERVICE_URL", TOML: "`[apim.throttling] service_url`", Helm: "`throttling.serviceUrl` + `servicePort`", Desc: "traffic manager: URL, host:port or host"},
+	{Name: "WSO2_THROTTLING_URLS", TOML: "`[apim.throttling] throttle_decision_endpoints` (`tcp://H:5672`) and one `[[apim.throttling.url_group]]` per host (`traffic_manager_urls = [\"tcp://H:9611\"]`, `traffic_manager_auth_urls = [\"ssl://H:9711\"]`, `type = \"loadbalance\"`), ports plus WSO2_THROTTLING_PORT_OFFSET", Helm: "`throttling.urls`", Desc: "traffic-manager hosts, comma-separated (host names only)"},
+	{Name: "WSO2_THROTTLING_PORT_OFFSET", TOML: "(the port offset of the traffic-manager URLs)", Helm: "`throttling.portOffset`", Desc: "port offset of the traffic managers (default 0)"},
+	{Name: "WSO2_GATEWAY_ENVIRONMENTS", TOML: "one `[[apim.gateway.environment]]` per entry", Helm: "`gateway.environments`", Desc: "JSON array of gateway environments with the chart's field names (name, type, gatewayType, provider, visibility, displayInApiConsole, description, showAsTokenEndpointUrl, serviceName, servicePort, wsHostname, httpHostname, websubHostname)"},
+	{Name: "WSO2_GATEWAY_LABELS", TOML: "`[apim.sync_runtime_artifacts.gateway] gateway_labels`", Helm: "`sync_runtime_artifacts.gateway.labels`", Desc: "gateway labels: comma list or JSON array"},
+	{Name: "WSO2_USERSTORE_TYPE", TOML: "`[user_store] type`", Helm: "`userStore.type`", Desc: "user store type (e.g. database_unique_id)"},
+	{Name: "WSO2_OAUTH2_JWKS_URL", TOML: "`[oauth.endpoints] oauth2_jwks_url`", Helm: "`oauth_config.oauth2JWKSUrl`", Desc: "JWKS URL: URL, host:port or host (https://HOST:9443/oauth2/jwks)"},
+	{Name: "WSO2_DEPLOYMENT_TOML", Secret: true, TOML: "any key: a TOML fragment merged into deployment.toml (keys set, tables added, arrays of tables replaced) after the variables above", Helm: "everything else (`extraConfigs` and every other value)", Desc: "TOML fragment merged into deployment.toml (or WSO2_DEPLOYMENT_TOML_FILE); withheld from the server like a secret"},
+	{Name: "WSO2_CONFIG_VOLUME", TOML: "(files copied over the home before the edits)", Helm: "the chart's `wso2-config-volume` mounts", Desc: "folder copied over the product home at every start, symlinks followed, before the agent's edits (WSO2's images: ~/wso2-config-volume)"},
+	{Name: "WSO2_ARTIFACT_VOLUME", TOML: "(files copied over the home after the config volume)", Helm: "`wso2-artifact-volume`", Desc: "folder copied over the product home after WSO2_CONFIG_VOLUME (WSO2's images: ~/wso2-artifact-volume)"},
+}
+
+// a4Defaults are the defaults of the 4.x variables that have one.
+var a4Defaults = map[string]string{
+	"WSO2_CONFIG_VOLUME":   "/home/wso2carbon/wso2-config-volume",
+	"WSO2_ARTIFACT_VOLUME": "/home/wso2carbon/wso2-artifact-volume",
+}
+
+// withAPIM4Vars adds the 4.x variables to the agent's list: a variable the
+// 2.0.0 contract already has gets its 4.x meaning appended.
+func withAPIM4Vars(vs []Var) []Var {
+	idx := map[string]int{}
+	for i, v := range vs {
+		idx[v.Name] = i
+	}
+	for name, note := range map[string]string{
+		"WSO2_PROFILE":    "; API Manager 4.x: all-in-one, control-plane, key-manager, traffic-manager, universal-gateway (gateway-worker) and the -Dprofile names of the home's bin/profileSetup.sh; unset on a 4.x home: the pack's own component",
+		"WSO2_HOME":       "; API Manager 4.x: no default (else WSO2_SERVER_HOME, set by WSO2's images)",
+		"WSO2_TRUSTSTORE": "; API Manager 4.x: not used ([truststore] file_name decides)",
+	} {
+		if i, ok := idx[name]; ok {
+			vs[i].Desc += note
+		}
+	}
+	for _, a := range a4Vars {
+		toml := strings.ReplaceAll(a.TOML, "`", "")
+		if i, ok := idx[a.Name]; ok {
+			vs[i].Desc += "; API Manager 4.x: " + toml
+			continue
+		}
+		vs = append(vs, Var{Name: a.Name, Default: a4Defaults[a.Name], Secret: a.Secret, Desc: "API Manager 4.x: " + a.Desc + " -> " + toml})
+	}
+	return vs
+}
+
+// a4Env is the loaded 4.x environment: the variables that are set (NAME or
+// NAME_FILE), nothing else.
+type a4Env struct {
+	vals     map[string]string
+	fromFile map[string]bool
+}
+
+// loadA4Env reads the 4.x variables through lookup; NAME_FILE is read for
+// secrets (and WSO2_DEPLOYMENT_TOML), one trailing newline trimmed. Problems
+// are one line each, never holding a secret value.
+func loadA4Env(lookup func(string) (string, bool)) (*a4Env, []string) {
+	e := &a4Env{vals: map[string]string{}, fromFile: map[string]bool{}}
+	var problems []string
+	for _, v := range a4Vars {
+		val, ok := lookup(v.Name)
+		if v.Secret || v.File {
+			if path, fok := lookup(v.Name + "_FILE"); fok {
+				if ok {
+					problems = append(problems, fmt.Sprintf("%s and %s_FILE are both set: use one", v.Name, v.Name))
+					continue
+				}
+				limit := int64(boundedread.Text)
+				if v.Secret {
+					limit = boundedread.Secret
+				}
+				b, err := boundedread.ReadFile(path, limit)
+				if err != nil {
+					problems = append(problems, fmt.Sprintf("%s_FILE: read %s: %s", v.Name, path, describeFSError(err)))
+					continue
+				}
+				val, ok = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), true
+				e.fromFile[v.Name] = true
+			}
+		}
+		if ok {
+			e.vals[v.Name] = val
+		}
+	}
+	return e, problems
+}
+
+// get returns a variable's value and whether it is set.
+func (e *a4Env) get(name string) (string, bool) { v, ok := e.vals[name]; return v, ok }
+
+// secretValues are the values of the set secret variables.
+func (e *a4Env) secretValues() []string {
+	var out []string
+	for _, v := range a4Vars {
+		if val, ok := e.vals[v.Name]; ok && v.Secret && v.Name != "WSO2_DEPLOYMENT_TOML" {
+			out = append(out, val)
+		}
+	}
+	return out
+}
+
+func isSecretA4(name string) bool {
+	for _, v := range a4Vars {
+		if v.Name == name {
+			return v.Secret
+		}
+	}
+	return false
+}
+
+// a4Inputs are the validated, typed 4.x inputs of one component.
+type a4Inputs struct {
+	env        *a4Env
+	role       a4Role
+	offset     int // WSO2_PORT_OFFSET (0 unset)
+	offsetSet  bool
+	tmOffset   int // WSO2_THROTTLING_PORT_OFFSET
+	kmURL      string
+	ehURL      string
+	tmURL      string
+	jwksURL    string
+	ehHosts    []string
+	tmHosts    []string
+	gwEnvs     []gwEnvironment
+	gwEnvsSet  bool
+	labels     []string
+	labelsSet  bool
+	fragment   []byte
+	warnings   []string
+	dbTypeFrom map[string][2]string // apim_db/shared_db -> type, driver
+}
+
+// offsetFor is the port offset of a URL that points at a component of role
+// target: this component's own offset for its peers, the traffic managers'
+// offset for traffic managers, none otherwise.
+func (in *a4Inputs) offsetFor(target a4Role) int {
+	switch {
+	case target == in.role:
+		if target == roleTM && in.tmOffset != 0 && !in.offsetSet {
+			return in.tmOffset
+		}
+		return in.offset
+	case target == roleTM:
+		return in.tmOffset
+	}
+	return 0
+}
+
+// parseA4Inputs validates every set 4.x variable at once.
+func parseA4Inputs(e *a4Env, role a4Role) (*a4Inputs, []string) {
+	in := &a4Inputs{env: e, role: role, dbTypeFrom: map[string][2]string{}}
+	var p []string
+	bad := func(name, format string, a ...any) { p = append(p, name+": "+fmt.Sprintf(format, a...)) }
+	if v, ok := e.get("WSO2_HOSTNAME"); ok && !isHostName(v) {
+		bad("WSO2_HOSTNAME", "%q is not a host name (letters, digits, '.', '-', '_')", v)
+	}
+	offset := func(name string) (int, bool) {
+		v, ok := e.get(name)
+		if !ok {
+			return 0, false
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 65535-9443 || strconv.Itoa(n) != v {
+			bad(name, "%q is not a port offset (0-%d)", v, 65535-9443)
+			return 0, false
+		}
+		return n, true
+	}
+	in.offset, in.offsetSet = offset("WSO2_PORT_OFFSET")
+	in.tmOffset, _ = offset("WSO2_THROTTLING_PORT_OFFSET")
+	if v, ok := e.get("WSO2_NODE_IP"); ok && net.ParseIP(v) == nil {
+		bad("WSO2_NODE_IP", "%q is not an IP address", v)
+	}
+	for _, n := range []string{"WSO2_ADMIN_USERNAME", "WSO2_APIM_DB_USERNAME", "WSO2_SHARED_DB_USERNAME", "WSO2_USERSTORE_TYPE", "WSO2_DB_TYPE", "WSO2_DB_DRIVER"} {
+		if v, ok := e.get(n); ok && (v == "" || hasControl(v)) {
+			bad(n, "%q is empty or holds control characters", v)
+		}
+	}
+	for _, ks := range []string{"PRIMARY", "TLS", "INTERNAL"} {
+		if v, ok := e.get("WSO2_KEYSTORE_" + ks + "_NAME"); ok && !isStoreFileName(v) {
+			bad("WSO2_KEYSTORE_"+ks+"_NAME", "%q is not a file name inside repository/resources/security", v)
+		}
+		if v, ok := e.get("WSO2_KEYSTORE_" + ks + "_ALIAS"); ok && (v == "" || hasControl(v)) {
+			bad("WSO2_KEYSTORE_"+ks+"_ALIAS", "%q is empty or holds control characters", v)
+		}
+	}
+	if v, ok := e.get("WSO2_TRUSTSTORE_NAME"); ok && !isStoreFileName(v) {
+		bad("WSO2_TRUSTSTORE_NAME", "%q is not a file name inside repository/resources/security", v)
+	}
+	for _, v := range a4Vars {
+		if val, ok := e.get(v.Name); ok && v.Secret && v.Name != "WSO2_DEPLOYMENT_TOML" && hasControl(val) {
+			p = append(p, v.Name+": holds control characters (a line break?)")
+		}
+	}
+	for _, db := range []string{"APIM", "SHARED"} {
+		name := "WSO2_" + db + "_DB_URL"
+		v, ok := e.get(name)
+		if !ok {
+			continue
+		}
+		typ, drv, err := jdbcKind(v)
+		if err != nil {
+			bad(name, "%v", err)
+			continue
+		}
+		if t, ok := e.get("WSO2_DB_TYPE"); ok {
+			typ = t
+		}
+		if d, ok := e.get("WSO2_DB_DRIVER"); ok {
+			drv = d
+		}
+		if typ == "" || drv == "" {
+			bad(name, "%q: cannot tell the database type from the URL: set WSO2_DB_TYPE and WSO2_DB_DRIVER", v)
+			continue
+		}
+		in.dbTypeFrom[strings.ToLower(db)+"_db"] = [2]string{typ, drv}
+		if bareAmp(v) {
+			in.warnings = append(in.warnings, name+" holds a bare '&': WSO2's config mapper copies it into XML as is; write it as &amp;")
+		}
+	}
+	single := func(name, scheme string, port int, path string, target a4Role) string {
+		v, ok := e.get(name)
+		if !ok {
+			return ""
+		}
+		u, err := expandURL(v, scheme, port+in.offsetFor(target), path)
+		if err != nil {
+			bad(name, "%v", err)
+		}
+		return u
+	}
+	in.kmURL = single("WSO2_KM_SERVICE_URL", "https", 9443, "/services/", roleCP)
+	in.ehURL = single("WSO2_EVENTHUB_SERVICE_URL", "https", 9443, "/services/", roleCP)
+	in.tmURL = single("WSO2_THROTTLING_SERVICE_URL", "https", 9443, "/services/", roleTM)
+	in.jwksURL = single("WSO2_OAUTH2_JWKS_URL", "https", 9443, "/oauth2/jwks", roleCP)
+	hosts := func(name string) []string {
+		v, ok := e.get(name)
+		if !ok {
+			return nil
+		}
+		hs, err := hostList(v)
+		if err != nil {
+			bad(name, "%v", err)
+		}
+		return hs
+	}
+	in.ehHosts = hosts("WSO2_EVENTHUB_URLS")
+	in.tmHosts = hosts("WSO2_THROTTLING_URLS")
+	if v, ok := e.get("WSO2_GATEWAY_ENVIRONMENTS"); ok {
+		envs, err := parseGatewayEnvironments(v)
+		if err != nil {
+			bad("WSO2_GATEWAY_ENVIRONMENTS", "%v", err)
+		}
+		in.gwEnvs, in.gwEnvsSet = envs, true
+	}
+	if v, ok := e.get("WSO2_GATEWAY_LABELS"); ok {
+		ls, err := parseLabels(v)
+		if err != nil {
+			bad("WSO2_GATEWAY_LABELS", "%v", err)
+		}
+		in.labels, in.labelsSet = ls, true
+	}
+	if v, ok := e.get("WSO2_DEPLOYMENT_TOML"); ok {
+		in.fragment = []byte(v)
+		if _, err := tomlconf.Parse(in.fragment); err != nil {
+			bad("WSO2_DEPLOYMENT_TOML", "%v", err)
+		}
+	}
+	sort.Strings(p)
+	return in, p
+}
+
+// isHostName reports whether s is a host name or IPv4 address, checked as
+// every other host of the agent (checkHostName).
+func isHostName(s string) bool { return checkHostName(s, false) == nil }
+
+// hasControl reports whether s holds a control character.
+func hasControl(s string) bool { return strings.IndexFunc(s, unicode.IsControl) >= 0 }
+
+// isStoreFileName accepts a file name, or a relative path without "..",
+// inside repository/resources/security.
+func isStoreFileName(s string) bool {
+	if s == "" || hasControl(s) || strings.HasPrefix(s, "/") || strings.ContainsAny(s, `"\`) {
+		return false
+	}
+	for _, part := range strings.Split(s, "/") {
+		if part == ".." || part == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// bareAmp reports whether s holds an '&' that does not start an XML entity.
+func bareAmp(s string) bool {
+	for i := strings.IndexByte(s, '&'); i >= 0; {
+		rest := s[i+1:]
+		semi := strings.IndexByte(rest, ';')
+		if semi <= 0 || strings.ContainsAny(rest[:semi], "&=?/ ") {
+			return true
+		}
+		j := strings.IndexByte(rest, '&')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// jdbcKind derives the deployment.toml database type and JDBC driver the
+// Helm chart's documentation pairs with a JDBC URL's sub-protocol.
+func jdbcKind(u string) (typ, driver string, err error) {
+	if hasControl(u) {
+		return "", "", errors.New("holds control characters")
+	}
+	if !strings.HasPrefix(u, "jdbc:") {
+		return "", "", fmt.Errorf("%q is not a JDBC URL (jdbc:...)", u)
+	}
+	sub, _, _ := strings.Cut(strings.TrimPrefix(u, "jdbc:"), ":")
+	switch sub {
+	case "mysql":
+		return "mysql", "com.mysql.cj.jdbc.Driver", nil
+	case "postgresql":
+		return "postgre", "org.postgresql.Driver", nil
+	case "sqlserver":
+		return "mssql", "com.microsoft.sqlserver.jdbc.SQLServerDriver", nil
+	case "oracle":
+		return "oracle", "oracle.jdbc.OracleDriver", nil
+	case "h2":
+		return "h2", "org.h2.Driver", nil
+	}
+	return "", "", nil
+}
+
+// expandURL applies the URL rule of single-URL variables: a full URL is
+// kept as given (its host validated), host:port becomes
+// scheme://host:port+path, a bare host scheme://host:defPort+path.
+func expandURL(v, scheme string, defPort int, path string) (string, error) {
+	if v == "" || hasControl(v) || strings.ContainsAny(v, " \"\\") {
+		return "", fmt.Errorf("%q is not a URL, host:port or host", v)
+	}
+	if strings.Contains(v, "://") {
+		u, err := url.Parse(v)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return "", fmt.Errorf("%q is not a URL", v)
+		}
+		if !isHostName(u.Hostname()) {
+			return "", fmt.Errorf("%q: %q is not a host name", v, u.Hostname())
+		}
+		if p := u.Port(); p != "" && !isPort(p) {
+			return "", fmt.Errorf("%q: %q is not a port", v, p)
+		}
+		return v, nil
+	}
+	host, port, hasPort := strings.Cut(v, ":")
+	if !isHostName(host) {
+		return "", fmt.Errorf("%q: %q is not a host name", v, host)
+	}
+	if hasPort {
+		if !isPort(port) {
+			return "", fmt.Errorf("%q: %q is not a port (1-65535)", v, port)
+		}
+		return scheme + "://" + host + ":" + port + path, nil
+	}
+	return fmt.Sprintf("%s://%s:%d%s", scheme, host, defPort, path), nil
+}
+
+func isPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 1 && n <= 65535 && strconv.Itoa(n) == s
+}
+
+// hostList parses a comma-separated list of host names (the Helm chart's
+// eventhub.urls / throttling.urls, which each yield several ports).
+func hostList(v string) ([]string, error) {
+	var out []string
+	for i, h := range strings.Split(v, ",") {
+		h = strings.TrimSpace(h)
+		if strings.ContainsAny(h, ":/") {
+			return nil, fmt.Errorf("entry %d %q: give host names only (each host yields several ports, derived from the stock ports and the offset)", i+1, h)
+		}
+		if !isHostName(h) {
+			return nil, fmt.Errorf("entry %d %q is not a host name", i+1, h)
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// parseLabels reads a comma list or a JSON array of gateway labels.
+func parseLabels(v string) ([]string, error) {
+	t := strings.TrimSpace(v)
+	var out []string
+	if strings.HasPrefix(t, "[") {
+		if err := json.Unmarshal([]byte(t), &out); err != nil {
+			return nil, fmt.Errorf("invalid JSON array of strings: %v", err)
+		}
+	} else {
+		for _, l := range strings.Split(t, ",") {
+			out = append(out, strings.TrimSpace(l))
+		}
+	}
+	for i, l := range out {
+		if l == "" || hasControl(l) {
+			return nil, fmt.Errorf("label %d is empty or holds control characters", i+1)
+		}
+	}
+	return out, nil
+}
+
+// gwEnvironment is one entry of WSO2_GATEWAY_ENVIRONMENTS, with the Helm
+// chart's field names.
+type gwEnvironment struct {
+	Name                   string   `json:"name"`
+	Type                   string   `json:"type"`
+	GatewayType            string   `json:"gatewayType"`
+	Provider               string   `json:"provider"`
+	Visibility             []string `json:"visibility"`
+	DisplayInAPIConsole    *bool    `json:"displayInApiConsole"`
+	Description            string   `json:"description"`
+	ShowAsTokenEndpointURL *bool    `json:"showAsTokenEndpointUrl"`
+	ServiceName            string   `json:"serviceName"`
+	ServicePort            *int     `json:"servicePort"`
+	WSHostname             string   `json:"wsHostname"`
+	HTTPHostname           string   `json:"httpHostname"`
+	WebsubHostname         string   `json:"websubHostname"`
+}
+
+// parseGatewayEnvironments decodes the JSON array strictly: unknown fields,
+// a missing name or serviceName, and bad host names are errors.
+func parseGatewayEnvironments(v string) ([]gwEnvironment, error) {
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.DisallowUnknownFields()
+	var envs []gwEnvironment
+	if err := dec.Decode(&envs); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return nil, fmt.Errorf("invalid JSON at offset %d: %v", se.Offset, err)
+		case errors.As(err, &te):
+			return nil, fmt.Errorf("invalid JSON at offset %d: %s must be %s", te.Offset, orWhole(te.Field), te.Type)
+		}
+		return nil, fmt.Errorf("invalid JSON array of environments: %v", err)
+	}
+	if dec.More() {
+		return nil, errors.New("invalid JSON: more than one value")
+	}
+	names := map[string]bool{}
+	for i, g := range envs {
+		at := fmt.Sprintf("entry %d", i+1)
+		if g.Name == "" || hasControl(g.Name) {
+			return nil, fmt.Errorf("%s: name is missing or holds control characters", at)
+		}
+		if names[g.Name] {
+			return nil, fmt.Errorf("%s: name %q given twice", at, g.Name)
+		}
+		names[g.Name] = true
+		if !isHostName(g.ServiceName) {
+			return nil, fmt.Errorf("%s (%s): serviceName %q is not a host name", at, g.Name, g.ServiceName)
+		}
+		if g.ServicePort != nil && (*g.ServicePort < 1 || *g.ServicePort > 65535) {
+			return nil, fmt.Errorf("%s (%s): servicePort %d is not a port", at, g.Name, *g.ServicePort)
+		}
+		for field, h := range map[string]string{"wsHostname": g.WSHostname, "httpHostname": g.HTTPHostname, "websubHostname": g.WebsubHostname} {
+			if h == "" {
+				continue
+			}
+			host, port, hasPort := strings.Cut(h, ":")
+			if !isHostName(host) || (hasPort && !isPort(port)) {
+				return nil, fmt.Errorf("%s (%s): %s %q is not host or host:port", at, g.Name, field, h)
+			}
+		}
+		for _, s := range append([]string{g.Type, g.GatewayType, g.Provider}, g.Visibility...) {
+			if hasControl(s) {
+				return nil, fmt.Errorf("%s (%s): a field holds control characters", at, g.Name)
+			}
+		}
+	}
+	return envs, nil
+}
+
+func orWhole(f string) string {
+	if f == "" {
+		return "the value"
+	}
+	return f
+}

@@ -1,0 +1,138 @@
+package agent
+
+// Shared helpers of the API Manager 4.x tests: product homes laid out from
+// the real 4.x fixtures, and the fixed 4.x environment.
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// a4Case is one 4.x product/profile: the fixture it is laid out from, the
+// start script its pack has, and the profile (""= left to the home).
+type a4Case struct {
+	name, fixture, script, profile string
+}
+
+var a4Cases = []a4Case{
+	{"acp-control-plane", "wso2am-acp-4.5.0", "api-cp.sh", ""},
+	{"acp-key-manager", "wso2am-acp-4.5.0", "api-cp.sh", "key-manager"},
+	{"tm", "wso2am-tm-4.5.0", "traffic-manager.sh", ""},
+	{"universal-gw", "wso2am-universal-gw-4.5.0", "gateway.sh", ""},
+	{"4.5.0-all-in-one", "wso2am-4.5.0", "api-manager.sh", ""},
+	{"4.2.0-all-in-one", "wso2am-4.2.0", "api-manager.sh", "all-in-one"},
+	{"4.2.0-control-plane", "wso2am-4.2.0", "api-manager.sh", "control-plane"},
+	{"4.2.0-gateway-worker", "wso2am-4.2.0", "api-manager.sh", "gateway-worker"},
+	{"4.2.0-traffic-manager", "wso2am-4.2.0", "api-manager.sh", "traffic-manager"},
+	{"4.2.0-api-key-manager-deprecated", "wso2am-4.2.0", "api-manager.sh", "api-key-manager-deprecated"},
+}
+
+// standInScript is the start script put into every laid-out home. The
+// fixtures hold no start scripts (the packs' real ones need a JDK and the
+// jars); this stand-in, named as the pack names its script, records its
+// arguments and the JVM variables the agent passes through, and exits with
+// $A4_EXIT (default 0); with $A4_WAIT it prints "ready" and runs until TERM.
+const standInScript = `#!/bin/sh
+# stand-in for the pack's start script (see product_apim4_helpers_test.go)
+if [ -n "$A4_RECORD" ]; then
+  printf 'args=%s\nJAVA_OPTS=%s\nJVM_MEM_OPTS=%s\nNODE_IP=%s\npwd=%s\n' "$*" "$JAVA_OPTS" "$JVM_MEM_OPTS" "$NODE_IP" "$(pwd)" > "$A4_RECORD"
+fi
+if [ -n "$A4_WAIT" ]; then
+  trap 'echo "stopped by TERM"; exit 0' TERM
+  echo ready
+  while :; do sleep 0.05; done
+fi
+exit "${A4_EXIT:-0}"
+`
+
+// a4Layout lays out a product home for c from its real fixture: the
+// fixture's files, the 4.5 keystores where the fixture has none (every 4.5
+// pack ships the same two stores: MANIFEST.md table K), and a stand-in
+// start script.
+func a4Layout(tb testing.TB, c a4Case) string {
+	tb.Helper()
+	home := filepath.Join(tb.TempDir(), "home")
+	fxCopy(tb, filepath.Join(fixturesRoot, c.fixture), home)
+	sec := filepath.Join(home, "repository", "resources", "security")
+	if _, err := os.Stat(filepath.Join(sec, "client-truststore.jks")); err != nil {
+		fxCopy(tb, filepath.Join(fixturesRoot, "wso2am-4.5.0", "repository", "resources", "security"), sec)
+	}
+	if err := os.MkdirAll(filepath.Join(home, "bin"), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "bin", c.script), []byte(standInScript), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	return home
+}
+
+// a4BaseEnv is the smallest 4.x environment: the home, no volumes, the test
+// certificates.
+func a4BaseEnv(tb testing.TB, c a4Case, home string) map[string]string {
+	tb.Helper()
+	env := map[string]string{
+		"WSO2_HOME":             home,
+		"WSO2_CERTIFICATES_DIR": absTestdata(tb, "certs"),
+		"WSO2_CONFIG_VOLUME":    filepath.Join(home, "..", "no-config-volume"),
+		"WSO2_ARTIFACT_VOLUME":  filepath.Join(home, "..", "no-artifact-volume"),
+	}
+	if c.profile != "" {
+		env["WSO2_PROFILE"] = c.profile
+	}
+	return env
+}
+
+// a4GoldenEnv is the fixed environment of the 4.x golden tests: what a
+// pattern-3 Helm deployment gives each component.
+func a4GoldenEnv(tb testing.TB, c a4Case, home string) map[string]string {
+	tb.Helper()
+	env := a4BaseEnv(tb, c, home)
+	set := func(kv ...string) {
+		for i := 0; i < len(kv); i += 2 {
+			env[kv[i]] = kv[i+1]
+		}
+	}
+	set("WSO2_ADMIN_USERNAME", "admin",
+		"WSO2_ADMIN_PASSWORD", goldenAdminPW,
+		"WSO2_SHARED_DB_URL", "jdbc:mysql://mysql:3306/shared_db?useSSL=false&amp;allowPublicKeyRetrieval=true",
+		"WSO2_SHARED_DB_USERNAME", "apimadmin",
+		"WSO2_SHARED_DB_PASSWORD", goldenDBPW,
+		"WSO2_KEYSTORE_PASSWORD", "wso2carbon",
+		"WSO2_USERSTORE_TYPE", "database_unique_id")
+	role := a4RoleOf(c.profile)
+	if c.profile == "" {
+		role = a4RoleOf(map[string]string{"tm": a4TrafficManager, "universal-gw": a4UniversalGateway}[c.name])
+	}
+	if role != roleGW {
+		set("WSO2_APIM_DB_URL", "jdbc:mysql://mysql:3306/apim_db?useSSL=false&amp;allowPublicKeyRetrieval=true",
+			"WSO2_APIM_DB_USERNAME", "apimadmin",
+			"WSO2_APIM_DB_PASSWORD", goldenDBPW)
+	}
+	switch role {
+	case roleCP:
+		set("WSO2_HOSTNAME", "am.example.com",
+			"WSO2_PORT_OFFSET", "1",
+			"WSO2_EVENTHUB_URLS", "wso2am-cp-1-service,wso2am-cp-2-service",
+			"WSO2_THROTTLING_URLS", "wso2am-tm-1-service,wso2am-tm-2-service",
+			"WSO2_THROTTLING_PORT_OFFSET", "2",
+			"WSO2_GATEWAY_ENVIRONMENTS", `[{"name":"Default","type":"hybrid","gatewayType":"Regular","provider":"wso2","displayInApiConsole":true,"description":"This is a hybrid gateway that handles both production and sandbox token traffic.","showAsTokenEndpointUrl":true,"serviceName":"wso2am-gateway-service","servicePort":9443,"wsHostname":"websocket.wso2.com","httpHostname":"gw.wso2.com","websubHostname":"websub.wso2.com"}]`,
+			"WSO2_OAUTH2_JWKS_URL", "wso2am-cp-service",
+			"WSO2_DEPLOYMENT_TOML", "[database.apim_db.pool_options]\nmaxActive = \"100\"\nmaxWait = \"60000\"\n\n[apim.cors]\nallow_origins = \"https://portal.example.com\"\n")
+	case roleTM:
+		set("WSO2_HOSTNAME", "tm.example.com",
+			"WSO2_KM_SERVICE_URL", "wso2am-cp-service",
+			"WSO2_EVENTHUB_SERVICE_URL", "wso2am-cp-service",
+			"WSO2_EVENTHUB_URLS", "wso2am-cp-1-service,wso2am-cp-2-service")
+	case roleGW:
+		set("WSO2_HOSTNAME", "gw.example.com",
+			"WSO2_KM_SERVICE_URL", "wso2am-cp-service:9443",
+			"WSO2_EVENTHUB_SERVICE_URL", "https://wso2am-cp-service:9443/services/",
+			"WSO2_EVENTHUB_URLS", "wso2am-cp-1-service,wso2am-cp-2-service",
+			"WSO2_THROTTLING_SERVICE_URL", "wso2am-tm-service",
+			"WSO2_THROTTLING_URLS", "wso2am-tm-1-service,wso2am-tm-2-service",
+			"WSO2_GATEWAY_LABELS", "Default",
+			"WSO2_DEPLOYMENT_TOML", "[database.shared_db.pool_options]\nmaxActive = \"50\"\n")
+	}
+	return env
+}

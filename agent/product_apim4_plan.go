@@ -1,0 +1,431 @@
+package agent
+
+// Planning a 4.x component: config and artifact volumes over the home, the
+// profile's template, the deployment.toml edits and patches, the truststore
+// import (redirected when the truststore is read-only), the $env{} check and
+// the server command. Like every plan it only reads.
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/wso2-container/agent/agent/certs"
+	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/tomlconf"
+)
+
+// apim4Dispatch is buildPlan's entry to 4.x: it plans a 4.x profile (ok
+// true), refuses a 2.0.0 profile on a 4.x home, and otherwise leaves the
+// plan to the 2.0.0 pipeline (ok false).
+func apim4Dispatch(cfg *Config, prof *Profile, d discovery) (p *Plan, ok bool, err error) {
+	if prof.Product != productAPIM4 {
+		home := cfg.Home
+		if home == "" {
+			home = prof.Home
+		}
+		if k := detectAPIM4(home); k != nil {
+			return nil, true, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s is an API Manager 2.0.0/IS 5.2.0 profile, but %s is %s (it runs: %s)", prof.Name, home, k.Desc, strings.Join(k.Profiles(), ", "))
+		}
+		return nil, false, nil
+	}
+	p, err = buildAPIM4Plan(cfg, prof, d)
+	return p, true, err
+}
+
+// a4AgentTS is where the merged truststore goes when the product's own is
+// read-only (a Kubernetes secret mounted into the home), relative to
+// repository/resources/security, as [truststore] file_name names it.
+const a4AgentTS = "../agent-security/"
+
+// volumeFile is one file a config or artifact volume puts over the home.
+type volumeFile struct {
+	src  string // the file in the volume
+	data []byte
+	mode fs.FileMode
+}
+
+func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
+	home, pack, flagged, err := apim4Resolve(cfg, prof)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMarker(home, prof.Name); err != nil {
+		return nil, err
+	}
+	env, problems := loadA4Env(os.LookupEnv)
+	in, more := parseA4Inputs(env, a4RoleOf(prof.Name))
+	if problems = append(problems, more...); len(problems) > 0 {
+		sort.Strings(problems)
+		return nil, exitcode.Wrap(exitcode.Config, &ConfigError{Problems: problems})
+	}
+	p := &Plan{Profile: prof.Name, Home: home}
+	// The secrets set for 4.x (the 2.0.0 defaults of the keystore and
+	// truststore passwords are not: "wso2carbon" is also a user name).
+	for _, v := range env.secretValues() {
+		p.addSecret(v)
+	}
+	p.Warnings = append(p.Warnings, in.warnings...)
+
+	// Volumes: the config volume, then the artifact volume, over the home.
+	overlay := map[string]*volumeFile{}
+	for _, name := range []string{"WSO2_CONFIG_VOLUME", "WSO2_ARTIFACT_VOLUME"} {
+		dir, ok := env.get(name)
+		if !ok {
+			dir = a4Defaults[name]
+		}
+		if err := readVolume(name, dir, overlay); err != nil {
+			return nil, err
+		}
+	}
+
+	// deployment.toml starts from: the volume's copy, else (a profile
+	// profileSetup.sh optimises) the profile's template, else the home's.
+	var s editSet
+	f := s.get(a4TOML)
+	if v, ok := overlay[a4TOML]; ok {
+		f.base = v.data
+		if _, err := tomlconf.Parse(v.data); err != nil {
+			return nil, exitcode.Errorf(exitcode.DataErr, "read %s: %v", v.src, err)
+		}
+	} else if flagged {
+		tpl := filepath.Join(home, a4Template(prof.Name))
+		b, err := os.ReadFile(tpl)
+		if err != nil {
+			return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_PROFILE: read the %s template %s: %s", prof.Name, tpl, describeFSError(err))
+		}
+		f.base = b
+	}
+	localIP := ""
+	if _, set := env.get("WSO2_NODE_IP"); !set {
+		if ip, err := d.localIP(); err == nil {
+			localIP = ip
+		} else {
+			p.Warnings = append(p.Warnings, "WSO2_NODE_IP: "+err.Error())
+		}
+	}
+	f.toml = a4Edits(in, prof.Name, localIP)
+	if err := addPatches(&s, cfg, home); err != nil {
+		return nil, err
+	}
+	for _, fe := range s.files {
+		if v, ok := overlay[filepath.Clean(fe.rel)]; ok && fe.base == nil {
+			fe.base = v.data
+		}
+	}
+	if err := p.planEdits(&s); err != nil {
+		return nil, err
+	}
+	tomlPath := filepath.Join(home, a4TOML)
+	tf := p.findFile(tomlPath)
+	if tf == nil {
+		return nil, exitcode.Errorf(exitcode.Software, "plan %s: no result", tomlPath)
+	}
+	doc, err := tomlconf.Parse(tf.New)
+	if err != nil {
+		return nil, exitcode.Errorf(exitcode.DataErr, "read %s: %v", tomlPath, err)
+	}
+
+	// The truststore: its source is the volume's copy or the home's.
+	tsName, tsPW := "client-truststore.jks", cfg.TruststorePassword
+	if v, ok := doc.Get(tomlconf.Key{"truststore", "file_name"}); ok {
+		if sv, ok := v.(string); ok && !strings.Contains(sv, "$") && !strings.Contains(sv, "{") {
+			tsName = sv
+		}
+	}
+	if v, ok := doc.Get(tomlconf.Key{"truststore", "password"}); ok {
+		if sv, ok := v.(string); ok && !strings.Contains(sv, "$") {
+			tsPW = sv
+			p.addSecret(sv)
+		}
+	}
+	orig := strings.TrimPrefix(tsName, a4AgentTS)
+	secDir := filepath.Join(home, "repository", "resources", "security")
+	tsRel := filepath.Join("repository", "resources", "security", filepath.FromSlash(orig))
+	src, inPlace := filepath.Join(secDir, filepath.FromSlash(orig)), filepath.Join(secDir, filepath.FromSlash(orig))
+	if v, ok := overlay[tsRel]; ok {
+		src = v.src
+		delete(overlay, tsRel)
+	}
+	imp, err := certs.PlanImportTo(cfg.CertificatesDir, src, inPlace, tsPW, now())
+	wantName := orig
+	if err != nil && exitcode.Of(err) == exitcode.IOErr {
+		// Read-only (a secret mounted into the home): the merge goes to
+		// a writable place inside the home, and the file points there.
+		alt := filepath.Join(home, "repository", "resources", "agent-security", filepath.Base(orig))
+		imp, err = certs.PlanImportTo(cfg.CertificatesDir, src, alt, tsPW, now())
+		wantName = a4AgentTS + filepath.Base(orig)
+		if err == nil {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("truststore %s is read-only: the merged truststore is written to %s and [truststore] file_name points there", inPlace, alt))
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if wantName != tsName {
+		n := len(doc.Changes())
+		if err := doc.Set([]string{"truststore"}, "file_name", wantName); err != nil {
+			return nil, exitcode.Errorf(exitcode.Software, "point [truststore] file_name at %s: %v", wantName, err)
+		}
+		for _, c := range doc.Changes()[n:] {
+			tf.Changes = append(tf.Changes, Change{Target: c.Path.String(), Op: "set", Old: tomlText(c.Old), New: tomlText(c.New), Note: "merged truststore"})
+		}
+		tf.New = doc.Bytes()
+	}
+	if err := p.recordCertificates(nil, certResult{imp: imp}); err != nil {
+		return nil, err
+	}
+
+	// Changed keys whose name says secret are masked, whoever set them
+	// (the fragment, a patch, the volume).
+	for i, c := range tf.Changes {
+		last := c.Target
+		if j := strings.LastIndexByte(last, '.'); j >= 0 {
+			last = last[j+1:]
+		}
+		if IsSecretName(strings.Trim(last, `"'`)) {
+			tf.Changes[i].Secret = true
+			for _, v := range []string{c.Old, c.New} {
+				if v != "" && !strings.HasPrefix(v, "$") {
+					p.addSecret(v)
+				}
+			}
+		}
+	}
+
+	// The volumes' other files, copied as they are.
+	rels := make([]string, 0, len(overlay))
+	for rel := range overlay {
+		rels = append(rels, rel)
+	}
+	sort.Strings(rels)
+	for _, rel := range rels {
+		v := overlay[rel]
+		path := filepath.Join(home, rel)
+		if fp := p.findFile(path); fp != nil {
+			fp.Changes = append([]Change{{Target: rel, Op: "copy", Note: "from " + v.src}}, fp.Changes...)
+			continue
+		}
+		old, err := os.ReadFile(path)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, describeFSError(err))
+		}
+		fp := p.file(path, "file", old)
+		fp.New, fp.Mode = v.data, v.mode
+		fp.Changes = append(fp.Changes, Change{Target: rel, Op: "copy", Note: "from " + v.src})
+	}
+
+	nodeIP := localIP
+	if ip, ok := env.get("WSO2_NODE_IP"); ok {
+		nodeIP = ip
+	}
+	if err := p.checkEnvRefs(tf.New, cfg, env, nodeIP); err != nil {
+		return nil, err
+	}
+	if flagged {
+		mp := filepath.Join(home, a4Marker)
+		old, _ := os.ReadFile(mp)
+		fp := p.file(mp, "file", old)
+		fp.New = []byte(prof.Name + "\n")
+		fp.Changes = append(fp.Changes, Change{Target: a4Marker, Op: "set", New: prof.Name, Note: "profileSetup.sh optimises the home for this profile, one-way"})
+	}
+	p.WaitFor = a4WaitFor(env)
+	if cfg.WaitFor.Set {
+		p.WaitFor = nil
+		for _, w := range cfg.WaitFor.V {
+			a, _ := parseWaitTarget(w)
+			p.WaitFor = append(p.WaitFor, a)
+		}
+	}
+	p.Command = apim4Command(home, pack, prof.Name, flagged)
+	jobs, err := jobPreviews(cfg, now())
+	if err != nil {
+		return nil, err
+	}
+	p.Jobs = jobs
+	return p, nil
+}
+
+// findFile returns the plan entry of path, or nil.
+func (p *Plan) findFile(path string) *FilePlan {
+	for _, f := range p.Files {
+		if f.Path == path {
+			return f
+		}
+	}
+	return nil
+}
+
+// readVolume adds every file of the folder dir (name is its variable) to
+// overlay, relative to dir, later volumes replacing earlier ones. Symlinks
+// are followed (a Kubernetes ConfigMap or Secret mount is symlinks); the
+// mount's own bookkeeping entries ("..data", "..2024_...") are skipped. A
+// missing folder is no volume.
+func readVolume(name, dir string, overlay map[string]*volumeFile) error {
+	if dir == "" {
+		return nil
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		if err == nil || errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", name, dir, describeFSError(err))
+	}
+	var walk func(abs, rel string, depth int) error
+	walk = func(abs, rel string, depth int) error {
+		if depth > 40 {
+			return exitcode.Errorf(exitcode.DataErr, "%s: %s: symbolic links nested too deep (a loop?)", name, abs)
+		}
+		ents, err := os.ReadDir(abs)
+		if err != nil {
+			return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", name, abs, describeFSError(err))
+		}
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), "..") {
+				continue
+			}
+			p, r := filepath.Join(abs, e.Name()), filepath.Join(rel, e.Name())
+			st, err := os.Stat(p) // follows symlinks
+			if err != nil {
+				return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", name, p, describeFSError(err))
+			}
+			if st.IsDir() {
+				if err := walk(p, r, depth+1); err != nil {
+					return err
+				}
+				continue
+			}
+			if !st.Mode().IsRegular() {
+				continue
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", name, p, describeFSError(err))
+			}
+			overlay[r] = &volumeFile{src: p, data: data, mode: st.Mode().Perm() | 0o200}
+		}
+		return nil
+	}
+	return walk(dir, "", 0)
+}
+
+// checkEnvRefs checks that every $env{VAR} of the final deployment.toml
+// will be set in the server's environment, as WSO2's config mapper fails
+// obscurely otherwise. A variable the agent withholds from the server (a
+// secret) is passed on when the file reads it; NODE_IP, when the file reads
+// it and it is unset, is set to WSO2_NODE_IP or the container's address.
+func (p *Plan) checkEnvRefs(final []byte, cfg *Config, env *a4Env, nodeIP string) error {
+	doc, err := tomlconf.Parse(final)
+	if err != nil {
+		return exitcode.Errorf(exitcode.DataErr, "read deployment.toml: %v", err)
+	}
+	child := map[string]bool{}
+	for _, kv := range childEnv(os.Environ(), cfg.KeepSecretsEnv.V) {
+		k, _, _ := strings.Cut(kv, "=")
+		child[k] = true
+	}
+	seen := map[string]bool{}
+	for _, ph := range doc.Placeholders() {
+		if ph.Kind != "env" || seen[ph.Name] {
+			continue
+		}
+		seen[ph.Name] = true
+		key := ph.Path.String()
+		if ph.Index >= 0 {
+			key = fmt.Sprintf("%s[%d].%s", tomlconf.Key(ph.Path[:len(ph.Path)-1]), ph.Index, tomlconf.Key(ph.Path[len(ph.Path)-1:]))
+		}
+		switch {
+		case child[ph.Name]:
+			p.Checks = append(p.Checks, fmt.Sprintf("$env{%s} (%s, line %d): set", ph.Name, key, ph.Line))
+		case ph.Name == "NODE_IP" && nodeIP != "":
+			p.setChildEnv("NODE_IP", nodeIP)
+			p.Checks = append(p.Checks, fmt.Sprintf("$env{NODE_IP} (%s, line %d): unset, the agent sets it to %s", key, ph.Line, nodeIP))
+		default:
+			v, ok := env.get(ph.Name)
+			if !ok {
+				v, ok = os.LookupEnv(ph.Name)
+				if !ok {
+					if fv, err := configValue(cfg, ph.Name); err == nil {
+						v, ok = fv, true
+					}
+				}
+			}
+			if !ok {
+				return exitcode.Errorf(exitcode.Config, "deployment.toml: %s (line %d) reads $env{%s}, which is not set: set %s or the key", key, ph.Line, ph.Name, ph.Name)
+			}
+			p.setChildEnv(ph.Name, v)
+			p.Checks = append(p.Checks, fmt.Sprintf("$env{%s} (%s, line %d): a secret, passed on to the server because the file reads it", ph.Name, key, ph.Line))
+		}
+	}
+	return nil
+}
+
+// configValue is the loaded value of a secret the 2.0.0 contract reads
+// (NAME_FILE included), for $env{} references to it.
+func configValue(cfg *Config, name string) (string, error) {
+	switch name {
+	case "WSO2_ADMIN_PASSWORD":
+		return cfg.AdminPassword, nil
+	case "WSO2_KEYSTORE_PASSWORD":
+		return cfg.KeystorePassword, nil
+	case "WSO2_TRUSTSTORE_PASSWORD":
+		return cfg.TruststorePassword, nil
+	}
+	return "", errors.New("not a config secret")
+}
+
+// setChildEnv records a variable the server's environment gets.
+func (p *Plan) setChildEnv(k, v string) {
+	if p.ChildEnv == nil {
+		p.ChildEnv = map[string]string{}
+	}
+	p.ChildEnv[k] = v
+}
+
+// a4WaitFor is the default dependency list: the database servers of the
+// JDBC URLs that name host and port (or the type's default port).
+func a4WaitFor(env *a4Env) []string {
+	var out []string
+	for _, n := range []string{"WSO2_APIM_DB_URL", "WSO2_SHARED_DB_URL"} {
+		v, ok := env.get(n)
+		if !ok {
+			continue
+		}
+		rest := strings.TrimPrefix(v, "jdbc:")
+		sub, _, _ := strings.Cut(rest, ":")
+		def := map[string]string{"mysql": "3306", "postgresql": "5432", "sqlserver": "1433", "mariadb": "3306"}[sub]
+		if def == "" {
+			continue
+		}
+		u, err := url.Parse(rest)
+		if err != nil || u.Hostname() == "" {
+			continue
+		}
+		port := u.Port()
+		if port == "" {
+			port = def
+		}
+		a := net.JoinHostPort(u.Hostname(), port)
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
