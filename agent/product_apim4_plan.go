@@ -17,6 +17,8 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/wso2-container/agent/agent/certs"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/tomlconf"
@@ -156,7 +158,9 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	}
 	imp, err := certs.PlanImportTo(cfg.CertificatesDir, src, inPlace, tsPW, now())
 	wantName := orig
-	if err != nil && exitcode.Of(err) == exitcode.IOErr {
+	// Planning only reads (a dry run works anywhere): whether the import
+	// can be written in place is asked of the folder here.
+	if (err != nil && exitcode.Of(err) == exitcode.IOErr) || (err == nil && imp.Changed() && unix.Access(filepath.Dir(inPlace), unix.W_OK) != nil) {
 		// Read-only (a secret mounted into the home): the merge goes to
 		// a writable place inside the home, and the file points there.
 		alt := filepath.Join(home, "repository", "resources", "agent-security", filepath.Base(orig))
