@@ -32,7 +32,7 @@ lint:
 	$(GO) vet -tags e2e ./e2e/
 	$(STATICCHECK) -tags e2e ./e2e/
 
-## fuzz: each fuzz target for FUZZTIME (default 3000 executions; a duration works too)
+## fuzz: each fuzz target for FUZZTIME (default 20000 executions; a duration works too)
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
