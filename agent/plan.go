@@ -68,8 +68,9 @@ type Change struct {
 // SeedPlan seeds an empty shared folder (the deployment volume) from the
 // image's copy.
 type SeedPlan struct {
-	Src, Dst string
-	Files    int
+	Src   string `json:"src"`   // the image's copy
+	Dst   string `json:"dst"`   // the empty shared folder
+	Files int    `json:"files"` // how many files are copied
 }
 
 // SchedulePreview is a Quartz schedule written by the analytics profile.
