@@ -71,6 +71,9 @@ type SeedPlan struct {
 	Src   string `json:"src"`   // the image's copy
 	Dst   string `json:"dst"`   // the empty shared folder
 	Files int    `json:"files"` // how many files are copied
+	// Wait bounds the wait for another container seeding the same shared
+	// folder (WSO2_AGENT_LOCK_TIMEOUT).
+	Wait time.Duration `json:"-"`
 }
 
 // SchedulePreview is a Quartz schedule written by the analytics profile.
