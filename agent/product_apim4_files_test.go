@@ -1,0 +1,139 @@
+package agent
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+)
+
+// TestAPIM4BoundedReads: every file the 4.x planning reads (the config and
+// artifact volumes, the profile's deployment template, the profile record)
+// is read through internal/boundedread like every other input: a link to
+// /dev/zero, a FIFO nobody writes to or a huge file is refused at once with
+// one line naming the file, and nothing is written. (os.ReadFile would block
+// on the FIFO and read /dev/zero until memory runs out: the guard below
+// turns such a hang into a failure.)
+func TestAPIM4BoundedReads(t *testing.T) {
+	type where struct {
+		name string
+		c    a4Case
+		// path returns the file to break, creating its folder; env gets
+		// the variables that make the agent read it.
+		path func(t *testing.T, home string, env map[string]string) string
+	}
+	volume := func(v, rel string) func(*testing.T, string, map[string]string) string {
+		return func(t *testing.T, home string, env map[string]string) string {
+			dir := filepath.Join(filepath.Dir(home), strings.ToLower(v))
+			env[v] = dir
+			p := filepath.Join(dir, rel)
+			must(t, os.MkdirAll(filepath.Dir(p), 0o755))
+			return p
+		}
+	}
+	places := []where{
+		{"config volume deployment.toml", a4Cases[0], volume("WSO2_CONFIG_VOLUME", a4TOML)},
+		{"config volume keystore", a4Cases[0], volume("WSO2_CONFIG_VOLUME", "repository/resources/security/wso2internal.jks")},
+		{"artifact volume file", a4Cases[3], volume("WSO2_ARTIFACT_VOLUME", "repository/deployment/server/synapse-configs/default/api/Pizza.xml")},
+		{"profile template", a4Cases[1], func(t *testing.T, home string, _ map[string]string) string {
+			return filepath.Join(home, a4Template(a4KeyManager))
+		}},
+		{"profile record", a4Cases[7], func(t *testing.T, home string, _ map[string]string) string {
+			return filepath.Join(home, a4Marker)
+		}},
+	}
+	kinds := []struct {
+		name string
+		make func(t *testing.T, path string)
+		msg  string
+	}{
+		{"a link to /dev/zero", func(t *testing.T, p string) { mustSymlink(t, "/dev/zero", p) }, "a character device"},
+		{"a FIFO without a writer", func(t *testing.T, p string) { mustMkfifo(t, p) }, "a FIFO"},
+		{"a huge file", func(t *testing.T, p string) { hugeAt(t, p) }, "larger than"},
+	}
+	for _, w := range places {
+		for _, k := range kinds {
+			t.Run(w.name+" is "+k.name, func(t *testing.T) {
+				home := a4Layout(t, w.c)
+				env := a4BaseEnv(t, w.c, home)
+				p := w.path(t, home, env)
+				if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+					t.Fatal(err)
+				}
+				k.make(t, p)
+				before := snapshot(t, home)
+				done := make(chan error, 1)
+				go func() {
+					_, err := planFor(t, env, goldenDNS)
+					done <- err
+				}()
+				var err error
+				select {
+				case err = <-done:
+				case <-time.After(badRunTimeout): // a guard against a hang, not a speed assertion
+					t.Fatalf("planning did not return: %s blocks it", p)
+				}
+				if err == nil {
+					t.Fatal("no error")
+				}
+				msg := err.Error()
+				if !strings.Contains(msg, p) || !strings.Contains(msg, k.msg) || strings.Contains(msg, "\n") {
+					t.Errorf("error %q: want one line naming %s and %q", msg, p, k.msg)
+				}
+				if c := exitcode.Of(err); c != exitcode.NoInput {
+					t.Errorf("exit code %d, want %d", c, exitcode.NoInput)
+				}
+				if d := diffSnapshots(before, snapshot(t, home)); len(d) > 0 {
+					t.Errorf("files touched: %v", d)
+				}
+			})
+		}
+	}
+}
+
+// TestAPIM4ByteOrderMark: a deployment.toml that starts with a UTF-8 byte
+// order mark (saved by a Windows editor, or mounted from a ConfigMap made
+// from such a file) is edited like any other: the mark is kept, the edits
+// are the same lines as without it, and the next start changes nothing.
+func TestAPIM4ByteOrderMark(t *testing.T) {
+	c := a4Cases[0]
+	plainHome, home := a4Layout(t, c), a4Layout(t, c)
+	tomlPath := filepath.Join(home, a4TOML)
+	stock, err := os.ReadFile(tomlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, os.WriteFile(tomlPath, append([]byte("\xef\xbb\xbf"), stock...), 0o644))
+
+	mustApply(t, a4GoldenEnv(t, c, plainHome), goldenDNS)
+	env := a4GoldenEnv(t, c, home)
+	mustApply(t, env, goldenDNS)
+	want, _ := os.ReadFile(filepath.Join(plainHome, a4TOML))
+	got, _ := os.ReadFile(tomlPath)
+	if !bytes.HasPrefix(got, []byte("\xef\xbb\xbf")) {
+		t.Fatalf("the byte order mark was dropped: %q", got[:min(len(got), 12)])
+	}
+	if !bytes.Equal(got[3:], want) {
+		t.Errorf("with a byte order mark the edits differ from those without one")
+	}
+	readTOML(t, got) // BurntSushi reads a BOM
+
+	before := snapshot(t, home)
+	p, err := planFor(t, env, goldenDNS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch := p.Changed(); len(ch) > 0 {
+		t.Errorf("second start would change %d files", len(ch))
+	}
+	if w, err := p.Apply(); err != nil || len(w) > 0 {
+		t.Errorf("second start wrote %v (%v)", w, err)
+	}
+	if d := diffSnapshots(before, snapshot(t, home)); len(d) > 0 {
+		t.Errorf("second start touched: %v", d)
+	}
+}
