@@ -2,6 +2,9 @@ package agent
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,5 +138,78 @@ func TestAPIM4ByteOrderMark(t *testing.T) {
 	}
 	if d := diffSnapshots(before, snapshot(t, home)); len(d) > 0 {
 		t.Errorf("second start touched: %v", d)
+	}
+}
+
+// TestAPIM4CertSyncFollowsPlan: the certificate sync job
+// (WSO2_AGENT_CERT_SYNC) imports into the truststore the setup's plan
+// chose, never into a path of its own making. With the keystore secret
+// mounted read-only over repository/resources/security, the setup writes
+// the merged truststore to repository/resources/agent-security and points
+// deployment.toml there; a certificate added to the folder later reaches
+// that copy (keytool reads it), and the read-only original is left alone
+// (WSO2_TRUSTSTORE, the 2.0.0 path, would name the original, and the job
+// would fail on the read-only mount).
+func TestAPIM4CertSyncFollowsPlan(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("needs root for a read-only bind mount (the test environment has it)")
+	}
+	c := a4Cases[0]
+	home := a4Layout(t, c)
+	certDir := filepath.Join(t.TempDir(), "certificates")
+	jobsCopyFile(t, "testdata/certs/wso2apim.pem", filepath.Join(certDir, "wso2apim.pem"))
+	env := a4BaseEnv(t, c, home)
+	env["WSO2_CERTIFICATES_DIR"] = certDir
+	env["WSO2_AGENT_CERT_SYNC"] = "@hourly"
+	sec := filepath.Join(home, "repository", "resources", "security")
+	orig := filepath.Join(sec, "client-truststore.jks")
+	alt := filepath.Join(home, "repository", "resources", "agent-security", "client-truststore.jks")
+	origBefore, _ := os.ReadFile(orig)
+
+	var spec *RunSpec
+	var runErr error
+	var logBuf bytes.Buffer
+	inReadOnly(t, sec, func() {
+		cfg, err := loadConfig(t, env)
+		if err != nil {
+			runErr = err
+			return
+		}
+		io := IO{Stdout: &logBuf, Stderr: &logBuf, Log: slog.New(slog.NewTextHandler(&logBuf, nil))}
+		if spec, runErr = prepareRun(context.Background(), cfg, nil, io); runErr != nil {
+			return
+		}
+		// A certificate arrives after the start.
+		jobsCopyFile(t, "testdata/certs/wso2store.pem", filepath.Join(certDir, "wso2store.pem"))
+		list, err := loadJobs(jobConfig(spec), nil)
+		if err != nil {
+			runErr = err
+			return
+		}
+		for _, j := range list {
+			if j.Name == certSyncJob {
+				runErr = j.Func(context.Background(), io.Log)
+				return
+			}
+		}
+		runErr = errors.New("no cert-sync job")
+	})
+	if runErr != nil {
+		t.Fatalf("%v\n%s", runErr, logBuf.String())
+	}
+	if spec.Truststore != alt {
+		t.Errorf("the run's truststore is %s, want the writable copy %s", spec.Truststore, alt)
+	}
+	for _, alias := range []string{"wso2apimcert", "wso2storecert"} {
+		pem := filepath.Join(certDir, strings.TrimSuffix(alias, "cert")+".pem")
+		if got, want := jobsKeytoolSHA256(t, alt, alias), jobsOpensslSHA256(t, pem); got != want {
+			t.Errorf("keytool: %s in %s has SHA-256 %s, want %s", alias, alt, got, want)
+		}
+	}
+	if now, _ := os.ReadFile(orig); !bytes.Equal(now, origBefore) {
+		t.Error("the read-only original truststore changed")
+	}
+	if !strings.Contains(logBuf.String(), "truststore changed") || !strings.Contains(logBuf.String(), "added=wso2storecert") {
+		t.Errorf("the sync did not log the import:\n%s", logBuf.String())
 	}
 }

@@ -184,7 +184,7 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 		}
 		tf.New = doc.Bytes()
 	}
-	if err := p.recordCertificates(nil, certResult{imp: imp}); err != nil {
+	if err := p.recordCertificates(nil, certResult{imp: imp, password: tsPW}); err != nil {
 		return nil, err
 	}
 
@@ -253,6 +253,12 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	jobs, err := jobPreviews(cfg, now())
 	if err != nil {
 		return nil, err
+	}
+	for i := range jobs {
+		if jobs[i].Name == certSyncJob && p.Truststore != "" {
+			// The job imports into the plan's truststore (see jobConfig).
+			jobs[i].Builtin = "re-import " + cfg.CertificatesDir + " into " + p.Truststore
+		}
 	}
 	p.Jobs = jobs
 	return p, nil
