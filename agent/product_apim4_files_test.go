@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -177,6 +178,16 @@ func TestAPIM4CertSyncFollowsPlan(t *testing.T) {
 		}
 		io := IO{Stdout: &logBuf, Stderr: &logBuf, Log: slog.New(slog.NewTextHandler(&logBuf, nil))}
 		if spec, runErr = prepareRun(context.Background(), cfg, nil, io); runErr != nil {
+			return
+		}
+		// render names the job's truststore.
+		p, err := planFor(t, env, goldenDNS)
+		if err != nil {
+			runErr = err
+			return
+		}
+		if len(p.Jobs) != 1 || !strings.HasSuffix(p.Jobs[0].Builtin, " into "+alt) {
+			runErr = fmt.Errorf("render's job preview: %+v, want the import into %s", p.Jobs, alt)
 			return
 		}
 		// A certificate arrives after the start.
