@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/homelock"
 	"github.com/wso2-container/agent/internal/atomicfile"
 )
 
@@ -79,6 +80,9 @@ func (p *Plan) Apply() ([]string, error) {
 	for _, s := range p.Seeds {
 		paths, err := seed(s)
 		written = append(written, paths...)
+		if errors.Is(err, homelock.ErrBusy) {
+			return written, exitcode.Wrap(exitcode.TempFail, err)
+		}
 		if err != nil {
 			return written, exitcode.Wrap(exitcode.IOErr, err)
 		}

@@ -78,6 +78,9 @@ type Change struct {
 type SeedPlan struct {
 	Src, Dst string
 	Files    int
+	// Wait bounds the wait for another container seeding the same shared
+	// folder (WSO2_AGENT_LOCK_TIMEOUT).
+	Wait time.Duration
 }
 
 // SchedulePreview is a Quartz schedule written by the analytics profile.
