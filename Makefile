@@ -39,7 +39,7 @@ fuzz:
 ## bench: Go benchmarks and the side-by-side comparison with the old scripts
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	./scripts/compare.sh
+	COMPARE_BUSY=1 ./scripts/compare.sh
 
 ## demo: render a copy of the bundled fixture tree for the gateway profile and print the dry-run
 demo: deps build

@@ -14,7 +14,8 @@ import (
 
 // Apply carries out the plan: every changed file is first staged beside its
 // target (a temporary file); only when all are staged are they made durable
-// (one syncfs per file system) and renamed into place. A failure while staging (read-only file system, disk
+// (an fsync of each file, then of each directory written) and renamed into
+// place. A failure while staging (read-only file system, disk
 // full) therefore leaves every file as it was. Removals and seeding follow.
 // It returns the paths written.
 func (p *Plan) Apply() ([]string, error) {

@@ -21,7 +21,7 @@ import (
 
 // processEnv is the golden environment for the binary: cluster members as
 // IP literals (the binary resolves names with the real DNS).
-func processEnv(t *testing.T, profile, home string) map[string]string {
+func processEnv(t testing.TB, profile, home string) map[string]string {
 	env := goldenEnv(t, profile, home)
 	env["WSO2_CLUSTER_MEMBERS"] = "10.0.1.1,10.0.2.2," + goldenLocalIP
 	return env

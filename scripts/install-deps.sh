@@ -17,6 +17,8 @@ have javac       || need+=(openjdk-17-jdk-headless)
 have openssl     || need+=(openssl)
 have python3     || need+=(python3)
 have patch       || need+=(patch)
+have strace      || need+=(strace)   # durability test: which syncs a start makes
+have tini        || need+=(tini)     # benchmark: signal forwarding beside tini
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   echo "install-deps: installing ${need[*]}"
