@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -222,5 +223,57 @@ func TestAPIM4CertSyncFollowsPlan(t *testing.T) {
 	}
 	if !strings.Contains(logBuf.String(), "truststore changed") || !strings.Contains(logBuf.String(), "added=wso2storecert") {
 		t.Errorf("the sync did not log the import:\n%s", logBuf.String())
+	}
+}
+
+// TestAPIM4PatchFile: on a 4.x home, WSO2_AGENT_PATCHES's TOML edits apply
+// to deployment.toml after the variables' edits (a patch may override
+// one), with the same validation and error style as every patch: a bad
+// edit is one line with the patch's file:line, and nothing is written.
+func TestAPIM4PatchFile(t *testing.T) {
+	c := a4Cases[3] // universal gateway
+	home := a4Layout(t, c)
+	patch := filepath.Join(t.TempDir(), "gw.patch")
+	must(t, os.WriteFile(patch, []byte("file repository/conf/deployment.toml\n"+
+		"set server.hostname \"gw-patched.example.com\"\n"+
+		"set apim.cors.allow_origins [\"https://a.example.com\"]\n"+
+		"tables apim.throttling.url_group <<EOF\n[[apim.throttling.url_group]]\ntraffic_manager_urls = [\"tcp://tm-x:9611\"]\ntraffic_manager_auth_urls = [\"ssl://tm-x:9711\"]\ntype = \"failover\"\nEOF\n"), 0o644))
+	env := a4BaseEnv(t, c, home)
+	env["WSO2_HOSTNAME"] = "gw.example.com"
+	env["WSO2_THROTTLING_URLS"] = "tm-1,tm-2"
+	env["WSO2_AGENT_PATCHES"] = patch
+	mustApply(t, env, goldenDNS)
+	data, _ := os.ReadFile(filepath.Join(home, a4TOML))
+	m := flattenTOML(readTOML(t, data))
+	for k, want := range map[string]any{
+		"server.hostname":                                   "gw-patched.example.com",
+		"apim.cors.allow_origins":                           []any{"https://a.example.com"},
+		"apim.throttling.url_group[0].traffic_manager_urls": []any{"tcp://tm-x:9611"},
+		"apim.throttling.url_group[0].type":                 "failover",
+		"apim.throttling.throttle_decision_endpoints":       []any{"tcp://tm-1:5672", "tcp://tm-2:5672"},
+	} {
+		if got := m[k]; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s = %#v, want %#v", k, got, want)
+		}
+	}
+	if _, ok := m["apim.throttling.url_group[1].type"]; ok {
+		t.Error("the patch's array of tables did not replace the variables' one")
+	}
+	// Restart: nothing to write.
+	if p, err := planFor(t, env, goldenDNS); err != nil || len(p.Changed()) > 0 {
+		t.Fatalf("restart: %v, %v", err, p.Changed())
+	}
+	// A bad edit: file:line, one line, nothing written.
+	must(t, os.WriteFile(patch, []byte("file repository/conf/deployment.toml\nset server.hostname \"x\"\nset apim.cors 1\n"), 0o644))
+	before := snapshot(t, home)
+	p, err := planFor(t, env, goldenDNS)
+	if err == nil {
+		_, err = p.Apply()
+	}
+	if err == nil || !strings.Contains(err.Error(), patch+":3: set apim.cors") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("bad patch: %v", err)
+	}
+	if d := diffSnapshots(before, snapshot(t, home)); len(d) > 0 {
+		t.Errorf("files touched: %v", d)
 	}
 }
