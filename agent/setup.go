@@ -72,6 +72,9 @@ func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpe
 	}
 
 	res, err := setup(ctx, cfg, prof, io, false)
+	if res != nil {
+		logWarnings(io, res.Plan)
+	}
 	if err != nil {
 		return nil, err
 	}
