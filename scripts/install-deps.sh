@@ -17,6 +17,8 @@ have javac       || need+=(openjdk-17-jdk-headless)
 have openssl     || need+=(openssl)
 have python3     || need+=(python3)
 have patch       || need+=(patch)
+# the JDBC driver of the e2e stand-in packs (their repository/components/lib)
+[ -f /usr/share/java/mariadb-java-client.jar ] || need+=(libmariadb-java)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   echo "install-deps: installing ${need[*]}"
