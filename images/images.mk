@@ -25,7 +25,7 @@ AM_COMPONENTS := apim gateway gatewaymanager publisher store trafficmanager keym
 COMPONENTS    ?= $(AM_COMPONENTS) identityserver analytics
 JOBS          := certificates admin-password
 
-.PHONY: images image-base image-jobs image-components products check-products e2e e2e-if-docker e2e-images e2e-testbase e2e-standin
+.PHONY: images image-base image-jobs image-components products check-products e2e e2e-if-docker e2e-images e2e-testbase e2e-standin e2e-apim4 e2e-testdb
 
 ## images: the base, every component in COMPONENTS and the job images
 images: check-products image-base image-jobs image-components
@@ -82,7 +82,13 @@ E2E_DIR        ?= .cache/e2e
 E2E_PREFIX     ?= wso2-agent-e2e/
 E2E_TESTBASE   ?= wso2-agent-testbase:bookworm-jre17
 E2E_COMPONENTS ?= gateway gatewaymanager
-E2E_TIMEOUT    ?= 12m
+E2E_TIMEOUT    ?= 20m
+# API Manager 4.5 (pattern 3) images of the e2e tests: folder under images/,
+# fixture home, pack kind (images/testbase/assemble-apim4.sh).
+E2E_APIM4      ?= apim-acp:wso2am-acp-4.5.0:acp apim-tm:wso2am-tm-4.5.0:tm \
+                  apim-universal-gw:wso2am-universal-gw-4.5.0:universal-gw apim4:wso2am-4.5.0:all-in-one
+# Which end-to-end tests `make e2e` runs (TestSwarm: the live Swarm test).
+E2E_RUN        ?= TestDocker|TestSwarm
 export WSO2_E2E_CACHE ?= /var/cache/wso2-agent-e2e
 
 e2e-testbase:
@@ -91,17 +97,33 @@ e2e-testbase:
 e2e-standin:
 	images/testbase/assemble-product.sh $(WSO2_FIXTURES)/wso2am-2.0.0 $(E2E_DIR)/wso2am-standin
 
-## e2e-images: the test base, the agent base FROM it, E2E_COMPONENTS and the job images, all local
+## e2e-apim4: the 4.5 stand-in homes and their images (FROM the e2e agent base, built by e2e-images)
+e2e-apim4:
+	@set -e; for spec in $(E2E_APIM4); do \
+		img=$${spec%%:*}; rest=$${spec#*:}; fix=$${rest%%:*}; kind=$${rest#*:}; \
+		images/testbase/assemble-apim4.sh $(WSO2_FIXTURES)/$$fix $$kind $(E2E_DIR)/$$fix-standin; \
+		echo "$(DOCKER) build -f images/$$img/Dockerfile -t $(E2E_PREFIX)$$img:latest $(E2E_DIR)/$$fix-standin"; \
+		$(DOCKER) build -q -f images/$$img/Dockerfile --build-arg BASE_IMAGE=$(E2E_PREFIX)agent-base:latest \
+			-t $(E2E_PREFIX)$$img:latest $(E2E_DIR)/$$fix-standin >/dev/null; \
+	done
+
+## e2e-testdb: MariaDB from Debian's packages, FROM the test base (images/testdb)
+e2e-testdb: e2e-testbase
+	$(DOCKER) build -q -f images/testdb/Dockerfile --build-arg BASE_IMAGE=$(E2E_TESTBASE) \
+		-t $(E2E_PREFIX)testdb:latest images/testdb >/dev/null
+
+## e2e-images: the test base, the agent base FROM it, E2E_COMPONENTS, the job images, the 4.5 images and testdb, all local
 e2e-images: build e2e-testbase e2e-standin
 	@# build ran above: the sub-make must not rebuild (-o build)
 	$(MAKE) --no-print-directory -o build image-base image-jobs image-components BASE_IMAGE=$(E2E_TESTBASE) \
 		IMAGE_PREFIX=$(E2E_PREFIX) IMAGE_TAG=latest COMPONENTS="$(E2E_COMPONENTS)" \
 		WSO2AM_HOME=$(E2E_DIR)/wso2am-standin
+	$(MAKE) --no-print-directory e2e-apim4 e2e-testdb
 
 ## e2e: build the e2e images and run the Docker end-to-end test (needs a Docker engine)
 e2e: e2e-images
 	E2E_IMAGE_PREFIX=$(E2E_PREFIX) E2E_AGENT_BIN=$(abspath $(BIN)) \
-		$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) -v -run 'TestDocker' ./e2e/
+		$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) -v -run '$(E2E_RUN)' ./e2e/
 
 e2e-if-docker:
 	@if $(DOCKER) info >/dev/null 2>&1; then \
