@@ -9,12 +9,15 @@ secret() { # NAME: the value of NAME or of the file NAME_FILE names
 	if [[ -n ${!f:-} ]]; then cat "${!f}"; else printf '%s' "${!n:-}"; fi
 }
 datadir=/var/lib/mysql
+# The image's health check passes only once the final server runs.
+rm -f /run/mysqld/testdb-ready
 if [[ ! -d $datadir/mysql ]]; then
 	rootpw=$(secret MYSQL_ROOT_PASSWORD)
 	[[ -n $rootpw ]] || { log "MYSQL_ROOT_PASSWORD or MYSQL_ROOT_PASSWORD_FILE must be set"; exit 78; }
 	log "initialising $datadir"
 	mariadb-install-db --user=mysql --datadir="$datadir" --skip-test-db --auth-root-authentication-method=socket >/dev/null
-	mariadbd --user=mysql --datadir="$datadir" --skip-networking --socket=/run/mysqld/mysqld.sock &
+	# No TCP while initialising: clients see nothing until the server is complete.
+	mariadbd --user=mysql --datadir="$datadir" --skip-networking &
 	pid=$!
 	for _ in $(seq 1 120); do
 		mariadb-admin --protocol=socket --silent ping >/dev/null 2>&1 && break
@@ -44,4 +47,5 @@ if [[ ! -d $datadir/mysql ]]; then
 	wait $pid || true
 	log "initialised"
 fi
+touch /run/mysqld/testdb-ready
 exec mariadbd --user=mysql --datadir="$datadir"
