@@ -8,12 +8,14 @@ import (
 	"path/filepath"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/homelock"
 	"github.com/wso2-container/agent/internal/atomicfile"
 )
 
 // Apply carries out the plan: every changed file is first staged beside its
 // target (a temporary file); only when all are staged are they made durable
-// (one syncfs per file system) and renamed into place. A failure while staging (read-only file system, disk
+// (an fsync of each file, then of each directory written) and renamed into
+// place. A failure while staging (read-only file system, disk
 // full) therefore leaves every file as it was. Removals and seeding follow.
 // It returns the paths written.
 func (p *Plan) Apply() ([]string, error) {
@@ -79,6 +81,9 @@ func (p *Plan) Apply() ([]string, error) {
 	for _, s := range p.Seeds {
 		paths, err := seed(s)
 		written = append(written, paths...)
+		if errors.Is(err, homelock.ErrBusy) {
+			return written, exitcode.Wrap(exitcode.TempFail, err)
+		}
 		if err != nil {
 			return written, exitcode.Wrap(exitcode.IOErr, err)
 		}

@@ -23,6 +23,16 @@ type IO struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Log    *slog.Logger
+
+	// cmd is the subcommand being run ("render", "certs list"), set by the
+	// dispatchers, for the prefix of fail's error line.
+	cmd string
+}
+
+// named returns io for the subcommand name.
+func (io IO) named(name string) IO {
+	io.cmd = name
+	return io
 }
 
 // StdIO returns the process's standard streams with the logger configured
@@ -66,45 +76,111 @@ func init() {
 	}
 }
 
+// subcommandLines lists, in the top-level help, the subcommands of a
+// command that has them, instead of the command's own summary.
+var subcommandLines = map[string][]string{
+	"certs": {
+		"certs generate  the per-component keystores and PEM certificates a cluster shares",
+		"certs list      the entries of a keystore or truststore (JKS or PKCS12) with SHA-256 fingerprints",
+	},
+}
+
+// mainDoc is the top-level usage.
+var mainDoc = cmdDoc{synopsis: "agent <subcommand> [arguments]"}
+
 // Main runs the agent with the given arguments (without the program name)
-// and returns the process exit code.
+// and returns the process exit code. `agent`, `agent help`, `agent -h` and
+// `agent --help` print the list of subcommands (on stderr with exit 64 when
+// no subcommand was given, else on stdout with exit 0); `agent help CMD...`
+// is `agent CMD... --help`.
 func Main(args []string, io IO) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(io.Stdout)
-		if len(args) == 0 {
-			return exitcode.Usage
+	if len(args) == 0 {
+		return usageError(io, mainDoc, "no subcommand given")
+	}
+	if args[0] == "help" || isHelpArg(args[0]) {
+		if args[0] == "help" && len(args) > 1 {
+			return Main(append(append([]string(nil), args[1:]...), "--help"), io)
 		}
+		usage(io.Stdout)
 		return exitcode.OK
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(io.Stderr, "agent: unknown subcommand %q (try: agent help)\n", args[0])
-		return exitcode.Usage
+		return usageError(io, mainDoc, "unknown subcommand %q", args[0])
 	}
-	return c.run(context.Background(), args[1:], io)
+	return c.run(context.Background(), args[1:], io.named(args[0]))
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: agent <subcommand> [arguments]")
 	fmt.Fprintln(w)
+	fmt.Fprintln(w, "subcommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		if subs, ok := subcommandLines[n]; ok {
+			for _, l := range subs {
+				fmt.Fprintf(w, "  %s\n", l)
+			}
+			continue
+		}
 		fmt.Fprintf(w, "  %-15s %s\n", n, commands[n].summary)
 	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "agent CMD --help (or -h, or agent help CMD) explains one; flags may come before or after arguments.")
+	fmt.Fprintln(w, "Errors are one line on stderr, agent: CMD: what failed: why, with a documented exit code (see the README).")
 }
 
-func cmdVersion(_ context.Context, _ []string, io IO) int {
+var versionDoc = cmdDoc{name: "version", synopsis: "agent version", about: "Prints the version stamped at build time."}
+
+func cmdVersion(_ context.Context, args []string, io IO) int {
+	fs := newFlags(versionDoc)
+	pos, code, done := parseFlags(fs, versionDoc, args, io)
+	if done {
+		return code
+	}
+	if len(pos) > 0 {
+		return usageError(io, versionDoc, "unexpected argument %q", pos[0])
+	}
 	fmt.Fprintf(io.Stdout, "agent %s\n", Version)
 	return exitcode.OK
 }
 
-// fail logs err as the one-line error of a subcommand and returns its exit
-// code.
+// fail prints err as the one error line of a failed subcommand and returns
+// its exit code (exitcode.Of); a usage error (64) gets a hint line after
+// it. The line is `agent: SUB: what failed: why`
+// (a leading "SUB: " already in err is not repeated), with every registered
+// secret value masked: plain text on stderr, or an ERROR record with that
+// message when the log format is JSON.
 func fail(io IO, err error) int {
-	io.Log.Error(err.Error())
-	return exitcode.Of(err)
+	msg := errorLine(io.cmd, err)
+	code := exitcode.Of(err)
+	if io.Log != nil && (io.Stderr == nil || logIsJSON(io.Log)) {
+		io.Log.Error(msg)
+	} else {
+		fmt.Fprintln(io.Stderr, maskLog(msg))
+	}
+	if code == exitcode.Usage && io.Stderr != nil {
+		hint := "agent " + io.cmd + " --help"
+		if io.cmd == "" {
+			hint = "agent help"
+		}
+		fmt.Fprintf(io.Stderr, "usage: see %s\n", hint)
+	}
+	return code
+}
+
+// errorLine is the text of fail's line for err in subcommand cmd.
+func errorLine(cmd string, err error) string {
+	msg := strings.TrimPrefix(err.Error(), "agent: ")
+	if cmd == "" {
+		return "agent: " + msg
+	}
+	for strings.HasPrefix(msg, cmd+": ") {
+		msg = strings.TrimPrefix(msg, cmd+": ")
+	}
+	return "agent: " + cmd + ": " + msg
 }

@@ -2,8 +2,6 @@ package agent
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -12,6 +10,13 @@ import (
 	"github.com/wso2-container/agent/agent/adminpw"
 	"github.com/wso2-container/agent/agent/exitcode"
 )
+
+var adminPasswordDoc = cmdDoc{name: "admin-password", synopsis: "agent admin-password [--dry-run] [--skip-policy] [--force]", about: `Sets the admin user's password (WSO2_ADMIN_USERNAME) in the user-store
+database (WSO2_USERSTORE_DB on WSO2_MYSQL_SERVER:WSO2_MYSQL_PORT), hashed as
+the product's user-mgt.xml says. The new password comes from
+WSO2_NEW_ADMIN_PASSWORD or WSO2_ADMIN_PASSWORD (or their _FILE forms), never
+from the command line. It waits for the database like agent run waits for
+its dependencies, up to WSO2_AGENT_WAIT_TIMEOUT.`}
 
 // cmdAdminPassword is `agent admin-password [--dry-run] [--skip-policy]
 // [--force]`: it sets the password of the admin user (WSO2_ADMIN_USERNAME,
@@ -23,24 +28,16 @@ import (
 // default "admin". Passwords are read from the environment or files only,
 // never from the command line, and never printed.
 func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
-	fs := flag.NewFlagSet("admin-password", flag.ContinueOnError)
-	fs.SetOutput(io.Stderr)
+	fs := newFlags(adminPasswordDoc)
 	dryRun := fs.Bool("dry-run", false, "connect and find the user, report what would change, write nothing")
 	skipPolicy := fs.Bool("skip-policy", false, "do not check the password against the user store's PasswordJavaRegEx")
 	force := fs.Bool("force", false, "write a new salt and hash even if the password already works")
-	fs.Usage = func() {
-		fmt.Fprintln(io.Stderr, "usage: agent admin-password [--dry-run] [--skip-policy] [--force]")
-		fmt.Fprintln(io.Stderr, "The new password comes from WSO2_NEW_ADMIN_PASSWORD or WSO2_ADMIN_PASSWORD (or their _FILE forms), never from the command line.")
-		fs.PrintDefaults()
+	pos, code, done := parseFlags(fs, adminPasswordDoc, args, io)
+	if done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitcode.OK
-		}
-		return exitcode.Usage
-	}
-	if fs.NArg() > 0 {
-		return fail(io, exitcode.Errorf(exitcode.Usage, "admin-password: takes no arguments, only flags (the password is read from WSO2_NEW_ADMIN_PASSWORD or WSO2_ADMIN_PASSWORD, never from the command line)"))
+	if len(pos) > 0 {
+		return usageError(io, adminPasswordDoc, "takes no arguments, only flags (%d given, not shown: the password is read from WSO2_NEW_ADMIN_PASSWORD or WSO2_ADMIN_PASSWORD or their _FILE forms, never from the command line)", len(pos))
 	}
 
 	warnUnknownVars(io)

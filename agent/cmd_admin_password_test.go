@@ -163,7 +163,7 @@ func TestCmdAdminPassword(t *testing.T) {
 		{"password on the command line", nil, []string{newPw},
 			exitcode.Usage, "takes no arguments"},
 		{"unknown flag", nil, []string{"--password=" + newPw},
-			exitcode.Usage, "flag provided but not defined"},
+			exitcode.Usage, "unknown flag --password"},
 		{"refused password", func(env map[string]string) {
 			delete(env, "WSO2_NEW_ADMIN_PASSWORD_FILE")
 			env["WSO2_NEW_ADMIN_PASSWORD"] = "abc"

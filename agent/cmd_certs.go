@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,73 +19,65 @@ import (
 	"github.com/wso2-container/agent/keystore"
 )
 
-const certsUsageText = `usage:
-  agent certs generate --out DIR [--components a,b,...] [--domain wso2] [--days N]
-                       [--key rsa2048|rsa4096|ecdsa-p256] [--force]
-      writes wso2<name>.jks (key pair, alias wso2<name>cert) and wso2<name>.pem
-      for each component; password from WSO2_KEYSTORE_PASSWORD or
-      WSO2_KEYSTORE_PASSWORD_FILE (default wso2carbon). Existing files are kept
-      unless --force.
-  agent certs list [--password-env NAME] FILE
-      lists the entries of a JKS keystore: alias, type, SHA-256, expiry,
-      subject; password from $NAME or ${NAME}_FILE (NAME defaults to
-      WSO2_TRUSTSTORE_PASSWORD; unset: wso2carbon).
-`
+var (
+	certsDoc = cmdDoc{name: "certs", synopsis: "agent certs generate|list [flags]", about: `certs generate  the per-component keystores and PEM certificates a cluster shares
+certs list      the entries of a keystore or truststore (JKS or PKCS12)
+agent certs generate --help and agent certs list --help explain each.`}
+	certsGenerateDoc = cmdDoc{name: "certs generate", synopsis: "agent certs generate --out DIR [--components a,b,...] [--domain wso2] [--days N] [--key TYPE] [--force]", about: `Writes wso2<name>.jks (a key pair, alias wso2<name>cert) and wso2<name>.pem
+for each component. The keystore password comes from WSO2_KEYSTORE_PASSWORD
+or WSO2_KEYSTORE_PASSWORD_FILE (default wso2carbon). Existing files are kept
+unless --force.`}
+	certsListDoc = cmdDoc{name: "certs list", synopsis: "agent certs list [--password-file F | --password P | --password-env NAME] FILE", about: `Lists the entries of a JKS or PKCS12 keystore or truststore: alias, type,
+SHA-256 fingerprint, expiry and subject.
+The password: --password-file F, --password P (visible to other local users:
+prefer the file) or --password-env NAME ($NAME or ${NAME}_FILE); otherwise,
+for a file whose name contains "truststore" (client-truststore.jks),
+WSO2_TRUSTSTORE_PASSWORD, and for any other file (wso2carbon.jks, the
+wso2<name>.jks of certs generate) WSO2_KEYSTORE_PASSWORD, or their _FILE
+forms; unset, wso2carbon (WSO2's default for both).`}
+)
 
 // cmdCerts runs `agent certs generate|list`.
 func cmdCerts(_ context.Context, args []string, io IO) int {
 	if len(args) == 0 {
-		fmt.Fprint(io.Stderr, certsUsageText)
-		return exitcode.Usage
+		return usageError(io.named("certs"), certsDoc, "missing the subcommand: generate or list")
 	}
 	switch args[0] {
 	case "generate":
-		return certsGenerate(args[1:], io)
+		return certsGenerate(args[1:], io.named(certsGenerateDoc.name))
 	case "list":
-		return certsList(args[1:], io)
-	case "help", "-h", "--help":
-		fmt.Fprint(io.Stdout, certsUsageText)
+		return certsList(args[1:], io.named(certsListDoc.name))
+	case "help":
+		if len(args) > 1 {
+			return cmdCerts(context.Background(), []string{args[1], "--help"}, io)
+		}
+		printHelp(io.Stdout, certsDoc, nil)
 		return exitcode.OK
 	}
-	fmt.Fprintf(io.Stderr, "agent certs: unknown subcommand %q\n%s", args[0], certsUsageText)
-	return exitcode.Usage
-}
-
-// certsFlags returns a flag set that reports errors on io.Stderr.
-func certsFlags(name string, io IO) *flag.FlagSet {
-	fs := flag.NewFlagSet("agent certs "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Stderr)
-	fs.Usage = func() { fmt.Fprint(io.Stderr, certsUsageText) }
-	return fs
-}
-
-// certsParse parses args; it returns -1 to continue, or the exit code.
-func certsParse(fs *flag.FlagSet, args []string) int {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitcode.OK
-		}
-		return exitcode.Usage
+	if isHelpArg(args[0]) {
+		printHelp(io.Stdout, certsDoc, nil)
+		return exitcode.OK
 	}
-	return -1
+	return usageError(io, certsDoc, "unknown subcommand %q (want generate or list)", args[0])
 }
 
 func certsGenerate(args []string, io IO) int {
-	fs := certsFlags("generate", io)
-	out := fs.String("out", "", "output folder (required)")
+	fs := newFlags(certsGenerateDoc)
+	out := fs.String("out", "", "output `DIR` (required)")
 	comps := fs.String("components", strings.Join(certs.DefaultComponents, ","), "comma-separated component names")
 	domain := fs.String("domain", certs.DefaultDomain, "DNS domain of the services (empty: bare names)")
 	days := fs.Int("days", certs.DefaultDays, "validity in days")
-	key := fs.String("key", certs.DefaultKey, "key type: "+strings.Join(certs.KeyTypes, ", "))
+	key := fs.String("key", certs.DefaultKey, "key `TYPE`: "+strings.Join(certs.KeyTypes, ", "))
 	force := fs.Bool("force", false, "replace existing files")
-	if rc := certsParse(fs, args); rc >= 0 {
-		return rc
+	pos, code, done := parseFlags(fs, certsGenerateDoc, args, io)
+	if done {
+		return code
 	}
-	if fs.NArg() > 0 {
-		return fail(io, exitcode.Errorf(exitcode.Usage, "certs generate: unexpected argument %q", fs.Arg(0)))
+	if len(pos) > 0 {
+		return usageError(io, certsGenerateDoc, "unexpected argument %q", pos[0])
 	}
 	if *out == "" {
-		return fail(io, exitcode.Errorf(exitcode.Usage, "certs generate: --out DIR is required"))
+		return usageError(io, certsGenerateDoc, "--out DIR is required")
 	}
 	var names []string
 	for _, c := range strings.Split(*comps, ",") {
@@ -93,12 +86,13 @@ func certsGenerate(args []string, io IO) int {
 		}
 	}
 	if len(names) == 0 {
-		return fail(io, exitcode.Errorf(exitcode.Usage, "certs generate: --components is empty"))
+		return usageError(io, certsGenerateDoc, "--components is empty")
 	}
 	pw, err := certsSecret("WSO2_KEYSTORE_PASSWORD", false)
 	if err != nil {
 		return fail(io, err)
 	}
+	registerLogSecret(pw)
 	start := time.Now()
 	res, err := certs.Generate(certs.GenerateOptions{
 		Out: *out, Components: names, Domain: *domain, Days: *days, Key: *key, Password: pw, Force: *force,
@@ -116,29 +110,83 @@ func certsGenerate(args []string, io IO) int {
 	return exitcode.OK
 }
 
+// listPasswordVar is the variable whose password `certs list` uses for a
+// file by default: the truststore's for a file whose name says truststore,
+// the keystore's for any other.
+func listPasswordVar(path string) string {
+	if strings.Contains(strings.ToLower(filepath.Base(path)), "truststore") {
+		return "WSO2_TRUSTSTORE_PASSWORD"
+	}
+	return "WSO2_KEYSTORE_PASSWORD"
+}
+
 func certsList(args []string, io IO) int {
-	fs := certsFlags("list", io)
-	pwEnv := fs.String("password-env", "", "environment variable holding the password (default WSO2_TRUSTSTORE_PASSWORD)")
-	if rc := certsParse(fs, args); rc >= 0 {
-		return rc
+	fs := newFlags(certsListDoc)
+	pwEnv := fs.String("password-env", "", "environment variable `NAME` holding the password (or NAME_FILE a file with it)")
+	pwFile := fs.String("password-file", "", "`FILE` holding the password (one trailing newline ignored)")
+	pwFlag := fs.String("password", "", "the `PASSWORD` itself (other local users can see it: prefer --password-file)")
+	pos, code, done := parseFlags(fs, certsListDoc, args, io)
+	if done {
+		return code
 	}
-	if fs.NArg() != 1 {
-		return fail(io, exitcode.Errorf(exitcode.Usage, "certs list: want exactly one keystore file, got %d arguments", fs.NArg()))
+	if len(pos) != 1 {
+		return usageError(io, certsListDoc, "want exactly one keystore file, got %d arguments", len(pos))
 	}
-	name, explicit := *pwEnv, true
-	if name == "" {
-		name, explicit = "WSO2_TRUSTSTORE_PASSWORD", false
+	given := 0
+	fs.Visit(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Name, "password") {
+			given++
+		}
+	})
+	if given > 1 {
+		return usageError(io, certsListDoc, "--password, --password-file and --password-env exclude each other")
 	}
-	pw, err := certsSecret(name, explicit)
+	path := pos[0]
+	var (
+		pw   string
+		hint string // what to set when the password is wrong
+		err  error
+	)
+	switch {
+	case *pwFile != "":
+		hint = "the password in --password-file " + *pwFile + " does not open it"
+		pw, err = readSecretFile(*pwFile, "--password-file")
+	case isSet(fs, "password"):
+		hint = "the --password given does not open it"
+		pw = *pwFlag
+	case *pwEnv != "":
+		hint = fmt.Sprintf("the password in %s (--password-env) does not open it", *pwEnv)
+		pw, err = certsSecret(*pwEnv, true)
+	default:
+		name := listPasswordVar(path)
+		pw, err = certsSecret(name, false)
+		hint = fmt.Sprintf("set %s (or %s_FILE) or pass --password-file FILE", name, name)
+		if _, set := os.LookupEnv(name); !set {
+			if _, setFile := os.LookupEnv(name + "_FILE"); !setFile {
+				hint = fmt.Sprintf("%s is unset, so WSO2's default was tried: set %s (or %s_FILE) or pass --password-file FILE", name, name, name)
+			}
+		}
+	}
 	if err != nil {
 		return fail(io, err)
 	}
-	_, st, err := certs.OpenStore(fs.Arg(0), pw, "keystore")
+	registerLogSecret(pw)
+	_, st, err := certs.OpenStore(path, pw, "keystore")
+	if errors.Is(err, keystore.ErrWrongPassword) || errors.Is(err, keystore.ErrPassword) {
+		err = exitcode.Wrap(exitcode.Of(err), fmt.Errorf("%w: %s", err, hint))
+	}
 	if err != nil {
 		return fail(io, err)
 	}
 	certsPrintEntries(io.Stdout, st.Entries(), time.Now())
 	return exitcode.OK
+}
+
+// isSet reports whether the flag name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // certsPrintEntries prints one aligned line per entry.
@@ -174,17 +222,23 @@ func certsSecret(name string, required bool) (string, error) {
 	case ok:
 		return v, nil
 	case okFile:
-		b, err := boundedread.ReadFile(path, boundedread.Secret)
-		if err != nil {
-			return "", exitcode.Errorf(exitcode.Config, "%s_FILE: %v", name, err)
-		}
-		if bytes.IndexByte(b, 0) >= 0 {
-			return "", exitcode.Errorf(exitcode.Config, "%s_FILE: %s holds a NUL byte, which no password can contain", name, path)
-		}
-		s := strings.TrimSuffix(string(b), "\n")
-		return strings.TrimSuffix(s, "\r"), nil
+		return readSecretFile(path, name+"_FILE")
 	case required:
 		return "", exitcode.Errorf(exitcode.Config, "%s is not set (nor %s_FILE)", name, name)
 	}
 	return "wso2carbon", nil
+}
+
+// readSecretFile returns the password held in the file path (one trailing
+// newline removed), naming what in its errors (a variable or a flag).
+func readSecretFile(path, what string) (string, error) {
+	b, err := boundedread.ReadFile(path, boundedread.Secret)
+	if err != nil {
+		return "", exitcode.Errorf(exitcode.Config, "%s: %v", what, err)
+	}
+	if bytes.IndexByte(b, 0) >= 0 {
+		return "", exitcode.Errorf(exitcode.Config, "%s: %s holds a NUL byte, which no password can contain", what, path)
+	}
+	s := strings.TrimSuffix(string(b), "\n")
+	return strings.TrimSuffix(s, "\r"), nil
 }

@@ -28,6 +28,8 @@ Exit status: 0 valid (also when it never fires again: nothing is printed and
 stderr says so), 78 invalid expression (the reason on stderr), 64 bad usage.
 `
 
+var cronDoc = cmdDoc{name: "cron", synopsis: "agent cron EXPR [--from RFC3339] [-n N]"}
+
 // cmdCron implements `agent cron EXPR [--from RFC3339] [-n N]`. EXPR may be
 // one argument or several, which are joined with single spaces; flags may
 // come before or after it, and "--" ends the flags.
@@ -38,8 +40,7 @@ func cmdCron(_ context.Context, args []string, io IO) int {
 		return exitcode.OK
 	}
 	if err != nil {
-		fmt.Fprintf(io.Stderr, "agent cron: %v (usage: agent cron EXPR [--from RFC3339] [-n N]; see agent cron --help)\n", err)
-		return exitcode.Usage
+		return usageError(io, cronDoc, "%v", err)
 	}
 	if !opts.fromSet {
 		opts.from = time.Now()

@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -11,15 +10,25 @@ import (
 	"github.com/wso2-container/agent/agent/exitcode"
 )
 
+var envDoc = cmdDoc{name: "env", synopsis: "agent env [--markdown|--json]", about: `Every environment variable the agent reads: its name, its default, whether
+it is secret (then NAME_FILE names a file holding the value) and what it
+means. --json prints an array of {"name", "default", "secret", "meaning"}.`}
+
 // cmdEnv implements `agent env [--markdown|--json]`: every variable the
 // agent reads, its default, whether it is secret, and what it means.
 func cmdEnv(_ context.Context, args []string, io IO) int {
-	fs := flag.NewFlagSet("env", flag.ContinueOnError)
-	fs.SetOutput(io.Stderr)
+	fs := newFlags(envDoc)
 	md := fs.Bool("markdown", false, "print a Markdown table (the README's)")
-	js := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		return exitcode.Usage
+	js := fs.Bool("json", false, "print a JSON array: name, default, secret, meaning")
+	pos, code, done := parseFlags(fs, envDoc, args, io)
+	if done {
+		return code
+	}
+	if len(pos) > 0 {
+		return usageError(io, envDoc, "unexpected argument %q", pos[0])
+	}
+	if *md && *js {
+		return usageError(io, envDoc, "--markdown and --json exclude each other")
 	}
 	vars := Vars()
 	switch {

@@ -2,31 +2,34 @@ package agent
 
 import (
 	"context"
-	"flag"
-	"fmt"
 	"io"
 
 	"github.com/wso2-container/agent/agent/exitcode"
 )
 
+var renderDoc = cmdDoc{name: "render", synopsis: "agent render [--dry-run] [--output text|json]", about: `The setup of agent run without starting anything: it applies the changes
+and lists each one on stdout. With --dry-run nothing is written and the
+report shows what would change: a unified diff per file, keystore entries
+with SHA-256 fingerprints, schedules, jobs, the dependencies to wait for and
+the server command. --output json prints one entry per action (see the
+README for its shape). Secret values are never shown.`}
+
 // cmdRender implements `agent render [--dry-run] [--output text|json]`: the
 // setup pipeline without starting anything. With --dry-run nothing is
 // written and the output shows what would change.
 func cmdRender(ctx context.Context, args []string, io IO) int {
-	fs := flag.NewFlagSet("render", flag.ContinueOnError)
-	fs.SetOutput(io.Stderr)
+	fs := newFlags(renderDoc)
 	dry := fs.Bool("dry-run", false, "write nothing; show what would change")
-	output := fs.String("output", "text", "text or json")
-	if err := fs.Parse(args); err != nil {
-		return exitcode.Usage
+	output := fs.String("output", "text", "`format` of the report: text or json")
+	pos, code, done := parseFlags(fs, renderDoc, args, io)
+	if done {
+		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(io.Stderr, "render: unexpected argument %q\n", fs.Arg(0))
-		return exitcode.Usage
+	if len(pos) > 0 {
+		return usageError(io, renderDoc, "unexpected argument %q", pos[0])
 	}
 	if *output != "text" && *output != "json" {
-		fmt.Fprintf(io.Stderr, "render: --output must be text or json, not %q\n", *output)
-		return exitcode.Usage
+		return usageError(io, renderDoc, "--output must be text or json, not %q", *output)
 	}
 	warnUnknownVars(io)
 	cfg, err := LoadEnv(true)

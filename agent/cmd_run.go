@@ -32,6 +32,16 @@ import (
 // Nil (the default) means no companions.
 var startCompanions func(ctx context.Context, r *supervise.Reaper, spec *RunSpec, io IO) (stop func(), err error)
 
+var runDoc = cmdDoc{name: "run", synopsis: "agent run [-SERVER-FLAGS...] | agent run [--] CMD [ARGS...]", about: `The image's entrypoint and PID 1: load the environment, plan and apply the
+setup, wait for the dependencies (WSO2_AGENT_WAIT_FOR), then start the
+profile's server command and supervise it. Arguments starting with '-' are
+appended to the server command; otherwise (or after --) they are a command
+run instead of the server, after the setup. A first argument naming another
+subcommand (render, env, certs, cron, admin-password, version, help) runs it
+without any setup: docker run --rm IMAGE render --dry-run.
+A first argument -h or --help prints this.
+Every variable is listed by agent env.`}
+
 // cmdRun is `agent run [ARGS...]`: setup (prepareRun), ownership of what the
 // setup wrote, wait for dependencies, open-files limit, then start the
 // server (or the given command) as WSO2_AGENT_USER and supervise it. The
@@ -42,13 +52,18 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 	// subcommand runs that subcommand, with no setup and no wait. A program
 	// of the same name is run with `agent run -- NAME`.
 	if len(args) > 0 && args[0] != "run" {
-		if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-			return Main(args[:1], io)
+		if args[0] == "help" {
+			return Main(args, io)
 		}
 		if c, ok := commands[args[0]]; ok {
-			return c.run(ctx, args[1:], io)
+			return c.run(ctx, args[1:], io.named(args[0]))
 		}
 	}
+	if len(args) > 0 && isHelpArg(args[0]) {
+		printHelp(io.Stdout, runDoc, nil)
+		return exitcode.OK
+	}
+	io = io.named("run")
 	// A parent that blocked signals would pass its mask on to the server.
 	if err := supervise.ReexecIfSignalsBlocked(); err != nil {
 		io.Log.Warn("children may inherit blocked signals", "err", err.Error())

@@ -93,11 +93,14 @@ type Config struct {
 }
 
 // Var describes one environment variable for `agent env` and the README.
+//
+// Its JSON form (agent env --json) uses lowercase keys, as render's does:
+// {"name", "default", "secret", "meaning"}.
 type Var struct {
-	Name    string
-	Default string
-	Secret  bool
-	Desc    string
+	Name    string `json:"name"`
+	Default string `json:"default"`
+	Secret  bool   `json:"secret"`
+	Desc    string `json:"meaning"`
 }
 
 // Vars lists every variable of Config in declaration order, plus the

@@ -1,11 +1,17 @@
 package agent
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/homelock"
 )
 
 // k8sVolume lays out dir the way the kubelet presents a ConfigMap or Secret
@@ -128,7 +134,7 @@ func TestSeedFromKubernetesVolume(t *testing.T) {
 	k8sVolume(t, src, "x", map[string]string{"api.xml": "<api/>\n", "proxy.xml": "<proxy/>\n"})
 	dst := filepath.Join(t.TempDir(), "server")
 	p := &Plan{}
-	if err := p.planSeed(src, dst); err != nil || len(p.Seeds) != 1 {
+	if err := p.planSeed(src, dst, time.Second); err != nil || len(p.Seeds) != 1 {
 		t.Fatalf("planSeed: %v, %d seeds", err, len(p.Seeds))
 	}
 	if _, err := p.Apply(); err != nil {
@@ -152,5 +158,64 @@ func TestSeedFromKubernetesVolume(t *testing.T) {
 	sort.Strings(got)
 	if g := strings.Join(got, " "); g != "api.xml=<api/> proxy.xml=<proxy/>" {
 		t.Fatalf("seeded %s", g)
+	}
+}
+
+// TestSeedLockWaitIsBounded: a seed lock held by another container (here:
+// another open file description on the same lock file) makes the seeding
+// agent give up after its WSO2_AGENT_LOCK_TIMEOUT with an error naming the
+// lock and the variable, instead of blocking PID 1 forever, and nothing is
+// copied.
+func TestSeedLockWaitIsBounded(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "seed")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "api.xml"), []byte("<api/>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "server")
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := os.OpenFile(filepath.Join(dst, seedLock), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	p := &Plan{}
+	if err := p.planSeed(src, dst, 50*time.Millisecond); err != nil || len(p.Seeds) != 1 {
+		t.Fatalf("planSeed: %v, %d seeds", err, len(p.Seeds))
+	}
+	_, err = p.Apply()
+	if err == nil || !errors.Is(err, homelock.ErrBusy) {
+		t.Fatalf("Apply with the seed lock held: %v, want an error wrapping %v", err, homelock.ErrBusy)
+	}
+	if code := exitcode.Of(err); code != exitcode.TempFail {
+		t.Errorf("exit code %d, want %d (tempfail, as for a busy home)", code, exitcode.TempFail)
+	}
+	for _, want := range []string{seedLock, "WSO2_AGENT_LOCK_TIMEOUT", dst} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+	ents, err := os.ReadDir(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != 1 || ents[0].Name() != seedLock {
+		t.Errorf("seed folder holds %v, want only the lock file", ents)
+	}
+	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_UN); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Apply(); err != nil {
+		t.Fatalf("Apply once the lock is free: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dst, "api.xml")); err != nil {
+		t.Errorf("seeded file missing after the lock was released: %v", err)
 	}
 }

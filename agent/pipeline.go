@@ -181,7 +181,7 @@ func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 		}
 	}
 	if prof.SeedsDeployment {
-		if err := p.planSeed(cfg.DeploymentSeed, filepath.Join(home, "repository", "deployment", "server")); err != nil {
+		if err := p.planSeed(cfg.DeploymentSeed, filepath.Join(home, "repository", "deployment", "server"), cfg.LockTimeout.V); err != nil {
 			return nil, err
 		}
 	}

@@ -380,11 +380,12 @@ func envList(env map[string]string) []string {
 	return out
 }
 
-// errorLines returns the agent's error lines on stderr (level=ERROR).
+// errorLines returns the agent's error lines on stderr: the plain
+// "agent: SUB: ..." line of fail, or a log record at level ERROR.
 func errorLines(stderr string) []string {
 	var out []string
 	for _, l := range strings.Split(stderr, "\n") {
-		if strings.Contains(l, "level=ERROR") {
+		if strings.HasPrefix(l, "agent: ") || strings.Contains(l, "level=ERROR") || strings.Contains(l, `"level":"ERROR"`) {
 			out = append(out, l)
 		}
 	}

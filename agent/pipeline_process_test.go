@@ -5,7 +5,6 @@ package agent
 // mtime, inode) before and after.
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,7 +21,7 @@ import (
 
 // processEnv is the golden environment for the binary: cluster members as
 // IP literals (the binary resolves names with the real DNS).
-func processEnv(t *testing.T, profile, home string) map[string]string {
+func processEnv(t testing.TB, profile, home string) map[string]string {
 	env := goldenEnv(t, profile, home)
 	env["WSO2_CLUSTER_MEMBERS"] = "10.0.1.1,10.0.2.2," + goldenLocalIP
 	return env
@@ -253,20 +252,24 @@ func TestUnresolvableMemberWarnsAndContinues(t *testing.T) {
 	})
 }
 
-// lockWaiters counts the processes blocked on a flock of the inode.
-func lockWaiters(t *testing.T, ino uint64) int {
-	f, err := os.Open("/proc/locks")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+// lockOpeners counts the processes of cmds that hold the inode open: the
+// agent opens the seed lock file only to lock it, so a process holding it
+// open is trying for the lock (it polls a non-blocking flock within its
+// bounded wait) or holds it.
+func lockOpeners(t *testing.T, cmds []*exec.Cmd, ino uint64) int {
 	n := 0
-	sc := bufio.NewScanner(f)
-	suffix := fmt.Sprintf(":%d ", ino)
-	for sc.Scan() {
-		l := sc.Text()
-		if strings.Contains(l, "->") && strings.Contains(l, "FLOCK") && strings.Contains(l, suffix) {
-			n++
+	for _, c := range cmds {
+		dir := fmt.Sprintf("/proc/%d/fd", c.Process.Pid)
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			continue // exited: its error shows below
+		}
+		for _, e := range ents {
+			var st syscall.Stat_t
+			if syscall.Stat(filepath.Join(dir, e.Name()), &st) == nil && st.Ino == ino {
+				n++
+				break
+			}
 		}
 	}
 	return n
@@ -276,7 +279,8 @@ var filesRe = regexp.MustCompile(`msg="setup: configuration applied" profile=\S+
 
 // TestB25_ConcurrentSeedersSeedOnce: two gateways start at once on one
 // empty shared deployment volume. The test holds the seed lock until both
-// processes are blocked on it (seen in /proc/locks), then lets them race:
+// processes are waiting for it (the lock file open, seen in /proc/PID/fd),
+// then lets them race:
 // the volume is seeded exactly once and equals the seed.
 func TestB25_ConcurrentSeedersSeedOnce(t *testing.T) {
 	tmp := t.TempDir()
@@ -329,12 +333,12 @@ func TestB25_ConcurrentSeedersSeedOnce(t *testing.T) {
 		cmds, outs = append(cmds, cmd), append(outs, &se)
 	}
 	deadline := time.Now().Add(20 * time.Second)
-	for lockWaiters(t, st.Ino) < 2 {
+	for lockOpeners(t, cmds, st.Ino) < 2 {
 		if time.Now().After(deadline) {
 			for _, c := range cmds {
 				c.Process.Kill()
 			}
-			t.Fatal("the two renders did not both block on the seed lock")
+			t.Fatal("the two renders did not both wait for the seed lock")
 		}
 		time.Sleep(2 * time.Millisecond) // polling kernel lock state, not a timing assumption
 	}

@@ -68,8 +68,12 @@ type Change struct {
 // SeedPlan seeds an empty shared folder (the deployment volume) from the
 // image's copy.
 type SeedPlan struct {
-	Src, Dst string
-	Files    int
+	Src   string `json:"src"`   // the image's copy
+	Dst   string `json:"dst"`   // the empty shared folder
+	Files int    `json:"files"` // how many files are copied
+	// Wait bounds the wait for another container seeding the same shared
+	// folder (WSO2_AGENT_LOCK_TIMEOUT).
+	Wait time.Duration `json:"-"`
 }
 
 // SchedulePreview is a Quartz schedule written by the analytics profile.

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestChownWrittenSeededTree: when the setup seeds the shared deployment
@@ -28,7 +29,7 @@ func TestChownWrittenSeededTree(t *testing.T) {
 	}
 	dst := filepath.Join(t.TempDir(), "server")
 	p := &Plan{}
-	if err := p.planSeed(src, dst); err != nil || len(p.Seeds) != 1 {
+	if err := p.planSeed(src, dst, time.Second); err != nil || len(p.Seeds) != 1 {
 		t.Fatalf("planSeed: %v, %d seeds", err, len(p.Seeds))
 	}
 	written, err := p.Apply()

@@ -233,12 +233,12 @@ func TestRunJobsBadDeclarations(t *testing.T) {
 		t.Fatalf("agent run exited %d, want %d; stderr:\n%s", code, exitcode.Config, stderr)
 	}
 	for _, want := range []string{
-		`WSO2_AGENT_JOB_BADCRON: job badcron: schedule \"61 * * * *\": end of range (61) above maximum (59)`,
+		`WSO2_AGENT_JOB_BADCRON: job badcron: schedule "61 * * * *": end of range (61) above maximum (59)`,
 		`WSO2_AGENT_JOB_EMPTY: job empty: empty command`,
 		`WSO2_AGENT_JOB_QUOTE: job quote: unbalanced single quote`,
-		`WSO2_AGENT_JOB_DESC: job desc: schedule \"@fortnightly\": unrecognized descriptor: @fortnightly`,
+		`WSO2_AGENT_JOB_DESC: job desc: schedule "@fortnightly": unrecognized descriptor: @fortnightly`,
 		crontab + `:2: job dup: duplicate job name: WSO2_AGENT_JOB_DUP declares it too`,
-		`WSO2_AGENT_CRONTAB: ` + crontab + `:3: job crontab:3: schedule \"*/7 * * 13 *\": end of range (13) above maximum (12)`,
+		`WSO2_AGENT_CRONTAB: ` + crontab + `:3: job crontab:3: schedule "*/7 * * 13 *": end of range (13) above maximum (12)`,
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("no %q in stderr:\n%s", want, stderr)

@@ -11,8 +11,10 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/homelock"
 	"github.com/wso2-container/agent/internal/atomicfile"
 	"github.com/wso2-container/agent/internal/boundedread"
 )
@@ -180,7 +182,7 @@ const (
 // planSeed plans to seed dst from src when dst is empty (only the agent's
 // own lock or temporary entries) and was never seeded. A folder with content
 // that the agent did not seed is left alone.
-func (p *Plan) planSeed(src, dst string) error {
+func (p *Plan) planSeed(src, dst string, wait time.Duration) error {
 	if st, err := os.Stat(src); err != nil || !st.IsDir() {
 		return nil
 	}
@@ -205,7 +207,7 @@ func (p *Plan) planSeed(src, dst string) error {
 		}
 		return nil
 	})
-	p.Seeds = append(p.Seeds, &SeedPlan{Src: src, Dst: dst, Files: n})
+	p.Seeds = append(p.Seeds, &SeedPlan{Src: src, Dst: dst, Files: n, Wait: wait})
 	return nil
 }
 
@@ -223,8 +225,8 @@ func seed(s *SeedPlan) ([]string, error) {
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
 	defer lf.Close()
-	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
-		return nil, fmt.Errorf("seed %s: lock: %w", s.Dst, err)
+	if err := homelock.Flock(lf, s.Wait, nil); err != nil {
+		return nil, fmt.Errorf("seed %s: lock %s: %w (WSO2_AGENT_LOCK_TIMEOUT)", s.Dst, seedLock, err)
 	}
 	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN) //nolint:errcheck
 	if _, err := os.Stat(filepath.Join(s.Dst, seedMarker)); err == nil {

@@ -13,6 +13,12 @@
 # scripts never did) out of the comparison.
 # RUNS (default 7, or $COMPARE_RUNS) runs per side for the gateway (the old one takes ~2 s), three times as
 # many for the analytics step. COMPARE_AGENT: the binary (default bin/agent, from make build).
+#
+# COMPARE_BUSY=1 (make bench sets it) measures twice: quiet, then on a busy host, i.e. while a background
+# writer keeps dirtying the same file system (dd of 256 MiB files in a loop without syncing them, at most
+# COMPARE_BUSY_MB in flight, stopped and removed at the end, and never running longer than the benchmark),
+# the way other containers on one host fill the page cache that a sync would have to flush. It then prints
+# the agent's busy median against its quiet one.
 # Needs bash 5, xmlstarlet, zip, unzip, keytool, java.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
@@ -81,7 +87,7 @@ bench() {
   local name=$1 img=$2 runs=$3 aimg=${4:-$2} i o n
   : >"$W/$name.old"; : >"$W/$name.new"
   for ((i = 1; i <= runs; i++)); do
-    cp -a "$img" "$W/$name-old-$i"; cp -a "$aimg" "$W/$name-new-$i"; sync
+    rm -rf "$W/$name-old-$i" "$W/$name-new-$i"; cp -a "$img" "$W/$name-old-$i"; cp -a "$aimg" "$W/$name-new-$i"; sync
     if ((i % 2)); then
       o=$("old_$name" "$W/$name-old-$i"); n=$("new_$name" "$W/$name-new-$i")
     else
@@ -104,7 +110,6 @@ bench() {
 rm -rf "$W/warm-o" "$W/warm-n"
 
 echo "compare: the old start scripts (testdata/baseline) and bin/agent render, as whole processes"
-bench gateway "$W/gw" "$N"
 # The old analytics step only rewrites the schedules (the other settings were separate steps), so the
 # agent side starts from the same image on which the agent has already applied everything else with the
 # image's own schedules: its timed run is the schedule step, i.e. a container restarted with new
@@ -114,8 +119,43 @@ cp -a "$W/das" "$W/das-configured"
    WSO2_DAS_APIM_LOGANALYZER_SCRIPT WSO2_DAS_APIM_STAT_SCRIPT WSO2_DAS_APIM_STAT_SCRIPT_THROTTLE WSO2_DAS_APIM_USER_AGENT_STATS
  agent_env "$W/das-configured/home" "$W/no-mediator" analytics; "$AGENT" render >/dev/null 2>&1) ||
   { echo "compare: could not pre-configure the analytics image" >&2; exit 1; }
+benches() {
+bench gateway "$W/gw" "$N"
 bench analytics "$W/das" "$NA" "$W/das-configured"
 bench analytics-whole "$W/das" "$NA"
+}
+busy_pid=
+stop_busy() {
+  if [ -n "$busy_pid" ]; then
+    kill "$busy_pid" 2>/dev/null || true
+    wait "$busy_pid" 2>/dev/null || true
+    busy_pid=
+    rm -f "$W"/dirty.*
+  fi
+}
+trap 'stop_busy; rm -rf "$W"' EXIT
+if [ "${COMPARE_BUSY:-0}" = 1 ]; then
+  echo "compare: quiet host"
+  benches | tee "$W/quiet.txt"
+  COMPARE_BUSY_MB=$(( ${COMPARE_BUSY_MB:-512} < 256 ? 256 : ${COMPARE_BUSY_MB:-512} ))
+  echo "compare: busy host (a background writer dirtying this file system: at most $COMPARE_BUSY_MB MiB)"
+  ( dd=; trap 'kill $dd 2>/dev/null; exit 0' TERM; i=0
+    while :; do
+      dd if=/dev/zero of="$W/dirty.$((i % (COMPARE_BUSY_MB / 256)))" bs=1M count=256 status=none conv=notrunc &
+      dd=$!; wait "$dd" || exit 0
+      i=$((i + 1))
+    done ) &
+  busy_pid=$!
+  benches | sed 's/^/busy /' | tee "$W/busy.txt"
+  stop_busy
+  for name in gateway analytics analytics-whole; do
+    q=$(grep "^$name:" "$W/quiet.txt" | sed -E 's/.*agent median ([0-9.]+) ms.*/\1/')
+    b=$(grep "^busy $name:" "$W/busy.txt" | sed -E 's/.*agent median ([0-9.]+) ms.*/\1/')
+    awk -v n="$name" -v q="$q" -v b="$b" 'BEGIN { printf "%s: agent busy median %.2f ms / quiet median %.2f ms = %.1f× (goal: within 3×)\n", n, b, q, b/q }'
+  done
+else
+  benches
+fi
 
 # ---------------------------------------------------------------- the resulting values
 cat >"$W/Props.java" <<'EOF'

@@ -19,6 +19,8 @@ have python3     || need+=(python3)
 have patch       || need+=(patch)
 # the JDBC driver of the e2e stand-in packs (their repository/components/lib)
 [ -f /usr/share/java/mariadb-java-client.jar ] || need+=(libmariadb-java)
+have strace      || need+=(strace)   # durability test: which syncs a start makes
+have tini        || need+=(tini)     # benchmark: signal forwarding beside tini
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   echo "install-deps: installing ${need[*]}"

@@ -263,7 +263,7 @@ func TestApplyReadOnlyOrFull(t *testing.T) {
 			lines := strings.Split(strings.TrimSpace(rep.Stderr), "\n")
 			var errLines []string
 			for _, l := range lines {
-				if strings.Contains(l, "level=ERROR") {
+				if strings.HasPrefix(l, "agent: ") || strings.Contains(l, "level=ERROR") {
 					errLines = append(errLines, l)
 				}
 			}

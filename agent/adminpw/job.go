@@ -182,6 +182,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		log.Warn("the user store keeps passwords in clear text", "PasswordDigest", orAbsent(o.Store.Digest), "source", o.Store.Source)
 	}
 
+	o.Log = log
 	db, err := openDB(o)
 	if err != nil {
 		return res, err
@@ -338,6 +339,7 @@ func openDB(o Options) (*sql.DB, error) {
 	// RowsAffected counts matched rows, so the "exactly one row" check
 	// holds even if a value happens not to change.
 	cfg.ClientFoundRows = true
+	cfg.Logger = driverLogger{o.Log}
 	c, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, exitcode.Wrap(exitcode.Config, fmt.Errorf("configure database connection: %w", err))
@@ -347,18 +349,32 @@ func openDB(o Options) (*sql.DB, error) {
 	return db, nil
 }
 
+// progressEvery is how often connect says what it is still waiting for; a
+// variable so that tests can shorten it.
+var progressEvery = 5 * time.Second
+
 // connect opens one connection, retrying connection-level errors with
-// backoff (100 ms doubling to 2 s) until o.WaitTimeout has passed.
+// backoff (100 ms doubling to 2 s) until o.WaitTimeout has passed. Like
+// `agent run`'s wait for its dependencies, it logs one line when it starts
+// waiting, one line every progressEvery naming what is missing and the last
+// error, and a summary once connected; each failed attempt is logged at
+// debug level only.
 func connect(ctx context.Context, db *sql.DB, o Options, addr string, log *slog.Logger) (*sql.Conn, error) {
-	deadline := time.Now().Add(o.WaitTimeout)
+	start := time.Now()
+	deadline := start.Add(o.WaitTimeout)
 	wctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	backoff := 100 * time.Millisecond
+	nextProgress := start.Add(progressEvery)
 	var last error // the last informative connection error
 	for attempt := 1; ; attempt++ {
 		conn, err := db.Conn(wctx)
 		if err == nil {
 			if err = conn.PingContext(wctx); err == nil {
+				if attempt > 1 {
+					log.Info("user-store database reachable", "addr", addr, "database", o.Database,
+						"after", time.Since(start).Round(time.Millisecond).String(), "attempts", attempt)
+				}
 				return conn, nil
 			}
 			conn.Close()
@@ -375,7 +391,17 @@ func connect(ctx context.Context, db *sql.DB, o Options, addr string, log *slog.
 		if time.Until(deadline) <= 0 {
 			return nil, exitcode.Errorf(exitcode.TempFail, "connect to %s at %s: not reachable within %s (WSO2_AGENT_WAIT_TIMEOUT): %v", o.Database, addr, o.WaitTimeout, last)
 		}
-		log.Info("database not reachable yet; retrying", "addr", addr, "attempt", attempt, "error", err.Error())
+		switch now := time.Now(); {
+		case attempt == 1:
+			log.Info("waiting for the user-store database", "addr", addr, "database", o.Database,
+				"timeout", o.WaitTimeout.String(), "error", err.Error())
+		case !now.Before(nextProgress):
+			log.Info("still waiting for the user-store database", "missing", addr, "database", o.Database,
+				"waited", now.Sub(start).Round(time.Second).String(), "timeout", o.WaitTimeout.String(), "error", last.Error())
+			nextProgress = now.Add(progressEvery)
+		default:
+			log.Debug("database not reachable yet", "addr", addr, "attempt", attempt, "error", err.Error())
+		}
 		wait := min(backoff, time.Until(deadline))
 		t := time.NewTimer(wait)
 		select {
@@ -386,6 +412,15 @@ func connect(ctx context.Context, db *sql.DB, o Options, addr string, log *slog.
 		}
 		backoff = min(backoff*2, 2*time.Second)
 	}
+}
+
+// driverLogger passes the MySQL driver's own messages (a connection closed
+// during the handshake, a bad idle connection) to the job's logger, at
+// warning level, instead of the driver's default raw lines on stderr.
+type driverLogger struct{ log *slog.Logger }
+
+func (d driverLogger) Print(v ...any) {
+	d.log.Warn("mysql driver: " + strings.TrimSpace(fmt.Sprintln(v...)))
 }
 
 // retryable reports whether a connection error may go away by waiting:

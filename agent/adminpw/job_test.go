@@ -430,7 +430,7 @@ func TestRunErrors(t *testing.T) {
 			if strings.Contains(err.Error()+logs.String(), o.NewPassword) || strings.Contains(err.Error()+logs.String(), o.Password) {
 				t.Fatalf("a password leaked:\nerror: %s\nlog: %s", err, logs.String())
 			}
-			if tc.code == exitcode.Unavailable && strings.Contains(logs.String(), "retrying") {
+			if tc.code == exitcode.Unavailable && strings.Contains(logs.String(), "waiting for the user-store database") {
 				t.Errorf("a permanent error was retried:\n%s", logs.String())
 			}
 			if d := diffSnapshots(before, us.snapshot(t)); len(d) > 0 {
@@ -485,7 +485,7 @@ func TestRunWaitsForTheDatabase(t *testing.T) {
 		done <- outcome{res, err}
 	}()
 	for m := range msgs {
-		if strings.HasPrefix(m, "database not reachable yet") {
+		if strings.HasPrefix(m, "waiting for the user-store database") {
 			break
 		}
 	}

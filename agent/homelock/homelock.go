@@ -69,7 +69,6 @@ func Acquire(home string, o Options) (*Lock, error) {
 		how = syscall.LOCK_SH
 	}
 	deadline := time.Now().Add(o.Timeout)
-	delay := 2 * time.Millisecond
 	waited := false
 	for {
 		f, err := open(l.Path, !o.Shared)
@@ -80,22 +79,11 @@ func Acquire(home string, o Options) (*Lock, error) {
 			l.Unlocked = err.Error()
 			return l, nil
 		}
-		for {
-			err = syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
-			if err == nil || (!errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR)) {
-				break
-			}
-			if !time.Now().Before(deadline) {
-				holder := Holder(f)
-				f.Close()
-				return nil, fmt.Errorf("lock %s: %w: %s held its lock for %s", l.Path, ErrBusy, holder, o.Timeout)
-			}
-			if !waited && o.Waiting != nil {
-				waited = true
-				o.Waiting(Holder(f))
-			}
-			time.Sleep(min(delay, time.Until(deadline)))
-			delay = min(2*delay, 100*time.Millisecond)
+		err = flockUntil(f, how, deadline, &waited, o.Waiting)
+		if errors.Is(err, ErrBusy) {
+			holder := Holder(f)
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w: %s held its lock for %s", l.Path, ErrBusy, holder, o.Timeout)
 		}
 		if err != nil {
 			f.Close()
@@ -111,6 +99,43 @@ func Acquire(home string, o Options) (*Lock, error) {
 		if o.Shared {
 			return l, nil
 		}
+	}
+}
+
+// Flock takes an exclusive flock(2) on the open file f, waiting at most
+// timeout for another holder (0 tries once). When the lock is held by
+// another process, waiting (if not nil) is called once with that process
+// described. A lock still held after the timeout is an error wrapping
+// ErrBusy and naming the holder. It is the bounded wait of every lock the
+// agent takes, so that PID 1 never blocks forever on a lock a hung
+// container holds on a shared volume.
+func Flock(f *os.File, timeout time.Duration, waiting func(holder string)) error {
+	waited := false
+	err := flockUntil(f, syscall.LOCK_EX, time.Now().Add(timeout), &waited, waiting)
+	if errors.Is(err, ErrBusy) {
+		return fmt.Errorf("%w: %s held its lock for %s", ErrBusy, Holder(f), timeout)
+	}
+	return err
+}
+
+// flockUntil polls a non-blocking flock(2) of kind how on f until it is
+// taken or deadline passes (ErrBusy), backing off from 2 ms to 100 ms.
+func flockUntil(f *os.File, how int, deadline time.Time, waited *bool, waiting func(string)) error {
+	delay := 2 * time.Millisecond
+	for {
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		if err == nil || (!errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR)) {
+			return err
+		}
+		if !time.Now().Before(deadline) {
+			return ErrBusy
+		}
+		if !*waited && waiting != nil {
+			*waited = true
+			waiting(Holder(f))
+		}
+		time.Sleep(min(delay, time.Until(deadline)))
+		delay = min(2*delay, 100*time.Millisecond)
 	}
 }
 

@@ -8,6 +8,7 @@
 package boundedread
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -115,7 +116,11 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 	}
 	// Files in /proc and /sys report size 0; a growing file may be longer
 	// than it was: never read past the limit.
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	// Sized from the file: one read for the content and one for EOF, where
+	// io.ReadAll would start at 512 bytes and grow the buffer many times.
+	buf := bytes.NewBuffer(make([]byte, 0, st.Size()+bytes.MinRead))
+	_, err = buf.ReadFrom(io.LimitReader(f, limit+1))
+	data := buf.Bytes()
 	if err != nil {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: cause(err)}
 	}

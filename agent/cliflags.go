@@ -1,0 +1,129 @@
+package agent
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+)
+
+// The agent's one command-line grammar, shared by every subcommand:
+//
+//   - `-h`, `-help` and `--help` print the (sub)command's usage on stdout
+//     and exit 0;
+//   - a usage error prints one line, `agent: SUB: what`, and one hint line,
+//     `usage: SYNOPSIS (agent SUB --help)`, on stderr and exits 64;
+//   - flags (single or double dash, `--flag value` or `--flag=value`) may
+//     come before and after the positional arguments; `--` ends the flags.
+
+// cmdDoc documents one (sub)command for its --help and its usage errors.
+type cmdDoc struct {
+	name     string // as typed after "agent": "render", "certs list"
+	synopsis string // one line: "agent certs list [flags] FILE"
+	about    string // what it does, printed under the synopsis by --help
+}
+
+// newFlags returns a flag set for d whose own output is discarded: parseFlags
+// prints help and errors in the agent's style.
+func newFlags(d cmdDoc) *flag.FlagSet {
+	fs := flag.NewFlagSet("agent "+d.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parseFlags parses args with fs, flags accepted before and after the
+// positional arguments. It returns the positional arguments, or done with
+// the exit code when the command must stop: --help printed d's usage on
+// stdout (0), or a usage error was printed on stderr (64).
+func parseFlags(fs *flag.FlagSet, d cmdDoc, args []string, io IO) (pos []string, code int, done bool) {
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(io.Stdout, d, fs)
+			return nil, exitcode.OK, true
+		}
+		if err != nil {
+			return nil, usageError(io, d, "%s", flagError(err, args)), true
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, 0, false
+		}
+		// flag stops at the first non-flag, or after "--": in the second
+		// case everything left is positional.
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(pos, rest...), 0, false
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// flagError rewords the flag package's errors in the agent's terms, naming
+// an unknown flag as it was typed (--name or -name, never its value).
+func flagError(err error, args []string) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		for _, a := range args {
+			if a == "-"+name || strings.HasPrefix(a, "-"+name+"=") {
+				a, _, _ = strings.Cut(a, "=")
+				return "unknown flag " + a
+			}
+		}
+		return "unknown flag " + name
+	}
+	return msg
+}
+
+// usageError prints a usage error of d (one line naming what is wrong, one
+// hint line) on stderr and returns exitcode.Usage.
+func usageError(io IO, d cmdDoc, format string, a ...any) int {
+	w := io.Stderr
+	if w == nil {
+		w = io.Stdout
+	}
+	msg := maskLog(fmt.Sprintf(format, a...))
+	if d.name == "" {
+		fmt.Fprintf(w, "agent: %s\nusage: %s (agent help lists them)\n", msg, d.synopsis)
+		return exitcode.Usage
+	}
+	fmt.Fprintf(w, "agent: %s: %s\n", d.name, msg)
+	fmt.Fprintf(w, "usage: %s (agent %s --help)\n", d.synopsis, d.name)
+	return exitcode.Usage
+}
+
+// printHelp prints d's synopsis, description and flags.
+func printHelp(w io.Writer, d cmdDoc, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "usage: %s\n", d.synopsis)
+	if d.about != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimRight(d.about, "\n"))
+	}
+	if fs == nil {
+		return
+	}
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nflags (before or after the arguments):")
+	fs.VisitAll(func(f *flag.Flag) {
+		name, use := flag.UnquoteUsage(f)
+		head := "  --" + f.Name
+		if name != "" {
+			head += " " + name
+		}
+		def := ""
+		if f.DefValue != "" && f.DefValue != "false" {
+			def = fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "%s\n      %s%s\n", head, use, def)
+	})
+}
+
+// isHelpArg reports whether a is one of the help flags.
+func isHelpArg(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
