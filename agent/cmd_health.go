@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -19,6 +18,14 @@ import (
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/health"
 )
+
+var healthDoc = cmdDoc{name: "health", synopsis: "agent health [--timeout 4s] [--host 127.0.0.1]", about: `Is the server in this container ready? A TLS handshake on its HTTPS port
+(9443 + the port offset of carbon.xml or deployment.toml), then its health
+endpoint: GET /services/Version on 9763 + offset (Carbon 4.4, 4.x control
+plane, traffic manager, all-in-one) or /api/am/gateway/v2/server-startup-healthcheck
+on the HTTPS port (4.x gateways). For Docker HEALTHCHECK and Kubernetes exec
+probes. Exit 0 ready; 69 refused; 75 no answer within --timeout; 66 or 65
+the configuration file is missing or malformed; 78 no or unknown profile.`}
 
 // Carbon's stock ports, before the offset.
 const (
@@ -42,25 +49,18 @@ const healthTimeoutDefault = 4 * time.Second
 // configuration file is unreadable), 78 (no profile, an unknown one, or an
 // unreadable offset) or 64 (bad flags).
 func cmdHealth(ctx context.Context, args []string, stdio IO) int {
-	fl := flag.NewFlagSet("health", flag.ContinueOnError)
-	fl.SetOutput(stdio.Stderr)
-	timeout := fl.Duration("timeout", healthTimeoutDefault, "give up (exit 75) after this long")
-	host := fl.String("host", "127.0.0.1", "address to probe")
-	fl.Usage = func() {
-		fmt.Fprintln(stdio.Stderr, "usage: agent health [--timeout 4s] [--host 127.0.0.1]")
-		fmt.Fprintln(stdio.Stderr, "Exit 0 when the server answers a TLS handshake on its HTTPS port (with the port offset) and its health endpoint answers 2xx;")
-		fmt.Fprintln(stdio.Stderr, "69 refused, 75 no answer within --timeout, 66 unreadable configuration, 78 bad or missing profile.")
-		fl.PrintDefaults()
+	fs := newFlags(healthDoc)
+	timeout := fs.Duration("timeout", healthTimeoutDefault, "give up (exit 75) after this long")
+	host := fs.String("host", "127.0.0.1", "address to probe")
+	pos, code, done := parseFlags(fs, healthDoc, args, stdio)
+	if done {
+		return code
 	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitcode.OK
-		}
-		return exitcode.Usage
+	if len(pos) > 0 {
+		return usageError(stdio, healthDoc, "unexpected argument %q", pos[0])
 	}
-	if fl.NArg() > 0 || *timeout <= 0 {
-		fmt.Fprintf(stdio.Stderr, "agent health: %s\n", "takes no arguments and a positive --timeout")
-		return exitcode.Usage
+	if *timeout <= 0 {
+		return usageError(stdio, healthDoc, "--timeout must be positive, not %v", *timeout)
 	}
 	check, err := healthCheckFromEnv()
 	if err != nil {
