@@ -21,6 +21,10 @@ PRODUCT_DIR   ?= images/product
 WSO2AM_HOME   ?= $(PRODUCT_DIR)/wso2am-2.0.0
 WSO2IS_HOME   ?= $(PRODUCT_DIR)/wso2is-5.2.0
 WSO2DAS_HOME  ?= $(PRODUCT_DIR)/wso2am-analytics-2.0.0
+WSO2AM_ACP_HOME ?= $(PRODUCT_DIR)/wso2am-acp-4.5.0
+WSO2AM_TM_HOME  ?= $(PRODUCT_DIR)/wso2am-tm-4.5.0
+WSO2AM_GW_HOME  ?= $(PRODUCT_DIR)/wso2am-universal-gw-4.5.0
+WSO2AM4_HOME    ?= $(PRODUCT_DIR)/wso2am-4.5.0
 AM_COMPONENTS := apim gateway gatewaymanager publisher store trafficmanager keymanager
 COMPONENTS    ?= $(AM_COMPONENTS) identityserver analytics
 JOBS          := certificates admin-password
@@ -55,19 +59,31 @@ products:
 	done
 
 # Every product home COMPONENTS need must be there before anything is built.
+# API Manager 4.5 (pattern 3): apim-acp, apim-tm, apim-universal-gw and the
+# all-in-one apim4, from WSO2AM_ACP_HOME etc. (unzipped packs with the MySQL
+# JDBC driver in repository/components/lib; build them on a Java 17/21
+# BASE_IMAGE).
 check-products: products
 	@set -e; for c in $(COMPONENTS); do \
+		s=wso2server.sh; \
 		case $$c in identityserver) home='$(WSO2IS_HOME)' v=WSO2IS z=wso2is-5.2.0.zip;; \
 		            analytics) home='$(WSO2DAS_HOME)' v=WSO2DAS z=wso2am-analytics-2.0.0.zip;; \
+		            apim-acp) home='$(WSO2AM_ACP_HOME)' v=WSO2AM_ACP z=wso2am-acp-4.5.0.zip s=api-cp.sh;; \
+		            apim-tm) home='$(WSO2AM_TM_HOME)' v=WSO2AM_TM z=wso2am-tm-4.5.0.zip s=traffic-manager.sh;; \
+		            apim-universal-gw) home='$(WSO2AM_GW_HOME)' v=WSO2AM_GW z=wso2am-universal-gw-4.5.0.zip s=gateway.sh;; \
+		            apim4) home='$(WSO2AM4_HOME)' v=WSO2AM4 z=wso2am-4.5.0.zip s=api-manager.sh;; \
 		            *) home='$(WSO2AM_HOME)' v=WSO2AM z=wso2am-2.0.0.zip;; esac; \
-		if [ ! -f "$$home/bin/wso2server.sh" ]; then \
-			echo "images: $$c: $$home/bin/wso2server.sh not found: unzip $$z into $(PRODUCT_DIR)/, or set $${v}_HOME=/path/to/unpacked/home or $${v}_PACK=/path/to/$$z"; exit 1; \
+		if [ ! -f "$$home/bin/$$s" ]; then \
+			echo "images: $$c: $$home/bin/$$s not found: unzip $$z into $(PRODUCT_DIR)/, or set $${v}_HOME=/path/to/unpacked/home"; exit 1; \
 		fi; \
 	done
 
 image-components: check-products image-base
 	@set -e; for c in $(COMPONENTS); do \
-		case $$c in identityserver) home='$(WSO2IS_HOME)';; analytics) home='$(WSO2DAS_HOME)';; *) home='$(WSO2AM_HOME)';; esac; \
+		case $$c in identityserver) home='$(WSO2IS_HOME)';; analytics) home='$(WSO2DAS_HOME)';; \
+		            apim-acp) home='$(WSO2AM_ACP_HOME)';; apim-tm) home='$(WSO2AM_TM_HOME)';; \
+		            apim-universal-gw) home='$(WSO2AM_GW_HOME)';; apim4) home='$(WSO2AM4_HOME)';; \
+		            *) home='$(WSO2AM_HOME)';; esac; \
 		echo "$(DOCKER) build -f images/$$c/Dockerfile -t $(IMAGE_PREFIX)$$c:$(IMAGE_TAG) $$home"; \
 		$(DOCKER) build -q -f images/$$c/Dockerfile --build-arg BASE_IMAGE=$(AGENT_BASE) \
 			-t $(IMAGE_PREFIX)$$c:$(IMAGE_TAG) "$$home" >/dev/null; \
