@@ -87,11 +87,11 @@ func loadTyped(t *testing.T, dir string) []typedDoc {
 	return out
 }
 
-// TestKubernetesStrict: every manifest under deploy/kubernetes (2.0.0 and
-// API Manager 4.5) is a valid object of the real API types, with no unknown
+// TestKubernetesStrict: every manifest under deploy/kubernetes (2.0.0) and
+// deploy/kubernetes-apim4 (API Manager 4.5) is a valid object of the real API types, with no unknown
 // or duplicate field; names and port names follow the API's rules.
 func TestKubernetesStrict(t *testing.T) {
-	docs := loadTyped(t, filepath.Join(repoRoot, "deploy", "kubernetes"))
+	docs := append(loadTyped(t, filepath.Join(repoRoot, "deploy", "kubernetes")), loadTyped(t, filepath.Join(repoRoot, "deploy", "kubernetes-apim4"))...)
 	if len(docs) < 20 {
 		t.Fatalf("only %d manifests decoded", len(docs))
 	}
@@ -199,14 +199,14 @@ func checkHelmCoverage(t *testing.T, where string, set map[string]bool, alsoNotS
 	}
 }
 
-// TestKubernetesAPIM4 checks pattern 3 (deploy/kubernetes/apim4) through the
+// TestKubernetesAPIM4 checks pattern 3 (deploy/kubernetes-apim4) through the
 // API types: two control planes, two traffic managers, two gateways, MySQL;
 // the agent's contract for every variable; secrets only as files; the
 // keystore secret in the config volume; probes; limits; grace above the
 // agent's stop timeout; anti-affinity.
 func TestKubernetesAPIM4(t *testing.T) {
 	c := loadContract(t)
-	docs := loadTyped(t, filepath.Join(repoRoot, "deploy", "kubernetes", "apim4"))
+	docs := loadTyped(t, filepath.Join(repoRoot, "deploy", "kubernetes-apim4"))
 	deployments := map[string]*appsv1.Deployment{}
 	services := map[string]*corev1.Service{}
 	secrets := map[string]*corev1.Secret{}
@@ -369,7 +369,7 @@ func TestKubernetesAPIM4(t *testing.T) {
 			t.Errorf("%s: WSO2_APIM_DB_URL %q, want the mysql Service's apim_db", id, db)
 		}
 	}
-	checkHelmCoverage(t, "deploy/kubernetes/apim4", allSet, nil)
+	checkHelmCoverage(t, "deploy/kubernetes-apim4", allSet, nil)
 }
 
 func labelsMatch(sel, labels map[string]string) bool {

@@ -184,9 +184,6 @@ func loadK8s(t *testing.T) []k8sObj {
 	t.Helper()
 	var files []string
 	err := filepath.WalkDir(filepath.Join(repoRoot, "deploy", "kubernetes"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.IsDir() && d.Name() == "apim4" {
-			return filepath.SkipDir // API Manager 4.5: TestKubernetesAPIM4
-		}
 		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
 			files = append(files, p)
 		}
