@@ -67,9 +67,8 @@ func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpe
 		return spec, nil
 	}
 
-	// Swarm DNS and the certificates job may lag the container's start by
-	// a moment: what the plan reads from them cannot be taken back later.
-	awaitDiscovery(ctx, cfg, prof, io, defaultDiscoverProbe)
+	// The certificates job may still be filling the shared volume.
+	awaitOwnKeystore(ctx, cfg, prof, io, defaultKeystoreProbe)
 	res, err := setup(ctx, cfg, prof, io, false)
 	if err != nil {
 		return nil, err
