@@ -8,7 +8,7 @@ BIN        := bin/agent
 STATICCHECK = $(shell $(GO) env GOPATH)/bin/staticcheck
 FUZZTIME   ?=
 
-.PHONY: all build deps test unit lint fuzz bench demo images e2e clean
+.PHONY: all build deps test unit lint fuzz bench demo images e2e clean kube-apiserver
 
 all: build
 
@@ -22,8 +22,19 @@ deps:
 ## test: everything CI runs: lint, unit/integration tests, short fuzz runs, e2e when Docker answers
 test: deps lint unit fuzz e2e-if-docker
 
-unit: build
-	$(GO) test -count=1 ./...
+unit: build kube-apiserver
+	KUBE_APISERVER=$$(cat .cache/kube-apiserver.path 2>/dev/null) $(GO) test -count=1 ./...
+
+## kube-apiserver: the real API server for the manifest test, built once and cached
+## (scripts/kube-apiserver.sh); when it cannot be built the reason is recorded and the test skips, saying so
+kube-apiserver:
+	@mkdir -p .cache; \
+	if p=$$(./scripts/kube-apiserver.sh 2> >(tee .cache/kube-apiserver.log >&2)); then \
+		echo "$$p" > .cache/kube-apiserver.path; rm -f .cache/kube-apiserver.skip; echo "kube-apiserver: $$p"; \
+	else \
+		tail -1 .cache/kube-apiserver.log > .cache/kube-apiserver.skip; rm -f .cache/kube-apiserver.path; \
+		echo "kube-apiserver: not built: $$(cat .cache/kube-apiserver.skip); TestKubernetesManifestsOnRealAPIServer will be skipped"; \
+	fi
 
 lint:
 	@out=$$(gofmt -l .); test -z "$$out" || { echo "gofmt would change: $$out"; exit 1; }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/wso2-container/agent/internal/fixtures"
@@ -14,15 +15,19 @@ import (
 // handles a PKCS12 truststore exactly like a JKS one, choosing by content:
 // API Manager 4.5's client-truststore.jks (PKCS12 under a .jks name, no
 // MAC) put in place of the stock store, and IS 7.1's client-truststore.p12
-// (SHA-1 MAC) named by WSO2_TRUSTSTORE. The shared certificates are added,
-// the store stays PKCS12 with its MAC choice and every stock entry, and a
-// restart writes nothing.
+// (SHA-1 MAC) named by WSO2_TRUSTSTORE, and API Manager 4.3's JKS store,
+// whose aliases hold commas and spaces. The shared certificates are added,
+// the store keeps its format, its MAC choice and every stock entry (keytool
+// finds an alias with a comma and a space), and a restart writes nothing.
 func TestPipelineImportsIntoPKCS12Truststore(t *testing.T) {
 	tests := []struct {
 		name, fixture, rel string
 	}{
 		{"4.5 PKCS12 named .jks", "wso2am-4.5.0/repository/resources/security/client-truststore.jks", "repository/resources/security/client-truststore.jks"},
 		{"IS 7.1 .p12", "wso2is-7.1.0/repository/resources/security/client-truststore.p12", "repository/resources/security/client-truststore.p12"},
+		// API Manager 4.3.0 (the fixture has no deployment.toml, only its
+		// keystores): JKS, with aliases holding commas and spaces.
+		{"4.3 JKS, aliases with commas", "wso2am-4.3.0/repository/resources/security/client-truststore.jks", "repository/resources/security/client-truststore.jks"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,8 +63,18 @@ func TestPipelineImportsIntoPKCS12Truststore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Format() != keystore.PKCS12 || st.HasMAC() != stock.HasMAC() || st.Len() != stock.Len()+added {
-				t.Fatalf("written: %v, MAC %v, %d entries; want PKCS12, MAC %v, %d", st.Format(), st.HasMAC(), st.Len(), stock.HasMAC(), stock.Len()+added)
+			if st.Format() != stock.Format() || st.HasMAC() != stock.HasMAC() || st.Len() != stock.Len()+added {
+				t.Fatalf("written: %v, MAC %v, %d entries; want %v, MAC %v, %d", st.Format(), st.HasMAC(), st.Len(), stock.Format(), stock.HasMAC(), stock.Len()+added)
+			}
+			// keytool finds a stock alias that holds a comma and a space
+			// (4.3 and later) under its own name.
+			for _, e := range stock.Entries() {
+				if strings.Contains(e.Alias, ", ") || (strings.Contains(e.Alias, ",") && strings.Contains(e.Alias, " ")) {
+					if got := keytoolFingerprint(t, ts, "wso2carbon", e.Alias); got == "" {
+						t.Fatalf("keytool does not see %q", e.Alias)
+					}
+					break
+				}
 			}
 			for _, e := range stock.Entries() {
 				if got, ok := st.Entry(e.Alias); !ok || got.SHA256 != e.SHA256 {

@@ -28,6 +28,14 @@ type Plan struct {
 	// ChildEnv are variables the server's environment gets in addition
 	// (values may be secret: never shown).
 	ChildEnv map[string]string
+	// Truststore is the truststore the certificates folder is imported
+	// into (absolute; for 4.x the one deployment.toml names, or its
+	// writable copy when the product's own is read-only), and
+	// truststorePassword its password: the certificate sync job
+	// (WSO2_AGENT_CERT_SYNC) imports into the same store, never into a
+	// path of its own making. Empty when the plan imports nothing.
+	Truststore         string
+	truststorePassword string
 	// secrets are the secret values of this run (config and old values
 	// found in files), longest first, masked wherever they would be shown;
 	// secretNo numbers them in the order they were found, so that render can

@@ -14,9 +14,10 @@ var now = time.Now
 // certResult is the certificate part of a plan, computed on its own so that
 // it can run beside the file edits.
 type certResult struct {
-	imp *certs.ImportPlan
-	own *certs.OwnKeystorePlan
-	err error
+	imp      *certs.ImportPlan
+	password string // the truststore's
+	own      *certs.OwnKeystorePlan
+	err      error
 }
 
 // computeCertificates plans the truststore import of every certificate in
@@ -29,7 +30,7 @@ func (t *target) computeCertificates() certResult {
 	if err != nil {
 		return certResult{err: err}
 	}
-	r := certResult{imp: imp}
+	r := certResult{imp: imp, password: cfg.TruststorePassword}
 	if t.ownKeystore {
 		dst := filepath.Dir(t.resolve(t.keystoreRel()))
 		r.own, r.err = certs.PlanOwnKeystore(cfg.CertificatesDir, t.prof.Component, dst, cfg.KeystorePassword)
@@ -51,6 +52,7 @@ func (p *Plan) recordCertificates(t *target, r certResult) error {
 		return r.err
 	}
 	imp, own := r.imp, r.own
+	p.Truststore, p.truststorePassword = imp.Truststore, r.password
 	p.Warnings = append(p.Warnings, imp.Warnings...)
 	if imp.Changed() {
 		f := p.file(imp.Truststore, "keystore", imp.Old)

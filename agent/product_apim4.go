@@ -9,6 +9,8 @@ package agent
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/internal/boundedread"
 )
 
 // productAPIM4 is Profile.Product of every 4.x profile.
@@ -91,9 +94,9 @@ var profileCase = regexp.MustCompile(`^\s*-Dprofile=([A-Za-z0-9_-]+)\)`)
 // the home has no profileSetup.sh (4.5 all-in-one, traffic manager,
 // gateway).
 func setupProfiles(home string) []string {
-	src, err := os.ReadFile(filepath.Join(home, "bin", "profileSetup.sh"))
+	src, err := boundedread.ReadFile(filepath.Join(home, "bin", "profileSetup.sh"), boundedread.Text)
 	if err != nil {
-		return nil
+		return nil // no profileSetup.sh (or not a readable script): no -Dprofile profiles
 	}
 	var out []string
 	sc := bufio.NewScanner(bytes.NewReader(src))
@@ -195,11 +198,16 @@ func apim4Command(home string, k *apim4Pack, profile string, flagged bool) []str
 // optimised for one profile must not be started as another.
 const a4Marker = "repository/conf/.wso2-agent-profile"
 
-// checkMarker fails when the home was optimised for another profile.
+// checkMarker fails when the home was optimised for another profile, or
+// when the record exists but cannot be read.
 func checkMarker(home, profile string) error {
-	b, err := os.ReadFile(filepath.Join(home, a4Marker))
-	if err != nil {
+	path := filepath.Join(home, a4Marker)
+	b, err := boundedread.ReadFile(path, boundedread.Secret)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
+	}
+	if err != nil {
+		return exitcode.Errorf(exitcode.NoInput, "WSO2_PROFILE: read the profile record %s: %s", path, describeFSError(err))
 	}
 	was := strings.TrimSpace(string(b))
 	if was != "" && was != profile {

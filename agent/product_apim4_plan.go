@@ -21,6 +21,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/certs"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/tomlconf"
 )
 
@@ -99,7 +100,7 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 		}
 	} else if flagged {
 		tpl := filepath.Join(home, a4Template(prof.Name))
-		b, err := os.ReadFile(tpl)
+		b, err := boundedread.ReadFile(tpl, boundedread.Config)
 		if err != nil {
 			return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_PROFILE: read the %s template %s: %s", prof.Name, tpl, describeFSError(err))
 		}
@@ -183,7 +184,7 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 		}
 		tf.New = doc.Bytes()
 	}
-	if err := p.recordCertificates(nil, certResult{imp: imp}); err != nil {
+	if err := p.recordCertificates(nil, certResult{imp: imp, password: tsPW}); err != nil {
 		return nil, err
 	}
 
@@ -217,7 +218,7 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 			fp.Changes = append([]Change{{Target: rel, Op: "copy", Note: "from " + v.src}}, fp.Changes...)
 			continue
 		}
-		old, err := os.ReadFile(path)
+		old, err := boundedread.ReadFile(path, boundedread.Archive)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, describeFSError(err))
 		}
@@ -235,7 +236,7 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	}
 	if flagged {
 		mp := filepath.Join(home, a4Marker)
-		old, _ := os.ReadFile(mp)
+		old, _ := boundedread.ReadFile(mp, boundedread.Secret) // checkMarker read it
 		fp := p.file(mp, "file", old)
 		fp.New = []byte(prof.Name + "\n")
 		fp.Changes = append(fp.Changes, Change{Target: a4Marker, Op: "set", New: prof.Name, Note: "profileSetup.sh optimises the home for this profile, one-way"})
@@ -252,6 +253,12 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	jobs, err := jobPreviews(cfg, now())
 	if err != nil {
 		return nil, err
+	}
+	for i := range jobs {
+		if jobs[i].Name == certSyncJob && p.Truststore != "" {
+			// The job imports into the plan's truststore (see jobConfig).
+			jobs[i].Builtin = "re-import " + cfg.CertificatesDir + " into " + p.Truststore
+		}
 	}
 	p.Jobs = jobs
 	return p, nil
@@ -271,7 +278,9 @@ func (p *Plan) findFile(path string) *FilePlan {
 // overlay, relative to dir, later volumes replacing earlier ones. Symlinks
 // are followed (a Kubernetes ConfigMap or Secret mount is symlinks); the
 // mount's own bookkeeping entries ("..data", "..2024_...") are skipped. A
-// missing folder is no volume.
+// missing folder is no volume. Files are read through boundedread: an entry
+// that is not a regular file (a device, a FIFO) or is larger than
+// boundedread.Archive is an error naming it.
 func readVolume(name, dir string, overlay map[string]*volumeFile) error {
 	if dir == "" {
 		return nil
@@ -306,10 +315,9 @@ func readVolume(name, dir string, overlay map[string]*volumeFile) error {
 				}
 				continue
 			}
-			if !st.Mode().IsRegular() {
-				continue
-			}
-			data, err := os.ReadFile(p)
+			// Anything else must be a regular file of a sensible size: a
+			// device, a FIFO or a huge file is an error naming it.
+			data, err := boundedread.ReadFile(p, boundedread.Archive)
 			if err != nil {
 				return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", name, p, describeFSError(err))
 			}

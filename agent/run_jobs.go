@@ -156,6 +156,20 @@ func jobDir(cfg *Config) string {
 	return h
 }
 
+// jobConfig is the configuration the jobs of a run are made from: the
+// run's, with the truststore the setup's plan chose (see Plan.Truststore)
+// instead of WSO2_TRUSTSTORE, so that the certificate sync imports into the
+// store the server reads: for API Manager 4.x the one deployment.toml
+// names, or its writable copy when the product's own is read-only.
+func jobConfig(spec *RunSpec) *Config {
+	if spec.Config == nil || spec.Truststore == "" {
+		return spec.Config
+	}
+	c := *spec.Config
+	c.Truststore, c.TruststorePassword = spec.Truststore, spec.TruststorePassword
+	return &c
+}
+
 // certSyncJobFor declares the WSO2_AGENT_CERT_SYNC job: on its schedule, the
 // certificates folder is imported into the truststore again (the same
 // import as the setup's), and a change is logged with a reminder that the
@@ -228,7 +242,7 @@ func syncCertificates(dir, truststore, password string, now time.Time, log *slog
 // graceful stop (TERM to their process group, WSO2_AGENT_STOP_TIMEOUT,
 // KILL); the returned stop waits for that.
 func startJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, io IO) (func(), error) {
-	cfg := spec.Config
+	cfg := jobConfig(spec)
 	if cfg == nil {
 		return func() {}, nil
 	}

@@ -25,6 +25,10 @@ type RunSpec struct {
 	Created     []string            // paths the setup created (given to User when root; a replaced file keeps its owner)
 	Config      *Config             // the loaded configuration (for jobs)
 	Profile     *Profile
+	// Truststore and TruststorePassword are the plan's truststore (see
+	// Plan.Truststore): the certificate sync job imports into it.
+	Truststore         string
+	TruststorePassword string
 }
 
 // prepareRun runs the setup pipeline for cfg (unless the profile is "none")
@@ -74,6 +78,7 @@ func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpe
 		return nil, err
 	}
 	spec.Created = res.Created
+	spec.Truststore, spec.TruststorePassword = res.Plan.Truststore, res.Plan.truststorePassword
 	for _, k := range sortedKeys(res.Plan.ChildEnv) {
 		spec.Env = setEnv(spec.Env, k, res.Plan.ChildEnv[k])
 	}

@@ -13,6 +13,11 @@
 //     test, run on a real JVM through the real wso2server.sh with keystores
 //     made by keytool, so the Docker test's observer is known to be good;
 //     its 4.x mode and TOML reader (checked against BurntSushi/toml).
+//   - kubeapi_test.go (run by `make test`): every Kubernetes manifest folder
+//     under deploy/ is applied, server-side dry run with strict validation,
+//     to a real kube-apiserver and etcd (internal/kubeapi), with no warning,
+//     in namespaces that enforce the restricted Pod Security Standard;
+//     skipped, with the reason, when the server cannot be built here.
 //   - docker_test.go (build tag e2e, `make e2e`): images built from
 //     Dockerfile.base and images/ run as a cluster on a user-defined Docker
 //     network; skipped, with a printed reason, when no Docker engine answers.

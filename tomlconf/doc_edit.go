@@ -13,21 +13,37 @@ import (
 type Doc struct {
 	st      *state
 	changes []Change
+	// bom is set when the document started with a UTF-8 byte order mark:
+	// it is parsed without it and Bytes puts it back.
+	bom bool
 }
+
+// utf8BOM is the UTF-8 byte order mark some Windows editors put at the
+// start of a text file.
+const utf8BOM = "\xef\xbb\xbf"
 
 // Parse parses a TOML document (as go-toml/v2 reads it). A malformed
 // document yields an *Error with the line and column of the problem. src is
-// copied.
+// copied. A UTF-8 byte order mark at its start is accepted and kept: Bytes
+// starts with it too, and lines and columns are counted as if it were not
+// there (as an editor shows them).
 func Parse(src []byte) (*Doc, error) {
-	st, err := load(bytes.Clone(src))
+	bom := bytes.HasPrefix(src, []byte(utf8BOM))
+	st, err := load(bytes.Clone(bytes.TrimPrefix(src, []byte(utf8BOM))))
 	if err != nil {
 		return nil, err
 	}
-	return &Doc{st: st}, nil
+	return &Doc{st: st, bom: bom}, nil
 }
 
-// Bytes returns the current document. The caller must not modify it.
-func (d *Doc) Bytes() []byte { return d.st.src }
+// Bytes returns the current document, with the byte order mark it was
+// parsed with. The caller must not modify it.
+func (d *Doc) Bytes() []byte {
+	if d.bom {
+		return append([]byte(utf8BOM), d.st.src...)
+	}
+	return d.st.src
+}
 
 // Changes returns every effective modification made so far, in order. Edits
 // that found their value already in place are not listed.

@@ -1,6 +1,9 @@
 package tomlconf
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
+)
 
 // Merge merges a TOML fragment into the document: every key/value the
 // fragment holds is Set (under its table), every [table] of the fragment
@@ -14,7 +17,7 @@ import "fmt"
 // cannot be set: "line 3, column 1: set apim.cors: it is a table, not a
 // value"); on any error the document is left as it was before Merge.
 func (d *Doc) Merge(fragment []byte) error {
-	f, err := load(fragment)
+	f, err := load(bytes.TrimPrefix(fragment, []byte(utf8BOM)))
 	if err != nil {
 		return err
 	}
