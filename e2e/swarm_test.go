@@ -43,7 +43,7 @@ import (
 // `tasks.<service>` and service-name DNS the agent uses, without IPVS.
 func TestSwarm(t *testing.T) {
 	rep := &swarmReport{}
-	defer rep.print()
+	t.Cleanup(rep.print) // registered first: runs after every other cleanup
 	if _, err := dockerErr("info"); err != nil {
 		rep.skip("everything", "no Docker engine answers")
 		t.Skip("no Docker engine answers")
@@ -61,6 +61,7 @@ func TestSwarm(t *testing.T) {
 	switch state {
 	case "inactive false":
 		step(t, "docker swarm init --advertise-addr 127.0.0.1 (left again at the end)")
+		_, gwbridgeErr := dockerErr("network", "inspect", "docker_gwbridge")
 		if out, err := dockerErr("swarm", "init", "--advertise-addr", "127.0.0.1"); err != nil {
 			rep.skip("everything", "docker swarm init failed: "+oneLine(out+err.Error()))
 			t.Skipf("docker swarm init: %v", err)
@@ -69,7 +70,13 @@ func TestSwarm(t *testing.T) {
 			if out, err := dockerErr("swarm", "leave", "--force"); err != nil {
 				t.Errorf("docker swarm leave --force: %v %s", err, out)
 			}
-			rep.ran("left the swarm this test created")
+			// swarm init made the docker_gwbridge network; leave keeps it.
+			if gwbridgeErr != nil {
+				if out, err := dockerErr("network", "rm", "docker_gwbridge"); err != nil {
+					t.Errorf("docker network rm docker_gwbridge: %v %s", err, out)
+				}
+			}
+			rep.ran("left the swarm this test created (and removed its docker_gwbridge network)")
 		})
 		rep.ran("made this engine a single-node swarm")
 	case "active true":
