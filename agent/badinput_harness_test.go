@@ -121,7 +121,8 @@ func runBadCase(t *testing.T, c badCase) {
 		}
 	} else if len(c.msg) > 0 {
 		found := false
-		for _, l := range levelLines(r.Stderr, "WARN") {
+		// render shows the plan's warnings in its report, agent run logs them.
+		for _, l := range append(levelLines(r.Stderr, "WARN"), reportWarnings(r.Stdout)...) {
 			all := true
 			for _, m := range c.msg {
 				all = all && strings.Contains(l, m)
@@ -174,6 +175,17 @@ func runBadBinary(t *testing.T, env map[string]string, args ...string) runResult
 		t.Fatalf("run agent: %v", err)
 	}
 	return runResult{Code: code, Stdout: so.String(), Stderr: se.String()}
+}
+
+// reportWarnings returns the "# warning: " lines of a text report.
+func reportWarnings(stdout string) []string {
+	var out []string
+	for _, l := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(l, "# warning: ") {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // levelLines returns the agent's log lines of one level: slog text or

@@ -43,7 +43,12 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 	res, err := setup(ctx, cfg, prof, io, *dry)
 	if err != nil {
 		// A failed apply wrote nothing (or, if a rename failed, part of
-		// the plan): a report would claim every change as applied.
+		// the plan): a report would claim every change as applied. The
+		// plan's warnings, which the report would have shown, go to the
+		// log before the error line.
+		if res != nil {
+			logWarnings(io, res.Plan)
+		}
 		return fail(io, err)
 	}
 	if err := writeReport(io.Stdout, res.Plan, *output, *dry); err != nil {
@@ -52,6 +57,8 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 	return exitcode.OK
 }
 
+// writeReport prints the plan's report (with its warnings: render shows
+// each warning there, and not on stderr too).
 func writeReport(w io.Writer, p *Plan, output string, dry bool) error {
 	if output == "json" {
 		return p.WriteJSON(w, dry)

@@ -36,6 +36,10 @@ type setupResult struct {
 // setup plans the profile's actions for cfg and, unless dryRun, applies
 // them. A planning error means nothing was written.
 //
+// The plan's warnings (each once) are in the result's Plan.Warnings, also
+// when applying failed; setup does not print them: its caller shows each
+// once, in its report or through logWarnings.
+//
 // The whole of it runs under the home's lock (see lockHome): exclusive for
 // a real setup, shared for a dry run.
 func setup(_ context.Context, cfg *Config, prof *Profile, io IO, dryRun bool) (*setupResult, error) {
@@ -52,9 +56,7 @@ func setup(_ context.Context, cfg *Config, prof *Profile, io IO, dryRun bool) (*
 	if dryRun {
 		p.Warnings = append(p.Warnings, p.unwritable()...)
 	}
-	for _, w := range p.Warnings {
-		io.Log.Warn(p.maskSecrets(w))
-	}
+	p.Warnings = uniqueStrings(p.Warnings)
 	res := &setupResult{Home: p.Home, Plan: p, DefaultWaitFor: p.WaitFor}
 	if dryRun {
 		return res, nil
@@ -85,6 +87,26 @@ func setup(_ context.Context, cfg *Config, prof *Profile, io IO, dryRun bool) (*
 		io.Log.Info("setup: configuration applied", "profile", prof.Name, "files", len(written))
 	}
 	return res, nil
+}
+
+// logWarnings logs each of the plan's warnings once, secrets masked.
+func logWarnings(io IO, p *Plan) {
+	for _, w := range p.Warnings {
+		io.Log.Warn(p.maskSecrets(w))
+	}
+}
+
+// uniqueStrings returns ss without repeats, in their first order.
+func uniqueStrings(ss []string) []string {
+	seen := make(map[string]bool, len(ss))
+	out := ss[:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // discovery answers the questions about the network that planning asks.

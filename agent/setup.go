@@ -74,6 +74,9 @@ func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpe
 	// The certificates job may still be filling the shared volume.
 	awaitOwnKeystore(ctx, cfg, prof, io, defaultKeystoreProbe)
 	res, err := setup(ctx, cfg, prof, io, false)
+	if res != nil {
+		logWarnings(io, res.Plan)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 agent=$here/bin/agent
 fix=${WSO2_FIXTURES:-$here/testdata/wso2-fixtures}
 [ -d "$fix/wso2am-2.0.0" ] || { echo "demo: fixture tree not found at $fix (set WSO2_FIXTURES)"; exit 1; }
-work=$(mktemp -d /tmp/agent-demo.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/agent-demo.XXXXXX")
 cp -a "$fix/wso2am-2.0.0" "$work/wso2am"
 echo "== agent certs generate --out $work/certificates"
 WSO2_KEYSTORE_PASSWORD=wso2carbon "$agent" certs generate --out "$work/certificates" 2>&1 | tail -1
