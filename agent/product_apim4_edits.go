@@ -166,25 +166,19 @@ func a4Edits(in *a4Inputs, profile, localIP string) []tomlEdit {
 		add(tset(eh, "enable", true, false))
 		add(tset(eh, "service_url", in.ehURL, false))
 	}
-	if in.ehHosts != nil {
-		if in.role == roleCP {
-			off := in.offsetFor(roleCP)
-			var groups []tomlconf.Table
-			for _, h := range in.ehHosts {
-				groups = append(groups, tomlconf.Table{
-					{Key: "urls", Value: []string{fmt.Sprintf("tcp://%s:%d", h, 9611+off)}},
-					{Key: "auth_urls", Value: []string{fmt.Sprintf("ssl://%s:%d", h, 9711+off)}},
-				})
-			}
-			add(taot([]string{"apim", "event_hub", "publish", "url_group"}, groups))
-		} else {
-			off := in.offsetFor(roleCP)
-			var eps []string
-			for _, h := range in.ehHosts {
-				eps = append(eps, fmt.Sprintf("tcp://%s:%d", h, 5672+off))
-			}
-			add(tset(eh, "event_listening_endpoints", eps, false))
+	if in.ehListen != nil {
+		add(tset(eh, "event_listening_endpoints", in.ehListen, false))
+	}
+	if in.ehHosts != nil { // a control plane: its peers, its own offset
+		off := in.offsetFor(roleCP)
+		var groups []tomlconf.Table
+		for _, h := range in.ehHosts {
+			groups = append(groups, tomlconf.Table{
+				{Key: "urls", Value: []string{fmt.Sprintf("tcp://%s:%d", h, 9611+off)}},
+				{Key: "auth_urls", Value: []string{fmt.Sprintf("ssl://%s:%d", h, 9711+off)}},
+			})
 		}
+		add(taot([]string{"apim", "event_hub", "publish", "url_group"}, groups))
 	}
 	th := []string{"apim", "throttling"}
 	if in.tmURL != "" {

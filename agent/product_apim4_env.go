@@ -63,7 +63,7 @@ var a4Vars = []a4Var{
 	{Name: "WSO2_TRUSTSTORE_PASSWORD", Secret: true, TOML: "`[truststore] password`", Helm: "`security.truststore.password`", Desc: "truststore password"},
 	{Name: "WSO2_KM_SERVICE_URL", TOML: "`[apim.key_manager] service_url`", Helm: "`km.serviceUrl` / `km.serviceName` + `servicePort`", Desc: "key manager: URL, host:port or host (https://HOST:9443/services/)"},
 	{Name: "WSO2_EVENTHUB_SERVICE_URL", TOML: "`[apim.event_hub] service_url` and `enable = true`", Helm: "`eventhub.serviceUrl`", Desc: "event hub (control plane): URL, host:port or host"},
-	{Name: "WSO2_EVENTHUB_URLS", TOML: "gateway, traffic manager: `[apim.event_hub] event_listening_endpoints` (`tcp://H:5672`); control plane: one `[[apim.event_hub.publish.url_group]]` per host (`urls = [\"tcp://H:9611\"]`, `auth_urls = [\"ssl://H:9711\"]`, plus the port offset)", Helm: "`eventhub.urls`", Desc: "control-plane hosts, comma-separated (host names only)"},
+	{Name: "WSO2_EVENTHUB_URLS", TOML: "gateway, traffic manager: `[apim.event_hub] event_listening_endpoints` (`tcp://H:5672`, or each entry's URL or host:port); control plane: one `[[apim.event_hub.publish.url_group]]` per host (`urls = [\"tcp://H:9611\"]`, `auth_urls = [\"ssl://H:9711\"]`, plus the port offset)", Helm: "`eventhub.urls`", Desc: "control-plane hosts, comma-separated: on a gateway or traffic manager each a URL, host:port or host (tcp://HOST:5672); on a control plane host names only (each yields two URLs)"},
 	{Name: "WSO2_THROTTLING_SERVICE_URL", TOML: "`[apim.throttling] service_url`", Helm: "`throttling.serviceUrl` + `servicePort`", Desc: "traffic manager: URL, host:port or host"},
 	{Name: "WSO2_THROTTLING_URLS", TOML: "`[apim.throttling] throttle_decision_endpoints` (`tcp://H:5672`) and one `[[apim.throttling.url_group]]` per host (`traffic_manager_urls = [\"tcp://H:9611\"]`, `traffic_manager_auth_urls = [\"ssl://H:9711\"]`, `type = \"loadbalance\"`), ports plus WSO2_THROTTLING_PORT_OFFSET", Helm: "`throttling.urls`", Desc: "traffic-manager hosts, comma-separated (host names only)"},
 	{Name: "WSO2_THROTTLING_PORT_OFFSET", TOML: "(the port offset of the traffic-manager URLs)", Helm: "`throttling.portOffset`", Desc: "port offset of the traffic managers (default 0)"},
@@ -184,7 +184,8 @@ type a4Inputs struct {
 	ehURL      string
 	tmURL      string
 	jwksURL    string
-	ehHosts    []string
+	ehHosts    []string // WSO2_EVENTHUB_URLS of a control plane: host names
+	ehListen   []string // WSO2_EVENTHUB_URLS of a gateway or traffic manager: the listening endpoints
 	tmHosts    []string
 	gwEnvs     []gwEnvironment
 	gwEnvsSet  bool
@@ -309,7 +310,16 @@ func parseA4Inputs(e *a4Env, role a4Role) (*a4Inputs, []string) {
 		}
 		return hs
 	}
-	in.ehHosts = hosts("WSO2_EVENTHUB_URLS")
+	if role == roleCP {
+		in.ehHosts = hosts("WSO2_EVENTHUB_URLS")
+	} else if v, ok := e.get("WSO2_EVENTHUB_URLS"); ok {
+		// One URL per entry: the URL rule applies to each.
+		eps, err := urlList(v, "tcp", 5672+in.offsetFor(roleCP))
+		if err != nil {
+			bad("WSO2_EVENTHUB_URLS", "%v", err)
+		}
+		in.ehListen = eps
+	}
 	in.tmHosts = hosts("WSO2_THROTTLING_URLS")
 	if v, ok := e.get("WSO2_GATEWAY_ENVIRONMENTS"); ok {
 		envs, err := parseGatewayEnvironments(v)
@@ -449,6 +459,21 @@ func hostList(v string) ([]string, error) {
 			return nil, fmt.Errorf("entry %d %q is not a host name", i+1, h)
 		}
 		out = append(out, h)
+	}
+	return out, nil
+}
+
+// urlList applies the URL rule to each entry of a comma-separated list
+// whose entries each yield one URL: a full URL is kept as given, host:port
+// becomes scheme://host:port, a bare host scheme://host:defPort.
+func urlList(v, scheme string, defPort int) ([]string, error) {
+	var out []string
+	for i, h := range strings.Split(v, ",") {
+		u, err := expandURL(strings.TrimSpace(h), scheme, defPort, "")
+		if err != nil {
+			return nil, fmt.Errorf("entry %d: %v", i+1, err)
+		}
+		out = append(out, u)
 	}
 	return out, nil
 }

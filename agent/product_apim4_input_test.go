@@ -119,6 +119,41 @@ func TestAPIM4URLRules(t *testing.T) {
 	}
 }
 
+// TestAPIM4URLLists: WSO2_EVENTHUB_URLS on a gateway or traffic manager
+// yields one listening endpoint per entry, so each entry follows the URL
+// rule (full URL as given, host:port, bare host + the control plane's
+// port); on a control plane each host yields two URLs, so entries are host
+// names only. Bad entries are named by their position.
+func TestAPIM4URLLists(t *testing.T) {
+	tests := []struct {
+		role    a4Role
+		v       string
+		want    []string
+		wantErr string
+	}{
+		{roleGW, "cp-1, cp-2:5680,tcp://cp-3.example.com:5699", []string{"tcp://cp-1:5672", "tcp://cp-2:5680", "tcp://cp-3.example.com:5699"}, ""},
+		{roleTM, "cp-1", []string{"tcp://cp-1:5672"}, ""},
+		{roleGW, "cp-1,cp 2", nil, `entry 2: "cp 2"`},
+		{roleGW, "cp-1,", nil, "entry 2:"},
+		{roleTM, "cp-1:0", nil, "entry 1:"},
+		{roleTM, "tcp://cp-1:99999", nil, "entry 1:"},
+		{roleCP, "cp-1:9611", nil, "entry 1 \"cp-1:9611\": give host names only"},
+	}
+	for _, tt := range tests {
+		env := &a4Env{vals: map[string]string{"WSO2_EVENTHUB_URLS": tt.v}}
+		in, probs := parseA4Inputs(env, tt.role)
+		if tt.wantErr != "" {
+			if len(probs) != 1 || !strings.Contains(probs[0], "WSO2_EVENTHUB_URLS: "+tt.wantErr) {
+				t.Errorf("role %d %q: problems %q, want one containing %q", tt.role, tt.v, probs, tt.wantErr)
+			}
+			continue
+		}
+		if len(probs) > 0 || !reflect.DeepEqual(in.ehListen, tt.want) {
+			t.Errorf("role %d %q: %q (%v), want %q", tt.role, tt.v, in.ehListen, probs, tt.want)
+		}
+	}
+}
+
 // TestAPIM4Escaping: values holding quotes, backslashes, newlines and
 // non-ASCII are written as correct TOML and read back unchanged, where the
 // Helm chart writes them between quotes as they are.

@@ -179,6 +179,9 @@ func certSyncJobFor(cfg *Config) (*jobs.Job, error) {
 	dir, password := cfg.CertificatesDir, cfg.TruststorePassword
 	// The closure reads ts once it has been made absolute below.
 	home, timeout := jobHome(cfg), cfg.LockTimeout.V
+	// The warnings of the last sync: a warning is logged when it appears,
+	// not again at every sync while it lasts.
+	warned := map[string]bool{}
 	j, err := jobs.NewFunc(certSyncJob, "WSO2_AGENT_CERT_SYNC", cfg.CertSync, func(_ context.Context, log *slog.Logger) error {
 		// The truststore is the home's: import under its lock, as the setup does.
 		lk, err := lockHome(home, timeout, false, log)
@@ -186,7 +189,7 @@ func certSyncJobFor(cfg *Config) (*jobs.Job, error) {
 			return err
 		}
 		defer lk.Release()
-		return syncCertificates(dir, ts, password, time.Now(), log)
+		return syncCertificates(dir, ts, password, time.Now(), log, warned)
 	})
 	if err != nil {
 		return nil, err
@@ -204,14 +207,26 @@ func certSyncJobFor(cfg *Config) (*jobs.Job, error) {
 
 // syncCertificates imports the certificates of dir into truststore (add or
 // replace, never remove) and logs what changed. It returns the import's
-// error (which never contains the password).
-func syncCertificates(dir, truststore, password string, now time.Time, log *slog.Logger) error {
+// error (which never contains the password). A warning already in warned
+// (the previous sync's) is not logged again; warned is updated to this
+// sync's warnings. A nil warned logs every warning.
+func syncCertificates(dir, truststore, password string, now time.Time, log *slog.Logger, warned map[string]bool) error {
 	plan, err := certs.PlanImport(dir, truststore, password, now)
 	if err != nil {
 		return err
 	}
+	current := map[string]bool{}
 	for _, w := range plan.Warnings {
-		log.Warn("certificate sync: " + w)
+		current[w] = true
+		if !warned[w] {
+			log.Warn("certificate sync: " + w)
+		}
+	}
+	if warned != nil {
+		clear(warned)
+		for w := range current {
+			warned[w] = true
+		}
 	}
 	if !plan.Changed() {
 		log.Debug("certificate sync: truststore up to date", "truststore", truststore)

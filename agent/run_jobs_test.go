@@ -316,7 +316,7 @@ func TestSyncCertificates(t *testing.T) {
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := time.Now()
-	if err := syncCertificates(filepath.Join(dir, "certs"), ts, "wso2carbon", now, log); err != nil {
+	if err := syncCertificates(filepath.Join(dir, "certs"), ts, "wso2carbon", now, log, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logBuf.String(), "truststore changed: restart the server") || !strings.Contains(logBuf.String(), "added=wso2storecert") {
@@ -327,7 +327,7 @@ func TestSyncCertificates(t *testing.T) {
 	}
 	before, _ := os.ReadFile(ts)
 	logBuf.Reset()
-	if err := syncCertificates(filepath.Join(dir, "certs"), ts, "wso2carbon", now, log); err != nil {
+	if err := syncCertificates(filepath.Join(dir, "certs"), ts, "wso2carbon", now, log, nil); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.ReadFile(ts)
@@ -335,8 +335,40 @@ func TestSyncCertificates(t *testing.T) {
 		t.Fatalf("second sync changed the truststore; log:\n%s", logBuf.String())
 	}
 	// A wrong password is an error that does not show the password.
-	err := syncCertificates(filepath.Join(dir, "certs"), ts, "not-the-password", now, log)
+	err := syncCertificates(filepath.Join(dir, "certs"), ts, "not-the-password", now, log, nil)
 	if err == nil || strings.Contains(err.Error(), "not-the-password") {
 		t.Fatalf("wrong password: %v", err)
+	}
+}
+
+// The certificate sync logs a warning when it appears, not again at every
+// sync while it lasts, and again if it comes back after going away.
+func TestSyncCertificatesWarnsOnce(t *testing.T) {
+	dir := t.TempDir()
+	ts := filepath.Join(dir, "client-truststore.jks")
+	jobsCopyFile(t, fixtures.Path("wso2-fixtures/wso2is-5.2.0/repository/resources/security/client-truststore.jks"), ts)
+	certsDir := filepath.Join(dir, "certs")
+	var logBuf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logBuf, nil))
+	warned := map[string]bool{}
+	sync := func() int {
+		t.Helper()
+		logBuf.Reset()
+		if err := syncCertificates(certsDir, ts, "wso2carbon", time.Now(), log, warned); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Count(logBuf.String(), "level=WARN msg=\"certificate sync: ")
+	}
+	if n := sync(); n != 1 || !strings.Contains(logBuf.String(), "does not exist") {
+		t.Fatalf("first sync without the folder: %d warnings, want 1:\n%s", n, logBuf.String())
+	}
+	if n := sync(); n != 0 {
+		t.Fatalf("second sync: the same warning again:\n%s", logBuf.String())
+	}
+	jobsCopyFile(t, "testdata/certs/wso2store.pem", filepath.Join(certsDir, "wso2store.pem"))
+	sync()
+	os.RemoveAll(certsDir)
+	if n := sync(); n != 1 {
+		t.Fatalf("the folder gone again: %d warnings, want 1:\n%s", n, logBuf.String())
 	}
 }

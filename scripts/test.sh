@@ -22,9 +22,9 @@ read -r -a stages <<<"${TEST_STAGES:-deps lint unit fuzz e2e}"
 
 describe() {
 	case $1 in
-	deps) echo "install what the tests need, when missing (Debian packages: MariaDB, a JDK, debootstrap ...; staticcheck)" ;;
+	deps) echo "install what the tests need, when missing (Debian packages: MariaDB, a JDK, debootstrap, etcd ...; staticcheck)" ;;
 	lint) echo "gofmt, go vet, staticcheck" ;;
-	unit) echo "build bin/agent, then go test ./... (unit and integration tests: keytool, MariaDB, PID 1 in a namespace)" ;;
+	unit) echo "build bin/agent (and, once, a kube-apiserver for the manifest test), then go test ./... (unit and integration tests: keytool, MariaDB, PID 1 in a namespace)" ;;
 	fuzz) echo "short runs of every fuzz target (FUZZTIME, default 2000 executions each)" ;;
 	e2e) echo "the Docker end-to-end cluster test, when a Docker engine answers" ;;
 	*) echo "make $1" ;;
