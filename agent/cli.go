@@ -70,6 +70,7 @@ func init() {
 		"env":            {cmdEnv, "list every environment variable the agent reads"},
 		"certs":          {cmdCerts, "certs generate: the per-component keystores and PEM certificates a cluster shares"},
 		"admin-password": {cmdAdminPassword, "change the admin password in the user-store database"},
+		"health":         {cmdHealth, "is the server in this container ready? TLS handshake + health endpoint (for HEALTHCHECK and exec probes)"},
 		"cron":           {cmdCron, "print the next fire times of a Quartz cron expression"},
 		"version":        {cmdVersion, "print the agent's version"},
 	}

@@ -1,6 +1,10 @@
 package agent
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/wso2-container/agent/agent/health"
+)
 
 // Profile is everything the agent knows about one component image: where the
 // product lives, how its server is started, and which edits make its
@@ -27,6 +31,10 @@ type Profile struct {
 	SeedsDeployment bool
 	// MirrorsMediators: the profile mirrors WSO2_MEDIATOR_DIR into components/lib.
 	MirrorsMediators bool
+	// Health says what `agent health` probes for this profile in home (its
+	// ports with the offset, its health endpoint); nil means the product's
+	// default (see healthOf in cmd_health.go).
+	Health func(home string) (health.Check, error)
 }
 
 // none is the profile of a plain init: no setup, the given command runs.

@@ -71,6 +71,8 @@ func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpe
 		return spec, nil
 	}
 
+	// The certificates job may still be filling the shared volume.
+	awaitOwnKeystore(ctx, cfg, prof, io, defaultKeystoreProbe)
 	res, err := setup(ctx, cfg, prof, io, false)
 	if res != nil {
 		logWarnings(io, res.Plan)

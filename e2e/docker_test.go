@@ -301,6 +301,12 @@ func TestDocker(t *testing.T) {
 				s := strings.TrimSpace(docker(t, "inspect", "-f", "{{.State.Health.Status}}", n.name))
 				return s == "healthy", s
 			})
+			// ... through `agent health`: the TLS handshake with the node's
+			// own key and GET /services/Version, as its one line says.
+			hlog := docker(t, "inspect", "-f", "{{range .State.Health.Log}}{{.ExitCode}} {{.Output}}{{end}}", n.name)
+			if want := "0 healthy: TLS 127.0.0.1:9443 ok (CN=" + n.cert + ".wso2), GET http://127.0.0.1:9763/services/Version 200 OK\n"; !strings.Contains(hlog, want) {
+				t.Errorf("health log lacks %q:\n%s", want, hlog)
+			}
 		})
 	}
 

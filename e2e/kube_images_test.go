@@ -8,15 +8,18 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/wso2-container/agent/agent"
 )
 
 // imageFacts is what a manifest must agree with in an image built here:
 // its WSO2_HOME and where the base image expects the certificates.
 type imageFacts struct {
 	home, certDir string
+	apim4         bool // an API Manager 4.x image (WSO2_SERVER_HOME set)
 }
 
-var envLine = regexp.MustCompile(`\b(WSO2_HOME|WSO2_CERTIFICATES_DIR)=(\S+)`)
+var envLine = regexp.MustCompile(`\b(WSO2_HOME|WSO2_CERTIFICATES_DIR|WSO2_SERVER_HOME)=(\S+)`)
 
 // readImageFacts reads ENV lines of Dockerfile.base and images/NAME/Dockerfile.
 func readImageFacts(t *testing.T, name string) imageFacts {
@@ -31,9 +34,12 @@ func readImageFacts(t *testing.T, name string) imageFacts {
 		for sc.Scan() {
 			for _, m := range envLine.FindAllStringSubmatch(sc.Text(), -1) {
 				v := strings.Trim(m[2], `"\`)
-				if m[1] == "WSO2_HOME" {
+				switch m[1] {
+				case "WSO2_HOME":
 					f.home = v
-				} else {
+				case "WSO2_SERVER_HOME":
+					f.apim4 = true
+				default:
 					f.certDir = v
 				}
 			}
@@ -104,11 +110,37 @@ func TestKubernetesAgreesWithImages(t *testing.T) {
 					}
 				}
 
+				// On a 4.x home the agent also reads the config and artifact
+				// volumes (WSO2_CONFIG_VOLUME, WSO2_ARTIFACT_VOLUME: copied
+				// over the home at every start, as WSO2's charts mount them).
+				var volumes []string
+				if facts.apim4 {
+					for _, v := range agent.Vars() {
+						if v.Name == "WSO2_CONFIG_VOLUME" || v.Name == "WSO2_ARTIFACT_VOLUME" {
+							dir := v.Default
+							for _, e := range list(ct, "env") {
+								if str(e, "name") == v.Name {
+									dir = str(e, "value")
+								}
+							}
+							volumes = append(volumes, filepath.Clean(dir))
+						}
+					}
+				}
+				inVolume := func(mp string) bool {
+					for _, v := range volumes {
+						if strings.HasPrefix(mp+"/", v+"/") {
+							return true
+						}
+					}
+					return false
+				}
 				for _, m := range list(ct, "volumeMounts") {
 					mp := filepath.Clean(str(m, "mountPath"))
 					switch {
 					case mp == filepath.Clean(facts.certDir), mp == "/run/secrets", strings.HasPrefix(mp, "/run/secrets/"):
 					case facts.home != "" && strings.HasPrefix(mp+"/", filepath.Clean(facts.home)+"/"):
+					case inVolume(mp):
 					default:
 						t.Errorf("%s: mounts %s, which image %s does not read (WSO2_HOME %s, WSO2_CERTIFICATES_DIR %s, /run/secrets)",
 							id, mp, comp, facts.home, facts.certDir)

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -14,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/BurntSushi/toml"
+
+	"github.com/wso2-container/agent/agent/health"
 	"github.com/wso2-container/agent/internal/fixtures"
 )
 
@@ -250,6 +255,14 @@ func TestStandInLocal(t *testing.T) {
 				t.Errorf("standin-started lacks %q:\n%s", w, started)
 			}
 		}
+		// What `agent health` probes on Carbon 4.4: the handshake and
+		// GET /services/Version on 9763+offset.
+		hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer hcancel()
+		if msg, err := health.Probe(hctx, health.Check{TLSPort: port, Endpoint: "/services/Version", EndpointPort: 9763 + offset}); err != nil ||
+			!strings.Contains(msg, "CN="+cn) || !strings.Contains(msg, "/services/Version 200 OK") {
+			t.Errorf("health probe: %q %v", msg, err)
+		}
 		// java runs as a child of the shell loop, not exec'd: its parent is the shell.
 		pid, err := os.ReadFile(filepath.Join(home, "wso2carbon.pid"))
 		if err != nil {
@@ -303,4 +316,215 @@ func TestStandInLocal(t *testing.T) {
 		st, _ := s.drain()
 		t.Logf("wso2server.sh after the JVM failed: %v", st)
 	})
+}
+
+// assembleAPIM4 builds a 4.x stand-in home of kind from the fixtures with
+// images/testbase/assemble-apim4.sh, as the e2e images do.
+func assembleAPIM4(t *testing.T, fixture, kind string) string {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), fixture)
+	run(t, filepath.Join(repoRoot, "images", "testbase", "assemble-apim4.sh"),
+		filepath.Join(fixturesDir(t), fixture), kind, home)
+	return home
+}
+
+// standInJar is the stand-in's jar inside an assembled home.
+func standInJar(home string) string {
+	return filepath.Join(home, "bin", "org.wso2.carbon.bootstrap-standin.jar")
+}
+
+// TestStandInToml: the stand-in's TOML reader (Toml.java) reads every 4.x
+// fixture deployment.toml, and a document with the syntax those files do
+// not use, exactly as BurntSushi/toml does.
+func TestStandInToml(t *testing.T) {
+	needTools(t, "java", "javac", "jar", "keytool")
+	home := assembleAPIM4(t, "wso2am-tm-4.5.0", "tm")
+	files, _ := filepath.Glob(filepath.Join(fixturesDir(t), "wso2am-*4.*", "repository", "conf", "deployment.toml"))
+	if len(files) < 4 {
+		t.Fatalf("want the 4.x fixtures' deployment.toml files, found %v", files)
+	}
+	tricky := filepath.Join(t.TempDir(), "tricky.toml")
+	os.WriteFile(tricky, []byte(`# comment
+title = "a \"quoted\" \\ \t tab \u00e9 \U0001F600"
+lit = 'C:\no\escapes'
+multi = """
+first line
+second \
+    joined"""
+multilit = '''
+raw \n '''
+hex = 0xff
+oct = 0o17
+bin = 0b101
+under = 1_000
+neg = -42
+half = 0.5
+yes = true
+arr = [ 1, 2,
+  3, # comment
+]
+nested = [["a", 'b'], []]
+inline = { x = 1, "y z" = "w", deep.er = false }
+"quoted key" = 1
+dotted.key.here = "v"
+[server]
+offset = 3
+[a."b.c"]
+d = "e"
+[[apim.gateway.environment]]
+name = "one"
+[[apim.gateway.environment]]
+name = "two"
+[apim.gateway.environment.extra]
+k = "after an array of tables"
+`), 0o644)
+	files = append(files, tricky)
+	out := run(t, "java", "-cp", standInJar(home), "org.wso2.carbon.bootstrap.Toml")
+	if out != "" {
+		t.Fatalf("no files, output %q", out)
+	}
+	for _, f := range files {
+		javaOut, err := exec.Command("java", "-cp", standInJar(home), "org.wso2.carbon.bootstrap.Toml", f).CombinedOutput()
+		if err != nil {
+			t.Fatalf("Toml.java %s: %v\n%s", f, err, javaOut)
+		}
+		var doc map[string]any
+		if _, err := toml.DecodeFile(f, &doc); err != nil {
+			t.Fatalf("BurntSushi/toml %s: %v", f, err)
+		}
+		want, _ := json.Marshal(doc)
+		var got any
+		if err := json.Unmarshal(javaOut, &got); err != nil {
+			t.Fatalf("Toml.java output for %s is not JSON: %v\n%s", f, err, javaOut)
+		}
+		gotJSON, _ := json.Marshal(got)
+		var wantAny any
+		json.Unmarshal(want, &wantAny)
+		wantJSON, _ := json.Marshal(wantAny)
+		if string(gotJSON) != string(wantJSON) {
+			t.Errorf("%s: Toml.java reads\n%s\nBurntSushi/toml reads\n%s", f, gotJSON, wantJSON)
+		}
+	}
+	// Bad TOML is refused with the line.
+	bad := filepath.Join(t.TempDir(), "bad.toml")
+	os.WriteFile(bad, []byte("[server]\noffset = 1\noffset = 2\n"), 0o644)
+	if out, err := exec.Command("java", "-cp", standInJar(home), "org.wso2.carbon.bootstrap.Toml", bad).CombinedOutput(); err == nil ||
+		!strings.Contains(string(out), "deployment.toml line 3: key offset is defined twice") {
+		t.Errorf("duplicate key: %v\n%s", err, out)
+	}
+}
+
+// TestStandInAPIM4Local proves the 4.x stand-in on a real JVM: started by
+// its pack's script, it reads deployment.toml (offset, [keystore.tls],
+// [truststore], $env{} and $ref{} placeholders), serves TLS with the named
+// key, answers both health endpoints (probed here by agent/health, as
+// `agent health` does), completes a TLS handshake with the key manager URL's
+// host using only the truststore, and runs its shutdown hook on SIGTERM.
+func TestStandInAPIM4Local(t *testing.T) {
+	needTools(t, "java", "javac", "jar", "keytool")
+	home := assembleAPIM4(t, "wso2am-universal-gw-4.5.0", "universal-gw")
+	sec := filepath.Join(home, "repository", "resources", "security")
+	cn := fmt.Sprintf("gw-%d.test", os.Getpid())
+	pem := newKeystore(t, filepath.Join(sec, "gw.jks"), "gwkey", cn, "gw-Pass1")
+	run(t, "keytool", "-importcert", "-noprompt", "-alias", "gwkey", "-file", pem,
+		"-keystore", filepath.Join(sec, "trust.p12"), "-storepass", "tru5t-pass", "-storetype", "PKCS12")
+	offset := freeOffset(t)
+	port := 9443 + offset
+	conf := filepath.Join(home, "repository", "conf", "deployment.toml")
+	editFile(t, conf, func(s string) string {
+		s = strings.Replace(s, "[server]\n", fmt.Sprintf("[server]\noffset = \"%d\"\n", offset), 1)
+		s = replaceOnce(t, s, "[keystore.tls]", "[truststore]", `file_name =  "wso2carbon.jks"`, `file_name =  "gw.jks"`)
+		s = replaceOnce(t, s, "[keystore.tls]", "[truststore]", `password =  "wso2carbon"`, `password =  "$env{GW_KS_PASSWORD}"`)
+		s = replaceOnce(t, s, "[keystore.tls]", "[truststore]", `alias =  "wso2carbon"`, `alias =  "gwkey"`)
+		s = replaceOnce(t, s, "[keystore.tls]", "[truststore]", `key_password =  "wso2carbon"`, `key_password =  "$ref{keystore.tls.password}"`)
+		s = replaceOnce(t, s, "[truststore]", "#", `file_name = "client-truststore.jks"`, `file_name = "trust.p12"`)
+		s = replaceOnce(t, s, "[truststore]", "#", `password = "wso2carbon"`, `password = "tru5t-pass"`)
+		return s + fmt.Sprintf("\n[apim.key_manager]\nservice_url = \"https://127.0.0.2:%d/services/\"\n", port)
+	})
+	t.Setenv("GW_KS_PASSWORD", "gw-Pass1")
+	logs := filepath.Join(home, "repository", "logs")
+
+	s := startScript(t, filepath.Join(home, "bin", "gateway.sh"), "-Dstandin.peerTimeoutSec=60 -Dstandin.shutdownDelayMs=300")
+	l := s.waitLine(t, `^STANDIN: peer 127\.0\.0\.2:\d+ `, 60*time.Second)
+	if want := fmt.Sprintf("STANDIN: peer 127.0.0.2:%d TLS handshake ok, certificate CN=%s, answered HTTP/1.1 200 OK", port, cn); l != want {
+		t.Fatalf("peer line\n got %q\nwant %q", l, want)
+	}
+	started, _ := os.ReadFile(filepath.Join(logs, "standin-started"))
+	for _, w := range []string{"profile=universal-gw\n", "port=" + strconv.Itoa(port) + "\n", "keystore=" + filepath.Join(sec, "gw.jks") + "\n",
+		"keyAlias=gwkey\n", "subject=CN=" + cn + "\n", "truststore=" + filepath.Join(sec, "trust.p12") + "\n", "trustedEntries=1\n"} {
+		if !strings.Contains(string(started), w) {
+			t.Errorf("standin-started lacks %q:\n%s", w, started)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, c := range []health.Check{
+		{TLSPort: port, Endpoint: "/api/am/gateway/v2/server-startup-healthcheck", EndpointPort: port, EndpointTLS: true},
+		{TLSPort: port, Endpoint: "/services/Version", EndpointPort: 9763 + offset},
+	} {
+		msg, err := health.Probe(ctx, c)
+		if err != nil || !strings.Contains(msg, "CN="+cn) {
+			t.Errorf("health probe %+v: %q %v", c, msg, err)
+		}
+	}
+	if _, err := health.Probe(ctx, health.Check{Endpoint: "/nothing", EndpointPort: 9763 + offset}); err == nil {
+		t.Error("GET /nothing on the HTTP port answered 2xx: want 404")
+	}
+	if err := syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	s.waitLine(t, `^STANDIN: shutdown hook: done$`, 30*time.Second)
+	st, _ := s.drain()
+	// The shell gets the group's SIGTERM too (as the real launchers do);
+	// the agent reports either as 143.
+	if ws := st.Sys().(syscall.WaitStatus); st.ExitCode() != 143 && !(ws.Signaled() && ws.Signal() == syscall.SIGTERM) {
+		t.Errorf("gateway.sh ended with %v after SIGTERM, want SIGTERM or 143", st)
+	}
+	if marker, err := os.ReadFile(filepath.Join(logs, "standin-shutdown")); err != nil || !strings.HasPrefix(string(marker), "graceful shutdown of universal-gw") {
+		t.Errorf("shutdown marker %q %v", marker, err)
+	}
+
+	// An unset $env{} is a start failure naming it, as the config mapper's.
+	t.Setenv("GW_KS_PASSWORD", "")
+	os.Unsetenv("GW_KS_PASSWORD")
+	s = startScript(t, filepath.Join(home, "bin", "gateway.sh"), "")
+	if l := s.waitLine(t, `^STANDIN: error: `, 60*time.Second); !strings.Contains(l, "$env{GW_KS_PASSWORD} is not defined") {
+		t.Errorf("error line %q", l)
+	}
+}
+
+// startScript runs a start script in its own process group (as startStandIn).
+func startScript(t *testing.T, script, javaOpts string) *standIn {
+	t.Helper()
+	java, err := exec.LookPath("java")
+	if err != nil {
+		t.Fatal("java not found")
+	}
+	java, _ = filepath.EvalSymlinks(java)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", script)
+	cmd.Env = append(os.Environ(), "JAVA_HOME="+filepath.Dir(filepath.Dir(java)), "JVM_MEM_OPTS=-Xms16m -Xmx64m", "JAVA_OPTS="+javaOpts)
+	cmd.Stdout, cmd.Stderr = w, w
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	s := &standIn{cmd: cmd, lines: make(chan string, 1000)}
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			s.lines <- sc.Text()
+		}
+		close(s.lines)
+		r.Close()
+	}()
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+	})
+	return s
 }

@@ -17,6 +17,8 @@ have javac       || need+=(openjdk-17-jdk-headless)
 have openssl     || need+=(openssl)
 have python3     || need+=(python3)
 have patch       || need+=(patch)
+# the JDBC driver of the e2e stand-in packs (their repository/components/lib)
+[ -f /usr/share/java/mariadb-java-client.jar ] || need+=(libmariadb-java)
 have strace      || need+=(strace)   # durability test: which syncs a start makes
 have tini        || need+=(tini)     # benchmark: signal forwarding beside tini
 have etcd        || need+=(etcd-server) # the real API server test (with tools/kube-apiserver)

@@ -1,0 +1,247 @@
+package agent
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/health"
+)
+
+var healthDoc = cmdDoc{name: "health", synopsis: "agent health [--timeout 4s] [--host 127.0.0.1]", about: `Is the server in this container ready? A TLS handshake on its HTTPS port
+(9443 + the port offset of carbon.xml or deployment.toml), then its health
+endpoint: GET /services/Version on 9763 + offset (Carbon 4.4, 4.x control
+plane, traffic manager, all-in-one) or /api/am/gateway/v2/server-startup-healthcheck
+on the HTTPS port (4.x gateways). For Docker HEALTHCHECK and Kubernetes exec
+probes. Exit 0 ready; 69 refused; 75 no answer within --timeout; 66 or 65
+the configuration file is missing or malformed; 78 no or unknown profile.`}
+
+// Carbon's stock ports, before the offset.
+const (
+	carbonHTTPSPort = 9443
+	carbonHTTPPort  = 9763
+)
+
+// healthTimeoutDefault stays below the 5s timeout of the images' HEALTHCHECK
+// and of Kubernetes' usual probe settings, so the reason is ours, not a kill.
+const healthTimeoutDefault = 4 * time.Second
+
+// cmdHealth is `agent health`: is the server in this container ready? For
+// Docker HEALTHCHECK and Kubernetes exec probes in images without curl or a
+// shell. It reads only WSO2_PROFILE, WSO2_HOME (WSO2_SERVER_HOME) and, on
+// 4.x, WSO2_PORT_OFFSET and the home's deployment.toml; on Carbon 4.4 the
+// offset of carbon.xml. No JVM, no setup, nothing written.
+//
+// Exit 0 with one line on stdout when ready; otherwise one line on stderr
+// and 69 (refused: nothing listens, the handshake fails, the endpoint
+// answers non-2xx), 75 (no answer within --timeout), 66 (the home's
+// configuration file is unreadable), 78 (no profile, an unknown one, or an
+// unreadable offset) or 64 (bad flags).
+func cmdHealth(ctx context.Context, args []string, stdio IO) int {
+	fs := newFlags(healthDoc)
+	timeout := fs.Duration("timeout", healthTimeoutDefault, "give up (exit 75) after this long")
+	host := fs.String("host", "127.0.0.1", "address to probe")
+	pos, code, done := parseFlags(fs, healthDoc, args, stdio)
+	if done {
+		return code
+	}
+	if len(pos) > 0 {
+		return usageError(stdio, healthDoc, "unexpected argument %q", pos[0])
+	}
+	if *timeout <= 0 {
+		return usageError(stdio, healthDoc, "--timeout must be positive, not %v", *timeout)
+	}
+	check, err := healthCheckFromEnv()
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "unhealthy: %s\n", err)
+		return exitcode.Of(err)
+	}
+	check.Host = *host
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	msg, err := health.Probe(ctx, check)
+	if err != nil {
+		fmt.Fprintf(stdio.Stderr, "unhealthy: %s\n", err)
+		return exitcode.Of(err)
+	}
+	fmt.Fprintf(stdio.Stdout, "healthy: %s\n", msg)
+	return exitcode.OK
+}
+
+// healthCheckFromEnv finds the profile and home as `agent run` does and asks
+// the profile what to probe.
+func healthCheckFromEnv() (health.Check, error) {
+	name := os.Getenv("WSO2_PROFILE")
+	home := os.Getenv("WSO2_HOME")
+	if name == "" {
+		cfg := &Config{Home: home}
+		if h := apim4Home(cfg); h != "" {
+			if k := detectAPIM4(h); k != nil {
+				name, home = k.Default, h
+			}
+		}
+		if name == "" {
+			return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: not set, and WSO2_HOME/WSO2_SERVER_HOME is not an API Manager 4.x home")
+		}
+	}
+	prof, ok := lookupProfile(name)
+	if !ok {
+		return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: unknown profile %q (valid: %s)", name, strings.Join(ProfileNames(), ", "))
+	}
+	if prof.Name == profileNone {
+		return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: none runs no WSO2 server: nothing to probe")
+	}
+	if home == "" {
+		home = prof.Home
+		if prof.Product == productAPIM4 {
+			home = apim4Home(&Config{})
+		}
+	}
+	if home == "" {
+		return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_HOME: not set (API Manager 4.x profiles have no default home)")
+	}
+	return healthOf(prof)(home)
+}
+
+// healthOf is the profile's Health hook, or its product's default.
+func healthOf(p *Profile) func(home string) (health.Check, error) {
+	if p.Health != nil {
+		return p.Health
+	}
+	if p.Product == productAPIM4 {
+		return func(home string) (health.Check, error) { return apim4Health(p.Name, home) }
+	}
+	return carbon44Health
+}
+
+// carbon44Health: what WSO2's charts probe on Carbon, GET /services/Version
+// on the servlet HTTP port, after a TLS handshake on the HTTPS port, both
+// plus carbon.xml's Ports/Offset (DAS ships with 1).
+func carbon44Health(home string) (health.Check, error) {
+	path := filepath.Join(home, "repository", "conf", "carbon.xml")
+	f, err := os.Open(path)
+	if err != nil {
+		return health.Check{}, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, fsReason(err))
+	}
+	defer f.Close()
+	var doc struct {
+		Offset *string `xml:"Ports>Offset"`
+	}
+	dec := xml.NewDecoder(f)
+	dec.CharsetReader = latin1Reader
+	if err := dec.Decode(&doc); err != nil {
+		return health.Check{}, exitcode.Errorf(exitcode.DataErr, "parse %s: %v", path, err)
+	}
+	off := 0
+	if doc.Offset != nil {
+		if off, err = parseOffset(*doc.Offset); err != nil {
+			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s Ports/Offset: %v", path, err)
+		}
+	}
+	return health.Check{TLSPort: carbonHTTPSPort + off, Endpoint: "/services/Version", EndpointPort: carbonHTTPPort + off}, nil
+}
+
+// apim4Health: the charts' readiness probes. Gateways: GET
+// /api/am/gateway/v2/server-startup-healthcheck on the HTTPS port; the
+// control plane, traffic manager and all-in-one: /services/Version on the
+// HTTP port. The offset is WSO2_PORT_OFFSET (what the agent writes), else
+// deployment.toml's [server] offset.
+func apim4Health(profile, home string) (health.Check, error) {
+	off := 0
+	if v, ok := os.LookupEnv("WSO2_PORT_OFFSET"); ok && v != "" {
+		var err error
+		if off, err = parseOffset(v); err != nil {
+			return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_PORT_OFFSET: %v", err)
+		}
+	} else {
+		path := filepath.Join(home, "repository", "conf", "deployment.toml")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return health.Check{}, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, fsReason(err))
+		}
+		var doc struct {
+			Server struct {
+				Offset any `toml:"offset"`
+			} `toml:"server"`
+		}
+		if err := toml.Unmarshal(b, &doc); err != nil {
+			return health.Check{}, exitcode.Errorf(exitcode.DataErr, "parse %s: %v", path, oneLine(err))
+		}
+		switch v := doc.Server.Offset.(type) {
+		case nil:
+		case int64:
+			off = int(v)
+		case string:
+			if off, err = parseOffset(v); err != nil {
+				return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %v", path, err)
+			}
+		default:
+			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %v is not an integer", path, v)
+		}
+		if off < 0 || off > 55000 {
+			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %d is not between 0 and 55000", path, off)
+		}
+	}
+	if a4RoleOf(profile) == roleGW {
+		return health.Check{TLSPort: carbonHTTPSPort + off, Endpoint: "/api/am/gateway/v2/server-startup-healthcheck",
+			EndpointPort: carbonHTTPSPort + off, EndpointTLS: true}, nil
+	}
+	return health.Check{TLSPort: carbonHTTPSPort + off, Endpoint: "/services/Version", EndpointPort: carbonHTTPPort + off}, nil
+}
+
+// latin1Reader decodes the ISO-8859-1 that Carbon's XML files declare (each
+// byte is the code point).
+func latin1Reader(label string, r io.Reader) (io.Reader, error) {
+	switch strings.ToLower(label) {
+	case "iso-8859-1", "latin1", "latin-1", "iso8859-1":
+	case "utf-8", "utf8", "us-ascii":
+		return r, nil
+	default:
+		return nil, fmt.Errorf("unsupported encoding %q", label)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rune, len(b))
+	for i, c := range b {
+		out[i] = rune(c)
+	}
+	return strings.NewReader(string(out)), nil
+}
+
+// parseOffset reads a port offset: an integer such that every Carbon port
+// stays a port.
+func parseOffset(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("%q is not an integer", s)
+	}
+	if n < 0 || n > 55000 {
+		return 0, fmt.Errorf("%d is not between 0 and 55000", n)
+	}
+	return n, nil
+}
+
+// fsReason is a file error without the path (the caller names it).
+func fsReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// oneLine joins a multi-line message.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

@@ -1,0 +1,79 @@
+package agent
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// keystoreWaitMax bounds the wait of awaitOwnKeystore (and WSO2_AGENT_WAIT_TIMEOUT,
+// when shorter, bounds it further).
+const keystoreWaitMax = 30 * time.Second
+
+// keystoreProbe is what awaitOwnKeystore asks the file system; tests replace it.
+type keystoreProbe struct {
+	exists func(path string) bool
+	every  time.Duration // poll interval
+	report time.Duration // progress line interval
+}
+
+var defaultKeystoreProbe = keystoreProbe{
+	exists: func(p string) bool { _, err := os.Stat(p); return err == nil },
+	every:  250 * time.Millisecond,
+	report: 5 * time.Second,
+}
+
+// awaitOwnKeystore runs before the setup of `agent run` on a Carbon 4.4
+// profile and waits, bounded, until the component's own keystore
+// wso2<component>.jks is in the certificates folder, when that folder
+// exists: a stack has no start order, and a component started before the
+// certificates job had filled the shared volume kept the image's keystore.
+//
+// It does not wait for the WSO2_CLUSTER_MEMBERS names: Swarm publishes
+// tasks.<service> only for tasks that are running, and a task with a health
+// check runs only once healthy, so the first tasks of a cluster find no one
+// however long they wait; they start alone and later members join through
+// them (WKA), as with the old start scripts.
+//
+// Progress is logged every 5s; after min(30s, WSO2_AGENT_WAIT_TIMEOUT) the
+// setup goes on as before (the product's own keystore stays in place, with
+// a warning). A cancelled ctx (SIGTERM) ends the wait at once.
+func awaitOwnKeystore(ctx context.Context, cfg *Config, prof *Profile, io IO, pr keystoreProbe) {
+	if prof == nil || prof.Name == profileNone || prof.Product == productAPIM4 {
+		return
+	}
+	if prof.Component == "" || !pr.exists(cfg.CertificatesDir) {
+		return
+	}
+	keystore := filepath.Join(cfg.CertificatesDir, "wso2"+prof.Component+".jks")
+	limit := keystoreWaitMax
+	if w := cfg.WaitTimeout.V; w > 0 && w < limit {
+		limit = w
+	}
+	start := time.Now()
+	lastReport := start
+	for {
+		if pr.exists(keystore) {
+			if time.Since(start) >= pr.every {
+				io.Log.Info("component keystore ready", "file", keystore, "after", time.Since(start).Round(time.Millisecond).String())
+			}
+			return
+		}
+		waited := time.Since(start)
+		if waited >= limit {
+			io.Log.Warn("component keystore still missing; going on with the product's own", "file", keystore, "waited", waited.Round(time.Second).String())
+			return
+		}
+		if time.Since(lastReport) >= pr.report {
+			lastReport = time.Now()
+			io.Log.Info("waiting for the component keystore (the certificates job)", "file", keystore,
+				"waited", waited.Round(time.Second).String(), "limit", limit.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pr.every):
+		}
+	}
+}

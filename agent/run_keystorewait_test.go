@@ -1,0 +1,99 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeKeystore answers existence checks from counters: a path exists from
+// its Nth check on (0: never). No clock decides when things appear.
+type fakeKeystore struct {
+	mu      sync.Mutex
+	existAt map[string]int
+	calls   map[string]int
+}
+
+func (f *fakeKeystore) probe() keystoreProbe {
+	f.calls = map[string]int{}
+	return keystoreProbe{
+		exists: func(p string) bool {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.calls[p]++
+			at := f.existAt[p]
+			return at > 0 && f.calls[p] >= at
+		},
+		every:  time.Millisecond,
+		report: 0, // a progress line at every round
+	}
+}
+
+func TestAwaitOwnKeystore(t *testing.T) {
+	gw, _ := lookupProfile("gateway")
+	apim4, _ := lookupProfile("control-plane")
+	for _, tc := range []struct {
+		name      string
+		prof      *Profile
+		existAt   map[string]int
+		wait      time.Duration // WSO2_AGENT_WAIT_TIMEOUT
+		wantCalls map[string]int
+		wantLog   []string
+		noLog     []string
+	}{
+		{"the keystore appears on the 3rd check", gw, map[string]int{"/certs": 1, "/certs/wso2gateway.jks": 3}, time.Minute,
+			map[string]int{"/certs/wso2gateway.jks": 3},
+			[]string{`msg="waiting for the component keystore (the certificates job)" file=/certs/wso2gateway.jks`, `msg="component keystore ready" file=/certs/wso2gateway.jks`}, []string{"going on"}},
+		{"no certificates folder: no wait", gw, map[string]int{}, time.Minute,
+			map[string]int{"/certs": 1, "/certs/wso2gateway.jks": 0}, nil, []string{"level="}},
+		{"never: bounded by WSO2_AGENT_WAIT_TIMEOUT, then a warning", gw, map[string]int{"/certs": 1}, 30 * time.Millisecond,
+			nil, []string{`level=WARN msg="component keystore still missing; going on with the product's own" file=/certs/wso2gateway.jks`}, nil},
+		{"keystore there: no wait, no line", gw, map[string]int{"/certs": 1, "/certs/wso2gateway.jks": 1}, time.Minute,
+			map[string]int{"/certs/wso2gateway.jks": 1}, nil, []string{"level="}},
+		{"4.x: nothing to wait for", apim4, map[string]int{}, time.Minute, map[string]int{"/certs": 0}, nil, []string{"level="}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := &Config{CertificatesDir: "/certs"}
+			cfg.WaitTimeout.V = tc.wait
+			f := &fakeKeystore{existAt: tc.existAt}
+			var log bytes.Buffer
+			io := IO{Stdout: &log, Stderr: &log, Log: NewLogger(&log, "text")}
+			awaitOwnKeystore(context.Background(), cfg, tc.prof, io, f.probe())
+			for k, n := range tc.wantCalls {
+				if f.calls[k] != n {
+					t.Errorf("%s checked %d times, want %d (calls %v)", k, f.calls[k], n, f.calls)
+				}
+			}
+			for _, w := range tc.wantLog {
+				if !strings.Contains(log.String(), w) {
+					t.Errorf("log lacks %q:\n%s", w, log.String())
+				}
+			}
+			for _, w := range tc.noLog {
+				if strings.Contains(log.String(), w) {
+					t.Errorf("log has %q:\n%s", w, log.String())
+				}
+			}
+		})
+	}
+	// A cancelled context (SIGTERM during the wait) ends it at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	cfg := &Config{CertificatesDir: "/certs"}
+	cfg.WaitTimeout.V = time.Hour
+	f := &fakeKeystore{existAt: map[string]int{"/certs": 1}}
+	var log bytes.Buffer
+	done := make(chan struct{})
+	go func() {
+		awaitOwnKeystore(ctx, cfg, gw, IO{Log: NewLogger(&log, "text")}, f.probe())
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("awaitOwnKeystore ignored the cancelled context")
+	}
+}
