@@ -96,3 +96,93 @@ func BenchmarkSignalForward(b *testing.B) {
 	b.ReportMetric(float64(vmRSS(b, pid)), "agent-rss-kB")
 	_ = syscall.Kill(pid, syscall.SIGTERM)
 }
+
+// signalPeer is a PID 1 (the agent or tini) in its own PID namespace with
+// the acknowledging child under it, for BenchmarkSignalForwardVsTini.
+type signalPeer struct {
+	cmd *exec.Cmd
+	out *bufio.Reader
+	pid int // the PID 1, as seen from here
+}
+
+func startSignalPeer(b *testing.B, init ...string) *signalPeer {
+	b.Helper()
+	args := append([]string{"--pid", "--fork", "--mount-proc"}, init...)
+	args = append(args, testprogBin, "ack", strconv.Itoa(int(syscall.SIGUSR1)))
+	cmd := exec.Command("unshare", args...)
+	cmd.Env = baseEnv()
+	cmd.Stderr = io.Discard
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	p := &signalPeer{cmd: cmd}
+	// Killing the namespace's PID 1 ends every process in it, so that
+	// nothing holds the output pipes that Wait drains.
+	b.Cleanup(func() {
+		if p.pid > 0 {
+			_ = syscall.Kill(p.pid, syscall.SIGKILL)
+		}
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	p.out = bufio.NewReader(out)
+	if l, err := p.out.ReadString('\n'); err != nil || l != "ready\n" {
+		b.Fatalf("%s: child: %q, %v", init[0], l, err)
+	}
+	a := &agentProc{t: b}
+	p.pid = a.childOf(cmd.Process.Pid)
+	return p
+}
+
+// roundTrip sends SIGUSR1 to the PID 1 and waits for the child's byte.
+func (p *signalPeer) roundTrip(b *testing.B) time.Duration {
+	t0 := time.Now()
+	if err := syscall.Kill(p.pid, syscall.SIGUSR1); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := p.out.ReadByte(); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(t0)
+}
+
+// BenchmarkSignalForwardVsTini (issue 18): the same forwarded-signal round
+// trip as BenchmarkSignalForward, through the agent and through tini -g
+// (Debian's tini, which forwards to the child's process group as the agent
+// does), alternating one signal each per iteration in the same run, so that
+// the machine's load affects both alike. ns/op covers both round trips; it
+// reports each median and the ratio agent/tini.
+func BenchmarkSignalForwardVsTini(b *testing.B) {
+	buildBinaries(b)
+	tini, err := exec.LookPath("tini")
+	if err != nil {
+		b.Fatalf("tini is required for this benchmark (scripts/install-deps.sh installs it): %v", err)
+	}
+	agent := startSignalPeer(b, agentBin, "run", "--")
+	tiniPeer := startSignalPeer(b, tini, "-g", "--")
+	la := make([]time.Duration, 0, b.N)
+	lt := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			la = append(la, agent.roundTrip(b))
+			lt = append(lt, tiniPeer.roundTrip(b))
+		} else {
+			lt = append(lt, tiniPeer.roundTrip(b))
+			la = append(la, agent.roundTrip(b))
+		}
+	}
+	b.StopTimer()
+	median := func(l []time.Duration) float64 {
+		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+		return float64(l[len(l)/2].Nanoseconds())
+	}
+	ma, mt := median(la), median(lt)
+	b.ReportMetric(ma, "agent-median-ns")
+	b.ReportMetric(mt, "tini-median-ns")
+	b.ReportMetric(ma/mt, "agent/tini")
+}
