@@ -59,7 +59,7 @@ func readImageFacts(t *testing.T, name string) imageFacts {
 func TestKubernetesAgreesWithImages(t *testing.T) {
 	known := agentImages(t)
 	for _, rel := range kubeFolders(t) {
-		for _, o := range readKubeFolder(t, filepath.Join(repoRoot, rel)) {
+		for _, o := range loadK8sFolder(t, filepath.Join(repoRoot, rel)) {
 			tmpl := podTemplate(o)
 			if tmpl == nil {
 				continue

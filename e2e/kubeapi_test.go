@@ -1,12 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -50,60 +46,8 @@ var restrictedLabels = map[string]string{
 	"pod-security.kubernetes.io/audit":   "restricted",
 }
 
-// kubeObject is one document of a manifest file.
-type kubeObject struct {
-	file string
-	doc  map[string]any
-}
-
-func (o kubeObject) kind() string { s, _ := o.doc["kind"].(string); return s }
-
-func (o kubeObject) name() string {
-	m, _ := o.doc["metadata"].(map[string]any)
-	s, _ := m["name"].(string)
-	return s
-}
-
-func (o kubeObject) namespace() string {
-	m, _ := o.doc["metadata"].(map[string]any)
-	s, _ := m["namespace"].(string)
-	return s
-}
-
-// readKubeFolder reads every document of every .yaml file under dir.
-func readKubeFolder(t *testing.T, dir string) []kubeObject {
-	t.Helper()
-	var out []kubeObject
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		for {
-			var doc map[string]any
-			if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				return fmt.Errorf("%s: %w", p, err)
-			}
-			if doc != nil {
-				out = append(out, kubeObject{p, doc})
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // podTemplate returns the pod template of a workload, or nil.
-func podTemplate(o kubeObject) map[string]any {
+func podTemplate(o k8sObj) map[string]any {
 	get := func(m map[string]any, keys ...string) map[string]any {
 		for _, k := range keys {
 			next, _ := m[k].(map[string]any)
@@ -125,7 +69,7 @@ func podTemplate(o kubeObject) map[string]any {
 
 // claimsAsEmptyDirs returns a copy of a StatefulSet's pod spec with an
 // emptyDir volume for each of its volumeClaimTemplates.
-func claimsAsEmptyDirs(o kubeObject, spec map[string]any) map[string]any {
+func claimsAsEmptyDirs(o k8sObj, spec map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, v := range spec {
 		out[k] = v
@@ -186,8 +130,8 @@ func TestKubernetesManifestsOnRealAPIServer(t *testing.T) {
 	for _, rel := range folders {
 		dir := filepath.Join(repoRoot, rel)
 		t.Run(strings.ReplaceAll(rel, "/", "_"), func(t *testing.T) {
-			objs := readKubeFolder(t, dir)
-			namespaces := map[string]kubeObject{}
+			objs := loadK8sFolder(t, dir)
+			namespaces := map[string]k8sObj{}
 			used := map[string]bool{}
 			for _, o := range objs {
 				if o.kind() == "Namespace" {

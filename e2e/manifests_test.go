@@ -175,6 +175,8 @@ func (o k8sObj) kind() string { return str(o.doc, "kind") }
 func (o k8sObj) name() string { return str(o.doc, "metadata", "name") }
 func (o k8sObj) id() string   { return o.file + ": " + o.kind() + "/" + o.name() }
 
+func (o k8sObj) namespace() string { return str(o.doc, "metadata", "namespace") }
+
 var k8sKinds = map[string]string{
 	"Namespace": "v1", "Secret": "v1", "ConfigMap": "v1", "PersistentVolumeClaim": "v1", "Service": "v1",
 	"Deployment": "apps/v1", "StatefulSet": "apps/v1", "Job": "batch/v1",
@@ -182,15 +184,26 @@ var k8sKinds = map[string]string{
 
 func loadK8s(t *testing.T) []k8sObj {
 	t.Helper()
+	out := loadK8sFolder(t, filepath.Join(repoRoot, "deploy", "kubernetes"))
+	if len(out) == 0 {
+		t.Fatal("deploy/kubernetes: no manifests")
+	}
+	return out
+}
+
+// loadK8sFolder decodes every document of every .yaml/.yml file under dir
+// (recursively), named by their path from the repository root.
+func loadK8sFolder(t *testing.T, dir string) []k8sObj {
+	t.Helper()
 	var files []string
-	err := filepath.WalkDir(filepath.Join(repoRoot, "deploy", "kubernetes"), func(p string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
 			files = append(files, p)
 		}
 		return err
 	})
-	if err != nil || len(files) == 0 {
-		t.Fatalf("deploy/kubernetes: no manifests (%v)", err)
+	if err != nil {
+		t.Fatalf("%s: %v", dir, err)
 	}
 	var out []k8sObj
 	for _, f := range files {
