@@ -62,17 +62,7 @@ func dockerErr(args ...string) (string, error) {
 // explains a timeout.
 func poll(t *testing.T, what string, timeout time.Duration, f func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, msg := f()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %s", what, timeout, msg)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	pollEvery(t, what, timeout, 250*time.Millisecond, f)
 }
 
 type node struct {

@@ -244,16 +244,7 @@ func swarmStack2(t *testing.T, prefix, id string) *swarmStack {
 		testServiceTweaks(svc, prefix+n, javaOpts)
 		svc["environment"].(obj)["WSO2_DOMAIN"] = s.network
 	}
-	my := services["mysql"].(obj)
-	testServiceTweaks(my, prefix+"testdb", "")
-	delete(my["environment"].(obj), "JAVA_OPTS")
-	delete(my["environment"].(obj), "JVM_MEM_OPTS")
-	abs := func(p string) string { a, _ := filepath.Abs(filepath.Join(repoRoot, p)); return a }
-	my["volumes"] = []any{
-		"mysql-data:/var/lib/mysql",
-		abs("deploy/mysql/01-wso2-databases.sh") + ":/docker-entrypoint-initdb.d/01-wso2-databases.sh:ro",
-		filepath.Join(fixturesDir(t), "wso2am-2.0.0", "dbscripts") + ":/dbscripts/wso2am:ro",
-	}
+	testDatabase(t, services["mysql"].(obj), prefix, "mysql-data", "01-wso2-databases.sh", "01-wso2-databases.sh", "wso2am")
 	doc["networks"] = obj{"wso2": obj{"name": s.network, "driver": "overlay", "attachable": true,
 		"labels": obj{"wso2-e2e": "swarm"}}}
 	vols := obj{}
@@ -353,16 +344,7 @@ func swarmStack4(t *testing.T, prefix, id string) *swarmStack {
 		services[n].(obj)["environment"] = env
 		// aliases stay; the network name is the test's
 	}
-	my := services["mysql"].(obj)
-	testServiceTweaks(my, prefix+"testdb", "")
-	delete(my["environment"].(obj), "JAVA_OPTS")
-	delete(my["environment"].(obj), "JVM_MEM_OPTS")
-	abs := func(p string) string { a, _ := filepath.Abs(filepath.Join(repoRoot, p)); return a }
-	my["volumes"] = []any{
-		"apim-mysql-data:/var/lib/mysql",
-		abs("deploy/mysql/apim4-databases.sh") + ":/docker-entrypoint-initdb.d/01-apim4-databases.sh:ro",
-		filepath.Join(fixturesDir(t), "wso2am-2.0.0", "dbscripts") + ":/dbscripts/apim:ro",
-	}
+	testDatabase(t, services["mysql"].(obj), prefix, "apim-mysql-data", "apim4-databases.sh", "01-apim4-databases.sh", "apim")
 	doc["networks"] = obj{"apim": obj{"name": s.network, "driver": "overlay", "attachable": true, "labels": obj{"wso2-e2e": "swarm"}}}
 	doc["volumes"] = obj{"apim-mysql-data": obj{"labels": obj{"wso2-e2e": "swarm"}}}
 	s.doc = doc
@@ -881,6 +863,26 @@ func (s *swarmStack) run(t *testing.T, rep *swarmReport) {
 	s.stackRm(t)
 	removed = true
 	rep.ran(s.title + ": stack rm: every agent task exited 143 after its shutdown hook, no SIGKILL")
+}
+
+// testDatabase turns a stack's mysql service into the local test database
+// image: no JVM options, a data volume, deploy/mysql/INIT mounted as the
+// init script AS, and the 2.0.0 fixture's dbscripts at /dbscripts/DIR (the
+// fixtures hold no 4.x dbscripts; the 2.0.0 ones stand in for them).
+func testDatabase(t *testing.T, my obj, prefix, volume, init, as, dir string) {
+	t.Helper()
+	testServiceTweaks(my, prefix+"testdb", "")
+	delete(my["environment"].(obj), "JAVA_OPTS")
+	delete(my["environment"].(obj), "JVM_MEM_OPTS")
+	script, err := filepath.Abs(filepath.Join(repoRoot, "deploy", "mysql", init))
+	if err != nil {
+		t.Fatal(err)
+	}
+	my["volumes"] = []any{
+		volume + ":/var/lib/mysql",
+		script + ":/docker-entrypoint-initdb.d/" + as + ":ro",
+		filepath.Join(fixturesDir(t), "wso2am-2.0.0", "dbscripts") + ":/dbscripts/" + dir + ":ro",
+	}
 }
 
 // pollEvery is poll with its own interval (a converge check runs several
