@@ -244,7 +244,7 @@ func swarmStack2(t *testing.T, prefix, id string) *swarmStack {
 		testServiceTweaks(svc, prefix+n, javaOpts)
 		svc["environment"].(obj)["WSO2_DOMAIN"] = s.network
 	}
-	testDatabase(t, services["mysql"].(obj), prefix, "mysql-data", "01-wso2-databases.sh", "01-wso2-databases.sh", "wso2am")
+	testDatabase(t, services["mysql"].(obj), prefix, "mysql-data", "01-wso2-databases.sh", "01-wso2-databases.sh", "wso2am-2.0.0", "wso2am")
 	doc["networks"] = obj{"wso2": obj{"name": s.network, "driver": "overlay", "attachable": true,
 		"labels": obj{"wso2-e2e": "swarm"}}}
 	vols := obj{}
@@ -317,10 +317,10 @@ func check2(t *testing.T, s *swarmStack, c, svc string, peers []string) {
 // --- 4.5 pattern 3 ------------------------------------------------------------
 
 // swarmStack4 is deploy/swarm/apim4-stack.yml with: the local images; mysql
-// is testdb with deploy/mysql/apim4-databases.sh and, as dbscripts, the
-// fixtures' Carbon kernel schema (dbscripts/mysql.sql, the shared_db schema;
-// the fixtures hold no 4.x apimgt script, so apim_db is created empty); the
-// keystore secret made with keytool; a network and secrets of its own.
+// is testdb with deploy/mysql/apim4-databases.sh and the API Manager 4.5.0
+// dbscripts (dbscripts/mysql.sql is shared_db, dbscripts/apimgt/mysql.sql is
+// apim_db); the keystore secret made with keytool; a network and secrets of
+// its own.
 func swarmStack4(t *testing.T, prefix, id string) *swarmStack {
 	s := &swarmStack{title: "pattern-3 stack (API Manager 4.5)", prefix: prefix, name: "e2e4" + id, network: "apime2e" + id, dir: t.TempDir(),
 		agents: []string{"acp-1", "acp-2", "tm-1", "tm-2", "gw"}, gw: "gw",
@@ -344,7 +344,7 @@ func swarmStack4(t *testing.T, prefix, id string) *swarmStack {
 		services[n].(obj)["environment"] = env
 		// aliases stay; the network name is the test's
 	}
-	testDatabase(t, services["mysql"].(obj), prefix, "apim-mysql-data", "apim4-databases.sh", "01-apim4-databases.sh", "apim")
+	testDatabase(t, services["mysql"].(obj), prefix, "apim-mysql-data", "apim4-databases.sh", "01-apim4-databases.sh", "wso2am-4.5.0", "apim")
 	doc["networks"] = obj{"apim": obj{"name": s.network, "driver": "overlay", "attachable": true, "labels": obj{"wso2-e2e": "swarm"}}}
 	doc["volumes"] = obj{"apim-mysql-data": obj{"labels": obj{"wso2-e2e": "swarm"}}}
 	s.doc = doc
@@ -488,11 +488,14 @@ func check4(t *testing.T, s *swarmStack, c, svc string, peers []string) {
 		}
 	}
 	db := poll2(t, c, home+"/repository/logs/standin-db", "shared_db")
-	if !regexp.MustCompile(`(?m)^ok shared_db jdbc:mysql://mysql:3306/shared_db\?useSSL=false user=wso2carbon tables=[1-9]\d* `).MatchString(db) {
-		t.Errorf("%s (%s): standin-db lacks the shared_db connection (with the dbscripts' tables):\n%s", svc, c, db)
+	// Each database holds exactly the tables its 4.5.0 product script creates.
+	scripts := filepath.Join(fixturesDir(t), "wso2am-4.5.0", "dbscripts")
+	shared, apim := len(createdTables(t, filepath.Join(scripts, "mysql.sql"))), len(createdTables(t, filepath.Join(scripts, "apimgt", "mysql.sql")))
+	if !regexp.MustCompile(fmt.Sprintf(`(?m)^ok shared_db jdbc:mysql://mysql:3306/shared_db\?useSSL=false user=wso2carbon tables=%d `, shared)).MatchString(db) {
+		t.Errorf("%s (%s): standin-db lacks the shared_db connection with the %d tables of dbscripts/mysql.sql:\n%s", svc, c, shared, db)
 	}
-	if role != "gw" && !regexp.MustCompile(`(?m)^ok apim_db jdbc:mysql://mysql:3306/apim_db\?useSSL=false user=wso2carbon tables=\d+ `).MatchString(db) {
-		t.Errorf("%s (%s): standin-db lacks the apim_db connection:\n%s", svc, c, db)
+	if role != "gw" && !regexp.MustCompile(fmt.Sprintf(`(?m)^ok apim_db jdbc:mysql://mysql:3306/apim_db\?useSSL=false user=wso2carbon tables=%d `, apim)).MatchString(db) {
+		t.Errorf("%s (%s): standin-db lacks the apim_db connection with the %d tables of dbscripts/apimgt/mysql.sql:\n%s", svc, c, apim, db)
 	}
 	if role == "gw" || role == "tm" {
 		// The key manager / event hub URL's host, over TLS, trusting only the truststore.
@@ -867,9 +870,9 @@ func (s *swarmStack) run(t *testing.T, rep *swarmReport) {
 
 // testDatabase turns a stack's mysql service into the local test database
 // image: no JVM options, a data volume, deploy/mysql/INIT mounted as the
-// init script AS, and the 2.0.0 fixture's dbscripts at /dbscripts/DIR (the
-// fixtures hold no 4.x dbscripts; the 2.0.0 ones stand in for them).
-func testDatabase(t *testing.T, my obj, prefix, volume, init, as, dir string) {
+// init script AS, and the dbscripts of the product fixture (wso2am-2.0.0,
+// wso2am-4.5.0) at /dbscripts/DIR, where the deploy files mount a pack's.
+func testDatabase(t *testing.T, my obj, prefix, volume, init, as, fixture, dir string) {
 	t.Helper()
 	testServiceTweaks(my, prefix+"testdb", "")
 	delete(my["environment"].(obj), "JAVA_OPTS")
@@ -881,7 +884,7 @@ func testDatabase(t *testing.T, my obj, prefix, volume, init, as, dir string) {
 	my["volumes"] = []any{
 		volume + ":/var/lib/mysql",
 		script + ":/docker-entrypoint-initdb.d/" + as + ":ro",
-		filepath.Join(fixturesDir(t), "wso2am-2.0.0", "dbscripts") + ":/dbscripts/" + dir + ":ro",
+		filepath.Join(fixturesDir(t), fixture, "dbscripts") + ":/dbscripts/" + dir + ":ro",
 	}
 }
 

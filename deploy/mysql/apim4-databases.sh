@@ -3,9 +3,10 @@
 # /docker-entrypoint-initdb.d of a mysql/mariadb image, it runs once, on an
 # empty data volume. Creates apim_db and shared_db, grants them to
 # $MYSQL_USER, and loads the product's schemas when the pack's dbscripts are
-# mounted at /dbscripts/apim (a 4.x pack: dbscripts/apimgt/mysql.sql is
-# apim_db, dbscripts/mysql.sql is shared_db, as WSO2's guide and charts load
-# them). Passwords come from the image's *_FILE variables, never from here.
+# mounted at /dbscripts/apim, or at $DBSCRIPTS_DIR (a 4.x pack:
+# dbscripts/apimgt/mysql.sql is apim_db, dbscripts/mysql.sql is shared_db, as
+# WSO2's guide and charts load them). Passwords come from the image's *_FILE
+# variables, never from here.
 set -euo pipefail
 
 user=${MYSQL_USER:?MYSQL_USER is not set}
@@ -26,5 +27,6 @@ load() { # db file
 		echo "wso2-init: $2 not mounted: $1 stays empty"
 	fi
 }
-load shared_db /dbscripts/apim/mysql.sql
-load apim_db /dbscripts/apim/apimgt/mysql.sql
+dir=${DBSCRIPTS_DIR:-/dbscripts/apim}
+load shared_db "$dir/mysql.sql"
+load apim_db "$dir/apimgt/mysql.sql"
