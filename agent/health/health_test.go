@@ -88,6 +88,22 @@ func TestProbe(t *testing.T) {
 			c.Close()
 		}
 	}()
+	// A listener that answers something that is not HTTP.
+	garbage, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer garbage.Close()
+	go func() {
+		for {
+			c, err := garbage.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n"))
+			c.Close()
+		}
+	}()
 	closed := freePort(t)
 
 	for _, tc := range []struct {
@@ -119,6 +135,8 @@ func TestProbe(t *testing.T) {
 			exitcode.Unavailable, []string{"GET http://127.0.0.1:" + strconv.Itoa(closed) + "/services/Version", "connection refused"}},
 		{"plain HTTP endpoint probed with TLS", Check{Endpoint: "/services/Version", EndpointPort: httpPort, EndpointTLS: true},
 			exitcode.Unavailable, []string{"GET https://127.0.0.1:" + strconv.Itoa(httpPort) + "/services/Version"}},
+		{"endpoint answers something that is not HTTP", Check{Endpoint: "/services/Version", EndpointPort: port(t, garbage.Addr())},
+			exitcode.Unavailable, []string{"GET http://127.0.0.1:" + strconv.Itoa(port(t, garbage.Addr())) + "/services/Version: malformed status line \"SSH-2.0-OpenSSH_9.2\\r\\n\""}},
 		{"nothing to probe", Check{}, exitcode.Config, []string{"nothing to probe"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
