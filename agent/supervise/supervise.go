@@ -144,8 +144,10 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 			if !ok || sig == syscall.SIGURG || sig == syscall.SIGCHLD {
 				continue
 			}
-			log.Info("forwarding signal to the process group", "signal", sigName(sig), "pgid", pgid)
-			if err := syscall.Kill(-pgid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+			// Forward first, log after: the log line is not on the signal's path.
+			err := syscall.Kill(-pgid, sig)
+			log.Info("forwarded signal to the process group", "signal", sigName(sig), "pgid", pgid)
+			if err != nil && !errors.Is(err, syscall.ESRCH) {
 				log.Warn("forward signal", "signal", sigName(sig), "pgid", pgid, "err", err.Error())
 			}
 			if sig == syscall.SIGTERM || sig == syscall.SIGINT {
