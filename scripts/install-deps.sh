@@ -21,6 +21,7 @@ have patch       || need+=(patch)
 [ -f /usr/share/java/mariadb-java-client.jar ] || need+=(libmariadb-java)
 have strace      || need+=(strace)   # durability test: which syncs a start makes
 have tini        || need+=(tini)     # benchmark: signal forwarding beside tini
+[ -x /usr/bin/time ] || need+=(time)  # benchmark: the agent's own peak RSS (GNU time forks, Go vforks)
 have etcd        || need+=(etcd-server) # the real API server test (with tools/kube-apiserver)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
