@@ -9,9 +9,11 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/kelseyhightower/envconfig"
@@ -104,8 +106,14 @@ type Var struct {
 }
 
 // Vars lists every variable of Config in declaration order, plus the
-// variables that are not fields (jobs).
-func Vars() []Var {
+// variables that are not fields (jobs). The caller owns the slice.
+func Vars() []Var { return slices.Clone(contractVars()) }
+
+// contractVars is the contract, read from Config's tags once per process
+// (the warnings, the secret masking and the loader all ask for it).
+var contractVars = sync.OnceValue(readVars)
+
+func readVars() []Var {
 	var out []Var
 	t := reflect.TypeOf(Config{})
 	for i := 0; i < t.NumField(); i++ {
@@ -125,15 +133,15 @@ func Vars() []Var {
 }
 
 // secretNames returns the variable names marked secret.
-func secretNames() []string {
+var secretNames = sync.OnceValue(func() []string {
 	var out []string
-	for _, v := range Vars() {
+	for _, v := range contractVars() {
 		if v.Secret {
 			out = append(out, v.Name)
 		}
 	}
 	return out
-}
+})
 
 // IsSecretName reports whether an environment variable name holds a secret:
 // one of the agent's secret variables, or any name ending in PASSWORD.
