@@ -1,0 +1,99 @@
+package agent
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDeclaredSecretsNeverShown (issue 13, "secrets declared once"): the
+// test names no secret itself. It walks the declared contract (Vars), gives
+// every variable declared secret a distinct value, and then, for every
+// Carbon 4.4 profile, proves that none of those values appears in what the
+// agent shows: render --dry-run as text and as JSON, the logs of render and
+// of run, and the environment the server is started with (run -- env).
+//
+// The stores are made to match: the certificates folder is generated with
+// the distinct keystore password (agent certs generate) and the home's
+// truststore is given the distinct truststore password with keytool, so the
+// setup really opens them and writes the passwords into the files it edits
+// (where they must be: the product reads them there).
+func TestDeclaredSecretsNeverShown(t *testing.T) {
+	buildBinaries(t)
+	keytool, err := exec.LookPath("keytool")
+	if err != nil {
+		t.Fatalf("keytool is required (make deps): %v", err)
+	}
+	secrets := map[string]string{}
+	for _, v := range Vars() {
+		if v.Secret {
+			secrets[v.Name] = "Sx" + strings.ReplaceAll(strings.TrimPrefix(v.Name, "WSO2_"), "_", "") + "-7q"
+		}
+	}
+	if len(secrets) < 5 {
+		t.Fatalf("the contract declares only %d secrets: %v", len(secrets), secrets)
+	}
+
+	certs := filepath.Join(t.TempDir(), "certs")
+	gen := exec.Command(agentBin, "certs", "generate", "--out", certs, "--key", "ecdsa-p256",
+		"--components", "apim,store,gatewaymanager,gateway,keymanager,publisher,trafficmanager,das,identityserver")
+	gen.Env = []string{"PATH=" + os.Getenv("PATH"), "WSO2_KEYSTORE_PASSWORD=" + secrets["WSO2_KEYSTORE_PASSWORD"]}
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("agent certs generate: %v\n%s", err, out)
+	}
+
+	for _, prof := range allProfiles {
+		t.Run(prof, func(t *testing.T) {
+			home := freshHome(t, prof)
+			ts := filepath.Join(home, "repository", "resources", "security", "client-truststore.jks")
+			if out, err := exec.Command(keytool, "-storepasswd", "-keystore", ts, "-storepass", "wso2carbon",
+				"-new", secrets["WSO2_TRUSTSTORE_PASSWORD"]).CombinedOutput(); err != nil {
+				t.Fatalf("keytool -storepasswd: %v\n%s", err, out)
+			}
+			env := goldenEnv(t, prof, home)
+			for k, v := range secrets {
+				env[k] = v
+			}
+			env["WSO2_CERTIFICATES_DIR"] = certs
+			env["WSO2_AGENT_WAIT_FOR"] = ""
+			env["WSO2_CLUSTER_MEMBERS"] = ""
+			env["WSO2_AGENT_USER"] = ""
+
+			var shown []string // every text the agent showed, named
+			add := func(what string, r runResult, wantCode int) {
+				t.Helper()
+				if r.Code != wantCode {
+					t.Fatalf("%s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", what, r.Code, wantCode, r.Stdout, r.Stderr)
+				}
+				shown = append(shown, what+" stdout\x00"+r.Stdout, what+" stderr\x00"+r.Stderr)
+			}
+			add("render --dry-run", runPipe(t, env, "render", "--dry-run"), 0)
+			add("render --dry-run --output json", runPipe(t, env, "render", "--dry-run", "--output", "json"), 0)
+			add("render", runPipe(t, env, "render"), 0)
+			// The server's environment: `env` as the server prints it.
+			run := runPipe(t, env, "run", "--", "env")
+			add("run -- env", run, 0)
+			if !strings.Contains(run.Stdout, "WSO2_PROFILE="+prof+"\n") {
+				t.Fatalf("run -- env printed no server environment:\n%s", run.Stdout)
+			}
+
+			for _, s := range shown {
+				what, text, _ := strings.Cut(s, "\x00")
+				for name, v := range secrets {
+					if strings.Contains(text, v) {
+						t.Errorf("%s shows the value of %s", what, name)
+					}
+				}
+			}
+			// The values did reach the files that must hold them (else
+			// the test proves nothing about masking what is written).
+			for _, name := range []string{"WSO2_ADMIN_PASSWORD", "WSO2_MYSQL_PASSWORD", "WSO2_KEYSTORE_PASSWORD"} {
+				if len(grepTree(t, home, secrets[name])) == 0 {
+					t.Errorf("no file of the home holds %s's value: the setup did not use it", name)
+				}
+			}
+		})
+	}
+}
