@@ -26,11 +26,10 @@ import (
 
 // setupResult is what the setup pipeline reports to its callers.
 type setupResult struct {
-	Home           string
-	Plan           *Plan
-	Written        []string // files written (nothing on dry-run)
-	Created        []string // the written files that did not exist before (seeded folders included)
-	DefaultWaitFor []string // the profile's default dependencies (host:port)
+	Home    string
+	Plan    *Plan
+	Written []string // files written (nothing on dry-run)
+	Created []string // the written files that did not exist before (seeded folders included)
 }
 
 // setup plans the profile's actions for cfg and, unless dryRun, applies
@@ -57,7 +56,7 @@ func setup(_ context.Context, cfg *Config, prof *Profile, io IO, dryRun bool) (*
 		p.Warnings = append(p.Warnings, p.unwritable()...)
 	}
 	p.Warnings = uniqueStrings(p.Warnings)
-	res := &setupResult{Home: p.Home, Plan: p, DefaultWaitFor: p.WaitFor}
+	res := &setupResult{Home: p.Home, Plan: p}
 	if dryRun {
 		return res, nil
 	}
@@ -84,6 +83,11 @@ func setup(_ context.Context, cfg *Config, prof *Profile, io IO, dryRun bool) (*
 	if len(written) == 0 {
 		io.Log.Info("setup: configuration up to date, nothing written", "profile", prof.Name)
 	} else {
+		// One line per file written, as render lists them: the changes
+		// behind each are what render --dry-run showed (its actions).
+		for _, f := range p.Changed() {
+			io.Log.Info("setup: wrote", "file", f.Display(), "changes", len(f.Changes))
+		}
 		io.Log.Info("setup: configuration applied", "profile", prof.Name, "files", len(written))
 	}
 	return res, nil
@@ -207,14 +211,7 @@ func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 			return nil, err
 		}
 	}
-	p.WaitFor = []string{net.JoinHostPort(t.svc(cfg.MySQLServer), fmt.Sprint(cfg.MySQLPort.V))}
-	if cfg.WaitFor.Set {
-		p.WaitFor = nil
-		for _, w := range cfg.WaitFor.V {
-			a, _ := parseWaitTarget(w)
-			p.WaitFor = append(p.WaitFor, a)
-		}
-	}
+	p.WaitFor = waitTargets(cfg, []string{net.JoinHostPort(t.svc(cfg.MySQLServer), fmt.Sprint(cfg.MySQLPort.V))})
 	p.Command = append([]string{filepath.Join(home, "bin", "wso2server.sh")}, prof.ServerFlags...)
 	jobs, err := jobPreviews(cfg, now())
 	if err != nil {

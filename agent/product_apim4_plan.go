@@ -241,14 +241,7 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 		fp.New = []byte(prof.Name + "\n")
 		fp.Changes = append(fp.Changes, Change{Target: a4Marker, Op: "set", New: prof.Name, Note: "profileSetup.sh optimises the home for this profile, one-way"})
 	}
-	p.WaitFor = a4WaitFor(env)
-	if cfg.WaitFor.Set {
-		p.WaitFor = nil
-		for _, w := range cfg.WaitFor.V {
-			a, _ := parseWaitTarget(w)
-			p.WaitFor = append(p.WaitFor, a)
-		}
-	}
+	p.WaitFor = waitTargets(cfg, a4WaitFor(env))
 	p.Command = apim4Command(home, pack, prof.Name, flagged)
 	jobs, err := jobPreviews(cfg, now())
 	if err != nil {

@@ -49,10 +49,6 @@ func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpe
 		Config:      cfg,
 		Profile:     prof,
 	}
-	for _, w := range cfg.WaitFor.V {
-		addr, _ := parseWaitTarget(w) // validated by LoadEnv
-		spec.WaitFor = append(spec.WaitFor, addr)
-	}
 	spec.Env = childEnv(os.Environ(), cfg.KeepSecretsEnv.V)
 
 	userCmd := len(args) > 0 && !strings.HasPrefix(args[0], "-")
@@ -68,6 +64,7 @@ func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpe
 			return nil, exitcode.Errorf(exitcode.Usage, "run: WSO2_PROFILE=none needs a command to run (agent run [--] CMD ARGS...)")
 		}
 		spec.Argv = args
+		spec.WaitFor = waitTargets(cfg, nil)
 		return spec, nil
 	}
 
@@ -85,9 +82,7 @@ func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpe
 	for _, k := range sortedKeys(res.Plan.ChildEnv) {
 		spec.Env = setEnv(spec.Env, k, res.Plan.ChildEnv[k])
 	}
-	if !spec.WaitForSet() {
-		spec.WaitFor = res.DefaultWaitFor
-	}
+	spec.WaitFor = res.Plan.WaitFor // what render shows
 	if userCmd {
 		spec.Argv = args
 		return spec, nil
@@ -96,9 +91,6 @@ func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpe
 	spec.Dir = filepath.Dir(res.Plan.Command[0])
 	return spec, nil
 }
-
-// WaitForSet reports whether WSO2_AGENT_WAIT_FOR was given (even empty).
-func (s *RunSpec) WaitForSet() bool { return s.Config != nil && s.Config.WaitFor.Set }
 
 // childEnv returns env without the secret variables (and their _FILE forms)
 // unless keep is set.

@@ -9,6 +9,22 @@ import (
 
 // parseWaitTarget parses one WSO2_AGENT_WAIT_FOR item, tcp://host:port (the
 // scheme may be omitted), into a dialable host:port.
+// waitTargets is what `agent run` waits for before the server starts, and
+// what render shows: WSO2_AGENT_WAIT_FOR when it is set (even empty, which
+// means no wait), else the profile's defaults. Both the plan and run (for
+// WSO2_PROFILE=none, which has no plan) take it from here.
+func waitTargets(cfg *Config, defaults []string) []string {
+	if !cfg.WaitFor.Set {
+		return defaults
+	}
+	var out []string
+	for _, w := range cfg.WaitFor.V {
+		a, _ := parseWaitTarget(w) // validated by LoadEnv
+		out = append(out, a)
+	}
+	return out
+}
+
 func parseWaitTarget(s string) (string, error) {
 	rest := strings.TrimPrefix(s, "tcp://")
 	if strings.Contains(rest, "://") {
