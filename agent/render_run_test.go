@@ -15,7 +15,8 @@ import (
 )
 
 // TestRenderEqualsRun (issue 13, "render == run"): for every Carbon 4.4
-// profile, on the same home path and with the same environment,
+// profile and every API Manager 4.x case (a4Cases), on the same home path
+// and with the same environment,
 //
 //   - the actions, changed files, dependencies and server command that
 //     `render --dry-run --output json` lists are exactly what `render
@@ -24,8 +25,8 @@ import (
 //   - `run` (on a fresh copy of the same home) logs one "setup: wrote" line
 //     for each listed file, with the number of actions listed for it, waits
 //     for exactly the listed dependencies, and starts exactly the listed
-//     command (the home's bin/wso2server.sh is replaced by a script that
-//     prints how it was started).
+//     command (the start script it names, inside the home, is replaced by
+//     one that prints how it was started).
 //
 // The database the profiles wait for is a listener of this test.
 func TestRenderEqualsRun(t *testing.T) {
@@ -45,9 +46,37 @@ func TestRenderEqualsRun(t *testing.T) {
 	}()
 	dbPort := strconv.Itoa(db.Addr().(*net.TCPAddr).Port)
 
+	type rrCase struct {
+		name     string
+		pristine func(t *testing.T) string
+		env      func(t *testing.T, home string) map[string]string
+	}
+	var cases []rrCase
 	for _, prof := range allProfiles {
-		t.Run(prof, func(t *testing.T) {
-			pristine := freshHome(t, prof)
+		cases = append(cases, rrCase{prof, func(t *testing.T) string { return freshHome(t, prof) },
+			func(t *testing.T, home string) map[string]string {
+				env := processEnv(t, prof, home)
+				env["WSO2_MYSQL_SERVER"] = "127.0.0.1"
+				env["WSO2_MYSQL_PORT"] = dbPort
+				return env
+			}})
+	}
+	for _, c := range a4Cases {
+		cases = append(cases, rrCase{"apim4-" + c.name, func(t *testing.T) string { return a4Layout(t, c) },
+			func(t *testing.T, home string) map[string]string {
+				env := a4GoldenEnv(t, c, home)
+				for _, n := range []string{"WSO2_APIM_DB_URL", "WSO2_SHARED_DB_URL"} {
+					if v, ok := env[n]; ok {
+						env[n] = strings.Replace(v, "//mysql:3306/", "//127.0.0.1:"+dbPort+"/", 1)
+					}
+				}
+				return env
+			}})
+	}
+
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pristine := c.pristine(t)
 			home := filepath.Join(t.TempDir(), "home") // one path for all three
 			fresh := func() {
 				t.Helper()
@@ -55,20 +84,9 @@ func TestRenderEqualsRun(t *testing.T) {
 					t.Fatal(err)
 				}
 				fxCopy(t, pristine, home)
-				// The server: prints how it was started, then exits.
-				script := "#!/bin/sh\nprintf 'server-argv: %s' \"$0\"\nfor a; do printf ' %s' \"$a\"; done\necho\n"
-				server := filepath.Join(home, "bin", "wso2server.sh")
-				if err := os.WriteFile(server, []byte(script), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.Chmod(server, 0o755); err != nil { // the fixture's copy is 0644
-					t.Fatal(err)
-				}
 			}
 			fresh()
-			env := processEnv(t, prof, home)
-			env["WSO2_MYSQL_SERVER"] = "127.0.0.1"
-			env["WSO2_MYSQL_PORT"] = dbPort
+			env := c.env(t, home)
 			env["WSO2_AGENT_USER"] = ""
 
 			report := func(args ...string) Report {
@@ -143,6 +161,17 @@ func TestRenderEqualsRun(t *testing.T) {
 			// run, on a fresh copy: the same files and actions, the same
 			// dependencies, the same command.
 			fresh()
+			server := dry.Command[0]
+			if !strings.HasPrefix(server, home+string(filepath.Separator)) {
+				t.Fatalf("the server command %s is not inside the home", server)
+			}
+			script := "#!/bin/sh\nprintf 'server-argv: %s' \"$0\"\nfor a; do printf ' %s' \"$a\"; done\necho\n"
+			if err := os.WriteFile(server, []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(server, 0o755); err != nil { // an existing file keeps its mode
+				t.Fatal(err)
+			}
 			r := runPipe(t, env, "run")
 			if r.Code != 0 {
 				t.Fatalf("agent run: exit %d\n%s", r.Code, r.Stderr)
