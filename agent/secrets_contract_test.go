@@ -11,15 +11,21 @@ import (
 // TestDeclaredSecretsNeverShown (issue 13, "secrets declared once"): the
 // test names no secret itself. It walks the declared contract (Vars), gives
 // every variable declared secret a distinct value, and then, for every
-// Carbon 4.4 profile, proves that none of those values appears in what the
-// agent shows: render --dry-run as text and as JSON, the logs of render and
-// of run, and the environment the server is started with (run -- env).
+// Carbon 4.4 profile and every API Manager 4.x case, proves that none of
+// those values appears in what the agent shows: render --dry-run as text
+// and as JSON, the logs of render and of run, and the environment the
+// server is started with (run -- env).
 //
 // The stores are made to match: the certificates folder is generated with
 // the distinct keystore password (agent certs generate) and the home's
 // truststore is given the distinct truststore password with keytool, so the
 // setup really opens them and writes the passwords into the files it edits
-// (where they must be: the product reads them there).
+// (where they must be: the product reads them there). A 4.x setup names the
+// keystores' passwords in deployment.toml without opening the keystores;
+// its truststore gets the distinct password as the Carbon ones do.
+// WSO2_DEPLOYMENT_TOML, a TOML fragment, gets one whose only value is a
+// password: masked by meaning (its key), as the fragment's other values,
+// configuration, are shown.
 func TestDeclaredSecretsNeverShown(t *testing.T) {
 	buildBinaries(t)
 	keytool, err := exec.LookPath("keytool")
@@ -31,6 +37,14 @@ func TestDeclaredSecretsNeverShown(t *testing.T) {
 		if v.Secret {
 			secrets[v.Name] = "Sx" + strings.ReplaceAll(strings.TrimPrefix(v.Name, "WSO2_"), "_", "") + "-7q"
 		}
+	}
+	// What each secret variable is set to: its value, except the TOML
+	// fragment, whose one value is what must not be shown.
+	envValue := func(name string) string {
+		if name == "WSO2_DEPLOYMENT_TOML" {
+			return "[apim.agent_secret_test]\npassword = \"" + secrets[name] + "\"\n"
+		}
+		return secrets[name]
 	}
 	if len(secrets) < 5 {
 		t.Fatalf("the contract declares only %d secrets: %v", len(secrets), secrets)
@@ -44,56 +58,79 @@ func TestDeclaredSecretsNeverShown(t *testing.T) {
 		t.Fatalf("agent certs generate: %v\n%s", err, out)
 	}
 
+	storepasswd := func(t *testing.T, store string) {
+		t.Helper()
+		if out, err := exec.Command(keytool, "-storepasswd", "-keystore", store, "-storepass", "wso2carbon",
+			"-new", secrets["WSO2_TRUSTSTORE_PASSWORD"]).CombinedOutput(); err != nil {
+			t.Fatalf("keytool -storepasswd %s: %v\n%s", store, err, out)
+		}
+	}
+	check := func(t *testing.T, home string, env map[string]string, skip string, written []string) {
+		t.Helper()
+		for k := range secrets {
+			if k != skip {
+				env[k] = envValue(k)
+			}
+		}
+		env["WSO2_AGENT_WAIT_FOR"] = ""
+		env["WSO2_AGENT_USER"] = ""
+
+		var shown []string // every text the agent showed, named
+		add := func(what string, r runResult, wantCode int) {
+			t.Helper()
+			if r.Code != wantCode {
+				t.Fatalf("%s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", what, r.Code, wantCode, r.Stdout, r.Stderr)
+			}
+			shown = append(shown, what+" stdout\x00"+r.Stdout, what+" stderr\x00"+r.Stderr)
+		}
+		add("render --dry-run", runPipe(t, env, "render", "--dry-run"), 0)
+		add("render --dry-run --output json", runPipe(t, env, "render", "--dry-run", "--output", "json"), 0)
+		add("render", runPipe(t, env, "render"), 0)
+		// The server's environment: `env` as the server prints it.
+		run := runPipe(t, env, "run", "--", "env")
+		add("run -- env", run, 0)
+		if !strings.Contains(run.Stdout, "WSO2_HOME="+home+"\n") {
+			t.Fatalf("run -- env printed no server environment:\n%s", run.Stdout)
+		}
+		for _, s := range shown {
+			what, text, _ := strings.Cut(s, "\x00")
+			for name, v := range secrets {
+				if name != skip && strings.Contains(text, v) {
+					t.Errorf("%s shows the value of %s", what, name)
+				}
+			}
+		}
+		// The values did reach the files that must hold them (else the
+		// test proves nothing about masking what is written).
+		for _, name := range written {
+			if len(grepTree(t, home, secrets[name])) == 0 {
+				t.Errorf("no file of the home holds %s's value: the setup did not use it", name)
+			}
+		}
+	}
+
 	for _, prof := range allProfiles {
 		t.Run(prof, func(t *testing.T) {
 			home := freshHome(t, prof)
-			ts := filepath.Join(home, "repository", "resources", "security", "client-truststore.jks")
-			if out, err := exec.Command(keytool, "-storepasswd", "-keystore", ts, "-storepass", "wso2carbon",
-				"-new", secrets["WSO2_TRUSTSTORE_PASSWORD"]).CombinedOutput(); err != nil {
-				t.Fatalf("keytool -storepasswd: %v\n%s", err, out)
-			}
+			storepasswd(t, filepath.Join(home, "repository", "resources", "security", "client-truststore.jks"))
 			env := goldenEnv(t, prof, home)
-			for k, v := range secrets {
-				env[k] = v
-			}
 			env["WSO2_CERTIFICATES_DIR"] = certs
-			env["WSO2_AGENT_WAIT_FOR"] = ""
 			env["WSO2_CLUSTER_MEMBERS"] = ""
-			env["WSO2_AGENT_USER"] = ""
-
-			var shown []string // every text the agent showed, named
-			add := func(what string, r runResult, wantCode int) {
-				t.Helper()
-				if r.Code != wantCode {
-					t.Fatalf("%s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", what, r.Code, wantCode, r.Stdout, r.Stderr)
-				}
-				shown = append(shown, what+" stdout\x00"+r.Stdout, what+" stderr\x00"+r.Stderr)
+			// WSO2_DEPLOYMENT_TOML is API Manager 4.x's only.
+			check(t, home, env, "WSO2_DEPLOYMENT_TOML", []string{"WSO2_ADMIN_PASSWORD", "WSO2_MYSQL_PASSWORD", "WSO2_KEYSTORE_PASSWORD"})
+		})
+	}
+	for _, c := range a4Cases {
+		t.Run("apim4-"+c.name, func(t *testing.T) {
+			home := a4Layout(t, c)
+			storepasswd(t, filepath.Join(home, "repository", "resources", "security", "client-truststore.jks"))
+			env := a4GoldenEnv(t, c, home)
+			env["WSO2_CERTIFICATES_DIR"] = certs
+			written := []string{"WSO2_ADMIN_PASSWORD", "WSO2_SHARED_DB_PASSWORD", "WSO2_KEYSTORE_PRIMARY_PASSWORD", "WSO2_DEPLOYMENT_TOML"}
+			if _, ok := env["WSO2_APIM_DB_URL"]; ok {
+				written = append(written, "WSO2_APIM_DB_PASSWORD")
 			}
-			add("render --dry-run", runPipe(t, env, "render", "--dry-run"), 0)
-			add("render --dry-run --output json", runPipe(t, env, "render", "--dry-run", "--output", "json"), 0)
-			add("render", runPipe(t, env, "render"), 0)
-			// The server's environment: `env` as the server prints it.
-			run := runPipe(t, env, "run", "--", "env")
-			add("run -- env", run, 0)
-			if !strings.Contains(run.Stdout, "WSO2_PROFILE="+prof+"\n") {
-				t.Fatalf("run -- env printed no server environment:\n%s", run.Stdout)
-			}
-
-			for _, s := range shown {
-				what, text, _ := strings.Cut(s, "\x00")
-				for name, v := range secrets {
-					if strings.Contains(text, v) {
-						t.Errorf("%s shows the value of %s", what, name)
-					}
-				}
-			}
-			// The values did reach the files that must hold them (else
-			// the test proves nothing about masking what is written).
-			for _, name := range []string{"WSO2_ADMIN_PASSWORD", "WSO2_MYSQL_PASSWORD", "WSO2_KEYSTORE_PASSWORD"} {
-				if len(grepTree(t, home, secrets[name])) == 0 {
-					t.Errorf("no file of the home holds %s's value: the setup did not use it", name)
-				}
-			}
+			check(t, home, env, "", written)
 		})
 	}
 }
