@@ -3,6 +3,7 @@ package agent
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/wso2-container/agent/internal/testnet"
 	"net"
 	"os"
 	"path/filepath"
@@ -30,20 +31,7 @@ import (
 //
 // The database the profiles wait for is a listener of this test.
 func TestRenderEqualsRun(t *testing.T) {
-	db, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	go func() {
-		for {
-			c, err := db.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	db := testnet.Accepting(t, "127.0.0.1:0")
 	dbPort := strconv.Itoa(db.Addr().(*net.TCPAddr).Port)
 
 	type rrCase struct {

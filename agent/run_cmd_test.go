@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"github.com/wso2-container/agent/internal/testnet"
 	"net"
 	"os"
 	"os/exec"
@@ -160,20 +161,7 @@ func TestRunBadInput(t *testing.T) {
 }
 
 func TestRunWaitsForDependencies(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	l := testnet.Accepting(t, "127.0.0.1:0")
 	code, out, stderr := runAgent(t, false, baseEnv("WSO2_AGENT_WAIT_FOR=tcp://"+l.Addr().String(), "WSO2_AGENT_WAIT_TIMEOUT=10s"), "--", "/bin/echo", "started")
 	if code != 0 || string(out) != "started\n" {
 		t.Fatalf("exit %d, stdout %q; stderr:\n%s", code, out, stderr)

@@ -3,6 +3,7 @@ package adminpw
 import (
 	"context"
 	"fmt"
+	"github.com/wso2-container/agent/internal/testnet"
 	"io"
 	"log"
 	"log/slog"
@@ -165,20 +166,7 @@ func TestDriverOutputThroughTheLogger(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mysql.SetLogger(log.New(os.Stderr, "[mysql] ", log.Ldate|log.Ltime)) })
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	l := testnet.Accepting(t, "127.0.0.1:0")
 	o := Options{
 		Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, User: sqlUser, Password: sqlPassword, Database: "userdb",
 		AdminUser: "admin", TenantID: SuperTenantID, NewPassword: "Fresh-Passw0rd", Store: Defaults(),
@@ -189,7 +177,7 @@ func TestDriverOutputThroughTheLogger(t *testing.T) {
 		recs []slog.Record
 	)
 	o.Log = slog.New(recordHandler{&mu, &recs, make(chan string)})
-	_, err = Run(context.Background(), o)
+	_, err := Run(context.Background(), o)
 	if exitcode.Of(err) != exitcode.TempFail {
 		t.Fatalf("got %v (exit %d), want exit 75", err, exitcode.Of(err))
 	}

@@ -3,6 +3,7 @@ package depwait
 import (
 	"context"
 	"errors"
+	"github.com/wso2-container/agent/internal/testnet"
 	"log/slog"
 	"net"
 	"strings"
@@ -70,24 +71,7 @@ func freeAddr(t *testing.T) string {
 	return a
 }
 
-func listen(t *testing.T, addr string) net.Listener {
-	t.Helper()
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	return l
-}
+func listen(t *testing.T, addr string) net.Listener { return testnet.Accepting(t, addr) }
 
 func TestWaitForALateListener(t *testing.T) {
 	ready := listen(t, "127.0.0.1:0").Addr().String()
