@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 
 	"github.com/wso2-container/agent/agent/adminpw"
@@ -89,7 +88,7 @@ func newAdminPassword(cfg *Config) (value, name string, err error) {
 		return cfg.NewAdminPassword, "WSO2_NEW_ADMIN_PASSWORD", nil
 	}
 	for _, n := range []string{"WSO2_ADMIN_PASSWORD", "WSO2_ADMIN_PASSWORD_FILE"} {
-		if _, ok := os.LookupEnv(n); ok {
+		if _, ok := cfg.Getenv(n); ok {
 			return cfg.AdminPassword, strings.TrimSuffix(n, "_FILE"), nil
 		}
 	}

@@ -134,7 +134,7 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 		cred *syscall.Credential
 		usr  *user.User
 	)
-	if name := runAsUser(cfg.User, cfg.Profile); name != "" {
+	if name := runAsUser(cfg); name != "" {
 		if cred, usr, err = supervise.Credential(name); err != nil {
 			return fail(io, fmt.Errorf("WSO2_AGENT_USER: %w", err))
 		}
@@ -242,12 +242,13 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 // the agent runs as root. WSO2_AGENT_USER empty, "root" or "0" also mean "do
 // not switch". With WSO2_PROFILE=none (the agent as a plain init) the user
 // is switched only when WSO2_AGENT_USER is set explicitly.
-func runAsUser(name, profile string) string {
+func runAsUser(cfg *Config) string {
+	name := cfg.User
 	if os.Geteuid() != 0 {
 		return ""
 	}
-	if profile == profileNone {
-		if _, set := os.LookupEnv("WSO2_AGENT_USER"); !set {
+	if cfg.Profile == profileNone {
+		if _, set := cfg.Getenv("WSO2_AGENT_USER"); !set {
 			return ""
 		}
 	}

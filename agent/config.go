@@ -16,8 +16,6 @@ import (
 	"sync"
 	"unicode"
 
-	"github.com/kelseyhightower/envconfig"
-
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/keystore"
@@ -89,9 +87,80 @@ type Config struct {
 	Crontab        string   `envconfig:"WSO2_AGENT_CRONTAB" desc:"crontab-format file of jobs run beside the server"`
 	CertSync       string   `envconfig:"WSO2_AGENT_CERT_SYNC" desc:"schedule (cron or @every) of a job that re-imports the certificates folder"`
 
-	// setEmpty are the secret variables set to the empty string (not read
-	// from the environment by envconfig: unexported).
+	// setEmpty are the secret variables set to the empty string.
 	setEmpty map[string]bool
+	// environ is the environment Load read, as given, and env the same as
+	// a map (the first of duplicate names wins, as for getenv): every later
+	// question about the environment is asked of these, never of the
+	// process (see Getenv).
+	environ []string
+	env     map[string]string
+}
+
+// Getenv looks name up in the environment the configuration was loaded
+// from.
+func (c *Config) Getenv(name string) (string, bool) {
+	v, ok := c.env[name]
+	return v, ok
+}
+
+// Environ returns a copy of the environment the configuration was loaded
+// from (KEY=VALUE, in its order).
+func (c *Config) Environ() []string { return slices.Clone(c.environ) }
+
+// withEnviron sets environ as the environment c answers Getenv and Environ
+// from, and returns c: for the commands that read a few variables without
+// loading the whole contract (health), and for tests.
+func (c *Config) withEnviron(environ []string) *Config {
+	c.environ, c.env = slices.Clone(environ), envMap(environ)
+	return c
+}
+
+// envMap maps an environment's names to their values; the first of
+// duplicate names wins, as for getenv.
+func envMap(environ []string) map[string]string {
+	env := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		k, v, ok := strings.Cut(kv, "=")
+		if _, seen := env[k]; ok && !seen {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// decoder is what the non-string fields of Config implement (envtypes.go).
+type decoder interface{ Decode(string) error }
+
+// decodeFields fills c from lookup, field by field, as the tags say: an
+// unset variable takes its `default` (none: the field keeps its zero
+// value); a set one, even empty, is decoded. The decoders never fail (they
+// keep their error for validate), so every bad variable is reported at once.
+func (c *Config) decodeFields(lookup func(string) (string, bool)) {
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name := f.Tag.Get("envconfig")
+		if name == "" {
+			continue
+		}
+		val, ok := lookup(name)
+		if !ok {
+			if val = f.Tag.Get("default"); val == "" {
+				continue
+			}
+		}
+		fv := v.Field(i)
+		if d, isDecoder := fv.Addr().Interface().(decoder); isDecoder {
+			d.Decode(val) // never fails: see envtypes.go
+			continue
+		}
+		if fv.Kind() != reflect.String {
+			panic("agent: Config." + f.Name + ": a field is a string or a decoder")
+		}
+		fv.SetString(val)
+	}
 }
 
 // Var describes one environment variable for `agent env` and the README.
@@ -168,21 +237,28 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("%d configuration errors: %s", len(e.Problems), strings.Join(e.Problems, "; "))
 }
 
-// LoadEnv reads Config from the process environment. NAME_FILE variants of
-// secrets are read first (one trailing newline trimmed); setting both NAME and
-// NAME_FILE is an error. Every bad variable is reported at once, as a
-// *ConfigError wrapped with exitcode.Config. Profile defaults are not applied
-// here (see ApplyProfileDefaults). With requireProfile false (jobs such as
+// LoadEnv is Load of the process environment.
+func LoadEnv(requireProfile bool) (*Config, error) { return Load(os.Environ(), requireProfile) }
+
+// Load reads Config from environ (KEY=VALUE entries, as os.Environ returns
+// them), once: everything after it asks the Config (Getenv, Environ), never
+// the process. NAME_FILE variants of secrets are read first (one trailing
+// newline trimmed); setting both NAME and NAME_FILE is an error. Every bad
+// variable is reported at once, as a *ConfigError wrapped with
+// exitcode.Config. Profile defaults are not applied here (see
+// ApplyProfileDefaults). With requireProfile false (jobs such as
 // admin-password), WSO2_PROFILE may be unset.
-func LoadEnv(requireProfile bool) (*Config, error) {
+func Load(environ []string, requireProfile bool) (*Config, error) {
+	env := envMap(environ)
+	lookup := func(name string) (string, bool) { v, ok := env[name]; return v, ok }
 	var problems []string
 	fileVals := map[string]string{}
 	for _, name := range secretNames() {
-		path, ok := os.LookupEnv(name + "_FILE")
+		path, ok := lookup(name + "_FILE")
 		if !ok {
 			continue
 		}
-		if _, both := os.LookupEnv(name); both {
+		if _, both := lookup(name); both {
 			problems = append(problems, fmt.Sprintf("%s and %s_FILE are both set: use one", name, name))
 			continue
 		}
@@ -204,36 +280,13 @@ func LoadEnv(requireProfile bool) (*Config, error) {
 		}
 		fileVals[name] = v
 	}
-	// envconfig reads os.Getenv; secrets from files are set for the duration
-	// of Process only, then restored, so nothing leaks into children.
-	restore := map[string]*string{}
-	for k, v := range fileVals {
-		if old, ok := os.LookupEnv(k); ok {
-			o := old
-			restore[k] = &o
-		} else {
-			restore[k] = nil
+	c := Config{environ: slices.Clone(environ), env: env}
+	c.decodeFields(func(name string) (string, bool) {
+		if v, ok := fileVals[name]; ok {
+			return v, true
 		}
-		os.Setenv(k, v)
-	}
-	var c Config
-	err := envconfig.Process("", &c)
-	for k, v := range restore {
-		if v == nil {
-			os.Unsetenv(k)
-		} else {
-			os.Setenv(k, *v)
-		}
-	}
-	if err != nil {
-		// Only string fields remain that could fail; never echo the value.
-		var pe *envconfig.ParseError
-		if errors.As(err, &pe) {
-			problems = append(problems, fmt.Sprintf("%s: invalid value", pe.KeyName))
-		} else {
-			problems = append(problems, "read environment: "+err.Error())
-		}
-	}
+		return lookup(name)
+	})
 	// Registered before anything is validated: no error line may show them.
 	resetLogSecrets()
 	for _, v := range []string{c.AdminPassword, c.NewAdminPassword, c.MySQLPassword, c.KeystorePassword, c.TruststorePassword} {
@@ -242,8 +295,8 @@ func LoadEnv(requireProfile bool) (*Config, error) {
 	for _, v := range fileVals {
 		registerLogSecret(v)
 	}
-	registerEnvSecrets(os.Environ())
-	c.setEmpty = setButEmpty(secretNames())
+	registerEnvSecrets(environ)
+	c.setEmpty = c.setButEmpty(secretNames())
 	problems = append(problems, c.validate(requireProfile)...)
 	if len(problems) > 0 {
 		sort.Strings(problems)

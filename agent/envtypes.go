@@ -7,10 +7,12 @@ import (
 	"time"
 )
 
-// The types below implement envconfig.Decoder without ever failing: they keep
-// the raw text and the parse error, so that load can report every bad
-// variable at once (envconfig itself stops at the first) and so that a raw
-// secret value never reaches an envconfig error message.
+// The types below are the non-string fields of Config. Their Decode (what
+// Load calls, see decodeFields) never fails: it keeps the raw text and the
+// parse error, so that Load reports every bad variable at once and a raw
+// secret value never reaches an error message. The tags keep envconfig's
+// names (envconfig, default), but Load reads a given environment, which
+// envconfig cannot.
 
 // Bool is a boolean variable: true/false, 1/0, yes/no, on/off, any case.
 type Bool struct {
@@ -19,7 +21,7 @@ type Bool struct {
 	Err error
 }
 
-// Decode implements envconfig.Decoder.
+// Decode reads the variable's text; it never fails (see above).
 func (b *Bool) Decode(s string) error {
 	b.Raw = s
 	switch strings.ToLower(strings.TrimSpace(s)) {
@@ -41,7 +43,7 @@ type Duration struct {
 	Err error
 }
 
-// Decode implements envconfig.Decoder.
+// Decode reads the variable's text; it never fails (see above).
 func (d *Duration) Decode(s string) error {
 	d.Raw = s
 	t := strings.TrimSpace(s)
@@ -68,7 +70,7 @@ type Port struct {
 	Err error
 }
 
-// Decode implements envconfig.Decoder.
+// Decode reads the variable's text; it never fails (see above).
 func (p *Port) Decode(s string) error {
 	p.Raw = s
 	n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -86,7 +88,7 @@ type List struct {
 	Set bool
 }
 
-// Decode implements envconfig.Decoder.
+// Decode reads the variable's text; it never fails (see above).
 func (l *List) Decode(s string) error {
 	l.Set = true
 	l.V = nil

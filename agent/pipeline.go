@@ -165,7 +165,7 @@ func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{Profile: prof.Name, Home: home}
-	for _, v := range append([]string{cfg.AdminPassword, cfg.MySQLPassword, cfg.KeystorePassword, cfg.TruststorePassword, cfg.NewAdminPassword}, envSecretValues()...) {
+	for _, v := range append([]string{cfg.AdminPassword, cfg.MySQLPassword, cfg.KeystorePassword, cfg.TruststorePassword, cfg.NewAdminPassword}, cfg.envSecretValues()...) {
 		p.addSecret(v)
 	}
 	t := &target{cfg: cfg, prof: prof, home: home}

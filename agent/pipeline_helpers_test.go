@@ -269,14 +269,7 @@ func setenv(tb testing.TB, k, v string) {
 // is left unset.
 func loadConfig(tb testing.TB, env map[string]string) (*Config, error) {
 	tb.Helper()
-	clearAgentEnv(tb)
-	for k, v := range env {
-		if v == unset {
-			continue
-		}
-		setenv(tb, k, v)
-	}
-	return LoadEnv(true)
+	return Load(envList(env), true) // the process environment is not touched
 }
 
 const unset = "\x00unset"

@@ -139,7 +139,7 @@ func apim4Home(cfg *Config) string {
 	if cfg.Home != "" {
 		return filepath.Clean(cfg.Home)
 	}
-	if h := os.Getenv("WSO2_SERVER_HOME"); h != "" {
+	if h, _ := cfg.Getenv("WSO2_SERVER_HOME"); h != "" {
 		return filepath.Clean(h)
 	}
 	return ""

@@ -63,7 +63,7 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	if err := checkMarker(home, prof.Name); err != nil {
 		return nil, err
 	}
-	env, problems := loadA4Env(os.LookupEnv)
+	env, problems := loadA4Env(cfg.Getenv)
 	in, more := parseA4Inputs(env, a4RoleOf(prof.Name))
 	if problems = append(problems, more...); len(problems) > 0 {
 		sort.Strings(problems)
@@ -332,7 +332,7 @@ func (p *Plan) checkEnvRefs(final []byte, cfg *Config, env *a4Env, nodeIP string
 		return exitcode.Errorf(exitcode.DataErr, "read deployment.toml: %v", err)
 	}
 	child := map[string]bool{}
-	for _, kv := range childEnv(os.Environ(), cfg.KeepSecretsEnv.V) {
+	for _, kv := range childEnv(cfg.environ, cfg.KeepSecretsEnv.V) {
 		k, _, _ := strings.Cut(kv, "=")
 		child[k] = true
 	}
@@ -355,7 +355,7 @@ func (p *Plan) checkEnvRefs(final []byte, cfg *Config, env *a4Env, nodeIP string
 		default:
 			v, ok := env.get(ph.Name)
 			if !ok {
-				v, ok = os.LookupEnv(ph.Name)
+				v, ok = cfg.Getenv(ph.Name)
 				if !ok {
 					if fv, err := configValue(cfg, ph.Name); err == nil {
 						v, ok = fv, true

@@ -38,7 +38,7 @@ type JobPreview struct {
 // declarations are a *ConfigError listing them all, wrapped with
 // exitcode.Config.
 func jobPreviews(cfg *Config, now time.Time) ([]JobPreview, error) {
-	list, err := loadJobs(cfg, os.Environ())
+	list, err := loadJobs(cfg, cfg.environ)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func jobPreviewLines(ps []JobPreview) []string {
 // jobProblems returns one line per bad job declaration, for Config.validate:
 // nil when every job is valid.
 func jobProblems(cfg *Config) []string {
-	_, errs := collectJobs(cfg, os.Environ())
+	_, errs := collectJobs(cfg, cfg.environ)
 	var out []string
 	for _, e := range errs {
 		out = append(out, e.Error())
@@ -261,7 +261,7 @@ func startJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, io IO) (
 	if cfg == nil {
 		return func() {}, nil
 	}
-	list, err := loadJobs(cfg, os.Environ())
+	list, err := loadJobs(cfg, cfg.environ)
 	if err != nil {
 		return nil, err
 	}

@@ -279,8 +279,8 @@ func TestJobPreviews(t *testing.T) {
 	if err := os.WriteFile(crontab, []byte("name=purge 0 3 * * * find /logs -name '*.log' -delete\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("WSO2_AGENT_JOB_TICK", "*/20 * * * * * echo 'a b'")
-	cfg := &Config{Profile: "none", Home: dir, Crontab: crontab, CertSync: "@every 10m", Truststore: "ts.jks", CertificatesDir: "/certificates"}
+	cfg := (&Config{Profile: "none", Home: dir, Crontab: crontab, CertSync: "@every 10m", Truststore: "ts.jks", CertificatesDir: "/certificates"}).
+		withEnviron([]string{"WSO2_AGENT_JOB_TICK=*/20 * * * * * echo 'a b'"})
 	now := time.Date(2026, 11, 22, 23, 59, 30, 0, time.UTC)
 	ps, err := jobPreviews(cfg, now)
 	if err != nil {

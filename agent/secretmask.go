@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 )
@@ -65,12 +64,12 @@ func registerEnvSecrets(environ []string) {
 	}
 }
 
-// envSecretValues returns the values of the variables of the process
+// envSecretValues returns the values of the variables of the loaded
 // environment whose names mark a secret (IsSecretName, not *_FILE), for the
 // plan's masking: a patch file may use them anywhere.
-func envSecretValues() []string {
+func (c *Config) envSecretValues() []string {
 	var out []string
-	for _, kv := range os.Environ() {
+	for _, kv := range c.environ {
 		k, v, _ := strings.Cut(kv, "=")
 		if v != "" && isSecretEnv(k) {
 			out = append(out, v)
@@ -165,14 +164,14 @@ func maskAttr(a slog.Attr) slog.Attr {
 // through NAME_FILE has the file's value (LoadEnv does not leave it in the
 // environment); anything else is the environment's.
 func (c *Config) patchLookup(name string) (string, bool) {
-	if _, ok := os.LookupEnv(name); !ok {
-		if _, viaFile := os.LookupEnv(name + "_FILE"); viaFile {
+	if _, ok := c.Getenv(name); !ok {
+		if _, viaFile := c.Getenv(name + "_FILE"); viaFile {
 			if v, ok := c.secretValues()[name]; ok && v != "" {
 				return v, true
 			}
 		}
 	}
-	return os.LookupEnv(name)
+	return c.Getenv(name)
 }
 
 // secretValues maps each secret variable to its loaded value.

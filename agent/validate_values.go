@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"unicode"
@@ -167,7 +166,7 @@ func (c *Config) valueProblems(prof *Profile) []string {
 	if prof == nil || prof.Name == profileNone {
 		return p
 	}
-	if carbon44(prof) && c.MySQLPassword == "" && !c.setEmpty["WSO2_MYSQL_PASSWORD"] && os.Getenv("WSO2_MYSQL_PASSWORD_FILE") == "" {
+	if carbon44(prof) && c.MySQLPassword == "" && !c.setEmpty["WSO2_MYSQL_PASSWORD"] && c.env["WSO2_MYSQL_PASSWORD_FILE"] == "" {
 		// Every datasource is pointed at MySQL: without a password the
 		// files would keep H2's default password beside a MySQL URL, and
 		// inserted datasources would disagree with the existing ones.
@@ -249,11 +248,11 @@ func carbon44(prof *Profile) bool {
 }
 
 // setButEmpty returns the names among names that are set to the empty
-// string in the process environment.
-func setButEmpty(names []string) map[string]bool {
+// string in the loaded environment.
+func (c *Config) setButEmpty(names []string) map[string]bool {
 	out := map[string]bool{}
 	for _, n := range names {
-		if v, ok := os.LookupEnv(n); ok && v == "" {
+		if v, ok := c.Getenv(n); ok && v == "" {
 			out[n] = true
 		}
 	}
