@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/homelock"
@@ -20,16 +21,21 @@ import (
 // It returns the paths written.
 func (p *Plan) Apply() ([]string, error) {
 	// A start killed while staging leaves temporary files beside their
-	// targets; remove them from the folders this plan writes to. Under the
-	// home lock no other agent is staging there; without it, they may be
-	// another agent's.
+	// targets; remove them from the folders of every target of this plan,
+	// changed or not (a start killed after renaming a keystore leaves its
+	// temporary file beside an up-to-date one). Under the home lock no other
+	// agent is staging there; without it, they may be another agent's.
 	cleaned := map[string]bool{}
+	targets := slices.Clone(p.scanned)
 	for _, f := range p.Files {
+		targets = append(targets, f.Path)
+	}
+	for _, path := range targets {
 		if p.unlocked {
 			break
 		}
-		dirs := []string{filepath.Dir(f.Path)}
-		if t, err := filepath.EvalSymlinks(f.Path); err == nil {
+		dirs := []string{filepath.Dir(path)}
+		if t, err := filepath.EvalSymlinks(path); err == nil {
 			dirs = append(dirs, filepath.Dir(t)) // a link's target is staged beside the target
 		}
 		for _, dir := range dirs {

@@ -383,3 +383,44 @@ func TestB25_ConcurrentSeedersSeedOnce(t *testing.T) {
 		t.Errorf("temporary seed folder left behind: %v", err)
 	}
 }
+
+// TestStaleTempsBesideUnchangedTargetsAreRemoved: a start killed after it
+// renamed a keystore (or a mirrored jar) into place, but before it removed
+// its other temporary files, leaves them beside files the next start finds
+// up to date. That start removes them too, and changes nothing else.
+// (stress TestCrashAtRandomPoints found it: the keystores were planned only
+// when they changed, and only the folders of planned files were cleaned.)
+func TestStaleTempsBesideUnchangedTargetsAreRemoved(t *testing.T) {
+	home := freshHome(t, "gateway")
+	env := processEnv(t, "gateway", home)
+	if r := runPipe(t, env, "render"); r.Code != 0 {
+		t.Fatalf("first render: code %d\n%s", r.Code, r.Stderr)
+	}
+	var stale []string
+	for _, rel := range []string{
+		"repository/resources/security/.agent-tmp-client-truststore.jks-1952123173",
+		"repository/resources/security/.agent-tmp-wso2gateway.jks-2696154437",
+		"repository/components/lib/.agent-tmp-mediator-a.jar-123",
+	} {
+		p := filepath.Join(home, rel)
+		if err := os.WriteFile(p, []byte("half-written"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		stale = append(stale, p)
+	}
+	before := snapshot(t, home)
+	if r := runPipe(t, env, "render"); r.Code != 0 {
+		t.Fatalf("second render: code %d\n%s", r.Code, r.Stderr)
+	}
+	after := snapshot(t, home)
+	for _, p := range stale {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s is still there (%v)", p, err)
+		}
+	}
+	for p, st := range after {
+		if old, ok := before[p]; !ok || (st.Mode.IsRegular() && old != st) {
+			t.Errorf("the second render changed %s", p)
+		}
+	}
+}

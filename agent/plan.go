@@ -43,6 +43,11 @@ type Plan struct {
 	secrets  []string
 	secretNo map[string]int
 	forms    map[string][]string // the spellings of each secret (secretForms)
+	// scanned are target files the plan read and leaves as they are (an
+	// up-to-date keystore, a mirrored folder's manifest): no FilePlan, but
+	// Apply still removes the temporary files an interrupted start left
+	// beside them.
+	scanned []string
 	// unlocked is set when the setup runs without the home lock: Apply
 	// then leaves temporary files alone, since they may be another agent's.
 	unlocked bool

@@ -53,6 +53,9 @@ func (p *Plan) recordCertificates(t *target, r certResult) error {
 	}
 	imp, own := r.imp, r.own
 	p.Truststore, p.truststorePassword = imp.Truststore, r.password
+	if imp.Truststore != "" {
+		p.scanned = append(p.scanned, imp.Truststore)
+	}
 	p.Warnings = append(p.Warnings, imp.Warnings...)
 	if imp.Changed() {
 		f := p.file(imp.Truststore, "keystore", imp.Old)
@@ -72,6 +75,7 @@ func (p *Plan) recordCertificates(t *target, r certResult) error {
 		return nil
 	}
 	p.Warnings = append(p.Warnings, own.Warnings...)
+	p.scanned = append(p.scanned, own.Dst)
 	if own.Changed {
 		f := p.file(own.Dst, "keystore", own.Old)
 		f.New = own.Data

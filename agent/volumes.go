@@ -64,6 +64,7 @@ func (p *Plan) planMirror(src, lib string) error {
 		return b, nil
 	}
 	manifestPath := filepath.Join(lib, mediatorManifest)
+	p.scanned = append(p.scanned, manifestPath)
 	oldManifest, err := read(manifestPath, boundedread.Text)
 	if err != nil {
 		return err
