@@ -84,8 +84,8 @@ func cmdHealth(ctx context.Context, args []string, stdio IO) int {
 func healthCheckFromEnv() (health.Check, error) {
 	name := os.Getenv("WSO2_PROFILE")
 	home := os.Getenv("WSO2_HOME")
+	cfg := (&Config{Home: home}).withEnviron(os.Environ()) // for apim4Home: WSO2_SERVER_HOME
 	if name == "" {
-		cfg := (&Config{Home: home}).withEnviron(os.Environ())
 		if h := apim4Home(cfg); h != "" {
 			if k := detectAPIM4(h); k != nil {
 				name, home = k.Default, h
@@ -105,7 +105,7 @@ func healthCheckFromEnv() (health.Check, error) {
 	if home == "" {
 		home = prof.Home
 		if prof.Product == productAPIM4 {
-			home = apim4Home((&Config{}).withEnviron(os.Environ()))
+			home = apim4Home(cfg) // home is "": WSO2_SERVER_HOME, if set
 		}
 	}
 	if home == "" {

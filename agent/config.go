@@ -249,16 +249,15 @@ func LoadEnv(requireProfile bool) (*Config, error) { return Load(os.Environ(), r
 // ApplyProfileDefaults). With requireProfile false (jobs such as
 // admin-password), WSO2_PROFILE may be unset.
 func Load(environ []string, requireProfile bool) (*Config, error) {
-	env := envMap(environ)
-	lookup := func(name string) (string, bool) { v, ok := env[name]; return v, ok }
+	c := (&Config{}).withEnviron(environ)
 	var problems []string
 	fileVals := map[string]string{}
 	for _, name := range secretNames() {
-		path, ok := lookup(name + "_FILE")
+		path, ok := c.Getenv(name + "_FILE")
 		if !ok {
 			continue
 		}
-		if _, both := lookup(name); both {
+		if _, both := c.Getenv(name); both {
 			problems = append(problems, fmt.Sprintf("%s and %s_FILE are both set: use one", name, name))
 			continue
 		}
@@ -280,12 +279,11 @@ func Load(environ []string, requireProfile bool) (*Config, error) {
 		}
 		fileVals[name] = v
 	}
-	c := Config{environ: slices.Clone(environ), env: env}
 	c.decodeFields(func(name string) (string, bool) {
 		if v, ok := fileVals[name]; ok {
 			return v, true
 		}
-		return lookup(name)
+		return c.Getenv(name)
 	})
 	// Registered before anything is validated: no error line may show them.
 	resetLogSecrets()
@@ -302,7 +300,7 @@ func Load(environ []string, requireProfile bool) (*Config, error) {
 		sort.Strings(problems)
 		return nil, exitcode.Wrap(exitcode.Config, &ConfigError{Problems: problems})
 	}
-	return &c, nil
+	return c, nil
 }
 
 // validate returns one line per bad variable. Values of secrets are never

@@ -7,8 +7,6 @@ import (
 	"strings"
 )
 
-// parseWaitTarget parses one WSO2_AGENT_WAIT_FOR item, tcp://host:port (the
-// scheme may be omitted), into a dialable host:port.
 // waitTargets is what `agent run` waits for before the server starts, and
 // what render shows: WSO2_AGENT_WAIT_FOR when it is set (even empty, which
 // means no wait), else the profile's defaults. Both the plan and run (for
@@ -25,6 +23,8 @@ func waitTargets(cfg *Config, defaults []string) []string {
 	return out
 }
 
+// parseWaitTarget parses one WSO2_AGENT_WAIT_FOR item, tcp://host:port (the
+// scheme may be omitted), into a dialable host:port.
 func parseWaitTarget(s string) (string, error) {
 	rest := strings.TrimPrefix(s, "tcp://")
 	if strings.Contains(rest, "://") {
