@@ -83,11 +83,10 @@ func Probe(ctx context.Context, c Check) (string, error) {
 	}
 	if c.Endpoint != "" {
 		target := c.URL()
-		status, err := get(ctx, c, tlsConf)
+		code, status, err := get(ctx, c, tlsConf)
 		if err != nil {
 			return "", classify(ctx, fmt.Errorf("GET %s: %w", target, err))
 		}
-		code, _ := strconv.Atoi(strings.Fields(status)[0])
 		if code < 200 || code > 299 {
 			return "", exitcode.Errorf(exitcode.Unavailable, "GET %s: %s", target, status)
 		}
@@ -104,10 +103,10 @@ func Probe(ctx context.Context, c Check) (string, error) {
 
 // get sends one HTTP/1.1 GET of c.Endpoint (no keep-alive, no redirects
 // followed: a redirect to a login page is an answer, not health) and returns
-// the status of the answer, e.g. "200 OK". It is a few lines of HTTP rather
+// the status of the answer: its code and its text, e.g. 200 and "200 OK". It is a few lines of HTTP rather
 // than net/http, which would add a fifth to the agent's binary, and so to the
 // memory every container maps, for one request line and one status line.
-func get(ctx context.Context, c Check, tlsConf *tls.Config) (string, error) {
+func get(ctx context.Context, c Check, tlsConf *tls.Config) (int, string, error) {
 	addr := net.JoinHostPort(c.host(), strconv.Itoa(c.EndpointPort))
 	var conn net.Conn
 	var err error
@@ -117,7 +116,7 @@ func get(ctx context.Context, c Check, tlsConf *tls.Config) (string, error) {
 		conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	}
 	if err != nil {
-		return "", err
+		return 0, "", err
 	}
 	defer conn.Close()
 	if d, ok := ctx.Deadline(); ok {
@@ -126,24 +125,25 @@ func get(ctx context.Context, c Check, tlsConf *tls.Config) (string, error) {
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	if _, err := fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: wso2-agent-health\r\nAccept: */*\r\nConnection: close\r\n\r\n", c.Endpoint, addr); err != nil {
-		return "", err
+		return 0, "", err
 	}
 	line, err := bufio.NewReaderSize(conn, 512).ReadString('\n')
 	if err != nil {
 		if err == io.EOF {
-			return "", errors.New("connection closed before a status line")
+			return 0, "", errors.New("connection closed before a status line")
 		}
-		return "", err
+		return 0, "", err
 	}
 	// "HTTP/1.1 200 OK\r\n"
 	proto, status, ok := strings.Cut(strings.TrimRight(line, "\r\n"), " ")
 	if !ok || !strings.HasPrefix(proto, "HTTP/1.") || len(status) < 3 {
-		return "", fmt.Errorf("malformed status line %q", truncate(line, 80))
+		return 0, "", fmt.Errorf("malformed status line %q", truncate(line, 80))
 	}
-	if _, err := strconv.Atoi(status[:3]); err != nil || (len(status) > 3 && status[3] != ' ') {
-		return "", fmt.Errorf("malformed status line %q", truncate(line, 80))
+	code, err := strconv.Atoi(status[:3])
+	if err != nil || (len(status) > 3 && status[3] != ' ') {
+		return 0, "", fmt.Errorf("malformed status line %q", truncate(line, 80))
 	}
-	return status, nil
+	return code, status, nil
 }
 
 func truncate(s string, n int) string {
