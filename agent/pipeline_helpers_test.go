@@ -7,6 +7,7 @@ package agent
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -360,6 +361,16 @@ func runPipe(tb testing.TB, env map[string]string, args ...string) runResult {
 		code = ee.ExitCode()
 	}
 	return runResult{Code: code, Stdout: so.String(), Stderr: se.String()}
+}
+
+// parseReport decodes render --output json's report from r's output.
+func parseReport(tb testing.TB, r runResult) Report {
+	tb.Helper()
+	var rep Report
+	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
+		tb.Fatalf("JSON output does not parse: %v\n%s", err, r.Stdout)
+	}
+	return rep
 }
 
 func envList(env map[string]string) []string {

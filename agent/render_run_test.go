@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"encoding/json"
 	"fmt"
 	"github.com/wso2-container/agent/internal/testnet"
 	"net"
@@ -83,11 +82,7 @@ func TestRenderEqualsRun(t *testing.T) {
 				if r.Code != 0 {
 					t.Fatalf("agent %s: exit %d\n%s", strings.Join(args, " "), r.Code, r.Stderr)
 				}
-				var rep Report
-				if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
-					t.Fatalf("agent %s: %v\n%s", strings.Join(args, " "), err, r.Stdout)
-				}
-				return rep
+				return parseReport(t, r)
 			}
 			dry := report("render", "--dry-run", "--output", "json")
 			if len(dry.Actions) == 0 || len(dry.Changed) == 0 || len(dry.WaitFor) == 0 || len(dry.Command) == 0 {

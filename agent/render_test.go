@@ -4,7 +4,6 @@ package agent
 // (testdata/golden/render/), with every secret masked and nothing written.
 
 import (
-	"encoding/json"
 	"html"
 	"os"
 	"path/filepath"
@@ -35,10 +34,7 @@ func TestRenderDryRunGolden(t *testing.T) {
 			}
 			assertNoSecrets(t, r.Stdout+r.Stderr)
 			if strings.HasSuffix(c.name, ".json") {
-				var rep Report
-				if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
-					t.Fatalf("JSON output does not parse: %v", err)
-				}
+				rep := parseReport(t, r)
 				if !rep.DryRun || rep.Profile != "gateway" || len(rep.Actions) == 0 {
 					t.Fatalf("report: dry_run %v profile %q, %d actions", rep.DryRun, rep.Profile, len(rep.Actions))
 				}
