@@ -89,10 +89,11 @@ type Config struct {
 
 	// setEmpty are the secret variables set to the empty string.
 	setEmpty map[string]bool
-	// environ is the environment Load read, as given, and env the same as
-	// a map (the first of duplicate names wins, as for getenv): every later
-	// question about the environment is asked of these, never of the
-	// process (see Getenv).
+	// environ is the environment Load read, as given (the server's and the
+	// jobs' environment derive from it), and env the same as a map (the
+	// first of duplicate names wins, as for getenv): every later question
+	// about the environment is asked of these, never of the process (see
+	// Getenv).
 	environ []string
 	env     map[string]string
 }
@@ -104,12 +105,7 @@ func (c *Config) Getenv(name string) (string, bool) {
 	return v, ok
 }
 
-// Environ returns a copy of the environment the configuration was loaded
-// from (KEY=VALUE, in its order).
-func (c *Config) Environ() []string { return slices.Clone(c.environ) }
-
-// withEnviron sets environ as the environment c answers Getenv and Environ
-// from, and returns c: for the commands that read a few variables without
+// withEnviron sets environ as the environment c answers Getenv from, and returns c: for the commands that read a few variables without
 // loading the whole contract (health), and for tests.
 func (c *Config) withEnviron(environ []string) *Config {
 	c.environ, c.env = slices.Clone(environ), envMap(environ)
@@ -241,8 +237,8 @@ func (e *ConfigError) Error() string {
 func LoadEnv(requireProfile bool) (*Config, error) { return Load(os.Environ(), requireProfile) }
 
 // Load reads Config from environ (KEY=VALUE entries, as os.Environ returns
-// them), once: everything after it asks the Config (Getenv, Environ), never
-// the process. NAME_FILE variants of secrets are read first (one trailing
+// them), once: everything after it asks the Config (Getenv), never the
+// process. NAME_FILE variants of secrets are read first (one trailing
 // newline trimmed); setting both NAME and NAME_FILE is an error. Every bad
 // variable is reported at once, as a *ConfigError wrapped with
 // exitcode.Config. Profile defaults are not applied here (see
