@@ -139,6 +139,7 @@ type swarmStack struct {
 	env     map[string]string // values the checks expect (secrets included)
 	secrets []string          // docker secrets created
 	check   func(t *testing.T, s *swarmStack, c string, svc string, peers []string)
+	tables  map[string]int // 4.5: the tables each database's dbscripts create
 
 	// seen: every address a task of the stack has had, for member checks
 	// while tasks are replaced.
@@ -345,6 +346,11 @@ func swarmStack4(t *testing.T, prefix, id string) *swarmStack {
 		// aliases stay; the network name is the test's
 	}
 	testDatabase(t, services["mysql"].(obj), prefix, "apim-mysql-data", "apim4-databases.sh", "01-apim4-databases.sh", "wso2am-4.5.0", "apim")
+	scripts := filepath.Join(fixturesDir(t), "wso2am-4.5.0", "dbscripts")
+	s.tables = map[string]int{
+		"shared_db": len(createdTables(t, filepath.Join(scripts, "mysql.sql"))),
+		"apim_db":   len(createdTables(t, filepath.Join(scripts, "apimgt", "mysql.sql"))),
+	}
 	doc["networks"] = obj{"apim": obj{"name": s.network, "driver": "overlay", "attachable": true, "labels": obj{"wso2-e2e": "swarm"}}}
 	doc["volumes"] = obj{"apim-mysql-data": obj{"labels": obj{"wso2-e2e": "swarm"}}}
 	s.doc = doc
@@ -489,8 +495,7 @@ func check4(t *testing.T, s *swarmStack, c, svc string, peers []string) {
 	}
 	db := poll2(t, c, home+"/repository/logs/standin-db", "shared_db")
 	// Each database holds exactly the tables its 4.5.0 product script creates.
-	scripts := filepath.Join(fixturesDir(t), "wso2am-4.5.0", "dbscripts")
-	shared, apim := len(createdTables(t, filepath.Join(scripts, "mysql.sql"))), len(createdTables(t, filepath.Join(scripts, "apimgt", "mysql.sql")))
+	shared, apim := s.tables["shared_db"], s.tables["apim_db"]
 	if !regexp.MustCompile(fmt.Sprintf(`(?m)^ok shared_db jdbc:mysql://mysql:3306/shared_db\?useSSL=false user=wso2carbon tables=%d `, shared)).MatchString(db) {
 		t.Errorf("%s (%s): standin-db lacks the shared_db connection with the %d tables of dbscripts/mysql.sql:\n%s", svc, c, shared, db)
 	}
