@@ -419,7 +419,7 @@ func editFile(path string, fe *fileEdits) fileResult {
 	if fe.base != nil {
 		old = fe.base
 	}
-	if strings.HasSuffix(path, ".toml") {
+	if tomlPatchKind.Matches(path) {
 		r.kind = "toml"
 		if len(fe.props) > 0 || len(fe.xml) > 0 {
 			r.err = exitcode.Errorf(exitcode.Config, "%s: XML or properties edits on a TOML file", fe.rel)
@@ -435,7 +435,7 @@ func editFile(path string, fe *fileEdits) fileResult {
 		r.err = exitcode.Errorf(exitcode.Config, "%s: TOML edits on a file whose name does not end in .toml", fe.rel)
 		return r
 	}
-	if strings.HasSuffix(path, ".properties") {
+	if xmlconf.IsProperties(path) {
 		r.kind = "properties"
 		r.out, r.changes, err = xmlconf.ApplyProperties(old, fe.props)
 	} else {

@@ -35,6 +35,13 @@ type FileKind struct {
 	Parse func(op, args string) (any, error)
 }
 
+// Matches reports whether a file name is of this kind: it ends in Suffix,
+// ASCII case ignored. It is the one test of a file's kind: the patch format
+// and the agent's editing of the file ask it the same way.
+func (k *FileKind) Matches(name string) bool {
+	return k.Suffix != "" && strings.HasSuffix(strings.ToLower(name), strings.ToLower(k.Suffix))
+}
+
 // OtherEdit is one edit of a FileKind file, as its Parse returned it.
 type OtherEdit struct {
 	Line   int  // line of the op in the patch file
@@ -42,7 +49,9 @@ type OtherEdit struct {
 	Edit   any
 }
 
-// IsProperties reports whether a file name is treated as a .properties file.
+// IsProperties reports whether a file name is treated as a .properties
+// file: it ends in ".properties", ASCII case ignored. The patch format and
+// the agent's editing of the file use this one test.
 func IsProperties(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".properties") }
 
 // ParsePatch parses a patch file (format: PATCHFORMAT.md). name is used in
@@ -164,7 +173,7 @@ func heredoc(rest string, lines []string, i int) (string, int, error) {
 // kindOf returns the kind of file name, or nil for XML and properties.
 func kindOf(kinds []FileKind, name string) *FileKind {
 	for i := range kinds {
-		if kinds[i].Suffix != "" && strings.HasSuffix(strings.ToLower(name), strings.ToLower(kinds[i].Suffix)) {
+		if kinds[i].Matches(name) {
 			return &kinds[i]
 		}
 	}
