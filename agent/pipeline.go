@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/wso2-container/agent/agent/certs"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/homelock"
 	"github.com/wso2-container/agent/internal/boundedread"
@@ -324,7 +325,7 @@ func (t *target) discover(p *Plan, d discovery) error {
 			}
 		}
 	}
-	own := filepath.Join(cfg.CertificatesDir, "wso2"+t.prof.Component+".jks")
+	own := filepath.Join(cfg.CertificatesDir, certs.KeystoreFile(t.prof.Component))
 	if _, err := os.Stat(own); err == nil {
 		t.ownKeystore = true
 	}

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"github.com/wso2-container/agent/agent/certs"
 	"html"
 	"net"
 	"path"
@@ -38,10 +39,10 @@ func (t *target) svc(name string) string {
 
 // keystoreRel is the own keystore's path relative to the home.
 func (t *target) keystoreRel() string {
-	return "repository/resources/security/wso2" + t.prof.Component + ".jks"
+	return "repository/resources/security/" + certs.KeystoreFile(t.prof.Component)
 }
 
-func (t *target) keyAlias() string { return "wso2" + t.prof.Component + "cert" }
+func (t *target) keyAlias() string { return certs.KeyAlias(t.prof.Component) }
 
 // truststoreRel is the truststore's path relative to the home (or absolute).
 func (t *target) truststoreRel() string { return t.cfg.Truststore }

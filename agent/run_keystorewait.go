@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/wso2-container/agent/agent/certs"
 )
 
 // keystoreWaitMax bounds the wait of awaitOwnKeystore (and WSO2_AGENT_WAIT_TIMEOUT,
@@ -46,7 +48,7 @@ func awaitOwnKeystore(ctx context.Context, cfg *Config, prof *Profile, io IO, pr
 	if prof.Component == "" || !pr.exists(cfg.CertificatesDir) {
 		return
 	}
-	keystore := filepath.Join(cfg.CertificatesDir, "wso2"+prof.Component+".jks")
+	keystore := filepath.Join(cfg.CertificatesDir, certs.KeystoreFile(prof.Component))
 	limit := keystoreWaitMax
 	if w := cfg.WaitTimeout.V; w > 0 && w < limit {
 		limit = w
