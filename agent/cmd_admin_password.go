@@ -48,12 +48,7 @@ func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
 	if err != nil {
 		return fail(io, err)
 	}
-	home := cfg.Home
-	if home == "" && cfg.Profile != "" {
-		if p, ok := lookupProfile(cfg.Profile); ok {
-			home = p.Home
-		}
-	}
+	home := jobHome(cfg)
 	store, err := adminpw.LoadStoreConfig(home)
 	if err != nil {
 		return fail(io, err)

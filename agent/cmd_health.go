@@ -84,9 +84,9 @@ func cmdHealth(ctx context.Context, args []string, stdio IO) int {
 func healthCheckFromEnv() (health.Check, error) {
 	name := os.Getenv("WSO2_PROFILE")
 	home := os.Getenv("WSO2_HOME")
-	cfg := (&Config{Home: home}).withEnviron(os.Environ()) // for apim4Home: WSO2_SERVER_HOME
+	cfg := (&Config{Home: home}).withEnviron(os.Environ()) // productHome asks WSO2_SERVER_HOME
 	if name == "" {
-		if h := apim4Home(cfg); h != "" {
+		if h := productHome(cfg, nil); h != "" {
 			if k := detectAPIM4(h); k != nil {
 				name, home = k.Default, h
 			}
@@ -103,10 +103,7 @@ func healthCheckFromEnv() (health.Check, error) {
 		return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: none runs no WSO2 server: nothing to probe")
 	}
 	if home == "" {
-		home = prof.Home
-		if prof.Product == productAPIM4 {
-			home = apim4Home(cfg) // home is "": WSO2_SERVER_HOME, if set
-		}
+		home = productHome(cfg, prof)
 	}
 	if home == "" {
 		return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_HOME: not set (API Manager 4.x profiles have no default home)")

@@ -43,7 +43,7 @@ type setupResult struct {
 // The whole of it runs under the home's lock (see lockHome): exclusive for
 // a real setup, shared for a dry run.
 func setup(_ context.Context, cfg *Config, prof *Profile, io IO, dryRun bool) (*setupResult, error) {
-	lk, err := lockHome(planHome(cfg, prof), cfg.LockTimeout.V, dryRun, io.Log)
+	lk, err := lockHome(productHome(cfg, prof), cfg.LockTimeout.V, dryRun, io.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	if p, ok, err := apim4Dispatch(cfg, prof, d); ok {
 		return p, err
 	}
-	home := planHome(cfg, prof)
+	home := productHome(cfg, prof)
 	if st, err := os.Stat(home); err != nil || !st.IsDir() {
 		return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_HOME: product home %s is not a readable folder", home)
 	}
@@ -246,15 +246,6 @@ func (p *Plan) unwritable() []string {
 		}
 	}
 	return out
-}
-
-// planHome is the product home of cfg: WSO2_HOME, else the profile's.
-func planHome(cfg *Config, prof *Profile) string {
-	home := cfg.Home
-	if home == "" {
-		home = prof.Home
-	}
-	return filepath.Clean(home)
 }
 
 // lockHome takes the lock of home (package homelock): exclusive, or shared

@@ -133,22 +133,10 @@ func a4RoleOf(profile string) a4Role {
 	return roleCP
 }
 
-// apim4Home is the product home of a 4.x profile: WSO2_HOME, else
-// WSO2_SERVER_HOME (set by WSO2's own images), else none.
-func apim4Home(cfg *Config) string {
-	if cfg.Home != "" {
-		return filepath.Clean(cfg.Home)
-	}
-	if h, _ := cfg.Getenv("WSO2_SERVER_HOME"); h != "" {
-		return filepath.Clean(h)
-	}
-	return ""
-}
-
 // apim4AutoProfile returns the profile of a 4.x home when WSO2_PROFILE is
 // unset: the pack's own component ("" when the home is not a 4.x home).
 func apim4AutoProfile(cfg *Config) string {
-	home := apim4Home(cfg)
+	home := productHome(cfg, nil)
 	if home == "" {
 		return ""
 	}
@@ -161,7 +149,7 @@ func apim4AutoProfile(cfg *Config) string {
 // apim4Resolve checks that the home is a 4.x home that can run prof and
 // returns the pack and whether the profile is started with -Dprofile.
 func apim4Resolve(cfg *Config, prof *Profile) (string, *apim4Pack, bool, error) {
-	home := apim4Home(cfg)
+	home := productHome(cfg, nil)
 	if home == "" {
 		return "", nil, false, exitcode.Errorf(exitcode.Config, "WSO2_HOME: not set (API Manager 4.x profiles have no default home; WSO2's images set WSO2_SERVER_HOME)")
 	}

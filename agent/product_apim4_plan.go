@@ -30,10 +30,7 @@ import (
 // plan to the 2.0.0 pipeline (ok false).
 func apim4Dispatch(cfg *Config, prof *Profile, d discovery) (p *Plan, ok bool, err error) {
 	if prof.Product != productAPIM4 {
-		home := cfg.Home
-		if home == "" {
-			home = prof.Home
-		}
+		home := productHome(cfg, prof)
 		if k := detectAPIM4(home); k != nil {
 			return nil, true, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s is an API Manager 2.0.0/IS 5.2.0 profile, but %s is %s (it runs: %s)", prof.Name, home, k.Desc, strings.Join(k.Profiles(), ", "))
 		}

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"path/filepath"
 	"sort"
 
 	"github.com/wso2-container/agent/agent/health"
@@ -35,6 +36,28 @@ type Profile struct {
 	// ports with the offset, its health endpoint); nil means the product's
 	// default (see healthOf in cmd_health.go).
 	Health func(home string) (health.Check, error)
+}
+
+// productHome is the product home of profile prof under cfg. It is the one
+// rule every command resolves the home by (setup, render, the jobs'
+// working folder and lock, health, admin-password): WSO2_HOME when set;
+// else the profile's default home (the Carbon 4.4 products); else, for an
+// API Manager 4.x profile or when no profile is known (prof nil),
+// WSO2_SERVER_HOME, which WSO2's own 4.x images set; else "" (the profile
+// none, or a 4.x profile with neither variable). The result is cleaned.
+func productHome(cfg *Config, prof *Profile) string {
+	if cfg.Home != "" {
+		return filepath.Clean(cfg.Home)
+	}
+	if prof != nil && prof.Home != "" {
+		return prof.Home
+	}
+	if prof == nil || prof.Product == productAPIM4 {
+		if h, _ := cfg.Getenv("WSO2_SERVER_HOME"); h != "" {
+			return filepath.Clean(h)
+		}
+	}
+	return ""
 }
 
 // none is the profile of a plain init: no setup, the given command runs.

@@ -129,18 +129,14 @@ func collectJobs(cfg *Config, environ []string) ([]*jobs.Job, []error) {
 	return list, errs
 }
 
-// jobHome is the product home of the configuration: WSO2_HOME, else the
-// profile's default ("" for the profile none without WSO2_HOME).
+// jobHome is the product home of the configuration (productHome of its
+// profile; "" for the profile none without WSO2_HOME).
 func jobHome(cfg *Config) string {
-	if cfg.Home != "" {
-		return filepath.Clean(cfg.Home)
+	p, ok := lookupProfile(cfg.Profile)
+	if !ok {
+		p = nil
 	}
-	if p, ok := lookupProfile(cfg.Profile); ok && p.Home != "" {
-		return p.Home
-	} else if ok && p.Product == productAPIM4 {
-		return apim4Home(cfg)
-	}
-	return ""
+	return productHome(cfg, p)
 }
 
 // jobDir is the working directory of every job: the product home when it
