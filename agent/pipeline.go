@@ -371,7 +371,7 @@ func (p *Plan) planEdits(s *editSet) error {
 			if c.Attr != "" {
 				target += "/@" + c.Attr
 			}
-			f.Changes = append(f.Changes, Change{Target: target, Op: opName(c.Op), Old: c.Old, New: c.New, Secret: c.Secret})
+			f.Changes = append(f.Changes, Change{Target: target, Op: opName(r.kind, c.Op), Old: c.Old, New: c.New, Secret: c.Secret})
 		}
 		for _, v := range r.secrets {
 			p.addSecret(v)
@@ -443,20 +443,19 @@ func editFile(path string, fe *fileEdits) fileResult {
 	return r
 }
 
-func opName(o xmlconf.Op) string {
-	switch o {
-	case xmlconf.SetText:
-		return "set"
-	case xmlconf.SetAttr:
-		return "set-attr"
-	case xmlconf.Ensure:
-		return "ensure"
-	case xmlconf.Remove:
-		return "remove"
-	case xmlconf.SetChildren:
-		return "set-children"
+// opName is the name a change of a file of kind is shown by, in render's
+// text and JSON: the op of the patch format (xmlconf/PATCHFORMAT.md) that
+// makes it, so that what render lists can be written in a patch file as it
+// reads. XML: set, attr, ensure, remove, children; properties: prop,
+// unprop. (TOML changes are named in applyTOML: set, unset.)
+func opName(kind string, o xmlconf.Op) string {
+	if kind == "properties" {
+		if o == xmlconf.Remove {
+			return "unprop"
+		}
+		return "prop"
 	}
-	return "edit"
+	return o.String()
 }
 
 // addPatches parses the image builder's patch files and adds their edits

@@ -34,12 +34,11 @@ func applyTOML(old []byte, edits []tomlEdit) ([]byte, []Change, []string, error)
 			return nil, nil, nil, fmt.Errorf("%s: %w", e.what, err)
 		}
 		for _, c := range d.Changes()[n:] {
+			// The patch format's names (see opName): a key added or
+			// changed is set, a key removed is unset.
 			op := "set"
-			switch {
-			case c.Old == nil:
-				op = "add"
-			case c.New == nil:
-				op = "remove"
+			if c.New == nil {
+				op = "unset"
 			}
 			target := c.Path.String()
 			if c.Index >= 0 && len(c.Path) > 1 {
