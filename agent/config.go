@@ -349,7 +349,7 @@ func (c *Config) validate(requireProfile bool) []string {
 			p = append(p, fmt.Sprintf("%s: %q is not a port number (1-65535)", name, v))
 		}
 	}
-	if c.Profile == "identityserver" && c.VirtualHost != "" {
+	if c.Profile == profileIdentityServer && c.VirtualHost != "" {
 		if err := checkBaseURL(c.VirtualHost); err != nil {
 			p = append(p, fmt.Sprintf("VIRTUAL_HOST: %q %v (want http(s)://host[:port][/path])", c.VirtualHost, err))
 		}

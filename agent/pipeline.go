@@ -176,11 +176,11 @@ func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 
 	var s editSet
 	switch prof.Product {
-	case "am":
+	case productAM:
 		t.amEdits(&s)
-	case "is":
+	case productIS:
 		t.isEdits(&s)
-	case "das":
+	case productDAS:
 		t.dasEdits(&s)
 	}
 	if err := addPatches(&s, cfg, home); err != nil {
@@ -197,7 +197,7 @@ func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	if err := p.recordCertificates(t, cr); err != nil {
 		return nil, err
 	}
-	if prof.Product == "das" {
+	if prof.Product == productDAS {
 		if err := t.planSchedules(p); err != nil {
 			return nil, err
 		}

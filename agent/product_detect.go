@@ -22,13 +22,13 @@ type productSignature struct {
 var productSignatures = []productSignature{
 	// A deployment.toml beside them does not change what they are (an
 	// image builder may add one; patch files edit it).
-	{"am", "API Manager 2.0.0", []string{"repository/conf/api-manager.xml"}, nil},
-	{"das", "API Manager Analytics 2.0.0", []string{"repository/conf/datasources/analytics-datasources.xml"},
+	{productAM, "API Manager 2.0.0", []string{"repository/conf/api-manager.xml"}, nil},
+	{productDAS, "API Manager Analytics 2.0.0", []string{"repository/conf/datasources/analytics-datasources.xml"},
 		[]string{"repository/conf/api-manager.xml"}},
 	// Not a product of the Carbon 4.4 profiles, but worth naming: a Carbon
 	// 4.9+ pack generates its XML from deployment.toml at start.
 	{"", "a Carbon 4.9+ product configured by deployment.toml (such as API Manager 4.x)", []string{"repository/conf/deployment.toml"}, nil},
-	{"is", "Identity Server 5.2.0", []string{"repository/conf/identity/identity.xml"},
+	{productIS, "Identity Server 5.2.0", []string{"repository/conf/identity/identity.xml"},
 		[]string{"repository/conf/api-manager.xml", "repository/conf/datasources/analytics-datasources.xml"}},
 }
 

@@ -12,7 +12,7 @@ import (
 // configuration match the environment (see profiles_*.go).
 type Profile struct {
 	Name        string   // WSO2_PROFILE value
-	Product     string   // "am", "is" or "das": which product's files the edits target
+	Product     string   // productAM, productIS, productDAS or productAPIM4: which product's files the edits target
 	Home        string   // default WSO2_HOME
 	ServerFlags []string // default flags of bin/wso2server.sh (-Dprofile=...)
 	// Component is the component's name in the shared certificates folder
@@ -37,6 +37,25 @@ type Profile struct {
 	// default (see healthOf in cmd_health.go).
 	Health func(home string) (health.Check, error)
 }
+
+// The products (Profile.Product), each named once here; productAPIM4 is
+// API Manager 4.x (product_apim4.go).
+const (
+	productAM  = "am"  // API Manager 2.0.0 (profiles_am.go)
+	productIS  = "is"  // Identity Server 5.2.0 (profiles_is.go)
+	productDAS = "das" // API Manager Analytics 2.0.0 (profiles_das.go)
+)
+
+// The Carbon 4.4 profile names that the pipeline or validation asks for by
+// name; each is defined once, here, and registered under it.
+const (
+	profileGateway        = "gateway"
+	profileGatewayManager = "gatewaymanager"
+	profilePublisher      = "publisher"
+	profileStore          = "store"
+	profileIdentityServer = "identityserver"
+	profileAnalytics      = "analytics"
+)
 
 // productHome is the product home of profile prof under cfg. It is the one
 // rule every command resolves the home by (setup, render, the jobs'

@@ -7,26 +7,26 @@ import "fmt"
 // Dockerfile did (reference b1), with the old bugs fixed.
 func init() {
 	am := func(p Profile) *Profile {
-		p.Product = "am"
+		p.Product = productAM
 		p.Home = "/wso2am"
 		p.MemberPort = "4000"
 		p.MirrorsMediators = true
 		return &p
 	}
 	register(am(Profile{Name: "apim", Component: "apim"}))
-	register(am(Profile{Name: "gateway", Component: "gateway", ServerFlags: []string{"-Dprofile=gateway-worker"},
+	register(am(Profile{Name: profileGateway, Component: "gateway", ServerFlags: []string{"-Dprofile=gateway-worker"},
 		Members: []string{"tasks.gatewaymanager", "tasks.gateway"}, SubDomain: "worker",
 		ClusterDomain: "wso2.am.gateway.domain", SeedsDeployment: true}))
-	register(am(Profile{Name: "gatewaymanager", Component: "gatewaymanager", ServerFlags: []string{"-Dprofile=gateway-manager"},
+	register(am(Profile{Name: profileGatewayManager, Component: "gatewaymanager", ServerFlags: []string{"-Dprofile=gateway-manager"},
 		Members: []string{"tasks.gatewaymanager", "tasks.gateway"}, SubDomain: "mgt",
 		ClusterDomain: "wso2.am.gateway.domain", SeedsDeployment: true}))
 	// B27: the old image passed -Dprofile=api-publisher -Dprofile=api-store;
 	// Carbon keeps the last, so it really ran as a store. The publisher runs
 	// as api-publisher.
-	register(am(Profile{Name: "publisher", Component: "publisher", ServerFlags: []string{"-Dprofile=api-publisher"},
+	register(am(Profile{Name: profilePublisher, Component: "publisher", ServerFlags: []string{"-Dprofile=api-publisher"},
 		Members: []string{"tasks.publisher", "tasks.store"}, SubDomain: "worker",
 		ClusterDomain: "wso2.am.pubstore.domain", SeedsDeployment: true}))
-	register(am(Profile{Name: "store", Component: "store", ServerFlags: []string{"-Dprofile=api-store"},
+	register(am(Profile{Name: profileStore, Component: "store", ServerFlags: []string{"-Dprofile=api-store"},
 		Members: []string{"tasks.publisher", "tasks.store"}, SubDomain: "worker",
 		ClusterDomain: "wso2.am.pubstore.domain"}))
 	register(am(Profile{Name: "trafficmanager", Component: "trafficmanager", ServerFlags: []string{"-Dprofile=traffic-manager"}}))
@@ -73,10 +73,10 @@ func (t *target) amEdits(s *editSet) {
 		)
 	}
 	switch t.prof.Name {
-	case "publisher", "store":
+	case profilePublisher, profileStore:
 		gw := t.svc(c.GatewayHost)
 		endpoint := fmt.Sprintf("http://%s:8280,https://%s:8243", gw, gw)
-		if t.prof.Name == "store" && c.GatewayEndpoint != "" {
+		if t.prof.Name == profileStore && c.GatewayEndpoint != "" {
 			endpoint = c.GatewayEndpoint // B5: the element's value, not a one-shot token
 		}
 		s.xml(api,

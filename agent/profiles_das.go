@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(&Profile{Name: "analytics", Product: "das", Home: "/wso2analytics", Component: "das",
+	register(&Profile{Name: profileAnalytics, Product: productDAS, Home: "/wso2analytics", Component: "das",
 		Members: []string{"tasks.das"}, SubDomain: "worker", MemberPort: "4300",
 		ClusterDomain: "wso2.das.domain"})
 }

@@ -3,7 +3,7 @@ package agent
 import "strings"
 
 func init() {
-	register(&Profile{Name: "identityserver", Product: "is", Home: "/wso2is", Component: "identityserver",
+	register(&Profile{Name: profileIdentityServer, Product: productIS, Home: "/wso2is", Component: "identityserver",
 		Members: []string{"tasks.identityserver"}, SubDomain: "worker", MemberPort: "4500",
 		ClusterDomain: "wso2.is.domain"})
 }

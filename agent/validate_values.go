@@ -223,7 +223,7 @@ func (c *Config) valueProblems(prof *Profile) []string {
 			addf("WSO2_CLUSTER_MEMBERS: member %q is not a host name or IP address: %v", m, err)
 		}
 	}
-	if prof.Product == "das" {
+	if prof.Product == productDAS {
 		p = append(p, dasScheduleProblems(c)...)
 	}
 	if c.GatewayEndpoint != "" {
@@ -241,7 +241,7 @@ func (c *Config) valueProblems(prof *Profile) []string {
 // the agent always points at MySQL.
 func carbon44(prof *Profile) bool {
 	switch prof.Product {
-	case "am", "is", "das":
+	case productAM, productIS, productDAS:
 		return true
 	}
 	return false
@@ -263,8 +263,8 @@ func (c *Config) setButEmpty(names []string) map[string]bool {
 // repository/conf/jndi.properties, which embed the admin user and password.
 func writesJNDI(prof *Profile) bool {
 	switch prof.Name {
-	case "gateway", "gatewaymanager", "publisher", "store":
-		return prof.Product == "am"
+	case profileGateway, profileGatewayManager, profilePublisher, profileStore:
+		return prof.Product == productAM
 	}
 	return false
 }
