@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/boundedread"
@@ -378,21 +377,15 @@ func (c *Config) validate(requireProfile bool) []string {
 // URL, which is written verbatim in front of its endpoint paths (B5, B31:
 // the old README's "https:// identityserver.local.com" broke every URL).
 func checkBaseURL(s string) error {
-	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		return errors.New("contains white space")
+	if err := checkHTTPURL(s); err != nil {
+		return err
 	}
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return errors.New("is not a URL")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return errors.New("does not start with http:// or https://")
-	case u.Host == "" || u.Hostname() == "":
-		return errors.New("has no host")
-	case u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return errors.New("is not a base URL (no user, query or fragment)")
+	// checkHTTPURL parsed it: what a base URL adds is that nothing may
+	// follow its path.
+	if u, _ := url.Parse(s); u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return errors.New("is not a base URL (no query or fragment)")
 	}
-	return checkHTTPURL(s)
+	return nil
 }
 
 // isDBName reports whether s is a non-empty database name that needs no
