@@ -21,8 +21,15 @@
 //     profiles: which files, elements, keys and start scripts each uses.
 //   - render.go, secretmask.go: what render and --dry-run print, with
 //     secrets masked.
-//   - setup.go, run_jobs.go, waittarget.go: what run does after apply:
-//     waiting for dependencies, the scheduled jobs, supervising the server.
+//   - run_prepare.go, run_keystorewait.go, waittarget.go, run_jobs.go:
+//     what run does around apply: preparing the server's command and
+//     environment, waiting for the own keystore and the dependencies, the
+//     scheduled jobs; supervising is package supervise.
+//
+// One rule, one place: the product home is productHome (profile.go), the
+// keystore names are certs.KeystoreFile and certs.KeyAlias, a file's kind
+// is xmlconf.IsProperties or the TOML kind's Matches, and a change's op
+// name is the patch format's (opName in pipeline.go, applyTOML).
 //
 // The pipeline never prints a secret: values declared secret in the
 // contract, and old secret values found in the files, are masked in every

@@ -104,7 +104,7 @@ func (t *target) planSchedules(p *Plan) error {
 		if prev != nil && bytes.Equal(prev.old, old) {
 			out, changes = prev.out, prev.changes
 		} else {
-			out, changes, err = patchCarbonApp(old, crons)
+			out, changes, err = carbonapp.Patch(old, crons)
 			if err != nil {
 				return exitcode.Wrap(exitcode.DataErr, fmt.Errorf("patch %s: %w", path, err))
 			}
