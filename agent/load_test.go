@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -54,6 +56,65 @@ func TestLoadReadsOnlyTheGivenEnvironment(t *testing.T) {
 	for _, kv := range childEnv(cfg.environ, cfg.KeepSecretsEnv.V) {
 		if strings.Contains(kv, junk) {
 			t.Errorf("the server's environment has %s from the process", kv)
+		}
+	}
+}
+
+// TestPlanUsesThePatchFilesLoadRead (issue 13, "load once"): a patch file
+// is read by Load and never again. The file is rewritten, broken or removed
+// between Load and planning; the plan applies what Load read, without an
+// error.
+func TestPlanUsesThePatchFilesLoadRead(t *testing.T) {
+	type product struct {
+		name         string
+		home         func(t *testing.T) (string, map[string]string)
+		patch        func(value string) string
+		file, loaded string // the file the patch edits, and the loaded value as it appears there
+	}
+	products := []product{
+		{name: "carbon gateway", home: func(t *testing.T) (string, map[string]string) {
+			home := freshHome(t, "gateway")
+			return home, goldenEnv(t, "gateway", home)
+		}, patch: func(v string) string { return "file repository/conf/carbon.xml\nset /Server/Ports/Offset " + v + "\n" },
+			file: "repository/conf/carbon.xml", loaded: "<Offset>7</Offset>"},
+		{name: "4.x control plane", home: func(t *testing.T) (string, map[string]string) {
+			home := a4Layout(t, a4Cases[0])
+			return home, a4BaseEnv(t, a4Cases[0], home)
+		}, patch: func(v string) string { return "file repository/conf/deployment.toml\nset server.offset " + v + "\n" },
+			file: a4TOML, loaded: "offset = 7\n"},
+	}
+	changes := []struct {
+		name   string
+		change func(t *testing.T, path string, pr product)
+	}{
+		{"rewritten", func(t *testing.T, path string, pr product) { must(t, os.WriteFile(path, []byte(pr.patch("9")), 0o644)) }},
+		{"made unparsable", func(t *testing.T, path string, pr product) {
+			must(t, os.WriteFile(path, []byte(pr.patch("9")+"frobnicate x y\n"), 0o644))
+		}},
+		{"removed", func(t *testing.T, path string, _ product) { must(t, os.Remove(path)) }},
+	}
+	for _, pr := range products {
+		for _, ch := range changes {
+			t.Run(pr.name+"/"+ch.name, func(t *testing.T) {
+				home, env := pr.home(t)
+				patch := filepath.Join(t.TempDir(), "image.patch")
+				must(t, os.WriteFile(patch, []byte(pr.patch("7")), 0o644))
+				env["WSO2_AGENT_PATCHES"] = patch
+				cfg, err := Load(envList(env), true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ch.change(t, patch, pr)
+				prof, _ := lookupProfile(cfg.Profile)
+				p, err := buildPlan(cfg, prof, fakeDiscovery(goldenDNS))
+				if err != nil {
+					t.Fatalf("the plan read the patch file again: %v", err)
+				}
+				f := p.findFile(filepath.Join(home, pr.file))
+				if f == nil || !strings.Contains(string(f.New), pr.loaded) {
+					t.Errorf("the plan of %s does not hold the loaded patch's %q", pr.file, strings.TrimSpace(pr.loaded))
+				}
+			})
 		}
 	}
 }

@@ -115,9 +115,7 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 		}
 	}
 	f.toml = a4Edits(in, prof.Name, localIP)
-	if err := addPatches(&s, cfg, home); err != nil {
-		return nil, err
-	}
+	addPatches(&s, cfg.patches, home)
 	for _, fe := range s.files {
 		if v, ok := overlay[filepath.Clean(fe.rel)]; ok && fe.base == nil {
 			fe.base = v.data
