@@ -99,8 +99,10 @@ type Config struct {
 
 	// What Load read and parsed for the setup of its profile, which
 	// planning takes from here and never reads again: the patch files of
-	// WSO2_AGENT_PATCHES, in order.
+	// WSO2_AGENT_PATCHES, in order, and the API Manager 4.x variables of a
+	// 4.x profile (nil for any other).
 	patches []patchFile
+	a4      *a4Inputs
 }
 
 // Getenv looks name up in the environment the configuration was loaded
@@ -247,9 +249,11 @@ func LoadEnv(requireProfile bool) (*Config, error) { return Load(os.Environ(), r
 // newline trimmed); setting both NAME and NAME_FILE is an error. With
 // requireProfile (the commands that set the profile up: render, run) and a
 // profile other than none, Load also reads and parses the patch files of
-// WSO2_AGENT_PATCHES; planning uses what Load parsed and does not read them
-// again. Every problem — variable, secret file, patch file (with its line)
-// — is reported at once, one line each, as a *ConfigError wrapped with
+// WSO2_AGENT_PATCHES and, for an API Manager 4.x profile, the 4.x
+// variables (their role is the profile's, so no product home is needed);
+// planning uses what Load parsed and reads neither again. Every problem —
+// variable, secret file, patch file (with its line), 4.x variable — is
+// reported at once, one line each, as a *ConfigError wrapped with
 // exitcode.Config, before anything is planned or written. Profile defaults
 // are not applied here (see ApplyProfileDefaults). With requireProfile false
 // (jobs such as admin-password), WSO2_PROFILE may be unset.
@@ -302,7 +306,7 @@ func Load(environ []string, requireProfile bool) (*Config, error) {
 	c.setEmpty = c.setButEmpty(secretNames())
 	problems = append(problems, c.validate(requireProfile)...)
 	if requireProfile {
-		problems = append(problems, c.loadSetupInputs()...)
+		problems = append(problems, c.loadSetupInputs(fileVals)...)
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
@@ -314,13 +318,21 @@ func Load(environ []string, requireProfile bool) (*Config, error) {
 // loadSetupInputs reads and parses, into c, what the setup of c.Profile
 // takes beside the variables: the patch files (for any WSO2_PROFILE but
 // none, also a missing or unknown one, so that their problems are reported
-// with the profile's). It returns one line per problem.
-func (c *Config) loadSetupInputs() []string {
+// with the profile's) and, for an API Manager 4.x profile, the 4.x
+// variables, whose secrets given as NAME_FILE have the values Load read
+// (secretFiles). It returns one line per problem.
+func (c *Config) loadSetupInputs(secretFiles map[string]string) []string {
 	if c.Profile == profileNone {
 		return nil
 	}
 	var p []string
 	c.patches, p = c.loadPatches()
+	if prof, ok := lookupProfile(c.Profile); ok && prof.Product == productAPIM4 {
+		env, more := loadA4Env(c.Getenv, secretFiles)
+		in, bad := parseA4Inputs(env, a4RoleOf(prof.Name))
+		c.a4 = in
+		p = append(append(p, more...), bad...)
+	}
 	return p
 }
 

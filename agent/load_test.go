@@ -1,10 +1,13 @@
 package agent
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wso2-container/agent/agent/exitcode"
 )
 
 // TestLoadReadsOnlyTheGivenEnvironment (issue 13, "load once"): Load reads
@@ -116,5 +119,46 @@ func TestPlanUsesThePatchFilesLoadRead(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestLoadParsesAPIM4Variables (issue 13): the API Manager 4.x variables
+// are parsed by Load, for the role of the declared profile, with no product
+// home at all (neither WSO2_HOME nor WSO2_SERVER_HOME is set): a bad one is
+// Load's ConfigError, exit 78. The same value can be bad for one role and
+// good for another (WSO2_EVENTHUB_URLS), and a Carbon profile does not read
+// them.
+func TestLoadParsesAPIM4Variables(t *testing.T) {
+	tests := []struct {
+		profile, name, value string
+		want                 string // the problem's start; "": loads
+	}{
+		{"control-plane", "WSO2_PORT_OFFSET", "-1", `WSO2_PORT_OFFSET: "-1" is not a port offset (0-56092)`},
+		{"control-plane", "WSO2_EVENTHUB_URLS", "cp-1:9611", `WSO2_EVENTHUB_URLS: entry 1 "cp-1:9611": give host names only`},
+		{"gateway-worker", "WSO2_EVENTHUB_URLS", "cp-1:9611", ""},
+		{"key-manager", "WSO2_APIM_DB_URL", "mysql://db/apim", `WSO2_APIM_DB_URL: "mysql://db/apim" is not a JDBC URL`},
+		{"traffic-manager", "WSO2_DEPLOYMENT_TOML", "[server]\noffset = = 2\n", "WSO2_DEPLOYMENT_TOML: line 2, column"},
+		{"universal-gateway", "WSO2_GATEWAY_ENVIRONMENTS", `[{"name":"Default"}]`, "WSO2_GATEWAY_ENVIRONMENTS: entry 1 (Default): serviceName"},
+		{"all-in-one", "WSO2_KM_SERVICE_URL", "cp:99999", `WSO2_KM_SERVICE_URL: "cp:99999": "99999" is not a port`},
+		{"gateway", "WSO2_PORT_OFFSET", "-1", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.profile+"/"+tt.name, func(t *testing.T) {
+			env := map[string]string{"WSO2_PROFILE": tt.profile, tt.name: tt.value, "WSO2_MYSQL_PASSWORD": goldenDBPW}
+			_, err := Load(envList(env), true)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				return
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || exitcode.Of(err) != exitcode.Config {
+				t.Fatalf("Load: %v (exit %d), want a ConfigError with exit %d", err, exitcode.Of(err), exitcode.Config)
+			}
+			if len(ce.Problems) != 1 || !strings.HasPrefix(ce.Problems[0], tt.want) {
+				t.Errorf("problems %q, want one starting %q", ce.Problems, tt.want)
+			}
+		})
 	}
 }
