@@ -63,6 +63,105 @@ func TestLoadReadsOnlyTheGivenEnvironment(t *testing.T) {
 	}
 }
 
+// TestLoadReportsEveryProblemTogether (issue 13, "check everything at
+// load"): bad Carbon variables, bad API Manager 4.x variables and broken
+// patch files are all found by Load, before anything is planned, and come
+// back together in one ConfigError, one line each naming the variable (and
+// the patch file and line), never a secret's value. render and run report
+// those lines in one error with exit 78 and leave every file byte-for-byte
+// as it was.
+func TestLoadReportsEveryProblemTogether(t *testing.T) {
+	const secret = "Zq9-shared-db-secret"
+	carbon := func(t *testing.T) (string, map[string]string) {
+		home := freshHome(t, "gateway")
+		return home, goldenEnv(t, "gateway", home)
+	}
+	apim4 := func(c a4Case) func(t *testing.T) (string, map[string]string) {
+		return func(t *testing.T) (string, map[string]string) {
+			home := a4Layout(t, c)
+			return home, a4BaseEnv(t, c, home)
+		}
+	}
+	tests := []struct {
+		name  string
+		home  func(t *testing.T) (home string, env map[string]string)
+		env   map[string]string
+		patch string   // the patch file's content; "" names a missing file
+		want  []string // each problem's start, in order (%PATCH%: the patch file)
+	}{
+		{"carbon gateway: a bad variable, a patch with two bad lines, a 4.x variable it does not read", carbon,
+			map[string]string{"WSO2_MYSQL_PORT": "70000", "WSO2_PORT_OFFSET": "-1"},
+			"file repository/conf/carbon.xml\nset /Server/Ports/Offset 7\nfrobnicate /Server/Name x\nset /Server/[ x\n",
+			[]string{`WSO2_AGENT_PATCHES: %PATCH%:3: unknown op "frobnicate"`, `WSO2_AGENT_PATCHES: %PATCH%:4: set: unbalanced quotes`,
+				`WSO2_MYSQL_PORT: "70000" is not a port number`}},
+		{"4.x control plane: a bad Carbon variable, bad 4.x variables (one a secret), a broken TOML patch", apim4(a4Cases[0]),
+			map[string]string{"WSO2_AGENT_STOP_TIMEOUT": "soon", "WSO2_PORT_OFFSET": "-1", "WSO2_SHARED_DB_PASSWORD": secret + "\x01"},
+			"file repository/conf/deployment.toml\nset server.hostname \"cp.example.com\"\nfrobnicate server.offset 1\n",
+			[]string{`WSO2_AGENT_PATCHES: %PATCH%:3: unknown op "frobnicate"`, `WSO2_AGENT_STOP_TIMEOUT: "soon" is not a duration`,
+				`WSO2_PORT_OFFSET: "-1" is not a port offset`, `WSO2_SHARED_DB_PASSWORD: holds control characters`}},
+		{"4.x gateway worker: a bad Carbon variable, a bad 4.x list, a missing patch file", apim4(a4Cases[7]),
+			map[string]string{"WSO2_CARBON_ANALYTICS": "maybe", "WSO2_THROTTLING_URLS": "tm-1,tm 2"},
+			"",
+			[]string{`WSO2_AGENT_PATCHES: read %PATCH%: no such file or directory`, `WSO2_CARBON_ANALYTICS:`,
+				`WSO2_THROTTLING_URLS: entry 2 "tm 2" is not a host name`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			home, env := tt.home(t)
+			dir := t.TempDir()
+			patch := filepath.Join(dir, "image.patch")
+			if tt.patch != "" {
+				must(t, os.WriteFile(patch, []byte(tt.patch), 0o644))
+			}
+			env["WSO2_AGENT_PATCHES"] = patch
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			want := make([]string, len(tt.want))
+			for i, w := range tt.want {
+				want[i] = strings.ReplaceAll(w, "%PATCH%", patch)
+			}
+
+			_, err := Load(envList(env), true)
+			var ce *ConfigError
+			if !errors.As(err, &ce) || exitcode.Of(err) != exitcode.Config {
+				t.Fatalf("Load: %v (exit %d), want a ConfigError with exit %d", err, exitcode.Of(err), exitcode.Config)
+			}
+			if len(ce.Problems) != len(want) {
+				t.Fatalf("Load reports %d problems, want %d:\n%s", len(ce.Problems), len(want), strings.Join(ce.Problems, "\n"))
+			}
+			for i, p := range ce.Problems {
+				if !strings.HasPrefix(p, want[i]) || strings.ContainsAny(p, "\n\r") || strings.Contains(p, secret) {
+					t.Errorf("problem %d %q: want one line starting %q, no secret", i+1, p, want[i])
+				}
+			}
+
+			before := snapshot(t, home, dir)
+			for _, args := range [][]string{{"render"}, {"run", "--", "true"}} {
+				r := runPipe(t, env, args...)
+				if r.Code != exitcode.Config {
+					t.Errorf("%s: exit %d, want %d\n%s", args[0], r.Code, exitcode.Config, r.Stderr)
+				}
+				lines := errorLines(r.Stderr)
+				if len(lines) != 1 {
+					t.Fatalf("%s: %d error lines, want 1:\n%s", args[0], len(lines), r.Stderr)
+				}
+				for _, w := range want {
+					if !strings.Contains(lines[0], w) {
+						t.Errorf("%s: the error lacks %q:\n%s", args[0], w, lines[0])
+					}
+				}
+				if strings.Contains(r.Stdout+r.Stderr, secret) {
+					t.Errorf("%s shows the secret:\n%s", args[0], r.Stderr)
+				}
+				if d := diffSnapshots(before, snapshot(t, home, dir)); len(d) > 0 {
+					t.Errorf("%s touched files: %v", args[0], d)
+				}
+			}
+		})
+	}
+}
+
 // TestPlanUsesThePatchFilesLoadRead (issue 13, "load once"): a patch file
 // is read by Load and never again. The file is rewritten, broken or removed
 // between Load and planning; the plan applies what Load read, without an
