@@ -95,6 +95,13 @@ type Config struct {
 	// Getenv).
 	environ []string
 	env     map[string]string
+
+	// What Load read and parsed for the setup of its profile, which
+	// planning takes from here and never reads again: the patch files of
+	// WSO2_AGENT_PATCHES, in order, and the API Manager 4.x variables of a
+	// 4.x profile (nil for any other).
+	patches []patchFile
+	a4      *a4Inputs
 }
 
 // Getenv looks name up in the environment the configuration was loaded
@@ -238,11 +245,17 @@ func LoadEnv(requireProfile bool) (*Config, error) { return Load(os.Environ(), r
 // Load reads Config from environ (KEY=VALUE entries, as os.Environ returns
 // them), once: everything after it asks the Config (Getenv), never the
 // process. NAME_FILE variants of secrets are read first (one trailing
-// newline trimmed); setting both NAME and NAME_FILE is an error. Every bad
-// variable is reported at once, as a *ConfigError wrapped with
-// exitcode.Config. Profile defaults are not applied here (see
-// ApplyProfileDefaults). With requireProfile false (jobs such as
-// admin-password), WSO2_PROFILE may be unset.
+// newline trimmed); setting both NAME and NAME_FILE is an error. With
+// requireProfile (the commands that set the profile up: render, run) and a
+// profile other than none, Load also reads and parses the patch files of
+// WSO2_AGENT_PATCHES and, for an API Manager 4.x profile, the 4.x
+// variables (their role is the profile's, so no product home is needed);
+// planning uses what Load parsed and reads neither again. Every problem —
+// variable, secret file, patch file (with its line), 4.x variable — is
+// reported at once, one line each, as a *ConfigError wrapped with
+// exitcode.Config, before anything is planned or written. Profile defaults
+// are not applied here (see ApplyProfileDefaults). With requireProfile false
+// (jobs such as admin-password), WSO2_PROFILE may be unset.
 func Load(environ []string, requireProfile bool) (*Config, error) {
 	c := (&Config{}).withEnviron(environ)
 	var problems []string
@@ -291,11 +304,35 @@ func Load(environ []string, requireProfile bool) (*Config, error) {
 	registerEnvSecrets(environ)
 	c.setEmpty = c.setButEmpty(secretNames())
 	problems = append(problems, c.validate(requireProfile)...)
+	if requireProfile {
+		problems = append(problems, c.loadSetupInputs(fileVals)...)
+	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		return nil, exitcode.Wrap(exitcode.Config, &ConfigError{Problems: problems})
 	}
 	return c, nil
+}
+
+// loadSetupInputs reads and parses, into c, what the setup of c.Profile
+// takes beside the variables: the patch files (for any WSO2_PROFILE but
+// none, also a missing or unknown one, so that their problems are reported
+// with the profile's) and, for an API Manager 4.x profile, the 4.x
+// variables, whose secrets given as NAME_FILE have the values Load read
+// (secretFiles). It returns one line per problem.
+func (c *Config) loadSetupInputs(secretFiles map[string]string) []string {
+	if c.Profile == profileNone {
+		return nil
+	}
+	var p []string
+	c.patches, p = c.loadPatches()
+	if prof, ok := lookupProfile(c.Profile); ok && prof.Product == productAPIM4 {
+		env, more := loadA4Env(c.Getenv, secretFiles)
+		in, bad := parseA4Inputs(env, a4RoleOf(prof.Name))
+		c.a4 = in
+		p = append(append(p, more...), bad...)
+	}
+	return p
 }
 
 // validate returns one line per bad variable. Values of secrets are never

@@ -1,8 +1,13 @@
 package agent
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wso2-container/agent/agent/exitcode"
 )
 
 // TestLoadReadsOnlyTheGivenEnvironment (issue 13, "load once"): Load reads
@@ -55,5 +60,204 @@ func TestLoadReadsOnlyTheGivenEnvironment(t *testing.T) {
 		if strings.Contains(kv, junk) {
 			t.Errorf("the server's environment has %s from the process", kv)
 		}
+	}
+}
+
+// TestLoadReportsEveryProblemTogether (issue 13, "check everything at
+// load"): bad Carbon variables, bad API Manager 4.x variables and broken
+// patch files are all found by Load, before anything is planned, and come
+// back together in one ConfigError, one line each naming the variable (and
+// the patch file and line), never a secret's value. render and run report
+// those lines in one error with exit 78 and leave every file byte-for-byte
+// as it was.
+func TestLoadReportsEveryProblemTogether(t *testing.T) {
+	const secret = "Zq9-shared-db-secret"
+	carbon := func(t *testing.T) (string, map[string]string) {
+		home := freshHome(t, "gateway")
+		return home, goldenEnv(t, "gateway", home)
+	}
+	apim4 := func(c a4Case) func(t *testing.T) (string, map[string]string) {
+		return func(t *testing.T) (string, map[string]string) {
+			home := a4Layout(t, c)
+			return home, a4BaseEnv(t, c, home)
+		}
+	}
+	tests := []struct {
+		name  string
+		home  func(t *testing.T) (home string, env map[string]string)
+		env   map[string]string
+		patch string   // the patch file's content; "" names a missing file
+		want  []string // each problem's start, in order (%PATCH%: the patch file)
+	}{
+		{"carbon gateway: a bad variable, a patch with two bad lines, a 4.x variable it does not read", carbon,
+			map[string]string{"WSO2_MYSQL_PORT": "70000", "WSO2_PORT_OFFSET": "-1"},
+			"file repository/conf/carbon.xml\nset /Server/Ports/Offset 7\nfrobnicate /Server/Name x\nset /Server/[ x\n",
+			[]string{`WSO2_AGENT_PATCHES: %PATCH%:3: unknown op "frobnicate"`, `WSO2_AGENT_PATCHES: %PATCH%:4: set: unbalanced quotes`,
+				`WSO2_MYSQL_PORT: "70000" is not a port number`}},
+		{"4.x control plane: a bad Carbon variable, bad 4.x variables (one a secret), a broken TOML patch", apim4(a4Cases[0]),
+			map[string]string{"WSO2_AGENT_STOP_TIMEOUT": "soon", "WSO2_PORT_OFFSET": "-1", "WSO2_SHARED_DB_PASSWORD": secret + "\x01"},
+			"file repository/conf/deployment.toml\nset server.hostname \"cp.example.com\"\nfrobnicate server.offset 1\n",
+			[]string{`WSO2_AGENT_PATCHES: %PATCH%:3: unknown op "frobnicate"`, `WSO2_AGENT_STOP_TIMEOUT: "soon" is not a duration`,
+				`WSO2_PORT_OFFSET: "-1" is not a port offset`, `WSO2_SHARED_DB_PASSWORD: holds control characters`}},
+		{"4.x gateway worker: a bad Carbon variable, a bad 4.x list, a missing patch file", apim4(a4Cases[7]),
+			map[string]string{"WSO2_CARBON_ANALYTICS": "maybe", "WSO2_THROTTLING_URLS": "tm-1,tm 2"},
+			"",
+			[]string{`WSO2_AGENT_PATCHES: read %PATCH%: no such file or directory`, `WSO2_CARBON_ANALYTICS:`,
+				`WSO2_THROTTLING_URLS: entry 2 "tm 2" is not a host name`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			home, env := tt.home(t)
+			dir := t.TempDir()
+			patch := filepath.Join(dir, "image.patch")
+			if tt.patch != "" {
+				must(t, os.WriteFile(patch, []byte(tt.patch), 0o644))
+			}
+			env["WSO2_AGENT_PATCHES"] = patch
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			want := make([]string, len(tt.want))
+			for i, w := range tt.want {
+				want[i] = strings.ReplaceAll(w, "%PATCH%", patch)
+			}
+
+			_, err := Load(envList(env), true)
+			var ce *ConfigError
+			if !errors.As(err, &ce) || exitcode.Of(err) != exitcode.Config {
+				t.Fatalf("Load: %v (exit %d), want a ConfigError with exit %d", err, exitcode.Of(err), exitcode.Config)
+			}
+			if len(ce.Problems) != len(want) {
+				t.Fatalf("Load reports %d problems, want %d:\n%s", len(ce.Problems), len(want), strings.Join(ce.Problems, "\n"))
+			}
+			for i, p := range ce.Problems {
+				if !strings.HasPrefix(p, want[i]) || strings.ContainsAny(p, "\n\r") || strings.Contains(p, secret) {
+					t.Errorf("problem %d %q: want one line starting %q, no secret", i+1, p, want[i])
+				}
+			}
+
+			before := snapshot(t, home, dir)
+			for _, args := range [][]string{{"render"}, {"run", "--", "true"}} {
+				r := runPipe(t, env, args...)
+				if r.Code != exitcode.Config {
+					t.Errorf("%s: exit %d, want %d\n%s", args[0], r.Code, exitcode.Config, r.Stderr)
+				}
+				lines := errorLines(r.Stderr)
+				if len(lines) != 1 {
+					t.Fatalf("%s: %d error lines, want 1:\n%s", args[0], len(lines), r.Stderr)
+				}
+				for _, w := range want {
+					if !strings.Contains(lines[0], w) {
+						t.Errorf("%s: the error lacks %q:\n%s", args[0], w, lines[0])
+					}
+				}
+				if strings.Contains(r.Stdout+r.Stderr, secret) {
+					t.Errorf("%s shows the secret:\n%s", args[0], r.Stderr)
+				}
+				if d := diffSnapshots(before, snapshot(t, home, dir)); len(d) > 0 {
+					t.Errorf("%s touched files: %v", args[0], d)
+				}
+			}
+		})
+	}
+}
+
+// TestPlanUsesThePatchFilesLoadRead (issue 13, "load once"): a patch file
+// is read by Load and never again. The file is rewritten, broken or removed
+// between Load and planning; the plan applies what Load read, without an
+// error.
+func TestPlanUsesThePatchFilesLoadRead(t *testing.T) {
+	type product struct {
+		name         string
+		home         func(t *testing.T) (string, map[string]string)
+		patch        func(value string) string
+		file, loaded string // the file the patch edits, and the loaded value as it appears there
+	}
+	products := []product{
+		{name: "carbon gateway", home: func(t *testing.T) (string, map[string]string) {
+			home := freshHome(t, "gateway")
+			return home, goldenEnv(t, "gateway", home)
+		}, patch: func(v string) string { return "file repository/conf/carbon.xml\nset /Server/Ports/Offset " + v + "\n" },
+			file: "repository/conf/carbon.xml", loaded: "<Offset>7</Offset>"},
+		{name: "4.x control plane", home: func(t *testing.T) (string, map[string]string) {
+			home := a4Layout(t, a4Cases[0])
+			return home, a4BaseEnv(t, a4Cases[0], home)
+		}, patch: func(v string) string { return "file repository/conf/deployment.toml\nset server.offset " + v + "\n" },
+			file: a4TOML, loaded: "offset = 7\n"},
+	}
+	changes := []struct {
+		name   string
+		change func(t *testing.T, path string, pr product)
+	}{
+		{"rewritten", func(t *testing.T, path string, pr product) { must(t, os.WriteFile(path, []byte(pr.patch("9")), 0o644)) }},
+		{"made unparsable", func(t *testing.T, path string, pr product) {
+			must(t, os.WriteFile(path, []byte(pr.patch("9")+"frobnicate x y\n"), 0o644))
+		}},
+		{"removed", func(t *testing.T, path string, _ product) { must(t, os.Remove(path)) }},
+	}
+	for _, pr := range products {
+		for _, ch := range changes {
+			t.Run(pr.name+"/"+ch.name, func(t *testing.T) {
+				home, env := pr.home(t)
+				patch := filepath.Join(t.TempDir(), "image.patch")
+				must(t, os.WriteFile(patch, []byte(pr.patch("7")), 0o644))
+				env["WSO2_AGENT_PATCHES"] = patch
+				cfg, err := Load(envList(env), true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ch.change(t, patch, pr)
+				prof, _ := lookupProfile(cfg.Profile)
+				p, err := buildPlan(cfg, prof, fakeDiscovery(goldenDNS))
+				if err != nil {
+					t.Fatalf("the plan read the patch file again: %v", err)
+				}
+				f := p.findFile(filepath.Join(home, pr.file))
+				if f == nil || !strings.Contains(string(f.New), pr.loaded) {
+					t.Errorf("the plan of %s does not hold the loaded patch's %q", pr.file, strings.TrimSpace(pr.loaded))
+				}
+			})
+		}
+	}
+}
+
+// TestLoadParsesAPIM4Variables (issue 13): the API Manager 4.x variables
+// are parsed by Load, for the role of the declared profile, with no product
+// home at all (neither WSO2_HOME nor WSO2_SERVER_HOME is set): a bad one is
+// Load's ConfigError, exit 78. The same value can be bad for one role and
+// good for another (WSO2_EVENTHUB_URLS), and a Carbon profile does not read
+// them.
+func TestLoadParsesAPIM4Variables(t *testing.T) {
+	tests := []struct {
+		profile, name, value string
+		want                 string // the problem's start; "": loads
+	}{
+		{"control-plane", "WSO2_PORT_OFFSET", "-1", `WSO2_PORT_OFFSET: "-1" is not a port offset (0-56092)`},
+		{"control-plane", "WSO2_EVENTHUB_URLS", "cp-1:9611", `WSO2_EVENTHUB_URLS: entry 1 "cp-1:9611": give host names only`},
+		{"gateway-worker", "WSO2_EVENTHUB_URLS", "cp-1:9611", ""},
+		{"key-manager", "WSO2_APIM_DB_URL", "mysql://db/apim", `WSO2_APIM_DB_URL: "mysql://db/apim" is not a JDBC URL`},
+		{"traffic-manager", "WSO2_DEPLOYMENT_TOML", "[server]\noffset = = 2\n", "WSO2_DEPLOYMENT_TOML: line 2, column"},
+		{"universal-gateway", "WSO2_GATEWAY_ENVIRONMENTS", `[{"name":"Default"}]`, "WSO2_GATEWAY_ENVIRONMENTS: entry 1 (Default): serviceName"},
+		{"all-in-one", "WSO2_KM_SERVICE_URL", "cp:99999", `WSO2_KM_SERVICE_URL: "cp:99999": "99999" is not a port`},
+		{"gateway", "WSO2_PORT_OFFSET", "-1", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.profile+"/"+tt.name, func(t *testing.T) {
+			env := map[string]string{"WSO2_PROFILE": tt.profile, tt.name: tt.value, "WSO2_MYSQL_PASSWORD": goldenDBPW}
+			_, err := Load(envList(env), true)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				return
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || exitcode.Of(err) != exitcode.Config {
+				t.Fatalf("Load: %v (exit %d), want a ConfigError with exit %d", err, exitcode.Of(err), exitcode.Config)
+			}
+			if len(ce.Problems) != 1 || !strings.HasPrefix(ce.Problems[0], tt.want) {
+				t.Errorf("problems %q, want one starting %q", ce.Problems, tt.want)
+			}
+		})
 	}
 }

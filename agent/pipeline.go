@@ -183,9 +183,7 @@ func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	case productDAS:
 		t.dasEdits(&s)
 	}
-	if err := addPatches(&s, cfg, home); err != nil {
-		return nil, err
-	}
+	addPatches(&s, cfg.patches, home)
 	// The certificates are planned beside the file edits (both only read).
 	certc := make(chan certResult, 1)
 	go func() { certc <- t.computeCertificates() }()
@@ -458,21 +456,53 @@ func opName(kind string, o xmlconf.Op) string {
 	return o.String()
 }
 
-// addPatches parses the image builder's patch files and adds their edits
-// after the profile's. File names are normalised relative to home, so that
-// a file the profile edits, however a patch spells it, gets both sets of
-// edits (one in-memory result per file).
-func addPatches(s *editSet, cfg *Config, home string) error {
-	for _, name := range cfg.Patches.V {
+// patchFile is one file of WSO2_AGENT_PATCHES as Load read and parsed it.
+type patchFile struct {
+	name  string              // as WSO2_AGENT_PATCHES names it
+	files []xmlconf.FilePatch // its edits, file by file
+}
+
+// loadPatches reads and parses every file of WSO2_AGENT_PATCHES, for Load:
+// each file is read once, here. A file that cannot be read is one problem
+// naming it; a file that does not parse is one problem per bad line
+// ("WSO2_AGENT_PATCHES: NAME:LINE: reason"). ${NAME} in a patch is resolved
+// by patchLookup, so c's variables (secret files included) must be loaded.
+func (c *Config) loadPatches() ([]patchFile, []string) {
+	var out []patchFile
+	var problems []string
+	for _, name := range c.Patches.V {
 		src, err := boundedread.ReadFile(name, boundedread.Text)
 		if err != nil {
-			return exitcode.Errorf(exitcode.Config, "WSO2_AGENT_PATCHES: read %s: %s", name, describeFSError(err))
+			problems = append(problems, fmt.Sprintf("WSO2_AGENT_PATCHES: read %s: %s", name, describeFSError(err)))
+			continue
 		}
-		fps, err := xmlconf.ParsePatchKinds(name, src, cfg.patchLookup, IsSecretName, tomlPatchKind)
+		fps, err := xmlconf.ParsePatchKinds(name, src, c.patchLookup, IsSecretName, tomlPatchKind)
 		if err != nil {
-			return exitcode.Errorf(exitcode.Config, "WSO2_AGENT_PATCHES: %w", err)
+			for _, e := range unjoin(err) {
+				problems = append(problems, "WSO2_AGENT_PATCHES: "+e.Error())
+			}
+			continue
 		}
-		for _, fp := range fps {
+		out = append(out, patchFile{name: name, files: fps})
+	}
+	return out, problems
+}
+
+// unjoin returns the errors errors.Join joined into err, or err alone.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// addPatches adds the edits of the patch files Load parsed after the
+// profile's. File names are normalised relative to home, so that a file the
+// profile edits, however a patch spells it, gets both sets of edits (one
+// in-memory result per file).
+func addPatches(s *editSet, patches []patchFile, home string) {
+	for _, pf := range patches {
+		for _, fp := range pf.files {
 			f := s.get(patchFileRel(home, fp.File))
 			f.xml = append(f.xml, fp.XML...)
 			f.props = append(f.props, fp.Props...)
@@ -480,12 +510,11 @@ func addPatches(s *editSet, cfg *Config, home string) error {
 				e := o.Edit.(tomlconf.PatchEdit)
 				e.Secret = e.Secret || o.Secret
 				te := tomlPatch(e)
-				te.what = fmt.Sprintf("%s:%d: %s", name, o.Line, te.what)
+				te.what = fmt.Sprintf("%s:%d: %s", pf.name, o.Line, te.what)
 				f.toml = append(f.toml, te)
 			}
 		}
 	}
-	return nil
 }
 
 // patchFileRel is the name a patch file's target is kept under: cleaned,

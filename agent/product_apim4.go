@@ -3,8 +3,9 @@ package agent
 // API Manager 4.x: what a home is (which pack), which profiles it can run and
 // how its server is started. Everything the agent knows about 4.x lives in
 // the product_apim4*.go files; the rest of the pipeline reaches it through
-// apim4Dispatch (buildPlan), apim4AutoProfile (config validation) and
-// withAPIM4Vars (the variable list).
+// apim4Dispatch (buildPlan), apim4AutoProfile (config validation),
+// loadA4Env and parseA4Inputs (Load, which keeps the parsed variables for
+// the plan) and withAPIM4Vars (the variable list).
 
 import (
 	"bufio"

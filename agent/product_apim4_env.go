@@ -116,32 +116,34 @@ type a4Env struct {
 	fromFile map[string]bool
 }
 
-// loadA4Env reads the 4.x variables through lookup; NAME_FILE is read for
-// secrets (and WSO2_DEPLOYMENT_TOML), one trailing newline trimmed. Problems
+// loadA4Env collects the set 4.x variables, for Load: NAME through lookup;
+// a secret given as NAME_FILE has the value Load read from that file
+// (secretFiles; a file Load could not read, or NAME set beside it, is Load's
+// problem, and the variable is left unset here); a non-secret File variable
+// given as NAME_FILE is read here, one trailing newline trimmed. Problems
 // are one line each, never holding a secret value.
-func loadA4Env(lookup func(string) (string, bool)) (*a4Env, []string) {
+func loadA4Env(lookup func(string) (string, bool), secretFiles map[string]string) (*a4Env, []string) {
 	e := &a4Env{vals: map[string]string{}, fromFile: map[string]bool{}}
 	var problems []string
 	for _, v := range a4Vars {
 		val, ok := lookup(v.Name)
-		if v.Secret || v.File {
-			if path, fok := lookup(v.Name + "_FILE"); fok {
-				if ok {
-					problems = append(problems, fmt.Sprintf("%s and %s_FILE are both set: use one", v.Name, v.Name))
-					continue
-				}
-				limit := int64(boundedread.Text)
-				if v.Secret {
-					limit = boundedread.Secret
-				}
-				b, err := boundedread.ReadFile(path, limit)
-				if err != nil {
-					problems = append(problems, fmt.Sprintf("%s_FILE: read %s: %s", v.Name, path, describeFSError(err)))
-					continue
-				}
-				val, ok = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), true
-				e.fromFile[v.Name] = true
+		path, fok := lookup(v.Name + "_FILE")
+		switch {
+		case fok && v.Secret:
+			val, ok = secretFiles[v.Name]
+			e.fromFile[v.Name] = true
+		case fok && v.File:
+			if ok {
+				problems = append(problems, fmt.Sprintf("%s and %s_FILE are both set: use one", v.Name, v.Name))
+				continue
 			}
+			b, err := boundedread.ReadFile(path, boundedread.Text)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s_FILE: read %s: %s", v.Name, path, describeFSError(err)))
+				continue
+			}
+			val, ok = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), true
+			e.fromFile[v.Name] = true
 		}
 		if ok {
 			e.vals[v.Name] = val

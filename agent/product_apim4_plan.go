@@ -60,12 +60,12 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	if err := checkMarker(home, prof.Name); err != nil {
 		return nil, err
 	}
-	env, problems := loadA4Env(cfg.Getenv)
-	in, more := parseA4Inputs(env, a4RoleOf(prof.Name))
-	if problems = append(problems, more...); len(problems) > 0 {
-		sort.Strings(problems)
-		return nil, exitcode.Wrap(exitcode.Config, &ConfigError{Problems: problems})
+	// The 4.x variables, as Load parsed them for this profile.
+	in := cfg.a4
+	if in == nil || in.role != a4RoleOf(prof.Name) {
+		return nil, exitcode.Errorf(exitcode.Software, "plan %s: the API Manager 4.x variables were not loaded for it", prof.Name)
 	}
+	env := in.env
 	p := &Plan{Profile: prof.Name, Home: home}
 	// The secrets set for 4.x (the 2.0.0 defaults of the keystore and
 	// truststore passwords are not: "wso2carbon" is also a user name).
@@ -112,9 +112,7 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 		}
 	}
 	f.toml = a4Edits(in, prof.Name, localIP)
-	if err := addPatches(&s, cfg, home); err != nil {
-		return nil, err
-	}
+	addPatches(&s, cfg.patches, home)
 	for _, fe := range s.files {
 		if v, ok := overlay[filepath.Clean(fe.rel)]; ok && fe.base == nil {
 			fe.base = v.data
