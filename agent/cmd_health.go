@@ -2,18 +2,14 @@ package agent
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/pelletier/go-toml/v2"
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/health"
@@ -108,93 +104,7 @@ func healthCheckFromEnv() (health.Check, error) {
 	if home == "" {
 		return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_HOME: not set (API Manager 4.x profiles have no default home)")
 	}
-	return healthOf(prof)(home)
-}
-
-// healthOf is the profile's Health hook, or its product's default.
-func healthOf(p *Profile) func(home string) (health.Check, error) {
-	if p.Health != nil {
-		return p.Health
-	}
-	if p.Product == productAPIM4 {
-		return func(home string) (health.Check, error) { return apim4Health(p.Name, home) }
-	}
-	return carbon44Health
-}
-
-// carbon44Health: what WSO2's charts probe on Carbon, GET /services/Version
-// on the servlet HTTP port, after a TLS handshake on the HTTPS port, both
-// plus carbon.xml's Ports/Offset (DAS ships with 1).
-func carbon44Health(home string) (health.Check, error) {
-	path := filepath.Join(home, "repository", "conf", "carbon.xml")
-	f, err := os.Open(path)
-	if err != nil {
-		return health.Check{}, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, fsReason(err))
-	}
-	defer f.Close()
-	var doc struct {
-		Offset *string `xml:"Ports>Offset"`
-	}
-	dec := xml.NewDecoder(f)
-	dec.CharsetReader = latin1Reader
-	if err := dec.Decode(&doc); err != nil {
-		return health.Check{}, exitcode.Errorf(exitcode.DataErr, "parse %s: %v", path, err)
-	}
-	off := 0
-	if doc.Offset != nil {
-		if off, err = parseOffset(*doc.Offset); err != nil {
-			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s Ports/Offset: %v", path, err)
-		}
-	}
-	return health.Check{TLSPort: carbonHTTPSPort + off, Endpoint: "/services/Version", EndpointPort: carbonHTTPPort + off}, nil
-}
-
-// apim4Health: the charts' readiness probes. Gateways: GET
-// /api/am/gateway/v2/server-startup-healthcheck on the HTTPS port; the
-// control plane, traffic manager and all-in-one: /services/Version on the
-// HTTP port. The offset is WSO2_PORT_OFFSET (what the agent writes), else
-// deployment.toml's [server] offset.
-func apim4Health(profile, home string) (health.Check, error) {
-	off := 0
-	if v, ok := os.LookupEnv("WSO2_PORT_OFFSET"); ok && v != "" {
-		var err error
-		if off, err = parseOffset(v); err != nil {
-			return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_PORT_OFFSET: %v", err)
-		}
-	} else {
-		path := filepath.Join(home, "repository", "conf", "deployment.toml")
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return health.Check{}, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, fsReason(err))
-		}
-		var doc struct {
-			Server struct {
-				Offset any `toml:"offset"`
-			} `toml:"server"`
-		}
-		if err := toml.Unmarshal(b, &doc); err != nil {
-			return health.Check{}, exitcode.Errorf(exitcode.DataErr, "parse %s: %v", path, oneLine(err))
-		}
-		switch v := doc.Server.Offset.(type) {
-		case nil:
-		case int64:
-			off = int(v)
-		case string:
-			if off, err = parseOffset(v); err != nil {
-				return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %v", path, err)
-			}
-		default:
-			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %v is not an integer", path, v)
-		}
-		if off < 0 || off > 55000 {
-			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %d is not between 0 and 55000", path, off)
-		}
-	}
-	if a4RoleOf(profile) == roleGW {
-		return health.Check{TLSPort: carbonHTTPSPort + off, Endpoint: "/api/am/gateway/v2/server-startup-healthcheck",
-			EndpointPort: carbonHTTPSPort + off, EndpointTLS: true}, nil
-	}
-	return health.Check{TLSPort: carbonHTTPSPort + off, Endpoint: "/services/Version", EndpointPort: carbonHTTPPort + off}, nil
+	return prof.product().health(prof, home)
 }
 
 // latin1Reader decodes the ISO-8859-1 that Carbon's XML files declare (each

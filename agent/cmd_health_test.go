@@ -187,7 +187,7 @@ func TestHealthOfProfiles(t *testing.T) {
 		if n == profileNone {
 			continue
 		}
-		c, err := healthOf(p)(homes[p.Product])
+		c, err := p.product().health(p, homes[p.Product])
 		if err != nil {
 			t.Errorf("%s: %v", n, err)
 			continue

@@ -326,11 +326,8 @@ func (c *Config) loadSetupInputs(secretFiles map[string]string) []string {
 	}
 	var p []string
 	c.patches, p = c.loadPatches()
-	if prof, ok := lookupProfile(c.Profile); ok && prof.Product == productAPIM4 {
-		env, more := loadA4Env(c.Getenv, secretFiles)
-		in, bad := parseA4Inputs(env, a4RoleOf(prof.Name))
-		c.a4 = in
-		p = append(append(p, more...), bad...)
+	if prof, ok := lookupProfile(c.Profile); ok && prof.product() != nil {
+		p = append(p, prof.product().loadSetup(c, prof, secretFiles)...)
 	}
 	return p
 }
@@ -383,11 +380,6 @@ func (c *Config) validate(requireProfile bool) []string {
 		// Written as the attribute's text: a plain decimal port, nothing else.
 		if n, err := strconv.Atoi(v); v != "" && (err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != v) {
 			p = append(p, fmt.Sprintf("%s: %q is not a port number (1-65535)", name, v))
-		}
-	}
-	if c.Profile == profileIdentityServer && c.VirtualHost != "" {
-		if err := checkBaseURL(c.VirtualHost); err != nil {
-			p = append(p, fmt.Sprintf("VIRTUAL_HOST: %q %v (want http(s)://host[:port][/path])", c.VirtualHost, err))
 		}
 	}
 	if !isDBName(c.UserStoreDB) {

@@ -153,68 +153,26 @@ func detectLocalIP() (string, error) {
 	return "", errors.New("detect own address: no non-loopback IPv4 address (set WSO2_LOCAL_MEMBER_HOST)")
 }
 
-// buildPlan computes every action of the profile without writing anything.
+// buildPlan computes every action of the profile without writing anything:
+// its product's plan (see product), and the jobs beside the server.
 func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
-	if p, ok, err := apim4Dispatch(cfg, prof, d); ok {
-		return p, err
+	pr := prof.product()
+	if pr == nil {
+		return nil, exitcode.Errorf(exitcode.Software, "plan %s: the profile has no product", prof.Name)
 	}
-	home := productHome(cfg, prof)
-	if st, err := os.Stat(home); err != nil || !st.IsDir() {
-		return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_HOME: product home %s is not a readable folder", home)
-	}
-	if err := checkProduct(prof, home); err != nil {
+	p, err := pr.plan(cfg, prof, d)
+	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Profile: prof.Name, Home: home}
-	for _, v := range append([]string{cfg.AdminPassword, cfg.MySQLPassword, cfg.KeystorePassword, cfg.TruststorePassword, cfg.NewAdminPassword}, cfg.envSecretValues()...) {
-		p.addSecret(v)
-	}
-	t := &target{cfg: cfg, prof: prof, home: home}
-	if err := t.discover(p, d); err != nil {
-		return nil, err
-	}
-
-	var s editSet
-	switch prof.Product {
-	case productAM:
-		t.amEdits(&s)
-	case productIS:
-		t.isEdits(&s)
-	case productDAS:
-		t.dasEdits(&s)
-	}
-	addPatches(&s, cfg.patches, home)
-	// The certificates are planned beside the file edits (both only read).
-	certc := make(chan certResult, 1)
-	go func() { certc <- t.computeCertificates() }()
-	editErr := p.planEdits(&s)
-	cr := <-certc
-	if editErr != nil {
-		return nil, editErr
-	}
-	if err := p.recordCertificates(t, cr); err != nil {
-		return nil, err
-	}
-	if prof.Product == productDAS {
-		if err := t.planSchedules(p); err != nil {
-			return nil, err
-		}
-	}
-	if prof.MirrorsMediators {
-		if err := p.planMirror(cfg.MediatorDir, filepath.Join(home, "repository", "components", "lib")); err != nil {
-			return nil, err
-		}
-	}
-	if prof.SeedsDeployment {
-		if err := p.planSeed(cfg.DeploymentSeed, filepath.Join(home, "repository", "deployment", "server"), cfg.LockTimeout.V); err != nil {
-			return nil, err
-		}
-	}
-	p.WaitFor = waitTargets(cfg, []string{net.JoinHostPort(t.svc(cfg.MySQLServer), fmt.Sprint(cfg.MySQLPort.V))})
-	p.Command = append([]string{filepath.Join(home, "bin", "wso2server.sh")}, prof.ServerFlags...)
 	jobs, err := jobPreviews(cfg, now())
 	if err != nil {
 		return nil, err
+	}
+	for i := range jobs {
+		if jobs[i].Name == certSyncJob && p.Truststore != "" {
+			// The job imports into the plan's truststore (see jobConfig).
+			jobs[i].Builtin = "re-import " + cfg.CertificatesDir + " into " + p.Truststore
+		}
 	}
 	p.Jobs = jobs
 	return p, nil

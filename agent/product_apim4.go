@@ -3,9 +3,9 @@ package agent
 // API Manager 4.x: what a home is (which pack), which profiles it can run and
 // how its server is started. Everything the agent knows about 4.x lives in
 // the product_apim4*.go files; the rest of the pipeline reaches it through
-// apim4Dispatch (buildPlan), apim4AutoProfile (config validation),
-// loadA4Env and parseA4Inputs (Load, which keeps the parsed variables for
-// the plan) and withAPIM4Vars (the variable list).
+// apim4Product (the product interface: load, plan, health), and beside it
+// only apim4AutoProfile (the profile of a 4.x home when WSO2_PROFILE is
+// unset) and withAPIM4Vars (the variable list of the contract).
 
 import (
 	"bufio"
@@ -19,7 +19,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pelletier/go-toml/v2"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/health"
 	"github.com/wso2-container/agent/internal/boundedread"
 )
 
@@ -39,9 +41,32 @@ const (
 )
 
 func init() {
+	products[productAPIM4] = apim4Product{}
 	for _, n := range []string{a4AllInOne, a4ControlPlane, a4GatewayWorker, a4TrafficManager, a4KeyManager, a4KeyManagerOld, a4UniversalGateway} {
 		register(&Profile{Name: n, Product: productAPIM4, Component: n})
 	}
+}
+
+// apim4Product is API Manager 4.x (see product): its setup edits
+// deployment.toml, which the product's config mapper turns into the XML
+// files at start.
+type apim4Product struct{}
+
+// problems: the 4.x variables are checked when loadSetup parses them.
+func (apim4Product) problems(*Config, *Profile) []string { return nil }
+
+// loadSetup parses the 4.x variables (product_apim4_env.go) for the
+// profile's role into cfg; their secrets given as NAME_FILE have the values
+// Load read.
+func (apim4Product) loadSetup(cfg *Config, prof *Profile, secretFiles map[string]string) []string {
+	env, problems := loadA4Env(cfg.Getenv, secretFiles)
+	in, more := parseA4Inputs(env, a4RoleOf(prof.Name))
+	cfg.a4 = in
+	return append(problems, more...)
+}
+
+func (apim4Product) health(prof *Profile, home string) (health.Check, error) {
+	return apim4Health(prof.Name, home)
 }
 
 // a4Role is what a component is in a distributed deployment: it decides
@@ -209,4 +234,52 @@ func checkMarker(home, profile string) error {
 // the home.
 func a4Template(profile string) string {
 	return filepath.Join("repository", "resources", "conf", "deployment-templates", profile+".toml")
+}
+
+// apim4Health: the charts' readiness probes. Gateways: GET
+// /api/am/gateway/v2/server-startup-healthcheck on the HTTPS port; the
+// control plane, traffic manager and all-in-one: /services/Version on the
+// HTTP port. The offset is WSO2_PORT_OFFSET (what the agent writes), else
+// deployment.toml's [server] offset.
+func apim4Health(profile, home string) (health.Check, error) {
+	off := 0
+	if v, ok := os.LookupEnv("WSO2_PORT_OFFSET"); ok && v != "" {
+		var err error
+		if off, err = parseOffset(v); err != nil {
+			return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_PORT_OFFSET: %v", err)
+		}
+	} else {
+		path := filepath.Join(home, "repository", "conf", "deployment.toml")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return health.Check{}, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, fsReason(err))
+		}
+		var doc struct {
+			Server struct {
+				Offset any `toml:"offset"`
+			} `toml:"server"`
+		}
+		if err := toml.Unmarshal(b, &doc); err != nil {
+			return health.Check{}, exitcode.Errorf(exitcode.DataErr, "parse %s: %v", path, oneLine(err))
+		}
+		switch v := doc.Server.Offset.(type) {
+		case nil:
+		case int64:
+			off = int(v)
+		case string:
+			if off, err = parseOffset(v); err != nil {
+				return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %v", path, err)
+			}
+		default:
+			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %v is not an integer", path, v)
+		}
+		if off < 0 || off > 55000 {
+			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %d is not between 0 and 55000", path, off)
+		}
+	}
+	if a4RoleOf(profile) == roleGW {
+		return health.Check{TLSPort: carbonHTTPSPort + off, Endpoint: "/api/am/gateway/v2/server-startup-healthcheck",
+			EndpointPort: carbonHTTPSPort + off, EndpointTLS: true}, nil
+	}
+	return health.Check{TLSPort: carbonHTTPSPort + off, Endpoint: "/services/Version", EndpointPort: carbonHTTPPort + off}, nil
 }

@@ -25,21 +25,6 @@ import (
 	"github.com/wso2-container/agent/tomlconf"
 )
 
-// apim4Dispatch is buildPlan's entry to 4.x: it plans a 4.x profile (ok
-// true), refuses a 2.0.0 profile on a 4.x home, and otherwise leaves the
-// plan to the 2.0.0 pipeline (ok false).
-func apim4Dispatch(cfg *Config, prof *Profile, d discovery) (p *Plan, ok bool, err error) {
-	if prof.Product != productAPIM4 {
-		home := productHome(cfg, prof)
-		if k := detectAPIM4(home); k != nil {
-			return nil, true, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s is an API Manager 2.0.0/IS 5.2.0 profile, but %s is %s (it runs: %s)", prof.Name, home, k.Desc, strings.Join(k.Profiles(), ", "))
-		}
-		return nil, false, nil
-	}
-	p, err = buildAPIM4Plan(cfg, prof, d)
-	return p, true, err
-}
-
 // a4AgentTS is where the merged truststore goes when the product's own is
 // read-only (a Kubernetes secret mounted into the home), relative to
 // repository/resources/security, as [truststore] file_name names it.
@@ -52,7 +37,11 @@ type volumeFile struct {
 	mode fs.FileMode
 }
 
-func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
+// plan is the setup of a 4.x profile: deployment.toml edited (from the
+// profile's template when profileSetup.sh optimises for it), config and
+// artifact volumes laid over the home, the truststore merged, the $env{}
+// references checked, the profile record written; the pack's start script.
+func (apim4Product) plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	home, pack, flagged, err := apim4Resolve(cfg, prof)
 	if err != nil {
 		return nil, err
@@ -238,17 +227,6 @@ func buildAPIM4Plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	}
 	p.WaitFor = waitTargets(cfg, a4WaitFor(env))
 	p.Command = apim4Command(home, pack, prof.Name, flagged)
-	jobs, err := jobPreviews(cfg, now())
-	if err != nil {
-		return nil, err
-	}
-	for i := range jobs {
-		if jobs[i].Name == certSyncJob && p.Truststore != "" {
-			// The job imports into the plan's truststore (see jobConfig).
-			jobs[i].Builtin = "re-import " + cfg.CertificatesDir + " into " + p.Truststore
-		}
-	}
-	p.Jobs = jobs
 	return p, nil
 }
 

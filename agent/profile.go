@@ -3,8 +3,6 @@ package agent
 import (
 	"path/filepath"
 	"sort"
-
-	"github.com/wso2-container/agent/agent/health"
 )
 
 // Profile is everything the agent knows about one component image: where the
@@ -32,10 +30,6 @@ type Profile struct {
 	SeedsDeployment bool
 	// MirrorsMediators: the profile mirrors WSO2_MEDIATOR_DIR into components/lib.
 	MirrorsMediators bool
-	// Health says what `agent health` probes for this profile in home (its
-	// ports with the offset, its health endpoint); nil means the product's
-	// default (see healthOf in cmd_health.go).
-	Health func(home string) (health.Check, error)
 }
 
 // The products (Profile.Product), each named once here; productAPIM4 is

@@ -1,11 +1,15 @@
 package agent
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // API Manager 2.0.0 profiles. Each one does, idempotently, what the old
 // image's start scripts and the environment-dependent parts of its
 // Dockerfile did (reference b1), with the old bugs fixed.
 func init() {
+	products[productAM] = carbonProduct{edits: (*target).amEdits, check: amProblems}
 	am := func(p Profile) *Profile {
 		p.Product = productAM
 		p.Home = "/wso2am"
@@ -85,4 +89,23 @@ func (t *target) amEdits(s *editSet) {
 			setText("/APIManager/APIStore/URL", fmt.Sprintf("https://%s:9443/store", t.svc(c.StoreHost))),
 		)
 	}
+}
+
+// writesJNDI reports whether a profile writes the AMQP connection URLs of
+// repository/conf/jndi.properties, which embed the admin user and password.
+func writesJNDI(prof *Profile) bool {
+	switch prof.Name {
+	case profileGateway, profileGatewayManager, profilePublisher, profileStore:
+		return prof.Product == productAM
+	}
+	return false
+}
+
+// amProblems are API Manager 2.0.0's own problems with c.
+func amProblems(c *Config, prof *Profile) []string {
+	if writesJNDI(prof) && strings.Contains(c.AdminUser, ":") {
+		// The AMQP URLs of jndi.properties: see amqpURL.
+		return []string{fmt.Sprintf("WSO2_ADMIN_USERNAME: %q contains ':', which the AMQP connection URLs of repository/conf/jndi.properties cannot express (the client splits user and password at the first ':')", c.AdminUser)}
+	}
+	return nil
 }

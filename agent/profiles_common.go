@@ -1,12 +1,19 @@
 package agent
 
 import (
+	"encoding/xml"
 	"fmt"
-	"github.com/wso2-container/agent/agent/certs"
 	"html"
 	"net"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
+
+	"github.com/wso2-container/agent/agent/certs"
+	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/health"
+	"github.com/wso2-container/agent/xmlconf"
 )
 
 // target is what a profile's edits are computed from: the configuration and
@@ -306,3 +313,140 @@ const (
 	dsDir    = "repository/conf/datasources/"
 	dsParent = "/datasources-configuration/datasources"
 )
+
+// carbonProduct is a Carbon 4.4 product: API Manager 2.0.0, Identity
+// Server 5.2.0 or Analytics 2.0.0. Its setup is XML and .properties edits
+// of the product's own files (the shared ones in carbonEdits, the
+// product's in edits), the certificates, and for some profiles a mirrored
+// mediator folder and a seeded deployment volume; its server is
+// bin/wso2server.sh with the profile's flags.
+type carbonProduct struct {
+	edits func(t *target, s *editSet) // the product's file edits
+	// check returns the product's own problems with the configuration,
+	// beside those every Carbon product has (carbonProblems); nil: none.
+	check func(c *Config, prof *Profile) []string
+	// after plans what the product does beyond editing files (Analytics:
+	// the schedules inside its carbon apps); nil: nothing.
+	after func(t *target, p *Plan) error
+}
+
+func (cp carbonProduct) problems(c *Config, prof *Profile) []string {
+	p := carbonProblems(c, prof)
+	if cp.check != nil {
+		p = append(p, cp.check(c, prof)...)
+	}
+	return p
+}
+
+// loadSetup: a Carbon 4.4 setup takes nothing beyond the contract's fields.
+func (carbonProduct) loadSetup(*Config, *Profile, map[string]string) []string { return nil }
+
+func (carbonProduct) health(_ *Profile, home string) (health.Check, error) {
+	return carbon44Health(home)
+}
+
+func (cp carbonProduct) plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
+	home := productHome(cfg, prof)
+	if k := detectAPIM4(home); k != nil {
+		return nil, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s is an API Manager 2.0.0/IS 5.2.0 profile, but %s is %s (it runs: %s)", prof.Name, home, k.Desc, strings.Join(k.Profiles(), ", "))
+	}
+	if st, err := os.Stat(home); err != nil || !st.IsDir() {
+		return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_HOME: product home %s is not a readable folder", home)
+	}
+	if err := checkProduct(prof, home); err != nil {
+		return nil, err
+	}
+	p := &Plan{Profile: prof.Name, Home: home}
+	for _, v := range append([]string{cfg.AdminPassword, cfg.MySQLPassword, cfg.KeystorePassword, cfg.TruststorePassword, cfg.NewAdminPassword}, cfg.envSecretValues()...) {
+		p.addSecret(v)
+	}
+	t := &target{cfg: cfg, prof: prof, home: home}
+	if err := t.discover(p, d); err != nil {
+		return nil, err
+	}
+	var s editSet
+	cp.edits(t, &s)
+	addPatches(&s, cfg.patches, home)
+	// The certificates are planned beside the file edits (both only read).
+	certc := make(chan certResult, 1)
+	go func() { certc <- t.computeCertificates() }()
+	editErr := p.planEdits(&s)
+	cr := <-certc
+	if editErr != nil {
+		return nil, editErr
+	}
+	if err := p.recordCertificates(t, cr); err != nil {
+		return nil, err
+	}
+	if cp.after != nil {
+		if err := cp.after(t, p); err != nil {
+			return nil, err
+		}
+	}
+	if prof.MirrorsMediators {
+		if err := p.planMirror(cfg.MediatorDir, filepath.Join(home, "repository", "components", "lib")); err != nil {
+			return nil, err
+		}
+	}
+	if prof.SeedsDeployment {
+		if err := p.planSeed(cfg.DeploymentSeed, filepath.Join(home, "repository", "deployment", "server"), cfg.LockTimeout.V); err != nil {
+			return nil, err
+		}
+	}
+	p.WaitFor = waitTargets(cfg, []string{net.JoinHostPort(t.svc(cfg.MySQLServer), fmt.Sprint(cfg.MySQLPort.V))})
+	p.Command = append([]string{filepath.Join(home, "bin", "wso2server.sh")}, prof.ServerFlags...)
+	return p, nil
+}
+
+// carbonProblems are the problems every Carbon 4.4 product has with c
+// (see carbonProduct.problems).
+func carbonProblems(c *Config, prof *Profile) []string {
+	var p []string
+	addf := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
+	if c.MySQLPassword == "" && !c.setEmpty["WSO2_MYSQL_PASSWORD"] && c.env["WSO2_MYSQL_PASSWORD_FILE"] == "" {
+		// Every datasource is pointed at MySQL: without a password the
+		// files would keep H2's default password beside a MySQL URL, and
+		// inserted datasources would disagree with the existing ones.
+		addf("WSO2_MYSQL_PASSWORD: not set, but profile %s points every datasource at the MySQL server (WSO2_MYSQL_SERVER) and needs its password: set WSO2_MYSQL_PASSWORD or WSO2_MYSQL_PASSWORD_FILE", prof.Name)
+	}
+	// Values written into the XML files: XML 1.0 cannot hold every
+	// character (the AMQP URLs' percent-encoding needs UTF-8 too).
+	for _, v := range []struct{ name, value string }{
+		{"WSO2_ADMIN_USERNAME", c.AdminUser}, {"WSO2_ADMIN_PASSWORD", c.AdminPassword},
+		{"WSO2_MYSQL_USER", c.MySQLUser}, {"WSO2_MYSQL_PASSWORD", c.MySQLPassword},
+		{"WSO2_KEYSTORE_PASSWORD", c.KeystorePassword}, {"WSO2_TRUSTSTORE_PASSWORD", c.TruststorePassword},
+		{"WSO2_CLUSTER_DOMAIN", c.ClusterDomain},
+	} {
+		if err := xmlconf.CheckValue(v.value); err != nil {
+			addf("%s: %v, and the XML configuration files cannot hold it", v.name, err)
+		}
+	}
+	return p
+}
+
+// carbon44Health: what WSO2's charts probe on Carbon, GET /services/Version
+// on the servlet HTTP port, after a TLS handshake on the HTTPS port, both
+// plus carbon.xml's Ports/Offset (DAS ships with 1).
+func carbon44Health(home string) (health.Check, error) {
+	path := filepath.Join(home, "repository", "conf", "carbon.xml")
+	f, err := os.Open(path)
+	if err != nil {
+		return health.Check{}, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, fsReason(err))
+	}
+	defer f.Close()
+	var doc struct {
+		Offset *string `xml:"Ports>Offset"`
+	}
+	dec := xml.NewDecoder(f)
+	dec.CharsetReader = latin1Reader
+	if err := dec.Decode(&doc); err != nil {
+		return health.Check{}, exitcode.Errorf(exitcode.DataErr, "parse %s: %v", path, err)
+	}
+	off := 0
+	if doc.Offset != nil {
+		if off, err = parseOffset(*doc.Offset); err != nil {
+			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s Ports/Offset: %v", path, err)
+		}
+	}
+	return health.Check{TLSPort: carbonHTTPSPort + off, Endpoint: "/services/Version", EndpointPort: carbonHTTPPort + off}, nil
+}

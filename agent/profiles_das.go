@@ -13,6 +13,7 @@ import (
 )
 
 func init() {
+	products[productDAS] = carbonProduct{edits: (*target).dasEdits, check: dasScheduleProblems, after: (*target).planSchedules}
 	register(&Profile{Name: profileAnalytics, Product: productDAS, Home: "/wso2analytics", Component: "das",
 		Members: []string{"tasks.das"}, SubDomain: "worker", MemberPort: "4300",
 		ClusterDomain: "wso2.das.domain"})
@@ -120,4 +121,22 @@ func (t *target) planSchedules(p *Plan) error {
 		}
 	}
 	return nil
+}
+
+// dasScheduleProblems checks the analytics profile's seven Quartz schedules
+// at load, as jobs are checked: each must parse and must fire at least once
+// more after now (no 30 February, no year that is over).
+func dasScheduleProblems(c *Config, _ *Profile) []string {
+	var p []string
+	for _, s := range (&target{cfg: c}).dasScripts() {
+		sched, err := quartz.Parse(s.value)
+		if err != nil {
+			p = append(p, fmt.Sprintf("%s: %q is not a valid Quartz cron expression: %v", s.name, s.value, err))
+			continue
+		}
+		if _, ok := sched.Next(now()); !ok {
+			p = append(p, fmt.Sprintf("%s: %q never fires (no such date, or its years are over); check it with agent cron", s.name, s.value))
+		}
+	}
+	return p
 }

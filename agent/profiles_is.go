@@ -1,8 +1,12 @@
 package agent
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 func init() {
+	products[productIS] = carbonProduct{edits: (*target).isEdits, check: isProblems}
 	register(&Profile{Name: profileIdentityServer, Product: productIS, Home: "/wso2is", Component: "identityserver",
 		Members: []string{"tasks.identityserver"}, SubDomain: "worker", MemberPort: "4500",
 		ClusterDomain: "wso2.is.domain"})
@@ -75,4 +79,17 @@ func (t *target) isEdits(s *editSet) {
 		xmlAny(setText("//Authenticator[@name='SAML2SSOAuthenticator']/Config/Parameter[@name='IdentityProviderSSOServiceURL']", samlBase+"/samlsso")),
 		xmlAny(setText("//Authenticator[@name='SAML2SSOAuthenticator']/Config/Parameter[@name='AssertionConsumerServiceURL']", samlBase+"/acs")),
 	)
+}
+
+// isProblems are Identity Server 5.2.0's own problems with c: VIRTUAL_HOST
+// is written verbatim in front of every endpoint path (B5, B31), so it
+// must be an http(s) base URL.
+func isProblems(c *Config, _ *Profile) []string {
+	if c.VirtualHost == "" {
+		return nil
+	}
+	if err := checkBaseURL(c.VirtualHost); err != nil {
+		return []string{fmt.Sprintf("VIRTUAL_HOST: %q %v (want http(s)://host[:port][/path])", c.VirtualHost, err)}
+	}
+	return nil
 }

@@ -9,9 +9,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/wso2-container/agent/agent/quartz"
-	"github.com/wso2-container/agent/xmlconf"
 )
 
 // This file holds the checks of values that become host names, service
@@ -166,34 +163,8 @@ func (c *Config) valueProblems(prof *Profile) []string {
 	if prof == nil || prof.Name == profileNone {
 		return p
 	}
-	if carbon44(prof) && c.MySQLPassword == "" && !c.setEmpty["WSO2_MYSQL_PASSWORD"] && c.env["WSO2_MYSQL_PASSWORD_FILE"] == "" {
-		// Every datasource is pointed at MySQL: without a password the
-		// files would keep H2's default password beside a MySQL URL, and
-		// inserted datasources would disagree with the existing ones.
-		addf("WSO2_MYSQL_PASSWORD: not set, but profile %s points every datasource at the MySQL server (WSO2_MYSQL_SERVER) and needs its password: set WSO2_MYSQL_PASSWORD or WSO2_MYSQL_PASSWORD_FILE", prof.Name)
-	}
 	if c.MySQLUser == "" {
 		addf("WSO2_MYSQL_USER: set but empty (unset it for the default apisqluser)")
-	}
-	if writesJNDI(prof) {
-		// The AMQP URLs of jndi.properties: see amqpURL.
-		if strings.Contains(c.AdminUser, ":") {
-			addf("WSO2_ADMIN_USERNAME: %q contains ':', which the AMQP connection URLs of repository/conf/jndi.properties cannot express (the client splits user and password at the first ':')", c.AdminUser)
-		}
-	}
-	if carbon44(prof) {
-		// Values written into the XML files: XML 1.0 cannot hold every
-		// character (the AMQP URLs' percent-encoding needs UTF-8 too).
-		for _, v := range []struct{ name, value string }{
-			{"WSO2_ADMIN_USERNAME", c.AdminUser}, {"WSO2_ADMIN_PASSWORD", c.AdminPassword},
-			{"WSO2_MYSQL_USER", c.MySQLUser}, {"WSO2_MYSQL_PASSWORD", c.MySQLPassword},
-			{"WSO2_KEYSTORE_PASSWORD", c.KeystorePassword}, {"WSO2_TRUSTSTORE_PASSWORD", c.TruststorePassword},
-			{"WSO2_CLUSTER_DOMAIN", c.ClusterDomain},
-		} {
-			if err := xmlconf.CheckValue(v.value); err != nil {
-				addf("%s: %v, and the XML configuration files cannot hold it", v.name, err)
-			}
-		}
 	}
 	hosts := []hostVar{
 		{"WSO2_MYSQL_SERVER", c.MySQLServer, false, false, true},
@@ -223,9 +194,6 @@ func (c *Config) valueProblems(prof *Profile) []string {
 			addf("WSO2_CLUSTER_MEMBERS: member %q is not a host name or IP address: %v", m, err)
 		}
 	}
-	if prof.Product == productDAS {
-		p = append(p, dasScheduleProblems(c)...)
-	}
 	if c.GatewayEndpoint != "" {
 		for _, e := range strings.Split(c.GatewayEndpoint, ",") {
 			if err := checkHTTPURL(e); err != nil {
@@ -233,18 +201,10 @@ func (c *Config) valueProblems(prof *Profile) []string {
 			}
 		}
 	}
-	return p
-}
-
-// carbon44 reports whether a profile configures a Carbon 4.4 product (API
-// Manager 2.0.0, Identity Server 5.2.0, Analytics 2.0.0), whose datasources
-// the agent always points at MySQL.
-func carbon44(prof *Profile) bool {
-	switch prof.Product {
-	case productAM, productIS, productDAS:
-		return true
+	if pr := prof.product(); pr != nil {
+		p = append(p, pr.problems(c, prof)...)
 	}
-	return false
+	return p
 }
 
 // setButEmpty returns the names among names that are set to the empty
@@ -257,32 +217,4 @@ func (c *Config) setButEmpty(names []string) map[string]bool {
 		}
 	}
 	return out
-}
-
-// writesJNDI reports whether a profile writes the AMQP connection URLs of
-// repository/conf/jndi.properties, which embed the admin user and password.
-func writesJNDI(prof *Profile) bool {
-	switch prof.Name {
-	case profileGateway, profileGatewayManager, profilePublisher, profileStore:
-		return prof.Product == productAM
-	}
-	return false
-}
-
-// dasScheduleProblems checks the analytics profile's seven Quartz schedules
-// at load, as jobs are checked: each must parse and must fire at least once
-// more after now (no 30 February, no year that is over).
-func dasScheduleProblems(c *Config) []string {
-	var p []string
-	for _, s := range (&target{cfg: c}).dasScripts() {
-		sched, err := quartz.Parse(s.value)
-		if err != nil {
-			p = append(p, fmt.Sprintf("%s: %q is not a valid Quartz cron expression: %v", s.name, s.value, err))
-			continue
-		}
-		if _, ok := sched.Next(now()); !ok {
-			p = append(p, fmt.Sprintf("%s: %q never fires (no such date, or its years are over); check it with agent cron", s.name, s.value))
-		}
-	}
-	return p
 }
