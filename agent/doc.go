@@ -17,8 +17,12 @@
 //   - pipeline.go, plan.go, plan_*.go, edits.go, toml_edit.go, volumes.go,
 //     apply.go: load → plan (every change computed, nothing written) →
 //     apply (staged, made durable, renamed into place).
-//   - profile.go, profiles_*.go, product_*.go: the products and their
+//   - profile.go, product.go, product_*.go: the products and their
 //     profiles: which files, elements, keys and start scripts each uses.
+//     The pipeline asks a product only through the product interface
+//     (product.go); product_carbon44.go serves API Manager 2.0.0
+//     (product_am.go), Identity Server 5.2.0 (product_is.go) and Analytics
+//     2.0.0 (product_das.go); product_apim4*.go is API Manager 4.x.
 //   - render.go, secretmask.go: what render and --dry-run print, with
 //     secrets masked.
 //   - run_prepare.go, run_keystorewait.go, waittarget.go, run_jobs.go:

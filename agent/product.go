@@ -7,8 +7,8 @@ import "github.com/wso2-container/agent/agent/health"
 // this interface (see Profile.product); everything a product knows — its
 // files, elements and keys, its variables beyond the contract's fields, its
 // start script, what health probes — sits behind it, in the product's own
-// files: product_carbon44.go with profiles_am.go, profiles_is.go and
-// profiles_das.go for the Carbon 4.4 products, product_apim4*.go for API
+// files: product_carbon44.go with product_am.go, product_is.go and
+// product_das.go for the Carbon 4.4 products, product_apim4*.go for API
 // Manager 4.x. Adding a product is implementing product and registering it
 // with its profiles.
 type product interface {

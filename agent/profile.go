@@ -7,7 +7,7 @@ import (
 
 // Profile is everything the agent knows about one component image: where the
 // product lives, how its server is started, and which edits make its
-// configuration match the environment (see profiles_*.go).
+// configuration match the environment (see product_*.go).
 type Profile struct {
 	Name        string   // WSO2_PROFILE value
 	Product     string   // productAM, productIS, productDAS or productAPIM4: which product's files the edits target
@@ -35,9 +35,9 @@ type Profile struct {
 // The products (Profile.Product), each named once here; productAPIM4 is
 // API Manager 4.x (product_apim4.go).
 const (
-	productAM  = "am"  // API Manager 2.0.0 (profiles_am.go)
-	productIS  = "is"  // Identity Server 5.2.0 (profiles_is.go)
-	productDAS = "das" // API Manager Analytics 2.0.0 (profiles_das.go)
+	productAM  = "am"  // API Manager 2.0.0 (product_am.go)
+	productIS  = "is"  // Identity Server 5.2.0 (product_is.go)
+	productDAS = "das" // API Manager Analytics 2.0.0 (product_das.go)
 )
 
 // The Carbon 4.4 profile names that the pipeline or validation asks for by
