@@ -86,6 +86,30 @@ func (d *doc) maskPlace(i int, e Edit, mask func(string) string) ([]edit, error)
 	return []edit{{start: el.tagEnd, end: el.endStart, repl: esc}}, err
 }
 
+// secretPlace reports whether a Secret edit of d.secret selects the place
+// that a change of element i touches: its text (attr ""), or its attribute
+// attr; or whether one of them holds i whole (Ensure, SetChildren, Remove,
+// or a SetText of an element with child elements, as Mask masks it).
+func (d *doc) secretPlace(i int, attr string) bool {
+	for _, s := range d.secret {
+		for _, j := range d.selectAll(s.Path) {
+			switch {
+			case s.Op == SetAttr:
+				if j == i && attr == s.Attr {
+					return true
+				}
+			case s.Op == SetText && d.elems[j].children == 0:
+				if j == i && attr == "" {
+					return true
+				}
+			case j == i || d.insideAny(i, []int{j}):
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // MaskProperties returns src with the value of every logical line whose
 // key one of edits names (set or remove alike) replaced by mask(value),
 // escaped as a value, for showing a file without its secrets. An empty

@@ -75,3 +75,41 @@ func TestMaskProperties(t *testing.T) {
 		t.Errorf("diff -%q +%q", rm, add)
 	}
 }
+
+// TestSecretPlace: a change that a non-secret edit makes at a place a
+// secret edit selects is secret too, before or after it in the list; a
+// change beside it is not.
+func TestSecretPlace(t *testing.T) {
+	const pw = "/UserManager/Realm/Configuration/AdminUser/Password"
+	src := fixture(t, "wso2am-2.0.0/repository/conf/user-mgt.xml")
+	for _, c := range []struct {
+		name  string
+		edits []Edit
+		want  []bool
+	}{
+		{"after the secret edit", []Edit{{Op: SetText, Path: pw, Value: "s3cret", Secret: true}, {Op: SetText, Path: pw, Value: "plain"}}, []bool{true, true}},
+		{"before it", []Edit{{Op: SetText, Path: pw, Value: "plain"}, {Op: SetText, Path: pw, Value: "s3cret", Secret: true}}, []bool{true, true}},
+		{"inside an element a secret edit removes", []Edit{{Op: SetText, Path: pw, Value: "plain"}, {Op: Remove, Path: "/UserManager/Realm/Configuration/AdminUser", Secret: true}}, []bool{true, true}},
+		{"beside it", []Edit{{Op: SetText, Path: pw, Value: "s3cret", Secret: true}, {Op: SetText, Path: "/UserManager/Realm/Configuration/AdminUser/UserName", Value: "bob"}}, []bool{true, false}},
+		{"another attribute", []Edit{{Op: SetAttr, Path: "/UserManager/Realm/Configuration/Property[@name='dataSource']", Attr: "password", Value: "x", Secret: true},
+			{Op: SetText, Path: "/UserManager/Realm/Configuration/Property[@name='dataSource']", Value: "jdbc/X"}}, []bool{true, false}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, ch, err := Apply(src, c.edits)
+			if err != nil || len(ch) != len(c.want) {
+				t.Fatalf("%v, changes %+v", err, ch)
+			}
+			for i, w := range c.want {
+				if ch[i].Secret != w {
+					t.Errorf("change %d (%s): Secret %v, want %v", i, ch[i].Path, ch[i].Secret, w)
+				}
+			}
+		})
+	}
+	props := fixture(t, "wso2am-2.0.0/repository/conf/log4j.properties")
+	_, ch, err := ApplyProperties(props, []PropEdit{{Key: "log4j.appender.LOGEVENT.password", Value: "plain"},
+		{Key: "log4j.appender.LOGEVENT.password", Value: "s3cret", Secret: true}, {Key: "log4j.appender.LOGEVENT.userName", Value: "bob"}})
+	if err != nil || len(ch) != 3 || !ch[0].Secret || !ch[1].Secret || ch[2].Secret {
+		t.Errorf("properties: %v %+v", err, ch)
+	}
+}
