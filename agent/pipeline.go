@@ -394,8 +394,9 @@ type fileResult struct {
 	path, kind  string
 	old, out    []byte
 	changes     []xmlconf.Change
-	tomlChanges []Change // .toml files: changes with values in TOML syntax
-	secrets     []string // .toml files: secret values written or replaced
+	tomlChanges []Change       // .toml files: changes with values in TOML syntax
+	tomlKeys    []tomlconf.Key // .toml files: the keys whose values are secret (tomlSecret)
+	secrets     []string       // .toml files: secret values written or replaced
 	skip        bool
 	err         error
 }
@@ -425,7 +426,7 @@ func editFile(path string, fe *fileEdits) fileResult {
 			r.err = exitcode.Errorf(exitcode.Config, "%s: XML or properties edits on a TOML file", fe.rel)
 			return r
 		}
-		r.out, r.tomlChanges, r.secrets, err = applyTOML(old, fe.toml)
+		r.out, r.tomlChanges, r.tomlKeys, r.secrets, err = applyTOML(old, fe.toml)
 		if err != nil {
 			r.err = exitcode.Errorf(exitcode.DataErr, "edit %s: %w", path, err)
 		}
