@@ -370,6 +370,7 @@ func (p *Plan) planEdits(s *editSet) error {
 		}
 		f := p.file(r.path, r.kind, r.old)
 		f.New = r.out
+		f.secret = p.secretPlaces(r.edits, r.tomlKeys)
 		for _, c := range r.changes {
 			if c.Secret {
 				p.addSecret(c.Old)
@@ -397,13 +398,14 @@ type fileResult struct {
 	tomlChanges []Change       // .toml files: changes with values in TOML syntax
 	tomlKeys    []tomlconf.Key // .toml files: the keys whose values are secret (tomlSecret)
 	secrets     []string       // .toml files: secret values written or replaced
+	edits       *fileEdits
 	skip        bool
 	err         error
 }
 
 // editFile reads path and applies fe's edits to its content in memory.
 func editFile(path string, fe *fileEdits) fileResult {
-	r := fileResult{path: path, kind: "xml"}
+	r := fileResult{path: path, kind: "xml", edits: fe}
 	old, err := boundedread.ReadFile(path, boundedread.Config)
 	if err != nil && fe.base != nil && errors.Is(err, fs.ErrNotExist) {
 		err = nil // the base takes the missing file's place
