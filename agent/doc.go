@@ -37,5 +37,7 @@
 //
 // The pipeline never prints a secret: values declared secret in the
 // contract, and old secret values found in the files, are masked in every
-// log line, error and render output.
+// log line and error; render masks the values at the secret places of the
+// files it shows (the places the plan's secret edits set), and every known
+// secret value in its free text (names, warnings, job command lines).
 package agent

@@ -20,16 +20,19 @@ type fileEdits struct {
 }
 
 // tomlEdit is one edit of a .toml file: apply makes it on the parsed
-// document; what names it in errors; secret masks the values it writes.
+// document; what names it in errors; secret masks the values it writes,
+// and, when key is set (the key it sets or removes, the array of tables it
+// replaces), the values under key also where it changes nothing.
 type tomlEdit struct {
 	what   string
 	secret bool
+	key    tomlconf.Key
 	apply  func(*tomlconf.Doc) error
 }
 
 // tomlPatch turns a patch file's TOML edit into a tomlEdit.
 func tomlPatch(e tomlconf.PatchEdit) tomlEdit {
-	return tomlEdit{what: e.String(), secret: e.Secret, apply: func(d *tomlconf.Doc) error { return d.ApplyPatch(e) }}
+	return tomlEdit{what: e.String(), secret: e.Secret, key: e.Key, apply: func(d *tomlconf.Doc) error { return d.ApplyPatch(e) }}
 }
 
 // tomlPatchKind adds TOML files to the patch format (xmlconf/PATCHFORMAT.md).

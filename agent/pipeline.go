@@ -318,6 +318,7 @@ func (p *Plan) planEdits(s *editSet) error {
 		}
 		f := p.file(r.path, r.kind, r.old)
 		f.New = r.out
+		f.secret = p.secretPlaces(r.edits, r.tomlKeys)
 		for _, c := range r.changes {
 			if c.Secret {
 				p.addSecret(c.Old)
@@ -342,15 +343,17 @@ type fileResult struct {
 	path, kind  string
 	old, out    []byte
 	changes     []xmlconf.Change
-	tomlChanges []Change // .toml files: changes with values in TOML syntax
-	secrets     []string // .toml files: secret values written or replaced
+	tomlChanges []Change       // .toml files: changes with values in TOML syntax
+	tomlKeys    []tomlconf.Key // .toml files: the keys whose values are secret (tomlSecret)
+	secrets     []string       // .toml files: secret values written or replaced
+	edits       *fileEdits
 	skip        bool
 	err         error
 }
 
 // editFile reads path and applies fe's edits to its content in memory.
 func editFile(path string, fe *fileEdits) fileResult {
-	r := fileResult{path: path, kind: "xml"}
+	r := fileResult{path: path, kind: "xml", edits: fe}
 	old, err := boundedread.ReadFile(path, boundedread.Config)
 	if err != nil && fe.base != nil && errors.Is(err, fs.ErrNotExist) {
 		err = nil // the base takes the missing file's place
@@ -373,7 +376,7 @@ func editFile(path string, fe *fileEdits) fileResult {
 			r.err = exitcode.Errorf(exitcode.Config, "%s: XML or properties edits on a TOML file", fe.rel)
 			return r
 		}
-		r.out, r.tomlChanges, r.secrets, err = applyTOML(old, fe.toml)
+		r.out, r.tomlChanges, r.tomlKeys, r.secrets, err = applyTOML(old, fe.toml)
 		if err != nil {
 			r.err = exitcode.Errorf(exitcode.DataErr, "edit %s: %w", path, err)
 		}

@@ -7,6 +7,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/wso2-container/agent/tomlconf"
+	"github.com/wso2-container/agent/xmlconf"
 )
 
 // Plan is the pure result of planning: every file the setup would write or
@@ -37,9 +40,11 @@ type Plan struct {
 	Truststore         string
 	truststorePassword string
 	// secrets are the secret values of this run (config and old values
-	// found in files), longest first, masked wherever they would be shown;
-	// secretNo numbers them in the order they were found, so that render can
-	// tell two different secrets apart without showing either.
+	// found at secret places of files), longest first, masked wherever
+	// free text shows them (maskSecrets; in files render masks the secret
+	// places, see show); secretNo numbers them in the order they were
+	// found, so that render can tell two different secrets apart without
+	// showing either.
 	secrets  []string
 	secretNo map[string]int
 	forms    map[string][]string // the spellings of each secret (secretForms)
@@ -66,6 +71,56 @@ type FilePlan struct {
 	Mode    fs.FileMode // mode for a new file
 	Changes []Change
 	home    string
+	// secret says where the file holds secret values (xml, properties
+	// and toml files): render masks those places and nothing else.
+	secret secretPlaces
+}
+
+// secretPlaces are where a text file holds secret values: the places its
+// secret edits select (xmlconf.Mask, xmlconf.MaskProperties), or for a
+// TOML file the keys of tomlSecret; and the secret values those edits
+// carry outside their values (in a path, a key, an element's name or an
+// XML fragment: a patch may put ${TOKEN} there), which are masked wherever
+// they appear in the file.
+type secretPlaces struct {
+	xml     []xmlconf.Edit
+	props   []xmlconf.PropEdit
+	toml    []tomlconf.Key
+	carried []string
+}
+
+// secretPlaces returns the secret places of a file edited by fe (nil: the
+// file has no edits of its own), whose secret TOML keys are tomlKeys.
+func (p *Plan) secretPlaces(fe *fileEdits, tomlKeys []tomlconf.Key) secretPlaces {
+	sp := secretPlaces{toml: tomlKeys}
+	if fe == nil {
+		return sp
+	}
+	var names []string // what the secret edits say besides their values
+	for _, e := range fe.xml {
+		if e.Secret {
+			sp.xml = append(sp.xml, e)
+			names = append(names, e.Path, e.Attr, e.Parent, e.XML)
+		}
+	}
+	for _, e := range fe.props {
+		if e.Secret {
+			sp.props = append(sp.props, e)
+			names = append(names, e.Key)
+		}
+	}
+	for _, e := range fe.toml {
+		if e.secret {
+			names = append(names, e.what)
+		}
+	}
+	text := strings.Join(names, "\x00")
+	for _, v := range p.secrets {
+		if p.maskValues(text, []string{v}) != text {
+			sp.carried = append(sp.carried, v)
+		}
+	}
+	return sp
 }
 
 // Change is one effective modification inside a file.

@@ -16,9 +16,11 @@ const a4TOML = "repository/conf/deployment.toml"
 
 // tset sets one key; an unset value is not an edit.
 func tset(table []string, key string, v any, secret bool) tomlEdit {
+	k := tomlconf.Key(append(append([]string(nil), table...), key))
 	return tomlEdit{
-		what:   fmt.Sprintf("set %s", tomlconf.Key(append(append([]string(nil), table...), key))),
+		what:   fmt.Sprintf("set %s", k),
 		secret: secret,
+		key:    k,
 		apply:  func(d *tomlconf.Doc) error { return d.Set(table, key, v) },
 	}
 }

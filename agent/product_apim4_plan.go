@@ -172,23 +172,6 @@ func (apim4Product) plan(cfg *Config, prof *Profile, d discovery) (*Plan, error)
 		return nil, err
 	}
 
-	// Changed keys whose name says secret are masked, whoever set them
-	// (the fragment, a patch, the volume).
-	for i, c := range tf.Changes {
-		last := c.Target
-		if j := strings.LastIndexByte(last, '.'); j >= 0 {
-			last = last[j+1:]
-		}
-		if IsSecretName(strings.Trim(last, `"'`)) {
-			tf.Changes[i].Secret = true
-			for _, v := range []string{c.Old, c.New} {
-				if v != "" && !strings.HasPrefix(v, "$") {
-					p.addSecret(v)
-				}
-			}
-		}
-	}
-
 	// The volumes' other files, copied as they are.
 	rels := make([]string, 0, len(overlay))
 	for rel := range overlay {

@@ -144,7 +144,7 @@ func TestREADMEPatchExampleTOML(t *testing.T) {
 	for _, o := range fps[0].Other {
 		edits = append(edits, tomlPatch(o.Edit.(tomlconf.PatchEdit)))
 	}
-	_, changes, _, err := applyTOML(src, edits)
+	_, changes, _, _, err := applyTOML(src, edits)
 	if err != nil {
 		t.Fatalf("README TOML patch example: %v", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"html"
 	"io"
 	"net/url"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -27,8 +29,20 @@ const mask = "********"
 // /opt/PASSWORD.sh too. N numbers the distinct secret values in the order
 // they were found, so a changed secret still shows as a changed line.
 // Longer secrets are replaced first.
-func (p *Plan) maskSecrets(s string) string {
-	for _, v := range p.secrets {
+func (p *Plan) maskSecrets(s string) string { return p.maskLongestFirst(s, p.secrets) }
+
+// maskValues is maskSecrets for the secret values vals only (each
+// registered with addSecret).
+func (p *Plan) maskValues(s string, vals []string) string {
+	vals = slices.Clone(vals)
+	sort.SliceStable(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
+	return p.maskLongestFirst(s, vals)
+}
+
+// maskLongestFirst masks vals, sorted longest first (a secret inside a
+// longer one must not cut the longer one's mask short), in s.
+func (p *Plan) maskLongestFirst(s string, vals []string) string {
+	for _, v := range vals {
 		m := fmt.Sprintf("[secret %d]", p.secretNo[v])
 		weak := weakSecret(v)
 		for _, form := range p.forms[v] {
@@ -101,6 +115,94 @@ func secretForms(v string) []string {
 	return out
 }
 
+// shownFile is a changed text file as render shows it.
+type shownFile struct {
+	old, new string
+	// found are the secret values that its places held, before or after:
+	// masked in its structural changes' XML too.
+	found []string
+}
+
+// showFiles returns the changed xml, properties and toml files as render
+// shows them (see show), numbering the secret values found in plan order.
+func (p *Plan) showFiles() map[*FilePlan]*shownFile {
+	out := map[*FilePlan]*shownFile{}
+	for _, f := range p.Changed() {
+		if f.Kind == "xml" || f.Kind == "properties" || f.Kind == "toml" {
+			sf := &shownFile{}
+			sf.old, sf.new = p.show(f, f.Old, sf), p.show(f, f.New, sf)
+			out[f] = sf
+		}
+	}
+	return out
+}
+
+// show returns content (f's old or new) as render shows it: the value at
+// each of f's secret places replaced by "[secret N]" (N numbering the
+// value, see maskSecrets), and the secret values f's edits carry outside
+// their values masked wherever they appear. Nothing else is masked: a value
+// that equals a secret elsewhere in the file is shown. Content whose places
+// cannot be found (it does not parse: a file a volume's copy replaces)
+// has every known secret value masked wherever it appears instead.
+func (p *Plan) show(f *FilePlan, content []byte, sf *shownFile) string {
+	ref := func(v string) string {
+		if !slices.Contains(sf.found, v) {
+			sf.found = append(sf.found, v)
+		}
+		p.addSecret(v)
+		return fmt.Sprintf("[secret %d]", p.secretNo[v])
+	}
+	out, err := content, error(nil)
+	switch {
+	case f.Kind == "xml" && len(f.secret.xml) > 0:
+		out, err = xmlconf.Mask(content, f.secret.xml, ref)
+	case f.Kind == "properties" && len(f.secret.props) > 0:
+		out, err = xmlconf.MaskProperties(content, f.secret.props, ref)
+	case f.Kind == "toml" && len(content) > 0:
+		var d *tomlconf.Doc
+		if d, err = tomlconf.Parse(content); err == nil {
+			out = d.Masked(func(k tomlconf.Key) bool { return tomlSecret(f.secret.toml, k) }, func(v tomlconf.Value) (string, bool) {
+				s, str := v.(string)
+				if !str {
+					s = tomlconf.FormatValue(v)
+				}
+				if s == "" || wso2Reference(s) {
+					return "", false
+				}
+				if str {
+					return `"` + ref(s) + `"`, true
+				}
+				return ref(s), true
+			})
+		}
+	}
+	if err != nil {
+		return p.maskSecrets(string(content))
+	}
+	return p.maskValues(string(out), f.secret.carried)
+}
+
+// shownValue is how render shows value v of change c of file f: a secret
+// change's as mask; the XML of a structural change (ensure, set-children,
+// remove: it has no places of its own) with the secret values of its
+// file's places and carried values masked wherever they appear in it; any
+// other as it is.
+func (p *Plan) shownValue(f *FilePlan, sf *shownFile, c Change, v string) string {
+	switch {
+	case v == "":
+		return ""
+	case c.Secret:
+		return mask
+	case f.Kind == "xml" && (c.Op == xmlconf.Ensure.String() || c.Op == xmlconf.SetChildren.String() || c.Op == xmlconf.Remove.String()):
+		vals := slices.Clone(f.secret.carried)
+		if sf != nil {
+			vals = append(vals, sf.found...)
+		}
+		return p.maskValues(v, vals)
+	}
+	return v
+}
+
 // Action is one line of the machine-readable plan.
 type Action struct {
 	File   string `json:"file"`
@@ -124,8 +226,13 @@ type Report struct {
 	Checks    []string          `json:"checks,omitempty"`
 }
 
-// Report builds the machine-readable plan, with secret values masked.
+// Report builds the machine-readable plan, with secret values masked: the
+// values of secret changes, the secrets in the XML of structural changes
+// (see shownValue), and every secret value known (maskSecrets) in file
+// names, targets, notes, job commands, warnings and checks, free text that
+// may carry a secret from the environment anywhere.
 func (p *Plan) Report(dryRun bool) Report {
+	shown := p.showFiles()
 	r := Report{Profile: p.Profile, Home: p.Home, DryRun: dryRun, Seeds: p.Seeds, Schedules: p.Schedules,
 		WaitFor: p.WaitFor, Command: p.Command, Changed: []string{}, Actions: []Action{}}
 	if r.WaitFor == nil {
@@ -152,16 +259,7 @@ func (p *Plan) Report(dryRun bool) Report {
 			// A patch file may put a secret into a key, a path or a file
 			// name: every field is masked, not only the values.
 			c.Target, c.Note = p.maskSecrets(c.Target), p.maskSecrets(c.Note)
-			if c.Secret {
-				if c.Old != "" {
-					c.Old = mask
-				}
-				if c.New != "" {
-					c.New = mask
-				}
-			} else {
-				c.Old, c.New = p.maskSecrets(c.Old), p.maskSecrets(c.New)
-			}
+			c.Old, c.New = p.shownValue(f, shown[f], c, c.Old), p.shownValue(f, shown[f], c, c.New)
 			r.Actions = append(r.Actions, Action{File: file, Kind: f.Kind, Change: c})
 		}
 	}
@@ -178,9 +276,12 @@ func (p *Plan) WriteJSON(w io.Writer, dryRun bool) error {
 // WriteText writes the plan for people: with dryRun a unified diff per
 // changed text file, after an apply one line per change; a summary per
 // keystore, archive or copied file; the schedules, the
-// dependencies and the server command. Secret values never appear: a
-// changed secret is listed by name.
+// dependencies and the server command. Secret values never appear: the
+// diff is of the files as show shows them (the values at secret places
+// masked, by meaning), a changed secret is listed by name, and the rest is
+// masked as in Report.
 func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
+	shown := p.showFiles()
 	verb := "applied"
 	if dryRun {
 		verb = "would change"
@@ -195,7 +296,7 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 		if dryRun && (f.Kind == "xml" || f.Kind == "properties" || f.Kind == "toml") {
 			// Mask the contents, not the diff: a secret with a line break
 			// would otherwise be split over diff lines and escape the mask.
-			d := udiff.Unified("a/"+file, "b/"+file, p.maskSecrets(string(f.Old)), p.maskSecrets(string(f.New)), 3)
+			d := udiff.Unified("a/"+file, "b/"+file, shown[f].old, shown[f].new, 3)
 			b.WriteString(d)
 			for _, c := range f.Changes {
 				if c.Secret {
@@ -219,7 +320,7 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 			if c.Secret {
 				line += " (secret, value not shown)"
 			} else if c.Old != "" || c.New != "" {
-				line += fmt.Sprintf(": %q -> %q", p.maskSecrets(c.Old), p.maskSecrets(c.New))
+				line += fmt.Sprintf(": %q -> %q", p.shownValue(f, shown[f], c, c.Old), p.shownValue(f, shown[f], c, c.New))
 			}
 			if c.Note != "" {
 				line += "  " + p.maskSecrets(c.Note)

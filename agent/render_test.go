@@ -83,7 +83,9 @@ func firstDiff(want, got string) string {
 
 // assertNoSecrets fails when any golden secret (raw, XML-escaped or
 // percent-encoded) appears, or the stock store password wso2carbon stands
-// as a whole token (it is also part of file names like wso2carbon.jks).
+// as the value of a password element, attribute or key: the stock files
+// have it there (an old secret value, masked), and also as the key alias
+// and the H2 databases' user name, which are not secret and are shown.
 func assertNoSecrets(t *testing.T, out string) {
 	t.Helper()
 	for _, s := range []string{goldenAdminPW, goldenDBPW, goldenKSPW, html.EscapeString(goldenKSPW), "Ks%26S3cret"} {
@@ -91,7 +93,7 @@ func assertNoSecrets(t *testing.T, out string) {
 			t.Errorf("secret %q appears in the output", s)
 		}
 	}
-	if m := regexp.MustCompile(`(^|[^\w.-])wso2carbon([^\w.-]|$)`).FindString(out); m != "" {
+	if m := regexp.MustCompile(`(?i)pass\w*(>|=|=")wso2carbon([^\w.-]|$)`).FindString(out); m != "" {
 		t.Errorf("the store password wso2carbon appears as a value: %q", m)
 	}
 }

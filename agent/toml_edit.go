@@ -2,6 +2,8 @@ package agent
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 
 	"github.com/wso2-container/agent/tomlconf"
 )
@@ -19,19 +21,24 @@ func tomlText(v any) string {
 }
 
 // applyTOML applies edits to a TOML document in memory. It returns the new
-// bytes, the changes and the secret values that the
-// secret edits wrote or replaced, in every spelling the file may hold them.
-func applyTOML(old []byte, edits []tomlEdit) ([]byte, []Change, []string, error) {
+// bytes, the changes, the keys whose values are secret (see tomlSecret)
+// and the secret values that the changes wrote or replaced, in every
+// spelling the file may hold them. A change is secret when its key is
+// (tomlSecret), whichever edit made it.
+func applyTOML(old []byte, edits []tomlEdit) ([]byte, []Change, []tomlconf.Key, []string, error) {
 	d, err := tomlconf.Parse(old)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("parse: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("parse: %w", err)
 	}
 	var changes []Change
-	var secrets []string
+	var paths, keys []tomlconf.Key
 	for _, e := range edits {
+		if e.secret && e.key != nil {
+			keys = append(keys, e.key)
+		}
 		n := len(d.Changes())
 		if err := e.apply(d); err != nil {
-			return nil, nil, nil, fmt.Errorf("%s: %w", e.what, err)
+			return nil, nil, nil, nil, fmt.Errorf("%s: %w", e.what, err)
 		}
 		for _, c := range d.Changes()[n:] {
 			// The patch format's names (see opName): a key added or
@@ -44,17 +51,46 @@ func applyTOML(old []byte, edits []tomlEdit) ([]byte, []Change, []string, error)
 			if c.Index >= 0 && len(c.Path) > 1 {
 				target = fmt.Sprintf("%s[%d].%s", c.Path[:len(c.Path)-1], c.Index, tomlconf.Key(c.Path[len(c.Path)-1:]))
 			}
-			ch := Change{Target: target, Op: op, Secret: e.secret}
-			ch.Old, ch.New = tomlText(c.Old), tomlText(c.New)
 			if e.secret {
-				for _, v := range []any{c.Old, c.New} {
-					if s, ok := v.(string); ok && s != "" {
-						secrets = append(secrets, s, tomlconf.EscapeString(s))
-					}
-				}
+				keys = append(keys, c.Path)
 			}
-			changes = append(changes, ch)
+			paths = append(paths, c.Path)
+			changes = append(changes, Change{Target: target, Op: op, Old: tomlText(c.Old), New: tomlText(c.New)})
 		}
 	}
-	return d.Bytes(), changes, secrets, nil
+	var secrets []string
+	for i, c := range changes {
+		if !tomlSecret(keys, paths[i]) {
+			continue
+		}
+		changes[i].Secret = true
+		for _, v := range []string{c.Old, c.New} {
+			if v != "" && !wso2Reference(v) {
+				secrets = append(secrets, v, tomlconf.EscapeString(v))
+			}
+		}
+	}
+	return d.Bytes(), changes, keys, secrets, nil
 }
+
+// tomlSecret reports whether the value of key k is secret: k is, or lies
+// under, one of keys (set by secret edits), or its own name says so
+// (IsSecretName: password, key_password, client_secret, ...).
+func tomlSecret(keys []tomlconf.Key, k tomlconf.Key) bool {
+	if len(k) > 0 && IsSecretName(k[len(k)-1]) {
+		return true
+	}
+	for _, s := range keys {
+		if len(s) <= len(k) && slices.Equal(s, k[:len(s)]) {
+			return true
+		}
+	}
+	return false
+}
+
+// wso2Reference reports whether s is wholly one reference the product
+// resolves ($env{X}, $sys{x}, $secret{alias}, $ref{key}, ${property}): a
+// name, not a secret value, and shown as it is.
+func wso2Reference(s string) bool { return wso2RefRE.MatchString(s) }
+
+var wso2RefRE = regexp.MustCompile(`^\$(env|sys|secret|ref)?\{[^{}]*\}$`)

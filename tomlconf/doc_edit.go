@@ -536,3 +536,31 @@ func (st *state) freeLine(pos int) bool {
 	}
 	return true
 }
+
+// Masked returns the document's bytes with the value of every key/value
+// whose full key secret reports (as Change.Path: inside an array of tables
+// the array's name and the key) replaced by the text mask returns for the
+// value, decoded as Get reports it, when mask says to replace it; every
+// other byte stays. It is for showing the document without its secrets:
+// the result is not parsed again.
+func (d *Doc) Masked(secret func(Key) bool, mask func(Value) (string, bool)) []byte {
+	var sp []splice
+	for _, e := range d.st.exprs {
+		if e.kind != exKV || !secret(append(Key(nil), e.path...)) {
+			continue
+		}
+		raw := d.st.src[e.valStart:e.valEnd]
+		var v Value = string(raw) // the text as written, should it not read alone
+		if st, err := load(append([]byte("v = "), raw...)); err == nil {
+			v = st.tree["v"]
+		}
+		if text, ok := mask(v); ok {
+			sp = append(sp, splice{e.valStart, e.valEnd, text})
+		}
+	}
+	out := apply(d.st.src, sp)
+	if d.bom {
+		return append([]byte(utf8BOM), out...)
+	}
+	return out
+}

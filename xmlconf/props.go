@@ -318,6 +318,12 @@ func ApplyProperties(src []byte, edits []PropEdit) (out []byte, changes []Change
 	if err != nil {
 		return nil, nil, fmt.Errorf("parse properties: %w", err)
 	}
+	secret := map[string]bool{} // a key a Secret edit names is secret in every change (Change.Secret)
+	for _, e := range edits {
+		if e.Secret {
+			secret[e.Key] = true
+		}
+	}
 	for _, e := range edits {
 		if e.Key == "" {
 			return nil, nil, fmt.Errorf("set property: empty key")
@@ -367,9 +373,9 @@ func ApplyProperties(src []byte, edits []PropEdit) (out []byte, changes []Change
 		if lines, err = parseProps(cur); err != nil {
 			return nil, nil, fmt.Errorf("set property %s: result does not parse: %w", e.Key, err)
 		}
-		ch := Change{Op: SetText, Path: e.Key, Old: old, New: e.Value, Secret: e.Secret}
+		ch := Change{Op: SetText, Path: e.Key, Old: old, New: e.Value, Secret: secret[e.Key]}
 		if e.Remove {
-			ch = Change{Op: Remove, Path: e.Key, Old: old, Secret: e.Secret}
+			ch = Change{Op: Remove, Path: e.Key, Old: old, Secret: secret[e.Key]}
 		}
 		changes = append(changes, ch)
 	}

@@ -55,6 +55,7 @@ type doc struct {
 	elems    []elem
 	attrs    []attrSpan
 	index    map[*etree.Element]int
+	secret   []Edit // Apply: the Secret edits of the call (see secretPlace)
 }
 
 type scanner struct {

@@ -106,11 +106,16 @@ type Edit struct {
 
 // Change reports one effective modification.
 type Change struct {
-	Op     Op
-	Path   string // concrete path of the element changed (XML), or the key (properties)
-	Attr   string
-	Old    string // decoded old value ("" when created); Ensure/Remove/SetChildren: the old XML
-	New    string
+	Op   Op
+	Path string // concrete path of the element changed (XML), or the key (properties)
+	Attr string
+	Old  string // decoded old value ("" when created); Ensure/Remove/SetChildren: the old XML
+	New  string
+	// Secret is set when the edit is Secret, and for a SetText or SetAttr
+	// change (a properties set or remove) at a place that a Secret edit of
+	// the same call selects, as the document is when the change is made
+	// (see Mask): a value that one edit calls secret is not shown through
+	// another that names the same place without saying so.
 	Secret bool
 }
 
@@ -131,6 +136,11 @@ func Apply(src []byte, edits []Edit) (out []byte, changes []Change, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("parse: %w", err)
 	}
+	for _, e := range edits {
+		if e.Secret {
+			d.secret = append(d.secret, e)
+		}
+	}
 	// Value edits (SetText, SetAttr of an unprefixed name) leave the element
 	// structure alone: their splices are collected against the same bytes and
 	// the tree's values are updated in place, so no re-scan is needed until a
@@ -148,6 +158,7 @@ func Apply(src []byte, edits []Edit) (out []byte, changes []Change, err error) {
 		if err != nil {
 			return fmt.Errorf("result does not parse: %w", err)
 		}
+		nd.secret = d.secret
 		d, pend = nd, nil
 		return nil
 	}
@@ -189,6 +200,7 @@ func Apply(src []byte, edits []Edit) (out []byte, changes []Change, err error) {
 				return nil, nil, fmt.Errorf("%s %s: after inserting the XML the path matches %d elements, want 1", e.Op, e.Path, n)
 			}
 		}
+		nd.secret = d.secret
 		d = nd
 		changes = append(changes, chs...)
 	}
@@ -314,7 +326,7 @@ func (d *doc) plan(e Edit) ([]edit, []Change, error) {
 			}
 			if changed {
 				spl = append(spl, s...)
-				chs = append(chs, Change{Op: SetText, Path: d.pathOf(i), Old: old, New: e.Value, Secret: e.Secret})
+				chs = append(chs, Change{Op: SetText, Path: d.pathOf(i), Old: old, New: e.Value, Secret: e.Secret || d.secretPlace(i, "")})
 			}
 		}
 		return spl, chs, nil
@@ -335,7 +347,7 @@ func (d *doc) plan(e Edit) ([]edit, []Change, error) {
 			}
 			if changed {
 				spl = append(spl, s)
-				chs = append(chs, Change{Op: SetAttr, Path: d.pathOf(i), Attr: e.Attr, Old: old, New: e.Value, Secret: e.Secret})
+				chs = append(chs, Change{Op: SetAttr, Path: d.pathOf(i), Attr: e.Attr, Old: old, New: e.Value, Secret: e.Secret || d.secretPlace(i, e.Attr)})
 			}
 		}
 		return spl, chs, nil
