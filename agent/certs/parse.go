@@ -29,9 +29,10 @@
 //   - A missing certificates folder means nothing to import (a warning); an
 //     empty one means nothing to import (no warning). In both cases the
 //     truststore is not read.
-//   - PKCS12 truststores (newer Carbon kernels) are refused with an error
-//     that explains the one-off conversion; the agent never converts a store
-//     itself.
+//   - A truststore is JKS or PKCS12 (newer Carbon kernels, whatever the
+//     file's name), told apart by content, and keeps its format: a PKCS12
+//     store is edited as PKCS12, every other entry and alias kept; the
+//     agent never converts a store.
 package certs
 
 import (
