@@ -1,11 +1,21 @@
 // Package agent is the container agent: the command line, the environment
 // contract and the start-up pipeline of the WSO2 product images, and, for
 // now, the knowledge of each product beside them (issue 13 moves the
-// product knowledge into packages of its own). Its leaf libraries know
-// nothing of WSO2: xmlconf and tomlconf edit configuration files, keystore
-// reads and writes JKS and PKCS12, and the packages below agent/ do one job
-// each (certs, quartz, carbonapp, jobs, supervise, depwait, homelock,
-// adminpw, health, exitcode, udiff).
+// product knowledge into packages of its own). Its leaf libraries know no
+// more of WSO2 than their one job needs: xmlconf and tomlconf edit
+// configuration files, keystore reads and writes JKS and PKCS12, and the
+// packages below agent/ do one job each (certs, quartz, carbonapp, jobs,
+// supervise, depwait, homelock, adminpw, health, exitcode, udiff); each
+// one's doc comment says what it must not know.
+//
+// It must not know what those libraries keep to themselves: how an edit is
+// spliced into a configuration file's bytes and checked (xmlconf,
+// tomlconf), how a keystore is encoded (keystore), how a carbon app
+// archive is rewritten (carbonapp), how a planned file is written
+// (internal/atomicfile), how children are waited for and reaped
+// (supervise); it says what to change and what to run. Nothing below it
+// may know it: of the module's packages only cmd/agent imports it, and the
+// e2e tests read its environment contract (Vars).
 //
 // Where things live, by file name:
 //

@@ -1,6 +1,12 @@
-// Package docs holds the project's prose documents; its test keeps
-// seed-bugs.md honest: every one of the old scripts' bugs B1–B31 has a row,
-// and every row names tests that exist in the repository.
+// Package docs holds the project's prose documents; its tests keep them
+// honest: seed-bugs.md (every one of the old scripts' bugs B1–B31 has a
+// row, and every row names tests that exist in the repository), and issue
+// 13's rule that every package's doc comment says what the package is for
+// and what it must not know (pkgdoc_test.go).
+//
+// It must not know the agent's code: it imports no package of the module,
+// and of the Go files it reads only the names of the test functions and the
+// package doc comments.
 package docs
 
 import (

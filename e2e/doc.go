@@ -24,4 +24,9 @@
 //   - swarm_test.go (build tag e2e, `make e2e`): both Swarm stacks deployed
 //     live on a single-node swarm, scaled, rolled, restarted, killed and
 //     removed; it prints which parts ran and which were skipped, and why.
+//
+// It must not know how the agent does its work: of package agent it reads
+// only the environment contract (Vars), of agent/health only its probe,
+// and it judges the agent from outside, as an operator would, through
+// deploy/, the images and their containers.
 package e2e

@@ -30,8 +30,9 @@
 //     it as a trustedCertEntry. Aliases compare case-insensitively, as Java
 //     lowercases them when it loads a PKCS12 file.
 //
-// The package knows nothing about WSO2, files or environment variables: it
-// works on byte slices and returns errors wrapping the sentinel errors below.
+// It must not know WSO2, its products or their keystore names, nor files or
+// environment variables: it works on byte slices and returns errors
+// wrapping the sentinel errors below.
 package keystore
 
 import (

@@ -2,6 +2,10 @@
 // the README's quick start as a user would, with stand-ins only for what a
 // test cannot control (a Docker engine that does not answer, a failing
 // stage).
+//
+// It must not know the agent's code or the scripts' insides: it imports no
+// package of the module and judges each script by its command line, its
+// output and its exit status.
 package scripts_test
 
 import (

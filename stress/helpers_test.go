@@ -1,8 +1,14 @@
 // Package stress holds whole-process robustness tests of the agent's setup
-// pipeline: SIGKILL at random points of `agent render` (crash_test.go), and
-// apply on a read-only or nearly full file system (diskfull_test.go). They
-// run the real binary, built once by TestMain, on copies of the bundled WSO2
-// fixtures, with certificates made by `agent certs generate`.
+// pipeline: SIGKILL at random points of `agent render` (crash_test.go),
+// apply on a read-only or nearly full file system (diskfull_test.go), and
+// the values the old scripts set compared with the agent's
+// (compare_test.go). They run the real binary, built once by TestMain, on
+// copies of the bundled WSO2 fixtures, with certificates made by `agent
+// certs generate`.
+//
+// They must not know the pipeline's internals: they import no package of
+// the agent and judge the binary by what it leaves behind, the files
+// (internal/treesnap) and the keystores' entries (keystore).
 package stress
 
 import (

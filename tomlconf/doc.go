@@ -31,6 +31,9 @@
 // $ref{k} are ordinary strings to this package: they are never touched unless
 // their key is set, and Placeholders lists them.
 //
-// The package knows nothing of any product, of environment variables or of
-// logging.
+// It must not know any product, profile or key a product reads, nor the
+// agent's environment variables, logging or the file system: it works on
+// bytes. Of WSO2 it knows only the syntax of the placeholders above, which
+// it leaves alone and lists, and of the patch file format only its TOML ops
+// (PatchOps, ParsePatchOp), which the agent plugs into xmlconf's parser.
 package tomlconf

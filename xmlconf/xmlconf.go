@@ -21,6 +21,14 @@
 // Edits are idempotent: an edit whose value is already in place (compared
 // after decoding references, CDATA and line ends) changes nothing, so applying
 // the same edits to the output returns it unchanged with no changes.
+//
+// It also parses the image builders' patch files (ParsePatch, format:
+// PATCHFORMAT.md), whose XML and .properties edits are its own; a caller
+// adds other kinds of file (FileKind) without xmlconf knowing their syntax.
+// It must not know any product, profile or file a product has, nor the
+// agent's environment variables or logging, nor the file system: it works
+// on bytes, and a patch file's ${VAR} and secrets are resolved by the
+// caller's lookup and isSecret.
 package xmlconf
 
 import (

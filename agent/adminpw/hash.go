@@ -12,6 +12,17 @@
 // bytes() is Java's String.getBytes() in the server JVM's default charset.
 // Every Carbon 4.4 product starts its JVM through bin/wso2server.sh, which
 // passes -Dfile.encoding=UTF8, so the bytes are UTF-8.
+//
+// It knows Carbon 4.4's user store, which is its job: the UM_USER schema,
+// the hashing, the password policy and where user-mgt.xml lies in a product
+// home. It must not know which product or profile it serves, nor the
+// agent's environment variables: the caller gives the database address and
+// credentials, the user, the new password (and the name of the variable it
+// came from, for messages) and the home. Today some of its error messages
+// still name the agent's variables as hints (WSO2_MYSQL_USER,
+// WSO2_MYSQL_PASSWORD, WSO2_USERSTORE_DB, WSO2_ADMIN_USERNAME and
+// WSO2_AGENT_WAIT_TIMEOUT in job.go, WSO2_HOME in usermgt.go): that
+// knowledge is package agent's and is to move there.
 package adminpw
 
 import (

@@ -29,9 +29,21 @@
 //   - A missing certificates folder means nothing to import (a warning); an
 //     empty one means nothing to import (no warning). In both cases the
 //     truststore is not read.
-//   - PKCS12 truststores (newer Carbon kernels) are refused with an error
-//     that explains the one-off conversion; the agent never converts a store
-//     itself.
+//   - A truststore is JKS or PKCS12 (newer Carbon kernels, whatever the
+//     file's name), told apart by content, and keeps its format: a PKCS12
+//     store is edited as PKCS12, every other entry and alias kept; the
+//     agent never converts a store.
+//
+// It knows WSO2's conventions for certificates, which is its job: the
+// shared folder's file names (wso2<component>.jks, .pem), the key alias
+// wso2<component>cert and the alias rule above. It must not know the
+// products or their profiles, nor the agent's environment variables: the
+// caller gives the folder (the agent's WSO2_CERTIFICATES_DIR), the
+// component, where the product keeps its truststore and keystore, and the
+// passwords. One exception today: DefaultComponents and DefaultDomain, the
+// defaults of `agent certs generate` taken from the old certificates
+// container, repeat the Carbon 4.4 profiles' component names and
+// WSO2_DOMAIN's default, which package agent also holds.
 package certs
 
 import (

@@ -1,5 +1,10 @@
 // Package depwait waits for TCP dependencies (a database, another server) to
 // accept connections before a server is started.
+//
+// It must not know what it waits for or why: no product, profile or
+// environment variable. The caller gives the host:port addresses and the
+// timeout (the agent's WSO2_AGENT_WAIT_FOR, WSO2_AGENT_WAIT_TIMEOUT and each
+// profile's defaults are package agent's).
 package depwait
 
 import (

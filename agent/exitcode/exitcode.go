@@ -7,6 +7,12 @@
 // server died of signal N), so a server may of course exit with any of these
 // numbers too; the agent's own failures are always preceded by an error line
 // on stderr.
+//
+// It must not know which package fails or why, nor any product or profile:
+// every package of the agent may import it, so it imports none of the
+// module. The meanings in Table are the README's exit-code table, and the
+// agent's variables they name (WSO2_AGENT_USER, WSO2_AGENT_WAIT_TIMEOUT,
+// WSO2_AGENT_LOCK_TIMEOUT) are prose there, never read.
 package exitcode
 
 import (

@@ -3,8 +3,9 @@
 // the server's HTTPS port, then (optionally) one HTTP(S) GET of the product's
 // health endpoint. Everything is bounded by one deadline.
 //
-// It knows nothing about WSO2 products or environment variables: the caller
-// says which port and which URL (see agent.healthSpec).
+// It must not know WSO2's products, their ports, port offsets or health
+// endpoints, nor the agent's environment variables: the caller says which
+// port and which URL (see agent.healthSpec).
 package health
 
 import (

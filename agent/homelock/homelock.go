@@ -12,6 +12,11 @@
 // exists only while an agent holds it: the holder removes it before
 // releasing the lock (a waiter that then wins the removed file notices and
 // starts again), so a finished or failed run leaves the home as it was.
+//
+// It must not know what a home holds or which product or profile it
+// belongs to, nor the agent's environment variables: it locks a folder the
+// caller names, for as long as the caller says (the agent's
+// WSO2_AGENT_LOCK_TIMEOUT is package agent's).
 package homelock
 
 import (

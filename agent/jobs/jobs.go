@@ -3,9 +3,13 @@
 // validation, and a scheduler that starts each run as a child process
 // through the agent's only reaper.
 //
-// It knows nothing about WSO2 or the agent's configuration: the agent turns
-// its variables into Jobs (FromEnv, ParseCrontab, NewFunc), checks them
-// (CheckNames, Resolve) and hands them to Start.
+// It knows one family of the agent's variables, WSO2_AGENT_JOB_<NAME>
+// (EnvPrefix, FromEnv), because declaring jobs is its job. It must not
+// know any other variable of the agent, nor WSO2's products or profiles:
+// the agent decides what to read (the environment it loaded,
+// WSO2_AGENT_CRONTAB, its own jobs such as the certificate sync), turns it
+// into Jobs (FromEnv, ParseCrontab, NewFunc), checks them (CheckNames,
+// Resolve) and hands them to Start.
 package jobs
 
 import (

@@ -36,6 +36,10 @@
 // fire here; year ranges are enumerated only up to 3000 (Quartz would try to
 // build a set of up to 2^31 years); dates before 1582-10-15 use the proleptic
 // Gregorian calendar where Java switches to the Julian one.
+//
+// It must not know what the expressions schedule or where they come from:
+// the DAS scripts, the WSO2_DAS_APIM_* variables and their defaults are
+// package agent's; it parses an expression and computes its fire times.
 package quartz
 
 import (

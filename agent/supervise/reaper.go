@@ -2,8 +2,11 @@
 // every wait of the process, signal forwarding to a child's process group, a
 // graceful stop with a timeout, user switching and the open-files limit.
 //
-// It knows nothing about WSO2. The rules it follows are those of tini and
-// dumb-init, with the Go pitfalls avoided:
+// It must not know which server it runs or why: no WSO2 product, profile,
+// start script or environment variable of the agent; the caller gives the
+// command (its user and environment set on it), the stop timeout and the
+// signals. The rules it follows are those of tini and dumb-init, with the
+// Go pitfalls avoided:
 //
 //   - One reaper per process. Once NewReaper has been called, nothing else in
 //     the process may wait for children (no exec.Cmd.Wait, Run, Output or

@@ -2,6 +2,10 @@
 // Myers O(ND) algorithm. Line endings are kept as part of each line, so a
 // change from LF to CRLF is a change; a missing final newline is marked the
 // way diff(1) does.
+//
+// It must not know what the texts are: which file, which product, or which
+// values are secret (render masks them before it asks for a diff); it
+// compares two strings.
 package udiff
 
 import (

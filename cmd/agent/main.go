@@ -1,5 +1,9 @@
 // Command agent is the entrypoint and PID 1 of the WSO2 product images.
 // Everything it does lives in package agent; see the README.
+//
+// It must not know anything the agent does: no subcommand, flag,
+// environment variable, product or profile. It hands the arguments to
+// agent.Main and exits with the code Main returns.
 package main
 
 import (

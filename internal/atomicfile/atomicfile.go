@@ -8,6 +8,10 @@
 // and group are kept as far as the process may set them: root keeps all;
 // another user keeps the mode, and the group when it is one of its groups,
 // while the new file is its own (Staged.NotKept says what was lost).
+//
+// It must not know what the files hold or why they change: no format,
+// product, profile or environment variable; the caller gives the path and
+// the bytes.
 package atomicfile
 
 import (

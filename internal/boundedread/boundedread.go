@@ -5,6 +5,10 @@
 // FIFO without a writer is refused at once instead of waiting forever), and
 // never more than a limit that fits the kind of file is read (/dev/zero or a
 // huge file is refused, not read).
+//
+// It knows the kinds of file the agent reads, for their size limits. It
+// must not know which product file, variable or profile a path comes from,
+// nor how a file is parsed: the caller gives the path and its kind's limit.
 package boundedread
 
 import (

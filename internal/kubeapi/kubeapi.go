@@ -5,7 +5,8 @@
 // writes. Everything is stopped (by the pids it started) and removed when
 // the test ends, on every exit path.
 //
-// It knows nothing of the project's manifests; it only runs the server.
+// It must not know the project's manifests or the agent: it only runs the
+// server, and the tests bring what they apply.
 // The kube-apiserver binary comes from tools/kube-apiserver (built and
 // cached by scripts/kube-apiserver.sh); etcd and kubectl from the PATH.
 package kubeapi

@@ -10,6 +10,9 @@
 // The binaries are looked up on PATH and then in /usr/sbin and /usr/bin
 // (Debian's mariadb-server package: mariadbd in /usr/sbin, mariadb-install-db
 // in /usr/bin). A missing binary is an error, never a skip.
+//
+// It must not know the agent or WSO2's databases: no user-store schema, no
+// product's tables; a test creates its database and what it needs in it.
 package mariadbtest
 
 import (

@@ -1,5 +1,6 @@
 // Package testnet holds the network fixtures the tests of several packages
-// share. It is for tests only and knows nothing of the agent.
+// share. It is for tests only and must not know the agent or what the tests
+// check: it gives them a listener.
 package testnet
 
 import (

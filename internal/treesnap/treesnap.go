@@ -2,6 +2,10 @@
 // modification time, inode and content hash of every path — so that tests
 // can prove that an operation wrote nothing at all (not even the same bytes
 // again) or list exactly what it changed.
+//
+// It must not know what the trees are (product homes, fixtures, certificate
+// folders) or which changes a test expects: it records and compares, and
+// the tests judge.
 package treesnap
 
 import (

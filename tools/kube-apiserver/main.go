@@ -1,6 +1,10 @@
 // Command kube-apiserver is the real Kubernetes API server, built from
 // k8s.io/kubernetes at the version go.mod names, for the manifest tests
 // (e2e/kubeapi): nothing of it is in this repository but this file.
+//
+// It must not know the project: it is a module of its own that imports
+// nothing of the agent's, and it knows no manifest; internal/kubeapi runs
+// it and the tests apply the manifests.
 package main
 
 import (

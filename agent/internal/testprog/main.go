@@ -10,6 +10,10 @@
 //	testprog ignoreterm         print "ready" and ignore TERM (handled, not SIG_IGN)
 //	testprog ack SIG            write one byte to stdout per SIG received; "ready" first
 //	testprog dirty-exec CMD...  block and ignore most signals, then exec CMD
+//
+// It must not know the agent: it imports no package of the module and
+// meets the agent only as any server does, through its signals, its
+// process group, its parent and its exit status.
 package main
 
 import (
