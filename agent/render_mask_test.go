@@ -72,7 +72,7 @@ func TestRenderMasksByMeaning(t *testing.T) {
 			showJSON: []string{`"target": "/datasources-configuration/datasources/datasource[2]/definition/configuration/password", "op": "set", "old": "********", "new": "********", "secret": true`},
 			hide:     []string{"Plain-Pw-77"}},
 		{name: "the XML a children edit replaces is masked where it holds a secret place's value",
-			patch: "file " + kr + "datasources/master-datasources.xml\nchildren //datasource[name='WSO2AM_DB']/definition/configuration <<EOF\n<url>jdbc:h2:mem:x</url>\nEOF\n",
+			patch:    "file " + kr + "datasources/master-datasources.xml\nchildren //datasource[name='WSO2AM_DB']/definition/configuration <<EOF\n<url>jdbc:h2:mem:x</url>\nEOF\n",
 			showJSON: []string{`"op": "children"`},
 			hide:     []string{goldenDBPW}},
 		{name: "a secret a patch puts into an element's name is masked in the file",
