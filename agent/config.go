@@ -102,6 +102,9 @@ type Config struct {
 	// 4.x profile (nil for any other).
 	patches []patchFile
 	a4      *a4Inputs
+	// jobs are the jobs Load declared (see loadJobs), which render
+	// previews and run starts without reading a declaration again.
+	jobs jobSet
 }
 
 // Getenv looks name up in the environment the configuration was loaded
@@ -250,10 +253,14 @@ func LoadEnv(requireProfile bool) (*Config, error) { return Load(os.Environ(), r
 // profile other than none, Load also reads and parses the patch files of
 // WSO2_AGENT_PATCHES and, for an API Manager 4.x profile, the 4.x
 // variables (their role is the profile's, so no product home is needed);
-// planning uses what Load parsed and reads neither again. Every problem —
-// variable, secret file, patch file (with its line), 4.x variable — is
-// reported at once, one line each, as a *ConfigError wrapped with
-// exitcode.Config, before anything is planned or written. Profile defaults
+// planning uses what Load parsed and reads neither again. Every Load also
+// declares the jobs (WSO2_AGENT_JOB_<NAME>, the crontab file of
+// WSO2_AGENT_CRONTAB, WSO2_AGENT_CERT_SYNC) and resolves their commands on
+// the PATH; render previews and run starts those jobs, and neither reads a
+// declaration, the crontab or the PATH again. Every problem — variable,
+// secret file, patch file (with its line), 4.x variable, job — is reported
+// at once, one line each, as a *ConfigError wrapped with exitcode.Config,
+// before anything is planned or written. Profile defaults
 // are not applied here (see ApplyProfileDefaults). With requireProfile false
 // (jobs such as admin-password), WSO2_PROFILE may be unset.
 func Load(environ []string, requireProfile bool) (*Config, error) {
@@ -304,6 +311,9 @@ func Load(environ []string, requireProfile bool) (*Config, error) {
 	registerEnvSecrets(environ)
 	c.setEmpty = c.setButEmpty(secretNames())
 	problems = append(problems, c.validate(requireProfile)...)
+	var jobProblems []string
+	c.jobs, jobProblems = c.loadJobs() // after validate, which settles the profile
+	problems = append(problems, jobProblems...)
 	if requireProfile {
 		problems = append(problems, c.loadSetupInputs(fileVals)...)
 	}
@@ -406,7 +416,6 @@ func (c *Config) validate(requireProfile bool) []string {
 			p = append(p, fmt.Sprintf("WSO2_AGENT_WAIT_FOR: %v", err))
 		}
 	}
-	p = append(p, jobProblems(c)...)
 	return p
 }
 
