@@ -114,8 +114,9 @@ func (c *Config) Getenv(name string) (string, bool) {
 	return v, ok
 }
 
-// withEnviron sets environ as the environment c answers Getenv from, and returns c: for the commands that read a few variables without
-// loading the whole contract (health), and for tests.
+// withEnviron sets environ as the environment c answers Getenv from, and
+// returns c: for the commands that read a few variables without loading the
+// whole contract (health, certs), and for tests.
 func (c *Config) withEnviron(environ []string) *Config {
 	c.environ, c.env = slices.Clone(environ), envMap(environ)
 	return c
