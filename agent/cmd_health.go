@@ -62,7 +62,10 @@ func cmdHealth(ctx context.Context, args []string, stdio IO) int {
 	if *timeout <= 0 {
 		return usageError(stdio, healthDoc, "--timeout must be positive, not %v", *timeout)
 	}
-	check, err := healthCheckFromEnv()
+	// health reads a few variables, not the contract: a probe answers
+	// about the server whatever else the environment holds, so it does not
+	// Load. It reads the process environment once, here.
+	check, err := healthCheckFor((&Config{}).withEnviron(os.Environ()))
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "unhealthy: %s\n", err)
 		return exitcode.Of(err)
@@ -79,12 +82,13 @@ func cmdHealth(ctx context.Context, args []string, stdio IO) int {
 	return exitcode.OK
 }
 
-// healthCheckFromEnv finds the profile and home as `agent run` does and asks
-// the profile what to probe.
-func healthCheckFromEnv() (health.Check, error) {
-	name := os.Getenv("WSO2_PROFILE")
-	home := os.Getenv("WSO2_HOME")
-	cfg := (&Config{Home: home}).withEnviron(os.Environ()) // productHome asks WSO2_SERVER_HOME
+// healthCheckFor finds the profile and home as `agent run` does, from the
+// environment of cfg (which has only that: see withEnviron), and asks the
+// profile what to probe. It sets cfg.Home to WSO2_HOME, for productHome.
+func healthCheckFor(cfg *Config) (health.Check, error) {
+	name, _ := cfg.Getenv("WSO2_PROFILE")
+	cfg.Home, _ = cfg.Getenv("WSO2_HOME")
+	home := cfg.Home
 	if name == "" {
 		if h := productHome(cfg, nil); h != "" {
 			if k := detectAPIM4(h); k != nil {
@@ -108,16 +112,18 @@ func healthCheckFromEnv() (health.Check, error) {
 	if home == "" {
 		return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_HOME: not set (API Manager 4.x profiles have no default home)")
 	}
-	return healthOf(prof)(home)
+	return healthOf(prof, cfg)(home)
 }
 
-// healthOf is the profile's Health hook, or its product's default.
-func healthOf(p *Profile) func(home string) (health.Check, error) {
+// healthOf is the profile's Health hook, or its product's default; a 4.x
+// profile's takes WSO2_PORT_OFFSET from cfg's environment.
+func healthOf(p *Profile, cfg *Config) func(home string) (health.Check, error) {
 	if p.Health != nil {
 		return p.Health
 	}
 	if p.Product == productAPIM4 {
-		return func(home string) (health.Check, error) { return apim4Health(p.Name, home) }
+		offset, _ := cfg.Getenv("WSO2_PORT_OFFSET")
+		return func(home string) (health.Check, error) { return apim4Health(p.Name, home, offset) }
 	}
 	return carbon44Health
 }
@@ -152,13 +158,13 @@ func carbon44Health(home string) (health.Check, error) {
 // apim4Health: the charts' readiness probes. Gateways: GET
 // /api/am/gateway/v2/server-startup-healthcheck on the HTTPS port; the
 // control plane, traffic manager and all-in-one: /services/Version on the
-// HTTP port. The offset is WSO2_PORT_OFFSET (what the agent writes), else
-// deployment.toml's [server] offset.
-func apim4Health(profile, home string) (health.Check, error) {
+// HTTP port. The offset is portOffset, the value of WSO2_PORT_OFFSET (what
+// the agent writes), else ("") deployment.toml's [server] offset.
+func apim4Health(profile, home, portOffset string) (health.Check, error) {
 	off := 0
-	if v, ok := os.LookupEnv("WSO2_PORT_OFFSET"); ok && v != "" {
+	if portOffset != "" {
 		var err error
-		if off, err = parseOffset(v); err != nil {
+		if off, err = parseOffset(portOffset); err != nil {
 			return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_PORT_OFFSET: %v", err)
 		}
 	} else {
