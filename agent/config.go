@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -243,8 +244,18 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("%d configuration errors: %s", len(e.Problems), strings.Join(e.Problems, "; "))
 }
 
-// LoadEnv is Load of the process environment.
-func LoadEnv(requireProfile bool) (*Config, error) { return Load(os.Environ(), requireProfile) }
+// LoadEnv is Load of the process environment, which it reads once: each
+// command that loads its configuration calls it once, and nothing after it
+// asks the process. The WSO2_ variables of that environment which the agent
+// does not read are logged to log first (see unknownVarWarnings), so that a
+// misspelt variable is named even when the load then fails.
+func LoadEnv(log *slog.Logger, requireProfile bool) (*Config, error) {
+	environ := os.Environ()
+	for _, w := range unknownVarWarnings(environ) {
+		log.Warn(w)
+	}
+	return Load(environ, requireProfile)
+}
 
 // Load reads Config from environ (KEY=VALUE entries, as os.Environ returns
 // them), once: everything after it asks the Config (Getenv), never the

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +27,7 @@ func TestLoadReadsOnlyTheGivenEnvironment(t *testing.T) {
 	}
 	t.Setenv("WSO2_AGENT_JOB_JUNK", "@every 1m echo "+junk)
 	t.Setenv("WSO2_SERVER_HOME", "/"+junk)
-	if _, err := LoadEnv(true); err == nil || !strings.Contains(err.Error(), "WSO2_PROFILE") {
+	if _, err := LoadEnv(slog.New(slog.DiscardHandler), true); err == nil || !strings.Contains(err.Error(), "WSO2_PROFILE") {
 		t.Fatalf("the process environment should not load (unknown profile): %v", err)
 	}
 
