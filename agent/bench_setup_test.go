@@ -6,6 +6,7 @@ package agent
 // (plan on an already configured tree: nothing to write).
 
 import (
+	"log/slog"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -22,7 +23,7 @@ func benchEnv(b *testing.B, prof, home string) {
 }
 
 func benchPlan(b *testing.B) *Plan {
-	cfg, err := LoadEnv(true)
+	cfg, err := LoadEnv(slog.New(slog.DiscardHandler), true)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -36,7 +36,11 @@ func (io IO) named(name string) IO {
 }
 
 // StdIO returns the process's standard streams with the logger configured
-// from the environment.
+// from the environment. WSO2_AGENT_LOG_FORMAT is read from the process
+// here, before any configuration is loaded and not through one: the logger
+// must exist to report the load's own problems, and the commands that load
+// nothing (health, certs, cron) log too. Load checks the same variable, and
+// nothing reads it from the process again.
 func StdIO() IO {
 	return IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Log: NewLogger(os.Stderr, os.Getenv("WSO2_AGENT_LOG_FORMAT"))}
 }

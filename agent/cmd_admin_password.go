@@ -39,8 +39,7 @@ func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
 		return usageError(io, adminPasswordDoc, "takes no arguments, only flags (%d given, not shown: the password is read from WSO2_NEW_ADMIN_PASSWORD or WSO2_ADMIN_PASSWORD or their _FILE forms, never from the command line)", len(pos))
 	}
 
-	warnUnknownVars(io)
-	cfg, err := LoadEnv(false)
+	cfg, err := LoadEnv(io.Log, false)
 	if err != nil {
 		return fail(io, err)
 	}

@@ -37,16 +37,22 @@ wso2<name>.jks of certs generate) WSO2_KEYSTORE_PASSWORD, or their _FILE
 forms; unset, wso2carbon (WSO2's default for both).`}
 )
 
-// cmdCerts runs `agent certs generate|list`.
+// cmdCerts runs `agent certs generate|list`. It reads the process
+// environment once, here, and its subcommands ask that (Config.Getenv)
+// for their password variables. It does not Load: the certificates job
+// and an operator's `certs list` read a password or two, and a variable of
+// the setup's contract that is bad, or a secret file that is not mounted
+// in that container, is none of their business.
 func cmdCerts(_ context.Context, args []string, io IO) int {
 	if len(args) == 0 {
 		return usageError(io.named("certs"), certsDoc, "missing the subcommand: generate or list")
 	}
+	env := (&Config{}).withEnviron(os.Environ())
 	switch args[0] {
 	case "generate":
-		return certsGenerate(args[1:], io.named(certsGenerateDoc.name))
+		return certsGenerate(env, args[1:], io.named(certsGenerateDoc.name))
 	case "list":
-		return certsList(args[1:], io.named(certsListDoc.name))
+		return certsList(env, args[1:], io.named(certsListDoc.name))
 	case "help":
 		if len(args) > 1 {
 			return cmdCerts(context.Background(), []string{args[1], "--help"}, io)
@@ -61,7 +67,9 @@ func cmdCerts(_ context.Context, args []string, io IO) int {
 	return usageError(io, certsDoc, "unknown subcommand %q (want generate or list)", args[0])
 }
 
-func certsGenerate(args []string, io IO) int {
+// certsGenerate is `agent certs generate`; the keystore password is
+// env's WSO2_KEYSTORE_PASSWORD (see certsSecret).
+func certsGenerate(env *Config, args []string, io IO) int {
 	fs := newFlags(certsGenerateDoc)
 	out := fs.String("out", "", "output `DIR` (required)")
 	comps := fs.String("components", strings.Join(certs.DefaultComponents, ","), "comma-separated component names")
@@ -88,7 +96,7 @@ func certsGenerate(args []string, io IO) int {
 	if len(names) == 0 {
 		return usageError(io, certsGenerateDoc, "--components is empty")
 	}
-	pw, err := certsSecret("WSO2_KEYSTORE_PASSWORD", false)
+	pw, err := certsSecret(env, "WSO2_KEYSTORE_PASSWORD", false)
 	if err != nil {
 		return fail(io, err)
 	}
@@ -120,7 +128,9 @@ func listPasswordVar(path string) string {
 	return "WSO2_KEYSTORE_PASSWORD"
 }
 
-func certsList(args []string, io IO) int {
+// certsList is `agent certs list`; a password not given by a flag is a
+// variable of env (see certsSecret).
+func certsList(env *Config, args []string, io IO) int {
 	fs := newFlags(certsListDoc)
 	pwEnv := fs.String("password-env", "", "environment variable `NAME` holding the password (or NAME_FILE a file with it)")
 	pwFile := fs.String("password-file", "", "`FILE` holding the password (one trailing newline ignored)")
@@ -156,13 +166,13 @@ func certsList(args []string, io IO) int {
 		pw = *pwFlag
 	case *pwEnv != "":
 		hint = fmt.Sprintf("the password in %s (--password-env) does not open it", *pwEnv)
-		pw, err = certsSecret(*pwEnv, true)
+		pw, err = certsSecret(env, *pwEnv, true)
 	default:
 		name := listPasswordVar(path)
-		pw, err = certsSecret(name, false)
+		pw, err = certsSecret(env, name, false)
 		hint = fmt.Sprintf("set %s (or %s_FILE) or pass --password-file FILE", name, name)
-		if _, set := os.LookupEnv(name); !set {
-			if _, setFile := os.LookupEnv(name + "_FILE"); !setFile {
+		if _, set := env.Getenv(name); !set {
+			if _, setFile := env.Getenv(name + "_FILE"); !setFile {
 				hint = fmt.Sprintf("%s is unset, so WSO2's default was tried: set %s (or %s_FILE) or pass --password-file FILE", name, name, name)
 			}
 		}
@@ -210,12 +220,13 @@ func certsPrintEntries(w io.Writer, entries []keystore.Entry, now time.Time) {
 	tw.Flush()
 }
 
-// certsSecret returns the value of the secret variable name, or the content
-// of the file named by name_FILE (one trailing newline removed). Both set is
-// an error. Unset: an error when required, else the default wso2carbon.
-func certsSecret(name string, required bool) (string, error) {
-	v, ok := os.LookupEnv(name)
-	path, okFile := os.LookupEnv(name + "_FILE")
+// certsSecret returns the value of the secret variable name of env, or the
+// content of the file named by name_FILE (one trailing newline removed).
+// Both set is an error. Unset: an error when required, else the default
+// wso2carbon.
+func certsSecret(env *Config, name string, required bool) (string, error) {
+	v, ok := env.Getenv(name)
+	path, okFile := env.Getenv(name + "_FILE")
 	switch {
 	case ok && okFile:
 		return "", exitcode.Errorf(exitcode.Config, "%s and %s_FILE are both set: use one", name, name)

@@ -88,6 +88,35 @@ func TestCmdCertsListStockTruststore(t *testing.T) {
 	}
 }
 
+// TestCertsListReadsTheGivenEnvironment: certs list takes its default
+// password, and the hint of a wrong one, from the environment cmdCerts
+// read (the Config it hands on), not from the process.
+func TestCertsListReadsTheGivenEnvironment(t *testing.T) {
+	src := fixtures.Path("wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatalf("fixture needed: %v", err)
+	}
+	ts := filepath.Join(t.TempDir(), "client-truststore.jks")
+	must(t, os.WriteFile(ts, b, 0o644))
+	t.Setenv("WSO2_TRUSTSTORE_PASSWORD", "not-the-password")
+	list := func(environ ...string) (int, string) {
+		var out, errb bytes.Buffer
+		io := IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Log: NewLogger(&errb, "text")}
+		return certsList((&Config{}).withEnviron(environ), []string{ts}, io), errb.String()
+	}
+	if code, stderr := list("WSO2_TRUSTSTORE_PASSWORD=wso2carbon"); code != exitcode.OK {
+		t.Fatalf("exit %d with the given environment's password:\n%s", code, stderr)
+	}
+	code, stderr := list("WSO2_TRUSTSTORE_PASSWORD=also-wrong")
+	if code == exitcode.OK || !strings.Contains(stderr, "set WSO2_TRUSTSTORE_PASSWORD (or WSO2_TRUSTSTORE_PASSWORD_FILE)") {
+		t.Fatalf("exit %d, want a wrong password that names the variable:\n%s", code, stderr)
+	}
+	if code, stderr := list(); code != exitcode.OK {
+		t.Fatalf("exit %d: unset in the given environment, WSO2's default (the stock password) should have been tried:\n%s", code, stderr)
+	}
+}
+
 func TestCmdCertsErrors(t *testing.T) {
 	dir := t.TempDir()
 	ts := filepath.Join(dir, "client-truststore.jks")

@@ -58,7 +58,10 @@ func cmdHealth(ctx context.Context, args []string, stdio IO) int {
 	if *timeout <= 0 {
 		return usageError(stdio, healthDoc, "--timeout must be positive, not %v", *timeout)
 	}
-	check, err := healthCheckFromEnv()
+	// health reads a few variables, not the contract: a probe answers
+	// about the server whatever else the environment holds, so it does not
+	// Load. It reads the process environment once, here.
+	check, err := healthCheckFor((&Config{}).withEnviron(os.Environ()))
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "unhealthy: %s\n", err)
 		return exitcode.Of(err)
@@ -75,12 +78,13 @@ func cmdHealth(ctx context.Context, args []string, stdio IO) int {
 	return exitcode.OK
 }
 
-// healthCheckFromEnv finds the profile and home as `agent run` does and asks
-// the profile what to probe.
-func healthCheckFromEnv() (health.Check, error) {
-	name := os.Getenv("WSO2_PROFILE")
-	home := os.Getenv("WSO2_HOME")
-	cfg := (&Config{Home: home}).withEnviron(os.Environ()) // productHome asks WSO2_SERVER_HOME
+// healthCheckFor finds the profile and home as `agent run` does, from the
+// environment of cfg (which has only that: see withEnviron), and asks the
+// profile what to probe. It sets cfg.Home to WSO2_HOME, for productHome.
+func healthCheckFor(cfg *Config) (health.Check, error) {
+	name, _ := cfg.Getenv("WSO2_PROFILE")
+	cfg.Home, _ = cfg.Getenv("WSO2_HOME")
+	home := cfg.Home
 	if name == "" {
 		if h := productHome(cfg, nil); h != "" {
 			if k := detectAPIM4(h); k != nil {
@@ -104,7 +108,7 @@ func healthCheckFromEnv() (health.Check, error) {
 	if home == "" {
 		return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_HOME: not set (API Manager 4.x profiles have no default home)")
 	}
-	return prof.product().health(prof, home)
+	return prof.product().health(cfg, prof, home)
 }
 
 // latin1Reader decodes the ISO-8859-1 that Carbon's XML files declare (each

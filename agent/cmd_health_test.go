@@ -181,13 +181,12 @@ func TestHealthOfProfiles(t *testing.T) {
 	}
 	homes := map[string]string{"am": fixtures.WSO2("wso2am-2.0.0"), "is": fixtures.WSO2("wso2is-5.2.0"), "das": fixtures.WSO2("wso2am-analytics-2.0.0"),
 		productAPIM4: fixtures.WSO2("wso2am-4.5.0")}
-	t.Setenv("WSO2_PORT_OFFSET", "")
 	for _, n := range ProfileNames() {
 		p, _ := lookupProfile(n)
 		if n == profileNone {
 			continue
 		}
-		c, err := p.product().health(p, homes[p.Product])
+		c, err := p.product().health(&Config{}, p, homes[p.Product])
 		if err != nil {
 			t.Errorf("%s: %v", n, err)
 			continue

@@ -31,8 +31,7 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 	if *output != "text" && *output != "json" {
 		return usageError(io, renderDoc, "--output must be text or json, not %q", *output)
 	}
-	warnUnknownVars(io)
-	cfg, err := LoadEnv(true)
+	cfg, err := LoadEnv(io.Log, true)
 	if err != nil {
 		return fail(io, err)
 	}

@@ -125,8 +125,7 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 
 	// Resolve the user before the setup writes anything, so that a bad
 	// WSO2_AGENT_USER leaves every file untouched.
-	warnUnknownVars(io)
-	cfg, err := LoadEnv(true)
+	cfg, err := LoadEnv(io.Log, true)
 	if err != nil {
 		return fail(io, err)
 	}

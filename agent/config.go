@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -102,6 +103,9 @@ type Config struct {
 	// 4.x profile (nil for any other).
 	patches []patchFile
 	a4      *a4Inputs
+	// jobs are the jobs Load declared (see loadJobs), which render
+	// previews and run starts without reading a declaration again.
+	jobs jobSet
 }
 
 // Getenv looks name up in the environment the configuration was loaded
@@ -111,8 +115,9 @@ func (c *Config) Getenv(name string) (string, bool) {
 	return v, ok
 }
 
-// withEnviron sets environ as the environment c answers Getenv from, and returns c: for the commands that read a few variables without
-// loading the whole contract (health), and for tests.
+// withEnviron sets environ as the environment c answers Getenv from, and
+// returns c: for the commands that read a few variables without loading the
+// whole contract (health, certs), and for tests.
 func (c *Config) withEnviron(environ []string) *Config {
 	c.environ, c.env = slices.Clone(environ), envMap(environ)
 	return c
@@ -239,8 +244,18 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("%d configuration errors: %s", len(e.Problems), strings.Join(e.Problems, "; "))
 }
 
-// LoadEnv is Load of the process environment.
-func LoadEnv(requireProfile bool) (*Config, error) { return Load(os.Environ(), requireProfile) }
+// LoadEnv is Load of the process environment, which it reads once: each
+// command that loads its configuration calls it once, and nothing after it
+// asks the process. The WSO2_ variables of that environment which the agent
+// does not read are logged to log first (see unknownVarWarnings), so that a
+// misspelt variable is named even when the load then fails.
+func LoadEnv(log *slog.Logger, requireProfile bool) (*Config, error) {
+	environ := os.Environ()
+	for _, w := range unknownVarWarnings(environ) {
+		log.Warn(w)
+	}
+	return Load(environ, requireProfile)
+}
 
 // Load reads Config from environ (KEY=VALUE entries, as os.Environ returns
 // them), once: everything after it asks the Config (Getenv), never the
@@ -250,10 +265,14 @@ func LoadEnv(requireProfile bool) (*Config, error) { return Load(os.Environ(), r
 // profile other than none, Load also reads and parses the patch files of
 // WSO2_AGENT_PATCHES and, for an API Manager 4.x profile, the 4.x
 // variables (their role is the profile's, so no product home is needed);
-// planning uses what Load parsed and reads neither again. Every problem —
-// variable, secret file, patch file (with its line), 4.x variable — is
-// reported at once, one line each, as a *ConfigError wrapped with
-// exitcode.Config, before anything is planned or written. Profile defaults
+// planning uses what Load parsed and reads neither again. Every Load also
+// declares the jobs (WSO2_AGENT_JOB_<NAME>, the crontab file of
+// WSO2_AGENT_CRONTAB, WSO2_AGENT_CERT_SYNC) and resolves their commands on
+// the PATH; render previews and run starts those jobs, and neither reads a
+// declaration, the crontab or the PATH again. Every problem — variable,
+// secret file, patch file (with its line), 4.x variable, job — is reported
+// at once, one line each, as a *ConfigError wrapped with exitcode.Config,
+// before anything is planned or written. Profile defaults
 // are not applied here (see ApplyProfileDefaults). With requireProfile false
 // (jobs such as admin-password), WSO2_PROFILE may be unset.
 func Load(environ []string, requireProfile bool) (*Config, error) {
@@ -304,6 +323,9 @@ func Load(environ []string, requireProfile bool) (*Config, error) {
 	registerEnvSecrets(environ)
 	c.setEmpty = c.setButEmpty(secretNames())
 	problems = append(problems, c.validate(requireProfile)...)
+	var jobProblems []string
+	c.jobs, jobProblems = c.loadJobs() // after validate, which settles the profile
+	problems = append(problems, jobProblems...)
 	if requireProfile {
 		problems = append(problems, c.loadSetupInputs(fileVals)...)
 	}
@@ -398,7 +420,6 @@ func (c *Config) validate(requireProfile bool) []string {
 			p = append(p, fmt.Sprintf("WSO2_AGENT_WAIT_FOR: %v", err))
 		}
 	}
-	p = append(p, jobProblems(c)...)
 	return p
 }
 

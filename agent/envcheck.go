@@ -2,19 +2,9 @@ package agent
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 )
-
-// warnUnknownVars logs unknownVarWarnings of the process environment; each
-// command that loads the configuration calls it once, before LoadEnv, so
-// that a misspelt variable is named even when the load then fails.
-func warnUnknownVars(io IO) {
-	for _, w := range unknownVarWarnings(os.Environ()) {
-		io.Log.Warn(w)
-	}
-}
 
 // unknownVarWarnings returns one warning for each variable of environ whose
 // name starts with WSO2_ (in any case) that the agent does not read, naming

@@ -7,6 +7,7 @@ package agent
 // as one line, with exit code 78, never echoing a secret.
 
 import (
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -141,7 +142,7 @@ func FuzzLoadEnv(f *testing.F) {
 		} {
 			t.Setenv(k, v)
 		}
-		cfg, err := LoadEnv(true)
+		cfg, err := LoadEnv(slog.New(slog.DiscardHandler), true)
 		if err != nil {
 			msg := err.Error()
 			if strings.ContainsAny(msg, "\n\r") {

@@ -11,6 +11,7 @@ package agent
 
 import (
 	"bytes"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,7 +63,7 @@ func FuzzPlan(f *testing.F) {
 	for k, v := range env {
 		f.Setenv(k, v)
 	}
-	cfg, err := LoadEnv(true)
+	cfg, err := LoadEnv(slog.New(slog.DiscardHandler), true)
 	if err != nil {
 		f.Fatalf("load the golden environment: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"html"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -110,7 +111,7 @@ func FuzzRenderMasksSecrets(f *testing.F) {
 	for k, v := range env {
 		f.Setenv(k, v)
 	}
-	base, err := LoadEnv(true)
+	base, err := LoadEnv(slog.New(slog.DiscardHandler), true)
 	if err != nil {
 		f.Fatalf("load the golden environment: %v", err)
 	}

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +27,7 @@ func TestLoadReadsOnlyTheGivenEnvironment(t *testing.T) {
 	}
 	t.Setenv("WSO2_AGENT_JOB_JUNK", "@every 1m echo "+junk)
 	t.Setenv("WSO2_SERVER_HOME", "/"+junk)
-	if _, err := LoadEnv(true); err == nil || !strings.Contains(err.Error(), "WSO2_PROFILE") {
+	if _, err := LoadEnv(slog.New(slog.DiscardHandler), true); err == nil || !strings.Contains(err.Error(), "WSO2_PROFILE") {
 		t.Fatalf("the process environment should not load (unknown profile): %v", err)
 	}
 
@@ -87,21 +88,25 @@ func TestLoadReportsEveryProblemTogether(t *testing.T) {
 		home  func(t *testing.T) (home string, env map[string]string)
 		env   map[string]string
 		patch string   // the patch file's content; "" names a missing file
-		want  []string // each problem's start, in order (%PATCH%: the patch file)
+		tab   string   // the crontab file's content; "": no WSO2_AGENT_CRONTAB
+		want  []string // each problem's start, in order (%PATCH%, %CRONTAB%: the files)
 	}{
-		{"carbon gateway: a bad variable, a patch with two bad lines, a 4.x variable it does not read", carbon,
-			map[string]string{"WSO2_MYSQL_PORT": "70000", "WSO2_PORT_OFFSET": "-1"},
+		{"carbon gateway: a bad variable, a patch with two bad lines, a 4.x variable it does not read, a bad job, a broken crontab", carbon,
+			map[string]string{"WSO2_MYSQL_PORT": "70000", "WSO2_PORT_OFFSET": "-1", "WSO2_AGENT_JOB_EMPTY": "@hourly"},
 			"file repository/conf/carbon.xml\nset /Server/Ports/Offset 7\nfrobnicate /Server/Name x\nset /Server/[ x\n",
-			[]string{`WSO2_AGENT_PATCHES: %PATCH%:3: unknown op "frobnicate"`, `WSO2_AGENT_PATCHES: %PATCH%:4: set: unbalanced quotes`,
+			"name=ok @daily true\n61 * * * * true\n",
+			[]string{`WSO2_AGENT_CRONTAB: %CRONTAB%:2: job crontab:2: schedule "61 * * * *": end of range (61) above maximum (59)`,
+				`WSO2_AGENT_JOB_EMPTY: job empty: empty command`,
+				`WSO2_AGENT_PATCHES: %PATCH%:3: unknown op "frobnicate"`, `WSO2_AGENT_PATCHES: %PATCH%:4: set: unbalanced quotes`,
 				`WSO2_MYSQL_PORT: "70000" is not a port number`}},
 		{"4.x control plane: a bad Carbon variable, bad 4.x variables (one a secret), a broken TOML patch", apim4(a4Cases[0]),
 			map[string]string{"WSO2_AGENT_STOP_TIMEOUT": "soon", "WSO2_PORT_OFFSET": "-1", "WSO2_SHARED_DB_PASSWORD": secret + "\x01"},
-			"file repository/conf/deployment.toml\nset server.hostname \"cp.example.com\"\nfrobnicate server.offset 1\n",
+			"file repository/conf/deployment.toml\nset server.hostname \"cp.example.com\"\nfrobnicate server.offset 1\n", "",
 			[]string{`WSO2_AGENT_PATCHES: %PATCH%:3: unknown op "frobnicate"`, `WSO2_AGENT_STOP_TIMEOUT: "soon" is not a duration`,
 				`WSO2_PORT_OFFSET: "-1" is not a port offset`, `WSO2_SHARED_DB_PASSWORD: holds control characters`}},
 		{"4.x gateway worker: a bad Carbon variable, a bad 4.x list, a missing patch file", apim4(a4Cases[7]),
 			map[string]string{"WSO2_CARBON_ANALYTICS": "maybe", "WSO2_THROTTLING_URLS": "tm-1,tm 2"},
-			"",
+			"", "",
 			[]string{`WSO2_AGENT_PATCHES: read %PATCH%: no such file or directory`, `WSO2_CARBON_ANALYTICS:`,
 				`WSO2_THROTTLING_URLS: entry 2 "tm 2" is not a host name`}},
 	}
@@ -114,12 +119,17 @@ func TestLoadReportsEveryProblemTogether(t *testing.T) {
 				must(t, os.WriteFile(patch, []byte(tt.patch), 0o644))
 			}
 			env["WSO2_AGENT_PATCHES"] = patch
+			crontab := filepath.Join(dir, "crontab")
+			if tt.tab != "" {
+				must(t, os.WriteFile(crontab, []byte(tt.tab), 0o644))
+				env["WSO2_AGENT_CRONTAB"] = crontab
+			}
 			for k, v := range tt.env {
 				env[k] = v
 			}
 			want := make([]string, len(tt.want))
 			for i, w := range tt.want {
-				want[i] = strings.ReplaceAll(w, "%PATCH%", patch)
+				want[i] = strings.NewReplacer("%PATCH%", patch, "%CRONTAB%", crontab).Replace(w)
 			}
 
 			_, err := Load(envList(env), true)
@@ -218,6 +228,47 @@ func TestPlanUsesThePatchFilesLoadRead(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestPlanUsesTheJobsLoadRead (issue 13, "load once"): the crontab file is
+// read by Load and never again. It is rewritten, broken or removed between
+// Load and planning; the plan (what render shows) has the job Load read,
+// without an error.
+func TestPlanUsesTheJobsLoadRead(t *testing.T) {
+	changes := []struct {
+		name   string
+		change func(t *testing.T, path string)
+	}{
+		{"rewritten", func(t *testing.T, path string) {
+			must(t, os.WriteFile(path, []byte("name=rewritten @hourly true\n"), 0o644))
+		}},
+		{"made unparsable", func(t *testing.T, path string) {
+			must(t, os.WriteFile(path, []byte("name=loaded @fortnightly true\n"), 0o644))
+		}},
+		{"removed", func(t *testing.T, path string) { must(t, os.Remove(path)) }},
+	}
+	for _, ch := range changes {
+		t.Run(ch.name, func(t *testing.T) {
+			home := freshHome(t, "gateway")
+			env := goldenEnv(t, "gateway", home)
+			crontab := filepath.Join(t.TempDir(), "crontab")
+			must(t, os.WriteFile(crontab, []byte("name=loaded @daily true\n"), 0o644))
+			env["WSO2_AGENT_CRONTAB"] = crontab
+			cfg, err := Load(envList(env), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch.change(t, crontab)
+			prof, _ := lookupProfile(cfg.Profile)
+			p, err := buildPlan(cfg, prof, fakeDiscovery(goldenDNS))
+			if err != nil {
+				t.Fatalf("the plan read the crontab again: %v", err)
+			}
+			if got := jobPreviewLines(p.Jobs); len(got) != 1 || !strings.HasPrefix(got[0], "# job loaded ("+crontab+`:1) "@daily": true;`) {
+				t.Errorf("the plan's jobs are %q, want the one Load read: loaded, @daily, true", got)
+			}
+		})
 	}
 }
 

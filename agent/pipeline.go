@@ -164,13 +164,10 @@ func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	jobs, err := jobPreviews(cfg, now())
-	if err != nil {
-		return nil, err
-	}
+	jobs := jobPreviews(cfg, now())
 	for i := range jobs {
 		if jobs[i].Name == certSyncJob && p.Truststore != "" {
-			// The job imports into the plan's truststore (see jobConfig).
+			// The job imports into the plan's truststore (see runJobs).
 			jobs[i].Builtin = "re-import " + cfg.CertificatesDir + " into " + p.Truststore
 		}
 	}

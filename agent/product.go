@@ -28,8 +28,10 @@ type product interface {
 	// server command — without writing anything. The jobs are the
 	// pipeline's (buildPlan).
 	plan(cfg *Config, prof *Profile, d discovery) (*Plan, error)
-	// health says what `agent health` probes for prof in home.
-	health(prof *Profile, home string) (health.Check, error)
+	// health says what `agent health` probes for prof in home; cfg holds
+	// the environment health read (not loaded: a probe must not fail on a
+	// setup variable).
+	health(cfg *Config, prof *Profile, home string) (health.Check, error)
 }
 
 // products are the products by Profile.Product; each registers itself

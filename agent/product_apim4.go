@@ -65,8 +65,11 @@ func (apim4Product) loadSetup(cfg *Config, prof *Profile, secretFiles map[string
 	return append(problems, more...)
 }
 
-func (apim4Product) health(prof *Profile, home string) (health.Check, error) {
-	return apim4Health(prof.Name, home)
+// health: the port offset is WSO2_PORT_OFFSET of cfg's environment (what
+// the agent writes), else deployment.toml's.
+func (apim4Product) health(cfg *Config, prof *Profile, home string) (health.Check, error) {
+	offset, _ := cfg.Getenv("WSO2_PORT_OFFSET")
+	return apim4Health(prof.Name, home, offset)
 }
 
 // a4Role is what a component is in a distributed deployment: it decides
@@ -239,13 +242,13 @@ func a4Template(profile string) string {
 // apim4Health: the charts' readiness probes. Gateways: GET
 // /api/am/gateway/v2/server-startup-healthcheck on the HTTPS port; the
 // control plane, traffic manager and all-in-one: /services/Version on the
-// HTTP port. The offset is WSO2_PORT_OFFSET (what the agent writes), else
-// deployment.toml's [server] offset.
-func apim4Health(profile, home string) (health.Check, error) {
+// HTTP port. The offset is portOffset, the value of WSO2_PORT_OFFSET (what
+// the agent writes), else ("") deployment.toml's [server] offset.
+func apim4Health(profile, home, portOffset string) (health.Check, error) {
 	off := 0
-	if v, ok := os.LookupEnv("WSO2_PORT_OFFSET"); ok && v != "" {
+	if portOffset != "" {
 		var err error
-		if off, err = parseOffset(v); err != nil {
+		if off, err = parseOffset(portOffset); err != nil {
 			return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_PORT_OFFSET: %v", err)
 		}
 	} else {

@@ -193,12 +193,7 @@ func TestAPIM4CertSyncFollowsPlan(t *testing.T) {
 		}
 		// A certificate arrives after the start.
 		jobsCopyFile(t, "testdata/certs/wso2store.pem", filepath.Join(certDir, "wso2store.pem"))
-		list, err := loadJobs(jobConfig(spec), nil)
-		if err != nil {
-			runErr = err
-			return
-		}
-		for _, j := range list {
+		for _, j := range runJobs(spec) {
 			if j.Name == certSyncJob {
 				runErr = j.Func(context.Background(), io.Log)
 				return

@@ -341,7 +341,7 @@ func (cp carbonProduct) problems(c *Config, prof *Profile) []string {
 // loadSetup: a Carbon 4.4 setup takes nothing beyond the contract's fields.
 func (carbonProduct) loadSetup(*Config, *Profile, map[string]string) []string { return nil }
 
-func (carbonProduct) health(_ *Profile, home string) (health.Check, error) {
+func (carbonProduct) health(_ *Config, _ *Profile, home string) (health.Check, error) {
 	return carbon44Health(home)
 }
 

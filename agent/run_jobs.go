@@ -6,12 +6,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/wso2-container/agent/agent/certs"
-	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/jobs"
 	"github.com/wso2-container/agent/agent/supervise"
 )
@@ -32,25 +31,19 @@ type JobPreview struct {
 	Next     []time.Time `json:"next"`              // the next 3 run times after now
 }
 
-// jobPreviews returns every job declared by the environment (the
-// WSO2_AGENT_JOB_<NAME> variables of os.Environ, WSO2_AGENT_CRONTAB and
-// WSO2_AGENT_CERT_SYNC), each with its next 3 run times after now. Bad
-// declarations are a *ConfigError listing them all, wrapped with
-// exitcode.Config.
-func jobPreviews(cfg *Config, now time.Time) ([]JobPreview, error) {
-	list, err := loadJobs(cfg, cfg.environ)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]JobPreview, 0, len(list))
-	for _, j := range list {
+// jobPreviews returns the jobs Load declared in cfg (see Config.loadJobs),
+// each with its next 3 run times after now, as render shows them. It reads
+// nothing: a Config that Load did not make has no jobs.
+func jobPreviews(cfg *Config, now time.Time) []JobPreview {
+	out := make([]JobPreview, 0, len(cfg.jobs.list))
+	for _, j := range cfg.jobs.list {
 		p := JobPreview{Name: j.Name, Source: j.Source, Schedule: j.Spec, Command: j.Argv, Next: j.Next(now, 3)}
 		if j.Func != nil {
 			p.Builtin = "re-import " + cfg.CertificatesDir + " into the truststore"
 		}
 		out = append(out, p)
 	}
-	return out, nil
+	return out
 }
 
 // jobPreviewLines renders previews for `render` text output, one comment
@@ -76,57 +69,52 @@ func jobPreviewLines(ps []JobPreview) []string {
 	return out
 }
 
-// jobProblems returns one line per bad job declaration, for Config.validate:
-// nil when every job is valid.
-func jobProblems(cfg *Config) []string {
-	_, errs := collectJobs(cfg, cfg.environ)
-	var out []string
-	for _, e := range errs {
-		out = append(out, e.Error())
-	}
-	return out
+// jobSet is what Load made of the job declarations (see Config.loadJobs);
+// the zero value has no jobs.
+type jobSet struct {
+	// list holds the jobs of the WSO2_AGENT_JOB_<NAME> variables, of the
+	// crontab file and the certificate sync, in that order, each command
+	// job with its executable resolved (Job.Path).
+	list []*jobs.Job
+	// dir is the working directory of every job (see jobDir), the one the
+	// commands were resolved from.
+	dir string
 }
 
-// loadJobs returns the jobs declared in environ and cfg, validated and with
-// their commands resolved; any problem is a *ConfigError listing all of
-// them, wrapped with exitcode.Config.
-func loadJobs(cfg *Config, environ []string) ([]*jobs.Job, error) {
-	list, errs := collectJobs(cfg, environ)
-	if len(errs) > 0 {
-		var probs []string
-		for _, e := range errs {
-			probs = append(probs, e.Error())
-		}
-		sort.Strings(probs)
-		return nil, exitcode.Wrap(exitcode.Config, &ConfigError{Problems: probs})
-	}
-	return list, nil
-}
-
-// collectJobs gathers the jobs of the WSO2_AGENT_JOB_<NAME> variables,
-// the crontab file and the certificate sync, in that order, and every
-// problem: bad declarations, duplicate names, commands that cannot be
-// found or executed.
-func collectJobs(cfg *Config, environ []string) ([]*jobs.Job, []error) {
-	list, errs := jobs.FromEnv(environ)
-	if cfg.Crontab != "" {
-		tab, terrs := jobs.ReadCrontab(cfg.Crontab)
+// loadJobs reads, parses and checks the jobs c declares, for Load: the
+// WSO2_AGENT_JOB_<NAME> variables of c's environment, the crontab file of
+// WSO2_AGENT_CRONTAB (read here and never again) and the certificate sync
+// of WSO2_AGENT_CERT_SYNC. Each command is looked up as execvp would, on
+// the PATH of the server's environment and from the jobs' working
+// directory, here and never again. It returns the jobs and one line per
+// problem: a bad declaration, a duplicate name, a command that cannot be
+// found or executed; c.Profile must be the profile Load settled on (the
+// jobs' home follows from it).
+func (c *Config) loadJobs() (jobSet, []string) {
+	list, errs := jobs.FromEnv(c.environ)
+	if c.Crontab != "" {
+		tab, terrs := jobs.ReadCrontab(c.Crontab)
 		list = append(list, tab...)
 		for _, e := range terrs {
 			errs = append(errs, fmt.Errorf("WSO2_AGENT_CRONTAB: %w", e))
 		}
 	}
-	if cfg.CertSync != "" {
-		j, err := certSyncJobFor(cfg)
+	if c.CertSync != "" {
+		j, err := certSyncJobFor(c)
 		if err != nil {
 			errs = append(errs, err)
 		} else {
 			list = append(list, j)
 		}
 	}
+	set := jobSet{list: list, dir: jobDir(c)}
 	errs = append(errs, jobs.CheckNames(list)...)
-	errs = append(errs, jobs.Resolve(list, childEnv(environ, cfg.KeepSecretsEnv.V), jobDir(cfg))...)
-	return list, errs
+	errs = append(errs, jobs.Resolve(list, childEnv(c.environ, c.KeepSecretsEnv.V), set.dir)...)
+	var p []string
+	for _, e := range errs {
+		p = append(p, e.Error())
+	}
+	return set, p
 }
 
 // jobHome is the product home of the configuration (productHome of its
@@ -152,33 +140,65 @@ func jobDir(cfg *Config) string {
 	return h
 }
 
-// jobConfig is the configuration the jobs of a run are made from: the
-// run's, with the truststore the setup's plan chose (see Plan.Truststore)
-// instead of WSO2_TRUSTSTORE, so that the certificate sync imports into the
-// store the server reads: for API Manager 4.x the one deployment.toml
-// names, or its writable copy when the product's own is read-only.
-func jobConfig(spec *RunSpec) *Config {
-	if spec.Config == nil || spec.Truststore == "" {
-		return spec.Config
+// runJobs returns the jobs a run starts: the ones Load declared in
+// spec.Config, with the certificate sync importing into the truststore the
+// setup's plan chose (see Plan.Truststore) instead of WSO2_TRUSTSTORE, so
+// that it imports into the store the server reads: for API Manager 4.x the
+// one deployment.toml names, or its writable copy when the product's own is
+// read-only. The plan decides the truststore, so the job is bound to it
+// here, after planning; the Config's jobs are left as Load made them.
+func runJobs(spec *RunSpec) []*jobs.Job {
+	cfg := spec.Config
+	out := slices.Clone(cfg.jobs.list)
+	if spec.Truststore == "" {
+		return out
 	}
-	c := *spec.Config
-	c.Truststore, c.TruststorePassword = spec.Truststore, spec.TruststorePassword
-	return &c
+	for i, j := range out {
+		if j.Func != nil && j.Name == certSyncJob {
+			bound := *j
+			bound.Func = certSyncFunc(cfg, spec.Truststore, spec.TruststorePassword)
+			out[i] = &bound
+		}
+	}
+	return out
 }
 
-// certSyncJobFor declares the WSO2_AGENT_CERT_SYNC job: on its schedule, the
-// certificates folder is imported into the truststore again (the same
-// import as the setup's), and a change is logged with a reminder that the
-// server reads its truststore at start only.
+// certSyncJobFor declares the WSO2_AGENT_CERT_SYNC job of cfg, importing
+// into WSO2_TRUSTSTORE (made absolute with the product home; a relative
+// one without a home is an error) until runJobs binds it to the plan's
+// truststore.
 func certSyncJobFor(cfg *Config) (*jobs.Job, error) {
 	ts := cfg.Truststore
-	dir, password := cfg.CertificatesDir, cfg.TruststorePassword
-	// The closure reads ts once it has been made absolute below.
-	home, timeout := jobHome(cfg), cfg.LockTimeout.V
+	var tsErr error
+	if !filepath.IsAbs(ts) {
+		if h := jobHome(cfg); h != "" {
+			ts = filepath.Join(h, ts)
+		} else {
+			tsErr = &jobs.Error{Source: "WSO2_AGENT_CERT_SYNC", Job: certSyncJob,
+				Err: fmt.Errorf("WSO2_TRUSTSTORE %q is relative to WSO2_HOME, which is not set", ts)}
+		}
+	}
+	j, err := jobs.NewFunc(certSyncJob, "WSO2_AGENT_CERT_SYNC", cfg.CertSync, certSyncFunc(cfg, ts, cfg.TruststorePassword))
+	if err != nil {
+		return nil, err // the schedule's problem first, as it is the job's
+	}
+	if tsErr != nil {
+		return nil, tsErr
+	}
+	return j, nil
+}
+
+// certSyncFunc is the body of the certificate sync job: on each run the
+// certificates folder of cfg is imported into the truststore ts (absolute)
+// with password, under the product home's lock, as the setup imports, and
+// a change is logged with a reminder that the server reads its truststore
+// at start only.
+func certSyncFunc(cfg *Config, ts, password string) func(context.Context, *slog.Logger) error {
+	dir, home, timeout := cfg.CertificatesDir, jobHome(cfg), cfg.LockTimeout.V
 	// The warnings of the last sync: a warning is logged when it appears,
 	// not again at every sync while it lasts.
 	warned := map[string]bool{}
-	j, err := jobs.NewFunc(certSyncJob, "WSO2_AGENT_CERT_SYNC", cfg.CertSync, func(_ context.Context, log *slog.Logger) error {
+	return func(_ context.Context, log *slog.Logger) error {
 		// The truststore is the home's: import under its lock, as the setup does.
 		lk, err := lockHome(home, timeout, false, log)
 		if err != nil {
@@ -186,19 +206,7 @@ func certSyncJobFor(cfg *Config) (*jobs.Job, error) {
 		}
 		defer lk.Release()
 		return syncCertificates(dir, ts, password, time.Now(), log, warned)
-	})
-	if err != nil {
-		return nil, err
 	}
-	if !filepath.IsAbs(ts) {
-		h := jobHome(cfg)
-		if h == "" {
-			return nil, &jobs.Error{Source: "WSO2_AGENT_CERT_SYNC", Job: certSyncJob,
-				Err: fmt.Errorf("WSO2_TRUSTSTORE %q is relative to WSO2_HOME, which is not set", ts)}
-		}
-		ts = filepath.Join(h, ts)
-	}
-	return j, nil
 }
 
 // syncCertificates imports the certificates of dir into truststore (add or
@@ -246,24 +254,22 @@ func syncCertificates(dir, truststore, password string, now time.Time, log *slog
 }
 
 // startJobs is the startCompanions hook of `agent run`: it starts the jobs
-// of the run's configuration beside the server, through the run's reaper,
+// Load declared (see runJobs) beside the server, through the run's reaper,
 // as WSO2_AGENT_USER when the agent is root (like the server), in the
-// product home, with the server's environment. When ctx ends (TERM/INT, or
-// the server exited) scheduling stops and running jobs get the server's
+// working directory Load chose, with the server's environment; it reads no
+// declaration, crontab or PATH again. When ctx ends (TERM/INT, or the
+// server exited) scheduling stops and running jobs get the server's
 // graceful stop (TERM to their process group, WSO2_AGENT_STOP_TIMEOUT,
 // KILL); the returned stop waits for that.
 func startJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, io IO) (func(), error) {
-	cfg := jobConfig(spec)
-	if cfg == nil {
+	if spec.Config == nil {
 		return func() {}, nil
 	}
-	list, err := loadJobs(cfg, cfg.environ)
-	if err != nil {
-		return nil, err
-	}
+	list := runJobs(spec)
 	if len(list) == 0 {
 		return func() {}, nil
 	}
+	cfg := spec.Config
 	env := spec.Env
 	cred := spec.Credential // resolved by cmdRun; nil: the jobs run as the agent
 	if cred != nil {
@@ -275,7 +281,7 @@ func startJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, io IO) (
 		Output:      io.Stderr,
 		JSONOutput:  strings.EqualFold(cfg.LogFormat, "json"),
 		Env:         env,
-		Dir:         jobDir(cfg),
+		Dir:         cfg.jobs.dir,
 		Credential:  cred,
 		StopTimeout: spec.StopTimeout,
 	})

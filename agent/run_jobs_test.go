@@ -6,11 +6,13 @@ import (
 	"errors"
 	"github.com/wso2-container/agent/internal/fixtures"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -257,24 +259,73 @@ func TestRunJobsBadDeclarations(t *testing.T) {
 	}
 }
 
+// TestRunStartsTheJobsLoadRead (issue 13, "load once"): `agent run` starts
+// the jobs Load declared, with the commands Load found. While the agent
+// waits for its dependency (so after Load, before the server and its jobs
+// start) the crontab file is removed and a command of the job's name is put
+// in a folder earlier on the PATH; the job still runs, and runs the command
+// Load found.
+func TestRunStartsTheJobsLoadRead(t *testing.T) {
+	buildBinaries(t)
+	dir := t.TempDir()
+	early, late := filepath.Join(dir, "early"), filepath.Join(dir, "late")
+	must(t, os.Mkdir(early, 0o755))
+	must(t, os.Mkdir(late, 0o755))
+	ran := filepath.Join(dir, "ran")
+	command := func(folder, word string) {
+		must(t, os.WriteFile(filepath.Join(folder, "mark"), []byte("#!/bin/sh\necho "+word+" >> "+ran+"\n"), 0o755))
+	}
+	command(late, "loaded")
+	crontab := filepath.Join(dir, "crontab")
+	must(t, os.WriteFile(crontab, []byte("name=mark * * * * * * mark\n"), 0o644))
+	addr := closedPort(t)
+	// The server waits (a handshake, bounded at 60 s) for the job's first run.
+	server := `i=0; while [ ! -s "$0" ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i+1)); done; exit 7`
+	a := startAgent(t, false, []string{"PATH=" + early + ":" + late + ":" + os.Getenv("PATH"), "WSO2_PROFILE=none",
+		"WSO2_AGENT_CRONTAB=" + crontab, "WSO2_AGENT_WAIT_FOR=tcp://" + addr, "WSO2_AGENT_WAIT_TIMEOUT=60s"},
+		"sh", "-c", server, ran)
+	a.waitLog("waiting for dependencies")
+	must(t, os.Remove(crontab))
+	command(early, "found-later")
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if code := a.wait(); code != 7 {
+		t.Fatalf("agent run exited %d, want the server's 7; stderr:\n%s", code, a.stderrText())
+	}
+	b, err := os.ReadFile(ran)
+	if err != nil {
+		t.Fatalf("the job never ran: %v; stderr:\n%s", err, a.stderrText())
+	}
+	if runs := strings.Fields(string(b)); len(runs) == 0 || slices.ContainsFunc(runs, func(r string) bool { return r != "loaded" }) {
+		t.Errorf("the job's runs wrote %q, want only the command Load found (loaded)", runs)
+	}
+}
+
+// TestLoadJobsErrors: Load reports every bad job, one line each, sorted
+// with its other problems.
 func TestLoadJobsErrors(t *testing.T) {
 	dir := t.TempDir()
-	cfg := &Config{Profile: "none", Crontab: filepath.Join(dir, "missing"), CertSync: "@every 1m", Truststore: "rel/ts.jks"}
-	_, err := loadJobs(cfg, []string{"PATH=" + os.Getenv("PATH"), "WSO2_AGENT_JOB_X=@daily no-such-command-xyz"})
+	crontab := filepath.Join(dir, "missing")
+	_, err := Load([]string{"PATH=" + os.Getenv("PATH"), "WSO2_PROFILE=none", "WSO2_AGENT_CRONTAB=" + crontab,
+		"WSO2_AGENT_CERT_SYNC=@every 1m", "WSO2_TRUSTSTORE=rel/ts.jks", "WSO2_AGENT_JOB_X=@daily no-such-command-xyz"}, true)
 	if exitcode.Of(err) != exitcode.Config {
 		t.Fatalf("exit code %d, want %d (%v)", exitcode.Of(err), exitcode.Config, err)
 	}
 	want := []string{
 		`WSO2_AGENT_CERT_SYNC: job cert-sync: WSO2_TRUSTSTORE "rel/ts.jks" is relative to WSO2_HOME, which is not set`,
-		`WSO2_AGENT_CRONTAB: ` + cfg.Crontab + `: read crontab: no such file or directory`,
+		`WSO2_AGENT_CRONTAB: ` + crontab + `: read crontab: no such file or directory`,
 		`WSO2_AGENT_JOB_X: job x: command no-such-command-xyz not found in PATH`,
 	}
 	var ce *ConfigError
 	if !errors.As(err, &ce) || !reflect.DeepEqual(ce.Problems, want) {
 		t.Fatalf("problems:\n got %q\nwant %q", err, want)
 	}
-	if got := jobProblems(&Config{Profile: "none", CertSync: "not a schedule"}); len(got) != 1 || !strings.HasPrefix(got[0], `WSO2_AGENT_CERT_SYNC: job cert-sync: schedule "not a schedule"`) {
-		t.Fatalf("jobProblems = %q", got)
+	_, err = Load([]string{"WSO2_PROFILE=none", "WSO2_AGENT_CERT_SYNC=not a schedule", "WSO2_TRUSTSTORE=rel/ts.jks"}, true)
+	if !errors.As(err, &ce) || len(ce.Problems) != 1 || !strings.HasPrefix(ce.Problems[0], `WSO2_AGENT_CERT_SYNC: job cert-sync: schedule "not a schedule"`) {
+		t.Fatalf("Load: %v, want one problem: the schedule", err)
 	}
 }
 
@@ -284,13 +335,13 @@ func TestJobPreviews(t *testing.T) {
 	if err := os.WriteFile(crontab, []byte("name=purge 0 3 * * * find /logs -name '*.log' -delete\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := (&Config{Profile: "none", Home: dir, Crontab: crontab, CertSync: "@every 10m", Truststore: "ts.jks", CertificatesDir: "/certificates"}).
-		withEnviron([]string{"WSO2_AGENT_JOB_TICK=*/20 * * * * * echo 'a b'"})
-	now := time.Date(2026, 11, 22, 23, 59, 30, 0, time.UTC)
-	ps, err := jobPreviews(cfg, now)
+	cfg, err := Load([]string{"WSO2_PROFILE=none", "WSO2_HOME=" + dir, "WSO2_AGENT_CRONTAB=" + crontab, "WSO2_AGENT_CERT_SYNC=@every 10m",
+		"WSO2_TRUSTSTORE=ts.jks", "WSO2_CERTIFICATES_DIR=/certificates", "WSO2_AGENT_JOB_TICK=*/20 * * * * * echo 'a b'"}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
+	now := time.Date(2026, 11, 22, 23, 59, 30, 0, time.UTC)
+	ps := jobPreviews(cfg, now)
 	got := strings.Join(jobPreviewLines(ps), "\n")
 	want := `# job tick (WSO2_AGENT_JOB_TICK) "*/20 * * * * *": echo 'a b'; next: 2026-11-22T23:59:40Z, 2026-11-23T00:00:00Z, 2026-11-23T00:00:20Z
 # job purge (` + crontab + `:1) "0 3 * * *": find /logs -name '*.log' -delete; next: 2026-11-23T03:00:00Z, 2026-11-24T03:00:00Z, 2026-11-25T03:00:00Z
