@@ -26,9 +26,10 @@ import (
 // marks a value that is never logged or rendered and that also accepts
 // NAME_FILE (Docker/Kubernetes secrets).
 //
-// Profile-dependent defaults (home, cluster members, wait targets) are
-// filled in by Load after the profile is known; their `default` tag says
-// "per profile".
+// Profile-dependent defaults (home, cluster members, wait targets) are not
+// filled in: a field left unset stays unset, and the plan resolves it with
+// the profile (productHome, Profile.Members, waitTargets); their
+// `doc_default` tag says "per profile".
 type Config struct {
 	Profile string `envconfig:"WSO2_PROFILE" desc:"component profile: apim, gateway, gatewaymanager, publisher, store, trafficmanager, keymanager, identityserver, analytics, or none (no setup: run the given command as a plain init)"`
 	Home    string `envconfig:"WSO2_HOME" doc_default:"per profile: /wso2am, /wso2is, /wso2analytics" desc:"product home (CARBON_HOME)"`
@@ -273,7 +274,9 @@ func LoadEnv(log *slog.Logger, requireProfile bool) (*Config, error) {
 // secret file, patch file (with its line), 4.x variable, job — is reported
 // at once, one line each, as a *ConfigError wrapped with exitcode.Config,
 // before anything is planned or written. Profile defaults
-// are not applied here (see ApplyProfileDefaults). With requireProfile false
+// (home, cluster members, wait targets) are not filled into the Config:
+// the plan asks productHome, the profile and waitTargets. With
+// requireProfile false
 // (jobs such as admin-password), WSO2_PROFILE may be unset.
 func Load(environ []string, requireProfile bool) (*Config, error) {
 	c := (&Config{}).withEnviron(environ)
