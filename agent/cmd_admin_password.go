@@ -60,6 +60,8 @@ func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
 		Host: host, Port: cfg.MySQLPort.V, User: cfg.MySQLUser, Password: cfg.MySQLPassword, Database: cfg.UserStoreDB,
 		AdminUser: cfg.AdminUser, TenantID: adminpw.SuperTenantID,
 		NewPassword: password, PasswordVar: passwordVar,
+		Names: adminpw.InputNames{AdminUser: "WSO2_ADMIN_USERNAME", WaitTimeout: "WSO2_AGENT_WAIT_TIMEOUT",
+			User: "WSO2_MYSQL_USER", Password: "WSO2_MYSQL_PASSWORD", Database: "WSO2_USERSTORE_DB"},
 		Store: store, SkipPolicy: *skipPolicy, DryRun: *dryRun, Force: *force,
 		WaitTimeout: cfg.WaitTimeout.V, Log: io.Log,
 	}

@@ -170,7 +170,7 @@ func TestCmdAdminPassword(t *testing.T) {
 		}, nil, exitcode.Config, "WSO2_NEW_ADMIN_PASSWORD does not match PasswordJavaRegEx"},
 		{"wrong database password", func(env map[string]string) {
 			env["WSO2_MYSQL_PASSWORD_FILE"] = writeFile("secrets/wrong", "Not-"+dbPassword)
-		}, nil, exitcode.Unavailable, "authentication failed"},
+		}, nil, exitcode.Unavailable, "authentication failed (check WSO2_MYSQL_USER and WSO2_MYSQL_PASSWORD)"},
 		{"unreachable host", func(env map[string]string) {
 			env["WSO2_MYSQL_SERVER"], env["WSO2_DOMAIN"] = "mysql", "invalid"
 			env["WSO2_AGENT_WAIT_TIMEOUT"] = "300ms"

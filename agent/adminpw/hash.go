@@ -18,11 +18,8 @@
 // home. It must not know which product or profile it serves, nor the
 // agent's environment variables: the caller gives the database address and
 // credentials, the user, the new password (and the name of the variable it
-// came from, for messages) and the home. Today some of its error messages
-// still name the agent's variables as hints (WSO2_MYSQL_USER,
-// WSO2_MYSQL_PASSWORD, WSO2_USERSTORE_DB, WSO2_ADMIN_USERNAME and
-// WSO2_AGENT_WAIT_TIMEOUT in job.go, WSO2_HOME in usermgt.go): that
-// knowledge is package agent's and is to move there.
+// came from, and the names of its other inputs, for the hints of its
+// messages: InputNames) and the home.
 package adminpw
 
 import (

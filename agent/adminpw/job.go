@@ -25,7 +25,7 @@ const SuperTenantID = -1234
 // Options is one run of the job. Password and NewPassword are secrets: they
 // are never logged nor put into an error.
 type Options struct {
-	Host     string // database host (WSO2_MYSQL_SERVER[.WSO2_DOMAIN])
+	Host     string // database host
 	Port     int    // database port
 	User     string // SQL user
 	Password string // SQL password
@@ -36,6 +36,9 @@ type Options struct {
 	NewPassword string // the new password, in clear
 	// PasswordVar names the variable NewPassword came from, for messages.
 	PasswordVar string
+	// Names are what the caller calls the other inputs, for the hints of
+	// error messages: the package knows no variable of its own.
+	Names InputNames
 
 	Store      StoreConfig // how to hash and which policy to check
 	SkipPolicy bool        // do not check Store.PasswordRegex
@@ -49,6 +52,29 @@ type Options struct {
 
 	Log  *slog.Logger // nil: discard
 	Rand io.Reader    // salt source; nil: crypto/rand
+}
+
+// InputNames name the job's inputs as the caller's configuration does
+// (its variables), so that an error can say what to change; an empty name
+// gives no hint.
+type InputNames struct {
+	AdminUser   string // of AdminUser
+	WaitTimeout string // of WaitTimeout
+	User        string // of User
+	Password    string // of Password
+	Database    string // of Database
+}
+
+// hint returns " (format with names)" when every name is set, else "".
+func hint(format string, names ...string) string {
+	args := make([]any, len(names))
+	for i, n := range names {
+		if n == "" {
+			return ""
+		}
+		args[i] = n
+	}
+	return " (" + fmt.Sprintf(format, args...) + ")"
 }
 
 // Result is what the job did or, with DryRun, would do.
@@ -197,7 +223,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 
 	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: o.DryRun})
 	if err != nil {
-		return res, sqlErr(err, "begin transaction on "+o.Database)
+		return res, sqlErr(err, o.Names, "begin transaction on "+o.Database)
 	}
 	defer tx.Rollback() // no-op after Commit
 
@@ -207,11 +233,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	rows, err := readRows(ctx, tx, q, o.AdminUser, o.TenantID)
 	if err != nil {
-		return res, sqlErr(err, "read "+o.Database+".UM_USER")
+		return res, sqlErr(err, o.Names, "read "+o.Database+".UM_USER")
 	}
 	switch len(rows) {
 	case 0:
-		return res, exitcode.Errorf(exitcode.NoUser, "find user %q in tenant %d of %s.UM_USER: no such user (set WSO2_ADMIN_USERNAME); nothing written", o.AdminUser, o.TenantID, o.Database)
+		return res, exitcode.Errorf(exitcode.NoUser, "find user %q in tenant %d of %s.UM_USER: no such user%s; nothing written", o.AdminUser, o.TenantID, o.Database, hint("set %s", o.Names.AdminUser))
 	case 1:
 	default:
 		ids := make([]string, len(rows))
@@ -272,11 +298,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	r, err := tx.ExecContext(ctx, "UPDATE UM_USER SET "+set+" WHERE UM_ID=? AND UM_TENANT_ID=?", stored, salt, res.RowID, o.TenantID)
 	if err != nil {
-		return res, sqlErr(err, "update "+o.Database+".UM_USER")
+		return res, sqlErr(err, o.Names, "update "+o.Database+".UM_USER")
 	}
 	n, err := r.RowsAffected()
 	if err != nil {
-		return res, sqlErr(err, "update "+o.Database+".UM_USER")
+		return res, sqlErr(err, o.Names, "update "+o.Database+".UM_USER")
 	}
 	if n != 1 {
 		return res, exitcode.Errorf(exitcode.DataErr, "update %s.UM_USER UM_ID %d: %d rows affected, want 1; rolled back", o.Database, res.RowID, n)
@@ -284,7 +310,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	var gotHash, gotSalt sql.NullString
 	err = tx.QueryRowContext(ctx, "SELECT UM_USER_PASSWORD, UM_SALT_VALUE FROM UM_USER WHERE UM_ID=? AND UM_TENANT_ID=?", res.RowID, o.TenantID).Scan(&gotHash, &gotSalt)
 	if err != nil {
-		return res, sqlErr(err, "read back "+o.Database+".UM_USER")
+		return res, sqlErr(err, o.Names, "read back "+o.Database+".UM_USER")
 	}
 	if gotHash.String != stored || gotSalt.String != salt {
 		return res, exitcode.Errorf(exitcode.DataErr, "verify %s.UM_USER UM_ID %d: the row read back differs from what was written (column too short?); rolled back", o.Database, res.RowID)
@@ -386,10 +412,10 @@ func connect(ctx context.Context, db *sql.DB, o Options, addr string, log *slog.
 			return nil, exitcode.Wrap(exitcode.Unavailable, fmt.Errorf("connect to %s at %s: %w", o.Database, addr, ctx.Err()))
 		}
 		if !retryable(err) {
-			return nil, sqlErr(err, fmt.Sprintf("connect to %s at %s as %s", o.Database, addr, o.User))
+			return nil, sqlErr(err, o.Names, fmt.Sprintf("connect to %s at %s as %s", o.Database, addr, o.User))
 		}
 		if time.Until(deadline) <= 0 {
-			return nil, exitcode.Errorf(exitcode.TempFail, "connect to %s at %s: not reachable within %s (WSO2_AGENT_WAIT_TIMEOUT): %v", o.Database, addr, o.WaitTimeout, last)
+			return nil, exitcode.Errorf(exitcode.TempFail, "connect to %s at %s: not reachable within %s%s: %v", o.Database, addr, o.WaitTimeout, hint("%s", o.Names.WaitTimeout), last)
 		}
 		switch now := time.Now(); {
 		case attempt == 1:
@@ -444,16 +470,16 @@ func retryable(err error) bool {
 
 // sqlErr gives a database error its exit code and a hint. MySQL error
 // messages name users and databases, never passwords.
-func sqlErr(err error, doing string) error {
+func sqlErr(err error, n InputNames, doing string) error {
 	var me *mysql.MySQLError
 	if errors.As(err, &me) {
 		switch me.Number {
 		case 1045:
-			return exitcode.Wrap(exitcode.Unavailable, fmt.Errorf("%s: authentication failed (check WSO2_MYSQL_USER and WSO2_MYSQL_PASSWORD): %w", doing, err))
+			return exitcode.Wrap(exitcode.Unavailable, fmt.Errorf("%s: authentication failed%s: %w", doing, hint("check %s and %s", n.User, n.Password), err))
 		case 1044, 1049:
-			return exitcode.Wrap(exitcode.Unavailable, fmt.Errorf("%s: database missing or not accessible (check WSO2_USERSTORE_DB): %w", doing, err))
+			return exitcode.Wrap(exitcode.Unavailable, fmt.Errorf("%s: database missing or not accessible%s: %w", doing, hint("check %s", n.Database), err))
 		case 1146:
-			return exitcode.Wrap(exitcode.Unavailable, fmt.Errorf("%s: table missing (is WSO2_USERSTORE_DB the user-store database?): %w", doing, err))
+			return exitcode.Wrap(exitcode.Unavailable, fmt.Errorf("%s: table missing%s: %w", doing, hint("is %s the user-store database?", n.Database), err))
 		case 1142, 1143:
 			return exitcode.Wrap(exitcode.Unavailable, fmt.Errorf("%s: permission denied to the SQL user: %w", doing, err))
 		case 1205, 1213:

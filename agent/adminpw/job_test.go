@@ -85,6 +85,8 @@ func (us *userStore) opts(newPassword string) Options {
 	return Options{
 		Host: us.srv.Host, Port: us.srv.Port, User: sqlUser, Password: sqlPassword, Database: us.db,
 		AdminUser: "admin", TenantID: SuperTenantID, NewPassword: newPassword, PasswordVar: "WSO2_NEW_ADMIN_PASSWORD",
+		Names: InputNames{AdminUser: "WSO2_ADMIN_USERNAME", WaitTimeout: "WSO2_AGENT_WAIT_TIMEOUT",
+			User: "WSO2_MYSQL_USER", Password: "WSO2_MYSQL_PASSWORD", Database: "WSO2_USERSTORE_DB"},
 		Store: Defaults(), WaitTimeout: 5 * time.Second,
 	}
 }
@@ -567,4 +569,21 @@ func BenchmarkRunDryRun(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestHintNamesOnlyWhatTheCallerNamed: the package knows no variable of its
+// own; a hint appears only with the caller's names.
+func TestHintNamesOnlyWhatTheCallerNamed(t *testing.T) {
+	for _, tc := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"DB_USER", "DB_PASSWORD"}, " (check DB_USER and DB_PASSWORD)"},
+		{[]string{"DB_USER", ""}, ""},
+		{[]string{"", ""}, ""},
+	} {
+		if got := hint("check %s and %s", tc.names...); got != tc.want {
+			t.Errorf("hint(%q) = %q, want %q", tc.names, got, tc.want)
+		}
+	}
 }

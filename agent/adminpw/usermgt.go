@@ -102,7 +102,7 @@ func ParseUserMgt(data []byte) (StoreConfig, error) {
 	class := strings.TrimSpace(primary.Class)
 	if !strings.HasSuffix(class, "JDBCUserStoreManager") {
 		return StoreConfig{}, exitcode.Errorf(exitcode.Config,
-			"user-mgt.xml: the primary UserStoreManager is %q, not a JDBCUserStoreManager: the admin password is not stored in UM_USER (unset WSO2_HOME to use Carbon's JDBC defaults anyway)", class)
+			"user-mgt.xml: the primary UserStoreManager is %q, not a JDBCUserStoreManager: the admin password is not stored in UM_USER, and this job changes only a JDBC user store", class)
 	}
 	var sc StoreConfig
 	for _, p := range primary.Props {
