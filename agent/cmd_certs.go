@@ -67,13 +67,29 @@ func cmdCerts(_ context.Context, args []string, io IO) int {
 	return usageError(io, certsDoc, "unknown subcommand %q (want generate or list)", args[0])
 }
 
+// certsComponents are the components `agent certs generate` makes by
+// default, in the order of the old certificates container it replaces: the
+// components of the Carbon 4.4 profiles of a distributed deployment (all
+// but the all-in-one apim; TestCertsComponentsAreProfiles).
+var certsComponents = []string{"store", "gatewaymanager", "gateway", "keymanager", "publisher", "trafficmanager", "das", "identityserver"}
+
+// contractDefault is the default of variable name in the contract (Vars).
+func contractDefault(name string) string {
+	for _, v := range contractVars() {
+		if v.Name == name {
+			return v.Default
+		}
+	}
+	return ""
+}
+
 // certsGenerate is `agent certs generate`; the keystore password is
 // env's WSO2_KEYSTORE_PASSWORD (see certsSecret).
 func certsGenerate(env *Config, args []string, io IO) int {
 	fs := newFlags(certsGenerateDoc)
 	out := fs.String("out", "", "output `DIR` (required)")
-	comps := fs.String("components", strings.Join(certs.DefaultComponents, ","), "comma-separated component names")
-	domain := fs.String("domain", certs.DefaultDomain, "DNS domain of the services (empty: bare names)")
+	comps := fs.String("components", strings.Join(certsComponents, ","), "comma-separated component names")
+	domain := fs.String("domain", contractDefault("WSO2_DOMAIN"), "DNS domain of the services (empty: bare names; default: WSO2_DOMAIN's)")
 	days := fs.Int("days", certs.DefaultDays, "validity in days")
 	key := fs.String("key", certs.DefaultKey, "key `TYPE`: "+strings.Join(certs.KeyTypes, ", "))
 	force := fs.Bool("force", false, "replace existing files")

@@ -3,12 +3,14 @@ package agent
 import (
 	"bytes"
 	"context"
-	"github.com/wso2-container/agent/internal/fixtures"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wso2-container/agent/internal/fixtures"
 
 	"github.com/wso2-container/agent/agent/exitcode"
 )
@@ -154,5 +156,33 @@ func TestCmdCertsErrors(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Fatalf("a failed command wrote files: %v", ents)
+	}
+}
+
+// TestCertsComponentsAreProfiles: the components `certs generate` makes by
+// default are those of the Carbon 4.4 profiles of a distributed deployment,
+// each exactly once, and its default domain is WSO2_DOMAIN's: the
+// certificates it makes are the ones the profiles look for.
+func TestCertsComponentsAreProfiles(t *testing.T) {
+	want := map[string]bool{}
+	for _, n := range ProfileNames() {
+		p, _ := lookupProfile(n)
+		if p.Product == productAM || p.Product == productIS || p.Product == productDAS {
+			want[p.Component] = true
+		}
+	}
+	delete(want, "apim") // the all-in-one: not part of a distributed deployment
+	got := map[string]bool{}
+	for _, c := range certsComponents {
+		if got[c] {
+			t.Errorf("component %s listed twice", c)
+		}
+		got[c] = true
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("certs generate's components %v, want the Carbon 4.4 profiles' %v", certsComponents, want)
+	}
+	if d := contractDefault("WSO2_DOMAIN"); d != "wso2" {
+		t.Errorf("WSO2_DOMAIN's default is %q, want wso2", d)
 	}
 }

@@ -14,7 +14,7 @@ import (
 func benchSetup(b *testing.B) (certDir, ts string, stock []byte) {
 	dir := b.TempDir()
 	certDir = filepath.Join(dir, "certificates")
-	genCerts(b, certDir, false, certs.DefaultComponents...)
+	genCerts(b, certDir, false, testComponents...)
 	ts = copyStock(b, "client-truststore.jks", dir)
 	return certDir, ts, readFile(b, ts)
 }
@@ -79,7 +79,7 @@ func BenchmarkImport8Restart(b *testing.B) {
 func BenchmarkImport8PKCS12(b *testing.B) {
 	dir := b.TempDir()
 	certDir := filepath.Join(dir, "certificates")
-	genCerts(b, certDir, false, certs.DefaultComponents...)
+	genCerts(b, certDir, false, testComponents...)
 	ts := copyFixture(b, "wso2am-4.5.0", "client-truststore.jks", dir)
 	stock := readFile(b, ts)
 	now := time.Now()
@@ -104,7 +104,7 @@ func BenchmarkImport8PKCS12(b *testing.B) {
 func BenchmarkImport8PKCS12Restart(b *testing.B) {
 	dir := b.TempDir()
 	certDir := filepath.Join(dir, "certificates")
-	genCerts(b, certDir, false, certs.DefaultComponents...)
+	genCerts(b, certDir, false, testComponents...)
 	ts := copyFixture(b, "wso2am-4.5.0", "client-truststore.jks", dir)
 	p, err := certs.PlanImport(certDir, ts, "wso2carbon", time.Now())
 	if err != nil {

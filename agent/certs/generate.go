@@ -25,13 +25,8 @@ import (
 	"github.com/wso2-container/agent/keystore"
 )
 
-// DefaultComponents are the components of the old certificates container,
-// in its order.
-var DefaultComponents = []string{"store", "gatewaymanager", "gateway", "keymanager", "publisher", "trafficmanager", "das", "identityserver"}
-
 // Generation defaults.
 const (
-	DefaultDomain = "wso2"
 	// DefaultDays is the validity of generated certificates: 825 days
 	// (about 27 months), the longest lifetime browsers accepted for TLS
 	// server certificates until 2020. Long enough not to expire between
@@ -48,7 +43,7 @@ var KeyTypes = []string{"rsa2048", "rsa4096", "ecdsa-p256"}
 // GenerateOptions configures Generate.
 type GenerateOptions struct {
 	Out        string    // output folder; created (0755) when missing
-	Components []string  // default DefaultComponents
+	Components []string  // the components to make, at least one
 	Domain     string    // DNS domain of the services; "" for bare names
 	Days       int       // validity in days, 1 to MaxDays; 0 means DefaultDays
 	Key        string    // one of KeyTypes; "" means DefaultKey
@@ -197,7 +192,7 @@ func normalize(o *GenerateOptions) error {
 		return usage("no output folder (--out)")
 	}
 	if len(o.Components) == 0 {
-		o.Components = DefaultComponents
+		return usage("no components (--components)")
 	}
 	seen := map[string]bool{}
 	for _, c := range o.Components {

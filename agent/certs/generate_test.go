@@ -31,9 +31,9 @@ func TestGenerate(t *testing.T) {
 		days       int
 	}{
 		{
-			name:       "defaults (eight components, rsa2048)",
-			opts:       certs.GenerateOptions{Domain: "wso2", Password: "wso2carbon"},
-			components: certs.DefaultComponents,
+			name:       "eight components, default key rsa2048 and days",
+			opts:       certs.GenerateOptions{Components: testComponents, Domain: "wso2", Password: "wso2carbon"},
+			components: testComponents,
 			wantDNS:    map[string][]string{"gateway": {"gateway.wso2", "gateway"}, "das": {"das.wso2", "das"}},
 			keyCheck:   func(pub any) bool { k, ok := pub.(*rsa.PublicKey); return ok && k.N.BitLen() == 2048 },
 			days:       certs.DefaultDays,
@@ -193,6 +193,7 @@ func TestGenerateBadOptions(t *testing.T) {
 		msg    string
 	}{
 		{"no out", func(o *certs.GenerateOptions) { o.Out = "" }, exitcode.Usage, "--out"},
+		{"no components", func(o *certs.GenerateOptions) { o.Components = nil }, exitcode.Usage, "no components"},
 		{"bad component", func(o *certs.GenerateOptions) { o.Components = []string{"Gate way"} }, exitcode.Usage, "component name"},
 		{"component twice", func(o *certs.GenerateOptions) { o.Components = []string{"a", "a"} }, exitcode.Usage, "twice"},
 		{"bad domain", func(o *certs.GenerateOptions) { o.Domain = "wso2..x" }, exitcode.Usage, "not a DNS name"},
@@ -285,7 +286,7 @@ func TestPlanOwnKeystore(t *testing.T) {
 // components with the default key (target: under 2 s on 2 cores).
 func BenchmarkGenerate8RSA2048(b *testing.B) {
 	for b.Loop() {
-		if _, err := certs.Generate(certs.GenerateOptions{Out: b.TempDir(), Password: "wso2carbon", Domain: "wso2"}); err != nil {
+		if _, err := certs.Generate(certs.GenerateOptions{Out: b.TempDir(), Components: testComponents, Password: "wso2carbon", Domain: "wso2"}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -20,6 +20,10 @@ import (
 
 // stockDir holds WSO2's stock stores (password wso2carbon). Never written:
 // tests copy them into t.TempDir().
+// testComponents are the components the tests generate certificates for
+// (those of the old certificates container).
+var testComponents = []string{"store", "gatewaymanager", "gateway", "keymanager", "publisher", "trafficmanager", "das", "identityserver"}
+
 var stockDir = fixtures.Path("wso2-fixtures/wso2am-2.0.0/repository/resources/security")
 
 // fixturePath returns the path of a stock keystore of another WSO2 product

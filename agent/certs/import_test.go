@@ -54,7 +54,7 @@ func genCerts(t testing.TB, dir string, force bool, components ...string) {
 func TestImportRestartAndRotation(t *testing.T) {
 	dir := t.TempDir()
 	certDir := filepath.Join(dir, "certificates")
-	genCerts(t, certDir, false, certs.DefaultComponents...)
+	genCerts(t, certDir, false, testComponents...)
 	sec := filepath.Join(dir, "security")
 	os.Mkdir(sec, 0o755)
 	ts := copyStock(t, "client-truststore.jks", sec)
@@ -93,7 +93,7 @@ func TestImportRestartAndRotation(t *testing.T) {
 			t.Fatalf("stock entry %s changed: %q -> %q", alias, v, after[alias])
 		}
 	}
-	for _, c := range certs.DefaultComponents {
+	for _, c := range testComponents {
 		alias := "wso2" + c + "cert"
 		pemCerts, _, err := certs.ParseCerts(readFile(t, filepath.Join(certDir, "wso2"+c+".pem")))
 		if err != nil {

@@ -40,10 +40,7 @@
 // products or their profiles, nor the agent's environment variables: the
 // caller gives the folder (the agent's WSO2_CERTIFICATES_DIR), the
 // component, where the product keeps its truststore and keystore, and the
-// passwords. One exception today: DefaultComponents and DefaultDomain, the
-// defaults of `agent certs generate` taken from the old certificates
-// container, repeat the Carbon 4.4 profiles' component names and
-// WSO2_DOMAIN's default, which package agent also holds.
+// passwords (and, to generate, the components and their domain).
 package certs
 
 import (

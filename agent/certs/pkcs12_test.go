@@ -33,7 +33,7 @@ func TestImportPKCS12RestartAndRotation(t *testing.T) {
 		t.Run(f.product, func(t *testing.T) {
 			dir := t.TempDir()
 			certDir := filepath.Join(dir, "certificates")
-			genCerts(t, certDir, false, certs.DefaultComponents...)
+			genCerts(t, certDir, false, testComponents...)
 			ts := copyFixture(t, f.product, f.name, dir)
 			orig := readFile(t, ts)
 			stock := keytoolList(t, ts, "wso2carbon")
@@ -67,7 +67,7 @@ func TestImportPKCS12RestartAndRotation(t *testing.T) {
 			if _, ok := after["cn_isrg_root_x1,o_internet_security_research_group,c_us [jdk]"]; !ok && f.product == "wso2am-4.5.0" {
 				t.Fatal("the comma alias of ISRG Root X1 is gone")
 			}
-			for _, c := range certs.DefaultComponents {
+			for _, c := range testComponents {
 				pemCerts, _, err := certs.ParseCerts(readFile(t, filepath.Join(certDir, "wso2"+c+".pem")))
 				if err != nil {
 					t.Fatal(err)
