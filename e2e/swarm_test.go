@@ -71,12 +71,29 @@ func TestSwarm(t *testing.T) {
 				t.Errorf("docker swarm leave --force: %v %s", err, out)
 			}
 			// swarm init made the docker_gwbridge network; leave keeps it.
+			// The engine may still hold the ingress sandbox's endpoint on
+			// it for a moment after leaving, so removal is retried; an
+			// endpoint it never lets go of is the engine's known bug
+			// (moby/moby#37018: only a restart of dockerd clears it), said
+			// loudly but not counted against the agent.
 			if gwbridgeErr != nil {
-				if out, err := dockerErr("network", "rm", "docker_gwbridge"); err != nil {
+				var out string
+				var err error
+				for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Second) {
+					if out, err = dockerErr("network", "rm", "docker_gwbridge"); err == nil || !strings.Contains(out+err.Error(), "active endpoints") || time.Now().After(deadline) {
+						break
+					}
+				}
+				switch {
+				case err == nil:
+				case strings.Contains(out+err.Error(), "active endpoints"):
+					rep.skip("removing docker_gwbridge", "the engine keeps a stale endpoint on it after swarm leave (moby/moby#37018); restart dockerd to remove it")
+					t.Logf("e2e: WARNING: docker_gwbridge left behind: %s", oneLine(out+err.Error()))
+				default:
 					t.Errorf("docker network rm docker_gwbridge: %v %s", err, out)
 				}
 			}
-			rep.ran("left the swarm this test created (and removed its docker_gwbridge network)")
+			rep.ran("left the swarm this test created")
 		})
 		rep.ran("made this engine a single-node swarm")
 	case "active true":
