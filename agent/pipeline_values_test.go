@@ -62,7 +62,7 @@ func TestAnyValueRoundTrips(t *testing.T) {
 	)
 	home := freshHome(t, "gateway")
 	certDir := filepath.Join(t.TempDir(), "certs")
-	if _, err := certs.Generate(certs.GenerateOptions{Out: certDir, Domain: "wso2", Key: "ecdsa-p256", Password: ksPW, Now: goldenNow}); err != nil {
+	if _, err := certs.Generate(certs.GenerateOptions{Out: certDir, Components: certsComponents, Domain: "wso2", Key: "ecdsa-p256", Password: ksPW, Now: goldenNow}); err != nil {
 		t.Fatal(err)
 	}
 	ts := filepath.Join(home, "repository/resources/security/client-truststore.jks")
