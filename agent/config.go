@@ -273,11 +273,10 @@ func LoadEnv(log *slog.Logger, requireProfile bool) (*Config, error) {
 // declaration, the crontab or the PATH again. Every problem — variable,
 // secret file, patch file (with its line), 4.x variable, job — is reported
 // at once, one line each, as a *ConfigError wrapped with exitcode.Config,
-// before anything is planned or written. Profile defaults
-// (home, cluster members, wait targets) are not filled into the Config:
-// the plan asks productHome, the profile and waitTargets. With
-// requireProfile false
-// (jobs such as admin-password), WSO2_PROFILE may be unset.
+// before anything is planned or written. Profile defaults (home, cluster
+// members, wait targets) are not filled into the Config: the plan asks
+// productHome, the profile and waitTargets. With requireProfile false (jobs
+// such as admin-password), WSO2_PROFILE may be unset.
 func Load(environ []string, requireProfile bool) (*Config, error) {
 	c := (&Config{}).withEnviron(environ)
 	var problems []string

@@ -120,10 +120,7 @@ func (c *Config) loadJobs() (jobSet, []string) {
 // jobHome is the product home of the configuration (productHome of its
 // profile; "" for the profile none without WSO2_HOME).
 func jobHome(cfg *Config) string {
-	p, ok := lookupProfile(cfg.Profile)
-	if !ok {
-		p = nil
-	}
+	p, _ := lookupProfile(cfg.Profile) // nil when unknown or unset
 	return productHome(cfg, p)
 }
 
