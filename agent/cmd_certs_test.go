@@ -70,13 +70,7 @@ func TestCmdCertsGenerateAndList(t *testing.T) {
 }
 
 func TestCmdCertsListStockTruststore(t *testing.T) {
-	src := fixtures.Path("wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks")
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatalf("fixture needed: %v", err)
-	}
-	ts := filepath.Join(t.TempDir(), "client-truststore.jks")
-	os.WriteFile(ts, b, 0o644)
+	ts := stockTruststore(t)
 	t.Setenv("WSO2_TRUSTSTORE_PASSWORD", "wso2carbon")
 	code, stdout, stderr := certsRun(t, "list", ts)
 	if code != exitcode.OK {
@@ -94,13 +88,7 @@ func TestCmdCertsListStockTruststore(t *testing.T) {
 // password, and the hint of a wrong one, from the environment cmdCerts
 // read (the Config it hands on), not from the process.
 func TestCertsListReadsTheGivenEnvironment(t *testing.T) {
-	src := fixtures.Path("wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks")
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatalf("fixture needed: %v", err)
-	}
-	ts := filepath.Join(t.TempDir(), "client-truststore.jks")
-	must(t, os.WriteFile(ts, b, 0o644))
+	ts := stockTruststore(t)
 	t.Setenv("WSO2_TRUSTSTORE_PASSWORD", "not-the-password")
 	list := func(environ ...string) (int, string) {
 		var out, errb bytes.Buffer
@@ -120,10 +108,8 @@ func TestCertsListReadsTheGivenEnvironment(t *testing.T) {
 }
 
 func TestCmdCertsErrors(t *testing.T) {
-	dir := t.TempDir()
-	ts := filepath.Join(dir, "client-truststore.jks")
-	b, _ := os.ReadFile(fixtures.Path("wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks"))
-	os.WriteFile(ts, b, 0o644)
+	ts := stockTruststore(t)
+	dir := filepath.Dir(ts)
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -185,4 +171,20 @@ func TestCertsComponentsAreProfiles(t *testing.T) {
 	if d := contractDefault("WSO2_DOMAIN"); d != "wso2" {
 		t.Errorf("WSO2_DOMAIN's default is %q, want wso2", d)
 	}
+}
+
+// stockTruststore copies API Manager 2.0.0's stock client-truststore.jks
+// (94 trusted certificates, password wso2carbon) into a new temporary
+// folder and returns its path.
+func stockTruststore(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(fixtures.Path("wso2-fixtures/wso2am-2.0.0/repository/resources/security/client-truststore.jks"))
+	if err != nil {
+		t.Fatalf("fixture needed: %v", err)
+	}
+	ts := filepath.Join(t.TempDir(), "client-truststore.jks")
+	if err := os.WriteFile(ts, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return ts
 }
