@@ -47,7 +47,7 @@ func cmdCerts(_ context.Context, args []string, io IO) int {
 	if len(args) == 0 {
 		return usageError(io.named("certs"), certsDoc, "missing the subcommand: generate or list")
 	}
-	env := (&Config{}).withEnviron(os.Environ())
+	env := (&Config{}).WithEnviron(os.Environ())
 	switch args[0] {
 	case "generate":
 		return certsGenerate(env, args[1:], io.named(certsGenerateDoc.name))

@@ -61,7 +61,7 @@ func cmdHealth(ctx context.Context, args []string, stdio IO) int {
 	// health reads a few variables, not the contract: a probe answers
 	// about the server whatever else the environment holds, so it does not
 	// Load. It reads the process environment once, here.
-	check, err := healthCheckFor((&Config{}).withEnviron(os.Environ()))
+	check, err := healthCheckFor((&Config{}).WithEnviron(os.Environ()))
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "unhealthy: %s\n", err)
 		return exitcode.Of(err)
@@ -79,7 +79,7 @@ func cmdHealth(ctx context.Context, args []string, stdio IO) int {
 }
 
 // healthCheckFor finds the profile and home as `agent run` does, from the
-// environment of cfg (which has only that: see withEnviron), and asks the
+// environment of cfg (which has only that: see WithEnviron), and asks the
 // profile what to probe. It sets cfg.Home to WSO2_HOME, for productHome.
 func healthCheckFor(cfg *Config) (health.Check, error) {
 	name, _ := cfg.Getenv("WSO2_PROFILE")

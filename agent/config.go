@@ -1,24 +1,19 @@
 package agent
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"net"
-	"net/url"
-	"os"
 	"reflect"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/wso2-container/agent/agent/exitcode"
-	"github.com/wso2-container/agent/internal/boundedread"
+	"github.com/wso2-container/agent/agent/jobs"
 	"github.com/wso2-container/agent/keystore"
+	"github.com/wso2-container/agent/xmlconf"
 )
 
 // Config is the agent's whole environment contract. Every field names its
@@ -100,13 +95,31 @@ type Config struct {
 
 	// What Load read and parsed for the setup of its profile, which
 	// planning takes from here and never reads again: the patch files of
-	// WSO2_AGENT_PATCHES, in order, and the API Manager 4.x variables of a
-	// 4.x profile (nil for any other).
-	patches []patchFile
-	a4      *a4Inputs
-	// jobs are the jobs Load declared (see loadJobs), which render
-	// previews and run starts without reading a declaration again.
-	jobs jobSet
+	// WSO2_AGENT_PATCHES, in order, and what the profile's product read
+	// beyond the contract's fields (the API Manager 4.x variables of a 4.x
+	// profile; nil for any other), which only that product interprets.
+	PatchFiles   []PatchFile
+	ProductSetup any
+	// Jobs are the jobs Load declared, which render previews and run
+	// starts without reading a declaration again.
+	Jobs JobSet
+}
+
+// PatchFile is one parsed patch file of WSO2_AGENT_PATCHES.
+type PatchFile struct {
+	Name  string              // as WSO2_AGENT_PATCHES names it
+	Files []xmlconf.FilePatch // its edits, file by file
+}
+
+// JobSet is the jobs of an environment, declared once at load.
+type JobSet struct {
+	// List holds the jobs of the WSO2_AGENT_JOB_<NAME> variables, of the
+	// crontab file and the certificate sync, in that order, each command
+	// job with its executable resolved (Job.Path).
+	List []*jobs.Job
+	// Dir is the working directory of every job, the one the commands
+	// were resolved from.
+	Dir string
 }
 
 // Getenv looks name up in the environment the configuration was loaded
@@ -116,10 +129,21 @@ func (c *Config) Getenv(name string) (string, bool) {
 	return v, ok
 }
 
-// withEnviron sets environ as the environment c answers Getenv from, and
+// Environ returns the environment c was loaded from, as given. The caller
+// must not modify it.
+func (c *Config) Environ() []string { return c.environ }
+
+// SetEmpty reports whether the variable name is set to the empty string in
+// the loaded environment (one of the secret variables, see Decode).
+func (c *Config) SetEmpty(name string) bool { return c.setEmpty[name] }
+
+// HasValue reports whether the variable name is set to a non-empty value.
+func (c *Config) HasValue(name string) bool { return c.env[name] != "" }
+
+// WithEnviron sets environ as the environment c answers Getenv from, and
 // returns c: for the commands that read a few variables without loading the
 // whole contract (health, certs), and for tests.
-func (c *Config) withEnviron(environ []string) *Config {
+func (c *Config) WithEnviron(environ []string) *Config {
 	c.environ, c.env = slices.Clone(environ), envMap(environ)
 	return c
 }
@@ -204,10 +228,22 @@ func readVars() []Var {
 		}
 		out = append(out, Var{Name: f.Tag.Get("envconfig"), Default: d, Secret: f.Tag.Get("secret") == "true", Desc: f.Tag.Get("desc")})
 	}
-	out = withAPIM4Vars(out)
+	for _, ext := range varExtensions {
+		out = ext(out)
+	}
 	out = append(out, Var{Name: "WSO2_AGENT_JOB_<NAME>", Desc: "a job run beside the server: \"<schedule> <command line>\" (cron with optional seconds, or @every/@daily)"})
 	return out
 }
+
+// varExtensions add the variables a product reads beyond Config's fields
+// to the contract (see ExtendVars).
+var varExtensions []func([]Var) []Var
+
+// ExtendVars registers ext, which adds a product's own variables to the
+// contract's list (Vars, agent env, the unknown-variable warnings, the
+// secret masking). It must be called from an init function, before any of
+// those is asked.
+func ExtendVars(ext func([]Var) []Var) { varExtensions = append(varExtensions, ext) }
 
 // secretNames returns the variable names marked secret.
 var secretNames = sync.OnceValue(func() []string {
@@ -245,120 +281,11 @@ func (e *ConfigError) Error() string {
 	return fmt.Sprintf("%d configuration errors: %s", len(e.Problems), strings.Join(e.Problems, "; "))
 }
 
-// LoadEnv is Load of the process environment, which it reads once: each
-// command that loads its configuration calls it once, and nothing after it
-// asks the process. The WSO2_ variables of that environment which the agent
-// does not read are logged to log first (see unknownVarWarnings), so that a
-// misspelt variable is named even when the load then fails.
-func LoadEnv(log *slog.Logger, requireProfile bool) (*Config, error) {
-	environ := os.Environ()
-	for _, w := range unknownVarWarnings(environ) {
-		log.Warn(w)
-	}
-	return Load(environ, requireProfile)
-}
-
-// Load reads Config from environ (KEY=VALUE entries, as os.Environ returns
-// them), once: everything after it asks the Config (Getenv), never the
-// process. NAME_FILE variants of secrets are read first (one trailing
-// newline trimmed); setting both NAME and NAME_FILE is an error. With
-// requireProfile (the commands that set the profile up: render, run) and a
-// profile other than none, Load also reads and parses the patch files of
-// WSO2_AGENT_PATCHES and, for an API Manager 4.x profile, the 4.x
-// variables (their role is the profile's, so no product home is needed);
-// planning uses what Load parsed and reads neither again. Every Load also
-// declares the jobs (WSO2_AGENT_JOB_<NAME>, the crontab file of
-// WSO2_AGENT_CRONTAB, WSO2_AGENT_CERT_SYNC) and resolves their commands on
-// the PATH; render previews and run starts those jobs, and neither reads a
-// declaration, the crontab or the PATH again. Every problem — variable,
-// secret file, patch file (with its line), 4.x variable, job — is reported
-// at once, one line each, as a *ConfigError wrapped with exitcode.Config,
-// before anything is planned or written. Profile defaults (home, cluster
-// members, wait targets) are not filled into the Config: the plan asks
-// productHome, the profile and waitTargets. With requireProfile false (jobs
-// such as admin-password), WSO2_PROFILE may be unset.
-func Load(environ []string, requireProfile bool) (*Config, error) {
-	c := (&Config{}).withEnviron(environ)
-	var problems []string
-	fileVals := map[string]string{}
-	for _, name := range secretNames() {
-		path, ok := c.Getenv(name + "_FILE")
-		if !ok {
-			continue
-		}
-		if _, both := c.Getenv(name); both {
-			problems = append(problems, fmt.Sprintf("%s and %s_FILE are both set: use one", name, name))
-			continue
-		}
-		b, err := boundedread.ReadFile(path, boundedread.Secret)
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s_FILE: read %s: %s", name, path, describeFSError(err)))
-			continue
-		}
-		if bytes.IndexByte(b, 0) >= 0 {
-			problems = append(problems, fmt.Sprintf("%s_FILE: %s holds a NUL byte, which no password can contain", name, path))
-			continue
-		}
-		v := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
-		if v == "" {
-			// An empty secret file is a secret that was not mounted or
-			// not written, never a password.
-			problems = append(problems, fmt.Sprintf("%s_FILE: %s is empty", name, path))
-			continue
-		}
-		fileVals[name] = v
-	}
-	c.decodeFields(func(name string) (string, bool) {
-		if v, ok := fileVals[name]; ok {
-			return v, true
-		}
-		return c.Getenv(name)
-	})
-	// Registered before anything is validated: no error line may show them.
-	resetLogSecrets()
-	for _, v := range []string{c.AdminPassword, c.NewAdminPassword, c.MySQLPassword, c.KeystorePassword, c.TruststorePassword} {
-		registerLogSecret(v)
-	}
-	for _, v := range fileVals {
-		registerLogSecret(v)
-	}
-	registerEnvSecrets(environ)
-	c.setEmpty = c.setButEmpty(secretNames())
-	problems = append(problems, c.validate(requireProfile)...)
-	var jobProblems []string
-	c.jobs, jobProblems = c.loadJobs() // after validate, which settles the profile
-	problems = append(problems, jobProblems...)
-	if requireProfile {
-		problems = append(problems, c.loadSetupInputs(fileVals)...)
-	}
-	if len(problems) > 0 {
-		sort.Strings(problems)
-		return nil, exitcode.Wrap(exitcode.Config, &ConfigError{Problems: problems})
-	}
-	return c, nil
-}
-
-// loadSetupInputs reads and parses, into c, what the setup of c.Profile
-// takes beside the variables: the patch files (for any WSO2_PROFILE but
-// none, also a missing or unknown one, so that their problems are reported
-// with the profile's) and, for an API Manager 4.x profile, the 4.x
-// variables, whose secrets given as NAME_FILE have the values Load read
-// (secretFiles). It returns one line per problem.
-func (c *Config) loadSetupInputs(secretFiles map[string]string) []string {
-	if c.Profile == profileNone {
-		return nil
-	}
-	var p []string
-	c.patches, p = c.loadPatches()
-	if prof, ok := lookupProfile(c.Profile); ok && prof.product() != nil {
-		p = append(p, prof.product().loadSetup(c, prof, secretFiles)...)
-	}
-	return p
-}
-
-// validate returns one line per bad variable. Values of secrets are never
-// included.
-func (c *Config) validate(requireProfile bool) []string {
+// Problems returns one line per variable whose value the contract itself
+// rejects, whatever the profile: a value that does not decode, an unknown
+// log format, a proxy port, database or domain name, a Java password, a
+// wait target. Values of secrets are never included.
+func (c *Config) Problems() []string {
 	var p []string
 	add := func(name string, err error) {
 		if err != nil {
@@ -371,34 +298,10 @@ func (c *Config) validate(requireProfile bool) []string {
 	add("WSO2_AGENT_STOP_TIMEOUT", c.StopTimeout.Err)
 	add("WSO2_AGENT_LOCK_TIMEOUT", c.LockTimeout.Err)
 	add("WSO2_AGENT_KEEP_SECRETS_ENV", c.KeepSecretsEnv.Err)
-	if c.Profile == "" && requireProfile {
-		c.Profile = apim4AutoProfile(c) // a 4.x pack is its own component
-	}
-	if c.Profile == "" && !requireProfile {
-		// nothing to check
-	} else if c.Profile == "" {
-		p = append(p, "WSO2_PROFILE: not set (one of: "+strings.Join(ProfileNames(), ", ")+")")
-	} else if _, ok := lookupProfile(c.Profile); !ok {
-		p = append(p, fmt.Sprintf("WSO2_PROFILE: unknown profile %q (one of: %s)", c.Profile, strings.Join(ProfileNames(), ", ")))
-	}
 	switch strings.ToLower(c.LogFormat) {
 	case "text", "json":
 	default:
 		p = append(p, fmt.Sprintf("WSO2_AGENT_LOG_FORMAT: %q is not text or json", c.LogFormat))
-	}
-	if prof, ok := lookupProfile(c.Profile); ok && c.Profile != "" {
-		p = append(p, c.valueProblems(prof)...)
-	} else {
-		p = append(p, c.valueProblems(nil)...)
-		if c.MySQLServer != "" || c.Profile == "" {
-			full := c.MySQLServer
-			if c.Domain != "" && full != "" && net.ParseIP(full) == nil {
-				full += "." + c.Domain // as the admin-password job connects
-			}
-			if err := checkHostName(full, false); err != nil {
-				p = append(p, fmt.Sprintf("WSO2_MYSQL_SERVER: %q is not a host name: %v", c.MySQLServer, err))
-			}
-		}
 	}
 	for name, v := range map[string]string{"WSO2_PROXY_PORT_HTTP": c.ProxyPortHTTP, "WSO2_PROXY_PORT_HTTPS": c.ProxyPortHTTPS} {
 		// Written as the attribute's text: a plain decimal port, nothing else.
@@ -425,19 +328,34 @@ func (c *Config) validate(requireProfile bool) []string {
 	return p
 }
 
-// checkBaseURL reports why s cannot be the Identity Server's public base
-// URL, which is written verbatim in front of its endpoint paths (B5, B31:
-// the old README's "https:// identityserver.local.com" broke every URL).
-func checkBaseURL(s string) error {
-	if err := checkHTTPURL(s); err != nil {
-		return err
+// MySQLServerProblem checks WSO2_MYSQL_SERVER as the admin-password job
+// connects to it (with WSO2_DOMAIN appended), for a command without a
+// profile's setup.
+func (c *Config) MySQLServerProblem() []string {
+	if c.MySQLServer == "" && c.Profile != "" {
+		return nil
 	}
-	// checkHTTPURL parsed it: what a base URL adds is that nothing may
-	// follow its path.
-	if u, _ := url.Parse(s); u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return errors.New("is not a base URL (no query or fragment)")
+	full := c.MySQLServer
+	if c.Domain != "" && full != "" && net.ParseIP(full) == nil {
+		full += "." + c.Domain // as the admin-password job connects
+	}
+	if err := checkHostName(full, false); err != nil {
+		return []string{fmt.Sprintf("WSO2_MYSQL_SERVER: %q is not a host name: %v", c.MySQLServer, err)}
 	}
 	return nil
+}
+
+// Decode fills c from its environment, field by field as the tags say,
+// with the values of secrets given as NAME_FILE taken from fileVals (see
+// decodeFields), and records which secret variables are set but empty.
+func (c *Config) Decode(fileVals map[string]string) {
+	c.decodeFields(func(name string) (string, bool) {
+		if v, ok := fileVals[name]; ok {
+			return v, true
+		}
+		return c.Getenv(name)
+	})
+	c.setEmpty = c.setButEmpty(secretNames())
 }
 
 // isDBName reports whether s is a non-empty database name that needs no

@@ -57,7 +57,7 @@ func TestLoadReadsOnlyTheGivenEnvironment(t *testing.T) {
 	if strings.Contains(shown, junk) {
 		t.Errorf("the plan's dependencies, command or jobs come from the process environment:\n%s", shown)
 	}
-	for _, kv := range childEnv(cfg.environ, cfg.KeepSecretsEnv.V) {
+	for _, kv := range childEnv(cfg.Environ(), cfg.KeepSecretsEnv.V) {
 		if strings.Contains(kv, junk) {
 			t.Errorf("the server's environment has %s from the process", kv)
 		}

@@ -414,19 +414,13 @@ func opName(kind string, o xmlconf.Op) string {
 	return o.String()
 }
 
-// patchFile is one file of WSO2_AGENT_PATCHES as Load read and parsed it.
-type patchFile struct {
-	name  string              // as WSO2_AGENT_PATCHES names it
-	files []xmlconf.FilePatch // its edits, file by file
-}
-
 // loadPatches reads and parses every file of WSO2_AGENT_PATCHES, for Load:
 // each file is read once, here. A file that cannot be read is one problem
 // naming it; a file that does not parse is one problem per bad line
 // ("WSO2_AGENT_PATCHES: NAME:LINE: reason"). ${NAME} in a patch is resolved
 // by patchLookup, so c's variables (secret files included) must be loaded.
-func (c *Config) loadPatches() ([]patchFile, []string) {
-	var out []patchFile
+func loadPatches(c *Config) ([]PatchFile, []string) {
+	var out []PatchFile
 	var problems []string
 	for _, name := range c.Patches.V {
 		src, err := boundedread.ReadFile(name, boundedread.Text)
@@ -441,7 +435,7 @@ func (c *Config) loadPatches() ([]patchFile, []string) {
 			}
 			continue
 		}
-		out = append(out, patchFile{name: name, files: fps})
+		out = append(out, PatchFile{Name: name, Files: fps})
 	}
 	return out, problems
 }
@@ -458,9 +452,9 @@ func unjoin(err error) []error {
 // profile's. File names are normalised relative to home, so that a file the
 // profile edits, however a patch spells it, gets both sets of edits (one
 // in-memory result per file).
-func addPatches(s *editSet, patches []patchFile, home string) {
+func addPatches(s *editSet, patches []PatchFile, home string) {
 	for _, pf := range patches {
-		for _, fp := range pf.files {
+		for _, fp := range pf.Files {
 			f := s.get(patchFileRel(home, fp.File))
 			f.xml = append(f.xml, fp.XML...)
 			f.props = append(f.props, fp.Props...)
@@ -468,7 +462,7 @@ func addPatches(s *editSet, patches []patchFile, home string) {
 				e := o.Edit.(tomlconf.PatchEdit)
 				e.Secret = e.Secret || o.Secret
 				te := tomlPatch(e)
-				te.what = fmt.Sprintf("%s:%d: %s", pf.name, o.Line, te.what)
+				te.what = fmt.Sprintf("%s:%d: %s", pf.Name, o.Line, te.what)
 				f.toml = append(f.toml, te)
 			}
 		}

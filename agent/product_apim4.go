@@ -41,6 +41,7 @@ const (
 )
 
 func init() {
+	ExtendVars(withAPIM4Vars)
 	products[productAPIM4] = apim4Product{}
 	for _, n := range []string{a4AllInOne, a4ControlPlane, a4GatewayWorker, a4TrafficManager, a4KeyManager, a4KeyManagerOld, a4UniversalGateway} {
 		register(&Profile{Name: n, Product: productAPIM4, Component: n})
@@ -61,7 +62,7 @@ func (apim4Product) problems(*Config, *Profile) []string { return nil }
 func (apim4Product) loadSetup(cfg *Config, prof *Profile, secretFiles map[string]string) []string {
 	env, problems := loadA4Env(cfg.Getenv, secretFiles)
 	in, more := parseA4Inputs(env, a4RoleOf(prof.Name))
-	cfg.a4 = in
+	cfg.ProductSetup = in
 	return append(problems, more...)
 }
 

@@ -50,7 +50,7 @@ func (apim4Product) plan(cfg *Config, prof *Profile, d discovery) (*Plan, error)
 		return nil, err
 	}
 	// The 4.x variables, as Load parsed them for this profile.
-	in := cfg.a4
+	in, _ := cfg.ProductSetup.(*a4Inputs)
 	if in == nil || in.role != a4RoleOf(prof.Name) {
 		return nil, exitcode.Errorf(exitcode.Software, "plan %s: the API Manager 4.x variables were not loaded for it", prof.Name)
 	}
@@ -101,7 +101,7 @@ func (apim4Product) plan(cfg *Config, prof *Profile, d discovery) (*Plan, error)
 		}
 	}
 	f.toml = a4Edits(in, prof.Name, localIP)
-	addPatches(&s, cfg.patches, home)
+	addPatches(&s, cfg.PatchFiles, home)
 	for _, fe := range s.files {
 		if v, ok := overlay[filepath.Clean(fe.rel)]; ok && fe.base == nil {
 			fe.base = v.data
@@ -288,7 +288,7 @@ func (p *Plan) checkEnvRefs(final []byte, cfg *Config, env *a4Env, nodeIP string
 		return exitcode.Errorf(exitcode.DataErr, "read deployment.toml: %v", err)
 	}
 	child := map[string]bool{}
-	for _, kv := range childEnv(cfg.environ, cfg.KeepSecretsEnv.V) {
+	for _, kv := range childEnv(cfg.Environ(), cfg.KeepSecretsEnv.V) {
 		k, _, _ := strings.Cut(kv, "=")
 		child[k] = true
 	}

@@ -366,7 +366,7 @@ func (cp carbonProduct) plan(cfg *Config, prof *Profile, d discovery) (*Plan, er
 	}
 	var s editSet
 	cp.edits(t, &s)
-	addPatches(&s, cfg.patches, home)
+	addPatches(&s, cfg.PatchFiles, home)
 	// The certificates are planned beside the file edits (both only read).
 	certc := make(chan certResult, 1)
 	go func() { certc <- t.computeCertificates() }()
@@ -403,7 +403,7 @@ func (cp carbonProduct) plan(cfg *Config, prof *Profile, d discovery) (*Plan, er
 func carbonProblems(c *Config, prof *Profile) []string {
 	var p []string
 	addf := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
-	if c.MySQLPassword == "" && !c.setEmpty["WSO2_MYSQL_PASSWORD"] && c.env["WSO2_MYSQL_PASSWORD_FILE"] == "" {
+	if c.MySQLPassword == "" && !c.SetEmpty("WSO2_MYSQL_PASSWORD") && !c.HasValue("WSO2_MYSQL_PASSWORD_FILE") {
 		// Every datasource is pointed at MySQL: without a password the
 		// files would keep H2's default password beside a MySQL URL, and
 		// inserted datasources would disagree with the existing ones.

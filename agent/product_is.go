@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -90,6 +92,21 @@ func isProblems(c *Config, _ *Profile) []string {
 	}
 	if err := checkBaseURL(c.VirtualHost); err != nil {
 		return []string{fmt.Sprintf("VIRTUAL_HOST: %q %v (want http(s)://host[:port][/path])", c.VirtualHost, err)}
+	}
+	return nil
+}
+
+// checkBaseURL reports why s cannot be the Identity Server's public base
+// URL, which is written verbatim in front of its endpoint paths (B5, B31:
+// the old README's "https:// identityserver.local.com" broke every URL).
+func checkBaseURL(s string) error {
+	if err := checkHTTPURL(s); err != nil {
+		return err
+	}
+	// checkHTTPURL parsed it: what a base URL adds is that nothing may
+	// follow its path.
+	if u, _ := url.Parse(s); u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return errors.New("is not a base URL (no query or fragment)")
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ func TestProductHome(t *testing.T) {
 		{"none with WSO2_HOME", []string{"WSO2_HOME=/x"}, none, "/x"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := (&Config{}).withEnviron(tc.environ)
+			cfg := (&Config{}).WithEnviron(tc.environ)
 			cfg.Home, _ = cfg.Getenv("WSO2_HOME")
 			if got := productHome(cfg, tc.prof); got != tc.want {
 				t.Errorf("productHome = %q, want %q", got, tc.want)

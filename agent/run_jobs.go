@@ -35,8 +35,8 @@ type JobPreview struct {
 // each with its next 3 run times after now, as render shows them. It reads
 // nothing: a Config that Load did not make has no jobs.
 func jobPreviews(cfg *Config, now time.Time) []JobPreview {
-	out := make([]JobPreview, 0, len(cfg.jobs.list))
-	for _, j := range cfg.jobs.list {
+	out := make([]JobPreview, 0, len(cfg.Jobs.List))
+	for _, j := range cfg.Jobs.List {
 		p := JobPreview{Name: j.Name, Source: j.Source, Schedule: j.Spec, Command: j.Argv, Next: j.Next(now, 3)}
 		if j.Func != nil {
 			p.Builtin = "re-import " + cfg.CertificatesDir + " into the truststore"
@@ -69,18 +69,6 @@ func jobPreviewLines(ps []JobPreview) []string {
 	return out
 }
 
-// jobSet is what Load made of the job declarations (see Config.loadJobs);
-// the zero value has no jobs.
-type jobSet struct {
-	// list holds the jobs of the WSO2_AGENT_JOB_<NAME> variables, of the
-	// crontab file and the certificate sync, in that order, each command
-	// job with its executable resolved (Job.Path).
-	list []*jobs.Job
-	// dir is the working directory of every job (see jobDir), the one the
-	// commands were resolved from.
-	dir string
-}
-
 // loadJobs reads, parses and checks the jobs c declares, for Load: the
 // WSO2_AGENT_JOB_<NAME> variables of c's environment, the crontab file of
 // WSO2_AGENT_CRONTAB (read here and never again) and the certificate sync
@@ -90,8 +78,8 @@ type jobSet struct {
 // problem: a bad declaration, a duplicate name, a command that cannot be
 // found or executed; c.Profile must be the profile Load settled on (the
 // jobs' home follows from it).
-func (c *Config) loadJobs() (jobSet, []string) {
-	list, errs := jobs.FromEnv(c.environ)
+func loadJobs(c *Config) (JobSet, []string) {
+	list, errs := jobs.FromEnv(c.Environ())
 	if c.Crontab != "" {
 		tab, terrs := jobs.ReadCrontab(c.Crontab)
 		list = append(list, tab...)
@@ -107,9 +95,9 @@ func (c *Config) loadJobs() (jobSet, []string) {
 			list = append(list, j)
 		}
 	}
-	set := jobSet{list: list, dir: jobDir(c)}
+	set := JobSet{List: list, Dir: jobDir(c)}
 	errs = append(errs, jobs.CheckNames(list)...)
-	errs = append(errs, jobs.Resolve(list, childEnv(c.environ, c.KeepSecretsEnv.V), set.dir)...)
+	errs = append(errs, jobs.Resolve(list, childEnv(c.Environ(), c.KeepSecretsEnv.V), set.Dir)...)
 	var p []string
 	for _, e := range errs {
 		p = append(p, e.Error())
@@ -146,7 +134,7 @@ func jobDir(cfg *Config) string {
 // here, after planning; the Config's jobs are left as Load made them.
 func runJobs(spec *RunSpec) []*jobs.Job {
 	cfg := spec.Config
-	out := slices.Clone(cfg.jobs.list)
+	out := slices.Clone(cfg.Jobs.List)
 	if spec.Truststore == "" {
 		return out
 	}
@@ -278,7 +266,7 @@ func startJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, io IO) (
 		Output:      io.Stderr,
 		JSONOutput:  strings.EqualFold(cfg.LogFormat, "json"),
 		Env:         env,
-		Dir:         cfg.jobs.dir,
+		Dir:         cfg.Jobs.Dir,
 		Credential:  cred,
 		StopTimeout: spec.StopTimeout,
 	})

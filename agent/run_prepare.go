@@ -48,7 +48,7 @@ func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpe
 		Config:      cfg,
 		Profile:     prof,
 	}
-	spec.Env = childEnv(cfg.environ, cfg.KeepSecretsEnv.V)
+	spec.Env = childEnv(cfg.Environ(), cfg.KeepSecretsEnv.V)
 
 	userCmd := len(args) > 0 && !strings.HasPrefix(args[0], "-")
 	if len(args) > 0 && args[0] == "--" {

@@ -64,52 +64,6 @@ func registerEnvSecrets(environ []string) {
 	}
 }
 
-// envSecretValues returns the values of the variables of the loaded
-// environment whose names mark a secret (IsSecretName, not *_FILE), for the
-// plan's masking: a patch file may use them anywhere.
-func (c *Config) envSecretValues() []string {
-	var out []string
-	for _, kv := range c.environ {
-		k, v, _ := strings.Cut(kv, "=")
-		if v != "" && isSecretEnv(k) {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// secretDefaults returns the default values of the secret variables.
-func secretDefaults() map[string]bool { return secretDefaultSet() }
-
-var secretDefaultSet = sync.OnceValue(func() map[string]bool {
-	out := map[string]bool{}
-	for _, v := range Vars() {
-		if v.Secret && v.Default != "" {
-			out[v.Default] = true
-		}
-	}
-	return out
-})
-
-// isSecretEnv reports whether a variable of the environment holds a secret
-// value (IsSecretName, but not a *_FILE path), with the agent's secret
-// names computed once.
-func isSecretEnv(name string) bool {
-	u := strings.ToUpper(name)
-	if strings.HasSuffix(u, "_FILE") {
-		return false
-	}
-	return strings.HasSuffix(u, "PASSWORD") || strings.HasSuffix(u, "SECRET") || strings.HasSuffix(u, "TOKEN") || secretNameSet()[u]
-}
-
-var secretNameSet = sync.OnceValue(func() map[string]bool {
-	out := map[string]bool{}
-	for _, n := range secretNames() {
-		out[n] = true
-	}
-	return out
-})
-
 // maskingHandler masks the registered secrets in a record's message and in
 // its attributes' values before passing it on.
 type maskingHandler struct{ h slog.Handler }
@@ -158,31 +112,6 @@ func maskAttr(a slog.Attr) slog.Attr {
 		}
 	}
 	return a
-}
-
-// patchLookup resolves a patch file's ${NAME}: a secret variable given
-// through NAME_FILE has the file's value (LoadEnv does not leave it in the
-// environment); anything else is the environment's.
-func (c *Config) patchLookup(name string) (string, bool) {
-	if _, ok := c.Getenv(name); !ok {
-		if _, viaFile := c.Getenv(name + "_FILE"); viaFile {
-			if v, ok := c.secretValues()[name]; ok && v != "" {
-				return v, true
-			}
-		}
-	}
-	return c.Getenv(name)
-}
-
-// secretValues maps each secret variable to its loaded value.
-func (c *Config) secretValues() map[string]string {
-	return map[string]string{
-		"WSO2_ADMIN_PASSWORD":      c.AdminPassword,
-		"WSO2_NEW_ADMIN_PASSWORD":  c.NewAdminPassword,
-		"WSO2_MYSQL_PASSWORD":      c.MySQLPassword,
-		"WSO2_KEYSTORE_PASSWORD":   c.KeystorePassword,
-		"WSO2_TRUSTSTORE_PASSWORD": c.TruststorePassword,
-	}
 }
 
 // logIsJSON reports whether l writes JSON lines, looking through the

@@ -14,7 +14,7 @@ import (
 // This file holds the checks of values that become host names, service
 // names, domains, URLs and credentials, and of values that must not be
 // empty. Each check returns why a value cannot be used (never the value of a
-// secret); Config.validate names the variable.
+// secret); the caller names the variable.
 
 // checkHostName reports why s cannot be a host name or IPv4 address written
 // into a URL or a configuration element: RFC 1123 labels (letters, digits,
@@ -146,23 +146,27 @@ type hostVar struct {
 	service     bool // a service name: WSO2_DOMAIN is appended (target.svc)
 }
 
-// valueProblems checks every variable that becomes a host, service name,
-// domain or URL, and the values that must not be empty, for a profile with
-// a setup (not none). prof may be nil (admin-password without a profile).
-func (c *Config) valueProblems(prof *Profile) []string {
+// EmptyProblems reports the values that must not be empty for any command:
+// the passwords set but empty and an empty admin user name.
+func (c *Config) EmptyProblems() []string {
 	var p []string
-	addf := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
 	for _, n := range []string{"WSO2_ADMIN_PASSWORD", "WSO2_NEW_ADMIN_PASSWORD", "WSO2_MYSQL_PASSWORD"} {
 		if c.setEmpty[n] {
-			addf("%s: set but empty (unset it, or give a password)", n)
+			p = append(p, fmt.Sprintf("%s: set but empty (unset it, or give a password)", n))
 		}
 	}
 	if c.AdminUser == "" {
-		addf("WSO2_ADMIN_USERNAME: set but empty (unset it for the default admin)")
+		p = append(p, "WSO2_ADMIN_USERNAME: set but empty (unset it for the default admin)")
 	}
-	if prof == nil || prof.Name == profileNone {
-		return p
-	}
+	return p
+}
+
+// HostProblems checks, for a profile with a setup, every variable that
+// becomes a host, service name or URL, and the MySQL user, which must not
+// be empty.
+func (c *Config) HostProblems() []string {
+	var p []string
+	addf := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
 	if c.MySQLUser == "" {
 		addf("WSO2_MYSQL_USER: set but empty (unset it for the default apisqluser)")
 	}
@@ -200,9 +204,6 @@ func (c *Config) valueProblems(prof *Profile) []string {
 				addf("WSO2_GATEWAY_ENDPOINT: %q %v (want comma-separated http(s)://host[:port][/path])", e, err)
 			}
 		}
-	}
-	if pr := prof.product(); pr != nil {
-		p = append(p, pr.problems(c, prof)...)
 	}
 	return p
 }
