@@ -17,6 +17,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/carbonapp"
 	"github.com/wso2-container/agent/agent/certs"
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/keystore"
 	"github.com/wso2-container/agent/xmlconf"
@@ -665,7 +666,7 @@ func TestB7_CarbonAppSchedulesPatchedInPlace(t *testing.T) {
 	dirsBefore := dirListing(t, home)
 	cronsOf := func(car string) map[string]string {
 		var entries []string
-		for _, s := range (&target{cfg: &Config{}}).dasScripts() {
+		for _, s := range (&target{cfg: &contract.Config{}}).dasScripts() {
 			entries = append(entries, s.entry)
 		}
 		m, err := carbonapp.ReadCrons([]byte(readFile(t, car)), entries)

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 )
 
@@ -188,3 +189,9 @@ func errorLine(cmd string, err error) string {
 	}
 	return "agent: " + cmd + ": " + msg
 }
+
+// Vars is the whole environment contract, every product's variables
+// included (a product adds its own through contract.ExtendVars when this
+// package registers it), as `agent env` lists it. The caller owns the
+// slice.
+func Vars() []contract.Var { return contract.Vars() }

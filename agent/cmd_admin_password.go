@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wso2-container/agent/agent/adminpw"
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 )
 
@@ -79,7 +80,7 @@ func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
 // non-empty, else WSO2_ADMIN_PASSWORD — but only if one of them (or its
 // _FILE form) is really set, so that an unconfigured job cannot reset the
 // admin password to the well-known default.
-func newAdminPassword(cfg *Config) (value, name string, err error) {
+func newAdminPassword(cfg *contract.Config) (value, name string, err error) {
 	if cfg.NewAdminPassword != "" {
 		return cfg.NewAdminPassword, "WSO2_NEW_ADMIN_PASSWORD", nil
 	}

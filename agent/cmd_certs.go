@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/certs"
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/keystore"
@@ -47,7 +48,7 @@ func cmdCerts(_ context.Context, args []string, io IO) int {
 	if len(args) == 0 {
 		return usageError(io.named("certs"), certsDoc, "missing the subcommand: generate or list")
 	}
-	env := (&Config{}).WithEnviron(os.Environ())
+	env := (&contract.Config{}).WithEnviron(os.Environ())
 	switch args[0] {
 	case "generate":
 		return certsGenerate(env, args[1:], io.named(certsGenerateDoc.name))
@@ -75,7 +76,7 @@ var certsComponents = []string{"store", "gatewaymanager", "gateway", "keymanager
 
 // contractDefault is the default of variable name in the contract (Vars).
 func contractDefault(name string) string {
-	for _, v := range contractVars() {
+	for _, v := range contract.ContractVars() {
 		if v.Name == name {
 			return v.Default
 		}
@@ -85,7 +86,7 @@ func contractDefault(name string) string {
 
 // certsGenerate is `agent certs generate`; the keystore password is
 // env's WSO2_KEYSTORE_PASSWORD (see certsSecret).
-func certsGenerate(env *Config, args []string, io IO) int {
+func certsGenerate(env *contract.Config, args []string, io IO) int {
 	fs := newFlags(certsGenerateDoc)
 	out := fs.String("out", "", "output `DIR` (required)")
 	comps := fs.String("components", strings.Join(certsComponents, ","), "comma-separated component names")
@@ -146,7 +147,7 @@ func listPasswordVar(path string) string {
 
 // certsList is `agent certs list`; a password not given by a flag is a
 // variable of env (see certsSecret).
-func certsList(env *Config, args []string, io IO) int {
+func certsList(env *contract.Config, args []string, io IO) int {
 	fs := newFlags(certsListDoc)
 	pwEnv := fs.String("password-env", "", "environment variable `NAME` holding the password (or NAME_FILE a file with it)")
 	pwFile := fs.String("password-file", "", "`FILE` holding the password (one trailing newline ignored)")
@@ -240,7 +241,7 @@ func certsPrintEntries(w io.Writer, entries []keystore.Entry, now time.Time) {
 // content of the file named by name_FILE (one trailing newline removed).
 // Both set is an error. Unset: an error when required, else the default
 // wso2carbon.
-func certsSecret(env *Config, name string, required bool) (string, error) {
+func certsSecret(env *contract.Config, name string, required bool) (string, error) {
 	v, ok := env.Getenv(name)
 	path, okFile := env.Getenv(name + "_FILE")
 	switch {

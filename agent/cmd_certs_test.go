@@ -12,6 +12,7 @@ import (
 
 	"github.com/wso2-container/agent/internal/fixtures"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 )
 
@@ -93,7 +94,7 @@ func TestCertsListReadsTheGivenEnvironment(t *testing.T) {
 	list := func(environ ...string) (int, string) {
 		var out, errb bytes.Buffer
 		io := IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Log: NewLogger(&errb, "text")}
-		return certsList((&Config{}).WithEnviron(environ), []string{ts}, io), errb.String()
+		return certsList((&contract.Config{}).WithEnviron(environ), []string{ts}, io), errb.String()
 	}
 	if code, stderr := list("WSO2_TRUSTSTORE_PASSWORD=wso2carbon"); code != exitcode.OK {
 		t.Fatalf("exit %d with the given environment's password:\n%s", code, stderr)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 )
 
@@ -30,7 +31,7 @@ func cmdEnv(_ context.Context, args []string, io IO) int {
 	if *md && *js {
 		return usageError(io, envDoc, "--markdown and --json exclude each other")
 	}
-	vars := Vars()
+	vars := contract.Vars()
 	switch {
 	case *js:
 		enc := json.NewEncoder(io.Stdout)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/health"
 )
@@ -61,7 +62,7 @@ func cmdHealth(ctx context.Context, args []string, stdio IO) int {
 	// health reads a few variables, not the contract: a probe answers
 	// about the server whatever else the environment holds, so it does not
 	// Load. It reads the process environment once, here.
-	check, err := healthCheckFor((&Config{}).WithEnviron(os.Environ()))
+	check, err := healthCheckFor((&contract.Config{}).WithEnviron(os.Environ()))
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "unhealthy: %s\n", err)
 		return exitcode.Of(err)
@@ -81,7 +82,7 @@ func cmdHealth(ctx context.Context, args []string, stdio IO) int {
 // healthCheckFor finds the profile and home as `agent run` does, from the
 // environment of cfg (which has only that: see WithEnviron), and asks the
 // profile what to probe. It sets cfg.Home to WSO2_HOME, for productHome.
-func healthCheckFor(cfg *Config) (health.Check, error) {
+func healthCheckFor(cfg *contract.Config) (health.Check, error) {
 	name, _ := cfg.Getenv("WSO2_PROFILE")
 	cfg.Home, _ = cfg.Getenv("WSO2_HOME")
 	home := cfg.Home

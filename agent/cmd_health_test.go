@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/fixtures"
 )
@@ -186,7 +187,7 @@ func TestHealthOfProfiles(t *testing.T) {
 		if n == profileNone {
 			continue
 		}
-		c, err := p.product().health(&Config{}, p, homes[p.Product])
+		c, err := p.product().health(&contract.Config{}, p, homes[p.Product])
 		if err != nil {
 			t.Errorf("%s: %v", n, err)
 			continue

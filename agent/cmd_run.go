@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/depwait"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/supervise"
@@ -241,7 +242,7 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 // the agent runs as root. WSO2_AGENT_USER empty, "root" or "0" also mean "do
 // not switch". With WSO2_PROFILE=none (the agent as a plain init) the user
 // is switched only when WSO2_AGENT_USER is set explicitly.
-func runAsUser(cfg *Config) string {
+func runAsUser(cfg *contract.Config) string {
 	name := cfg.User
 	if os.Geteuid() != 0 {
 		return ""
@@ -312,7 +313,7 @@ func fileOr(v any, def *os.File) *os.File {
 }
 
 // maskConfigSecrets replaces the secret values of cfg in s, as render does.
-func maskConfigSecrets(cfg *Config, s string) string {
+func maskConfigSecrets(cfg *contract.Config, s string) string {
 	if cfg == nil {
 		return s
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 )
 
@@ -36,7 +37,7 @@ func FuzzEnvValues(f *testing.F) {
 			}
 		}
 
-		var b Bool
+		var b contract.Bool
 		if err := b.Decode(s); err != nil {
 			t.Fatalf("Bool.Decode returned %v (must record, not fail)", err)
 		}
@@ -45,14 +46,14 @@ func FuzzEnvValues(f *testing.F) {
 			t.Fatalf("Bool.Raw %q, want %q", b.Raw, s)
 		}
 		if b.Err == nil {
-			var b2 Bool
+			var b2 contract.Bool
 			_ = b2.Decode(strconv.FormatBool(b.V))
 			if b2.Err != nil || b2.V != b.V {
 				t.Fatalf("Bool %q -> %v does not round-trip: %+v", s, b.V, b2)
 			}
 		}
 
-		var d Duration
+		var d contract.Duration
 		if err := d.Decode(s); err != nil {
 			t.Fatalf("Duration.Decode returned %v", err)
 		}
@@ -61,7 +62,7 @@ func FuzzEnvValues(f *testing.F) {
 			if d.V < 0 {
 				t.Fatalf("Duration %q accepted as negative %v", s, d.V)
 			}
-			var d2 Duration
+			var d2 contract.Duration
 			_ = d2.Decode(d.V.String())
 			if d2.Err != nil || d2.V != d.V {
 				t.Fatalf("Duration %q -> %v does not round-trip: %+v", s, d.V, d2)
@@ -70,7 +71,7 @@ func FuzzEnvValues(f *testing.F) {
 			t.Fatalf("Duration %q rejected but V=%v", s, d.V)
 		}
 
-		var p Port
+		var p contract.Port
 		if err := p.Decode(s); err != nil {
 			t.Fatalf("Port.Decode returned %v", err)
 		}
@@ -84,7 +85,7 @@ func FuzzEnvValues(f *testing.F) {
 			}
 		}
 
-		var l List
+		var l contract.List
 		if err := l.Decode(s); err != nil {
 			t.Fatalf("List.Decode returned %v", err)
 		}
@@ -96,7 +97,7 @@ func FuzzEnvValues(f *testing.F) {
 				t.Fatalf("List %q: bad item %q in %q", s, it, l.V)
 			}
 		}
-		var l2 List
+		var l2 contract.List
 		_ = l2.Decode(strings.Join(l.V, ","))
 		if strings.Join(l2.V, "\x00") != strings.Join(l.V, "\x00") {
 			t.Fatalf("List %q -> %q does not round-trip: %q", s, l.V, l2.V)
@@ -169,11 +170,11 @@ func FuzzLoadEnv(f *testing.F) {
 		if cfg.WaitTimeout.V < 0 || cfg.StopTimeout.V < 0 {
 			t.Fatalf("accepted timeout %v from %q", cfg.WaitTimeout.V, timeout)
 		}
-		if checkHostName(cfg.MySQLServer, false) != nil || checkDomain(cfg.Domain) != nil {
+		if contract.CheckHostName(cfg.MySQLServer, false) != nil || contract.CheckDomain(cfg.Domain) != nil {
 			t.Fatalf("accepted host %q domain %q", cfg.MySQLServer, cfg.Domain)
 		}
 		for _, w := range cfg.WaitFor.V {
-			if _, err := parseWaitTarget(w); err != nil {
+			if _, err := contract.ParseWaitTarget(w); err != nil {
 				t.Fatalf("accepted wait target %q: %v", w, err)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/boundedread"
 )
@@ -17,9 +18,9 @@ import (
 // asks the process. The WSO2_ variables of that environment which the agent
 // does not read are logged to log first (see unknownVarWarnings), so that a
 // misspelt variable is named even when the load then fails.
-func LoadEnv(log *slog.Logger, requireProfile bool) (*Config, error) {
+func LoadEnv(log *slog.Logger, requireProfile bool) (*contract.Config, error) {
 	environ := os.Environ()
-	for _, w := range unknownVarWarnings(environ) {
+	for _, w := range contract.UnknownVarWarnings(environ) {
 		log.Warn(w)
 	}
 	return Load(environ, requireProfile)
@@ -44,11 +45,11 @@ func LoadEnv(log *slog.Logger, requireProfile bool) (*Config, error) {
 // members, wait targets) are not filled into the Config: the plan asks
 // productHome, the profile and waitTargets. With requireProfile false (jobs
 // such as admin-password), WSO2_PROFILE may be unset.
-func Load(environ []string, requireProfile bool) (*Config, error) {
-	c := (&Config{}).WithEnviron(environ)
+func Load(environ []string, requireProfile bool) (*contract.Config, error) {
+	c := (&contract.Config{}).WithEnviron(environ)
 	var problems []string
 	fileVals := map[string]string{}
-	for _, name := range secretNames() {
+	for _, name := range contract.SecretNames() {
 		path, ok := c.Getenv(name + "_FILE")
 		if !ok {
 			continue
@@ -59,7 +60,7 @@ func Load(environ []string, requireProfile bool) (*Config, error) {
 		}
 		b, err := boundedread.ReadFile(path, boundedread.Secret)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s_FILE: read %s: %s", name, path, describeFSError(err)))
+			problems = append(problems, fmt.Sprintf("%s_FILE: read %s: %s", name, path, contract.DescribeFSError(err)))
 			continue
 		}
 		if bytes.IndexByte(b, 0) >= 0 {
@@ -94,7 +95,7 @@ func Load(environ []string, requireProfile bool) (*Config, error) {
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
-		return nil, exitcode.Wrap(exitcode.Config, &ConfigError{Problems: problems})
+		return nil, exitcode.Wrap(exitcode.Config, &contract.ConfigError{Problems: problems})
 	}
 	return c, nil
 }
@@ -105,7 +106,7 @@ func Load(environ []string, requireProfile bool) (*Config, error) {
 // with the profile's) and, for an API Manager 4.x profile, the 4.x
 // variables, whose secrets given as NAME_FILE have the values Load read
 // (secretFiles). It returns one line per problem.
-func loadSetupInputs(c *Config, secretFiles map[string]string) []string {
+func loadSetupInputs(c *contract.Config, secretFiles map[string]string) []string {
 	if c.Profile == profileNone {
 		return nil
 	}
@@ -122,7 +123,7 @@ func loadSetupInputs(c *Config, secretFiles map[string]string) []string {
 // command that sets a profile up is the profile of a 4.x home, see
 // apim4AutoProfile) and the values the profile's setup writes
 // (valueProblems). Values of secrets are never included.
-func validate(c *Config, requireProfile bool) []string {
+func validate(c *contract.Config, requireProfile bool) []string {
 	p := c.Problems()
 	if c.Profile == "" && requireProfile {
 		c.Profile = apim4AutoProfile(c) // a 4.x pack is its own component
@@ -147,7 +148,7 @@ func validate(c *Config, requireProfile bool) []string {
 // domain or URL, and the values that must not be empty, for a profile with
 // a setup (not none), then asks the profile's product. prof may be nil
 // (admin-password without a profile).
-func valueProblems(c *Config, prof *Profile) []string {
+func valueProblems(c *contract.Config, prof *Profile) []string {
 	p := c.EmptyProblems()
 	if prof == nil || prof.Name == profileNone {
 		return p

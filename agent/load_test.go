@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 )
 
@@ -20,7 +21,7 @@ import (
 // environment hold none of it.
 func TestLoadReadsOnlyTheGivenEnvironment(t *testing.T) {
 	const junk = "junk-from-the-process"
-	for _, v := range Vars() {
+	for _, v := range contract.Vars() {
 		if !strings.Contains(v.Name, "<") {
 			t.Setenv(v.Name, junk)
 		}
@@ -133,7 +134,7 @@ func TestLoadReportsEveryProblemTogether(t *testing.T) {
 			}
 
 			_, err := Load(envList(env), true)
-			var ce *ConfigError
+			var ce *contract.ConfigError
 			if !errors.As(err, &ce) || exitcode.Of(err) != exitcode.Config {
 				t.Fatalf("Load: %v (exit %d), want a ConfigError with exit %d", err, exitcode.Of(err), exitcode.Config)
 			}
@@ -302,7 +303,7 @@ func TestLoadParsesAPIM4Variables(t *testing.T) {
 				}
 				return
 			}
-			var ce *ConfigError
+			var ce *contract.ConfigError
 			if !errors.As(err, &ce) || exitcode.Of(err) != exitcode.Config {
 				t.Fatalf("Load: %v (exit %d), want a ConfigError with exit %d", err, exitcode.Of(err), exitcode.Config)
 			}

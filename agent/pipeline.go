@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wso2-container/agent/agent/certs"
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/homelock"
 	"github.com/wso2-container/agent/internal/boundedread"
@@ -42,7 +43,7 @@ type setupResult struct {
 //
 // The whole of it runs under the home's lock (see lockHome): exclusive for
 // a real setup, shared for a dry run.
-func setup(_ context.Context, cfg *Config, prof *Profile, io IO, dryRun bool) (*setupResult, error) {
+func setup(_ context.Context, cfg *contract.Config, prof *Profile, io IO, dryRun bool) (*setupResult, error) {
 	lk, err := lockHome(productHome(cfg, prof), cfg.LockTimeout.V, dryRun, io.Log)
 	if err != nil {
 		return nil, err
@@ -155,7 +156,7 @@ func detectLocalIP() (string, error) {
 
 // buildPlan computes every action of the profile without writing anything:
 // its product's plan (see product), and the jobs beside the server.
-func buildPlan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
+func buildPlan(cfg *contract.Config, prof *Profile, d discovery) (*Plan, error) {
 	pr := prof.product()
 	if pr == nil {
 		return nil, exitcode.Errorf(exitcode.Software, "plan %s: the profile has no product", prof.Name)
@@ -360,7 +361,7 @@ func editFile(path string, fe *fileEdits) fileResult {
 			r.skip = true
 			return r
 		}
-		r.err = exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, describeFSError(err))
+		r.err = exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, contract.DescribeFSError(err))
 		return r
 	}
 	r.old = old
@@ -419,23 +420,23 @@ func opName(kind string, o xmlconf.Op) string {
 // naming it; a file that does not parse is one problem per bad line
 // ("WSO2_AGENT_PATCHES: NAME:LINE: reason"). ${NAME} in a patch is resolved
 // by patchLookup, so c's variables (secret files included) must be loaded.
-func loadPatches(c *Config) ([]PatchFile, []string) {
-	var out []PatchFile
+func loadPatches(c *contract.Config) ([]contract.PatchFile, []string) {
+	var out []contract.PatchFile
 	var problems []string
 	for _, name := range c.Patches.V {
 		src, err := boundedread.ReadFile(name, boundedread.Text)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("WSO2_AGENT_PATCHES: read %s: %s", name, describeFSError(err)))
+			problems = append(problems, fmt.Sprintf("WSO2_AGENT_PATCHES: read %s: %s", name, contract.DescribeFSError(err)))
 			continue
 		}
-		fps, err := xmlconf.ParsePatchKinds(name, src, c.patchLookup, IsSecretName, tomlPatchKind)
+		fps, err := xmlconf.ParsePatchKinds(name, src, c.PatchLookup, contract.IsSecretName, tomlPatchKind)
 		if err != nil {
 			for _, e := range unjoin(err) {
 				problems = append(problems, "WSO2_AGENT_PATCHES: "+e.Error())
 			}
 			continue
 		}
-		out = append(out, PatchFile{Name: name, Files: fps})
+		out = append(out, contract.PatchFile{Name: name, Files: fps})
 	}
 	return out, problems
 }
@@ -452,7 +453,7 @@ func unjoin(err error) []error {
 // profile's. File names are normalised relative to home, so that a file the
 // profile edits, however a patch spells it, gets both sets of edits (one
 // in-memory result per file).
-func addPatches(s *editSet, patches []PatchFile, home string) {
+func addPatches(s *editSet, patches []contract.PatchFile, home string) {
 	for _, pf := range patches {
 		for _, fp := range pf.Files {
 			f := s.get(patchFileRel(home, fp.File))

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/internal/fixtures"
 	"github.com/wso2-container/agent/internal/treesnap"
 )
@@ -268,7 +269,7 @@ func setenv(tb testing.TB, k, v string) {
 // loadConfig loads Config from env exactly as the binary does (LoadEnv),
 // with nothing else of the process environment. A key mapped to "\x00unset"
 // is left unset.
-func loadConfig(tb testing.TB, env map[string]string) (*Config, error) {
+func loadConfig(tb testing.TB, env map[string]string) (*contract.Config, error) {
 	tb.Helper()
 	return Load(envList(env), true) // the process environment is not touched
 }

@@ -1,6 +1,9 @@
 package agent
 
-import "github.com/wso2-container/agent/agent/health"
+import (
+	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/health"
+)
 
 // product is the knowledge of one WSO2 product, for all of its profiles,
 // as the pipeline asks for it. The pipeline reaches a product only through
@@ -16,22 +19,22 @@ type product interface {
 	// the product knows (a value its files cannot hold, a variable it
 	// requires), one line each naming the variable. Load asks it for every
 	// command that names a profile.
-	problems(cfg *Config, prof *Profile) []string
+	problems(cfg *contract.Config, prof *Profile) []string
 	// loadSetup reads and checks what the setup of prof takes from the
 	// environment beyond the contract's fields, keeping the result in cfg
 	// for plan; secretFiles are the values Load read from NAME_FILE. Load
 	// asks it for the commands that set a profile up (render, run), so that
 	// its problems are reported with every other.
-	loadSetup(cfg *Config, prof *Profile, secretFiles map[string]string) []string
+	loadSetup(cfg *contract.Config, prof *Profile, secretFiles map[string]string) []string
 	// plan computes every action of the setup of prof for cfg — file
 	// edits, keystores, copies, seeds, the dependencies to wait for and the
 	// server command — without writing anything. The jobs are the
 	// pipeline's (buildPlan).
-	plan(cfg *Config, prof *Profile, d discovery) (*Plan, error)
+	plan(cfg *contract.Config, prof *Profile, d discovery) (*Plan, error)
 	// health says what `agent health` probes for prof in home; cfg holds
 	// the environment health read (not loaded: a probe must not fail on a
 	// setup variable).
-	health(cfg *Config, prof *Profile, home string) (health.Check, error)
+	health(cfg *contract.Config, prof *Profile, home string) (health.Check, error)
 }
 
 // products are the products by Profile.Product; each registers itself

@@ -3,6 +3,8 @@ package agent
 import (
 	"fmt"
 	"strings"
+
+	"github.com/wso2-container/agent/agent/contract"
 )
 
 // API Manager 2.0.0 profiles. Each one does, idempotently, what the old
@@ -102,7 +104,7 @@ func writesJNDI(prof *Profile) bool {
 }
 
 // amProblems are API Manager 2.0.0's own problems with c.
-func amProblems(c *Config, prof *Profile) []string {
+func amProblems(c *contract.Config, prof *Profile) []string {
 	if writesJNDI(prof) && strings.Contains(c.AdminUser, ":") {
 		// The AMQP URLs of jndi.properties: see amqpURL.
 		return []string{fmt.Sprintf("WSO2_ADMIN_USERNAME: %q contains ':', which the AMQP connection URLs of repository/conf/jndi.properties cannot express (the client splits user and password at the first ':')", c.AdminUser)}

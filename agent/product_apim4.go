@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/health"
 	"github.com/wso2-container/agent/internal/boundedread"
@@ -41,7 +42,7 @@ const (
 )
 
 func init() {
-	ExtendVars(withAPIM4Vars)
+	contract.ExtendVars(withAPIM4Vars)
 	products[productAPIM4] = apim4Product{}
 	for _, n := range []string{a4AllInOne, a4ControlPlane, a4GatewayWorker, a4TrafficManager, a4KeyManager, a4KeyManagerOld, a4UniversalGateway} {
 		register(&Profile{Name: n, Product: productAPIM4, Component: n})
@@ -54,12 +55,12 @@ func init() {
 type apim4Product struct{}
 
 // problems: the 4.x variables are checked when loadSetup parses them.
-func (apim4Product) problems(*Config, *Profile) []string { return nil }
+func (apim4Product) problems(*contract.Config, *Profile) []string { return nil }
 
 // loadSetup parses the 4.x variables (product_apim4_env.go) for the
 // profile's role into cfg; their secrets given as NAME_FILE have the values
 // Load read.
-func (apim4Product) loadSetup(cfg *Config, prof *Profile, secretFiles map[string]string) []string {
+func (apim4Product) loadSetup(cfg *contract.Config, prof *Profile, secretFiles map[string]string) []string {
 	env, problems := loadA4Env(cfg.Getenv, secretFiles)
 	in, more := parseA4Inputs(env, a4RoleOf(prof.Name))
 	cfg.ProductSetup = in
@@ -68,7 +69,7 @@ func (apim4Product) loadSetup(cfg *Config, prof *Profile, secretFiles map[string
 
 // health: the port offset is WSO2_PORT_OFFSET of cfg's environment (what
 // the agent writes), else deployment.toml's.
-func (apim4Product) health(cfg *Config, prof *Profile, home string) (health.Check, error) {
+func (apim4Product) health(cfg *contract.Config, prof *Profile, home string) (health.Check, error) {
 	offset, _ := cfg.Getenv("WSO2_PORT_OFFSET")
 	return apim4Health(prof.Name, home, offset)
 }
@@ -165,7 +166,7 @@ func a4RoleOf(profile string) a4Role {
 
 // apim4AutoProfile returns the profile of a 4.x home when WSO2_PROFILE is
 // unset: the pack's own component ("" when the home is not a 4.x home).
-func apim4AutoProfile(cfg *Config) string {
+func apim4AutoProfile(cfg *contract.Config) string {
 	home := productHome(cfg, nil)
 	if home == "" {
 		return ""
@@ -178,7 +179,7 @@ func apim4AutoProfile(cfg *Config) string {
 
 // apim4Resolve checks that the home is a 4.x home that can run prof and
 // returns the pack and whether the profile is started with -Dprofile.
-func apim4Resolve(cfg *Config, prof *Profile) (string, *apim4Pack, bool, error) {
+func apim4Resolve(cfg *contract.Config, prof *Profile) (string, *apim4Pack, bool, error) {
 	home := productHome(cfg, nil)
 	if home == "" {
 		return "", nil, false, exitcode.Errorf(exitcode.Config, "WSO2_HOME: not set (API Manager 4.x profiles have no default home; WSO2's images set WSO2_SERVER_HOME)")
@@ -225,7 +226,7 @@ func checkMarker(home, profile string) error {
 		return nil
 	}
 	if err != nil {
-		return exitcode.Errorf(exitcode.NoInput, "WSO2_PROFILE: read the profile record %s: %s", path, describeFSError(err))
+		return exitcode.Errorf(exitcode.NoInput, "WSO2_PROFILE: read the profile record %s: %s", path, contract.DescribeFSError(err))
 	}
 	was := strings.TrimSpace(string(b))
 	if was != "" && was != profile {

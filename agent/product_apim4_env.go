@@ -17,6 +17,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/tomlconf"
 )
@@ -84,7 +85,7 @@ var a4Defaults = map[string]string{
 
 // withAPIM4Vars adds the 4.x variables to the agent's list: a variable the
 // 2.0.0 contract already has gets its 4.x meaning appended.
-func withAPIM4Vars(vs []Var) []Var {
+func withAPIM4Vars(vs []contract.Var) []contract.Var {
 	idx := map[string]int{}
 	for i, v := range vs {
 		idx[v.Name] = i
@@ -104,7 +105,7 @@ func withAPIM4Vars(vs []Var) []Var {
 			vs[i].Desc += "; API Manager 4.x: " + toml
 			continue
 		}
-		vs = append(vs, Var{Name: a.Name, Default: a4Defaults[a.Name], Secret: a.Secret, Desc: "API Manager 4.x: " + a.Desc + " -> " + toml})
+		vs = append(vs, contract.Var{Name: a.Name, Default: a4Defaults[a.Name], Secret: a.Secret, Desc: "API Manager 4.x: " + a.Desc + " -> " + toml})
 	}
 	return vs
 }
@@ -139,7 +140,7 @@ func loadA4Env(lookup func(string) (string, bool), secretFiles map[string]string
 			}
 			b, err := boundedread.ReadFile(path, boundedread.Text)
 			if err != nil {
-				problems = append(problems, fmt.Sprintf("%s_FILE: read %s: %s", v.Name, path, describeFSError(err)))
+				problems = append(problems, fmt.Sprintf("%s_FILE: read %s: %s", v.Name, path, contract.DescribeFSError(err)))
 				continue
 			}
 			val, ok = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), true
@@ -349,7 +350,7 @@ func parseA4Inputs(e *a4Env, role a4Role) (*a4Inputs, []string) {
 
 // isHostName reports whether s is a host name or IPv4 address, checked as
 // every other host of the agent (checkHostName).
-func isHostName(s string) bool { return checkHostName(s, false) == nil }
+func isHostName(s string) bool { return contract.CheckHostName(s, false) == nil }
 
 // hasControl reports whether s holds a control character.
 func hasControl(s string) bool { return strings.IndexFunc(s, unicode.IsControl) >= 0 }

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wso2-container/agent/agent/certs"
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/tomlconf"
@@ -41,7 +42,7 @@ type volumeFile struct {
 // profile's template when profileSetup.sh optimises for it), config and
 // artifact volumes laid over the home, the truststore merged, the $env{}
 // references checked, the profile record written; the pack's start script.
-func (apim4Product) plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
+func (apim4Product) plan(cfg *contract.Config, prof *Profile, d discovery) (*Plan, error) {
 	home, pack, flagged, err := apim4Resolve(cfg, prof)
 	if err != nil {
 		return nil, err
@@ -88,7 +89,7 @@ func (apim4Product) plan(cfg *Config, prof *Profile, d discovery) (*Plan, error)
 		tpl := filepath.Join(home, a4Template(prof.Name))
 		b, err := boundedread.ReadFile(tpl, boundedread.Config)
 		if err != nil {
-			return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_PROFILE: read the %s template %s: %s", prof.Name, tpl, describeFSError(err))
+			return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_PROFILE: read the %s template %s: %s", prof.Name, tpl, contract.DescribeFSError(err))
 		}
 		f.base = b
 	}
@@ -187,7 +188,7 @@ func (apim4Product) plan(cfg *Config, prof *Profile, d discovery) (*Plan, error)
 		}
 		old, err := boundedread.ReadFile(path, boundedread.Archive)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, describeFSError(err))
+			return nil, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, contract.DescribeFSError(err))
 		}
 		fp := p.file(path, "file", old)
 		fp.New, fp.Mode = v.data, v.mode
@@ -208,7 +209,7 @@ func (apim4Product) plan(cfg *Config, prof *Profile, d discovery) (*Plan, error)
 		fp.New = []byte(prof.Name + "\n")
 		fp.Changes = append(fp.Changes, Change{Target: a4Marker, Op: "set", New: prof.Name, Note: "profileSetup.sh optimises the home for this profile, one-way"})
 	}
-	p.WaitFor = waitTargets(cfg, a4WaitFor(env))
+	p.WaitFor = contract.WaitTargets(cfg, a4WaitFor(env))
 	p.Command = apim4Command(home, pack, prof.Name, flagged)
 	return p, nil
 }
@@ -238,7 +239,7 @@ func readVolume(name, dir string, overlay map[string]*volumeFile) error {
 		if err == nil || errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", name, dir, describeFSError(err))
+		return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", name, dir, contract.DescribeFSError(err))
 	}
 	var walk func(abs, rel string, depth int) error
 	walk = func(abs, rel string, depth int) error {
@@ -247,7 +248,7 @@ func readVolume(name, dir string, overlay map[string]*volumeFile) error {
 		}
 		ents, err := os.ReadDir(abs)
 		if err != nil {
-			return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", name, abs, describeFSError(err))
+			return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", name, abs, contract.DescribeFSError(err))
 		}
 		for _, e := range ents {
 			if strings.HasPrefix(e.Name(), "..") {
@@ -256,7 +257,7 @@ func readVolume(name, dir string, overlay map[string]*volumeFile) error {
 			p, r := filepath.Join(abs, e.Name()), filepath.Join(rel, e.Name())
 			st, err := os.Stat(p) // follows symlinks
 			if err != nil {
-				return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", name, p, describeFSError(err))
+				return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", name, p, contract.DescribeFSError(err))
 			}
 			if st.IsDir() {
 				if err := walk(p, r, depth+1); err != nil {
@@ -268,7 +269,7 @@ func readVolume(name, dir string, overlay map[string]*volumeFile) error {
 			// device, a FIFO or a huge file is an error naming it.
 			data, err := boundedread.ReadFile(p, boundedread.Archive)
 			if err != nil {
-				return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", name, p, describeFSError(err))
+				return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", name, p, contract.DescribeFSError(err))
 			}
 			overlay[r] = &volumeFile{src: p, data: data, mode: st.Mode().Perm() | 0o200}
 		}
@@ -282,7 +283,7 @@ func readVolume(name, dir string, overlay map[string]*volumeFile) error {
 // obscurely otherwise. A variable the agent withholds from the server (a
 // secret) is passed on when the file reads it; NODE_IP, when the file reads
 // it and it is unset, is set to WSO2_NODE_IP or the container's address.
-func (p *Plan) checkEnvRefs(final []byte, cfg *Config, env *a4Env, nodeIP string) error {
+func (p *Plan) checkEnvRefs(final []byte, cfg *contract.Config, env *a4Env, nodeIP string) error {
 	doc, err := tomlconf.Parse(final)
 	if err != nil {
 		return exitcode.Errorf(exitcode.DataErr, "read deployment.toml: %v", err)
@@ -330,7 +331,7 @@ func (p *Plan) checkEnvRefs(final []byte, cfg *Config, env *a4Env, nodeIP string
 
 // configValue is the loaded value of a secret the 2.0.0 contract reads
 // (NAME_FILE included), for $env{} references to it.
-func configValue(cfg *Config, name string) (string, error) {
+func configValue(cfg *contract.Config, name string) (string, error) {
 	switch name {
 	case "WSO2_ADMIN_PASSWORD":
 		return cfg.AdminPassword, nil

@@ -10,6 +10,7 @@ import (
 
 	bstoml "github.com/BurntSushi/toml"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/udiff"
 )
@@ -379,7 +380,7 @@ func TestREADMEAPIM4Table(t *testing.T) {
 		}
 	}
 	names := map[string]bool{}
-	for _, v := range Vars() {
+	for _, v := range contract.Vars() {
 		if names[v.Name] {
 			t.Errorf("agent env lists %s twice", v.Name)
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/wso2-container/agent/agent/certs"
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/health"
 	"github.com/wso2-container/agent/xmlconf"
@@ -20,7 +21,7 @@ import (
 // the facts discovered while planning (own address, resolved members,
 // whether the component's own keystore is in the certificates folder).
 type target struct {
-	cfg  *Config
+	cfg  *contract.Config
 	prof *Profile
 	home string
 	// localIP is this container's address (axis2 localMemberHost).
@@ -324,13 +325,13 @@ type carbonProduct struct {
 	edits func(t *target, s *editSet) // the product's file edits
 	// check returns the product's own problems with the configuration,
 	// beside those every Carbon product has (carbonProblems); nil: none.
-	check func(c *Config, prof *Profile) []string
+	check func(c *contract.Config, prof *Profile) []string
 	// after plans what the product does beyond editing files (Analytics:
 	// the schedules inside its carbon apps); nil: nothing.
 	after func(t *target, p *Plan) error
 }
 
-func (cp carbonProduct) problems(c *Config, prof *Profile) []string {
+func (cp carbonProduct) problems(c *contract.Config, prof *Profile) []string {
 	p := carbonProblems(c, prof)
 	if cp.check != nil {
 		p = append(p, cp.check(c, prof)...)
@@ -339,13 +340,13 @@ func (cp carbonProduct) problems(c *Config, prof *Profile) []string {
 }
 
 // loadSetup: a Carbon 4.4 setup takes nothing beyond the contract's fields.
-func (carbonProduct) loadSetup(*Config, *Profile, map[string]string) []string { return nil }
+func (carbonProduct) loadSetup(*contract.Config, *Profile, map[string]string) []string { return nil }
 
-func (carbonProduct) health(_ *Config, _ *Profile, home string) (health.Check, error) {
+func (carbonProduct) health(_ *contract.Config, _ *Profile, home string) (health.Check, error) {
 	return carbon44Health(home)
 }
 
-func (cp carbonProduct) plan(cfg *Config, prof *Profile, d discovery) (*Plan, error) {
+func (cp carbonProduct) plan(cfg *contract.Config, prof *Profile, d discovery) (*Plan, error) {
 	home := productHome(cfg, prof)
 	if k := detectAPIM4(home); k != nil {
 		return nil, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s is an API Manager 2.0.0/IS 5.2.0 profile, but %s is %s (it runs: %s)", prof.Name, home, k.Desc, strings.Join(k.Profiles(), ", "))
@@ -357,7 +358,7 @@ func (cp carbonProduct) plan(cfg *Config, prof *Profile, d discovery) (*Plan, er
 		return nil, err
 	}
 	p := &Plan{Profile: prof.Name, Home: home}
-	for _, v := range append([]string{cfg.AdminPassword, cfg.MySQLPassword, cfg.KeystorePassword, cfg.TruststorePassword, cfg.NewAdminPassword}, cfg.envSecretValues()...) {
+	for _, v := range append([]string{cfg.AdminPassword, cfg.MySQLPassword, cfg.KeystorePassword, cfg.TruststorePassword, cfg.NewAdminPassword}, cfg.EnvSecretValues()...) {
 		p.addSecret(v)
 	}
 	t := &target{cfg: cfg, prof: prof, home: home}
@@ -393,14 +394,14 @@ func (cp carbonProduct) plan(cfg *Config, prof *Profile, d discovery) (*Plan, er
 			return nil, err
 		}
 	}
-	p.WaitFor = waitTargets(cfg, []string{net.JoinHostPort(t.svc(cfg.MySQLServer), fmt.Sprint(cfg.MySQLPort.V))})
+	p.WaitFor = contract.WaitTargets(cfg, []string{net.JoinHostPort(t.svc(cfg.MySQLServer), fmt.Sprint(cfg.MySQLPort.V))})
 	p.Command = append([]string{filepath.Join(home, "bin", "wso2server.sh")}, prof.ServerFlags...)
 	return p, nil
 }
 
 // carbonProblems are the problems every Carbon 4.4 product has with c
 // (see carbonProduct.problems).
-func carbonProblems(c *Config, prof *Profile) []string {
+func carbonProblems(c *contract.Config, prof *Profile) []string {
 	var p []string
 	addf := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
 	if c.MySQLPassword == "" && !c.SetEmpty("WSO2_MYSQL_PASSWORD") && !c.HasValue("WSO2_MYSQL_PASSWORD_FILE") {

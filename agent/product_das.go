@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/wso2-container/agent/agent/carbonapp"
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/quartz"
 	"github.com/wso2-container/agent/internal/boundedread"
@@ -83,7 +84,7 @@ func (t *target) planSchedules(p *Plan) error {
 		p.Schedules = append(p.Schedules, SchedulePreview{Var: s.name, Expr: s.value, Next: sched.NextN(now().UTC(), 3)})
 	}
 	if len(problems) > 0 {
-		return exitcode.Wrap(exitcode.Config, &ConfigError{Problems: problems})
+		return exitcode.Wrap(exitcode.Config, &contract.ConfigError{Problems: problems})
 	}
 	// Both copies are usually the same archive: patch it once.
 	type patched struct {
@@ -98,7 +99,7 @@ func (t *target) planSchedules(p *Plan) error {
 			continue
 		}
 		if err != nil {
-			return exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, describeFSError(err))
+			return exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, contract.DescribeFSError(err))
 		}
 		var out []byte
 		var changes []carbonapp.Change
@@ -126,7 +127,7 @@ func (t *target) planSchedules(p *Plan) error {
 // dasScheduleProblems checks the analytics profile's seven Quartz schedules
 // at load, as jobs are checked: each must parse and must fire at least once
 // more after now (no 30 February, no year that is over).
-func dasScheduleProblems(c *Config, _ *Profile) []string {
+func dasScheduleProblems(c *contract.Config, _ *Profile) []string {
 	var p []string
 	for _, s := range (&target{cfg: c}).dasScripts() {
 		sched, err := quartz.Parse(s.value)

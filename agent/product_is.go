@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/wso2-container/agent/agent/contract"
 )
 
 func init() {
@@ -86,7 +88,7 @@ func (t *target) isEdits(s *editSet) {
 // isProblems are Identity Server 5.2.0's own problems with c: VIRTUAL_HOST
 // is written verbatim in front of every endpoint path (B5, B31), so it
 // must be an http(s) base URL.
-func isProblems(c *Config, _ *Profile) []string {
+func isProblems(c *contract.Config, _ *Profile) []string {
 	if c.VirtualHost == "" {
 		return nil
 	}
@@ -100,7 +102,7 @@ func isProblems(c *Config, _ *Profile) []string {
 // URL, which is written verbatim in front of its endpoint paths (B5, B31:
 // the old README's "https:// identityserver.local.com" broke every URL).
 func checkBaseURL(s string) error {
-	if err := checkHTTPURL(s); err != nil {
+	if err := contract.CheckHTTPURL(s); err != nil {
 		return err
 	}
 	// checkHTTPURL parsed it: what a base URL adds is that nothing may

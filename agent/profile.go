@@ -3,6 +3,8 @@ package agent
 import (
 	"path/filepath"
 	"sort"
+
+	"github.com/wso2-container/agent/agent/contract"
 )
 
 // Profile is everything the agent knows about one component image: where the
@@ -58,7 +60,7 @@ const (
 // API Manager 4.x profile or when no profile is known (prof nil),
 // WSO2_SERVER_HOME, which WSO2's own 4.x images set; else "" (the profile
 // none, or a 4.x profile with neither variable). The result is cleaned.
-func productHome(cfg *Config, prof *Profile) string {
+func productHome(cfg *contract.Config, prof *Profile) string {
 	if cfg.Home != "" {
 		return filepath.Clean(cfg.Home)
 	}

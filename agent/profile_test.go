@@ -1,6 +1,10 @@
 package agent
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/wso2-container/agent/agent/contract"
+)
 
 // TestProductHome pins the one rule by which every command finds the
 // product home (setup and render, the jobs, health, admin-password).
@@ -25,7 +29,7 @@ func TestProductHome(t *testing.T) {
 		{"none with WSO2_HOME", []string{"WSO2_HOME=/x"}, none, "/x"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := (&Config{}).WithEnviron(tc.environ)
+			cfg := (&contract.Config{}).WithEnviron(tc.environ)
 			cfg.Home, _ = cfg.Getenv("WSO2_HOME")
 			if got := productHome(cfg, tc.prof); got != tc.want {
 				t.Errorf("productHome = %q, want %q", got, tc.want)

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wso2-container/agent/agent/contract"
 )
 
 // readmeJSON returns the JSON example that follows <!-- json: NAME --> in
@@ -189,7 +191,7 @@ func TestREADMEJSONShapes(t *testing.T) {
 		}
 		real := decodeJSON(t, "agent env --json", out.Bytes())
 		doc := decodeJSON(t, "the README's agent env --json example", readmeJSON(t, "agent env --json"))
-		if got, want := jsonShape(doc), typeShape(reflect.TypeOf([]Var{})); !reflect.DeepEqual(got, want) {
+		if got, want := jsonShape(doc), typeShape(reflect.TypeOf([]contract.Var{})); !reflect.DeepEqual(got, want) {
 			t.Errorf("the README's example has the shape %v; agent env --json writes %v", got, want)
 		}
 		if p := shapeWithin("env", jsonShape(real), jsonShape(doc)); len(p) > 0 {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/fixtures"
 	"github.com/wso2-container/agent/tomlconf"
@@ -92,7 +93,7 @@ func TestREADMEPatchExample(t *testing.T) {
 		}
 		return "", false
 	}
-	fps, err := xmlconf.ParsePatch("README.md", []byte(example), lookup, IsSecretName)
+	fps, err := xmlconf.ParsePatch("README.md", []byte(example), lookup, contract.IsSecretName)
 	if err != nil {
 		t.Fatalf("README patch example does not parse: %v", err)
 	}
@@ -132,7 +133,7 @@ func TestREADMEPatchExampleTOML(t *testing.T) {
 	s = s[i+j:]
 	example := s[:strings.Index(s, "```")]
 	lookup := func(k string) (string, bool) { return "api.example.com", k == "PUBLIC_HOST" }
-	fps, err := xmlconf.ParsePatchKinds("README.md", []byte(example), lookup, IsSecretName, tomlPatchKind)
+	fps, err := xmlconf.ParsePatchKinds("README.md", []byte(example), lookup, contract.IsSecretName, tomlPatchKind)
 	if err != nil {
 		t.Fatalf("README TOML patch example does not parse: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/udiff"
 	"github.com/wso2-container/agent/tomlconf"
 	"github.com/wso2-container/agent/xmlconf"
@@ -62,7 +63,7 @@ func (p *Plan) maskLongestFirst(s string, vals []string) string {
 // token: a documented default (admin, wso2carbon), which would otherwise
 // mask file names such as wso2carbon.jks, or a value under 4 bytes, which
 // would otherwise mask parts of any word.
-func weakSecret(v string) bool { return len(v) < 4 || secretDefaults()[v] }
+func weakSecret(v string) bool { return len(v) < 4 || contract.SecretDefaults()[v] }
 
 // replaceToken replaces the occurrences of old in s that are not part of a
 // longer word.

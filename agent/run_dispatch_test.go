@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/wso2-container/agent/agent/contract"
 )
 
 // TestRunDispatchesAgentSubcommands: the image's ENTRYPOINT is `agent run`,
@@ -83,7 +85,7 @@ func TestRenderListsJobs(t *testing.T) {
 // TestRunLogMasksSecretsInArgv: a server flag carrying a configured secret
 // does not reach the agent's log line.
 func TestRunLogMasksSecretsInArgv(t *testing.T) {
-	cfg := &Config{MySQLPassword: "Zq9-db-secret"}
+	cfg := &contract.Config{MySQLPassword: "Zq9-db-secret"}
 	got := maskConfigSecrets(cfg, "/wso2am/bin/wso2server.sh -Dprofile=gateway-worker -Ddb.password=Zq9-db-secret")
 	if strings.Contains(got, "Zq9-db-secret") {
 		t.Fatalf("secret left in %q", got)

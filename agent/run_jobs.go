@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/certs"
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/jobs"
 	"github.com/wso2-container/agent/agent/supervise"
 )
@@ -34,7 +35,7 @@ type JobPreview struct {
 // jobPreviews returns the jobs Load declared in cfg (see Config.loadJobs),
 // each with its next 3 run times after now, as render shows them. It reads
 // nothing: a Config that Load did not make has no jobs.
-func jobPreviews(cfg *Config, now time.Time) []JobPreview {
+func jobPreviews(cfg *contract.Config, now time.Time) []JobPreview {
 	out := make([]JobPreview, 0, len(cfg.Jobs.List))
 	for _, j := range cfg.Jobs.List {
 		p := JobPreview{Name: j.Name, Source: j.Source, Schedule: j.Spec, Command: j.Argv, Next: j.Next(now, 3)}
@@ -78,7 +79,7 @@ func jobPreviewLines(ps []JobPreview) []string {
 // problem: a bad declaration, a duplicate name, a command that cannot be
 // found or executed; c.Profile must be the profile Load settled on (the
 // jobs' home follows from it).
-func loadJobs(c *Config) (JobSet, []string) {
+func loadJobs(c *contract.Config) (contract.JobSet, []string) {
 	list, errs := jobs.FromEnv(c.Environ())
 	if c.Crontab != "" {
 		tab, terrs := jobs.ReadCrontab(c.Crontab)
@@ -95,7 +96,7 @@ func loadJobs(c *Config) (JobSet, []string) {
 			list = append(list, j)
 		}
 	}
-	set := JobSet{List: list, Dir: jobDir(c)}
+	set := contract.JobSet{List: list, Dir: jobDir(c)}
 	errs = append(errs, jobs.CheckNames(list)...)
 	errs = append(errs, jobs.Resolve(list, childEnv(c.Environ(), c.KeepSecretsEnv.V), set.Dir)...)
 	var p []string
@@ -107,14 +108,14 @@ func loadJobs(c *Config) (JobSet, []string) {
 
 // jobHome is the product home of the configuration (productHome of its
 // profile; "" for the profile none without WSO2_HOME).
-func jobHome(cfg *Config) string {
+func jobHome(cfg *contract.Config) string {
 	p, _ := lookupProfile(cfg.Profile) // nil when unknown or unset
 	return productHome(cfg, p)
 }
 
 // jobDir is the working directory of every job: the product home when it
 // is a folder, else the agent's own.
-func jobDir(cfg *Config) string {
+func jobDir(cfg *contract.Config) string {
 	h := jobHome(cfg)
 	if h == "" {
 		return ""
@@ -152,7 +153,7 @@ func runJobs(spec *RunSpec) []*jobs.Job {
 // into WSO2_TRUSTSTORE (made absolute with the product home; a relative
 // one without a home is an error) until runJobs binds it to the plan's
 // truststore.
-func certSyncJobFor(cfg *Config) (*jobs.Job, error) {
+func certSyncJobFor(cfg *contract.Config) (*jobs.Job, error) {
 	ts := cfg.Truststore
 	var tsErr error
 	if !filepath.IsAbs(ts) {
@@ -178,7 +179,7 @@ func certSyncJobFor(cfg *Config) (*jobs.Job, error) {
 // with password, under the product home's lock, as the setup imports, and
 // a change is logged with a reminder that the server reads its truststore
 // at start only.
-func certSyncFunc(cfg *Config, ts, password string) func(context.Context, *slog.Logger) error {
+func certSyncFunc(cfg *contract.Config, ts, password string) func(context.Context, *slog.Logger) error {
 	dir, home, timeout := cfg.CertificatesDir, jobHome(cfg), cfg.LockTimeout.V
 	// The warnings of the last sync: a warning is logged when it appears,
 	// not again at every sync while it lasts.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/wso2-container/agent/internal/fixtures"
 	"log/slog"
 	"net"
 	"os"
@@ -19,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wso2-container/agent/internal/fixtures"
+
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/jobs"
 )
@@ -319,7 +321,7 @@ func TestLoadJobsErrors(t *testing.T) {
 		`WSO2_AGENT_CRONTAB: ` + crontab + `: read crontab: no such file or directory`,
 		`WSO2_AGENT_JOB_X: job x: command no-such-command-xyz not found in PATH`,
 	}
-	var ce *ConfigError
+	var ce *contract.ConfigError
 	if !errors.As(err, &ce) || !reflect.DeepEqual(ce.Problems, want) {
 		t.Fatalf("problems:\n got %q\nwant %q", err, want)
 	}

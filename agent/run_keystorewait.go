@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/certs"
+	"github.com/wso2-container/agent/agent/contract"
 )
 
 // keystoreWaitMax bounds the wait of awaitOwnKeystore (and WSO2_AGENT_WAIT_TIMEOUT,
@@ -41,7 +42,7 @@ var defaultKeystoreProbe = keystoreProbe{
 // Progress is logged every 5s; after min(30s, WSO2_AGENT_WAIT_TIMEOUT) the
 // setup goes on as before (the product's own keystore stays in place, with
 // a warning). A cancelled ctx (SIGTERM) ends the wait at once.
-func awaitOwnKeystore(ctx context.Context, cfg *Config, prof *Profile, io IO, pr keystoreProbe) {
+func awaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *Profile, io IO, pr keystoreProbe) {
 	if prof == nil || prof.Name == profileNone || prof.Product == productAPIM4 {
 		return
 	}

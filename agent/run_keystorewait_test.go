@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wso2-container/agent/agent/contract"
 )
 
 // fakeKeystore answers existence checks from counters: a path exists from
@@ -56,7 +58,7 @@ func TestAwaitOwnKeystore(t *testing.T) {
 		{"4.x: nothing to wait for", apim4, map[string]int{}, time.Minute, map[string]int{"/certs": 0}, nil, []string{"level="}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := &Config{CertificatesDir: "/certs"}
+			cfg := &contract.Config{CertificatesDir: "/certs"}
 			cfg.WaitTimeout.V = tc.wait
 			f := &fakeKeystore{existAt: tc.existAt}
 			var log bytes.Buffer
@@ -82,7 +84,7 @@ func TestAwaitOwnKeystore(t *testing.T) {
 	// A cancelled context (SIGTERM during the wait) ends it at once.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	cfg := &Config{CertificatesDir: "/certs"}
+	cfg := &contract.Config{CertificatesDir: "/certs"}
 	cfg.WaitTimeout.V = time.Hour
 	f := &fakeKeystore{existAt: map[string]int{"/certs": 1}}
 	var log bytes.Buffer

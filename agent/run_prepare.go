@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 )
 
@@ -22,7 +23,7 @@ type RunSpec struct {
 	WaitTimeout time.Duration       // give up waiting after this long
 	StopTimeout time.Duration       // SIGTERM/SIGINT → this long → SIGKILL of the group
 	Created     []string            // paths the setup created (given to User when root; a replaced file keeps its owner)
-	Config      *Config             // the loaded configuration (for jobs)
+	Config      *contract.Config    // the loaded configuration (for jobs)
 	Profile     *Profile
 	// Truststore and TruststorePassword are the plan's truststore (see
 	// Plan.Truststore): the certificate sync job imports into it.
@@ -39,7 +40,7 @@ type RunSpec struct {
 //   - otherwise ARGS is the command, run instead of the server after setup.
 //
 // With WSO2_PROFILE=none there is no setup and ARGS must name a command.
-func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpec, error) {
+func prepareRun(ctx context.Context, cfg *contract.Config, args []string, io IO) (*RunSpec, error) {
 	prof, _ := lookupProfile(cfg.Profile)
 	spec := &RunSpec{
 		WaitTimeout: cfg.WaitTimeout.V,
@@ -63,7 +64,7 @@ func prepareRun(ctx context.Context, cfg *Config, args []string, io IO) (*RunSpe
 			return nil, exitcode.Errorf(exitcode.Usage, "run: WSO2_PROFILE=none needs a command to run (agent run [--] CMD ARGS...)")
 		}
 		spec.Argv = args
-		spec.WaitFor = waitTargets(cfg, nil)
+		spec.WaitFor = contract.WaitTargets(cfg, nil)
 		return spec, nil
 	}
 
@@ -98,7 +99,7 @@ func childEnv(env []string, keep bool) []string {
 		return env
 	}
 	drop := map[string]bool{}
-	for _, n := range SecretEnvNames() {
+	for _, n := range contract.SecretEnvNames() {
 		drop[n] = true
 	}
 	out := make([]string, 0, len(env))

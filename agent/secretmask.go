@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+
+	"github.com/wso2-container/agent/agent/contract"
 )
 
 // The agent's own log lines never show a secret: every line goes through
@@ -27,7 +29,7 @@ var logSecrets struct {
 // documented default (admin, wso2carbon) is public and not registered: it
 // would mask the admin user's name in the admin-password job's messages.
 func registerLogSecret(v string) {
-	if v == "" || secretDefaults()[v] {
+	if v == "" || contract.SecretDefaults()[v] {
 		return
 	}
 	logSecrets.Lock()
@@ -58,7 +60,7 @@ func maskLog(s string) string {
 func registerEnvSecrets(environ []string) {
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
-		if isSecretEnv(k) {
+		if contract.IsSecretEnv(k) {
 			registerLogSecret(v)
 		}
 	}

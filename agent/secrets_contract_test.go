@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wso2-container/agent/agent/contract"
 )
 
 // TestDeclaredSecretsNeverShown (issue 13, "secrets declared once"): the
@@ -33,7 +35,7 @@ func TestDeclaredSecretsNeverShown(t *testing.T) {
 		t.Fatalf("keytool is required (make deps): %v", err)
 	}
 	secrets := map[string]string{}
-	for _, v := range Vars() {
+	for _, v := range contract.Vars() {
 		if v.Secret {
 			secrets[v.Name] = "Sx" + strings.ReplaceAll(strings.TrimPrefix(v.Name, "WSO2_"), "_", "") + "-7q"
 		}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/tomlconf"
 )
 
@@ -77,7 +78,7 @@ func applyTOML(old []byte, edits []tomlEdit) ([]byte, []Change, []tomlconf.Key, 
 // under, one of keys (set by secret edits), or its own name says so
 // (IsSecretName: password, key_password, client_secret, ...).
 func tomlSecret(keys []tomlconf.Key, k tomlconf.Key) bool {
-	if len(k) > 0 && IsSecretName(k[len(k)-1]) {
+	if len(k) > 0 && contract.IsSecretName(k[len(k)-1]) {
 		return true
 	}
 	for _, s := range keys {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wso2-container/agent/agent/contract"
 )
 
 func TestCheckHostName(t *testing.T) {
@@ -45,7 +47,7 @@ func TestCheckHostName(t *testing.T) {
 		{"münchen", false, `'ü'`},
 		{"a\xffb", false, "invalid UTF-8"},
 	} {
-		err := checkHostName(c.in, c.ipv6)
+		err := contract.CheckHostName(c.in, c.ipv6)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("checkHostName(%q) = %v, want accepted", c.in, err)
@@ -75,7 +77,7 @@ func TestCheckHTTPURL(t *testing.T) {
 		{"https://gw/${x}", `'{'`},
 		{"https://g_-.x", "'-'"},
 	} {
-		err := checkHTTPURL(c.in)
+		err := contract.CheckHTTPURL(c.in)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("checkHTTPURL(%q) = %v, want accepted", c.in, err)
@@ -89,7 +91,7 @@ func TestCheckHTTPURL(t *testing.T) {
 // one character dropped, doubled, changed or two swapped, or in lower
 // case, is suggested back; a name far from all is not matched.
 func TestClosestVarFindsEveryVariable(t *testing.T) {
-	known := knownVarNames()
+	known := contract.KnownVarNames()
 	for name := range known {
 		n := len(name)
 		typos := []string{
@@ -103,14 +105,14 @@ func TestClosestVarFindsEveryVariable(t *testing.T) {
 			if known[typo] {
 				continue // the typo is another real variable
 			}
-			got := closestVar(typo, known)
+			got := contract.ClosestVar(typo, known)
 			if !slices.Contains(strings.Split(got, " or "), name) {
 				t.Errorf("closestVar(%q) = %q, want %q among the suggestions", typo, got, name)
 			}
 		}
 	}
 	for _, far := range []string{"WSO2_FOO", "WSO2_X", "WSO2_SOMETHING_ELSE_ENTIRELY"} {
-		if got := closestVar(far, known); got != "" {
+		if got := contract.ClosestVar(far, known); got != "" {
 			t.Errorf("closestVar(%q) = %q, want none", far, got)
 		}
 	}
@@ -124,10 +126,10 @@ func TestEditDistance(t *testing.T) {
 		{"", "", 0}, {"a", "", 1}, {"", "ab", 2}, {"abc", "abc", 0}, {"abc", "acb", 1},
 		{"PASSWORD", "PASWORD", 1}, {"kitten", "sitting", 3}, {"ca", "abc", 3},
 	} {
-		if got := editDistance(c.a, c.b); got != c.d {
+		if got := contract.EditDistance(c.a, c.b); got != c.d {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
 		}
-		if got := editDistance(c.b, c.a); got != c.d {
+		if got := contract.EditDistance(c.b, c.a); got != c.d {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", c.b, c.a, got, c.d)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/homelock"
 	"github.com/wso2-container/agent/internal/atomicfile"
@@ -47,7 +48,7 @@ func (p *Plan) planMirror(src, lib string) error {
 		return nil
 	}
 	if err != nil {
-		return exitcode.Errorf(exitcode.NoInput, "WSO2_MEDIATOR_DIR: read %s: %s", src, describeFSError(err))
+		return exitcode.Errorf(exitcode.NoInput, "WSO2_MEDIATOR_DIR: read %s: %s", src, contract.DescribeFSError(err))
 	}
 	read := func(path string, limit int64) ([]byte, error) {
 		b, err := boundedread.ReadFile(path, limit)
@@ -59,7 +60,7 @@ func (p *Plan) planMirror(src, lib string) error {
 			if errors.Is(err, boundedread.ErrTooLarge) {
 				code = exitcode.DataErr
 			}
-			return nil, exitcode.Errorf(code, "WSO2_MEDIATOR_DIR: read %s: %s", path, describeFSError(err))
+			return nil, exitcode.Errorf(code, "WSO2_MEDIATOR_DIR: read %s: %s", path, contract.DescribeFSError(err))
 		}
 		return b, nil
 	}
@@ -81,7 +82,7 @@ func (p *Plan) planMirror(src, lib string) error {
 		}
 		st, err := os.Stat(filepath.Join(src, name)) // follows symbolic links
 		if err != nil {
-			return exitcode.Errorf(exitcode.NoInput, "WSO2_MEDIATOR_DIR: read %s: %s", filepath.Join(src, name), describeFSError(err))
+			return exitcode.Errorf(exitcode.NoInput, "WSO2_MEDIATOR_DIR: read %s: %s", filepath.Join(src, name), contract.DescribeFSError(err))
 		}
 		if st.IsDir() {
 			continue
@@ -192,7 +193,7 @@ func (p *Plan) planSeed(src, dst string, wait time.Duration) error {
 	}
 	entries, err := os.ReadDir(dst)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return exitcode.Errorf(exitcode.NoInput, "read %s: %s", dst, describeFSError(err))
+		return exitcode.Errorf(exitcode.NoInput, "read %s: %s", dst, contract.DescribeFSError(err))
 	}
 	for _, e := range entries {
 		switch e.Name() {

@@ -1,4 +1,4 @@
-package agent
+package contract
 
 import (
 	"errors"
@@ -22,7 +22,7 @@ import (
 // all), separated by single dots. '_' is accepted too, since Docker Swarm
 // names stack services stack_service and resolves those names. An IPv6
 // literal is accepted only with ipv6.
-func checkHostName(s string, ipv6 bool) error {
+func CheckHostName(s string, ipv6 bool) error {
 	if s == "" {
 		return errors.New("it is empty")
 	}
@@ -70,7 +70,7 @@ func checkLabel(l string) error {
 
 // checkDomain reports why s cannot be WSO2_DOMAIN: empty (no suffix) or
 // host-name labels; not an IP address.
-func checkDomain(s string) error {
+func CheckDomain(s string) error {
 	if s == "" {
 		return nil
 	}
@@ -107,7 +107,7 @@ func describeRune(r rune) string {
 // element's value: scheme http or https, a valid host and port, no user
 // information, and only characters a URL may hold unescaped (no white
 // space, quotes, angle brackets, braces or backslashes).
-func checkHTTPURL(s string) error {
+func CheckHTTPURL(s string) error {
 	for _, r := range s {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
 			return errors.New("contains white space or a control character")
@@ -127,7 +127,7 @@ func checkHTTPURL(s string) error {
 	case u.User != nil:
 		return errors.New("holds a user name or password")
 	}
-	if err := checkHostName(u.Hostname(), true); err != nil {
+	if err := CheckHostName(u.Hostname(), true); err != nil {
 		return fmt.Errorf("has a bad host: %v", err)
 	}
 	if p := u.Port(); p != "" || strings.HasSuffix(u.Host, ":") {
@@ -186,21 +186,21 @@ func (c *Config) HostProblems() []string {
 			continue
 		}
 		full := h.value
-		if h.service && c.Domain != "" && h.value != "" && net.ParseIP(h.value) == nil && checkDomain(c.Domain) == nil {
+		if h.service && c.Domain != "" && h.value != "" && net.ParseIP(h.value) == nil && CheckDomain(c.Domain) == nil {
 			full += "." + c.Domain // as written (see target.svc)
 		}
-		if err := checkHostName(full, h.ipv6); err != nil {
+		if err := CheckHostName(full, h.ipv6); err != nil {
 			addf("%s: %q is not a host name: %v", h.name, h.value, err)
 		}
 	}
 	for _, m := range c.ClusterMembers.V {
-		if err := checkHostName(m, true); err != nil {
+		if err := CheckHostName(m, true); err != nil {
 			addf("WSO2_CLUSTER_MEMBERS: member %q is not a host name or IP address: %v", m, err)
 		}
 	}
 	if c.GatewayEndpoint != "" {
 		for _, e := range strings.Split(c.GatewayEndpoint, ",") {
-			if err := checkHTTPURL(e); err != nil {
+			if err := CheckHTTPURL(e); err != nil {
 				addf("WSO2_GATEWAY_ENDPOINT: %q %v (want comma-separated http(s)://host[:port][/path])", e, err)
 			}
 		}

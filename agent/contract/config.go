@@ -1,4 +1,4 @@
-package agent
+package contract
 
 import (
 	"errors"
@@ -208,11 +208,11 @@ type Var struct {
 
 // Vars lists every variable of Config in declaration order, plus the
 // variables that are not fields (jobs). The caller owns the slice.
-func Vars() []Var { return slices.Clone(contractVars()) }
+func Vars() []Var { return slices.Clone(ContractVars()) }
 
 // contractVars is the contract, read from Config's tags once per process
 // (the warnings, the secret masking and the loader all ask for it).
-var contractVars = sync.OnceValue(readVars)
+var ContractVars = sync.OnceValue(readVars)
 
 func readVars() []Var {
 	var out []Var
@@ -246,9 +246,9 @@ var varExtensions []func([]Var) []Var
 func ExtendVars(ext func([]Var) []Var) { varExtensions = append(varExtensions, ext) }
 
 // secretNames returns the variable names marked secret.
-var secretNames = sync.OnceValue(func() []string {
+var SecretNames = sync.OnceValue(func() []string {
 	var out []string
-	for _, v := range contractVars() {
+	for _, v := range ContractVars() {
 		if v.Secret {
 			out = append(out, v.Name)
 		}
@@ -263,7 +263,7 @@ func IsSecretName(name string) bool {
 	if strings.HasSuffix(n, "PASSWORD") || strings.HasSuffix(n, "SECRET") || strings.HasSuffix(n, "TOKEN") {
 		return true
 	}
-	for _, s := range secretNames() {
+	for _, s := range SecretNames() {
 		if s == n {
 			return true
 		}
@@ -312,7 +312,7 @@ func (c *Config) Problems() []string {
 	if !isDBName(c.UserStoreDB) {
 		p = append(p, fmt.Sprintf("WSO2_USERSTORE_DB: %q is not a database name (letters, digits, '_', '$', '-')", c.UserStoreDB))
 	}
-	if err := checkDomain(c.Domain); err != nil {
+	if err := CheckDomain(c.Domain); err != nil {
 		p = append(p, fmt.Sprintf("WSO2_DOMAIN: %q is not a domain name: %v", c.Domain, err))
 	}
 	for name, pw := range map[string]string{"WSO2_KEYSTORE_PASSWORD": c.KeystorePassword, "WSO2_TRUSTSTORE_PASSWORD": c.TruststorePassword} {
@@ -321,7 +321,7 @@ func (c *Config) Problems() []string {
 		}
 	}
 	for _, w := range c.WaitFor.V {
-		if _, err := parseWaitTarget(w); err != nil {
+		if _, err := ParseWaitTarget(w); err != nil {
 			p = append(p, fmt.Sprintf("WSO2_AGENT_WAIT_FOR: %v", err))
 		}
 	}
@@ -339,7 +339,7 @@ func (c *Config) MySQLServerProblem() []string {
 	if c.Domain != "" && full != "" && net.ParseIP(full) == nil {
 		full += "." + c.Domain // as the admin-password job connects
 	}
-	if err := checkHostName(full, false); err != nil {
+	if err := CheckHostName(full, false); err != nil {
 		return []string{fmt.Sprintf("WSO2_MYSQL_SERVER: %q is not a host name: %v", c.MySQLServer, err)}
 	}
 	return nil
@@ -355,7 +355,7 @@ func (c *Config) Decode(fileVals map[string]string) {
 		}
 		return c.Getenv(name)
 	})
-	c.setEmpty = c.setButEmpty(secretNames())
+	c.setEmpty = c.setButEmpty(SecretNames())
 }
 
 // isDBName reports whether s is a non-empty database name that needs no
@@ -372,7 +372,7 @@ func isDBName(s string) bool {
 }
 
 // describeFSError shortens an *fs.PathError to its cause.
-func describeFSError(err error) string {
+func DescribeFSError(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err.Error()
@@ -384,7 +384,7 @@ func describeFSError(err error) string {
 // server: every secret variable and its _FILE form.
 func SecretEnvNames() []string {
 	var out []string
-	for _, n := range secretNames() {
+	for _, n := range SecretNames() {
 		out = append(out, n, n+"_FILE")
 	}
 	return out

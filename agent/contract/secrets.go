@@ -1,4 +1,4 @@
-package agent
+package contract
 
 import (
 	"strings"
@@ -12,11 +12,11 @@ import (
 // envSecretValues returns the values of the variables of the loaded
 // environment whose names mark a secret (IsSecretName, not *_FILE), for the
 // plan's masking: a patch file may use them anywhere.
-func (c *Config) envSecretValues() []string {
+func (c *Config) EnvSecretValues() []string {
 	var out []string
 	for _, kv := range c.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
-		if v != "" && isSecretEnv(k) {
+		if v != "" && IsSecretEnv(k) {
 			out = append(out, v)
 		}
 	}
@@ -24,7 +24,7 @@ func (c *Config) envSecretValues() []string {
 }
 
 // secretDefaults returns the default values of the secret variables.
-func secretDefaults() map[string]bool { return secretDefaultSet() }
+func SecretDefaults() map[string]bool { return secretDefaultSet() }
 
 var secretDefaultSet = sync.OnceValue(func() map[string]bool {
 	out := map[string]bool{}
@@ -39,7 +39,7 @@ var secretDefaultSet = sync.OnceValue(func() map[string]bool {
 // isSecretEnv reports whether a variable of the environment holds a secret
 // value (IsSecretName, but not a *_FILE path), with the agent's secret
 // names computed once.
-func isSecretEnv(name string) bool {
+func IsSecretEnv(name string) bool {
 	u := strings.ToUpper(name)
 	if strings.HasSuffix(u, "_FILE") {
 		return false
@@ -49,7 +49,7 @@ func isSecretEnv(name string) bool {
 
 var secretNameSet = sync.OnceValue(func() map[string]bool {
 	out := map[string]bool{}
-	for _, n := range secretNames() {
+	for _, n := range SecretNames() {
 		out[n] = true
 	}
 	return out
@@ -58,7 +58,7 @@ var secretNameSet = sync.OnceValue(func() map[string]bool {
 // patchLookup resolves a patch file's ${NAME}: a secret variable given
 // through NAME_FILE has the file's value (LoadEnv does not leave it in the
 // environment); anything else is the environment's.
-func (c *Config) patchLookup(name string) (string, bool) {
+func (c *Config) PatchLookup(name string) (string, bool) {
 	if _, ok := c.Getenv(name); !ok {
 		if _, viaFile := c.Getenv(name + "_FILE"); viaFile {
 			if v, ok := c.secretValues()[name]; ok && v != "" {

@@ -1,4 +1,4 @@
-package agent
+package contract
 
 import (
 	"fmt"
@@ -12,8 +12,8 @@ import (
 // is otherwise silently ignored. Only names are shown, never values. Other
 // variables (HAProxy's SERVICE_PORTS, COOKIE, VIRTUAL_HOST ...; the JVM's
 // JAVA_OPTS, JVM_MEM_OPTS) are not the agent's concern and stay silent.
-func unknownVarWarnings(environ []string) []string {
-	known := knownVarNames()
+func UnknownVarWarnings(environ []string) []string {
+	known := KnownVarNames()
 	var out []string
 	seen := map[string]bool{}
 	for _, kv := range environ {
@@ -23,7 +23,7 @@ func unknownVarWarnings(environ []string) []string {
 		}
 		seen[name] = true
 		w := fmt.Sprintf("%s is not a variable the agent reads, so it is ignored", name)
-		if best := closestVar(name, known); best != "" {
+		if best := ClosestVar(name, known); best != "" {
 			w += "; did you mean " + best + "?"
 		}
 		out = append(out, w)
@@ -34,14 +34,14 @@ func unknownVarWarnings(environ []string) []string {
 
 // knownVarNames is every variable name the agent reads, with the NAME_FILE
 // forms of the secrets; WSO2_AGENT_JOB_<NAME> is matched by isJobVar.
-func knownVarNames() map[string]bool {
+func KnownVarNames() map[string]bool {
 	out := map[string]bool{}
 	for _, v := range Vars() {
 		if !strings.Contains(v.Name, "<") {
 			out[v.Name] = true
 		}
 	}
-	for _, n := range secretNames() {
+	for _, n := range SecretNames() {
 		out[n+"_FILE"] = true
 	}
 	return out
@@ -58,7 +58,7 @@ func isJobVar(name string) bool {
 // transposition counting as one edit, ignoring case), joined with " or "
 // when several are as near (WSO2_PROXY_PORT_HTTS), or "" when none is
 // within a quarter of the name's length (at least 1, at most 3 edits).
-func closestVar(name string, known map[string]bool) string {
+func ClosestVar(name string, known map[string]bool) string {
 	u := strings.ToUpper(name)
 	if strings.HasPrefix(u, "WSO2_AGENT_JOBS_") || strings.HasPrefix(u, "WSO2_JOB_") || u == strings.TrimSuffix(jobVarPrefix, "_") {
 		return jobVarPrefix + "<NAME>"
@@ -67,7 +67,7 @@ func closestVar(name string, known map[string]bool) string {
 	var best []string
 	bestD := limit + 1
 	for k := range known {
-		switch d := editDistance(u, k); {
+		switch d := EditDistance(u, k); {
 		case d < bestD:
 			best, bestD = []string{k}, d
 		case d == bestD && d <= limit:
@@ -80,7 +80,7 @@ func closestVar(name string, known map[string]bool) string {
 
 // editDistance is the optimal string alignment distance of a and b
 // (insertions, deletions, substitutions and adjacent transpositions).
-func editDistance(a, b string) int {
+func EditDistance(a, b string) int {
 	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)

@@ -1,4 +1,4 @@
-package agent
+package contract
 
 import (
 	"fmt"
@@ -11,13 +11,13 @@ import (
 // what render shows: WSO2_AGENT_WAIT_FOR when it is set (even empty, which
 // means no wait), else the profile's defaults. Both the plan and run (for
 // WSO2_PROFILE=none, which has no plan) take it from here.
-func waitTargets(cfg *Config, defaults []string) []string {
+func WaitTargets(cfg *Config, defaults []string) []string {
 	if !cfg.WaitFor.Set {
 		return defaults
 	}
 	var out []string
 	for _, w := range cfg.WaitFor.V {
-		a, _ := parseWaitTarget(w) // validated by LoadEnv
+		a, _ := ParseWaitTarget(w) // validated by LoadEnv
 		out = append(out, a)
 	}
 	return out
@@ -25,7 +25,7 @@ func waitTargets(cfg *Config, defaults []string) []string {
 
 // parseWaitTarget parses one WSO2_AGENT_WAIT_FOR item, tcp://host:port (the
 // scheme may be omitted), into a dialable host:port.
-func parseWaitTarget(s string) (string, error) {
+func ParseWaitTarget(s string) (string, error) {
 	rest := strings.TrimPrefix(s, "tcp://")
 	if strings.Contains(rest, "://") {
 		return "", fmt.Errorf("%q: only tcp://host:port is supported", s)
@@ -34,7 +34,7 @@ func parseWaitTarget(s string) (string, error) {
 	if err != nil || host == "" {
 		return "", fmt.Errorf("%q is not tcp://host:port", s)
 	}
-	if err := checkHostName(host, true); err != nil {
+	if err := CheckHostName(host, true); err != nil {
 		return "", fmt.Errorf("%q: the host is not a host name or IP address: %v", s, err)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
