@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wso2-container/agent/agent/plan"
 )
 
 func benchEnv(b *testing.B, prof, home string) {
@@ -22,7 +24,7 @@ func benchEnv(b *testing.B, prof, home string) {
 	}
 }
 
-func benchPlan(b *testing.B) *Plan {
+func benchPlan(b *testing.B) *plan.Plan {
 	cfg, err := LoadEnv(slog.New(slog.DiscardHandler), true)
 	if err != nil {
 		b.Fatal(err)
@@ -36,9 +38,9 @@ func benchPlan(b *testing.B) *Plan {
 }
 
 func fixClock(b *testing.B) {
-	old := now
-	now = func() time.Time { return goldenNow }
-	b.Cleanup(func() { now = old })
+	old := plan.Now
+	plan.Now = func() time.Time { return goldenNow }
+	b.Cleanup(func() { plan.Now = old })
 }
 
 // BenchmarkSetup: load + plan + apply of each profile on a fresh fixture copy.

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/plan"
 )
 
 var renderDoc = cmdDoc{name: "render", synopsis: "agent render [--dry-run] [--output text|json]", about: `The setup of agent run without starting anything: it applies the changes
@@ -58,7 +59,7 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 
 // writeReport prints the plan's report (with its warnings: render shows
 // each warning there, and not on stderr too).
-func writeReport(w io.Writer, p *Plan, output string, dry bool) error {
+func writeReport(w io.Writer, p *plan.Plan, output string, dry bool) error {
 	if output == "json" {
 		return p.WriteJSON(w, dry)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/depwait"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/supervise"
 )
 
@@ -317,9 +318,9 @@ func maskConfigSecrets(cfg *contract.Config, s string) string {
 	if cfg == nil {
 		return s
 	}
-	var p Plan
+	var p plan.Plan
 	for _, v := range []string{cfg.AdminPassword, cfg.NewAdminPassword, cfg.MySQLPassword, cfg.KeystorePassword, cfg.TruststorePassword} {
-		p.addSecret(v)
+		p.AddSecret(v)
 	}
-	return p.maskSecrets(s)
+	return p.MaskSecrets(s)
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/internal/fixtures"
 )
 
@@ -68,9 +69,9 @@ func FuzzPlan(f *testing.F) {
 		f.Fatalf("load the golden environment: %v", err)
 	}
 	prof, _ := lookupProfile("gateway")
-	oldNow := now
-	now = func() time.Time { return goldenNow }
-	f.Cleanup(func() { now = oldNow })
+	oldNow := plan.Now
+	plan.Now = func() time.Time { return goldenNow }
+	f.Cleanup(func() { plan.Now = oldNow })
 	dns := fakeDiscovery(goldenDNS)
 	secrets := []string{goldenAdminPW, goldenDBPW, goldenKSPW}
 
@@ -144,7 +145,7 @@ func FuzzPlan(f *testing.F) {
 }
 
 // findFilePlan returns the plan of path, or nil.
-func findFilePlan(p *Plan, path string) *FilePlan {
+func findFilePlan(p *plan.Plan, path string) *plan.FilePlan {
 	for _, fp := range p.Files {
 		if fp.Path == path {
 			return fp

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/internal/fixtures"
 )
 
@@ -116,9 +117,9 @@ func FuzzRenderMasksSecrets(f *testing.F) {
 		f.Fatalf("load the golden environment: %v", err)
 	}
 	prof, _ := lookupProfile("gateway")
-	oldNow := now
-	now = func() time.Time { return goldenNow }
-	f.Cleanup(func() { now = oldNow })
+	oldNow := plan.Now
+	plan.Now = func() time.Time { return goldenNow }
+	f.Cleanup(func() { plan.Now = oldNow })
 	dns := fakeDiscovery(goldenDNS)
 
 	// The last four once leaked through the dry-run diff: spellings xmlconf

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/homelock"
+	"github.com/wso2-container/agent/agent/plan"
 )
 
 // k8sVolume lays out dir the way the kubelet presents a ConfigMap or Secret
@@ -63,7 +64,7 @@ func libState(t *testing.T, lib string) string {
 	}
 	var out []string
 	for _, e := range ents {
-		if e.Name() == mediatorManifest {
+		if e.Name() == plan.MediatorManifest {
 			continue
 		}
 		if !e.Type().IsRegular() {
@@ -133,8 +134,8 @@ func TestSeedFromKubernetesVolume(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "seed")
 	k8sVolume(t, src, "x", map[string]string{"api.xml": "<api/>\n", "proxy.xml": "<proxy/>\n"})
 	dst := filepath.Join(t.TempDir(), "server")
-	p := &Plan{}
-	if err := p.planSeed(src, dst, time.Second); err != nil || len(p.Seeds) != 1 {
+	p := &plan.Plan{}
+	if err := p.PlanSeed(src, dst, time.Second); err != nil || len(p.Seeds) != 1 {
 		t.Fatalf("planSeed: %v, %d seeds", err, len(p.Seeds))
 	}
 	if _, err := p.Apply(); err != nil {
@@ -146,7 +147,7 @@ func TestSeedFromKubernetesVolume(t *testing.T) {
 	}
 	var got []string
 	for _, e := range ents {
-		if e.Name() == seedMarker || e.Name() == seedLock {
+		if e.Name() == plan.SeedMarker || e.Name() == plan.SeedLock {
 			continue
 		}
 		if !e.Type().IsRegular() {
@@ -178,7 +179,7 @@ func TestSeedLockWaitIsBounded(t *testing.T) {
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	holder, err := os.OpenFile(filepath.Join(dst, seedLock), os.O_CREATE|os.O_RDWR, 0o644)
+	holder, err := os.OpenFile(filepath.Join(dst, plan.SeedLock), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,8 +187,8 @@ func TestSeedLockWaitIsBounded(t *testing.T) {
 	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_EX); err != nil {
 		t.Fatal(err)
 	}
-	p := &Plan{}
-	if err := p.planSeed(src, dst, 50*time.Millisecond); err != nil || len(p.Seeds) != 1 {
+	p := &plan.Plan{}
+	if err := p.PlanSeed(src, dst, 50*time.Millisecond); err != nil || len(p.Seeds) != 1 {
 		t.Fatalf("planSeed: %v, %d seeds", err, len(p.Seeds))
 	}
 	_, err = p.Apply()
@@ -197,7 +198,7 @@ func TestSeedLockWaitIsBounded(t *testing.T) {
 	if code := exitcode.Of(err); code != exitcode.TempFail {
 		t.Errorf("exit code %d, want %d (tempfail, as for a busy home)", code, exitcode.TempFail)
 	}
-	for _, want := range []string{seedLock, "WSO2_AGENT_LOCK_TIMEOUT", dst} {
+	for _, want := range []string{plan.SeedLock, "WSO2_AGENT_LOCK_TIMEOUT", dst} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %q", err, want)
 		}
@@ -206,7 +207,7 @@ func TestSeedLockWaitIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ents) != 1 || ents[0].Name() != seedLock {
+	if len(ents) != 1 || ents[0].Name() != plan.SeedLock {
 		t.Errorf("seed folder holds %v, want only the lock file", ents)
 	}
 	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_UN); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/plan"
 )
 
 // TestLoadReadsOnlyTheGivenEnvironment (issue 13, "load once"): Load reads
@@ -54,7 +55,7 @@ func TestLoadReadsOnlyTheGivenEnvironment(t *testing.T) {
 			t.Errorf("%s would be written with a value of the process environment", f.Display())
 		}
 	}
-	shown := strings.Join(append(append(append([]string{}, p.WaitFor...), p.Command...), jobPreviewLines(p.Jobs)...), "\n")
+	shown := strings.Join(append(append(append([]string{}, p.WaitFor...), p.Command...), plan.JobPreviewLines(p.Jobs)...), "\n")
 	if strings.Contains(shown, junk) {
 		t.Errorf("the plan's dependencies, command or jobs come from the process environment:\n%s", shown)
 	}
@@ -223,7 +224,7 @@ func TestPlanUsesThePatchFilesLoadRead(t *testing.T) {
 				if err != nil {
 					t.Fatalf("the plan read the patch file again: %v", err)
 				}
-				f := p.findFile(filepath.Join(home, pr.file))
+				f := p.FindFile(filepath.Join(home, pr.file))
 				if f == nil || !strings.Contains(string(f.New), pr.loaded) {
 					t.Errorf("the plan of %s does not hold the loaded patch's %q", pr.file, strings.TrimSpace(pr.loaded))
 				}
@@ -266,7 +267,7 @@ func TestPlanUsesTheJobsLoadRead(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the plan read the crontab again: %v", err)
 			}
-			if got := jobPreviewLines(p.Jobs); len(got) != 1 || !strings.HasPrefix(got[0], "# job loaded ("+crontab+`:1) "@daily": true;`) {
+			if got := plan.JobPreviewLines(p.Jobs); len(got) != 1 || !strings.HasPrefix(got[0], "# job loaded ("+crontab+`:1) "@daily": true;`) {
 				t.Errorf("the plan's jobs are %q, want the one Load read: loaded, @daily, true", got)
 			}
 		})

@@ -78,9 +78,9 @@ func TestPatchTOMLFile(t *testing.T) {
 	if err := os.WriteFile(patch, []byte("file repository/conf/deployment.toml\nset server.hostname \"x\"\nset apim.cors 1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := planFor(t, env, goldenDNS)
+	pl, err := planFor(t, env, goldenDNS)
 	if err == nil {
-		_, err = plan.Apply()
+		_, err = pl.Apply()
 	}
 	if err == nil || !strings.Contains(err.Error(), patch+":3: set apim.cors") || !strings.Contains(err.Error(), "it is a table") {
 		t.Errorf("got %v", err)

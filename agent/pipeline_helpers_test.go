@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/internal/fixtures"
 	"github.com/wso2-container/agent/internal/treesnap"
 )
@@ -93,7 +94,7 @@ func fixtureFor(tb testing.TB, profile string) string {
 // agent's own copyTree, which seeds deployment volumes.
 func fxCopy(tb testing.TB, src, dst string) {
 	tb.Helper()
-	if err := copyTree(src, dst); err != nil {
+	if err := plan.CopyTree(src, dst); err != nil {
 		tb.Fatalf("copy %s: %v", src, err)
 	}
 }
@@ -278,21 +279,21 @@ const unset = "\x00unset"
 
 // planFor loads env and builds the plan with the injected DNS and the fixed
 // clock.
-func planFor(tb testing.TB, env map[string]string, dns map[string][]string) (*Plan, error) {
+func planFor(tb testing.TB, env map[string]string, dns map[string][]string) (*plan.Plan, error) {
 	tb.Helper()
 	cfg, err := loadConfig(tb, env)
 	if err != nil {
 		return nil, err
 	}
 	prof, _ := lookupProfile(cfg.Profile)
-	old := now
-	now = func() time.Time { return goldenNow }
-	defer func() { now = old }()
+	old := plan.Now
+	plan.Now = func() time.Time { return goldenNow }
+	defer func() { plan.Now = old }()
 	return buildPlan(cfg, prof, fakeDiscovery(dns))
 }
 
 // mustApply plans and applies env, failing the test on any error.
-func mustApply(tb testing.TB, env map[string]string, dns map[string][]string) *Plan {
+func mustApply(tb testing.TB, env map[string]string, dns map[string][]string) *plan.Plan {
 	tb.Helper()
 	p, err := planFor(tb, env, dns)
 	if err != nil {
@@ -365,9 +366,9 @@ func runPipe(tb testing.TB, env map[string]string, args ...string) runResult {
 }
 
 // parseReport decodes render --output json's report from r's output.
-func parseReport(tb testing.TB, r runResult) Report {
+func parseReport(tb testing.TB, r runResult) plan.Report {
 	tb.Helper()
-	var rep Report
+	var rep plan.Report
 	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil {
 		tb.Fatalf("JSON output does not parse: %v\n%s", err, r.Stdout)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/udiff"
 )
 
@@ -60,7 +61,7 @@ func TestMinimalDiffs(t *testing.T) {
 
 // diffViolations lists the changed lines of a text FilePlan that belong to
 // no edited element, and line-ending changes.
-func diffViolations(f *FilePlan) []string {
+func diffViolations(f *plan.FilePlan) []string {
 	var out []string
 	names := map[string]bool{}
 	fragLines := map[string]bool{}
@@ -147,9 +148,9 @@ func TestMinimalDiffCRLF(t *testing.T) {
 // comment rewritten) and a line-ending change.
 func TestMinimalDiffCheckFails(t *testing.T) {
 	old := "<a>\n  <!-- keep -->\n  <b>1</b>\n</a>\n"
-	f := &FilePlan{Path: "x.xml", Kind: "xml", Old: []byte(old),
+	f := &plan.FilePlan{Path: "x.xml", Kind: "xml", Old: []byte(old),
 		New:     []byte("<a>\n  <!-- kept -->\n  <b>2</b>\n</a>\n"),
-		Changes: []Change{{Target: "/a/b", Op: "set", Old: "1", New: "2"}}}
+		Changes: []plan.Change{{Target: "/a/b", Op: "set", Old: "1", New: "2"}}}
 	if v := diffViolations(f); len(v) != 2 || !strings.Contains(v[0], "keep") {
 		t.Fatalf("stray comment change not caught: %q", v)
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/plan"
 )
 
 // processEnv is the golden environment for the binary: cluster members as
@@ -301,7 +302,7 @@ func TestB25_ConcurrentSeedersSeedOnce(t *testing.T) {
 	if err := os.MkdirAll(shared, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	lockPath := filepath.Join(shared, seedLock)
+	lockPath := filepath.Join(shared, plan.SeedLock)
 	lf, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		t.Fatal(err)
@@ -372,14 +373,14 @@ func TestB25_ConcurrentSeedersSeedOnce(t *testing.T) {
 	// The volume equals the seed, plus the agent's marker and lock.
 	got := compareTree(t, seedDir, shared)
 	for rel := range got.changed {
-		if rel != seedMarker && rel != seedLock {
+		if rel != plan.SeedMarker && rel != plan.SeedLock {
 			t.Errorf("volume file %s differs from the seed", rel)
 		}
 	}
 	if len(got.removed) > 0 {
 		t.Errorf("seed files missing from the volume: %v", got.removed)
 	}
-	if _, err := os.Stat(filepath.Join(shared, seedTmp)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(shared, plan.SeedTmp)); !os.IsNotExist(err) {
 		t.Errorf("temporary seed folder left behind: %v", err)
 	}
 }

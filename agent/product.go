@@ -3,6 +3,7 @@ package agent
 import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/health"
+	"github.com/wso2-container/agent/agent/plan"
 )
 
 // product is the knowledge of one WSO2 product, for all of its profiles,
@@ -30,7 +31,7 @@ type product interface {
 	// edits, keystores, copies, seeds, the dependencies to wait for and the
 	// server command — without writing anything. The jobs are the
 	// pipeline's (buildPlan).
-	plan(cfg *contract.Config, prof *Profile, d discovery) (*Plan, error)
+	plan(cfg *contract.Config, prof *Profile, d discovery) (*plan.Plan, error)
 	// health says what `agent health` probes for prof in home; cfg holds
 	// the environment health read (not loaded: a probe must not fail on a
 	// setup variable).

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/tomlconf"
 )
 
@@ -15,23 +16,23 @@ import (
 const a4TOML = "repository/conf/deployment.toml"
 
 // tset sets one key; an unset value is not an edit.
-func tset(table []string, key string, v any, secret bool) tomlEdit {
+func tset(table []string, key string, v any, secret bool) plan.TOMLEdit {
 	k := tomlconf.Key(append(append([]string(nil), table...), key))
-	return tomlEdit{
-		what:   fmt.Sprintf("set %s", k),
-		secret: secret,
-		key:    k,
-		apply:  func(d *tomlconf.Doc) error { return d.Set(table, key, v) },
+	return plan.TOMLEdit{
+		What:   fmt.Sprintf("set %s", k),
+		Secret: secret,
+		Key:    k,
+		Apply:  func(d *tomlconf.Doc) error { return d.Set(table, key, v) },
 	}
 }
 
 // tsetVar sets a key from a variable, unless the file already reads that
 // very variable ($env{NAME}): the server resolves it to the same value, and
 // the secret stays out of the file (the $env check passes it on).
-func tsetVar(table []string, key, name, v string, secret bool) tomlEdit {
+func tsetVar(table []string, key, name, v string, secret bool) plan.TOMLEdit {
 	e := tset(table, key, v, secret)
-	set := e.apply
-	e.apply = func(d *tomlconf.Doc) error {
+	set := e.Apply
+	e.Apply = func(d *tomlconf.Doc) error {
 		if cur, ok := d.Get(tomlconf.Key(append(append([]string(nil), table...), key))); ok && cur == "$env{"+name+"}" {
 			return nil
 		}
@@ -40,10 +41,10 @@ func tsetVar(table []string, key, name, v string, secret bool) tomlEdit {
 	return e
 }
 
-func taot(name []string, tables []tomlconf.Table) tomlEdit {
-	return tomlEdit{
-		what:  fmt.Sprintf("replace [[%s]]", tomlconf.Key(name)),
-		apply: func(d *tomlconf.Doc) error { return d.ReplaceArrayOfTables(name, tables) },
+func taot(name []string, tables []tomlconf.Table) plan.TOMLEdit {
+	return plan.TOMLEdit{
+		What:  fmt.Sprintf("replace [[%s]]", tomlconf.Key(name)),
+		Apply: func(d *tomlconf.Doc) error { return d.ReplaceArrayOfTables(name, tables) },
 	}
 }
 
@@ -51,10 +52,10 @@ func taot(name []string, tables []tomlconf.Table) tomlEdit {
 // of the contract table; the fragment (WSO2_DEPLOYMENT_TOML) comes last so
 // that it can override any of them. localIP is the container's address
 // (node_ip default).
-func a4Edits(in *a4Inputs, profile, localIP string) []tomlEdit {
+func a4Edits(in *a4Inputs, profile, localIP string) []plan.TOMLEdit {
 	e := in.env
-	var out []tomlEdit
-	add := func(t tomlEdit) { out = append(out, t) }
+	var out []plan.TOMLEdit
+	add := func(t plan.TOMLEdit) { out = append(out, t) }
 	str := func(name string, table []string, key string) {
 		if v, ok := e.get(name); ok {
 			add(tsetVar(table, key, name, v, isSecretA4(name)))
@@ -74,8 +75,8 @@ func a4Edits(in *a4Inputs, profile, localIP string) []tomlEdit {
 		add(tset(server, "node_ip", ip, false))
 	} else if localIP != "" {
 		ne := tset(server, "node_ip", localIP, false)
-		set := ne.apply
-		ne.apply = func(d *tomlconf.Doc) error {
+		set := ne.Apply
+		ne.Apply = func(d *tomlconf.Doc) error {
 			if cur, ok := d.Get(tomlconf.Key{"server", "node_ip"}); ok && cur == "$env{NODE_IP}" {
 				return nil
 			}
@@ -107,7 +108,7 @@ func a4Edits(in *a4Inputs, profile, localIP string) []tomlEdit {
 		str(up+"PASSWORD", table, "password")
 		// WSO2_DB_TYPE / WSO2_DB_DRIVER alone: the tables the file has.
 		if t, dr, tok, dok := typeOnly(); tok || dok {
-			out = append(out, tomlEdit{what: "set " + tomlconf.Key(table).String() + " type/driver", apply: func(d *tomlconf.Doc) error {
+			out = append(out, plan.TOMLEdit{What: "set " + tomlconf.Key(table).String() + " type/driver", Apply: func(d *tomlconf.Doc) error {
 				if _, ok := d.Get(tomlconf.Key(table)); !ok {
 					return nil
 				}
@@ -147,8 +148,8 @@ func a4Edits(in *a4Inputs, profile, localIP string) []tomlEdit {
 			// The default applies to a keystore the file configures or
 			// another of its variables names.
 			pe := tsetVar(table, f.key, "WSO2_KEYSTORE_PASSWORD", defPW, true)
-			set, isNamed := pe.apply, named
-			pe.apply = func(d *tomlconf.Doc) error {
+			set, isNamed := pe.Apply, named
+			pe.Apply = func(d *tomlconf.Doc) error {
 				if _, ok := d.Get(tomlconf.Key(table)); !ok && !isNamed {
 					return nil
 				}
@@ -217,7 +218,7 @@ func a4Edits(in *a4Inputs, profile, localIP string) []tomlEdit {
 	}
 	if in.fragment != nil {
 		frag := in.fragment
-		add(tomlEdit{what: "WSO2_DEPLOYMENT_TOML", apply: func(d *tomlconf.Doc) error { return d.Merge(frag) }})
+		add(plan.TOMLEdit{What: "WSO2_DEPLOYMENT_TOML", Apply: func(d *tomlconf.Doc) error { return d.Merge(frag) }})
 	}
 	return out
 }

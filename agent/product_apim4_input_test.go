@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/plan"
 )
 
 // TestAPIM4BadInput: every bad input is one clear line naming the variable
@@ -337,7 +338,7 @@ func TestAPIM4ReadOnlyTruststore(t *testing.T) {
 	home := a4Layout(t, c)
 	env := a4BaseEnv(t, c, home)
 	sec := filepath.Join(home, "repository", "resources", "security")
-	var first, second *Plan
+	var first, second *plan.Plan
 	var err1, err2 error
 	var applyErr error
 	var written []string

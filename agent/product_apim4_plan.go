@@ -22,6 +22,7 @@ import (
 	"github.com/wso2-container/agent/agent/certs"
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/tomlconf"
 )
@@ -42,7 +43,7 @@ type volumeFile struct {
 // profile's template when profileSetup.sh optimises for it), config and
 // artifact volumes laid over the home, the truststore merged, the $env{}
 // references checked, the profile record written; the pack's start script.
-func (apim4Product) plan(cfg *contract.Config, prof *Profile, d discovery) (*Plan, error) {
+func (apim4Product) plan(cfg *contract.Config, prof *Profile, d discovery) (*plan.Plan, error) {
 	home, pack, flagged, err := apim4Resolve(cfg, prof)
 	if err != nil {
 		return nil, err
@@ -56,11 +57,11 @@ func (apim4Product) plan(cfg *contract.Config, prof *Profile, d discovery) (*Pla
 		return nil, exitcode.Errorf(exitcode.Software, "plan %s: the API Manager 4.x variables were not loaded for it", prof.Name)
 	}
 	env := in.env
-	p := &Plan{Profile: prof.Name, Home: home}
+	p := &plan.Plan{Profile: prof.Name, Home: home}
 	// The secrets set for 4.x (the 2.0.0 defaults of the keystore and
 	// truststore passwords are not: "wso2carbon" is also a user name).
 	for _, v := range env.secretValues() {
-		p.addSecret(v)
+		p.AddSecret(v)
 	}
 	p.Warnings = append(p.Warnings, in.warnings...)
 
@@ -78,10 +79,10 @@ func (apim4Product) plan(cfg *contract.Config, prof *Profile, d discovery) (*Pla
 
 	// deployment.toml starts from: the volume's copy, else (a profile
 	// profileSetup.sh optimises) the profile's template, else the home's.
-	var s editSet
-	f := s.get(a4TOML)
+	var s plan.EditSet
+	f := s.Get(a4TOML)
 	if v, ok := overlay[a4TOML]; ok {
-		f.base = v.data
+		f.Base = v.data
 		if _, err := tomlconf.Parse(v.data); err != nil {
 			return nil, exitcode.Errorf(exitcode.DataErr, "read %s: %v", v.src, err)
 		}
@@ -91,7 +92,7 @@ func (apim4Product) plan(cfg *contract.Config, prof *Profile, d discovery) (*Pla
 		if err != nil {
 			return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_PROFILE: read the %s template %s: %s", prof.Name, tpl, contract.DescribeFSError(err))
 		}
-		f.base = b
+		f.Base = b
 	}
 	localIP := ""
 	if _, set := env.get("WSO2_NODE_IP"); !set {
@@ -101,18 +102,18 @@ func (apim4Product) plan(cfg *contract.Config, prof *Profile, d discovery) (*Pla
 			p.Warnings = append(p.Warnings, "WSO2_NODE_IP: "+err.Error())
 		}
 	}
-	f.toml = a4Edits(in, prof.Name, localIP)
-	addPatches(&s, cfg.PatchFiles, home)
-	for _, fe := range s.files {
-		if v, ok := overlay[filepath.Clean(fe.rel)]; ok && fe.base == nil {
-			fe.base = v.data
+	f.TOML = a4Edits(in, prof.Name, localIP)
+	plan.AddPatches(&s, cfg.PatchFiles, home)
+	for _, fe := range s.Files {
+		if v, ok := overlay[filepath.Clean(fe.Rel)]; ok && fe.Base == nil {
+			fe.Base = v.data
 		}
 	}
-	if err := p.planEdits(&s); err != nil {
+	if err := p.PlanEdits(&s); err != nil {
 		return nil, err
 	}
 	tomlPath := filepath.Join(home, a4TOML)
-	tf := p.findFile(tomlPath)
+	tf := p.FindFile(tomlPath)
 	if tf == nil {
 		return nil, exitcode.Errorf(exitcode.Software, "plan %s: no result", tomlPath)
 	}
@@ -131,7 +132,7 @@ func (apim4Product) plan(cfg *contract.Config, prof *Profile, d discovery) (*Pla
 	if v, ok := doc.Get(tomlconf.Key{"truststore", "password"}); ok {
 		if sv, ok := v.(string); ok && !strings.Contains(sv, "$") {
 			tsPW = sv
-			p.addSecret(sv)
+			p.AddSecret(sv)
 		}
 	}
 	orig := strings.TrimPrefix(tsName, a4AgentTS)
@@ -142,7 +143,7 @@ func (apim4Product) plan(cfg *contract.Config, prof *Profile, d discovery) (*Pla
 		src = v.src
 		delete(overlay, tsRel)
 	}
-	imp, err := certs.PlanImportTo(cfg.CertificatesDir, src, inPlace, tsPW, now())
+	imp, err := certs.PlanImportTo(cfg.CertificatesDir, src, inPlace, tsPW, plan.Now())
 	wantName := orig
 	// Planning only reads (a dry run works anywhere): whether the import
 	// can be written in place is asked of the folder here.
@@ -150,7 +151,7 @@ func (apim4Product) plan(cfg *contract.Config, prof *Profile, d discovery) (*Pla
 		// Read-only (a secret mounted into the home): the merge goes to
 		// a writable place inside the home, and the file points there.
 		alt := filepath.Join(home, "repository", "resources", "agent-security", filepath.Base(orig))
-		imp, err = certs.PlanImportTo(cfg.CertificatesDir, src, alt, tsPW, now())
+		imp, err = certs.PlanImportTo(cfg.CertificatesDir, src, alt, tsPW, plan.Now())
 		wantName = a4AgentTS + filepath.Base(orig)
 		if err == nil {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("truststore %s is read-only: the merged truststore is written to %s and [truststore] file_name points there", inPlace, alt))
@@ -165,11 +166,11 @@ func (apim4Product) plan(cfg *contract.Config, prof *Profile, d discovery) (*Pla
 			return nil, exitcode.Errorf(exitcode.Software, "point [truststore] file_name at %s: %v", wantName, err)
 		}
 		for _, c := range doc.Changes()[n:] {
-			tf.Changes = append(tf.Changes, Change{Target: c.Path.String(), Op: "set", Old: tomlText(c.Old), New: tomlText(c.New), Note: "merged truststore"})
+			tf.Changes = append(tf.Changes, plan.Change{Target: c.Path.String(), Op: "set", Old: plan.TOMLText(c.Old), New: plan.TOMLText(c.New), Note: "merged truststore"})
 		}
 		tf.New = doc.Bytes()
 	}
-	if err := p.recordCertificates(nil, certResult{imp: imp, password: tsPW}); err != nil {
+	if err := p.RecordCertificates(plan.CertResult{Imp: imp, Password: tsPW}); err != nil {
 		return nil, err
 	}
 
@@ -182,46 +183,36 @@ func (apim4Product) plan(cfg *contract.Config, prof *Profile, d discovery) (*Pla
 	for _, rel := range rels {
 		v := overlay[rel]
 		path := filepath.Join(home, rel)
-		if fp := p.findFile(path); fp != nil {
-			fp.Changes = append([]Change{{Target: rel, Op: "copy", Note: "from " + v.src}}, fp.Changes...)
+		if fp := p.FindFile(path); fp != nil {
+			fp.Changes = append([]plan.Change{{Target: rel, Op: "copy", Note: "from " + v.src}}, fp.Changes...)
 			continue
 		}
 		old, err := boundedread.ReadFile(path, boundedread.Archive)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, contract.DescribeFSError(err))
 		}
-		fp := p.file(path, "file", old)
+		fp := p.File(path, "file", old)
 		fp.New, fp.Mode = v.data, v.mode
-		fp.Changes = append(fp.Changes, Change{Target: rel, Op: "copy", Note: "from " + v.src})
+		fp.Changes = append(fp.Changes, plan.Change{Target: rel, Op: "copy", Note: "from " + v.src})
 	}
 
 	nodeIP := localIP
 	if ip, ok := env.get("WSO2_NODE_IP"); ok {
 		nodeIP = ip
 	}
-	if err := p.checkEnvRefs(tf.New, cfg, env, nodeIP); err != nil {
+	if err := checkEnvRefs(p, tf.New, cfg, env, nodeIP); err != nil {
 		return nil, err
 	}
 	if flagged {
 		mp := filepath.Join(home, a4Marker)
 		old, _ := boundedread.ReadFile(mp, boundedread.Secret) // checkMarker read it
-		fp := p.file(mp, "file", old)
+		fp := p.File(mp, "file", old)
 		fp.New = []byte(prof.Name + "\n")
-		fp.Changes = append(fp.Changes, Change{Target: a4Marker, Op: "set", New: prof.Name, Note: "profileSetup.sh optimises the home for this profile, one-way"})
+		fp.Changes = append(fp.Changes, plan.Change{Target: a4Marker, Op: "set", New: prof.Name, Note: "profileSetup.sh optimises the home for this profile, one-way"})
 	}
 	p.WaitFor = contract.WaitTargets(cfg, a4WaitFor(env))
 	p.Command = apim4Command(home, pack, prof.Name, flagged)
 	return p, nil
-}
-
-// findFile returns the plan entry of path, or nil.
-func (p *Plan) findFile(path string) *FilePlan {
-	for _, f := range p.Files {
-		if f.Path == path {
-			return f
-		}
-	}
-	return nil
 }
 
 // readVolume adds every file of the folder dir (name is its variable) to
@@ -283,7 +274,7 @@ func readVolume(name, dir string, overlay map[string]*volumeFile) error {
 // obscurely otherwise. A variable the agent withholds from the server (a
 // secret) is passed on when the file reads it; NODE_IP, when the file reads
 // it and it is unset, is set to WSO2_NODE_IP or the container's address.
-func (p *Plan) checkEnvRefs(final []byte, cfg *contract.Config, env *a4Env, nodeIP string) error {
+func checkEnvRefs(p *plan.Plan, final []byte, cfg *contract.Config, env *a4Env, nodeIP string) error {
 	doc, err := tomlconf.Parse(final)
 	if err != nil {
 		return exitcode.Errorf(exitcode.DataErr, "read deployment.toml: %v", err)
@@ -307,7 +298,7 @@ func (p *Plan) checkEnvRefs(final []byte, cfg *contract.Config, env *a4Env, node
 		case child[ph.Name]:
 			p.Checks = append(p.Checks, fmt.Sprintf("$env{%s} (%s, line %d): set", ph.Name, key, ph.Line))
 		case ph.Name == "NODE_IP" && nodeIP != "":
-			p.setChildEnv("NODE_IP", nodeIP)
+			p.SetChildEnv("NODE_IP", nodeIP)
 			p.Checks = append(p.Checks, fmt.Sprintf("$env{NODE_IP} (%s, line %d): unset, the agent sets it to %s", key, ph.Line, nodeIP))
 		default:
 			v, ok := env.get(ph.Name)
@@ -322,7 +313,7 @@ func (p *Plan) checkEnvRefs(final []byte, cfg *contract.Config, env *a4Env, node
 			if !ok {
 				return exitcode.Errorf(exitcode.Config, "deployment.toml: %s (line %d) reads $env{%s}, which is not set: set %s or the key", key, ph.Line, ph.Name, ph.Name)
 			}
-			p.setChildEnv(ph.Name, v)
+			p.SetChildEnv(ph.Name, v)
 			p.Checks = append(p.Checks, fmt.Sprintf("$env{%s} (%s, line %d): a secret, passed on to the server because the file reads it", ph.Name, key, ph.Line))
 		}
 	}
@@ -341,14 +332,6 @@ func configValue(cfg *contract.Config, name string) (string, error) {
 		return cfg.TruststorePassword, nil
 	}
 	return "", errors.New("not a config secret")
-}
-
-// setChildEnv records a variable the server's environment gets.
-func (p *Plan) setChildEnv(k, v string) {
-	if p.ChildEnv == nil {
-		p.ChildEnv = map[string]string{}
-	}
-	p.ChildEnv[k] = v
 }
 
 // a4WaitFor is the default dependency list: the database servers of the

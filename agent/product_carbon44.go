@@ -8,12 +8,14 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/wso2-container/agent/agent/certs"
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/health"
+	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/xmlconf"
 )
 
@@ -89,7 +91,7 @@ var metricsDatasource = datasource{"WSO2_METRICS_DB", "jdbc/WSO2MetricsDB", "met
 // datasourceEdits makes each datasource exist once in the file (inserting a
 // MySQL block when absent, removing duplicates, B24) and sets its URL, user,
 // password and driver (B9, B17, B18).
-func (t *target) datasourceEdits(s *editSet, rel, parent string, dss []datasource) {
+func (t *target) datasourceEdits(s *plan.EditSet, rel, parent string, dss []datasource) {
 	for _, ds := range dss {
 		if ds.name == "WSO2UM_DB" {
 			ds.db = t.cfg.UserStoreDB // the database the admin-password job changes
@@ -116,14 +118,14 @@ func (t *target) datasourceEdits(s *editSet, rel, parent string, dss []datasourc
         </configuration>
     </definition>
 </datasource>`, ds.name, ds.db, ds.jndi, xmlEscape(t.mysqlURL(ds.db)), xmlEscape(t.cfg.MySQLUser), xmlEscape(t.cfg.MySQLPassword))
-		s.xml(rel,
-			ensure(p, parent, []string{"datasource"}, frag),
-			setText(p+"/definition/configuration/url", t.mysqlURL(ds.db)),
-			setText(p+"/definition/configuration/username", t.cfg.MySQLUser),
-			setText(p+"/definition/configuration/driverClassName", "com.mysql.jdbc.Driver"),
+		s.XML(rel,
+			plan.Ensure(p, parent, []string{"datasource"}, frag),
+			plan.SetText(p+"/definition/configuration/url", t.mysqlURL(ds.db)),
+			plan.SetText(p+"/definition/configuration/username", t.cfg.MySQLUser),
+			plan.SetText(p+"/definition/configuration/driverClassName", "com.mysql.jdbc.Driver"),
 		)
 		if t.cfg.MySQLPassword != "" {
-			s.xml(rel, secretText(p+"/definition/configuration/password", t.cfg.MySQLPassword))
+			s.XML(rel, plan.SecretText(p+"/definition/configuration/password", t.cfg.MySQLPassword))
 		}
 	}
 }
@@ -134,29 +136,29 @@ func xmlEscape(s string) string { return html.EscapeString(s) }
 // product's log4j event appenders (B8: a structured writer, any character is
 // safe). Only appenders the product's log4j.properties defines are named:
 // setting an absent key would append an orphan line.
-func (t *target) adminEdits(s *editSet, appenders ...string) {
-	s.xml("repository/conf/user-mgt.xml",
-		setText("/UserManager/Realm/Configuration/AdminUser/UserName", t.cfg.AdminUser),
-		secretText("/UserManager/Realm/Configuration/AdminUser/Password", t.cfg.AdminPassword),
+func (t *target) adminEdits(s *plan.EditSet, appenders ...string) {
+	s.XML("repository/conf/user-mgt.xml",
+		plan.SetText("/UserManager/Realm/Configuration/AdminUser/UserName", t.cfg.AdminUser),
+		plan.SecretText("/UserManager/Realm/Configuration/AdminUser/Password", t.cfg.AdminPassword),
 	)
 	for _, a := range appenders {
-		s.props("repository/conf/log4j.properties",
-			secretProp("log4j.appender."+a+".password", t.cfg.AdminPassword))
+		s.Props("repository/conf/log4j.properties",
+			plan.SecretProp("log4j.appender."+a+".password", t.cfg.AdminPassword))
 	}
 }
 
 // carbonHostEdits inserts HostName and MgtHostName into carbon.xml once
 // (they are commented out in the stock file) and keeps them current (B22).
-func (t *target) carbonHostEdits(s *editSet) {
+func (t *target) carbonHostEdits(s *plan.EditSet) {
 	host := t.cfg.HostName
 	if host == "" {
 		host = t.svc(t.prof.Component)
 	}
-	s.xml("repository/conf/carbon.xml",
-		ensure("/Server/HostName", "/Server", []string{"Version"}, "<HostName>"+xmlEscape(host)+"</HostName>"),
-		setText("/Server/HostName", host),
-		ensure("/Server/MgtHostName", "/Server", []string{"HostName"}, "<MgtHostName>"+xmlEscape(host)+"</MgtHostName>"),
-		setText("/Server/MgtHostName", host),
+	s.XML("repository/conf/carbon.xml",
+		plan.Ensure("/Server/HostName", "/Server", []string{"Version"}, "<HostName>"+xmlEscape(host)+"</HostName>"),
+		plan.SetText("/Server/HostName", host),
+		plan.Ensure("/Server/MgtHostName", "/Server", []string{"HostName"}, "<MgtHostName>"+xmlEscape(host)+"</MgtHostName>"),
+		plan.SetText("/Server/MgtHostName", host),
 	)
 }
 
@@ -164,61 +166,61 @@ func (t *target) carbonHostEdits(s *editSet) {
 // own keystore (B21) and every truststore password at
 // WSO2_TRUSTSTORE_PASSWORD. Without an own keystore in the certificates
 // folder the key store references are left as shipped.
-func (t *target) keystoreEdits(s *editSet) {
+func (t *target) keystoreEdits(s *plan.EditSet) {
 	ts, tsPw := t.truststoreRel(), t.cfg.TruststorePassword
-	s.xml("repository/conf/carbon.xml",
-		setText("/Server/Security/TrustStore/Location", carbonPath(ts)),
-		secretText("/Server/Security/TrustStore/Password", tsPw),
+	s.XML("repository/conf/carbon.xml",
+		plan.SetText("/Server/Security/TrustStore/Location", carbonPath(ts)),
+		plan.SecretText("/Server/Security/TrustStore/Password", tsPw),
 	)
-	s.xml("repository/conf/axis2/axis2.xml",
+	s.XML("repository/conf/axis2/axis2.xml",
 		xmlAny(secretAllAny("//parameter[@name='truststore']/TrustStore/Password", tsPw)),
 	)
-	s.props("repository/conf/identity/EndpointConfig.properties",
-		secretProp("Carbon.Security.TrustStore.Password", tsPw),
+	s.Props("repository/conf/identity/EndpointConfig.properties",
+		plan.SecretProp("Carbon.Security.TrustStore.Password", tsPw),
 	)
-	s.optional("repository/conf/identity/EndpointConfig.properties")
+	s.Optional("repository/conf/identity/EndpointConfig.properties")
 	if !t.ownKeystore {
 		return
 	}
 	ks, ksPw, alias := t.keystoreRel(), t.cfg.KeystorePassword, t.keyAlias()
-	s.xml("repository/conf/carbon.xml",
-		setText("/Server/Security/KeyStore/Location", carbonPath(ks)),
-		setText("/Server/Security/KeyStore/Type", "JKS"),
-		secretText("/Server/Security/KeyStore/Password", ksPw),
-		setText("/Server/Security/KeyStore/KeyAlias", alias),
-		secretText("/Server/Security/KeyStore/KeyPassword", ksPw),
+	s.XML("repository/conf/carbon.xml",
+		plan.SetText("/Server/Security/KeyStore/Location", carbonPath(ks)),
+		plan.SetText("/Server/Security/KeyStore/Type", "JKS"),
+		plan.SecretText("/Server/Security/KeyStore/Password", ksPw),
+		plan.SetText("/Server/Security/KeyStore/KeyAlias", alias),
+		plan.SecretText("/Server/Security/KeyStore/KeyPassword", ksPw),
 	)
-	s.xml("repository/conf/tomcat/catalina-server.xml",
-		setAttr("/Server/Service/Connector[@port='9443']", "keystoreFile", carbonPath(ks)),
-		secretAttr("/Server/Service/Connector[@port='9443']", "keystorePass", ksPw),
+	s.XML("repository/conf/tomcat/catalina-server.xml",
+		plan.SetAttr("/Server/Service/Connector[@port='9443']", "keystoreFile", carbonPath(ks)),
+		plan.SecretAttr("/Server/Service/Connector[@port='9443']", "keystorePass", ksPw),
 	)
-	s.xml("repository/conf/axis2/axis2.xml",
-		xmlAny(setAll("//parameter[@name='keystore']/KeyStore/Location", ks)),
-		xmlAny(secretAll("//parameter[@name='keystore']/KeyStore/Password", ksPw)),
-		xmlAny(secretAll("//parameter[@name='keystore']/KeyStore/KeyPassword", ksPw)),
+	s.XML("repository/conf/axis2/axis2.xml",
+		xmlAny(plan.SetAll("//parameter[@name='keystore']/KeyStore/Location", ks)),
+		xmlAny(plan.SecretAll("//parameter[@name='keystore']/KeyStore/Password", ksPw)),
+		xmlAny(plan.SecretAll("//parameter[@name='keystore']/KeyStore/KeyPassword", ksPw)),
 	)
-	s.props("repository/conf/identity/EndpointConfig.properties",
-		prop("client.keyStore", "./"+ks),
-		secretProp("Carbon.Security.KeyStore.Password", ksPw),
+	s.Props("repository/conf/identity/EndpointConfig.properties",
+		plan.Prop("client.keyStore", "./"+ks),
+		plan.SecretProp("Carbon.Security.KeyStore.Password", ksPw),
 	)
 }
 
 // xmlAny relaxes an edit to match zero or more elements.
-func xmlAny(e xmlconfEdit) xmlconfEdit { e.Match = matchAny; return e }
+func xmlAny(e plan.XmlconfEdit) plan.XmlconfEdit { e.Match = plan.MatchAny; return e }
 
-func secretAllAny(path, v string) xmlconfEdit {
-	e := secretAll(path, v)
-	e.Match = matchAny
+func secretAllAny(path, v string) plan.XmlconfEdit {
+	e := plan.SecretAll(path, v)
+	e.Match = plan.MatchAny
 	return e
 }
 
 // clusterEdits configures Hazelcast well-known-address clustering in
 // axis2.xml: own address and port, sub-domain, domain, and the member list
 // replaced as a whole on every start (B1, B11).
-func (t *target) clusterEdits(s *editSet, rel string) {
+func (t *target) clusterEdits(s *plan.EditSet, rel string) {
 	if !t.clusterOn {
 		if t.cfg.ClusterMembers.Set { // explicitly empty: clustering off
-			s.xml(rel, setAttr("/axisconfig/clustering", "enable", "false"))
+			s.XML(rel, plan.SetAttr("/axisconfig/clustering", "enable", "false"))
 		}
 		return
 	}
@@ -231,15 +233,15 @@ func (t *target) clusterEdits(s *editSet, rel string) {
 	for _, ip := range t.members {
 		fmt.Fprintf(&members, "<member>\n    <hostName>%s</hostName>\n    <port>%s</port>\n</member>\n", xmlEscape(ip), port)
 	}
-	s.xml(rel,
-		setAttr("/axisconfig/clustering", "enable", "true"),
-		setText("/axisconfig/clustering/parameter[@name='membershipScheme']", "wka"),
-		setText("/axisconfig/clustering/parameter[@name='domain']", domain),
-		setText("/axisconfig/clustering/parameter[@name='localMemberHost']", t.localIP),
-		setText("/axisconfig/clustering/parameter[@name='localMemberPort']", port),
+	s.XML(rel,
+		plan.SetAttr("/axisconfig/clustering", "enable", "true"),
+		plan.SetText("/axisconfig/clustering/parameter[@name='membershipScheme']", "wka"),
+		plan.SetText("/axisconfig/clustering/parameter[@name='domain']", domain),
+		plan.SetText("/axisconfig/clustering/parameter[@name='localMemberHost']", t.localIP),
+		plan.SetText("/axisconfig/clustering/parameter[@name='localMemberPort']", port),
 		// subDomain is an attribute: the old scripts wrote element text.
-		setAttr("/axisconfig/clustering/parameter[@name='properties']/property[@name='subDomain']", "value", t.prof.SubDomain),
-		xmlconfEdit{Op: opSetChildren, Path: "/axisconfig/clustering/members", XML: members.String()},
+		plan.SetAttr("/axisconfig/clustering/parameter[@name='properties']/property[@name='subDomain']", "value", t.prof.SubDomain),
+		plan.XmlconfEdit{Op: plan.OpSetChildren, Path: "/axisconfig/clustering/members", XML: members.String()},
 	)
 }
 
@@ -251,47 +253,33 @@ func (t *target) clusterEdits(s *editSet, rel string) {
 // user name holding ':' cannot be expressed: Config.validate refuses it.
 func amqpURL(user, password, client, vhost, broker string) string {
 	return fmt.Sprintf("amqp://%s:%s@%s/%s?brokerlist='%s'",
-		amqpEscape(user), amqpEscape(password), client, vhost, broker)
-}
-
-// amqpEscape percent-encodes every byte of s but A-Z a-z 0-9 - . _ ~.
-func amqpEscape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
+		plan.AmqpEscape(user), plan.AmqpEscape(password), client, vhost, broker)
 }
 
 // catalinaEdits: proxy ports when configured and no access log valve (B23:
 // the old images addressed the attribute as an element and never removed it).
-func (t *target) catalinaEdits(s *editSet) {
+func (t *target) catalinaEdits(s *plan.EditSet) {
 	rel := "repository/conf/tomcat/catalina-server.xml"
 	if t.cfg.ProxyPortHTTP != "" {
-		s.xml(rel, setAttr("/Server/Service/Connector[@port='9763']", "proxyPort", t.cfg.ProxyPortHTTP))
+		s.XML(rel, plan.SetAttr("/Server/Service/Connector[@port='9763']", "proxyPort", t.cfg.ProxyPortHTTP))
 	}
 	if t.cfg.ProxyPortHTTPS != "" {
-		s.xml(rel, setAttr("/Server/Service/Connector[@port='9443']", "proxyPort", t.cfg.ProxyPortHTTPS))
+		s.XML(rel, plan.SetAttr("/Server/Service/Connector[@port='9443']", "proxyPort", t.cfg.ProxyPortHTTPS))
 	}
-	s.xml(rel, remove("//Valve[@className='org.apache.catalina.valves.AccessLogValve']"))
+	s.XML(rel, plan.Remove("//Valve[@className='org.apache.catalina.valves.AccessLogValve']"))
 }
 
 // carbonEdits are the edits every Carbon product shares: the admin account
 // (and the given log4j appenders), the user store's datasource, the master
 // datasources, the metrics datasource, host names, key and trust stores,
 // Tomcat, and clustering.
-func (t *target) carbonEdits(s *editSet, master []datasource, appenders ...string) {
+func (t *target) carbonEdits(s *plan.EditSet, master []datasource, appenders ...string) {
 	t.adminEdits(s, appenders...)
-	s.xml("repository/conf/user-mgt.xml",
-		setText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
+	s.XML("repository/conf/user-mgt.xml",
+		plan.SetText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
 	t.datasourceEdits(s, dsDir+"master-datasources.xml", dsParent, master)
 	t.datasourceEdits(s, dsDir+"metrics-datasources.xml", dsParent, []datasource{metricsDatasource})
-	s.optional(dsDir + "metrics-datasources.xml")
+	s.Optional(dsDir + "metrics-datasources.xml")
 	t.carbonHostEdits(s)
 	t.keystoreEdits(s)
 	t.catalinaEdits(s)
@@ -300,13 +288,13 @@ func (t *target) carbonEdits(s *editSet, master []datasource, appenders ...strin
 
 // entitlementKeystoreEdits points identity.xml's entitlement key store at the
 // own keystore (API Manager and Identity Server ship identity.xml).
-func (t *target) entitlementKeystoreEdits(s *editSet) {
+func (t *target) entitlementKeystoreEdits(s *plan.EditSet) {
 	if !t.ownKeystore {
 		return
 	}
-	s.xml("repository/conf/identity/identity.xml",
-		xmlAny(setAll("//ThirftBasedEntitlementConfig/KeyStore/Location", carbonPath(t.keystoreRel()))),
-		xmlAny(secretAll("//ThirftBasedEntitlementConfig/KeyStore/Password", t.cfg.KeystorePassword)))
+	s.XML("repository/conf/identity/identity.xml",
+		xmlAny(plan.SetAll("//ThirftBasedEntitlementConfig/KeyStore/Location", carbonPath(t.keystoreRel()))),
+		xmlAny(plan.SecretAll("//ThirftBasedEntitlementConfig/KeyStore/Password", t.cfg.KeystorePassword)))
 }
 
 // Where the datasource files are, and their datasources' parent element.
@@ -322,13 +310,13 @@ const (
 // mediator folder and a seeded deployment volume; its server is
 // bin/wso2server.sh with the profile's flags.
 type carbonProduct struct {
-	edits func(t *target, s *editSet) // the product's file edits
+	edits func(t *target, s *plan.EditSet) // the product's file edits
 	// check returns the product's own problems with the configuration,
 	// beside those every Carbon product has (carbonProblems); nil: none.
 	check func(c *contract.Config, prof *Profile) []string
 	// after plans what the product does beyond editing files (Analytics:
 	// the schedules inside its carbon apps); nil: nothing.
-	after func(t *target, p *Plan) error
+	after func(t *target, p *plan.Plan) error
 }
 
 func (cp carbonProduct) problems(c *contract.Config, prof *Profile) []string {
@@ -346,7 +334,7 @@ func (carbonProduct) health(_ *contract.Config, _ *Profile, home string) (health
 	return carbon44Health(home)
 }
 
-func (cp carbonProduct) plan(cfg *contract.Config, prof *Profile, d discovery) (*Plan, error) {
+func (cp carbonProduct) plan(cfg *contract.Config, prof *Profile, d discovery) (*plan.Plan, error) {
 	home := productHome(cfg, prof)
 	if k := detectAPIM4(home); k != nil {
 		return nil, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s is an API Manager 2.0.0/IS 5.2.0 profile, but %s is %s (it runs: %s)", prof.Name, home, k.Desc, strings.Join(k.Profiles(), ", "))
@@ -357,26 +345,26 @@ func (cp carbonProduct) plan(cfg *contract.Config, prof *Profile, d discovery) (
 	if err := checkProduct(prof, home); err != nil {
 		return nil, err
 	}
-	p := &Plan{Profile: prof.Name, Home: home}
+	p := &plan.Plan{Profile: prof.Name, Home: home}
 	for _, v := range append([]string{cfg.AdminPassword, cfg.MySQLPassword, cfg.KeystorePassword, cfg.TruststorePassword, cfg.NewAdminPassword}, cfg.EnvSecretValues()...) {
-		p.addSecret(v)
+		p.AddSecret(v)
 	}
 	t := &target{cfg: cfg, prof: prof, home: home}
 	if err := t.discover(p, d); err != nil {
 		return nil, err
 	}
-	var s editSet
+	var s plan.EditSet
 	cp.edits(t, &s)
-	addPatches(&s, cfg.PatchFiles, home)
+	plan.AddPatches(&s, cfg.PatchFiles, home)
 	// The certificates are planned beside the file edits (both only read).
-	certc := make(chan certResult, 1)
+	certc := make(chan plan.CertResult, 1)
 	go func() { certc <- t.computeCertificates() }()
-	editErr := p.planEdits(&s)
+	editErr := p.PlanEdits(&s)
 	cr := <-certc
 	if editErr != nil {
 		return nil, editErr
 	}
-	if err := p.recordCertificates(t, cr); err != nil {
+	if err := p.RecordCertificates(cr); err != nil {
 		return nil, err
 	}
 	if cp.after != nil {
@@ -385,12 +373,12 @@ func (cp carbonProduct) plan(cfg *contract.Config, prof *Profile, d discovery) (
 		}
 	}
 	if prof.MirrorsMediators {
-		if err := p.planMirror(cfg.MediatorDir, filepath.Join(home, "repository", "components", "lib")); err != nil {
+		if err := p.PlanMirror(cfg.MediatorDir, filepath.Join(home, "repository", "components", "lib")); err != nil {
 			return nil, err
 		}
 	}
 	if prof.SeedsDeployment {
-		if err := p.planSeed(cfg.DeploymentSeed, filepath.Join(home, "repository", "deployment", "server"), cfg.LockTimeout.V); err != nil {
+		if err := p.PlanSeed(cfg.DeploymentSeed, filepath.Join(home, "repository", "deployment", "server"), cfg.LockTimeout.V); err != nil {
 			return nil, err
 		}
 	}
@@ -450,4 +438,80 @@ func carbon44Health(home string) (health.Check, error) {
 		}
 	}
 	return health.Check{TLSPort: carbonHTTPSPort + off, Endpoint: "/services/Version", EndpointPort: carbonHTTPPort + off}, nil
+}
+
+// computeCertificates plans the truststore import of every certificate in
+// the shared folder and the copy of the component's own keystore (only its
+// own, B13). Nothing is written; a bad store or certificate is an error.
+func (t *target) computeCertificates() plan.CertResult {
+	cfg := t.cfg
+	ts := t.resolve(cfg.Truststore)
+	imp, err := certs.PlanImport(cfg.CertificatesDir, ts, cfg.TruststorePassword, plan.Now())
+	if err != nil {
+		return plan.CertResult{Err: err}
+	}
+	r := plan.CertResult{Imp: imp, Password: cfg.TruststorePassword}
+	if t.ownKeystore {
+		dst := filepath.Dir(t.resolve(t.keystoreRel()))
+		r.Own, r.Err = certs.PlanOwnKeystore(cfg.CertificatesDir, t.prof.Component, dst, cfg.KeystorePassword)
+	}
+	return r
+}
+
+// resolve returns the absolute path of a file named relative to the home.
+func (t *target) resolve(rel string) string {
+	if filepath.IsAbs(rel) {
+		return filepath.Clean(rel)
+	}
+	return filepath.Join(t.home, rel)
+}
+
+// discover fills in the own address, the cluster members and whether the
+// component's own keystore is in the certificates folder. Member names that
+// do not resolve are a warning, not an error: peers start in any order, and
+// Hazelcast finds late members through the ones it knows.
+func (t *target) discover(p *plan.Plan, d discovery) error {
+	cfg := t.cfg
+	names := t.prof.Members
+	if cfg.ClusterMembers.Set {
+		names = cfg.ClusterMembers.V
+	}
+	t.clusterOn = len(names) > 0
+	if t.clusterOn {
+		t.localIP = cfg.LocalMemberHost
+		if t.localIP == "" {
+			ip, err := d.localIP()
+			if err != nil {
+				return exitcode.Wrap(exitcode.Config, err)
+			}
+			t.localIP = ip
+		}
+		seen := map[string]bool{t.localIP: true}
+		for _, n := range names {
+			if ip := net.ParseIP(n); ip != nil {
+				if !seen[n] {
+					seen[n] = true
+					t.members = append(t.members, n)
+				}
+				continue
+			}
+			addrs, err := d.lookupHost(n)
+			if err != nil || len(addrs) == 0 {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("WSO2_CLUSTER_MEMBERS: %s does not resolve yet; continuing with the other members", n))
+				continue
+			}
+			sort.Strings(addrs)
+			for _, a := range addrs {
+				if !seen[a] {
+					seen[a] = true
+					t.members = append(t.members, a)
+				}
+			}
+		}
+	}
+	own := filepath.Join(cfg.CertificatesDir, certs.KeystoreFile(t.prof.Component))
+	if _, err := os.Stat(own); err == nil {
+		t.ownKeystore = true
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/wso2-container/agent/agent/carbonapp"
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/quartz"
 	"github.com/wso2-container/agent/internal/boundedread"
 )
@@ -35,7 +36,7 @@ var dasAnalyticsDatasources = []datasource{
 
 // dasEdits are the API Manager Analytics 2.0.0 (DAS) edits: every
 // datasource file gets host, user and password (B17, B18).
-func (t *target) dasEdits(s *editSet) {
+func (t *target) dasEdits(s *plan.EditSet) {
 	// The analytics log4j.properties has no event appender.
 	t.carbonEdits(s, []datasource{
 		{"WSO2UM_DB", "jdbc/WSO2UM_DB", "userdb"},
@@ -71,7 +72,7 @@ func (t *target) dasScripts() []struct{ name, value, entry string } {
 // planSchedules validates the seven schedules with Quartz semantics before
 // anything is written, previews their next fire times, and plans the
 // rewrite of every copy of the carbon app that exists.
-func (t *target) planSchedules(p *Plan) error {
+func (t *target) planSchedules(p *plan.Plan) error {
 	crons := map[string]string{}
 	var problems []string
 	for _, s := range t.dasScripts() {
@@ -81,7 +82,7 @@ func (t *target) planSchedules(p *Plan) error {
 			continue
 		}
 		crons[s.entry] = s.value
-		p.Schedules = append(p.Schedules, SchedulePreview{Var: s.name, Expr: s.value, Next: sched.NextN(now().UTC(), 3)})
+		p.Schedules = append(p.Schedules, plan.SchedulePreview{Var: s.name, Expr: s.value, Next: sched.NextN(plan.Now().UTC(), 3)})
 	}
 	if len(problems) > 0 {
 		return exitcode.Wrap(exitcode.Config, &contract.ConfigError{Problems: problems})
@@ -93,7 +94,7 @@ func (t *target) planSchedules(p *Plan) error {
 	}
 	var prev *patched
 	for _, dir := range carbonAppDirs {
-		path := p.resolve(filepath.Join(dir, carbonApp))
+		path := p.Resolve(filepath.Join(dir, carbonApp))
 		old, err := boundedread.ReadFile(path, boundedread.Archive)
 		if os.IsNotExist(err) {
 			continue
@@ -115,10 +116,10 @@ func (t *target) planSchedules(p *Plan) error {
 		if out == nil {
 			continue
 		}
-		f := p.file(path, "archive", old)
+		f := p.File(path, "archive", old)
 		f.New = out
 		for _, c := range changes {
-			f.Changes = append(f.Changes, Change{Target: c.Entry + ":/Analytics/CronExpression", Op: "set", Old: c.Old, New: c.New})
+			f.Changes = append(f.Changes, plan.Change{Target: c.Entry + ":/Analytics/CronExpression", Op: "set", Old: c.Old, New: c.New})
 		}
 	}
 	return nil
@@ -135,7 +136,7 @@ func dasScheduleProblems(c *contract.Config, _ *Profile) []string {
 			p = append(p, fmt.Sprintf("%s: %q is not a valid Quartz cron expression: %v", s.name, s.value, err))
 			continue
 		}
-		if _, ok := sched.Next(now()); !ok {
+		if _, ok := sched.Next(plan.Now()); !ok {
 			p = append(p, fmt.Sprintf("%s: %q never fires (no such date, or its years are over); check it with agent cron", s.name, s.value))
 		}
 	}

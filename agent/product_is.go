@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/plan"
 )
 
 func init() {
@@ -60,7 +61,7 @@ var isDatasources = []datasource{
 }
 
 // isEdits are the Identity Server 5.2.0 edits.
-func (t *target) isEdits(s *editSet) {
+func (t *target) isEdits(s *plan.EditSet) {
 	t.carbonEdits(s, isDatasources, "LOGEVENT") // the kernel log4j.properties has no DAS_AGENT
 	t.entitlementKeystoreEdits(s)
 
@@ -69,19 +70,19 @@ func (t *target) isEdits(s *editSet) {
 		base, samlBase = vh, vh
 	}
 	for _, u := range isURLs {
-		s.xml("repository/conf/identity/identity.xml", xmlAny(setText(u.path, base+u.suffix)))
+		s.XML("repository/conf/identity/identity.xml", xmlAny(plan.SetText(u.path, base+u.suffix)))
 	}
 	// The shipped sso-idp-config.xml registers the dashboard as a service
 	// provider on the server's own URL.
 	dash := "//ServiceProvider[Issuer='wso2.my.dashboard']"
-	s.xml("repository/conf/identity/sso-idp-config.xml",
-		xmlAny(setAll(dash+"/AssertionConsumerServiceURLs/AssertionConsumerServiceURL", base+"/dashboard/acs")),
-		xmlAny(setAll(dash+"/DefaultAssertionConsumerServiceURL", base+"/dashboard/acs")),
+	s.XML("repository/conf/identity/sso-idp-config.xml",
+		xmlAny(plan.SetAll(dash+"/AssertionConsumerServiceURLs/AssertionConsumerServiceURL", base+"/dashboard/acs")),
+		xmlAny(plan.SetAll(dash+"/DefaultAssertionConsumerServiceURL", base+"/dashboard/acs")),
 	)
-	s.optional("repository/conf/identity/sso-idp-config.xml")
-	s.xml("repository/conf/security/authenticators.xml",
-		xmlAny(setText("//Authenticator[@name='SAML2SSOAuthenticator']/Config/Parameter[@name='IdentityProviderSSOServiceURL']", samlBase+"/samlsso")),
-		xmlAny(setText("//Authenticator[@name='SAML2SSOAuthenticator']/Config/Parameter[@name='AssertionConsumerServiceURL']", samlBase+"/acs")),
+	s.Optional("repository/conf/identity/sso-idp-config.xml")
+	s.XML("repository/conf/security/authenticators.xml",
+		xmlAny(plan.SetText("//Authenticator[@name='SAML2SSOAuthenticator']/Config/Parameter[@name='IdentityProviderSSOServiceURL']", samlBase+"/samlsso")),
+		xmlAny(plan.SetText("//Authenticator[@name='SAML2SSOAuthenticator']/Config/Parameter[@name='AssertionConsumerServiceURL']", samlBase+"/acs")),
 	)
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/plan"
 )
 
 // readmeJSON returns the JSON example that follows <!-- json: NAME --> in
@@ -223,7 +224,7 @@ func TestREADMEJSONShapes(t *testing.T) {
 		}
 		real := jsonShape(decodeJSON(t, "agent render --output json", out.Bytes()))
 		doc := jsonShape(decodeJSON(t, "the README's agent render --output json example", readmeJSON(t, "agent render --output json")))
-		if want := typeShape(reflect.TypeOf(Report{})); !reflect.DeepEqual(doc, want) {
+		if want := typeShape(reflect.TypeOf(plan.Report{})); !reflect.DeepEqual(doc, want) {
 			t.Errorf("the README's example has the shape\n%v\nagent render --output json writes\n%v", doc, want)
 		}
 		if p := shapeWithin("render", real, doc); len(p) > 0 {

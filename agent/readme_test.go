@@ -12,6 +12,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/internal/fixtures"
 	"github.com/wso2-container/agent/tomlconf"
 	"github.com/wso2-container/agent/xmlconf"
@@ -133,7 +134,7 @@ func TestREADMEPatchExampleTOML(t *testing.T) {
 	s = s[i+j:]
 	example := s[:strings.Index(s, "```")]
 	lookup := func(k string) (string, bool) { return "api.example.com", k == "PUBLIC_HOST" }
-	fps, err := xmlconf.ParsePatchKinds("README.md", []byte(example), lookup, contract.IsSecretName, tomlPatchKind)
+	fps, err := xmlconf.ParsePatchKinds("README.md", []byte(example), lookup, contract.IsSecretName, plan.TOMLPatchKind)
 	if err != nil {
 		t.Fatalf("README TOML patch example does not parse: %v", err)
 	}
@@ -141,11 +142,11 @@ func TestREADMEPatchExampleTOML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var edits []tomlEdit
+	var edits []plan.TOMLEdit
 	for _, o := range fps[0].Other {
-		edits = append(edits, tomlPatch(o.Edit.(tomlconf.PatchEdit)))
+		edits = append(edits, plan.TOMLPatch(o.Edit.(tomlconf.PatchEdit)))
 	}
-	_, changes, _, _, err := applyTOML(src, edits)
+	_, changes, _, _, err := plan.ApplyTOML(src, edits)
 	if err != nil {
 		t.Fatalf("README TOML patch example: %v", err)
 	}

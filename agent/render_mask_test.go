@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wso2-container/agent/agent/plan"
 )
 
 // TestRenderMasksByMeaning (issue 13, "mask by meaning, not by
@@ -127,7 +129,7 @@ func TestRenderMasksByMeaning(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if err := enc.Encode(Report{Warnings: r.Warnings, Checks: r.Checks, Jobs: r.Jobs, Changed: r.Changed}); err != nil {
+			if err := enc.Encode(plan.Report{Warnings: r.Warnings, Checks: r.Checks, Jobs: r.Jobs, Changed: r.Changed}); err != nil {
 				t.Fatal(err)
 			}
 			jsText := strings.ReplaceAll(js.String(), `","`, `", "`)

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"fmt"
-	"github.com/wso2-container/agent/internal/testnet"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/internal/testnet"
 )
 
 // TestRenderEqualsRun (issue 13, "render == run"): for every Carbon 4.4
@@ -76,7 +78,7 @@ func TestRenderEqualsRun(t *testing.T) {
 			env := c.env(t, home)
 			env["WSO2_AGENT_USER"] = ""
 
-			report := func(args ...string) Report {
+			report := func(args ...string) plan.Report {
 				t.Helper()
 				r := runPipe(t, env, args...)
 				if r.Code != 0 {

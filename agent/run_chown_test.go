@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wso2-container/agent/agent/plan"
 )
 
 // TestChownWrittenSeededTree: when the setup seeds the shared deployment
@@ -28,8 +30,8 @@ func TestChownWrittenSeededTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst := filepath.Join(t.TempDir(), "server")
-	p := &Plan{}
-	if err := p.planSeed(src, dst, time.Second); err != nil || len(p.Seeds) != 1 {
+	p := &plan.Plan{}
+	if err := p.PlanSeed(src, dst, time.Second); err != nil || len(p.Seeds) != 1 {
 		t.Fatalf("planSeed: %v, %d seeds", err, len(p.Seeds))
 	}
 	written, err := p.Apply()

@@ -13,6 +13,7 @@ import (
 	"github.com/wso2-container/agent/agent/certs"
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/jobs"
+	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/supervise"
 )
 
@@ -22,50 +23,17 @@ const certSyncJob = "cert-sync"
 
 func init() { startCompanions = startJobs }
 
-// JobPreview is one scheduled job as `render` shows it.
-type JobPreview struct {
-	Name     string      `json:"name"`
-	Source   string      `json:"source"`            // variable or crontab file:line
-	Schedule string      `json:"schedule"`          // as declared
-	Command  []string    `json:"command,omitempty"` // argv; empty for a built-in job
-	Builtin  string      `json:"builtin,omitempty"` // what a built-in job does
-	Next     []time.Time `json:"next"`              // the next 3 run times after now
-}
-
 // jobPreviews returns the jobs Load declared in cfg (see Config.loadJobs),
 // each with its next 3 run times after now, as render shows them. It reads
 // nothing: a Config that Load did not make has no jobs.
-func jobPreviews(cfg *contract.Config, now time.Time) []JobPreview {
-	out := make([]JobPreview, 0, len(cfg.Jobs.List))
+func jobPreviews(cfg *contract.Config, now time.Time) []plan.JobPreview {
+	out := make([]plan.JobPreview, 0, len(cfg.Jobs.List))
 	for _, j := range cfg.Jobs.List {
-		p := JobPreview{Name: j.Name, Source: j.Source, Schedule: j.Spec, Command: j.Argv, Next: j.Next(now, 3)}
+		p := plan.JobPreview{Name: j.Name, Source: j.Source, Schedule: j.Spec, Command: j.Argv, Next: j.Next(now, 3)}
 		if j.Func != nil {
 			p.Builtin = "re-import " + cfg.CertificatesDir + " into the truststore"
 		}
 		out = append(out, p)
-	}
-	return out
-}
-
-// jobPreviewLines renders previews for `render` text output, one comment
-// line per job, times in UTC:
-//
-//	# job purge (WSO2_AGENT_JOB_PURGE) "@daily": find /logs -mtime +7 -delete; next: 2026-11-23T00:00:00Z, ...
-func jobPreviewLines(ps []JobPreview) []string {
-	var out []string
-	for _, p := range ps {
-		what := jobs.QuoteArgs(p.Command)
-		if p.Builtin != "" {
-			what = p.Builtin
-		}
-		var next []string
-		for _, t := range p.Next {
-			next = append(next, t.UTC().Format(time.RFC3339))
-		}
-		if len(next) == 0 {
-			next = []string{"never fires again"}
-		}
-		out = append(out, fmt.Sprintf("# job %s (%s) %q: %s; next: %s", p.Name, p.Source, p.Schedule, what, strings.Join(next, ", ")))
 	}
 	return out
 }
@@ -201,12 +169,12 @@ func certSyncFunc(cfg *contract.Config, ts, password string) func(context.Contex
 // (the previous sync's) is not logged again; warned is updated to this
 // sync's warnings. A nil warned logs every warning.
 func syncCertificates(dir, truststore, password string, now time.Time, log *slog.Logger, warned map[string]bool) error {
-	plan, err := certs.PlanImport(dir, truststore, password, now)
+	imp, err := certs.PlanImport(dir, truststore, password, now)
 	if err != nil {
 		return err
 	}
 	current := map[string]bool{}
-	for _, w := range plan.Warnings {
+	for _, w := range imp.Warnings {
 		current[w] = true
 		if !warned[w] {
 			log.Warn("certificate sync: " + w)
@@ -218,15 +186,15 @@ func syncCertificates(dir, truststore, password string, now time.Time, log *slog
 			warned[w] = true
 		}
 	}
-	if !plan.Changed() {
+	if !imp.Changed() {
 		log.Debug("certificate sync: truststore up to date", "truststore", truststore)
 		return nil
 	}
-	if err := plan.Apply(); err != nil {
+	if err := imp.Apply(); err != nil {
 		return err
 	}
 	var added, replaced []string
-	for _, c := range plan.Changes {
+	for _, c := range imp.Changes {
 		switch c.Action {
 		case certs.ActionAdd:
 			added = append(added, c.Alias)

@@ -23,6 +23,7 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/jobs"
+	"github.com/wso2-container/agent/agent/plan"
 )
 
 // jobsCopyFile copies src to dst (fixtures are never used in place).
@@ -344,7 +345,7 @@ func TestJobPreviews(t *testing.T) {
 	}
 	now := time.Date(2026, 11, 22, 23, 59, 30, 0, time.UTC)
 	ps := jobPreviews(cfg, now)
-	got := strings.Join(jobPreviewLines(ps), "\n")
+	got := strings.Join(plan.JobPreviewLines(ps), "\n")
 	want := `# job tick (WSO2_AGENT_JOB_TICK) "*/20 * * * * *": echo 'a b'; next: 2026-11-22T23:59:40Z, 2026-11-23T00:00:00Z, 2026-11-23T00:00:20Z
 # job purge (` + crontab + `:1) "0 3 * * *": find /logs -name '*.log' -delete; next: 2026-11-23T03:00:00Z, 2026-11-24T03:00:00Z, 2026-11-25T03:00:00Z
 # job cert-sync (WSO2_AGENT_CERT_SYNC) "@every 10m": re-import /certificates into the truststore; next: 2026-11-23T00:09:30Z, 2026-11-23T00:19:30Z, 2026-11-23T00:29:30Z`

@@ -78,7 +78,7 @@ func prepareRun(ctx context.Context, cfg *contract.Config, args []string, io IO)
 		return nil, err
 	}
 	spec.Created = res.Created
-	spec.Truststore, spec.TruststorePassword = res.Plan.Truststore, res.Plan.truststorePassword
+	spec.Truststore, spec.TruststorePassword = res.Plan.Truststore, res.Plan.TruststorePassword
 	for _, k := range sortedKeys(res.Plan.ChildEnv) {
 		spec.Env = setEnv(spec.Env, k, res.Plan.ChildEnv[k])
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/plan"
 )
 
 // The agent's own log lines never show a secret: every line goes through
@@ -22,7 +23,7 @@ import (
 // masking rules (see Plan.maskSecrets) and nothing else.
 var logSecrets struct {
 	sync.Mutex
-	p Plan
+	p plan.Plan
 }
 
 // registerLogSecret adds a value to mask in every log line from now on. A
@@ -34,7 +35,7 @@ func registerLogSecret(v string) {
 	}
 	logSecrets.Lock()
 	defer logSecrets.Unlock()
-	logSecrets.p.addSecret(v)
+	logSecrets.p.AddSecret(v)
 }
 
 // resetLogSecrets forgets the registered values: LoadEnv starts from the
@@ -42,17 +43,17 @@ func registerLogSecret(v string) {
 func resetLogSecrets() {
 	logSecrets.Lock()
 	defer logSecrets.Unlock()
-	logSecrets.p = Plan{}
+	logSecrets.p = plan.Plan{}
 }
 
 // maskLog masks the registered secrets in s.
 func maskLog(s string) string {
 	logSecrets.Lock()
 	defer logSecrets.Unlock()
-	if len(logSecrets.p.secrets) == 0 {
+	if len(logSecrets.p.Secrets) == 0 {
 		return s
 	}
-	return logSecrets.p.maskSecrets(s)
+	return logSecrets.p.MaskSecrets(s)
 }
 
 // registerEnvSecrets registers the values of every variable of environ

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/plan"
 )
 
 func TestCheckHostName(t *testing.T) {
@@ -175,7 +176,7 @@ func TestAMQPEscape(t *testing.T) {
 		"{x} %'\"+ ": "%7Bx%7D%20%25%27%22%2B%20",
 		"ü€":         "%C3%BC%E2%82%AC",
 	} {
-		if got := amqpEscape(in); got != want {
+		if got := plan.AmqpEscape(in); got != want {
 			t.Errorf("amqpEscape(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -1,4 +1,4 @@
-package agent
+package plan
 
 import (
 	"errors"
@@ -31,7 +31,7 @@ func (p *Plan) Apply() ([]string, error) {
 		targets = append(targets, f.Path)
 	}
 	for _, path := range targets {
-		if p.unlocked {
+		if p.Unlocked {
 			break
 		}
 		dirs := []string{filepath.Dir(path)}
@@ -69,7 +69,7 @@ func (p *Plan) Apply() ([]string, error) {
 		}
 		staged = append(staged, s)
 		if nk := s.NotKept(); nk != "" {
-			p.ownerNotKept = append(p.ownerNotKept, f.Display()+": "+nk)
+			p.OwnerNotKept = append(p.OwnerNotKept, f.Display()+": "+nk)
 		}
 	}
 	written, err := atomicfile.CommitAll(staged)

@@ -1,4 +1,4 @@
-package agent
+package plan
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ import (
 // mediatorManifest lists, inside components/lib, the jars the agent mirrored
 // there, so that a jar removed from the share is removed again (B26) while
 // the image's own jars are never touched.
-const mediatorManifest = ".agent-mediators"
+const MediatorManifest = ".agent-mediators"
 
 // mediatorBackup is where the image's own jar is kept while a jar of the
 // same name from the share replaces it (not ending in .jar, so that Carbon
@@ -42,7 +42,7 @@ func mediatorBackup(lib, jar string) string {
 // really differs from it: the image's own jar is then kept beside as
 // mediatorBackup and put back when the share no longer has the jar. A jar
 // the agent put there is removed when the share no longer has it.
-func (p *Plan) planMirror(src, lib string) error {
+func (p *Plan) PlanMirror(src, lib string) error {
 	entries, err := os.ReadDir(src)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -64,7 +64,7 @@ func (p *Plan) planMirror(src, lib string) error {
 		}
 		return b, nil
 	}
-	manifestPath := filepath.Join(lib, mediatorManifest)
+	manifestPath := filepath.Join(lib, MediatorManifest)
 	p.scanned = append(p.scanned, manifestPath)
 	oldManifest, err := read(manifestPath, boundedread.Text)
 	if err != nil {
@@ -121,14 +121,14 @@ func (p *Plan) planMirror(src, lib string) error {
 		}
 		if old != nil && !owned[j] {
 			bk := mediatorBackup(lib, j)
-			b := p.file(bk, "file", nil)
+			b := p.File(bk, "file", nil)
 			b.New = old
 			if st, err := os.Stat(dst); err == nil {
 				b.Mode = st.Mode().Perm()
 			}
 			b.Changes = append(b.Changes, Change{Target: j, Op: "keep", Note: "the image's own " + j + ", put back when " + src + " no longer has it"})
 		}
-		f := p.file(dst, "file", old)
+		f := p.File(dst, "file", old)
 		f.New = data
 		f.Changes = append(f.Changes, Change{Target: j, Op: op, Note: fmt.Sprintf("from %s (%d bytes)", src, len(data))})
 	}
@@ -147,17 +147,17 @@ func (p *Plan) planMirror(src, lib string) error {
 			return err
 		}
 		if orig != nil {
-			f := p.file(dst, "file", old)
+			f := p.File(dst, "file", old)
 			f.New = orig
 			f.Changes = append(f.Changes, Change{Target: j, Op: "restore", Note: "the image's own jar; no longer in " + src})
-			b := p.file(bk, "file", orig)
+			b := p.File(bk, "file", orig)
 			b.Remove = true
 			continue
 		}
 		if old == nil {
 			continue // already gone
 		}
-		f := p.file(dst, "file", old)
+		f := p.File(dst, "file", old)
 		f.Remove = true
 		f.Changes = append(f.Changes, Change{Target: j, Op: "remove", Note: "no longer in " + src})
 	}
@@ -166,29 +166,29 @@ func (p *Plan) planMirror(src, lib string) error {
 		manifest = append(manifest, '\n')
 	}
 	if !bytes.Equal(manifest, oldManifest) && (oldManifest != nil || len(claimed) > 0) {
-		f := p.file(manifestPath, "file", oldManifest)
+		f := p.File(manifestPath, "file", oldManifest)
 		f.New = manifest
-		f.Changes = append(f.Changes, Change{Target: mediatorManifest, Op: "set", Note: "jars mirrored by the agent"})
+		f.Changes = append(f.Changes, Change{Target: MediatorManifest, Op: "set", Note: "jars mirrored by the agent"})
 	}
 	return nil
 }
 
 // Seed markers inside the shared deployment folder.
 const (
-	seedMarker = ".agent-seeded"
-	seedLock   = ".agent-seed.lock"
-	seedTmp    = ".agent-seed-tmp"
+	SeedMarker = ".agent-seeded"
+	SeedLock   = ".agent-seed.lock"
+	SeedTmp    = ".agent-seed-tmp"
 	seedDone   = ".agent-copy-complete"
 )
 
 // planSeed plans to seed dst from src when dst is empty (only the agent's
 // own lock or temporary entries) and was never seeded. A folder with content
 // that the agent did not seed is left alone.
-func (p *Plan) planSeed(src, dst string, wait time.Duration) error {
+func (p *Plan) PlanSeed(src, dst string, wait time.Duration) error {
 	if st, err := os.Stat(src); err != nil || !st.IsDir() {
 		return nil
 	}
-	if _, err := os.Stat(filepath.Join(dst, seedMarker)); err == nil {
+	if _, err := os.Stat(filepath.Join(dst, SeedMarker)); err == nil {
 		return nil
 	}
 	entries, err := os.ReadDir(dst)
@@ -197,7 +197,7 @@ func (p *Plan) planSeed(src, dst string, wait time.Duration) error {
 	}
 	for _, e := range entries {
 		switch e.Name() {
-		case seedLock, seedTmp:
+		case SeedLock, SeedTmp:
 		default:
 			return nil // populated by someone else (or an older image): leave it
 		}
@@ -222,24 +222,24 @@ func seed(s *SeedPlan) ([]string, error) {
 	if err := os.MkdirAll(s.Dst, 0o755); err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
-	lf, err := os.OpenFile(filepath.Join(s.Dst, seedLock), os.O_CREATE|os.O_RDWR, 0o644)
+	lf, err := os.OpenFile(filepath.Join(s.Dst, SeedLock), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
 	defer lf.Close()
 	if err := homelock.Flock(lf, s.Wait, nil); err != nil {
-		return nil, fmt.Errorf("seed %s: lock %s: %w (WSO2_AGENT_LOCK_TIMEOUT)", s.Dst, seedLock, err)
+		return nil, fmt.Errorf("seed %s: lock %s: %w (WSO2_AGENT_LOCK_TIMEOUT)", s.Dst, SeedLock, err)
 	}
 	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN) //nolint:errcheck
-	if _, err := os.Stat(filepath.Join(s.Dst, seedMarker)); err == nil {
+	if _, err := os.Stat(filepath.Join(s.Dst, SeedMarker)); err == nil {
 		return nil, nil // another container seeded it while we waited
 	}
-	tmp := filepath.Join(s.Dst, seedTmp)
+	tmp := filepath.Join(s.Dst, SeedTmp)
 	if _, err := os.Stat(filepath.Join(tmp, seedDone)); err != nil {
 		if err := os.RemoveAll(tmp); err != nil {
 			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 		}
-		if err := copyTree(s.Src, tmp); err != nil {
+		if err := CopyTree(s.Src, tmp); err != nil {
 			return nil, fmt.Errorf("seed %s from %s: %w", s.Dst, s.Src, err)
 		}
 		if err := os.WriteFile(filepath.Join(tmp, seedDone), nil, 0o644); err != nil {
@@ -264,7 +264,7 @@ func seed(s *SeedPlan) ([]string, error) {
 		}
 		written = append(written, dst)
 	}
-	if err := atomicfile.WriteFile(filepath.Join(s.Dst, seedMarker), []byte("seeded from "+s.Src+"\n"), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(s.Dst, SeedMarker), []byte("seeded from "+s.Src+"\n"), 0o644); err != nil {
 		return written, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
 	if err := os.RemoveAll(tmp); err != nil {
@@ -280,7 +280,7 @@ func seed(s *SeedPlan) ([]string, error) {
 // (Kubernetes' ..data and ..<timestamp>) are skipped. A link loop, or
 // anything that is neither a regular file nor a folder (a FIFO, a device),
 // is an error naming it.
-func copyTree(src, dst string) error {
+func CopyTree(src, dst string) error {
 	return copyDir(src, dst, nil)
 }
 

@@ -1,4 +1,4 @@
-package agent
+package plan
 
 import (
 	"encoding/json"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/jobs"
 	"github.com/wso2-container/agent/agent/udiff"
 	"github.com/wso2-container/agent/tomlconf"
 	"github.com/wso2-container/agent/xmlconf"
@@ -30,7 +31,7 @@ const mask = "********"
 // /opt/PASSWORD.sh too. N numbers the distinct secret values in the order
 // they were found, so a changed secret still shows as a changed line.
 // Longer secrets are replaced first.
-func (p *Plan) maskSecrets(s string) string { return p.maskLongestFirst(s, p.secrets) }
+func (p *Plan) MaskSecrets(s string) string { return p.maskLongestFirst(s, p.Secrets) }
 
 // maskValues is maskSecrets for the secret values vals only (each
 // registered with addSecret).
@@ -98,7 +99,7 @@ func isWordByte(c byte) bool {
 // escapes in lower-case hex (files written by other tools), and escaped
 // for a TOML basic string. Each once.
 func secretForms(v string) []string {
-	forms := append([]string{v, html.EscapeString(v), url.PathEscape(v), amqpEscape(v)}, xmlconf.Spellings(v)...)
+	forms := append([]string{v, html.EscapeString(v), url.PathEscape(v), AmqpEscape(v)}, xmlconf.Spellings(v)...)
 	forms = append(forms, tomlconf.EscapeString(v)) // inside a TOML "string"
 	for _, f := range forms[4:] {
 		if l := strings.ToLower(f); strings.Contains(f, `\u`) && l != f {
@@ -150,7 +151,7 @@ func (p *Plan) show(f *FilePlan, content []byte, sf *shownFile) string {
 		if !slices.Contains(sf.found, v) {
 			sf.found = append(sf.found, v)
 		}
-		p.addSecret(v)
+		p.AddSecret(v)
 		return fmt.Sprintf("[secret %d]", p.secretNo[v])
 	}
 	out, err := content, error(nil)
@@ -178,7 +179,7 @@ func (p *Plan) show(f *FilePlan, content []byte, sf *shownFile) string {
 		}
 	}
 	if err != nil {
-		return p.maskSecrets(string(content))
+		return p.MaskSecrets(string(content))
 	}
 	return p.maskValues(string(out), f.secret.carried)
 }
@@ -243,23 +244,23 @@ func (p *Plan) Report(dryRun bool) Report {
 	for _, j := range p.Jobs {
 		j.Command = append([]string(nil), j.Command...)
 		for i, a := range j.Command {
-			j.Command[i] = p.maskSecrets(a)
+			j.Command[i] = p.MaskSecrets(a)
 		}
 		r.Jobs = append(r.Jobs, j)
 	}
 	for _, w := range p.Warnings {
-		r.Warnings = append(r.Warnings, p.maskSecrets(w))
+		r.Warnings = append(r.Warnings, p.MaskSecrets(w))
 	}
 	for _, c := range p.Checks {
-		r.Checks = append(r.Checks, p.maskSecrets(c))
+		r.Checks = append(r.Checks, p.MaskSecrets(c))
 	}
 	for _, f := range p.Changed() {
-		file := p.maskSecrets(f.Display())
+		file := p.MaskSecrets(f.Display())
 		r.Changed = append(r.Changed, file)
 		for _, c := range f.Changes {
 			// A patch file may put a secret into a key, a path or a file
 			// name: every field is masked, not only the values.
-			c.Target, c.Note = p.maskSecrets(c.Target), p.maskSecrets(c.Note)
+			c.Target, c.Note = p.MaskSecrets(c.Target), p.MaskSecrets(c.Note)
 			c.Old, c.New = p.shownValue(f, shown[f], c, c.Old), p.shownValue(f, shown[f], c, c.New)
 			r.Actions = append(r.Actions, Action{File: file, Kind: f.Kind, Change: c})
 		}
@@ -293,7 +294,7 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 	for _, f := range changed {
 		// File names and targets are masked too: a patch file may put a
 		// secret into a file name, a key or a path.
-		file := p.maskSecrets(f.Display())
+		file := p.MaskSecrets(f.Display())
 		if dryRun && (f.Kind == "xml" || f.Kind == "properties" || f.Kind == "toml") {
 			// Mask the contents, not the diff: a secret with a line break
 			// would otherwise be split over diff lines and escape the mask.
@@ -301,10 +302,10 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 			b.WriteString(d)
 			for _, c := range f.Changes {
 				if c.Secret {
-					fmt.Fprintf(&b, "# secret %s: %s (value not shown)\n", verb, p.maskSecrets(c.Target))
+					fmt.Fprintf(&b, "# secret %s: %s (value not shown)\n", verb, p.MaskSecrets(c.Target))
 				} else if f.Kind == "toml" {
 					// TOML keys are dotted names the diff does not spell.
-					fmt.Fprintf(&b, "# key %s: %s (%s)\n", verb, p.maskSecrets(c.Target), c.Op)
+					fmt.Fprintf(&b, "# key %s: %s (%s)\n", verb, p.MaskSecrets(c.Target), c.Op)
 				}
 			}
 			continue
@@ -317,14 +318,14 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 		}
 		fmt.Fprintf(&b, "# %s %s\n", what, file)
 		for _, c := range f.Changes {
-			line := "#   " + c.Op + " " + p.maskSecrets(c.Target)
+			line := "#   " + c.Op + " " + p.MaskSecrets(c.Target)
 			if c.Secret {
 				line += " (secret, value not shown)"
 			} else if c.Old != "" || c.New != "" {
 				line += fmt.Sprintf(": %q -> %q", p.shownValue(f, shown[f], c, c.Old), p.shownValue(f, shown[f], c, c.New))
 			}
 			if c.Note != "" {
-				line += "  " + p.maskSecrets(c.Note)
+				line += "  " + p.MaskSecrets(c.Note)
 			}
 			b.WriteString(line + "\n")
 		}
@@ -342,14 +343,14 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 		}
 		fmt.Fprintf(&b, "# schedule %s = %q; next: %s\n", s.Var, s.Expr, strings.Join(next, ", "))
 	}
-	for _, l := range jobPreviewLines(p.Jobs) {
-		b.WriteString(p.maskSecrets(l) + "\n")
+	for _, l := range JobPreviewLines(p.Jobs) {
+		b.WriteString(p.MaskSecrets(l) + "\n")
 	}
 	for _, wmsg := range p.Warnings {
-		fmt.Fprintf(&b, "# warning: %s\n", p.maskSecrets(wmsg))
+		fmt.Fprintf(&b, "# warning: %s\n", p.MaskSecrets(wmsg))
 	}
 	for _, c := range p.Checks {
-		fmt.Fprintf(&b, "# check: %s\n", p.maskSecrets(c))
+		fmt.Fprintf(&b, "# check: %s\n", p.MaskSecrets(c))
 	}
 	if len(p.WaitFor) > 0 {
 		fmt.Fprintf(&b, "# wait for: %s\n", strings.Join(p.WaitFor, ", "))
@@ -364,4 +365,41 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// amqpEscape percent-encodes every byte of s but A-Z a-z 0-9 - . _ ~.
+func AmqpEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// jobPreviewLines renders previews for `render` text output, one comment
+// line per job, times in UTC:
+//
+//	# job purge (WSO2_AGENT_JOB_PURGE) "@daily": find /logs -mtime +7 -delete; next: 2026-11-23T00:00:00Z, ...
+func JobPreviewLines(ps []JobPreview) []string {
+	var out []string
+	for _, p := range ps {
+		what := jobs.QuoteArgs(p.Command)
+		if p.Builtin != "" {
+			what = p.Builtin
+		}
+		var next []string
+		for _, t := range p.Next {
+			next = append(next, t.UTC().Format(time.RFC3339))
+		}
+		if len(next) == 0 {
+			next = []string{"never fires again"}
+		}
+		out = append(out, fmt.Sprintf("# job %s (%s) %q: %s; next: %s", p.Name, p.Source, p.Schedule, what, strings.Join(next, ", ")))
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package agent
+package plan
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 
 // tomlText shows a TOML value in a change: a string as it is, anything else
 // in TOML syntax, nothing for none.
-func tomlText(v any) string {
+func TOMLText(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -26,7 +26,7 @@ func tomlText(v any) string {
 // and the secret values that the changes wrote or replaced, in every
 // spelling the file may hold them. A change is secret when its key is
 // (tomlSecret), whichever edit made it.
-func applyTOML(old []byte, edits []tomlEdit) ([]byte, []Change, []tomlconf.Key, []string, error) {
+func ApplyTOML(old []byte, edits []TOMLEdit) ([]byte, []Change, []tomlconf.Key, []string, error) {
 	d, err := tomlconf.Parse(old)
 	if err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("parse: %w", err)
@@ -34,12 +34,12 @@ func applyTOML(old []byte, edits []tomlEdit) ([]byte, []Change, []tomlconf.Key, 
 	var changes []Change
 	var paths, keys []tomlconf.Key
 	for _, e := range edits {
-		if e.secret && e.key != nil {
-			keys = append(keys, e.key)
+		if e.Secret && e.Key != nil {
+			keys = append(keys, e.Key)
 		}
 		n := len(d.Changes())
-		if err := e.apply(d); err != nil {
-			return nil, nil, nil, nil, fmt.Errorf("%s: %w", e.what, err)
+		if err := e.Apply(d); err != nil {
+			return nil, nil, nil, nil, fmt.Errorf("%s: %w", e.What, err)
 		}
 		for _, c := range d.Changes()[n:] {
 			// The patch format's names (see opName): a key added or
@@ -52,11 +52,11 @@ func applyTOML(old []byte, edits []tomlEdit) ([]byte, []Change, []tomlconf.Key, 
 			if c.Index >= 0 && len(c.Path) > 1 {
 				target = fmt.Sprintf("%s[%d].%s", c.Path[:len(c.Path)-1], c.Index, tomlconf.Key(c.Path[len(c.Path)-1:]))
 			}
-			if e.secret {
+			if e.Secret {
 				keys = append(keys, c.Path)
 			}
 			paths = append(paths, c.Path)
-			changes = append(changes, Change{Target: target, Op: op, Old: tomlText(c.Old), New: tomlText(c.New)})
+			changes = append(changes, Change{Target: target, Op: op, Old: TOMLText(c.Old), New: TOMLText(c.New)})
 		}
 	}
 	var secrets []string

@@ -1,4 +1,4 @@
-package agent
+package plan
 
 import (
 	"bytes"
@@ -38,14 +38,14 @@ type Plan struct {
 	// (WSO2_AGENT_CERT_SYNC) imports into the same store, never into a
 	// path of its own making. Empty when the plan imports nothing.
 	Truststore         string
-	truststorePassword string
+	TruststorePassword string
 	// secrets are the secret values of this run (config and old values
 	// found at secret places of files), longest first, masked wherever
 	// free text shows them (maskSecrets; in files render masks the secret
 	// places, see show); secretNo numbers them in the order they were
 	// found, so that render can tell two different secrets apart without
 	// showing either.
-	secrets  []string
+	Secrets  []string
 	secretNo map[string]int
 	forms    map[string][]string // the spellings of each secret (secretForms)
 	// scanned are target files the plan read and leaves as they are (an
@@ -55,10 +55,10 @@ type Plan struct {
 	scanned []string
 	// unlocked is set when the setup runs without the home lock: Apply
 	// then leaves temporary files alone, since they may be another agent's.
-	unlocked bool
+	Unlocked bool
 	// ownerNotKept lists the replaced files whose owner or group Apply
 	// could not keep (the agent is not root), for one log line.
-	ownerNotKept []string
+	OwnerNotKept []string
 }
 
 // FilePlan is one file the setup writes (or removes).
@@ -109,13 +109,13 @@ func (p *Plan) secretPlaces(fe *fileEdits, tomlKeys []tomlconf.Key) secretPlaces
 			names = append(names, e.Key)
 		}
 	}
-	for _, e := range fe.toml {
-		if e.secret {
-			names = append(names, e.what)
+	for _, e := range fe.TOML {
+		if e.Secret {
+			names = append(names, e.What)
 		}
 	}
 	text := strings.Join(names, "\x00")
-	for _, v := range p.secrets {
+	for _, v := range p.Secrets {
 		if p.maskValues(text, []string{v}) != text {
 			sp.carried = append(sp.carried, v)
 		}
@@ -183,7 +183,7 @@ func (p *Plan) Changed() []*FilePlan {
 
 // file returns the plan entry for path, creating it (with the file's
 // current content) on first use.
-func (p *Plan) file(path, kind string, old []byte) *FilePlan {
+func (p *Plan) File(path, kind string, old []byte) *FilePlan {
 	for _, f := range p.Files {
 		if f.Path == path {
 			return f
@@ -195,20 +195,48 @@ func (p *Plan) file(path, kind string, old []byte) *FilePlan {
 }
 
 // addSecret records a value to mask in every output.
-func (p *Plan) addSecret(v string) {
+func (p *Plan) AddSecret(v string) {
 	if v == "" {
 		return
 	}
-	for _, s := range p.secrets {
+	for _, s := range p.Secrets {
 		if s == v {
 			return
 		}
 	}
-	p.secrets = append(p.secrets, v)
+	p.Secrets = append(p.Secrets, v)
 	if p.secretNo == nil {
 		p.secretNo, p.forms = map[string]int{}, map[string][]string{}
 	}
 	p.secretNo[v] = len(p.secretNo) + 1
 	p.forms[v] = secretForms(v)
-	sort.Slice(p.secrets, func(i, j int) bool { return len(p.secrets[i]) > len(p.secrets[j]) })
+	sort.Slice(p.Secrets, func(i, j int) bool { return len(p.Secrets[i]) > len(p.Secrets[j]) })
+}
+
+// findFile returns the plan entry of path, or nil.
+func (p *Plan) FindFile(path string) *FilePlan {
+	for _, f := range p.Files {
+		if f.Path == path {
+			return f
+		}
+	}
+	return nil
+}
+
+// setChildEnv records a variable the server's environment gets.
+func (p *Plan) SetChildEnv(k, v string) {
+	if p.ChildEnv == nil {
+		p.ChildEnv = map[string]string{}
+	}
+	p.ChildEnv[k] = v
+}
+
+// JobPreview is one scheduled job as `render` shows it.
+type JobPreview struct {
+	Name     string      `json:"name"`
+	Source   string      `json:"source"`            // variable or crontab file:line
+	Schedule string      `json:"schedule"`          // as declared
+	Command  []string    `json:"command,omitempty"` // argv; empty for a built-in job
+	Builtin  string      `json:"builtin,omitempty"` // what a built-in job does
+	Next     []time.Time `json:"next"`              // the next 3 run times after now
 }

@@ -1,0 +1,335 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/internal/boundedread"
+	"github.com/wso2-container/agent/tomlconf"
+	"github.com/wso2-container/agent/xmlconf"
+	"golang.org/x/sys/unix"
+)
+
+// fileEdits are the edits of one target file, relative to the product home
+// (or absolute).
+type fileEdits struct {
+	Rel      string
+	optional bool // absent file: skip silently (the product does not ship it)
+	xml      []xmlconf.Edit
+	props    []xmlconf.PropEdit
+	TOML     []TOMLEdit // for .toml files
+	// base, when set, is the content the edits start from instead of the
+	// file's own (a config volume's copy, a profile's template).
+	Base   []byte
+	source string // who asked for them: the profile, or a patch file
+}
+
+// tomlEdit is one edit of a .toml file: apply makes it on the parsed
+// document; what names it in errors; secret masks the values it writes,
+// and, when key is set (the key it sets or removes, the array of tables it
+// replaces), the values under key also where it changes nothing.
+type TOMLEdit struct {
+	What   string
+	Secret bool
+	Key    tomlconf.Key
+	Apply  func(*tomlconf.Doc) error
+}
+
+// tomlPatch turns a patch file's TOML edit into a tomlEdit.
+func TOMLPatch(e tomlconf.PatchEdit) TOMLEdit {
+	return TOMLEdit{What: e.String(), Secret: e.Secret, Key: e.Key, Apply: func(d *tomlconf.Doc) error { return d.ApplyPatch(e) }}
+}
+
+// tomlPatchKind adds TOML files to the patch format (xmlconf/PATCHFORMAT.md).
+var TOMLPatchKind = xmlconf.FileKind{
+	Suffix: ".toml",
+	Ops:    tomlconf.PatchOps,
+	Escape: tomlconf.EscapeString,
+	Keep:   tomlconf.PlaceholderPrefixes,
+	Parse:  func(op, args string) (any, error) { return tomlconf.ParsePatchOp(op, args) },
+}
+
+// editSet collects edits per file, in the order files are first named.
+type EditSet struct {
+	Files []*fileEdits
+}
+
+func (s *EditSet) Get(rel string) *fileEdits {
+	for _, f := range s.Files {
+		if f.Rel == rel {
+			return f
+		}
+	}
+	f := &fileEdits{Rel: rel, source: "profile"}
+	s.Files = append(s.Files, f)
+	return f
+}
+
+// xml adds XML edits to the file rel.
+func (s *EditSet) XML(rel string, e ...xmlconf.Edit) { f := s.Get(rel); f.xml = append(f.xml, e...) }
+
+// props adds .properties edits to the file rel.
+func (s *EditSet) Props(rel string, e ...xmlconf.PropEdit) {
+	f := s.Get(rel)
+	f.props = append(f.props, e...)
+}
+
+// optional marks rel as a file the product may not ship.
+func (s *EditSet) Optional(rel string) { s.Get(rel).optional = true }
+
+func SetText(path, v string) xmlconf.Edit {
+	return xmlconf.Edit{Op: xmlconf.SetText, Path: path, Value: v}
+}
+
+func SetAll(path, v string) xmlconf.Edit {
+	return xmlconf.Edit{Op: xmlconf.SetText, Path: path, Value: v, Match: xmlconf.All}
+}
+
+func SecretText(path, v string) xmlconf.Edit {
+	return xmlconf.Edit{Op: xmlconf.SetText, Path: path, Value: v, Secret: true}
+}
+
+func SecretAll(path, v string) xmlconf.Edit {
+	return xmlconf.Edit{Op: xmlconf.SetText, Path: path, Value: v, Secret: true, Match: xmlconf.All}
+}
+
+func SetAttr(path, attr, v string) xmlconf.Edit {
+	return xmlconf.Edit{Op: xmlconf.SetAttr, Path: path, Attr: attr, Value: v}
+}
+
+func SecretAttr(path, attr, v string) xmlconf.Edit {
+	return xmlconf.Edit{Op: xmlconf.SetAttr, Path: path, Attr: attr, Value: v, Secret: true}
+}
+
+func Ensure(path, parent string, after []string, fragment string) xmlconf.Edit {
+	return xmlconf.Edit{Op: xmlconf.Ensure, Path: path, Parent: parent, After: after, XML: fragment}
+}
+
+func Remove(path string) xmlconf.Edit {
+	return xmlconf.Edit{Op: xmlconf.Remove, Path: path, Match: xmlconf.Any}
+}
+
+func Prop(key, v string) xmlconf.PropEdit { return xmlconf.PropEdit{Key: key, Value: v} }
+
+func SecretProp(key, v string) xmlconf.PropEdit {
+	return xmlconf.PropEdit{Key: key, Value: v, Secret: true}
+}
+
+type XmlconfEdit = xmlconf.Edit
+
+const (
+	MatchAny      = xmlconf.Any
+	OpSetChildren = xmlconf.SetChildren
+)
+
+// unwritable lists, for a dry run, the folders where applying the plan
+// would fail: a changed file is replaced by a new file in its folder, so
+// the folder must accept one (the file's own permissions do not matter).
+func (p *Plan) Unwritable() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range p.Changed() {
+		dir := filepath.Dir(f.Path)
+		if real, err := filepath.EvalSymlinks(f.Path); err == nil {
+			dir = filepath.Dir(real) // a link's target is replaced, in its own folder
+		}
+		for d := dir; !seen[d]; d = filepath.Dir(d) {
+			seen[d] = true
+			err := unix.Access(d, unix.W_OK)
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // created by apply: its parent must be writable
+			}
+			if err != nil {
+				out = append(out, fmt.Sprintf("dry run: applying would fail: %s is not writable (%v), needed for %s", d, err, f.Display()))
+			}
+			break
+		}
+	}
+	return out
+}
+
+// resolve returns the absolute path of a file named relative to the home.
+func (p *Plan) Resolve(rel string) string {
+	if filepath.IsAbs(rel) {
+		return filepath.Clean(rel)
+	}
+	return filepath.Join(p.Home, rel)
+}
+
+// planEdits applies every file's edits in memory.
+func (p *Plan) PlanEdits(s *EditSet) error {
+	// Files are independent: edit them in parallel, then record the results
+	// (and the first error) in the order the files were named, so the plan
+	// and its errors do not depend on scheduling.
+	res := make([]fileResult, len(s.Files))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				res[i] = editFile(p.Resolve(s.Files[i].Rel), s.Files[i])
+			}
+		}()
+	}
+	for i := range s.Files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, r := range res {
+		if r.err != nil {
+			return r.err
+		}
+		if r.skip {
+			continue
+		}
+		f := p.File(r.path, r.kind, r.old)
+		f.New = r.out
+		f.secret = p.secretPlaces(r.edits, r.tomlKeys)
+		for _, c := range r.changes {
+			if c.Secret {
+				p.AddSecret(c.Old)
+				p.AddSecret(c.New)
+			}
+			target := c.Path
+			if c.Attr != "" {
+				target += "/@" + c.Attr
+			}
+			f.Changes = append(f.Changes, Change{Target: target, Op: opName(r.kind, c.Op), Old: c.Old, New: c.New, Secret: c.Secret})
+		}
+		for _, v := range r.secrets {
+			p.AddSecret(v)
+		}
+		f.Changes = append(f.Changes, r.tomlChanges...)
+	}
+	return nil
+}
+
+// fileResult is the outcome of editing one file in memory.
+type fileResult struct {
+	path, kind  string
+	old, out    []byte
+	changes     []xmlconf.Change
+	tomlChanges []Change       // .toml files: changes with values in TOML syntax
+	tomlKeys    []tomlconf.Key // .toml files: the keys whose values are secret (tomlSecret)
+	secrets     []string       // .toml files: secret values written or replaced
+	edits       *fileEdits
+	skip        bool
+	err         error
+}
+
+// editFile reads path and applies fe's edits to its content in memory.
+func editFile(path string, fe *fileEdits) fileResult {
+	r := fileResult{path: path, kind: "xml", edits: fe}
+	old, err := boundedread.ReadFile(path, boundedread.Config)
+	if err != nil && fe.Base != nil && errors.Is(err, fs.ErrNotExist) {
+		err = nil // the base takes the missing file's place
+	}
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && fe.optional {
+			r.skip = true
+			return r
+		}
+		r.err = exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, contract.DescribeFSError(err))
+		return r
+	}
+	r.old = old
+	if fe.Base != nil {
+		old = fe.Base
+	}
+	if TOMLPatchKind.Matches(path) {
+		r.kind = "toml"
+		if len(fe.props) > 0 || len(fe.xml) > 0 {
+			r.err = exitcode.Errorf(exitcode.Config, "%s: XML or properties edits on a TOML file", fe.Rel)
+			return r
+		}
+		r.out, r.tomlChanges, r.tomlKeys, r.secrets, err = ApplyTOML(old, fe.TOML)
+		if err != nil {
+			r.err = exitcode.Errorf(exitcode.DataErr, "edit %s: %w", path, err)
+		}
+		return r
+	}
+	if len(fe.TOML) > 0 {
+		r.err = exitcode.Errorf(exitcode.Config, "%s: TOML edits on a file whose name does not end in .toml", fe.Rel)
+		return r
+	}
+	if xmlconf.IsProperties(path) {
+		r.kind = "properties"
+		r.out, r.changes, err = xmlconf.ApplyProperties(old, fe.props)
+	} else {
+		if len(fe.props) > 0 {
+			r.err = exitcode.Errorf(exitcode.Config, "%s: properties edits on a non-.properties file", fe.Rel)
+			return r
+		}
+		r.out, r.changes, err = xmlconf.Apply(old, fe.xml)
+	}
+	if err != nil {
+		r.err = exitcode.Errorf(exitcode.DataErr, "patch %s: %w", path, err)
+	}
+	return r
+}
+
+// opName is the name a change of a file of kind is shown by, in render's
+// text and JSON: the op of the patch format (xmlconf/PATCHFORMAT.md) that
+// makes it, so that what render lists can be written in a patch file as it
+// reads. XML: set, attr, ensure, remove, children; properties: prop,
+// unprop. (TOML changes are named in applyTOML: set, unset.)
+func opName(kind string, o xmlconf.Op) string {
+	if kind == "properties" {
+		if o == xmlconf.Remove {
+			return "unprop"
+		}
+		return "prop"
+	}
+	return o.String()
+}
+
+// unjoin returns the errors errors.Join joined into err, or err alone.
+func Unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// addPatches adds the edits of the patch files Load parsed after the
+// profile's. File names are normalised relative to home, so that a file the
+// profile edits, however a patch spells it, gets both sets of edits (one
+// in-memory result per file).
+func AddPatches(s *EditSet, patches []contract.PatchFile, home string) {
+	for _, pf := range patches {
+		for _, fp := range pf.Files {
+			f := s.Get(patchFileRel(home, fp.File))
+			f.xml = append(f.xml, fp.XML...)
+			f.props = append(f.props, fp.Props...)
+			for _, o := range fp.Other {
+				e := o.Edit.(tomlconf.PatchEdit)
+				e.Secret = e.Secret || o.Secret
+				te := TOMLPatch(e)
+				te.What = fmt.Sprintf("%s:%d: %s", pf.Name, o.Line, te.What)
+				f.TOML = append(f.TOML, te)
+			}
+		}
+	}
+}
+
+// patchFileRel is the name a patch file's target is kept under: cleaned,
+// and relative to home when it lies inside it.
+func patchFileRel(home, name string) string {
+	name = filepath.Clean(name)
+	if filepath.IsAbs(name) {
+		if rel, err := filepath.Rel(home, name); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return rel
+		}
+	}
+	return name
+}
