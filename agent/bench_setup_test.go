@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 )
 
 func benchEnv(b *testing.B, prof, home string) {
@@ -29,7 +30,7 @@ func benchPlan(b *testing.B) *plan.Plan {
 	if err != nil {
 		b.Fatal(err)
 	}
-	prof, _ := lookupProfile(cfg.Profile)
+	prof, _ := product.LookupProfile(cfg.Profile)
 	p, err := buildPlan(cfg, prof, fakeDiscovery(goldenDNS))
 	if err != nil {
 		b.Fatal(err)

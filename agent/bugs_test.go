@@ -666,7 +666,7 @@ func TestB7_CarbonAppSchedulesPatchedInPlace(t *testing.T) {
 	dirsBefore := dirListing(t, home)
 	cronsOf := func(car string) map[string]string {
 		var entries []string
-		for _, s := range (&target{cfg: &contract.Config{}}).dasScripts() {
+		for _, s := range dasScripts(&contract.Config{}) {
 			entries = append(entries, s.entry)
 		}
 		m, err := carbonapp.ReadCrons([]byte(readFile(t, car)), entries)

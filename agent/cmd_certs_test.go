@@ -14,6 +14,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/product"
 )
 
 // certsRun runs `agent certs ARGS` in-process and returns its exit code,
@@ -152,9 +153,9 @@ func TestCmdCertsErrors(t *testing.T) {
 // certificates it makes are the ones the profiles look for.
 func TestCertsComponentsAreProfiles(t *testing.T) {
 	want := map[string]bool{}
-	for _, n := range ProfileNames() {
-		p, _ := lookupProfile(n)
-		if p.Product == productAM || p.Product == productIS || p.Product == productDAS {
+	for _, n := range product.ProfileNames() {
+		p, _ := product.LookupProfile(n)
+		if p.Product == product.AM || p.Product == product.IS || p.Product == product.DAS {
 			want[p.Component] = true
 		}
 	}

@@ -2,18 +2,15 @@ package agent
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/health"
+	"github.com/wso2-container/agent/agent/product"
 )
 
 var healthDoc = cmdDoc{name: "health", synopsis: "agent health [--timeout 4s] [--host 127.0.0.1]", about: `Is the server in this container ready? A TLS handshake on its HTTPS port
@@ -23,12 +20,6 @@ plane, traffic manager, all-in-one) or /api/am/gateway/v2/server-startup-healthc
 on the HTTPS port (4.x gateways). For Docker HEALTHCHECK and Kubernetes exec
 probes. Exit 0 ready; 69 refused; 75 no answer within --timeout; 66 or 65
 the configuration file is missing or malformed; 78 no or unknown profile.`}
-
-// Carbon's stock ports, before the offset.
-const (
-	carbonHTTPSPort = 9443
-	carbonHTTPPort  = 9763
-)
 
 // healthTimeoutDefault stays below the 5s timeout of the images' HEALTHCHECK
 // and of Kubernetes' usual probe settings, so the reason is ours, not a kill.
@@ -87,8 +78,8 @@ func healthCheckFor(cfg *contract.Config) (health.Check, error) {
 	cfg.Home, _ = cfg.Getenv("WSO2_HOME")
 	home := cfg.Home
 	if name == "" {
-		if h := productHome(cfg, nil); h != "" {
-			if k := detectAPIM4(h); k != nil {
+		if h := product.Home(cfg, nil); h != "" {
+			if k := product.DetectPack(h); k != nil {
 				name, home = k.Default, h
 			}
 		}
@@ -96,64 +87,18 @@ func healthCheckFor(cfg *contract.Config) (health.Check, error) {
 			return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: not set, and WSO2_HOME/WSO2_SERVER_HOME is not an API Manager 4.x home")
 		}
 	}
-	prof, ok := lookupProfile(name)
+	prof, ok := product.LookupProfile(name)
 	if !ok {
-		return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: unknown profile %q (valid: %s)", name, strings.Join(ProfileNames(), ", "))
+		return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: unknown profile %q (valid: %s)", name, strings.Join(product.ProfileNames(), ", "))
 	}
-	if prof.Name == profileNone {
+	if prof.Name == product.ProfileNone {
 		return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: none runs no WSO2 server: nothing to probe")
 	}
 	if home == "" {
-		home = productHome(cfg, prof)
+		home = product.Home(cfg, prof)
 	}
 	if home == "" {
 		return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_HOME: not set (API Manager 4.x profiles have no default home)")
 	}
-	return prof.product().health(cfg, prof, home)
+	return product.For(prof).Health(cfg, prof, home)
 }
-
-// latin1Reader decodes the ISO-8859-1 that Carbon's XML files declare (each
-// byte is the code point).
-func latin1Reader(label string, r io.Reader) (io.Reader, error) {
-	switch strings.ToLower(label) {
-	case "iso-8859-1", "latin1", "latin-1", "iso8859-1":
-	case "utf-8", "utf8", "us-ascii":
-		return r, nil
-	default:
-		return nil, fmt.Errorf("unsupported encoding %q", label)
-	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]rune, len(b))
-	for i, c := range b {
-		out[i] = rune(c)
-	}
-	return strings.NewReader(string(out)), nil
-}
-
-// parseOffset reads a port offset: an integer such that every Carbon port
-// stays a port.
-func parseOffset(s string) (int, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil {
-		return 0, fmt.Errorf("%q is not an integer", s)
-	}
-	if n < 0 || n > 55000 {
-		return 0, fmt.Errorf("%d is not between 0 and 55000", n)
-	}
-	return n, nil
-}
-
-// fsReason is a file error without the path (the caller names it).
-func fsReason(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
-}
-
-// oneLine joins a multi-line message.
-func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/internal/fixtures"
 )
 
@@ -34,11 +35,11 @@ func fakeServer(t *testing.T) int {
 	mux.HandleFunc("/services/Version", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "<ns:getVersionResponse/>") })
 	mux.HandleFunc("/api/am/gateway/v2/server-startup-healthcheck", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{}`) })
 	for off := 20000 + os.Getpid()%9000; off < 40000; off += 131 {
-		lt, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", carbonHTTPSPort+off))
+		lt, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", product.HTTPSPort+off))
 		if err != nil {
 			continue
 		}
-		lh, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", carbonHTTPPort+off))
+		lh, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", product.HTTPPort+off))
 		if err != nil {
 			lt.Close()
 			continue
@@ -60,10 +61,10 @@ func fakeServer(t *testing.T) int {
 
 // carbonHome copies the fixture carbon.xml of product into a home with the
 // given Ports/Offset.
-func carbonHome(t *testing.T, product string, off int) string {
+func carbonHome(t *testing.T, productDir string, off int) string {
 	t.Helper()
 	home := t.TempDir()
-	b, err := os.ReadFile(filepath.Join(fixtures.WSO2(product), "repository", "conf", "carbon.xml"))
+	b, err := os.ReadFile(filepath.Join(fixtures.WSO2(productDir), "repository", "conf", "carbon.xml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func apim4Home4Health(t *testing.T, pack, script string, offset string) string {
 
 func TestCmdHealth(t *testing.T) {
 	off := fakeServer(t)
-	https, http := carbonHTTPSPort+off, carbonHTTPPort+off
+	https, http := product.HTTPSPort+off, product.HTTPPort+off
 	for _, tc := range []struct {
 		name    string
 		env     map[string]string
@@ -181,13 +182,13 @@ func TestHealthOfProfiles(t *testing.T) {
 		t.Errorf("identityserver: %+v %v, want 9443/9763", c, err)
 	}
 	homes := map[string]string{"am": fixtures.WSO2("wso2am-2.0.0"), "is": fixtures.WSO2("wso2is-5.2.0"), "das": fixtures.WSO2("wso2am-analytics-2.0.0"),
-		productAPIM4: fixtures.WSO2("wso2am-4.5.0")}
-	for _, n := range ProfileNames() {
-		p, _ := lookupProfile(n)
-		if n == profileNone {
+		product.APIM4: fixtures.WSO2("wso2am-4.5.0")}
+	for _, n := range product.ProfileNames() {
+		p, _ := product.LookupProfile(n)
+		if n == product.ProfileNone {
 			continue
 		}
-		c, err := p.product().health(&contract.Config{}, p, homes[p.Product])
+		c, err := product.For(p).Health(&contract.Config{}, p, homes[p.Product])
 		if err != nil {
 			t.Errorf("%s: %v", n, err)
 			continue

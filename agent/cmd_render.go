@@ -6,6 +6,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 )
 
 var renderDoc = cmdDoc{name: "render", synopsis: "agent render [--dry-run] [--output text|json]", about: `The setup of agent run without starting anything: it applies the changes
@@ -36,8 +37,8 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 	if err != nil {
 		return fail(io, err)
 	}
-	prof, _ := lookupProfile(cfg.Profile)
-	if prof.Name == profileNone {
+	prof, _ := product.LookupProfile(cfg.Profile)
+	if prof.Name == product.ProfileNone {
 		return fail(io, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: none has no setup to render"))
 	}
 	res, err := setup(ctx, cfg, prof, io, *dry)

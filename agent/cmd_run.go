@@ -19,6 +19,7 @@ import (
 	"github.com/wso2-container/agent/agent/depwait"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/agent/supervise"
 )
 
@@ -248,7 +249,7 @@ func runAsUser(cfg *contract.Config) string {
 	if os.Geteuid() != 0 {
 		return ""
 	}
-	if cfg.Profile == profileNone {
+	if cfg.Profile == product.ProfileNone {
 		if _, set := cfg.Getenv("WSO2_AGENT_USER"); !set {
 			return ""
 		}

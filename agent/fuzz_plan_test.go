@@ -20,6 +20,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/internal/fixtures"
 )
 
@@ -68,7 +69,7 @@ func FuzzPlan(f *testing.F) {
 	if err != nil {
 		f.Fatalf("load the golden environment: %v", err)
 	}
-	prof, _ := lookupProfile("gateway")
+	prof, _ := product.LookupProfile("gateway")
 	oldNow := plan.Now
 	plan.Now = func() time.Time { return goldenNow }
 	f.Cleanup(func() { plan.Now = oldNow })

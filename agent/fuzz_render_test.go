@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/internal/fixtures"
 )
 
@@ -116,7 +117,7 @@ func FuzzRenderMasksSecrets(f *testing.F) {
 	if err != nil {
 		f.Fatalf("load the golden environment: %v", err)
 	}
-	prof, _ := lookupProfile("gateway")
+	prof, _ := product.LookupProfile("gateway")
 	oldNow := plan.Now
 	plan.Now = func() time.Time { return goldenNow }
 	f.Cleanup(func() { plan.Now = oldNow })

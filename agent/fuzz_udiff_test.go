@@ -171,14 +171,14 @@ func FuzzUnifiedDiff(f *testing.F) {
 func TestUnifiedDiffGNUPatch(t *testing.T) {
 	products := map[string]string{"gateway": "wso2am-2.0.0", "identityserver": "wso2is-5.2.0", "analytics": "wso2am-analytics-2.0.0"}
 	n := 0
-	for prof, product := range products {
+	for prof, prod := range products {
 		golden := filepath.Join("testdata", "golden", prof, "files")
 		err := filepath.WalkDir(golden, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".xml") || strings.HasSuffix(path, ".properties")) {
 				return err
 			}
 			rel, _ := filepath.Rel(golden, path)
-			old, err := os.ReadFile(filepath.Join(fixtures.WSO2(product), rel))
+			old, err := os.ReadFile(filepath.Join(fixtures.WSO2(prod), rel))
 			if err != nil {
 				return nil // a file the profile creates
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/internal/boundedread"
 )
 
@@ -107,13 +108,13 @@ func Load(environ []string, requireProfile bool) (*contract.Config, error) {
 // variables, whose secrets given as NAME_FILE have the values Load read
 // (secretFiles). It returns one line per problem.
 func loadSetupInputs(c *contract.Config, secretFiles map[string]string) []string {
-	if c.Profile == profileNone {
+	if c.Profile == product.ProfileNone {
 		return nil
 	}
 	var p []string
 	c.PatchFiles, p = loadPatches(c)
-	if prof, ok := lookupProfile(c.Profile); ok && prof.product() != nil {
-		p = append(p, prof.product().loadSetup(c, prof, secretFiles)...)
+	if prof, ok := product.LookupProfile(c.Profile); ok && product.For(prof) != nil {
+		p = append(p, product.For(prof).LoadSetup(c, prof, secretFiles)...)
 	}
 	return p
 }
@@ -121,21 +122,23 @@ func loadSetupInputs(c *contract.Config, secretFiles map[string]string) []string
 // validate returns one line per bad variable: the contract's own checks
 // (Config.Problems), the profile (settled here: an unset WSO2_PROFILE of a
 // command that sets a profile up is the profile of a 4.x home, see
-// apim4AutoProfile) and the values the profile's setup writes
+// product.DetectPack) and the values the profile's setup writes
 // (valueProblems). Values of secrets are never included.
 func validate(c *contract.Config, requireProfile bool) []string {
 	p := c.Problems()
 	if c.Profile == "" && requireProfile {
-		c.Profile = apim4AutoProfile(c) // a 4.x pack is its own component
+		if k := product.DetectPack(product.Home(c, nil)); k != nil {
+			c.Profile = k.Default // a 4.x pack is its own component
+		}
 	}
 	if c.Profile == "" && !requireProfile {
 		// nothing to check
 	} else if c.Profile == "" {
-		p = append(p, "WSO2_PROFILE: not set (one of: "+strings.Join(ProfileNames(), ", ")+")")
-	} else if _, ok := lookupProfile(c.Profile); !ok {
-		p = append(p, fmt.Sprintf("WSO2_PROFILE: unknown profile %q (one of: %s)", c.Profile, strings.Join(ProfileNames(), ", ")))
+		p = append(p, "WSO2_PROFILE: not set (one of: "+strings.Join(product.ProfileNames(), ", ")+")")
+	} else if _, ok := product.LookupProfile(c.Profile); !ok {
+		p = append(p, fmt.Sprintf("WSO2_PROFILE: unknown profile %q (one of: %s)", c.Profile, strings.Join(product.ProfileNames(), ", ")))
 	}
-	if prof, ok := lookupProfile(c.Profile); ok && c.Profile != "" {
+	if prof, ok := product.LookupProfile(c.Profile); ok && c.Profile != "" {
 		p = append(p, valueProblems(c, prof)...)
 	} else {
 		p = append(p, valueProblems(c, nil)...)
@@ -148,14 +151,14 @@ func validate(c *contract.Config, requireProfile bool) []string {
 // domain or URL, and the values that must not be empty, for a profile with
 // a setup (not none), then asks the profile's product. prof may be nil
 // (admin-password without a profile).
-func valueProblems(c *contract.Config, prof *Profile) []string {
+func valueProblems(c *contract.Config, prof *product.Profile) []string {
 	p := c.EmptyProblems()
-	if prof == nil || prof.Name == profileNone {
+	if prof == nil || prof.Name == product.ProfileNone {
 		return p
 	}
 	p = append(p, c.HostProblems()...)
-	if pr := prof.product(); pr != nil {
-		p = append(p, pr.problems(c, prof)...)
+	if pr := product.For(prof); pr != nil {
+		p = append(p, pr.Problems(c, prof)...)
 	}
 	return p
 }

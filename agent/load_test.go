@@ -11,6 +11,7 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 )
 
 // TestLoadReadsOnlyTheGivenEnvironment (issue 13, "load once"): Load reads
@@ -42,7 +43,7 @@ func TestLoadReadsOnlyTheGivenEnvironment(t *testing.T) {
 	if cfg.Profile != "gateway" || cfg.MySQLPassword != goldenDBPW || cfg.Home != home {
 		t.Fatalf("loaded profile %q, home %q: not the given environment", cfg.Profile, cfg.Home)
 	}
-	prof, _ := lookupProfile(cfg.Profile)
+	prof, _ := product.LookupProfile(cfg.Profile)
 	p, err := buildPlan(cfg, prof, fakeDiscovery(goldenDNS))
 	if err != nil {
 		t.Fatal(err)
@@ -179,13 +180,13 @@ func TestLoadReportsEveryProblemTogether(t *testing.T) {
 // between Load and planning; the plan applies what Load read, without an
 // error.
 func TestPlanUsesThePatchFilesLoadRead(t *testing.T) {
-	type product struct {
+	type productCase struct {
 		name         string
 		home         func(t *testing.T) (string, map[string]string)
 		patch        func(value string) string
 		file, loaded string // the file the patch edits, and the loaded value as it appears there
 	}
-	products := []product{
+	products := []productCase{
 		{name: "carbon gateway", home: func(t *testing.T) (string, map[string]string) {
 			home := freshHome(t, "gateway")
 			return home, goldenEnv(t, "gateway", home)
@@ -199,13 +200,13 @@ func TestPlanUsesThePatchFilesLoadRead(t *testing.T) {
 	}
 	changes := []struct {
 		name   string
-		change func(t *testing.T, path string, pr product)
+		change func(t *testing.T, path string, pr productCase)
 	}{
-		{"rewritten", func(t *testing.T, path string, pr product) { must(t, os.WriteFile(path, []byte(pr.patch("9")), 0o644)) }},
-		{"made unparsable", func(t *testing.T, path string, pr product) {
+		{"rewritten", func(t *testing.T, path string, pr productCase) { must(t, os.WriteFile(path, []byte(pr.patch("9")), 0o644)) }},
+		{"made unparsable", func(t *testing.T, path string, pr productCase) {
 			must(t, os.WriteFile(path, []byte(pr.patch("9")+"frobnicate x y\n"), 0o644))
 		}},
-		{"removed", func(t *testing.T, path string, _ product) { must(t, os.Remove(path)) }},
+		{"removed", func(t *testing.T, path string, _ productCase) { must(t, os.Remove(path)) }},
 	}
 	for _, pr := range products {
 		for _, ch := range changes {
@@ -219,7 +220,7 @@ func TestPlanUsesThePatchFilesLoadRead(t *testing.T) {
 					t.Fatal(err)
 				}
 				ch.change(t, patch, pr)
-				prof, _ := lookupProfile(cfg.Profile)
+				prof, _ := product.LookupProfile(cfg.Profile)
 				p, err := buildPlan(cfg, prof, fakeDiscovery(goldenDNS))
 				if err != nil {
 					t.Fatalf("the plan read the patch file again: %v", err)
@@ -262,7 +263,7 @@ func TestPlanUsesTheJobsLoadRead(t *testing.T) {
 				t.Fatal(err)
 			}
 			ch.change(t, crontab)
-			prof, _ := lookupProfile(cfg.Profile)
+			prof, _ := product.LookupProfile(cfg.Profile)
 			p, err := buildPlan(cfg, prof, fakeDiscovery(goldenDNS))
 			if err != nil {
 				t.Fatalf("the plan read the crontab again: %v", err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/homelock"
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/xmlconf"
 )
@@ -35,13 +35,13 @@ type setupResult struct {
 //
 // The whole of it runs under the home's lock (see lockHome): exclusive for
 // a real setup, shared for a dry run.
-func setup(_ context.Context, cfg *contract.Config, prof *Profile, io IO, dryRun bool) (*setupResult, error) {
-	lk, err := lockHome(productHome(cfg, prof), cfg.LockTimeout.V, dryRun, io.Log)
+func setup(_ context.Context, cfg *contract.Config, prof *product.Profile, io IO, dryRun bool) (*setupResult, error) {
+	lk, err := lockHome(product.Home(cfg, prof), cfg.LockTimeout.V, dryRun, io.Log)
 	if err != nil {
 		return nil, err
 	}
 	defer lk.Release()
-	p, err := buildPlan(cfg, prof, defaultDiscovery)
+	p, err := buildPlan(cfg, prof, product.DefaultDiscovery)
 	if err != nil {
 		return nil, err
 	}
@@ -107,53 +107,14 @@ func uniqueStrings(ss []string) []string {
 	return out
 }
 
-// discovery answers the questions about the network that planning asks.
-// Tests replace it.
-type discovery struct {
-	lookupHost func(name string) ([]string, error)
-	localIP    func() (string, error)
-}
-
-var defaultDiscovery = discovery{lookupHost: net.LookupHost, localIP: detectLocalIP}
-
-// detectLocalIP returns the address this host's name resolves to, or else
-// the first non-loopback IPv4 address of an interface that is up.
-func detectLocalIP() (string, error) {
-	if h, err := os.Hostname(); err == nil {
-		if addrs, err := net.LookupHost(h); err == nil {
-			for _, a := range addrs {
-				if ip := net.ParseIP(a); ip != nil && ip.To4() != nil && !ip.IsLoopback() {
-					return a, nil
-				}
-			}
-		}
-	}
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return "", fmt.Errorf("detect own address: %w", err)
-	}
-	for _, ifc := range ifs {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, _ := ifc.Addrs()
-		for _, a := range addrs {
-			if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil {
-				return n.IP.String(), nil
-			}
-		}
-	}
-	return "", errors.New("detect own address: no non-loopback IPv4 address (set WSO2_LOCAL_MEMBER_HOST)")
-}
-
 // buildPlan computes every action of the profile without writing anything:
 // its product's plan (see product), and the jobs beside the server.
-func buildPlan(cfg *contract.Config, prof *Profile, d discovery) (*plan.Plan, error) {
-	pr := prof.product()
+func buildPlan(cfg *contract.Config, prof *product.Profile, d product.Discovery) (*plan.Plan, error) {
+	pr := product.For(prof)
 	if pr == nil {
 		return nil, exitcode.Errorf(exitcode.Software, "plan %s: the profile has no product", prof.Name)
 	}
-	p, err := pr.plan(cfg, prof, d)
+	p, err := pr.Plan(cfg, prof, d)
 	if err != nil {
 		return nil, err
 	}

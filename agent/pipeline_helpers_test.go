@@ -23,6 +23,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/internal/fixtures"
 	"github.com/wso2-container/agent/internal/treesnap"
 )
@@ -83,7 +84,7 @@ var allProfiles = []string{"apim", "gateway", "gatewaymanager", "publisher", "st
 // fixtureFor returns the fixture folder of a profile's product.
 func fixtureFor(tb testing.TB, profile string) string {
 	tb.Helper()
-	p, ok := lookupProfile(profile)
+	p, ok := product.LookupProfile(profile)
 	if !ok || p.Product == "" {
 		tb.Fatalf("no product for profile %q", profile)
 	}
@@ -107,7 +108,7 @@ func freshHome(tb testing.TB, profile string) string {
 	tb.Helper()
 	home := filepath.Join(tb.TempDir(), "home")
 	fxCopy(tb, fixtureFor(tb, profile), home)
-	if p, _ := lookupProfile(profile); p.Product == "das" {
+	if p, _ := product.LookupProfile(profile); p.Product == "das" {
 		car := fixtureCar(tb)
 		for _, d := range carbonAppDirs {
 			if err := os.MkdirAll(filepath.Join(home, d), 0o755); err != nil {
@@ -196,15 +197,15 @@ var goldenDNS = map[string][]string{
 }
 
 // fakeDiscovery answers from a fixed table; unknown names do not resolve.
-func fakeDiscovery(dns map[string][]string) discovery {
-	return discovery{
-		lookupHost: func(name string) ([]string, error) {
+func fakeDiscovery(dns map[string][]string) product.Discovery {
+	return product.Discovery{
+		LookupHost: func(name string) ([]string, error) {
 			if a, ok := dns[name]; ok {
 				return append([]string(nil), a...), nil
 			}
 			return nil, fmt.Errorf("lookup %s: no such host", name)
 		},
-		localIP: func() (string, error) { return goldenLocalIP, nil },
+		LocalIP: func() (string, error) { return goldenLocalIP, nil },
 	}
 }
 
@@ -285,7 +286,7 @@ func planFor(tb testing.TB, env map[string]string, dns map[string][]string) (*pl
 	if err != nil {
 		return nil, err
 	}
-	prof, _ := lookupProfile(cfg.Profile)
+	prof, _ := product.LookupProfile(cfg.Profile)
 	old := plan.Now
 	plan.Now = func() time.Time { return goldenNow }
 	defer func() { plan.Now = old }()

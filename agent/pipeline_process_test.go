@@ -18,6 +18,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 )
 
 // processEnv is the golden environment for the binary: cluster members as
@@ -92,7 +93,7 @@ func TestRestartSafeRender(t *testing.T) {
 					t.Errorf("old value %q still in %v", old, files)
 				}
 			}
-			if p, _ := lookupProfile(prof); p.Product == "am" {
+			if p, _ := product.LookupProfile(prof); p.Product == "am" {
 				if got := xmlText(t, conf(home, "api-manager.xml"), "/APIManager/Analytics/Enabled"); got != "false" {
 					t.Errorf("Analytics/Enabled %q after true -> false", got)
 				}

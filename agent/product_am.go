@@ -6,38 +6,39 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 )
 
 // API Manager 2.0.0 profiles. Each one does, idempotently, what the old
 // image's start scripts and the environment-dependent parts of its
 // Dockerfile did (reference b1), with the old bugs fixed.
 func init() {
-	products[productAM] = carbonProduct{edits: (*target).amEdits, check: amProblems}
-	am := func(p Profile) *Profile {
-		p.Product = productAM
+	product.Register(product.AM, carbonProduct{edits: (*target).amEdits, check: amProblems})
+	am := func(p product.Profile) *product.Profile {
+		p.Product = product.AM
 		p.Home = "/wso2am"
 		p.MemberPort = "4000"
 		p.MirrorsMediators = true
 		return &p
 	}
-	register(am(Profile{Name: "apim", Component: "apim"}))
-	register(am(Profile{Name: profileGateway, Component: "gateway", ServerFlags: []string{"-Dprofile=gateway-worker"},
+	product.RegisterProfile(am(product.Profile{Name: "apim", Component: "apim"}))
+	product.RegisterProfile(am(product.Profile{Name: profileGateway, Component: "gateway", ServerFlags: []string{"-Dprofile=gateway-worker"},
 		Members: []string{"tasks.gatewaymanager", "tasks.gateway"}, SubDomain: "worker",
 		ClusterDomain: "wso2.am.gateway.domain", SeedsDeployment: true}))
-	register(am(Profile{Name: profileGatewayManager, Component: "gatewaymanager", ServerFlags: []string{"-Dprofile=gateway-manager"},
+	product.RegisterProfile(am(product.Profile{Name: profileGatewayManager, Component: "gatewaymanager", ServerFlags: []string{"-Dprofile=gateway-manager"},
 		Members: []string{"tasks.gatewaymanager", "tasks.gateway"}, SubDomain: "mgt",
 		ClusterDomain: "wso2.am.gateway.domain", SeedsDeployment: true}))
 	// B27: the old image passed -Dprofile=api-publisher -Dprofile=api-store;
 	// Carbon keeps the last, so it really ran as a store. The publisher runs
 	// as api-publisher.
-	register(am(Profile{Name: profilePublisher, Component: "publisher", ServerFlags: []string{"-Dprofile=api-publisher"},
+	product.RegisterProfile(am(product.Profile{Name: profilePublisher, Component: "publisher", ServerFlags: []string{"-Dprofile=api-publisher"},
 		Members: []string{"tasks.publisher", "tasks.store"}, SubDomain: "worker",
 		ClusterDomain: "wso2.am.pubstore.domain", SeedsDeployment: true}))
-	register(am(Profile{Name: profileStore, Component: "store", ServerFlags: []string{"-Dprofile=api-store"},
+	product.RegisterProfile(am(product.Profile{Name: profileStore, Component: "store", ServerFlags: []string{"-Dprofile=api-store"},
 		Members: []string{"tasks.publisher", "tasks.store"}, SubDomain: "worker",
 		ClusterDomain: "wso2.am.pubstore.domain"}))
-	register(am(Profile{Name: "trafficmanager", Component: "trafficmanager", ServerFlags: []string{"-Dprofile=traffic-manager"}}))
-	register(am(Profile{Name: "keymanager", Component: "keymanager", ServerFlags: []string{"-Dprofile=api-key-manager"}}))
+	product.RegisterProfile(am(product.Profile{Name: "trafficmanager", Component: "trafficmanager", ServerFlags: []string{"-Dprofile=traffic-manager"}}))
+	product.RegisterProfile(am(product.Profile{Name: "keymanager", Component: "keymanager", ServerFlags: []string{"-Dprofile=api-key-manager"}}))
 }
 
 // amEdits are the edits of every API Manager profile.
@@ -96,16 +97,16 @@ func (t *target) amEdits(s *plan.EditSet) {
 
 // writesJNDI reports whether a profile writes the AMQP connection URLs of
 // repository/conf/jndi.properties, which embed the admin user and password.
-func writesJNDI(prof *Profile) bool {
+func writesJNDI(prof *product.Profile) bool {
 	switch prof.Name {
 	case profileGateway, profileGatewayManager, profilePublisher, profileStore:
-		return prof.Product == productAM
+		return prof.Product == product.AM
 	}
 	return false
 }
 
 // amProblems are API Manager 2.0.0's own problems with c.
-func amProblems(c *contract.Config, prof *Profile) []string {
+func amProblems(c *contract.Config, prof *product.Profile) []string {
 	if writesJNDI(prof) && strings.Contains(c.AdminUser, ":") {
 		// The AMQP URLs of jndi.properties: see amqpURL.
 		return []string{fmt.Sprintf("WSO2_ADMIN_USERNAME: %q contains ':', which the AMQP connection URLs of repository/conf/jndi.properties cannot express (the client splits user and password at the first ':')", c.AdminUser)}

@@ -4,8 +4,9 @@ package agent
 // how its server is started. Everything the agent knows about 4.x lives in
 // the product_apim4*.go files; the rest of the pipeline reaches it through
 // apim4Product (the product interface: load, plan, health), and beside it
-// only apim4AutoProfile (the profile of a 4.x home when WSO2_PROFILE is
-// unset) and withAPIM4Vars (the variable list of the contract).
+// only detectPack (the profile of a 4.x home when WSO2_PROFILE is unset,
+// through product.DetectPack) and withAPIM4Vars (the variable list of the
+// contract, through contract.ExtendVars).
 
 import (
 	"bufio"
@@ -23,11 +24,9 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/health"
+	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/internal/boundedread"
 )
-
-// productAPIM4 is Profile.Product of every 4.x profile.
-const productAPIM4 = "apim4"
 
 // The 4.x profile names (WSO2_PROFILE). Which of them a home can run is
 // decided by the home (apim4Pack.profiles), never by the name alone.
@@ -43,9 +42,10 @@ const (
 
 func init() {
 	contract.ExtendVars(withAPIM4Vars)
-	products[productAPIM4] = apim4Product{}
+	product.RegisterDetector(detectPack)
+	product.Register(product.APIM4, apim4Product{})
 	for _, n := range []string{a4AllInOne, a4ControlPlane, a4GatewayWorker, a4TrafficManager, a4KeyManager, a4KeyManagerOld, a4UniversalGateway} {
-		register(&Profile{Name: n, Product: productAPIM4, Component: n})
+		product.RegisterProfile(&product.Profile{Name: n, Product: product.APIM4, Component: n})
 	}
 }
 
@@ -55,12 +55,12 @@ func init() {
 type apim4Product struct{}
 
 // problems: the 4.x variables are checked when loadSetup parses them.
-func (apim4Product) problems(*contract.Config, *Profile) []string { return nil }
+func (apim4Product) Problems(*contract.Config, *product.Profile) []string { return nil }
 
 // loadSetup parses the 4.x variables (product_apim4_env.go) for the
 // profile's role into cfg; their secrets given as NAME_FILE have the values
 // Load read.
-func (apim4Product) loadSetup(cfg *contract.Config, prof *Profile, secretFiles map[string]string) []string {
+func (apim4Product) LoadSetup(cfg *contract.Config, prof *product.Profile, secretFiles map[string]string) []string {
 	env, problems := loadA4Env(cfg.Getenv, secretFiles)
 	in, more := parseA4Inputs(env, a4RoleOf(prof.Name))
 	cfg.ProductSetup = in
@@ -69,7 +69,7 @@ func (apim4Product) loadSetup(cfg *contract.Config, prof *Profile, secretFiles m
 
 // health: the port offset is WSO2_PORT_OFFSET of cfg's environment (what
 // the agent writes), else deployment.toml's.
-func (apim4Product) health(cfg *contract.Config, prof *Profile, home string) (health.Check, error) {
+func (apim4Product) Health(cfg *contract.Config, prof *product.Profile, home string) (health.Check, error) {
 	offset, _ := cfg.Getenv("WSO2_PORT_OFFSET")
 	return apim4Health(prof.Name, home, offset)
 }
@@ -164,23 +164,20 @@ func a4RoleOf(profile string) a4Role {
 	return roleCP
 }
 
-// apim4AutoProfile returns the profile of a 4.x home when WSO2_PROFILE is
-// unset: the pack's own component ("" when the home is not a 4.x home).
-func apim4AutoProfile(cfg *contract.Config) string {
-	home := productHome(cfg, nil)
-	if home == "" {
-		return ""
+// detectPack is how API Manager 4.x recognises its packs (see
+// product.RegisterDetector).
+func detectPack(home string) *product.Pack {
+	k := detectAPIM4(home)
+	if k == nil {
+		return nil
 	}
-	if k := detectAPIM4(home); k != nil {
-		return k.Default
-	}
-	return ""
+	return &product.Pack{Desc: k.Desc, Default: k.Default, Profiles: k.Profiles()}
 }
 
 // apim4Resolve checks that the home is a 4.x home that can run prof and
 // returns the pack and whether the profile is started with -Dprofile.
-func apim4Resolve(cfg *contract.Config, prof *Profile) (string, *apim4Pack, bool, error) {
-	home := productHome(cfg, nil)
+func apim4Resolve(cfg *contract.Config, prof *product.Profile) (string, *apim4Pack, bool, error) {
+	home := product.Home(cfg, nil)
 	if home == "" {
 		return "", nil, false, exitcode.Errorf(exitcode.Config, "WSO2_HOME: not set (API Manager 4.x profiles have no default home; WSO2's images set WSO2_SERVER_HOME)")
 	}
@@ -250,14 +247,14 @@ func apim4Health(profile, home, portOffset string) (health.Check, error) {
 	off := 0
 	if portOffset != "" {
 		var err error
-		if off, err = parseOffset(portOffset); err != nil {
+		if off, err = product.ParseOffset(portOffset); err != nil {
 			return health.Check{}, exitcode.Errorf(exitcode.Config, "WSO2_PORT_OFFSET: %v", err)
 		}
 	} else {
 		path := filepath.Join(home, "repository", "conf", "deployment.toml")
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return health.Check{}, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, fsReason(err))
+			return health.Check{}, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, contract.DescribeFSError(err))
 		}
 		var doc struct {
 			Server struct {
@@ -265,14 +262,14 @@ func apim4Health(profile, home, portOffset string) (health.Check, error) {
 			} `toml:"server"`
 		}
 		if err := toml.Unmarshal(b, &doc); err != nil {
-			return health.Check{}, exitcode.Errorf(exitcode.DataErr, "parse %s: %v", path, oneLine(err))
+			return health.Check{}, exitcode.Errorf(exitcode.DataErr, "parse %s: %v", path, product.OneLine(err))
 		}
 		switch v := doc.Server.Offset.(type) {
 		case nil:
 		case int64:
 			off = int(v)
 		case string:
-			if off, err = parseOffset(v); err != nil {
+			if off, err = product.ParseOffset(v); err != nil {
 				return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %v", path, err)
 			}
 		default:
@@ -283,8 +280,8 @@ func apim4Health(profile, home, portOffset string) (health.Check, error) {
 		}
 	}
 	if a4RoleOf(profile) == roleGW {
-		return health.Check{TLSPort: carbonHTTPSPort + off, Endpoint: "/api/am/gateway/v2/server-startup-healthcheck",
-			EndpointPort: carbonHTTPSPort + off, EndpointTLS: true}, nil
+		return health.Check{TLSPort: product.HTTPSPort + off, Endpoint: "/api/am/gateway/v2/server-startup-healthcheck",
+			EndpointPort: product.HTTPSPort + off, EndpointTLS: true}, nil
 	}
-	return health.Check{TLSPort: carbonHTTPSPort + off, Endpoint: "/services/Version", EndpointPort: carbonHTTPPort + off}, nil
+	return health.Check{TLSPort: product.HTTPSPort + off, Endpoint: "/services/Version", EndpointPort: product.HTTPPort + off}, nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/tomlconf"
 )
@@ -43,7 +44,7 @@ type volumeFile struct {
 // profile's template when profileSetup.sh optimises for it), config and
 // artifact volumes laid over the home, the truststore merged, the $env{}
 // references checked, the profile record written; the pack's start script.
-func (apim4Product) plan(cfg *contract.Config, prof *Profile, d discovery) (*plan.Plan, error) {
+func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.Discovery) (*plan.Plan, error) {
 	home, pack, flagged, err := apim4Resolve(cfg, prof)
 	if err != nil {
 		return nil, err
@@ -96,7 +97,7 @@ func (apim4Product) plan(cfg *contract.Config, prof *Profile, d discovery) (*pla
 	}
 	localIP := ""
 	if _, set := env.get("WSO2_NODE_IP"); !set {
-		if ip, err := d.localIP(); err == nil {
+		if ip, err := d.LocalIP(); err == nil {
 			localIP = ip
 		} else {
 			p.Warnings = append(p.Warnings, "WSO2_NODE_IP: "+err.Error())

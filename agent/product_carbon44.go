@@ -16,6 +16,7 @@ import (
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/health"
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/xmlconf"
 )
 
@@ -24,7 +25,7 @@ import (
 // whether the component's own keystore is in the certificates folder).
 type target struct {
 	cfg  *contract.Config
-	prof *Profile
+	prof *product.Profile
 	home string
 	// localIP is this container's address (axis2 localMemberHost).
 	localIP string
@@ -313,13 +314,13 @@ type carbonProduct struct {
 	edits func(t *target, s *plan.EditSet) // the product's file edits
 	// check returns the product's own problems with the configuration,
 	// beside those every Carbon product has (carbonProblems); nil: none.
-	check func(c *contract.Config, prof *Profile) []string
+	check func(c *contract.Config, prof *product.Profile) []string
 	// after plans what the product does beyond editing files (Analytics:
 	// the schedules inside its carbon apps); nil: nothing.
 	after func(t *target, p *plan.Plan) error
 }
 
-func (cp carbonProduct) problems(c *contract.Config, prof *Profile) []string {
+func (cp carbonProduct) Problems(c *contract.Config, prof *product.Profile) []string {
 	p := carbonProblems(c, prof)
 	if cp.check != nil {
 		p = append(p, cp.check(c, prof)...)
@@ -328,21 +329,23 @@ func (cp carbonProduct) problems(c *contract.Config, prof *Profile) []string {
 }
 
 // loadSetup: a Carbon 4.4 setup takes nothing beyond the contract's fields.
-func (carbonProduct) loadSetup(*contract.Config, *Profile, map[string]string) []string { return nil }
+func (carbonProduct) LoadSetup(*contract.Config, *product.Profile, map[string]string) []string {
+	return nil
+}
 
-func (carbonProduct) health(_ *contract.Config, _ *Profile, home string) (health.Check, error) {
+func (carbonProduct) Health(_ *contract.Config, _ *product.Profile, home string) (health.Check, error) {
 	return carbon44Health(home)
 }
 
-func (cp carbonProduct) plan(cfg *contract.Config, prof *Profile, d discovery) (*plan.Plan, error) {
-	home := productHome(cfg, prof)
-	if k := detectAPIM4(home); k != nil {
-		return nil, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s is an API Manager 2.0.0/IS 5.2.0 profile, but %s is %s (it runs: %s)", prof.Name, home, k.Desc, strings.Join(k.Profiles(), ", "))
+func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d product.Discovery) (*plan.Plan, error) {
+	home := product.Home(cfg, prof)
+	if k := product.DetectPack(home); k != nil {
+		return nil, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s is an API Manager 2.0.0/IS 5.2.0 profile, but %s is %s (it runs: %s)", prof.Name, home, k.Desc, strings.Join(k.Profiles, ", "))
 	}
 	if st, err := os.Stat(home); err != nil || !st.IsDir() {
 		return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_HOME: product home %s is not a readable folder", home)
 	}
-	if err := checkProduct(prof, home); err != nil {
+	if err := product.CheckProduct(prof, home); err != nil {
 		return nil, err
 	}
 	p := &plan.Plan{Profile: prof.Name, Home: home}
@@ -389,7 +392,7 @@ func (cp carbonProduct) plan(cfg *contract.Config, prof *Profile, d discovery) (
 
 // carbonProblems are the problems every Carbon 4.4 product has with c
 // (see carbonProduct.problems).
-func carbonProblems(c *contract.Config, prof *Profile) []string {
+func carbonProblems(c *contract.Config, prof *product.Profile) []string {
 	var p []string
 	addf := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
 	if c.MySQLPassword == "" && !c.SetEmpty("WSO2_MYSQL_PASSWORD") && !c.HasValue("WSO2_MYSQL_PASSWORD_FILE") {
@@ -420,24 +423,24 @@ func carbon44Health(home string) (health.Check, error) {
 	path := filepath.Join(home, "repository", "conf", "carbon.xml")
 	f, err := os.Open(path)
 	if err != nil {
-		return health.Check{}, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, fsReason(err))
+		return health.Check{}, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, contract.DescribeFSError(err))
 	}
 	defer f.Close()
 	var doc struct {
 		Offset *string `xml:"Ports>Offset"`
 	}
 	dec := xml.NewDecoder(f)
-	dec.CharsetReader = latin1Reader
+	dec.CharsetReader = product.Latin1Reader
 	if err := dec.Decode(&doc); err != nil {
 		return health.Check{}, exitcode.Errorf(exitcode.DataErr, "parse %s: %v", path, err)
 	}
 	off := 0
 	if doc.Offset != nil {
-		if off, err = parseOffset(*doc.Offset); err != nil {
+		if off, err = product.ParseOffset(*doc.Offset); err != nil {
 			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s Ports/Offset: %v", path, err)
 		}
 	}
-	return health.Check{TLSPort: carbonHTTPSPort + off, Endpoint: "/services/Version", EndpointPort: carbonHTTPPort + off}, nil
+	return health.Check{TLSPort: product.HTTPSPort + off, Endpoint: "/services/Version", EndpointPort: product.HTTPPort + off}, nil
 }
 
 // computeCertificates plans the truststore import of every certificate in
@@ -470,7 +473,7 @@ func (t *target) resolve(rel string) string {
 // component's own keystore is in the certificates folder. Member names that
 // do not resolve are a warning, not an error: peers start in any order, and
 // Hazelcast finds late members through the ones it knows.
-func (t *target) discover(p *plan.Plan, d discovery) error {
+func (t *target) discover(p *plan.Plan, d product.Discovery) error {
 	cfg := t.cfg
 	names := t.prof.Members
 	if cfg.ClusterMembers.Set {
@@ -480,7 +483,7 @@ func (t *target) discover(p *plan.Plan, d discovery) error {
 	if t.clusterOn {
 		t.localIP = cfg.LocalMemberHost
 		if t.localIP == "" {
-			ip, err := d.localIP()
+			ip, err := d.LocalIP()
 			if err != nil {
 				return exitcode.Wrap(exitcode.Config, err)
 			}
@@ -495,7 +498,7 @@ func (t *target) discover(p *plan.Plan, d discovery) error {
 				}
 				continue
 			}
-			addrs, err := d.lookupHost(n)
+			addrs, err := d.LookupHost(n)
 			if err != nil || len(addrs) == 0 {
 				p.Warnings = append(p.Warnings, fmt.Sprintf("WSO2_CLUSTER_MEMBERS: %s does not resolve yet; continuing with the other members", n))
 				continue
@@ -515,3 +518,14 @@ func (t *target) discover(p *plan.Plan, d discovery) error {
 	}
 	return nil
 }
+
+// The Carbon 4.4 profile names that the Carbon 4.4 products ask for by
+// name; each is defined once, here, and registered under it.
+const (
+	profileGateway        = "gateway"
+	profileGatewayManager = "gatewaymanager"
+	profilePublisher      = "publisher"
+	profileStore          = "store"
+	profileIdentityServer = "identityserver"
+	profileAnalytics      = "analytics"
+)

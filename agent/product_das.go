@@ -10,13 +10,14 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/agent/quartz"
 	"github.com/wso2-container/agent/internal/boundedread"
 )
 
 func init() {
-	products[productDAS] = carbonProduct{edits: (*target).dasEdits, check: dasScheduleProblems, after: (*target).planSchedules}
-	register(&Profile{Name: profileAnalytics, Product: productDAS, Home: "/wso2analytics", Component: "das",
+	product.Register(product.DAS, carbonProduct{edits: (*target).dasEdits, check: dasScheduleProblems, after: (*target).planSchedules})
+	product.RegisterProfile(&product.Profile{Name: profileAnalytics, Product: product.DAS, Home: "/wso2analytics", Component: "das",
 		Members: []string{"tasks.das"}, SubDomain: "worker", MemberPort: "4300",
 		ClusterDomain: "wso2.das.domain"})
 }
@@ -56,8 +57,7 @@ var carbonAppDirs = []string{
 }
 
 // dasScripts maps each schedule variable to its Spark script inside the car.
-func (t *target) dasScripts() []struct{ name, value, entry string } {
-	c := t.cfg
+func dasScripts(c *contract.Config) []struct{ name, value, entry string } {
 	return []struct{ name, value, entry string }{
 		{"WSO2_DAS_APIM_INCREMENTAL_PROCESSING_SCRIPT", c.DASIncremental, "APIM_INCREMENTAL_PROCESSING_SCRIPT_1.0.0/APIM_INCREMENTAL_PROCESSING_SCRIPT.xml"},
 		{"WSO2_DAS_APIM_LAST_ACCESS_TIME_SCRIPT", c.DASLastAccess, "APIM_LAST_ACCESS_TIME_SCRIPT_1.0.0/APIM_LAST_ACCESS_TIME_SCRIPT.xml"},
@@ -75,7 +75,7 @@ func (t *target) dasScripts() []struct{ name, value, entry string } {
 func (t *target) planSchedules(p *plan.Plan) error {
 	crons := map[string]string{}
 	var problems []string
-	for _, s := range t.dasScripts() {
+	for _, s := range dasScripts(t.cfg) {
 		sched, err := quartz.Parse(s.value)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %q is not a valid Quartz cron expression: %v", s.name, s.value, err))
@@ -128,9 +128,9 @@ func (t *target) planSchedules(p *plan.Plan) error {
 // dasScheduleProblems checks the analytics profile's seven Quartz schedules
 // at load, as jobs are checked: each must parse and must fire at least once
 // more after now (no 30 February, no year that is over).
-func dasScheduleProblems(c *contract.Config, _ *Profile) []string {
+func dasScheduleProblems(c *contract.Config, _ *product.Profile) []string {
 	var p []string
-	for _, s := range (&target{cfg: c}).dasScripts() {
+	for _, s := range dasScripts(c) {
 		sched, err := quartz.Parse(s.value)
 		if err != nil {
 			p = append(p, fmt.Sprintf("%s: %q is not a valid Quartz cron expression: %v", s.name, s.value, err))

@@ -8,11 +8,12 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 )
 
 func init() {
-	products[productIS] = carbonProduct{edits: (*target).isEdits, check: isProblems}
-	register(&Profile{Name: profileIdentityServer, Product: productIS, Home: "/wso2is", Component: "identityserver",
+	product.Register(product.IS, carbonProduct{edits: (*target).isEdits, check: isProblems})
+	product.RegisterProfile(&product.Profile{Name: profileIdentityServer, Product: product.IS, Home: "/wso2is", Component: "identityserver",
 		Members: []string{"tasks.identityserver"}, SubDomain: "worker", MemberPort: "4500",
 		ClusterDomain: "wso2.is.domain"})
 }
@@ -89,7 +90,7 @@ func (t *target) isEdits(s *plan.EditSet) {
 // isProblems are Identity Server 5.2.0's own problems with c: VIRTUAL_HOST
 // is written verbatim in front of every endpoint path (B5, B31), so it
 // must be an http(s) base URL.
-func isProblems(c *contract.Config, _ *Profile) []string {
+func isProblems(c *contract.Config, _ *product.Profile) []string {
 	if c.VirtualHost == "" {
 		return nil
 	}

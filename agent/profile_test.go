@@ -4,18 +4,19 @@ import (
 	"testing"
 
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/product"
 )
 
 // TestProductHome pins the one rule by which every command finds the
 // product home (setup and render, the jobs, health, admin-password).
 func TestProductHome(t *testing.T) {
-	gateway, _ := lookupProfile("gateway")
-	cp, _ := lookupProfile(a4ControlPlane)
-	none, _ := lookupProfile(profileNone)
+	gateway, _ := product.LookupProfile("gateway")
+	cp, _ := product.LookupProfile(a4ControlPlane)
+	none, _ := product.LookupProfile(product.ProfileNone)
 	for _, tc := range []struct {
 		name    string
 		environ []string
-		prof    *Profile
+		prof    *product.Profile
 		want    string
 	}{
 		{"WSO2_HOME wins, cleaned", []string{"WSO2_HOME=/opt/am/", "WSO2_SERVER_HOME=/srv"}, gateway, "/opt/am"},
@@ -31,7 +32,7 @@ func TestProductHome(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := (&contract.Config{}).WithEnviron(tc.environ)
 			cfg.Home, _ = cfg.Getenv("WSO2_HOME")
-			if got := productHome(cfg, tc.prof); got != tc.want {
+			if got := product.Home(cfg, tc.prof); got != tc.want {
 				t.Errorf("productHome = %q, want %q", got, tc.want)
 			}
 			if tc.prof != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/jobs"
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/agent/supervise"
 )
 
@@ -77,8 +78,8 @@ func loadJobs(c *contract.Config) (contract.JobSet, []string) {
 // jobHome is the product home of the configuration (productHome of its
 // profile; "" for the profile none without WSO2_HOME).
 func jobHome(cfg *contract.Config) string {
-	p, _ := lookupProfile(cfg.Profile) // nil when unknown or unset
-	return productHome(cfg, p)
+	p, _ := product.LookupProfile(cfg.Profile) // nil when unknown or unset
+	return product.Home(cfg, p)
 }
 
 // jobDir is the working directory of every job: the product home when it

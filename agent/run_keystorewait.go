@@ -8,6 +8,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/certs"
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/product"
 )
 
 // keystoreWaitMax bounds the wait of awaitOwnKeystore (and WSO2_AGENT_WAIT_TIMEOUT,
@@ -42,8 +43,8 @@ var defaultKeystoreProbe = keystoreProbe{
 // Progress is logged every 5s; after min(30s, WSO2_AGENT_WAIT_TIMEOUT) the
 // setup goes on as before (the product's own keystore stays in place, with
 // a warning). A cancelled ctx (SIGTERM) ends the wait at once.
-func awaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *Profile, io IO, pr keystoreProbe) {
-	if prof == nil || prof.Name == profileNone || prof.Product == productAPIM4 {
+func awaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.Profile, io IO, pr keystoreProbe) {
+	if prof == nil || prof.Name == product.ProfileNone || prof.Product == product.APIM4 {
 		return
 	}
 	if prof.Component == "" || !pr.exists(cfg.CertificatesDir) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/product"
 )
 
 // fakeKeystore answers existence checks from counters: a path exists from
@@ -35,11 +36,11 @@ func (f *fakeKeystore) probe() keystoreProbe {
 }
 
 func TestAwaitOwnKeystore(t *testing.T) {
-	gw, _ := lookupProfile("gateway")
-	apim4, _ := lookupProfile("control-plane")
+	gw, _ := product.LookupProfile("gateway")
+	apim4, _ := product.LookupProfile("control-plane")
 	for _, tc := range []struct {
 		name      string
-		prof      *Profile
+		prof      *product.Profile
 		existAt   map[string]int
 		wait      time.Duration // WSO2_AGENT_WAIT_TIMEOUT
 		wantCalls map[string]int

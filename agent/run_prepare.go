@@ -9,6 +9,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/product"
 )
 
 // RunSpec is everything `agent run` needs once the setup is done.
@@ -24,7 +25,7 @@ type RunSpec struct {
 	StopTimeout time.Duration       // SIGTERM/SIGINT → this long → SIGKILL of the group
 	Created     []string            // paths the setup created (given to User when root; a replaced file keeps its owner)
 	Config      *contract.Config    // the loaded configuration (for jobs)
-	Profile     *Profile
+	Profile     *product.Profile
 	// Truststore and TruststorePassword are the plan's truststore (see
 	// Plan.Truststore): the certificate sync job imports into it.
 	Truststore         string
@@ -41,7 +42,7 @@ type RunSpec struct {
 //
 // With WSO2_PROFILE=none there is no setup and ARGS must name a command.
 func prepareRun(ctx context.Context, cfg *contract.Config, args []string, io IO) (*RunSpec, error) {
-	prof, _ := lookupProfile(cfg.Profile)
+	prof, _ := product.LookupProfile(cfg.Profile)
 	spec := &RunSpec{
 		WaitTimeout: cfg.WaitTimeout.V,
 		StopTimeout: cfg.StopTimeout.V,
@@ -59,7 +60,7 @@ func prepareRun(ctx context.Context, cfg *contract.Config, args []string, io IO)
 			return nil, exitcode.Errorf(exitcode.Usage, "run: no command after --")
 		}
 	}
-	if prof.Name == profileNone {
+	if prof.Name == product.ProfileNone {
 		if !userCmd {
 			return nil, exitcode.Errorf(exitcode.Usage, "run: WSO2_PROFILE=none needs a command to run (agent run [--] CMD ARGS...)")
 		}

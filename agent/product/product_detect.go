@@ -1,4 +1,4 @@
-package agent
+package product
 
 import (
 	"os"
@@ -22,13 +22,13 @@ type productSignature struct {
 var productSignatures = []productSignature{
 	// A deployment.toml beside them does not change what they are (an
 	// image builder may add one; patch files edit it).
-	{productAM, "API Manager 2.0.0", []string{"repository/conf/api-manager.xml"}, nil},
-	{productDAS, "API Manager Analytics 2.0.0", []string{"repository/conf/datasources/analytics-datasources.xml"},
+	{AM, "API Manager 2.0.0", []string{"repository/conf/api-manager.xml"}, nil},
+	{DAS, "API Manager Analytics 2.0.0", []string{"repository/conf/datasources/analytics-datasources.xml"},
 		[]string{"repository/conf/api-manager.xml"}},
 	// Not a product of the Carbon 4.4 profiles, but worth naming: a Carbon
 	// 4.9+ pack generates its XML from deployment.toml at start.
 	{"", "a Carbon 4.9+ product configured by deployment.toml (such as API Manager 4.x)", []string{"repository/conf/deployment.toml"}, nil},
-	{productIS, "Identity Server 5.2.0", []string{"repository/conf/identity/identity.xml"},
+	{IS, "Identity Server 5.2.0", []string{"repository/conf/identity/identity.xml"},
 		[]string{"repository/conf/api-manager.xml", "repository/conf/datasources/analytics-datasources.xml"}},
 }
 
@@ -52,7 +52,7 @@ func (s productSignature) matches(home string) (bool, string) {
 // anything is planned: a profile of another product would fail on a missing
 // file at best, and at worst edit files of the same name into a product that
 // does not read them. The error names what the home holds.
-func checkProduct(prof *Profile, home string) error {
+func CheckProduct(prof *Profile, home string) error {
 	var want *productSignature
 	for i := range productSignatures {
 		if productSignatures[i].product == prof.Product && prof.Product != "" {

@@ -1,4 +1,4 @@
-package agent
+package product
 
 import (
 	"path/filepath"
@@ -12,7 +12,7 @@ import (
 // configuration match the environment (see product_*.go).
 type Profile struct {
 	Name        string   // WSO2_PROFILE value
-	Product     string   // productAM, productIS, productDAS or productAPIM4: which product's files the edits target
+	Product     string   // AM, IS, DAS or APIM4: which product's files the edits target
 	Home        string   // default WSO2_HOME
 	ServerFlags []string // default flags of bin/wso2server.sh (-Dprofile=...)
 	// Component is the component's name in the shared certificates folder
@@ -37,20 +37,9 @@ type Profile struct {
 // The products (Profile.Product), each named once here; productAPIM4 is
 // API Manager 4.x (product_apim4.go).
 const (
-	productAM  = "am"  // API Manager 2.0.0 (product_am.go)
-	productIS  = "is"  // Identity Server 5.2.0 (product_is.go)
-	productDAS = "das" // API Manager Analytics 2.0.0 (product_das.go)
-)
-
-// The Carbon 4.4 profile names that the pipeline or validation asks for by
-// name; each is defined once, here, and registered under it.
-const (
-	profileGateway        = "gateway"
-	profileGatewayManager = "gatewaymanager"
-	profilePublisher      = "publisher"
-	profileStore          = "store"
-	profileIdentityServer = "identityserver"
-	profileAnalytics      = "analytics"
+	AM  = "am"  // API Manager 2.0.0 (product_am.go)
+	IS  = "is"  // Identity Server 5.2.0 (product_is.go)
+	DAS = "das" // API Manager Analytics 2.0.0 (product_das.go)
 )
 
 // productHome is the product home of profile prof under cfg. It is the one
@@ -60,14 +49,14 @@ const (
 // API Manager 4.x profile or when no profile is known (prof nil),
 // WSO2_SERVER_HOME, which WSO2's own 4.x images set; else "" (the profile
 // none, or a 4.x profile with neither variable). The result is cleaned.
-func productHome(cfg *contract.Config, prof *Profile) string {
+func Home(cfg *contract.Config, prof *Profile) string {
 	if cfg.Home != "" {
 		return filepath.Clean(cfg.Home)
 	}
 	if prof != nil && prof.Home != "" {
 		return prof.Home
 	}
-	if prof == nil || prof.Product == productAPIM4 {
+	if prof == nil || prof.Product == APIM4 {
 		if h, _ := cfg.Getenv("WSO2_SERVER_HOME"); h != "" {
 			return filepath.Clean(h)
 		}
@@ -76,15 +65,15 @@ func productHome(cfg *contract.Config, prof *Profile) string {
 }
 
 // none is the profile of a plain init: no setup, the given command runs.
-const profileNone = "none"
+const ProfileNone = "none"
 
 var profiles = map[string]*Profile{}
 
-func register(p *Profile) { profiles[p.Name] = p }
+func RegisterProfile(p *Profile) { profiles[p.Name] = p }
 
-func lookupProfile(name string) (*Profile, bool) {
-	if name == profileNone {
-		return &Profile{Name: profileNone}, true
+func LookupProfile(name string) (*Profile, bool) {
+	if name == ProfileNone {
+		return &Profile{Name: ProfileNone}, true
 	}
 	p, ok := profiles[name]
 	return p, ok
@@ -97,5 +86,8 @@ func ProfileNames() []string {
 		out = append(out, n)
 	}
 	sort.Strings(out)
-	return append(out, profileNone)
+	return append(out, ProfileNone)
 }
+
+// productAPIM4 is Profile.Product of every 4.x profile.
+const APIM4 = "apim4"
