@@ -202,7 +202,9 @@ func TestPlanUsesThePatchFilesLoadRead(t *testing.T) {
 		name   string
 		change func(t *testing.T, path string, pr productCase)
 	}{
-		{"rewritten", func(t *testing.T, path string, pr productCase) { must(t, os.WriteFile(path, []byte(pr.patch("9")), 0o644)) }},
+		{"rewritten", func(t *testing.T, path string, pr productCase) {
+			must(t, os.WriteFile(path, []byte(pr.patch("9")), 0o644))
+		}},
 		{"made unparsable", func(t *testing.T, path string, pr productCase) {
 			must(t, os.WriteFile(path, []byte(pr.patch("9")+"frobnicate x y\n"), 0o644))
 		}},
