@@ -19,6 +19,7 @@ import (
 	"github.com/wso2-container/agent/agent/certs"
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/product/carbon44"
 	"github.com/wso2-container/agent/keystore"
 	"github.com/wso2-container/agent/xmlconf"
 )
@@ -245,9 +246,9 @@ func TestB5_ISVirtualHostReplaced(t *testing.T) {
 	fixture := fixtureFor(t, "identityserver")
 	check := func(base, samlBase string) {
 		t.Helper()
-		for _, u := range isURLs {
-			if got := xmlText(t, identity, u.path); got != base+u.suffix {
-				t.Fatalf("%s = %q, want %q", u.path, got, base+u.suffix)
+		for _, u := range carbon44.IsURLs {
+			if got := xmlText(t, identity, u.Path); got != base+u.Suffix {
+				t.Fatalf("%s = %q, want %q", u.Path, got, base+u.Suffix)
 			}
 		}
 		p := "//Authenticator[@name='SAML2SSOAuthenticator']/Config/Parameter[@name='IdentityProviderSSOServiceURL']"
@@ -256,9 +257,9 @@ func TestB5_ISVirtualHostReplaced(t *testing.T) {
 		}
 	}
 	// The stock files say exactly what an unset VIRTUAL_HOST restores.
-	for _, u := range isURLs {
-		if got := xmlText(t, filepath.Join(fixture, "repository/conf/identity/identity.xml"), u.path); got != isStockBase+u.suffix {
-			t.Fatalf("fixture %s = %q: isURLs does not match the stock file", u.path, got)
+	for _, u := range carbon44.IsURLs {
+		if got := xmlText(t, filepath.Join(fixture, "repository/conf/identity/identity.xml"), u.Path); got != carbon44.IsStockBase+u.Suffix {
+			t.Fatalf("fixture %s = %q: isURLs does not match the stock file", u.Path, got)
 		}
 	}
 	mustApply(t, with(env, "VIRTUAL_HOST", "https://a.example.com"), goldenDNS)
@@ -271,7 +272,7 @@ func TestB5_ISVirtualHostReplaced(t *testing.T) {
 		}
 	}
 	mustApply(t, with(env, "VIRTUAL_HOST", unset), goldenDNS)
-	check(isStockBase, "https://localhost:9443")
+	check(carbon44.IsStockBase, "https://localhost:9443")
 	if got, want := readFile(t, auth), readFile(t, filepath.Join(fixture, "repository/conf/security/authenticators.xml")); got != want {
 		t.Fatal("unset VIRTUAL_HOST did not restore authenticators.xml byte for byte")
 	}
@@ -650,8 +651,8 @@ func TestB7_CarbonAppSchedulesPatchedInPlace(t *testing.T) {
 	home := freshHome(t, "analytics")
 	env := goldenEnv(t, "analytics", home)
 	cars := []string{}
-	for _, d := range carbonAppDirs {
-		cars = append(cars, filepath.Join(home, d, carbonApp))
+	for _, d := range carbon44.CarbonAppDirs {
+		cars = append(cars, filepath.Join(home, d, carbon44.CarbonApp))
 	}
 	entriesOf := func(car string) map[string]string { // name -> CRC line, scripts excluded
 		out := map[string]string{}
@@ -666,8 +667,8 @@ func TestB7_CarbonAppSchedulesPatchedInPlace(t *testing.T) {
 	dirsBefore := dirListing(t, home)
 	cronsOf := func(car string) map[string]string {
 		var entries []string
-		for _, s := range dasScripts(&contract.Config{}) {
-			entries = append(entries, s.entry)
+		for _, s := range carbon44.DASScripts(&contract.Config{}) {
+			entries = append(entries, s.Entry)
 		}
 		m, err := carbonapp.ReadCrons([]byte(readFile(t, car)), entries)
 		if err != nil {

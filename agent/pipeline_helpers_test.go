@@ -24,6 +24,7 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
+	"github.com/wso2-container/agent/agent/product/carbon44"
 	"github.com/wso2-container/agent/internal/fixtures"
 	"github.com/wso2-container/agent/internal/treesnap"
 )
@@ -110,11 +111,11 @@ func freshHome(tb testing.TB, profile string) string {
 	fxCopy(tb, fixtureFor(tb, profile), home)
 	if p, _ := product.LookupProfile(profile); p.Product == "das" {
 		car := fixtureCar(tb)
-		for _, d := range carbonAppDirs {
+		for _, d := range carbon44.CarbonAppDirs {
 			if err := os.MkdirAll(filepath.Join(home, d), 0o755); err != nil {
 				tb.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(home, d, carbonApp), car, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(home, d, carbon44.CarbonApp), car, 0o644); err != nil {
 				tb.Fatal(err)
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/wso2-container/agent/agent/certs"
+	"github.com/wso2-container/agent/agent/product/carbon44"
 	"github.com/wso2-container/agent/keystore"
 )
 
@@ -102,10 +103,10 @@ func TestAnyValueRoundTrips(t *testing.T) {
 		{"prop", "identity/EndpointConfig.properties", "Carbon.Security.KeyStore.Password", ksPW},
 		{"prop", "identity/EndpointConfig.properties", "Carbon.Security.TrustStore.Password", tsPW},
 	}
-	for _, ds := range amDatasources {
+	for _, ds := range carbon44.AmDatasources {
 		qs = append(qs,
-			q{"xml", "datasources/master-datasources.xml", "//datasource[name='" + ds.name + "']/definition/configuration/password", dbPW},
-			q{"xml", "datasources/master-datasources.xml", "//datasource[name='" + ds.name + "']/definition/configuration/username", dbUser})
+			q{"xml", "datasources/master-datasources.xml", "//datasource[name='" + ds.Name + "']/definition/configuration/password", dbPW},
+			q{"xml", "datasources/master-datasources.xml", "//datasource[name='" + ds.Name + "']/definition/configuration/username", dbUser})
 	}
 	var lines []string
 	for _, c := range qs {

@@ -210,7 +210,7 @@ type Var struct {
 // variables that are not fields (jobs). The caller owns the slice.
 func Vars() []Var { return slices.Clone(ContractVars()) }
 
-// contractVars is the contract, read from Config's tags once per process
+// ContractVars is the contract, read from Config's tags once per process
 // (the warnings, the secret masking and the loader all ask for it).
 var ContractVars = sync.OnceValue(readVars)
 
@@ -245,7 +245,7 @@ var varExtensions []func([]Var) []Var
 // those is asked.
 func ExtendVars(ext func([]Var) []Var) { varExtensions = append(varExtensions, ext) }
 
-// secretNames returns the variable names marked secret.
+// SecretNames returns the variable names marked secret.
 var SecretNames = sync.OnceValue(func() []string {
 	var out []string
 	for _, v := range ContractVars() {
@@ -371,7 +371,7 @@ func isDBName(s string) bool {
 	return s != ""
 }
 
-// describeFSError shortens an *fs.PathError to its cause.
+// DescribeFSError shortens an *fs.PathError to its cause.
 func DescribeFSError(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {

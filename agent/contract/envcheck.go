@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// unknownVarWarnings returns one warning for each variable of environ whose
+// UnknownVarWarnings returns one warning for each variable of environ whose
 // name starts with WSO2_ (in any case) that the agent does not read, naming
 // the closest variable it does read when one is close: a misspelt variable
 // is otherwise silently ignored. Only names are shown, never values. Other
@@ -32,7 +32,7 @@ func UnknownVarWarnings(environ []string) []string {
 	return out
 }
 
-// knownVarNames is every variable name the agent reads, with the NAME_FILE
+// KnownVarNames is every variable name the agent reads, with the NAME_FILE
 // forms of the secrets; WSO2_AGENT_JOB_<NAME> is matched by isJobVar.
 func KnownVarNames() map[string]bool {
 	out := map[string]bool{}
@@ -54,7 +54,7 @@ func isJobVar(name string) bool {
 	return strings.HasPrefix(name, jobVarPrefix) && len(name) > len(jobVarPrefix)
 }
 
-// closestVar returns the known names nearest to name (edit distance, a
+// ClosestVar returns the known names nearest to name (edit distance, a
 // transposition counting as one edit, ignoring case), joined with " or "
 // when several are as near (WSO2_PROXY_PORT_HTTS), or "" when none is
 // within a quarter of the name's length (at least 1, at most 3 edits).
@@ -78,7 +78,7 @@ func ClosestVar(name string, known map[string]bool) string {
 	return strings.Join(best, " or ")
 }
 
-// editDistance is the optimal string alignment distance of a and b
+// EditDistance is the optimal string alignment distance of a and b
 // (insertions, deletions, substitutions and adjacent transpositions).
 func EditDistance(a, b string) int {
 	prev2 := make([]int, len(b)+1)

@@ -9,7 +9,7 @@ import (
 // tags of Config: which environment names hold one, the public defaults,
 // and the loaded values.
 
-// envSecretValues returns the values of the variables of the loaded
+// EnvSecretValues returns the values of the variables of the loaded
 // environment whose names mark a secret (IsSecretName, not *_FILE), for the
 // plan's masking: a patch file may use them anywhere.
 func (c *Config) EnvSecretValues() []string {
@@ -23,7 +23,7 @@ func (c *Config) EnvSecretValues() []string {
 	return out
 }
 
-// secretDefaults returns the default values of the secret variables.
+// SecretDefaults returns the default values of the secret variables.
 func SecretDefaults() map[string]bool { return secretDefaultSet() }
 
 var secretDefaultSet = sync.OnceValue(func() map[string]bool {
@@ -36,7 +36,7 @@ var secretDefaultSet = sync.OnceValue(func() map[string]bool {
 	return out
 })
 
-// isSecretEnv reports whether a variable of the environment holds a secret
+// IsSecretEnv reports whether a variable of the environment holds a secret
 // value (IsSecretName, but not a *_FILE path), with the agent's secret
 // names computed once.
 func IsSecretEnv(name string) bool {
@@ -55,7 +55,7 @@ var secretNameSet = sync.OnceValue(func() map[string]bool {
 	return out
 })
 
-// patchLookup resolves a patch file's ${NAME}: a secret variable given
+// PatchLookup resolves a patch file's ${NAME}: a secret variable given
 // through NAME_FILE has the file's value (LoadEnv does not leave it in the
 // environment); anything else is the environment's.
 func (c *Config) PatchLookup(name string) (string, bool) {

@@ -16,7 +16,7 @@ import (
 // empty. Each check returns why a value cannot be used (never the value of a
 // secret); the caller names the variable.
 
-// checkHostName reports why s cannot be a host name or IPv4 address written
+// CheckHostName reports why s cannot be a host name or IPv4 address written
 // into a URL or a configuration element: RFC 1123 labels (letters, digits,
 // '-' not at either end of a label, at most 63 characters each and 253 in
 // all), separated by single dots. '_' is accepted too, since Docker Swarm
@@ -68,7 +68,7 @@ func checkLabel(l string) error {
 	return nil
 }
 
-// checkDomain reports why s cannot be WSO2_DOMAIN: empty (no suffix) or
+// CheckDomain reports why s cannot be WSO2_DOMAIN: empty (no suffix) or
 // host-name labels; not an IP address.
 func CheckDomain(s string) error {
 	if s == "" {
@@ -103,7 +103,7 @@ func describeRune(r rune) string {
 	return fmt.Sprintf("U+%04X", r)
 }
 
-// checkHTTPURL reports why s cannot be an http(s) URL written as an
+// CheckHTTPURL reports why s cannot be an http(s) URL written as an
 // element's value: scheme http or https, a valid host and port, no user
 // information, and only characters a URL may hold unescaped (no white
 // space, quotes, angle brackets, braces or backslashes).

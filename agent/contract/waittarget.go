@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// waitTargets is what `agent run` waits for before the server starts, and
+// WaitTargets is what `agent run` waits for before the server starts, and
 // what render shows: WSO2_AGENT_WAIT_FOR when it is set (even empty, which
 // means no wait), else the profile's defaults. Both the plan and run (for
 // WSO2_PROFILE=none, which has no plan) take it from here.
@@ -23,7 +23,7 @@ func WaitTargets(cfg *Config, defaults []string) []string {
 	return out
 }
 
-// parseWaitTarget parses one WSO2_AGENT_WAIT_FOR item, tcp://host:port (the
+// ParseWaitTarget parses one WSO2_AGENT_WAIT_FOR item, tcp://host:port (the
 // scheme may be omitted), into a dialable host:port.
 func ParseWaitTarget(s string) (string, error) {
 	rest := strings.TrimPrefix(s, "tcp://")

@@ -25,13 +25,13 @@ type fileEdits struct {
 	xml      []xmlconf.Edit
 	props    []xmlconf.PropEdit
 	TOML     []TOMLEdit // for .toml files
-	// base, when set, is the content the edits start from instead of the
+	// Base, when set, is the content the edits start from instead of the
 	// file's own (a config volume's copy, a profile's template).
 	Base   []byte
 	source string // who asked for them: the profile, or a patch file
 }
 
-// tomlEdit is one edit of a .toml file: apply makes it on the parsed
+// TOMLEdit is one edit of a .toml file: apply makes it on the parsed
 // document; what names it in errors; secret masks the values it writes,
 // and, when key is set (the key it sets or removes, the array of tables it
 // replaces), the values under key also where it changes nothing.
@@ -42,12 +42,12 @@ type TOMLEdit struct {
 	Apply  func(*tomlconf.Doc) error
 }
 
-// tomlPatch turns a patch file's TOML edit into a tomlEdit.
+// TOMLPatch turns a patch file's TOML edit into a tomlEdit.
 func TOMLPatch(e tomlconf.PatchEdit) TOMLEdit {
 	return TOMLEdit{What: e.String(), Secret: e.Secret, Key: e.Key, Apply: func(d *tomlconf.Doc) error { return d.ApplyPatch(e) }}
 }
 
-// tomlPatchKind adds TOML files to the patch format (xmlconf/PATCHFORMAT.md).
+// TOMLPatchKind adds TOML files to the patch format (xmlconf/PATCHFORMAT.md).
 var TOMLPatchKind = xmlconf.FileKind{
 	Suffix: ".toml",
 	Ops:    tomlconf.PatchOps,
@@ -56,7 +56,7 @@ var TOMLPatchKind = xmlconf.FileKind{
 	Parse:  func(op, args string) (any, error) { return tomlconf.ParsePatchOp(op, args) },
 }
 
-// editSet collects edits per file, in the order files are first named.
+// EditSet collects edits per file, in the order files are first named.
 type EditSet struct {
 	Files []*fileEdits
 }
@@ -72,16 +72,16 @@ func (s *EditSet) Get(rel string) *fileEdits {
 	return f
 }
 
-// xml adds XML edits to the file rel.
+// XML adds XML edits to the file rel.
 func (s *EditSet) XML(rel string, e ...xmlconf.Edit) { f := s.Get(rel); f.xml = append(f.xml, e...) }
 
-// props adds .properties edits to the file rel.
+// Props adds .properties edits to the file rel.
 func (s *EditSet) Props(rel string, e ...xmlconf.PropEdit) {
 	f := s.Get(rel)
 	f.props = append(f.props, e...)
 }
 
-// optional marks rel as a file the product may not ship.
+// Optional marks rel as a file the product may not ship.
 func (s *EditSet) Optional(rel string) { s.Get(rel).optional = true }
 
 func SetText(path, v string) xmlconf.Edit {
@@ -129,7 +129,7 @@ const (
 	OpSetChildren = xmlconf.SetChildren
 )
 
-// unwritable lists, for a dry run, the folders where applying the plan
+// Unwritable lists, for a dry run, the folders where applying the plan
 // would fail: a changed file is replaced by a new file in its folder, so
 // the folder must accept one (the file's own permissions do not matter).
 func (p *Plan) Unwritable() []string {
@@ -155,7 +155,7 @@ func (p *Plan) Unwritable() []string {
 	return out
 }
 
-// resolve returns the absolute path of a file named relative to the home.
+// Resolve returns the absolute path of a file named relative to the home.
 func (p *Plan) Resolve(rel string) string {
 	if filepath.IsAbs(rel) {
 		return filepath.Clean(rel)
@@ -163,7 +163,7 @@ func (p *Plan) Resolve(rel string) string {
 	return filepath.Join(p.Home, rel)
 }
 
-// planEdits applies every file's edits in memory.
+// PlanEdits applies every file's edits in memory.
 func (p *Plan) PlanEdits(s *EditSet) error {
 	// Files are independent: edit them in parallel, then record the results
 	// (and the first error) in the order the files were named, so the plan
@@ -293,7 +293,7 @@ func opName(kind string, o xmlconf.Op) string {
 	return o.String()
 }
 
-// unjoin returns the errors errors.Join joined into err, or err alone.
+// Unjoin returns the errors errors.Join joined into err, or err alone.
 func Unjoin(err error) []error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		return j.Unwrap()
@@ -301,7 +301,7 @@ func Unjoin(err error) []error {
 	return []error{err}
 }
 
-// addPatches adds the edits of the patch files Load parsed after the
+// AddPatches adds the edits of the patch files Load parsed after the
 // profile's. File names are normalised relative to home, so that a file the
 // profile edits, however a patch spells it, gets both sets of edits (one
 // in-memory result per file).

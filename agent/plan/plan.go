@@ -39,7 +39,7 @@ type Plan struct {
 	// path of its own making. Empty when the plan imports nothing.
 	Truststore         string
 	TruststorePassword string
-	// secrets are the secret values of this run (config and old values
+	// Secrets are the secret values of this run (config and old values
 	// found at secret places of files), longest first, masked wherever
 	// free text shows them (maskSecrets; in files render masks the secret
 	// places, see show); secretNo numbers them in the order they were
@@ -53,10 +53,10 @@ type Plan struct {
 	// Apply still removes the temporary files an interrupted start left
 	// beside them.
 	scanned []string
-	// unlocked is set when the setup runs without the home lock: Apply
+	// Unlocked is set when the setup runs without the home lock: Apply
 	// then leaves temporary files alone, since they may be another agent's.
 	Unlocked bool
-	// ownerNotKept lists the replaced files whose owner or group Apply
+	// OwnerNotKept lists the replaced files whose owner or group Apply
 	// could not keep (the agent is not root), for one log line.
 	OwnerNotKept []string
 }
@@ -181,7 +181,7 @@ func (p *Plan) Changed() []*FilePlan {
 	return out
 }
 
-// file returns the plan entry for path, creating it (with the file's
+// File returns the plan entry for path, creating it (with the file's
 // current content) on first use.
 func (p *Plan) File(path, kind string, old []byte) *FilePlan {
 	for _, f := range p.Files {
@@ -194,7 +194,7 @@ func (p *Plan) File(path, kind string, old []byte) *FilePlan {
 	return f
 }
 
-// addSecret records a value to mask in every output.
+// AddSecret records a value to mask in every output.
 func (p *Plan) AddSecret(v string) {
 	if v == "" {
 		return
@@ -213,7 +213,7 @@ func (p *Plan) AddSecret(v string) {
 	sort.Slice(p.Secrets, func(i, j int) bool { return len(p.Secrets[i]) > len(p.Secrets[j]) })
 }
 
-// findFile returns the plan entry of path, or nil.
+// FindFile returns the plan entry of path, or nil.
 func (p *Plan) FindFile(path string) *FilePlan {
 	for _, f := range p.Files {
 		if f.Path == path {
@@ -223,7 +223,7 @@ func (p *Plan) FindFile(path string) *FilePlan {
 	return nil
 }
 
-// setChildEnv records a variable the server's environment gets.
+// SetChildEnv records a variable the server's environment gets.
 func (p *Plan) SetChildEnv(k, v string) {
 	if p.ChildEnv == nil {
 		p.ChildEnv = map[string]string{}

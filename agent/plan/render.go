@@ -21,7 +21,7 @@ import (
 // mask is what a secret value is shown as.
 const mask = "********"
 
-// maskSecrets replaces every secret value in s (raw, XML-escaped,
+// MaskSecrets replaces every secret value in s (raw, XML-escaped,
 // properties-escaped and percent-encoded) with "[secret N]": wherever it
 // appears, or, for a weak secret (weakSecret: a documented default or
 // shorter than 4 bytes), where it stands as a whole token: not preceded or
@@ -367,7 +367,7 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 	return err
 }
 
-// amqpEscape percent-encodes every byte of s but A-Z a-z 0-9 - . _ ~.
+// AmqpEscape percent-encodes every byte of s but A-Z a-z 0-9 - . _ ~.
 func AmqpEscape(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
@@ -381,7 +381,7 @@ func AmqpEscape(s string) string {
 	return b.String()
 }
 
-// jobPreviewLines renders previews for `render` text output, one comment
+// JobPreviewLines renders previews for `render` text output, one comment
 // line per job, times in UTC:
 //
 //	# job purge (WSO2_AGENT_JOB_PURGE) "@daily": find /logs -mtime +7 -delete; next: 2026-11-23T00:00:00Z, ...

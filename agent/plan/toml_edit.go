@@ -9,7 +9,7 @@ import (
 	"github.com/wso2-container/agent/tomlconf"
 )
 
-// tomlText shows a TOML value in a change: a string as it is, anything else
+// TOMLText shows a TOML value in a change: a string as it is, anything else
 // in TOML syntax, nothing for none.
 func TOMLText(v any) string {
 	switch x := v.(type) {
@@ -21,7 +21,7 @@ func TOMLText(v any) string {
 	return tomlconf.FormatValue(v)
 }
 
-// applyTOML applies edits to a TOML document in memory. It returns the new
+// ApplyTOML applies edits to a TOML document in memory. It returns the new
 // bytes, the changes, the keys whose values are secret (see tomlSecret)
 // and the secret values that the changes wrote or replaced, in every
 // spelling the file may hold them. A change is secret when its key is

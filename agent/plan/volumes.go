@@ -20,7 +20,7 @@ import (
 	"github.com/wso2-container/agent/internal/boundedread"
 )
 
-// mediatorManifest lists, inside components/lib, the jars the agent mirrored
+// MediatorManifest lists, inside components/lib, the jars the agent mirrored
 // there, so that a jar removed from the share is removed again (B26) while
 // the image's own jars are never touched.
 const MediatorManifest = ".agent-mediators"
@@ -32,7 +32,7 @@ func mediatorBackup(lib, jar string) string {
 	return filepath.Join(lib, "."+jar+".agent-orig")
 }
 
-// planMirror mirrors the *.jar files of src into lib. A missing src means
+// PlanMirror mirrors the *.jar files of src into lib. A missing src means
 // the image has no mediator share: nothing is planned.
 //
 // Jars may be symbolic links (a Kubernetes ConfigMap or Secret volume shows
@@ -181,7 +181,7 @@ const (
 	seedDone   = ".agent-copy-complete"
 )
 
-// planSeed plans to seed dst from src when dst is empty (only the agent's
+// PlanSeed plans to seed dst from src when dst is empty (only the agent's
 // own lock or temporary entries) and was never seeded. A folder with content
 // that the agent did not seed is left alone.
 func (p *Plan) PlanSeed(src, dst string, wait time.Duration) error {
@@ -273,7 +273,7 @@ func seed(s *SeedPlan) ([]string, error) {
 	return written, nil
 }
 
-// copyTree copies the folder src to dst (which must not exist), keeping
+// CopyTree copies the folder src to dst (which must not exist), keeping
 // modes. Symbolic links are followed and what they point at is copied like
 // a regular file or folder (a Kubernetes ConfigMap shows its files as links
 // through ..data, which would dangle in the copy); names starting with ".."

@@ -11,7 +11,7 @@ import (
 	"github.com/wso2-container/agent/agent/plan"
 )
 
-// product is the knowledge of one WSO2 product, for all of its profiles,
+// Product is the knowledge of one WSO2 product, for all of its profiles,
 // as the pipeline asks for it. The pipeline reaches a product only through
 // this interface (see Profile.product); everything a product knows — its
 // files, elements and keys, its variables beyond the contract's fields, its
@@ -55,7 +55,7 @@ func Register(name string, p Product) { products[name] = p }
 // productFor returns the product of profile p, or nil for the profile none.
 func For(p *Profile) Product { return products[p.Product] }
 
-// discovery answers the questions about the network that planning asks.
+// Discovery answers the questions about the network that planning asks.
 // Tests replace it.
 type Discovery struct {
 	LookupHost func(name string) ([]string, error)

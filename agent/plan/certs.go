@@ -8,10 +8,10 @@ import (
 	"github.com/wso2-container/agent/agent/certs"
 )
 
-// now is the clock of planning (certificate validity, schedules); tests fix it.
+// Now is the clock of planning (certificate validity, schedules); tests fix it.
 var Now = time.Now
 
-// certResult is the certificate part of a plan, computed on its own so that
+// CertResult is the certificate part of a plan, computed on its own so that
 // it can run beside the file edits.
 type CertResult struct {
 	Imp      *certs.ImportPlan
@@ -20,7 +20,7 @@ type CertResult struct {
 	Err      error
 }
 
-// recordCertificates adds the certificate plan to p.
+// RecordCertificates adds the certificate plan to p.
 func (p *Plan) RecordCertificates(r CertResult) error {
 	if r.Err != nil {
 		return r.Err

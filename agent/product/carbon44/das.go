@@ -1,4 +1,4 @@
-package agent
+package carbon44
 
 import (
 	"bytes"
@@ -47,18 +47,26 @@ func (t *target) dasEdits(s *plan.EditSet) {
 	t.datasourceEdits(s, dsDir+"stats-datasources.xml", dsParent, []datasource{dasStatsDatasource})
 }
 
-// carbonApp is the API Manager analytics carbon app and the two places it is
+// CarbonApp is the API Manager analytics carbon app and the two places it is
 // deployed from (B7: both copies are patched).
-const carbonApp = "org_wso2_carbon_analytics_apim-1.0.0.car"
+const CarbonApp = "org_wso2_carbon_analytics_apim-1.0.0.car"
 
-var carbonAppDirs = []string{
+var CarbonAppDirs = []string{
 	"repository/deployment/server/carbonapps",
 	"repository/components/features/org.wso2.analytics.apim_2.0.0",
 }
 
-// dasScripts maps each schedule variable to its Spark script inside the car.
-func dasScripts(c *contract.Config) []struct{ name, value, entry string } {
-	return []struct{ name, value, entry string }{
+// DASScript is one Spark script of the Analytics carbon app whose
+// schedule a variable sets.
+type DASScript struct {
+	Variable string // WSO2_DAS_APIM_*
+	Value    string // its value: the Quartz schedule
+	Entry    string // the script's entry in the carbon app
+}
+
+// DASScripts maps each schedule variable to its Spark script inside the car.
+func DASScripts(c *contract.Config) []DASScript {
+	return []DASScript{
 		{"WSO2_DAS_APIM_INCREMENTAL_PROCESSING_SCRIPT", c.DASIncremental, "APIM_INCREMENTAL_PROCESSING_SCRIPT_1.0.0/APIM_INCREMENTAL_PROCESSING_SCRIPT.xml"},
 		{"WSO2_DAS_APIM_LAST_ACCESS_TIME_SCRIPT", c.DASLastAccess, "APIM_LAST_ACCESS_TIME_SCRIPT_1.0.0/APIM_LAST_ACCESS_TIME_SCRIPT.xml"},
 		{"WSO2_DAS_APIM_LATENCY_BREAKDOWN_STATS", c.DASLatency, "APIM_LATENCY_BREAKDOWN_STATS_1.0.0/APIM_LATENCY_BREAKDOWN_STATS.xml"},
@@ -75,14 +83,14 @@ func dasScripts(c *contract.Config) []struct{ name, value, entry string } {
 func (t *target) planSchedules(p *plan.Plan) error {
 	crons := map[string]string{}
 	var problems []string
-	for _, s := range dasScripts(t.cfg) {
-		sched, err := quartz.Parse(s.value)
+	for _, s := range DASScripts(t.cfg) {
+		sched, err := quartz.Parse(s.Value)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %q is not a valid Quartz cron expression: %v", s.name, s.value, err))
+			problems = append(problems, fmt.Sprintf("%s: %q is not a valid Quartz cron expression: %v", s.Variable, s.Value, err))
 			continue
 		}
-		crons[s.entry] = s.value
-		p.Schedules = append(p.Schedules, plan.SchedulePreview{Var: s.name, Expr: s.value, Next: sched.NextN(plan.Now().UTC(), 3)})
+		crons[s.Entry] = s.Value
+		p.Schedules = append(p.Schedules, plan.SchedulePreview{Var: s.Variable, Expr: s.Value, Next: sched.NextN(plan.Now().UTC(), 3)})
 	}
 	if len(problems) > 0 {
 		return exitcode.Wrap(exitcode.Config, &contract.ConfigError{Problems: problems})
@@ -93,8 +101,8 @@ func (t *target) planSchedules(p *plan.Plan) error {
 		changes  []carbonapp.Change
 	}
 	var prev *patched
-	for _, dir := range carbonAppDirs {
-		path := p.Resolve(filepath.Join(dir, carbonApp))
+	for _, dir := range CarbonAppDirs {
+		path := p.Resolve(filepath.Join(dir, CarbonApp))
 		old, err := boundedread.ReadFile(path, boundedread.Archive)
 		if os.IsNotExist(err) {
 			continue
@@ -130,14 +138,14 @@ func (t *target) planSchedules(p *plan.Plan) error {
 // more after now (no 30 February, no year that is over).
 func dasScheduleProblems(c *contract.Config, _ *product.Profile) []string {
 	var p []string
-	for _, s := range dasScripts(c) {
-		sched, err := quartz.Parse(s.value)
+	for _, s := range DASScripts(c) {
+		sched, err := quartz.Parse(s.Value)
 		if err != nil {
-			p = append(p, fmt.Sprintf("%s: %q is not a valid Quartz cron expression: %v", s.name, s.value, err))
+			p = append(p, fmt.Sprintf("%s: %q is not a valid Quartz cron expression: %v", s.Variable, s.Value, err))
 			continue
 		}
 		if _, ok := sched.Next(plan.Now()); !ok {
-			p = append(p, fmt.Sprintf("%s: %q never fires (no such date, or its years are over); check it with agent cron", s.name, s.value))
+			p = append(p, fmt.Sprintf("%s: %q never fires (no such date, or its years are over); check it with agent cron", s.Variable, s.Value))
 		}
 	}
 	return p

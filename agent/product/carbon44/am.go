@@ -1,4 +1,4 @@
-package agent
+package carbon44
 
 import (
 	"fmt"
@@ -44,7 +44,7 @@ func init() {
 // amEdits are the edits of every API Manager profile.
 func (t *target) amEdits(s *plan.EditSet) {
 	c := t.cfg
-	t.carbonEdits(s, amDatasources, "LOGEVENT", "DAS_AGENT")
+	t.carbonEdits(s, AmDatasources, "LOGEVENT", "DAS_AGENT")
 	if t.ownKeystore {
 		s.XML("repository/conf/broker.xml",
 			plan.SetAll("//sslConnection/keyStore/location", t.keystoreRel()),

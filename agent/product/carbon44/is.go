@@ -1,4 +1,4 @@
-package agent
+package carbon44
 
 import (
 	"errors"
@@ -18,14 +18,14 @@ func init() {
 		ClusterDomain: "wso2.is.domain"})
 }
 
-// isStockBase is how the stock identity.xml spells the server's own URL.
-const isStockBase = "${carbon.protocol}://${carbon.host}:${carbon.management.port}"
+// IsStockBase is how the stock identity.xml spells the server's own URL.
+const IsStockBase = "${carbon.protocol}://${carbon.host}:${carbon.management.port}"
 
-// isURLs are the identity.xml elements that hold the server's public URL,
+// IsURLs are the identity.xml elements that hold the server's public URL,
 // with the path each one appends to it. VIRTUAL_HOST replaces the base; an
 // unset VIRTUAL_HOST restores the stock tokens. The values are set whole on
 // every start, so a changed VIRTUAL_HOST replaces the previous one (B5).
-var isURLs = []struct{ path, suffix string }{
+var IsURLs = []struct{ Path, Suffix string }{
 	{"/Server/OpenID/OpenIDServerUrl", "/openidserver"},
 	{"/Server/OpenID/OpenIDUserPattern", "/openid"},
 	{"/Server/OpenID/OpenIDLoginUrl", "/authenticationendpoint/openid_login.do"},
@@ -66,12 +66,12 @@ func (t *target) isEdits(s *plan.EditSet) {
 	t.carbonEdits(s, isDatasources, "LOGEVENT") // the kernel log4j.properties has no DAS_AGENT
 	t.entitlementKeystoreEdits(s)
 
-	base, samlBase := isStockBase, "https://localhost:9443"
+	base, samlBase := IsStockBase, "https://localhost:9443"
 	if vh := strings.TrimRight(t.cfg.VirtualHost, "/"); vh != "" {
 		base, samlBase = vh, vh
 	}
-	for _, u := range isURLs {
-		s.XML("repository/conf/identity/identity.xml", xmlAny(plan.SetText(u.path, base+u.suffix)))
+	for _, u := range IsURLs {
+		s.XML("repository/conf/identity/identity.xml", xmlAny(plan.SetText(u.Path, base+u.Suffix)))
 	}
 	// The shipped sso-idp-config.xml registers the dashboard as a service
 	// provider on the server's own URL.

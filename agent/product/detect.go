@@ -48,7 +48,7 @@ func (s productSignature) matches(home string) (bool, string) {
 	return true, s.has[0]
 }
 
-// checkProduct makes sure home holds the product prof configures, before
+// CheckProduct makes sure home holds the product prof configures, before
 // anything is planned: a profile of another product would fail on a missing
 // file at best, and at worst edit files of the same name into a product that
 // does not read them. The error names what the home holds.

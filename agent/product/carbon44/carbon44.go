@@ -1,4 +1,4 @@
-package agent
+package carbon44
 
 import (
 	"encoding/xml"
@@ -73,13 +73,13 @@ func (t *target) mysqlURL(db string) string {
 
 // datasource is one RDBMS datasource the agent manages.
 type datasource struct {
-	name string // <name>
+	Name string // <name>
 	jndi string // <jndiConfig><name>
 	db   string // database on the MySQL server
 }
 
-// amDatasources are API Manager's datasources in master-datasources.xml.
-var amDatasources = []datasource{
+// AmDatasources are API Manager's datasources in master-datasources.xml.
+var AmDatasources = []datasource{
 	{"WSO2AM_DB", "jdbc/WSO2AM_DB", "apimgtdb"},
 	{"WSO2UM_DB", "jdbc/WSO2UM_DB", "userdb"},
 	{"WSO2REG_DB", "jdbc/WSO2REG_DB", "regdb"},
@@ -94,10 +94,10 @@ var metricsDatasource = datasource{"WSO2_METRICS_DB", "jdbc/WSO2MetricsDB", "met
 // password and driver (B9, B17, B18).
 func (t *target) datasourceEdits(s *plan.EditSet, rel, parent string, dss []datasource) {
 	for _, ds := range dss {
-		if ds.name == "WSO2UM_DB" {
+		if ds.Name == "WSO2UM_DB" {
 			ds.db = t.cfg.UserStoreDB // the database the admin-password job changes
 		}
-		p := fmt.Sprintf("%s/datasource[name='%s']", parent, ds.name)
+		p := fmt.Sprintf("%s/datasource[name='%s']", parent, ds.Name)
 		frag := fmt.Sprintf(`<datasource>
     <name>%s</name>
     <description>The datasource used by the agent-managed %s database</description>
@@ -118,7 +118,7 @@ func (t *target) datasourceEdits(s *plan.EditSet, rel, parent string, dss []data
             <defaultAutoCommit>false</defaultAutoCommit>
         </configuration>
     </definition>
-</datasource>`, ds.name, ds.db, ds.jndi, xmlEscape(t.mysqlURL(ds.db)), xmlEscape(t.cfg.MySQLUser), xmlEscape(t.cfg.MySQLPassword))
+</datasource>`, ds.Name, ds.db, ds.jndi, xmlEscape(t.mysqlURL(ds.db)), xmlEscape(t.cfg.MySQLUser), xmlEscape(t.cfg.MySQLPassword))
 		s.XML(rel,
 			plan.Ensure(p, parent, []string{"datasource"}, frag),
 			plan.SetText(p+"/definition/configuration/url", t.mysqlURL(ds.db)),
@@ -328,13 +328,13 @@ func (cp carbonProduct) Problems(c *contract.Config, prof *product.Profile) []st
 	return p
 }
 
-// loadSetup: a Carbon 4.4 setup takes nothing beyond the contract's fields.
+// LoadSetup: a Carbon 4.4 setup takes nothing beyond the contract's fields.
 func (carbonProduct) LoadSetup(*contract.Config, *product.Profile, map[string]string) []string {
 	return nil
 }
 
 func (carbonProduct) Health(_ *contract.Config, _ *product.Profile, home string) (health.Check, error) {
-	return carbon44Health(home)
+	return Carbon44Health(home)
 }
 
 func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d product.Discovery) (*plan.Plan, error) {
@@ -416,10 +416,10 @@ func carbonProblems(c *contract.Config, prof *product.Profile) []string {
 	return p
 }
 
-// carbon44Health: what WSO2's charts probe on Carbon, GET /services/Version
+// Carbon44Health: what WSO2's charts probe on Carbon, GET /services/Version
 // on the servlet HTTP port, after a TLS handshake on the HTTPS port, both
 // plus carbon.xml's Ports/Offset (DAS ships with 1).
-func carbon44Health(home string) (health.Check, error) {
+func Carbon44Health(home string) (health.Check, error) {
 	path := filepath.Join(home, "repository", "conf", "carbon.xml")
 	f, err := os.Open(path)
 	if err != nil {
