@@ -41,14 +41,14 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 	if prof.Name == product.ProfileNone {
 		return fail(io, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: none has no setup to render"))
 	}
-	res, err := setup(ctx, cfg, prof, io, *dry)
+	res, err := setup(ctx, cfg, prof, io.Log, *dry)
 	if err != nil {
 		// A failed apply wrote nothing (or, if a rename failed, part of
 		// the plan): a report would claim every change as applied. The
 		// plan's warnings, which the report would have shown, go to the
 		// log before the error line.
 		if res != nil {
-			logWarnings(io, res.Plan)
+			logWarnings(io.Log, res.Plan)
 		}
 		return fail(io, err)
 	}

@@ -32,8 +32,11 @@ import (
 // stop the companions gracefully (supervise.StopGroup) before returning. An
 // error stops the server and becomes the agent's exit status.
 //
-// Nil (the default) means no companions.
-var startCompanions func(ctx context.Context, r *supervise.Reaper, spec *RunSpec, io IO) (stop func(), err error)
+// It starts the jobs the configuration declared (startJobs); nil means no
+// companions.
+var startCompanions = func(ctx context.Context, r *supervise.Reaper, spec *RunSpec, io IO) (stop func(), err error) {
+	return startJobs(ctx, r, spec, io.Log, io.Stderr)
+}
 
 var runDoc = cmdDoc{name: "run", synopsis: "agent run [-SERVER-FLAGS...] | agent run [--] CMD [ARGS...]", about: `The image's entrypoint and PID 1: load the environment, plan and apply the
 setup, wait for the dependencies (WSO2_AGENT_WAIT_FOR), then start the
@@ -142,7 +145,7 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 		}
 	}
 
-	spec, err := prepareRun(runCtx, cfg, args, io)
+	spec, err := prepareRun(runCtx, cfg, args, io.Log)
 	if err != nil {
 		if stopSig.Load() != 0 {
 			return stoppedEarly()
@@ -292,17 +295,6 @@ func resolveCommand(name, dir string, env []string) (string, error) {
 		return "", fmt.Errorf("run: %w", err)
 	}
 	return p, nil
-}
-
-// setEnv returns env with key set to value (replacing earlier values).
-func setEnv(env []string, key, value string) []string {
-	out := make([]string, 0, len(env)+1)
-	for _, kv := range env {
-		if k, _, _ := strings.Cut(kv, "="); k != key {
-			out = append(out, kv)
-		}
-	}
-	return append(out, key+"="+value)
 }
 
 // fileOr returns v when it is an *os.File, else def: the server gets real

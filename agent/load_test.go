@@ -12,6 +12,7 @@ import (
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
+	"github.com/wso2-container/agent/agent/product/apim4"
 )
 
 // TestLoadReadsOnlyTheGivenEnvironment (issue 13, "load once"): Load reads
@@ -60,7 +61,7 @@ func TestLoadReadsOnlyTheGivenEnvironment(t *testing.T) {
 	if strings.Contains(shown, junk) {
 		t.Errorf("the plan's dependencies, command or jobs come from the process environment:\n%s", shown)
 	}
-	for _, kv := range childEnv(cfg.Environ(), cfg.KeepSecretsEnv.V) {
+	for _, kv := range cfg.ServerEnviron() {
 		if strings.Contains(kv, junk) {
 			t.Errorf("the server's environment has %s from the process", kv)
 		}
@@ -80,7 +81,7 @@ func TestLoadReportsEveryProblemTogether(t *testing.T) {
 		home := freshHome(t, "gateway")
 		return home, goldenEnv(t, "gateway", home)
 	}
-	apim4 := func(c a4Case) func(t *testing.T) (string, map[string]string) {
+	a4Setup := func(c a4Case) func(t *testing.T) (string, map[string]string) {
 		return func(t *testing.T) (string, map[string]string) {
 			home := a4Layout(t, c)
 			return home, a4BaseEnv(t, c, home)
@@ -102,12 +103,12 @@ func TestLoadReportsEveryProblemTogether(t *testing.T) {
 				`WSO2_AGENT_JOB_EMPTY: job empty: empty command`,
 				`WSO2_AGENT_PATCHES: %PATCH%:3: unknown op "frobnicate"`, `WSO2_AGENT_PATCHES: %PATCH%:4: set: unbalanced quotes`,
 				`WSO2_MYSQL_PORT: "70000" is not a port number`}},
-		{"4.x control plane: a bad Carbon variable, bad 4.x variables (one a secret), a broken TOML patch", apim4(a4Cases[0]),
+		{"4.x control plane: a bad Carbon variable, bad 4.x variables (one a secret), a broken TOML patch", a4Setup(a4Cases[0]),
 			map[string]string{"WSO2_AGENT_STOP_TIMEOUT": "soon", "WSO2_PORT_OFFSET": "-1", "WSO2_SHARED_DB_PASSWORD": secret + "\x01"},
 			"file repository/conf/deployment.toml\nset server.hostname \"cp.example.com\"\nfrobnicate server.offset 1\n", "",
 			[]string{`WSO2_AGENT_PATCHES: %PATCH%:3: unknown op "frobnicate"`, `WSO2_AGENT_STOP_TIMEOUT: "soon" is not a duration`,
 				`WSO2_PORT_OFFSET: "-1" is not a port offset`, `WSO2_SHARED_DB_PASSWORD: holds control characters`}},
-		{"4.x gateway worker: a bad Carbon variable, a bad 4.x list, a missing patch file", apim4(a4Cases[7]),
+		{"4.x gateway worker: a bad Carbon variable, a bad 4.x list, a missing patch file", a4Setup(a4Cases[7]),
 			map[string]string{"WSO2_CARBON_ANALYTICS": "maybe", "WSO2_THROTTLING_URLS": "tm-1,tm 2"},
 			"", "",
 			[]string{`WSO2_AGENT_PATCHES: read %PATCH%: no such file or directory`, `WSO2_CARBON_ANALYTICS:`,
@@ -196,7 +197,7 @@ func TestPlanUsesThePatchFilesLoadRead(t *testing.T) {
 			home := a4Layout(t, a4Cases[0])
 			return home, a4BaseEnv(t, a4Cases[0], home)
 		}, patch: func(v string) string { return "file repository/conf/deployment.toml\nset server.offset " + v + "\n" },
-			file: a4TOML, loaded: "offset = 7\n"},
+			file: apim4.TOML, loaded: "offset = 7\n"},
 	}
 	changes := []struct {
 		name   string

@@ -35,8 +35,8 @@ type setupResult struct {
 //
 // The whole of it runs under the home's lock (see lockHome): exclusive for
 // a real setup, shared for a dry run.
-func setup(_ context.Context, cfg *contract.Config, prof *product.Profile, io IO, dryRun bool) (*setupResult, error) {
-	lk, err := lockHome(product.Home(cfg, prof), cfg.LockTimeout.V, dryRun, io.Log)
+func setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, dryRun bool) (*setupResult, error) {
+	lk, err := lockHome(product.Home(cfg, prof), cfg.LockTimeout.V, dryRun, log)
 	if err != nil {
 		return nil, err
 	}
@@ -68,29 +68,29 @@ func setup(_ context.Context, cfg *contract.Config, prof *product.Profile, io IO
 		}
 	}
 	if len(p.OwnerNotKept) > 0 {
-		io.Log.Warn(fmt.Sprintf("setup: could not keep the owner or group of %d replaced files (the agent runs as uid %d, and only root may give a file away); their mode is kept", len(p.OwnerNotKept), os.Geteuid()),
+		log.Warn(fmt.Sprintf("setup: could not keep the owner or group of %d replaced files (the agent runs as uid %d, and only root may give a file away); their mode is kept", len(p.OwnerNotKept), os.Geteuid()),
 			"files", strings.Join(p.OwnerNotKept, "; "))
 	}
 	if err != nil {
 		return res, err
 	}
 	if len(written) == 0 {
-		io.Log.Info("setup: configuration up to date, nothing written", "profile", prof.Name)
+		log.Info("setup: configuration up to date, nothing written", "profile", prof.Name)
 	} else {
 		// One line per file written, as render lists them: the changes
 		// behind each are what render --dry-run showed (its actions).
 		for _, f := range p.Changed() {
-			io.Log.Info("setup: wrote", "file", f.Display(), "changes", len(f.Changes))
+			log.Info("setup: wrote", "file", f.Display(), "changes", len(f.Changes))
 		}
-		io.Log.Info("setup: configuration applied", "profile", prof.Name, "files", len(written))
+		log.Info("setup: configuration applied", "profile", prof.Name, "files", len(written))
 	}
 	return res, nil
 }
 
 // logWarnings logs each of the plan's warnings once, secrets masked.
-func logWarnings(io IO, p *plan.Plan) {
+func logWarnings(log *slog.Logger, p *plan.Plan) {
 	for _, w := range p.Warnings {
-		io.Log.Warn(p.MaskSecrets(w))
+		log.Warn(p.MaskSecrets(w))
 	}
 }
 

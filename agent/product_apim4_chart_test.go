@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/wso2-container/agent/agent/product/apim4"
 )
 
 // The test below holds the agent to WSO2's Helm charts 4.5.0-x (public
@@ -318,7 +320,7 @@ func TestAPIM4HelmChart(t *testing.T) {
 	for _, cc := range chartCases() {
 		t.Run(cc.c.name, func(t *testing.T) {
 			home := a4Layout(t, cc.c)
-			stock, err := os.ReadFile(filepath.Join(home, a4TOML))
+			stock, err := os.ReadFile(filepath.Join(home, apim4.TOML))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -327,7 +329,7 @@ func TestAPIM4HelmChart(t *testing.T) {
 				env[k] = v
 			}
 			mustApply(t, env, goldenDNS)
-			got, err := os.ReadFile(filepath.Join(home, a4TOML))
+			got, err := os.ReadFile(filepath.Join(home, apim4.TOML))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,10 +8,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/wso2-container/agent/agent/product/apim4"
 )
 
 // a4Contract is the environment contract of issue #14, written out here
-// (not taken from a4Vars): the names tests and users depend on.
+// (not taken from Vars): the names tests and users depend on.
 var a4Contract = []string{
 	"WSO2_HOSTNAME", "WSO2_PORT_OFFSET", "WSO2_NODE_IP",
 	"WSO2_ADMIN_USERNAME", "WSO2_ADMIN_PASSWORD",
@@ -138,14 +140,14 @@ func TestAPIM4EnvContract(t *testing.T) {
 		}
 		t.Run(strings.Join(names, "+"), func(t *testing.T) {
 			home := a4Layout(t, r.c)
-			stock, _ := os.ReadFile(filepath.Join(home, a4TOML))
+			stock, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
 			env := a4BaseEnv(t, r.c, home)
 			env["WSO2_NODE_IP"] = "10.0.0.9" // else node_ip is added on every row
 			for k, v := range r.env {
 				env[k] = v
 			}
 			mustApply(t, env, goldenDNS)
-			got, _ := os.ReadFile(filepath.Join(home, a4TOML))
+			got, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
 			before, after := flattenTOML(readTOML(t, stock)), flattenTOML(readTOML(t, got))
 			for k, want := range r.want {
 				if v, ok := after[k]; !ok || !reflect.DeepEqual(v, want) {
@@ -172,7 +174,7 @@ func TestAPIM4EnvContract(t *testing.T) {
 // NAME_FILE, with the same result as NAME (one trailing newline trimmed).
 func TestAPIM4SecretFiles(t *testing.T) {
 	c := a4Cases[0]
-	for _, v := range a4Vars {
+	for _, v := range apim4.Vars {
 		if !v.Secret && !v.File {
 			continue
 		}
@@ -194,9 +196,9 @@ func TestAPIM4SecretFiles(t *testing.T) {
 			env["WSO2_KEYSTORE_PRIMARY_NAME"] = "wso2carbon.jks"
 			env[v.Name+"_FILE"] = file
 			mustApply(t, env, goldenDNS)
-			a, _ := os.ReadFile(filepath.Join(direct, a4TOML))
-			b, _ := os.ReadFile(filepath.Join(viaFile, a4TOML))
-			stock, _ := os.ReadFile(filepath.Join(fixturesRoot, c.fixture, a4TOML))
+			a, _ := os.ReadFile(filepath.Join(direct, apim4.TOML))
+			b, _ := os.ReadFile(filepath.Join(viaFile, apim4.TOML))
+			stock, _ := os.ReadFile(filepath.Join(fixturesRoot, c.fixture, apim4.TOML))
 			if !bytes.Equal(a, b) {
 				t.Errorf("%s_FILE gives another deployment.toml than %s", v.Name, v.Name)
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/product/apim4"
 )
 
 // TestAPIM4BoundedReads: every file the 4.x planning reads (the config and
@@ -41,14 +42,14 @@ func TestAPIM4BoundedReads(t *testing.T) {
 		}
 	}
 	places := []where{
-		{"config volume deployment.toml", a4Cases[0], volume("WSO2_CONFIG_VOLUME", a4TOML)},
+		{"config volume deployment.toml", a4Cases[0], volume("WSO2_CONFIG_VOLUME", apim4.TOML)},
 		{"config volume keystore", a4Cases[0], volume("WSO2_CONFIG_VOLUME", "repository/resources/security/wso2internal.jks")},
 		{"artifact volume file", a4Cases[3], volume("WSO2_ARTIFACT_VOLUME", "repository/deployment/server/synapse-configs/default/api/Pizza.xml")},
 		{"profile template", a4Cases[1], func(t *testing.T, home string, _ map[string]string) string {
-			return filepath.Join(home, a4Template(a4KeyManager))
+			return filepath.Join(home, apim4.Template(apim4.KeyManager))
 		}},
 		{"profile record", a4Cases[7], func(t *testing.T, home string, _ map[string]string) string {
-			return filepath.Join(home, a4Marker)
+			return filepath.Join(home, apim4.Marker)
 		}},
 	}
 	kinds := []struct {
@@ -107,7 +108,7 @@ func TestAPIM4BoundedReads(t *testing.T) {
 func TestAPIM4ByteOrderMark(t *testing.T) {
 	c := a4Cases[0]
 	plainHome, home := a4Layout(t, c), a4Layout(t, c)
-	tomlPath := filepath.Join(home, a4TOML)
+	tomlPath := filepath.Join(home, apim4.TOML)
 	stock, err := os.ReadFile(tomlPath)
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +118,7 @@ func TestAPIM4ByteOrderMark(t *testing.T) {
 	mustApply(t, a4GoldenEnv(t, c, plainHome), goldenDNS)
 	env := a4GoldenEnv(t, c, home)
 	mustApply(t, env, goldenDNS)
-	want, _ := os.ReadFile(filepath.Join(plainHome, a4TOML))
+	want, _ := os.ReadFile(filepath.Join(plainHome, apim4.TOML))
 	got, _ := os.ReadFile(tomlPath)
 	if !bytes.HasPrefix(got, []byte("\xef\xbb\xbf")) {
 		t.Fatalf("the byte order mark was dropped: %q", got[:min(len(got), 12)])
@@ -178,7 +179,7 @@ func TestAPIM4CertSyncFollowsPlan(t *testing.T) {
 			return
 		}
 		io := IO{Stdout: &logBuf, Stderr: &logBuf, Log: slog.New(slog.NewTextHandler(&logBuf, nil))}
-		if spec, runErr = prepareRun(context.Background(), cfg, nil, io); runErr != nil {
+		if spec, runErr = prepareRun(context.Background(), cfg, nil, io.Log); runErr != nil {
 			return
 		}
 		// render names the job's truststore.
@@ -238,7 +239,7 @@ func TestAPIM4PatchFile(t *testing.T) {
 	env["WSO2_THROTTLING_URLS"] = "tm-1,tm-2"
 	env["WSO2_AGENT_PATCHES"] = patch
 	mustApply(t, env, goldenDNS)
-	data, _ := os.ReadFile(filepath.Join(home, a4TOML))
+	data, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
 	m := flattenTOML(readTOML(t, data))
 	for k, want := range map[string]any{
 		"server.hostname":                                   "gw-patched.example.com",

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/wso2-container/agent/agent/product/apim4"
 )
 
 // a4Case is one 4.x product/profile: the fixture it is laid out from, the
@@ -100,17 +102,17 @@ func a4GoldenEnv(tb testing.TB, c a4Case, home string) map[string]string {
 		"WSO2_SHARED_DB_PASSWORD", goldenDBPW,
 		"WSO2_KEYSTORE_PASSWORD", "wso2carbon",
 		"WSO2_USERSTORE_TYPE", "database_unique_id")
-	role := a4RoleOf(c.profile)
+	role := apim4.RoleOf(c.profile)
 	if c.profile == "" {
-		role = a4RoleOf(map[string]string{"tm": a4TrafficManager, "universal-gw": a4UniversalGateway}[c.name])
+		role = apim4.RoleOf(map[string]string{"tm": apim4.TrafficManager, "universal-gw": apim4.UniversalGateway}[c.name])
 	}
-	if role != roleGW {
+	if role != apim4.RoleGW {
 		set("WSO2_APIM_DB_URL", "jdbc:mysql://mysql:3306/apim_db?useSSL=false&amp;allowPublicKeyRetrieval=true",
 			"WSO2_APIM_DB_USERNAME", "apimadmin",
 			"WSO2_APIM_DB_PASSWORD", goldenDBPW)
 	}
 	switch role {
-	case roleCP:
+	case apim4.RoleCP:
 		set("WSO2_HOSTNAME", "am.example.com",
 			"WSO2_PORT_OFFSET", "1",
 			"WSO2_EVENTHUB_URLS", "wso2am-cp-1-service,wso2am-cp-2-service",
@@ -119,12 +121,12 @@ func a4GoldenEnv(tb testing.TB, c a4Case, home string) map[string]string {
 			"WSO2_GATEWAY_ENVIRONMENTS", `[{"name":"Default","type":"hybrid","gatewayType":"Regular","provider":"wso2","displayInApiConsole":true,"description":"This is a hybrid gateway that handles both production and sandbox token traffic.","showAsTokenEndpointUrl":true,"serviceName":"wso2am-gateway-service","servicePort":9443,"wsHostname":"websocket.wso2.com","httpHostname":"gw.wso2.com","websubHostname":"websub.wso2.com"}]`,
 			"WSO2_OAUTH2_JWKS_URL", "wso2am-cp-service",
 			"WSO2_DEPLOYMENT_TOML", "[database.apim_db.pool_options]\nmaxActive = \"100\"\nmaxWait = \"60000\"\n\n[apim.cors]\nallow_origins = \"https://portal.example.com\"\n")
-	case roleTM:
+	case apim4.RoleTM:
 		set("WSO2_HOSTNAME", "tm.example.com",
 			"WSO2_KM_SERVICE_URL", "wso2am-cp-service",
 			"WSO2_EVENTHUB_SERVICE_URL", "wso2am-cp-service",
 			"WSO2_EVENTHUB_URLS", "wso2am-cp-1-service,wso2am-cp-2-service")
-	case roleGW:
+	case apim4.RoleGW:
 		set("WSO2_HOSTNAME", "gw.example.com",
 			"WSO2_KM_SERVICE_URL", "wso2am-cp-service:9443",
 			"WSO2_EVENTHUB_SERVICE_URL", "https://wso2am-cp-service:9443/services/",

@@ -1,16 +1,19 @@
 package agent
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/plan"
+	"github.com/wso2-container/agent/agent/product/apim4"
 )
 
 // TestAPIM4BadInput: every bad input is one clear line naming the variable
@@ -49,7 +52,7 @@ func TestAPIM4BadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			home := a4Layout(t, c)
 			if tt.toml != "" {
-				if err := os.WriteFile(filepath.Join(home, a4TOML), []byte(tt.toml), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(home, apim4.TOML), []byte(tt.toml), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -84,36 +87,36 @@ func TestAPIM4BadInput(t *testing.T) {
 // component it points at.
 func TestAPIM4URLRules(t *testing.T) {
 	tests := []struct {
-		role             a4Role
+		role             apim4.Role
 		offset, tmOffset string
 		v                string
 		kind             string // km, tm
 		want             string
 	}{
-		{roleGW, "5", "", "cp", "km", "https://cp:9443/services/"},     // a gateway's key manager: no offset
-		{roleCP, "5", "", "cp", "km", "https://cp:9448/services/"},     // a control plane's peers: its own
-		{roleCP, "5", "3", "tm", "tm", "https://tm:9446/services/"},    // traffic managers: theirs
-		{roleGW, "5", "3", "tm", "tm", "https://tm:9446/services/"},    // traffic managers: theirs
-		{roleTM, "4", "", "tm", "tm", "https://tm:9447/services/"},     // a traffic manager's peers: its own
-		{roleGW, "", "", "cp:9444", "km", "https://cp:9444/services/"}, // host:port as given
-		{roleCP, "5", "", "https://km.example.com/services/", "km", "https://km.example.com/services/"},
-		{roleCP, "5", "", "http://km:80/x", "km", "http://km:80/x"},
+		{apim4.RoleGW, "5", "", "cp", "km", "https://cp:9443/services/"},     // a gateway's key manager: no offset
+		{apim4.RoleCP, "5", "", "cp", "km", "https://cp:9448/services/"},     // a control plane's peers: its own
+		{apim4.RoleCP, "5", "3", "tm", "tm", "https://tm:9446/services/"},    // traffic managers: theirs
+		{apim4.RoleGW, "5", "3", "tm", "tm", "https://tm:9446/services/"},    // traffic managers: theirs
+		{apim4.RoleTM, "4", "", "tm", "tm", "https://tm:9447/services/"},     // a traffic manager's peers: its own
+		{apim4.RoleGW, "", "", "cp:9444", "km", "https://cp:9444/services/"}, // host:port as given
+		{apim4.RoleCP, "5", "", "https://km.example.com/services/", "km", "https://km.example.com/services/"},
+		{apim4.RoleCP, "5", "", "http://km:80/x", "km", "http://km:80/x"},
 	}
 	for _, tt := range tests {
-		env := &a4Env{vals: map[string]string{}}
+		env := &apim4.Env{Vals: map[string]string{}}
 		if tt.offset != "" {
-			env.vals["WSO2_PORT_OFFSET"] = tt.offset
+			env.Vals["WSO2_PORT_OFFSET"] = tt.offset
 		}
 		if tt.tmOffset != "" {
-			env.vals["WSO2_THROTTLING_PORT_OFFSET"] = tt.tmOffset
+			env.Vals["WSO2_THROTTLING_PORT_OFFSET"] = tt.tmOffset
 		}
 		name := map[string]string{"km": "WSO2_KM_SERVICE_URL", "tm": "WSO2_THROTTLING_SERVICE_URL"}[tt.kind]
-		env.vals[name] = tt.v
-		in, probs := parseA4Inputs(env, tt.role)
+		env.Vals[name] = tt.v
+		in, probs := apim4.ParseInputs(env, tt.role)
 		if len(probs) > 0 {
 			t.Fatalf("%+v: %v", tt, probs)
 		}
-		got := map[string]string{"km": in.kmURL, "tm": in.tmURL}[tt.kind]
+		got := map[string]string{"km": in.KmURL, "tm": in.TmURL}[tt.kind]
 		if got != tt.want {
 			t.Errorf("role %d offset %q tm offset %q: %s=%q -> %q, want %q", tt.role, tt.offset, tt.tmOffset, name, tt.v, got, tt.want)
 		}
@@ -127,30 +130,30 @@ func TestAPIM4URLRules(t *testing.T) {
 // names only. Bad entries are named by their position.
 func TestAPIM4URLLists(t *testing.T) {
 	tests := []struct {
-		role    a4Role
+		role    apim4.Role
 		v       string
 		want    []string
 		wantErr string
 	}{
-		{roleGW, "cp-1, cp-2:5680,tcp://cp-3.example.com:5699", []string{"tcp://cp-1:5672", "tcp://cp-2:5680", "tcp://cp-3.example.com:5699"}, ""},
-		{roleTM, "cp-1", []string{"tcp://cp-1:5672"}, ""},
-		{roleGW, "cp-1,cp 2", nil, `entry 2: "cp 2"`},
-		{roleGW, "cp-1,", nil, "entry 2:"},
-		{roleTM, "cp-1:0", nil, "entry 1:"},
-		{roleTM, "tcp://cp-1:99999", nil, "entry 1:"},
-		{roleCP, "cp-1:9611", nil, "entry 1 \"cp-1:9611\": give host names only"},
+		{apim4.RoleGW, "cp-1, cp-2:5680,tcp://cp-3.example.com:5699", []string{"tcp://cp-1:5672", "tcp://cp-2:5680", "tcp://cp-3.example.com:5699"}, ""},
+		{apim4.RoleTM, "cp-1", []string{"tcp://cp-1:5672"}, ""},
+		{apim4.RoleGW, "cp-1,cp 2", nil, `entry 2: "cp 2"`},
+		{apim4.RoleGW, "cp-1,", nil, "entry 2:"},
+		{apim4.RoleTM, "cp-1:0", nil, "entry 1:"},
+		{apim4.RoleTM, "tcp://cp-1:99999", nil, "entry 1:"},
+		{apim4.RoleCP, "cp-1:9611", nil, "entry 1 \"cp-1:9611\": give host names only"},
 	}
 	for _, tt := range tests {
-		env := &a4Env{vals: map[string]string{"WSO2_EVENTHUB_URLS": tt.v}}
-		in, probs := parseA4Inputs(env, tt.role)
+		env := &apim4.Env{Vals: map[string]string{"WSO2_EVENTHUB_URLS": tt.v}}
+		in, probs := apim4.ParseInputs(env, tt.role)
 		if tt.wantErr != "" {
 			if len(probs) != 1 || !strings.Contains(probs[0], "WSO2_EVENTHUB_URLS: "+tt.wantErr) {
 				t.Errorf("role %d %q: problems %q, want one containing %q", tt.role, tt.v, probs, tt.wantErr)
 			}
 			continue
 		}
-		if len(probs) > 0 || !reflect.DeepEqual(in.ehListen, tt.want) {
-			t.Errorf("role %d %q: %q (%v), want %q", tt.role, tt.v, in.ehListen, probs, tt.want)
+		if len(probs) > 0 || !reflect.DeepEqual(in.EhListen, tt.want) {
+			t.Errorf("role %d %q: %q (%v), want %q", tt.role, tt.v, in.EhListen, probs, tt.want)
 		}
 	}
 }
@@ -169,7 +172,7 @@ func TestAPIM4Escaping(t *testing.T) {
 	env["WSO2_GATEWAY_ENVIRONMENTS"] = `[{"name":"Zürich \"1\"","serviceName":"gw","description":` + jsonQuote(desc) + `,"visibility":["role \"a\"","b\\c"]}]`
 	env["WSO2_GATEWAY_LABELS"] = `["Default","label \"q\""]`
 	mustApply(t, env, goldenDNS)
-	data, _ := os.ReadFile(filepath.Join(home, a4TOML))
+	data, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
 	m := readTOML(t, data)
 	checks := []struct {
 		path []any
@@ -250,10 +253,10 @@ func TestAPIM4Volumes(t *testing.T) {
 	// server resolves it), and the agent, which withholds secrets from the
 	// server, passes this one on.
 	if p.ChildEnv["WSO2_ADMIN_PASSWORD"] != goldenAdminPW {
-		t.Errorf("WSO2_ADMIN_PASSWORD not passed on to the server; ChildEnv %v", sortedKeys(p.ChildEnv))
+		t.Errorf("WSO2_ADMIN_PASSWORD not passed on to the server; ChildEnv %v", slices.Sorted(maps.Keys(p.ChildEnv)))
 	}
 	mustApply(t, env, goldenDNS)
-	got, _ := os.ReadFile(filepath.Join(home, a4TOML))
+	got, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
 	m := readTOML(t, got)
 	for path, want := range map[string]any{"server.hostname": "gw.example.com", "server.node_ip": "$env{NODE_IP}", "super_admin.password": "$env{WSO2_ADMIN_PASSWORD}", "keystore.internal.file_name": "wso2internal.jks", "server.server_role": "gateway-worker"} {
 		var keys []any
@@ -308,7 +311,7 @@ func TestAPIM4EnvCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	if p.ChildEnv["WSO2_APIM_DB_PASSWORD"] != goldenDBPW {
-		t.Errorf("the secret the file reads is not passed on: %v", sortedKeys(p.ChildEnv))
+		t.Errorf("the secret the file reads is not passed on: %v", slices.Sorted(maps.Keys(p.ChildEnv)))
 	}
 	var b strings.Builder
 	if err := p.WriteText(&b, true); err != nil {
@@ -358,7 +361,7 @@ func TestAPIM4ReadOnlyTruststore(t *testing.T) {
 	if !slicesHas(written, alt) {
 		t.Errorf("written %v, want %s", written, alt)
 	}
-	data, _ := os.ReadFile(filepath.Join(home, a4TOML))
+	data, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
 	if v := tomlAt(t, readTOML(t, data), "truststore", "file_name"); v != "../agent-security/client-truststore.jks" {
 		t.Errorf("[truststore] file_name = %v", v)
 	}
@@ -426,7 +429,7 @@ func TestAPIM4FileVariables(t *testing.T) {
 	env["WSO2_KEYSTORE_TLS_KEY_PASSWORD_FILE"] = write("key", "Key-From-File-pw\n")
 	env["WSO2_DEPLOYMENT_TOML_FILE"] = write("frag", "[apim.cors]\nallow_credentials = true\n")
 	p := mustApply(t, env, goldenDNS)
-	data, _ := os.ReadFile(filepath.Join(home, a4TOML))
+	data, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
 	m := readTOML(t, data)
 	for _, ck := range []struct {
 		path []any

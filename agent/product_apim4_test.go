@@ -12,6 +12,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/product/apim4"
 	"github.com/wso2-container/agent/agent/udiff"
 )
 
@@ -72,10 +73,10 @@ func TestAPIM4Golden(t *testing.T) {
 			// The stand-in script and the keystores of a 4.5 pack are
 			// the layout's, not the setup's: compareTree compares with
 			// a copy laid out the same way.
-			if _, ok := o.changed[a4TOML]; !ok {
+			if _, ok := o.changed[apim4.TOML]; !ok {
 				t.Fatal("deployment.toml not changed")
 			}
-			readTOML(t, o.changed[a4TOML])
+			readTOML(t, o.changed[apim4.TOML])
 			checkGolden(t, filepath.Join("testdata", "golden", "apim4-"+c.name), goldenArtifacts(t, o))
 			if len(p.Command) == 0 || filepath.Base(p.Command[0]) != c.script {
 				t.Errorf("command %v, want bin/%s", p.Command, c.script)
@@ -187,7 +188,7 @@ func TestAPIM4ChartShapes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			home := a4Layout(t, c)
 			mustApply(t, a4GoldenEnv(t, c, home), goldenDNS)
-			data, err := os.ReadFile(filepath.Join(home, a4TOML))
+			data, err := os.ReadFile(filepath.Join(home, apim4.TOML))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -274,12 +275,12 @@ func TestAPIM4ProfileOneWay(t *testing.T) {
 	home := a4Layout(t, c)
 	env := a4BaseEnv(t, c, home)
 	mustApply(t, env, goldenDNS)
-	got, err := os.ReadFile(filepath.Join(home, a4Marker))
+	got, err := os.ReadFile(filepath.Join(home, apim4.Marker))
 	if err != nil || string(got) != "gateway-worker\n" {
 		t.Fatalf("marker %q (%v)", got, err)
 	}
 	// deployment.toml is the profile's template plus the edits.
-	toml, _ := os.ReadFile(filepath.Join(home, a4TOML))
+	toml, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
 	if !bytes.Contains(toml, []byte(`server_role = "gateway-worker"`)) {
 		t.Errorf("deployment.toml is not the gateway-worker template:\n%s", toml)
 	}
@@ -323,9 +324,9 @@ func TestAPIM4MinimalDiff(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			stock, _ := os.ReadFile(filepath.Join(home, a4TOML))
+			stock, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
 			mustApply(t, env, goldenDNS)
-			got, _ := os.ReadFile(filepath.Join(home, a4TOML))
+			got, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
 			d := udiff.Unified("a", "b", string(stock), string(got), 0)
 			del, add := 0, 0
 			for _, l := range strings.Split(d, "\n") {
@@ -346,11 +347,11 @@ func TestAPIM4MinimalDiff(t *testing.T) {
 }
 
 // a4HelmTable is the README's "Helm value → variable → TOML key" table,
-// made from a4Vars.
+// made from Vars.
 func a4HelmTable() string {
 	var b strings.Builder
 	b.WriteString("| Helm value | variable | TOML key(s) it sets |\n|---|---|---|\n")
-	for _, v := range a4Vars {
+	for _, v := range apim4.Vars {
 		name := "`" + v.Name + "`"
 		if v.Secret || v.File {
 			name += " (`_FILE`)"
@@ -360,7 +361,7 @@ func a4HelmTable() string {
 	return b.String()
 }
 
-// TestREADMEAPIM4Table keeps the README's 4.x table equal to a4Vars (go
+// TestREADMEAPIM4Table keeps the README's 4.x table equal to Vars (go
 // test ./agent -run README -update-readme rewrites it), and checks that
 // `agent env` lists every 4.x variable.
 func TestREADMEAPIM4Table(t *testing.T) {
@@ -386,7 +387,7 @@ func TestREADMEAPIM4Table(t *testing.T) {
 		}
 		names[v.Name] = true
 	}
-	for _, v := range a4Vars {
+	for _, v := range apim4.Vars {
 		if !names[v.Name] {
 			t.Errorf("agent env does not list %s", v.Name)
 		}

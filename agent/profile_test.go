@@ -5,13 +5,14 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/product"
+	"github.com/wso2-container/agent/agent/product/apim4"
 )
 
 // TestProductHome pins the one rule by which every command finds the
 // product home (setup and render, the jobs, health, admin-password).
 func TestProductHome(t *testing.T) {
 	gateway, _ := product.LookupProfile("gateway")
-	cp, _ := product.LookupProfile(a4ControlPlane)
+	cp, _ := product.LookupProfile(apim4.ControlPlane)
 	none, _ := product.LookupProfile(product.ProfileNone)
 	for _, tc := range []struct {
 		name    string

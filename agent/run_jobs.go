@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -21,8 +22,6 @@ import (
 // certSyncJob is the name of the built-in job of WSO2_AGENT_CERT_SYNC. The
 // '-' keeps it apart from every WSO2_AGENT_JOB_<NAME> job.
 const certSyncJob = "cert-sync"
-
-func init() { startCompanions = startJobs }
 
 // jobPreviews returns the jobs Load declared in cfg (see Config.loadJobs),
 // each with its next 3 run times after now, as render shows them. It reads
@@ -67,7 +66,7 @@ func loadJobs(c *contract.Config) (contract.JobSet, []string) {
 	}
 	set := contract.JobSet{List: list, Dir: jobDir(c)}
 	errs = append(errs, jobs.CheckNames(list)...)
-	errs = append(errs, jobs.Resolve(list, childEnv(c.Environ(), c.KeepSecretsEnv.V), set.Dir)...)
+	errs = append(errs, jobs.Resolve(list, c.ServerEnviron(), set.Dir)...)
 	var p []string
 	for _, e := range errs {
 		p = append(p, e.Error())
@@ -216,7 +215,7 @@ func syncCertificates(dir, truststore, password string, now time.Time, log *slog
 // server exited) scheduling stops and running jobs get the server's
 // graceful stop (TERM to their process group, WSO2_AGENT_STOP_TIMEOUT,
 // KILL); the returned stop waits for that.
-func startJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, io IO) (func(), error) {
+func startJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, log *slog.Logger, output io.Writer) (func(), error) {
 	if spec.Config == nil {
 		return func() {}, nil
 	}
@@ -232,8 +231,8 @@ func startJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, io IO) (
 	}
 	sched := jobs.Start(list, jobs.Options{
 		Reaper:      r,
-		Log:         io.Log,
-		Output:      io.Stderr,
+		Log:         log,
+		Output:      output,
 		JSONOutput:  strings.EqualFold(cfg.LogFormat, "json"),
 		Env:         env,
 		Dir:         cfg.Jobs.Dir,

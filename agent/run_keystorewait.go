@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -43,7 +44,7 @@ var defaultKeystoreProbe = keystoreProbe{
 // Progress is logged every 5s; after min(30s, WSO2_AGENT_WAIT_TIMEOUT) the
 // setup goes on as before (the product's own keystore stays in place, with
 // a warning). A cancelled ctx (SIGTERM) ends the wait at once.
-func awaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.Profile, io IO, pr keystoreProbe) {
+func awaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, pr keystoreProbe) {
 	if prof == nil || prof.Name == product.ProfileNone || prof.Product == product.APIM4 {
 		return
 	}
@@ -60,18 +61,18 @@ func awaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.P
 	for {
 		if pr.exists(keystore) {
 			if time.Since(start) >= pr.every {
-				io.Log.Info("component keystore ready", "file", keystore, "after", time.Since(start).Round(time.Millisecond).String())
+				log.Info("component keystore ready", "file", keystore, "after", time.Since(start).Round(time.Millisecond).String())
 			}
 			return
 		}
 		waited := time.Since(start)
 		if waited >= limit {
-			io.Log.Warn("component keystore still missing; going on with the product's own", "file", keystore, "waited", waited.Round(time.Second).String())
+			log.Warn("component keystore still missing; going on with the product's own", "file", keystore, "waited", waited.Round(time.Second).String())
 			return
 		}
 		if time.Since(lastReport) >= pr.report {
 			lastReport = time.Now()
-			io.Log.Info("waiting for the component keystore (the certificates job)", "file", keystore,
+			log.Info("waiting for the component keystore (the certificates job)", "file", keystore,
 				"waited", waited.Round(time.Second).String(), "limit", limit.String())
 		}
 		select {

@@ -37,7 +37,7 @@ func (f *fakeKeystore) probe() keystoreProbe {
 
 func TestAwaitOwnKeystore(t *testing.T) {
 	gw, _ := product.LookupProfile("gateway")
-	apim4, _ := product.LookupProfile("control-plane")
+	cp4, _ := product.LookupProfile("control-plane")
 	for _, tc := range []struct {
 		name      string
 		prof      *product.Profile
@@ -56,7 +56,7 @@ func TestAwaitOwnKeystore(t *testing.T) {
 			nil, []string{`level=WARN msg="component keystore still missing; going on with the product's own" file=/certs/wso2gateway.jks`}, nil},
 		{"keystore there: no wait, no line", gw, map[string]int{"/certs": 1, "/certs/wso2gateway.jks": 1}, time.Minute,
 			map[string]int{"/certs/wso2gateway.jks": 1}, nil, []string{"level="}},
-		{"4.x: nothing to wait for", apim4, map[string]int{}, time.Minute, map[string]int{"/certs": 0}, nil, []string{"level="}},
+		{"4.x: nothing to wait for", cp4, map[string]int{}, time.Minute, map[string]int{"/certs": 0}, nil, []string{"level="}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := &contract.Config{CertificatesDir: "/certs"}
@@ -64,7 +64,7 @@ func TestAwaitOwnKeystore(t *testing.T) {
 			f := &fakeKeystore{existAt: tc.existAt}
 			var log bytes.Buffer
 			io := IO{Stdout: &log, Stderr: &log, Log: NewLogger(&log, "text")}
-			awaitOwnKeystore(context.Background(), cfg, tc.prof, io, f.probe())
+			awaitOwnKeystore(context.Background(), cfg, tc.prof, io.Log, f.probe())
 			for k, n := range tc.wantCalls {
 				if f.calls[k] != n {
 					t.Errorf("%s checked %d times, want %d (calls %v)", k, f.calls[k], n, f.calls)
@@ -91,7 +91,7 @@ func TestAwaitOwnKeystore(t *testing.T) {
 	var log bytes.Buffer
 	done := make(chan struct{})
 	go func() {
-		awaitOwnKeystore(ctx, cfg, gw, IO{Log: NewLogger(&log, "text")}, f.probe())
+		awaitOwnKeystore(ctx, cfg, gw, NewLogger(&log, "text"), f.probe())
 		close(done)
 	}()
 	select {

@@ -2,7 +2,10 @@ package agent
 
 import (
 	"context"
+	"log/slog"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -41,7 +44,7 @@ type RunSpec struct {
 //   - otherwise ARGS is the command, run instead of the server after setup.
 //
 // With WSO2_PROFILE=none there is no setup and ARGS must name a command.
-func prepareRun(ctx context.Context, cfg *contract.Config, args []string, io IO) (*RunSpec, error) {
+func prepareRun(ctx context.Context, cfg *contract.Config, args []string, log *slog.Logger) (*RunSpec, error) {
 	prof, _ := product.LookupProfile(cfg.Profile)
 	spec := &RunSpec{
 		WaitTimeout: cfg.WaitTimeout.V,
@@ -50,7 +53,7 @@ func prepareRun(ctx context.Context, cfg *contract.Config, args []string, io IO)
 		Config:      cfg,
 		Profile:     prof,
 	}
-	spec.Env = childEnv(cfg.Environ(), cfg.KeepSecretsEnv.V)
+	spec.Env = cfg.ServerEnviron()
 
 	userCmd := len(args) > 0 && !strings.HasPrefix(args[0], "-")
 	if len(args) > 0 && args[0] == "--" {
@@ -70,17 +73,17 @@ func prepareRun(ctx context.Context, cfg *contract.Config, args []string, io IO)
 	}
 
 	// The certificates job may still be filling the shared volume.
-	awaitOwnKeystore(ctx, cfg, prof, io, defaultKeystoreProbe)
-	res, err := setup(ctx, cfg, prof, io, false)
+	awaitOwnKeystore(ctx, cfg, prof, log, defaultKeystoreProbe)
+	res, err := setup(ctx, cfg, prof, log, false)
 	if res != nil {
-		logWarnings(io, res.Plan)
+		logWarnings(log, res.Plan)
 	}
 	if err != nil {
 		return nil, err
 	}
 	spec.Created = res.Created
 	spec.Truststore, spec.TruststorePassword = res.Plan.Truststore, res.Plan.TruststorePassword
-	for _, k := range sortedKeys(res.Plan.ChildEnv) {
+	for _, k := range slices.Sorted(maps.Keys(res.Plan.ChildEnv)) {
 		spec.Env = setEnv(spec.Env, k, res.Plan.ChildEnv[k])
 	}
 	spec.WaitFor = res.Plan.WaitFor // what render shows
@@ -93,23 +96,13 @@ func prepareRun(ctx context.Context, cfg *contract.Config, args []string, io IO)
 	return spec, nil
 }
 
-// childEnv returns env without the secret variables (and their _FILE forms)
-// unless keep is set.
-func childEnv(env []string, keep bool) []string {
-	if keep {
-		return env
-	}
-	drop := map[string]bool{}
-	for _, n := range contract.SecretEnvNames() {
-		drop[n] = true
-	}
-	out := make([]string, 0, len(env))
+// setEnv returns env with key set to value (replacing earlier values).
+func setEnv(env []string, key, value string) []string {
+	out := make([]string, 0, len(env)+1)
 	for _, kv := range env {
-		k, _, _ := strings.Cut(kv, "=")
-		if drop[k] {
-			continue
+		if k, _, _ := strings.Cut(kv, "="); k != key {
+			out = append(out, kv)
 		}
-		out = append(out, kv)
 	}
-	return out
+	return append(out, key+"="+value)
 }

@@ -79,3 +79,25 @@ func (c *Config) secretValues() map[string]string {
 		"WSO2_TRUSTSTORE_PASSWORD": c.TruststorePassword,
 	}
 }
+
+// ServerEnviron is the environment the server and the jobs start with: the
+// loaded environment without the secret variables and their _FILE forms,
+// unless WSO2_AGENT_KEEP_SECRETS_ENV keeps them.
+func (c *Config) ServerEnviron() []string {
+	if c.KeepSecretsEnv.V {
+		return c.environ
+	}
+	drop := map[string]bool{}
+	for _, n := range SecretEnvNames() {
+		drop[n] = true
+	}
+	out := make([]string, 0, len(c.environ))
+	for _, kv := range c.environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if drop[k] {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}

@@ -1,4 +1,4 @@
-package agent
+package apim4
 
 // The deployment.toml edits of the 4.x contract: values, types and list
 // shapes as WSO2's Helm charts 4.5.0-x write them (wso2/helm-apim
@@ -12,8 +12,8 @@ import (
 	"github.com/wso2-container/agent/tomlconf"
 )
 
-// a4TOML is the file every 4.x edit targets, relative to the home.
-const a4TOML = "repository/conf/deployment.toml"
+// TOML is the file every 4.x edit targets, relative to the home.
+const TOML = "repository/conf/deployment.toml"
 
 // tset sets one key; an unset value is not an edit.
 func tset(table []string, key string, v any, secret bool) plan.TOMLEdit {
@@ -64,7 +64,7 @@ func a4Edits(in *a4Inputs, profile, localIP string) []plan.TOMLEdit {
 	server := []string{"server"}
 	if h, ok := e.get("WSO2_HOSTNAME"); ok {
 		add(tset(server, "hostname", h, false))
-		if in.role == roleCP && profile != a4KeyManager && profile != a4KeyManagerOld {
+		if in.role == RoleCP && profile != KeyManager && profile != a4KeyManagerOld {
 			add(tset([]string{"apim", "devportal"}, "url", "https://"+h+"/devportal", false))
 		}
 	}
@@ -161,19 +161,19 @@ func a4Edits(in *a4Inputs, profile, localIP string) []plan.TOMLEdit {
 	str("WSO2_TRUSTSTORE_NAME", []string{"truststore"}, "file_name")
 	str("WSO2_TRUSTSTORE_PASSWORD", []string{"truststore"}, "password")
 
-	if in.kmURL != "" {
-		add(tset([]string{"apim", "key_manager"}, "service_url", in.kmURL, false))
+	if in.KmURL != "" {
+		add(tset([]string{"apim", "key_manager"}, "service_url", in.KmURL, false))
 	}
 	eh := []string{"apim", "event_hub"}
 	if in.ehURL != "" {
 		add(tset(eh, "enable", true, false))
 		add(tset(eh, "service_url", in.ehURL, false))
 	}
-	if in.ehListen != nil {
-		add(tset(eh, "event_listening_endpoints", in.ehListen, false))
+	if in.EhListen != nil {
+		add(tset(eh, "event_listening_endpoints", in.EhListen, false))
 	}
 	if in.ehHosts != nil { // a control plane: its peers, its own offset
-		off := in.offsetFor(roleCP)
+		off := in.offsetFor(RoleCP)
 		var groups []tomlconf.Table
 		for _, h := range in.ehHosts {
 			groups = append(groups, tomlconf.Table{
@@ -184,11 +184,11 @@ func a4Edits(in *a4Inputs, profile, localIP string) []plan.TOMLEdit {
 		add(taot([]string{"apim", "event_hub", "publish", "url_group"}, groups))
 	}
 	th := []string{"apim", "throttling"}
-	if in.tmURL != "" {
-		add(tset(th, "service_url", in.tmURL, false))
+	if in.TmURL != "" {
+		add(tset(th, "service_url", in.TmURL, false))
 	}
 	if in.tmHosts != nil {
-		off := in.offsetFor(roleTM)
+		off := in.offsetFor(RoleTM)
 		var eps []string
 		var groups []tomlconf.Table
 		for _, h := range in.tmHosts {

@@ -1,4 +1,4 @@
-package agent
+package apim4
 
 // Planning a 4.x component: config and artifact volumes over the home, the
 // profile's template, the deployment.toml edits and patches, the truststore
@@ -40,7 +40,7 @@ type volumeFile struct {
 	mode fs.FileMode
 }
 
-// plan is the setup of a 4.x profile: deployment.toml edited (from the
+// Plan is the setup of a 4.x profile: deployment.toml edited (from the
 // profile's template when profileSetup.sh optimises for it), config and
 // artifact volumes laid over the home, the truststore merged, the $env{}
 // references checked, the profile record written; the pack's start script.
@@ -54,7 +54,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 	}
 	// The 4.x variables, as Load parsed them for this profile.
 	in, _ := cfg.ProductSetup.(*a4Inputs)
-	if in == nil || in.role != a4RoleOf(prof.Name) {
+	if in == nil || in.role != RoleOf(prof.Name) {
 		return nil, exitcode.Errorf(exitcode.Software, "plan %s: the API Manager 4.x variables were not loaded for it", prof.Name)
 	}
 	env := in.env
@@ -81,14 +81,14 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 	// deployment.toml starts from: the volume's copy, else (a profile
 	// profileSetup.sh optimises) the profile's template, else the home's.
 	var s plan.EditSet
-	f := s.Get(a4TOML)
-	if v, ok := overlay[a4TOML]; ok {
+	f := s.Get(TOML)
+	if v, ok := overlay[TOML]; ok {
 		f.Base = v.data
 		if _, err := tomlconf.Parse(v.data); err != nil {
 			return nil, exitcode.Errorf(exitcode.DataErr, "read %s: %v", v.src, err)
 		}
 	} else if flagged {
-		tpl := filepath.Join(home, a4Template(prof.Name))
+		tpl := filepath.Join(home, Template(prof.Name))
 		b, err := boundedread.ReadFile(tpl, boundedread.Config)
 		if err != nil {
 			return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_PROFILE: read the %s template %s: %s", prof.Name, tpl, contract.DescribeFSError(err))
@@ -113,7 +113,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 	if err := p.PlanEdits(&s); err != nil {
 		return nil, err
 	}
-	tomlPath := filepath.Join(home, a4TOML)
+	tomlPath := filepath.Join(home, TOML)
 	tf := p.FindFile(tomlPath)
 	if tf == nil {
 		return nil, exitcode.Errorf(exitcode.Software, "plan %s: no result", tomlPath)
@@ -205,11 +205,11 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		return nil, err
 	}
 	if flagged {
-		mp := filepath.Join(home, a4Marker)
+		mp := filepath.Join(home, Marker)
 		old, _ := boundedread.ReadFile(mp, boundedread.Secret) // checkMarker read it
 		fp := p.File(mp, "file", old)
 		fp.New = []byte(prof.Name + "\n")
-		fp.Changes = append(fp.Changes, plan.Change{Target: a4Marker, Op: "set", New: prof.Name, Note: "profileSetup.sh optimises the home for this profile, one-way"})
+		fp.Changes = append(fp.Changes, plan.Change{Target: Marker, Op: "set", New: prof.Name, Note: "profileSetup.sh optimises the home for this profile, one-way"})
 	}
 	p.WaitFor = contract.WaitTargets(cfg, a4WaitFor(env))
 	p.Command = apim4Command(home, pack, prof.Name, flagged)
@@ -275,13 +275,13 @@ func readVolume(name, dir string, overlay map[string]*volumeFile) error {
 // obscurely otherwise. A variable the agent withholds from the server (a
 // secret) is passed on when the file reads it; NODE_IP, when the file reads
 // it and it is unset, is set to WSO2_NODE_IP or the container's address.
-func checkEnvRefs(p *plan.Plan, final []byte, cfg *contract.Config, env *a4Env, nodeIP string) error {
+func checkEnvRefs(p *plan.Plan, final []byte, cfg *contract.Config, env *Env, nodeIP string) error {
 	doc, err := tomlconf.Parse(final)
 	if err != nil {
 		return exitcode.Errorf(exitcode.DataErr, "read deployment.toml: %v", err)
 	}
 	child := map[string]bool{}
-	for _, kv := range childEnv(cfg.Environ(), cfg.KeepSecretsEnv.V) {
+	for _, kv := range cfg.ServerEnviron() {
 		k, _, _ := strings.Cut(kv, "=")
 		child[k] = true
 	}
@@ -337,7 +337,7 @@ func configValue(cfg *contract.Config, name string) (string, error) {
 
 // a4WaitFor is the default dependency list: the database servers of the
 // JDBC URLs that name host and port (or the type's default port).
-func a4WaitFor(env *a4Env) []string {
+func a4WaitFor(env *Env) []string {
 	var out []string
 	for _, n := range []string{"WSO2_APIM_DB_URL", "WSO2_SHARED_DB_URL"} {
 		v, ok := env.get(n)
@@ -363,15 +363,5 @@ func a4WaitFor(env *a4Env) []string {
 			out = append(out, a)
 		}
 	}
-	return out
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }

@@ -1,12 +1,7 @@
-package agent
+package apim4
 
-// API Manager 4.x: what a home is (which pack), which profiles it can run and
-// how its server is started. Everything the agent knows about 4.x lives in
-// the product_apim4*.go files; the rest of the pipeline reaches it through
-// apim4Product (the product interface: load, plan, health), and beside it
-// only detectPack (the profile of a 4.x home when WSO2_PROFILE is unset,
-// through product.DetectPack) and withAPIM4Vars (the variable list of the
-// contract, through contract.ExtendVars).
+// This file: what a 4.x home is (which pack), which profiles it can run,
+// how its server is started and what health probes.
 
 import (
 	"bufio"
@@ -32,19 +27,19 @@ import (
 // decided by the home (apim4Pack.profiles), never by the name alone.
 const (
 	a4AllInOne         = "all-in-one"
-	a4ControlPlane     = "control-plane"
+	ControlPlane     = "control-plane"
 	a4GatewayWorker    = "gateway-worker"
-	a4TrafficManager   = "traffic-manager"
-	a4KeyManager       = "key-manager"
+	TrafficManager   = "traffic-manager"
+	KeyManager       = "key-manager"
 	a4KeyManagerOld    = "api-key-manager-deprecated"
-	a4UniversalGateway = "universal-gateway"
+	UniversalGateway = "universal-gateway"
 )
 
 func init() {
 	contract.ExtendVars(withAPIM4Vars)
 	product.RegisterDetector(detectPack)
 	product.Register(product.APIM4, apim4Product{})
-	for _, n := range []string{a4AllInOne, a4ControlPlane, a4GatewayWorker, a4TrafficManager, a4KeyManager, a4KeyManagerOld, a4UniversalGateway} {
+	for _, n := range []string{a4AllInOne, ControlPlane, a4GatewayWorker, TrafficManager, KeyManager, a4KeyManagerOld, UniversalGateway} {
 		product.RegisterProfile(&product.Profile{Name: n, Product: product.APIM4, Component: n})
 	}
 }
@@ -54,35 +49,35 @@ func init() {
 // files at start.
 type apim4Product struct{}
 
-// problems: the 4.x variables are checked when loadSetup parses them.
+// Problems: the 4.x variables are checked when loadSetup parses them.
 func (apim4Product) Problems(*contract.Config, *product.Profile) []string { return nil }
 
-// loadSetup parses the 4.x variables (product_apim4_env.go) for the
+// LoadSetup parses the 4.x variables (product_apim4_env.go) for the
 // profile's role into cfg; their secrets given as NAME_FILE have the values
 // Load read.
 func (apim4Product) LoadSetup(cfg *contract.Config, prof *product.Profile, secretFiles map[string]string) []string {
 	env, problems := loadA4Env(cfg.Getenv, secretFiles)
-	in, more := parseA4Inputs(env, a4RoleOf(prof.Name))
+	in, more := ParseInputs(env, RoleOf(prof.Name))
 	cfg.ProductSetup = in
 	return append(problems, more...)
 }
 
-// health: the port offset is WSO2_PORT_OFFSET of cfg's environment (what
+// Health: the port offset is WSO2_PORT_OFFSET of cfg's environment (what
 // the agent writes), else deployment.toml's.
 func (apim4Product) Health(cfg *contract.Config, prof *product.Profile, home string) (health.Check, error) {
 	offset, _ := cfg.Getenv("WSO2_PORT_OFFSET")
 	return apim4Health(prof.Name, home, offset)
 }
 
-// a4Role is what a component is in a distributed deployment: it decides
-// which port offset a bare host gets (see a4Env.offsetFor) and the shape of
+// Role is what a component is in a distributed deployment: it decides
+// which port offset a bare host gets (see Env.offsetFor) and the shape of
 // WSO2_EVENTHUB_URLS.
-type a4Role int
+type Role int
 
 const (
-	roleCP a4Role = iota // control plane, key manager, all-in-one
-	roleTM               // traffic manager
-	roleGW               // gateway
+	RoleCP Role = iota // control plane, key manager, all-in-one
+	RoleTM               // traffic manager
+	RoleGW               // gateway
 )
 
 // apim4Pack is a 4.x product home as detected from its bin folder.
@@ -99,9 +94,9 @@ type apim4Pack struct {
 
 // a4Packs are tried in order: the first start script present decides.
 var a4Packs = []apim4Pack{
-	{Kind: "acp", Desc: "the API Manager 4.5 API control plane pack (bin/api-cp.sh)", Script: "api-cp.sh", Default: a4ControlPlane},
-	{Kind: "tm", Desc: "the API Manager 4.5 traffic manager pack (bin/traffic-manager.sh)", Script: "traffic-manager.sh", Default: a4TrafficManager},
-	{Kind: "universal-gw", Desc: "the API Manager 4.5 universal gateway pack (bin/gateway.sh)", Script: "gateway.sh", Default: a4UniversalGateway},
+	{Kind: "acp", Desc: "the API Manager 4.5 API control plane pack (bin/api-cp.sh)", Script: "api-cp.sh", Default: ControlPlane},
+	{Kind: "tm", Desc: "the API Manager 4.5 traffic manager pack (bin/traffic-manager.sh)", Script: "traffic-manager.sh", Default: TrafficManager},
+	{Kind: "universal-gw", Desc: "the API Manager 4.5 universal gateway pack (bin/gateway.sh)", Script: "gateway.sh", Default: UniversalGateway},
 	{Kind: "all-in-one", Desc: "the API Manager 4.x all-in-one pack (bin/api-manager.sh)", Script: "api-manager.sh", Default: a4AllInOne},
 }
 
@@ -154,14 +149,14 @@ func (k *apim4Pack) accepts(profile string) (ok, flagged bool) {
 }
 
 // role is the component's role for a profile the pack accepts.
-func a4RoleOf(profile string) a4Role {
+func RoleOf(profile string) Role {
 	switch profile {
-	case a4TrafficManager:
-		return roleTM
-	case a4GatewayWorker, a4UniversalGateway:
-		return roleGW
+	case TrafficManager:
+		return RoleTM
+	case a4GatewayWorker, UniversalGateway:
+		return RoleGW
 	}
-	return roleCP
+	return RoleCP
 }
 
 // detectPack is how API Manager 4.x recognises its packs (see
@@ -209,15 +204,15 @@ func apim4Command(home string, k *apim4Pack, profile string, flagged bool) []str
 	return cmd
 }
 
-// a4Marker records, inside the home, the profile profileSetup.sh optimised
+// Marker records, inside the home, the profile profileSetup.sh optimised
 // it for: the optimisation deletes webapps and cannot be undone, so a home
 // optimised for one profile must not be started as another.
-const a4Marker = "repository/conf/.wso2-agent-profile"
+const Marker = "repository/conf/.wso2-agent-profile"
 
 // checkMarker fails when the home was optimised for another profile, or
 // when the record exists but cannot be read.
 func checkMarker(home, profile string) error {
-	path := filepath.Join(home, a4Marker)
+	path := filepath.Join(home, Marker)
 	b, err := boundedread.ReadFile(path, boundedread.Secret)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -227,14 +222,14 @@ func checkMarker(home, profile string) error {
 	}
 	was := strings.TrimSpace(string(b))
 	if was != "" && was != profile {
-		return exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s was optimised for %s by bin/profileSetup.sh (one-way: it deletes webapps; recorded in %s): it cannot run %s; start from a fresh home", home, was, a4Marker, profile)
+		return exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s was optimised for %s by bin/profileSetup.sh (one-way: it deletes webapps; recorded in %s): it cannot run %s; start from a fresh home", home, was, Marker, profile)
 	}
 	return nil
 }
 
-// a4Template is the deployment template of a flagged profile, relative to
+// Template is the deployment template of a flagged profile, relative to
 // the home.
-func a4Template(profile string) string {
+func Template(profile string) string {
 	return filepath.Join("repository", "resources", "conf", "deployment-templates", profile+".toml")
 }
 
@@ -279,7 +274,7 @@ func apim4Health(profile, home, portOffset string) (health.Check, error) {
 			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %d is not between 0 and 55000", path, off)
 		}
 	}
-	if a4RoleOf(profile) == roleGW {
+	if RoleOf(profile) == RoleGW {
 		return health.Check{TLSPort: product.HTTPSPort + off, Endpoint: "/api/am/gateway/v2/server-startup-healthcheck",
 			EndpointPort: product.HTTPSPort + off, EndpointTLS: true}, nil
 	}

@@ -1,9 +1,9 @@
-package agent
+package apim4
 
 // The API Manager 4.x environment contract: one variable per Helm value of
 // WSO2's 4.5 charts that varies per component, each setting fixed
 // deployment.toml keys. The names are the contract (tests and users depend
-// on them); a4Vars is the single list that `agent env`, the README table and
+// on them); Vars is the single list that `agent env`, the README table and
 // the loader are made from.
 
 import (
@@ -32,8 +32,8 @@ type a4Var struct {
 	Desc   string
 }
 
-// a4Vars lists every 4.x variable in README order.
-var a4Vars = []a4Var{
+// Vars lists every 4.x variable in README order.
+var Vars = []a4Var{
 	{Name: "WSO2_HOSTNAME", TOML: "`[server] hostname`; control plane and all-in-one also `[apim.devportal] url = \"https://HOST/devportal\"`", Helm: "`kubernetes.ingress.*.hostname`", Desc: "public host name of the component"},
 	{Name: "WSO2_PORT_OFFSET", TOML: "`[server] offset` (integer)", Helm: "`wso2.apim.portOffset`", Desc: "port offset of this component (0-56092)"},
 	{Name: "WSO2_NODE_IP", TOML: "`[server] node_ip`", Helm: "`NODE_IP` (pod IP)", Desc: "the node's address (default: keep $env{NODE_IP} when the file has it, the agent then sets NODE_IP for the server if unset; else the container's address)"},
@@ -99,7 +99,7 @@ func withAPIM4Vars(vs []contract.Var) []contract.Var {
 			vs[i].Desc += note
 		}
 	}
-	for _, a := range a4Vars {
+	for _, a := range Vars {
 		toml := strings.ReplaceAll(a.TOML, "`", "")
 		if i, ok := idx[a.Name]; ok {
 			vs[i].Desc += "; API Manager 4.x: " + toml
@@ -110,10 +110,10 @@ func withAPIM4Vars(vs []contract.Var) []contract.Var {
 	return vs
 }
 
-// a4Env is the loaded 4.x environment: the variables that are set (NAME or
+// Env is the loaded 4.x environment: the variables that are set (NAME or
 // NAME_FILE), nothing else.
-type a4Env struct {
-	vals     map[string]string
+type Env struct {
+	Vals     map[string]string
 	fromFile map[string]bool
 }
 
@@ -123,10 +123,10 @@ type a4Env struct {
 // problem, and the variable is left unset here); a non-secret File variable
 // given as NAME_FILE is read here, one trailing newline trimmed. Problems
 // are one line each, never holding a secret value.
-func loadA4Env(lookup func(string) (string, bool), secretFiles map[string]string) (*a4Env, []string) {
-	e := &a4Env{vals: map[string]string{}, fromFile: map[string]bool{}}
+func loadA4Env(lookup func(string) (string, bool), secretFiles map[string]string) (*Env, []string) {
+	e := &Env{Vals: map[string]string{}, fromFile: map[string]bool{}}
 	var problems []string
-	for _, v := range a4Vars {
+	for _, v := range Vars {
 		val, ok := lookup(v.Name)
 		path, fok := lookup(v.Name + "_FILE")
 		switch {
@@ -147,20 +147,20 @@ func loadA4Env(lookup func(string) (string, bool), secretFiles map[string]string
 			e.fromFile[v.Name] = true
 		}
 		if ok {
-			e.vals[v.Name] = val
+			e.Vals[v.Name] = val
 		}
 	}
 	return e, problems
 }
 
 // get returns a variable's value and whether it is set.
-func (e *a4Env) get(name string) (string, bool) { v, ok := e.vals[name]; return v, ok }
+func (e *Env) get(name string) (string, bool) { v, ok := e.Vals[name]; return v, ok }
 
 // secretValues are the values of the set secret variables.
-func (e *a4Env) secretValues() []string {
+func (e *Env) secretValues() []string {
 	var out []string
-	for _, v := range a4Vars {
-		if val, ok := e.vals[v.Name]; ok && v.Secret && v.Name != "WSO2_DEPLOYMENT_TOML" {
+	for _, v := range Vars {
+		if val, ok := e.Vals[v.Name]; ok && v.Secret && v.Name != "WSO2_DEPLOYMENT_TOML" {
 			out = append(out, val)
 		}
 	}
@@ -168,7 +168,7 @@ func (e *a4Env) secretValues() []string {
 }
 
 func isSecretA4(name string) bool {
-	for _, v := range a4Vars {
+	for _, v := range Vars {
 		if v.Name == name {
 			return v.Secret
 		}
@@ -178,17 +178,17 @@ func isSecretA4(name string) bool {
 
 // a4Inputs are the validated, typed 4.x inputs of one component.
 type a4Inputs struct {
-	env        *a4Env
-	role       a4Role
+	env        *Env
+	role       Role
 	offset     int // WSO2_PORT_OFFSET (0 unset)
 	offsetSet  bool
 	tmOffset   int // WSO2_THROTTLING_PORT_OFFSET
-	kmURL      string
+	KmURL      string
 	ehURL      string
-	tmURL      string
+	TmURL      string
 	jwksURL    string
 	ehHosts    []string // WSO2_EVENTHUB_URLS of a control plane: host names
-	ehListen   []string // WSO2_EVENTHUB_URLS of a gateway or traffic manager: the listening endpoints
+	EhListen   []string // WSO2_EVENTHUB_URLS of a gateway or traffic manager: the listening endpoints
 	tmHosts    []string
 	gwEnvs     []gwEnvironment
 	gwEnvsSet  bool
@@ -202,21 +202,21 @@ type a4Inputs struct {
 // offsetFor is the port offset of a URL that points at a component of role
 // target: this component's own offset for its peers, the traffic managers'
 // offset for traffic managers, none otherwise.
-func (in *a4Inputs) offsetFor(target a4Role) int {
+func (in *a4Inputs) offsetFor(target Role) int {
 	switch {
 	case target == in.role:
-		if target == roleTM && in.tmOffset != 0 && !in.offsetSet {
+		if target == RoleTM && in.tmOffset != 0 && !in.offsetSet {
 			return in.tmOffset
 		}
 		return in.offset
-	case target == roleTM:
+	case target == RoleTM:
 		return in.tmOffset
 	}
 	return 0
 }
 
-// parseA4Inputs validates every set 4.x variable at once.
-func parseA4Inputs(e *a4Env, role a4Role) (*a4Inputs, []string) {
+// ParseInputs validates every set 4.x variable at once.
+func ParseInputs(e *Env, role Role) (*a4Inputs, []string) {
 	in := &a4Inputs{env: e, role: role, dbTypeFrom: map[string][2]string{}}
 	var p []string
 	bad := func(name, format string, a ...any) { p = append(p, name+": "+fmt.Sprintf(format, a...)) }
@@ -256,7 +256,7 @@ func parseA4Inputs(e *a4Env, role a4Role) (*a4Inputs, []string) {
 	if v, ok := e.get("WSO2_TRUSTSTORE_NAME"); ok && !isStoreFileName(v) {
 		bad("WSO2_TRUSTSTORE_NAME", "%q is not a file name inside repository/resources/security", v)
 	}
-	for _, v := range a4Vars {
+	for _, v := range Vars {
 		if val, ok := e.get(v.Name); ok && v.Secret && v.Name != "WSO2_DEPLOYMENT_TOML" && hasControl(val) {
 			p = append(p, v.Name+": holds control characters (a line break?)")
 		}
@@ -287,7 +287,7 @@ func parseA4Inputs(e *a4Env, role a4Role) (*a4Inputs, []string) {
 			in.warnings = append(in.warnings, name+" holds a bare '&': WSO2's config mapper copies it into XML as is; write it as &amp;")
 		}
 	}
-	single := func(name, scheme string, port int, path string, target a4Role) string {
+	single := func(name, scheme string, port int, path string, target Role) string {
 		v, ok := e.get(name)
 		if !ok {
 			return ""
@@ -298,10 +298,10 @@ func parseA4Inputs(e *a4Env, role a4Role) (*a4Inputs, []string) {
 		}
 		return u
 	}
-	in.kmURL = single("WSO2_KM_SERVICE_URL", "https", 9443, "/services/", roleCP)
-	in.ehURL = single("WSO2_EVENTHUB_SERVICE_URL", "https", 9443, "/services/", roleCP)
-	in.tmURL = single("WSO2_THROTTLING_SERVICE_URL", "https", 9443, "/services/", roleTM)
-	in.jwksURL = single("WSO2_OAUTH2_JWKS_URL", "https", 9443, "/oauth2/jwks", roleCP)
+	in.KmURL = single("WSO2_KM_SERVICE_URL", "https", 9443, "/services/", RoleCP)
+	in.ehURL = single("WSO2_EVENTHUB_SERVICE_URL", "https", 9443, "/services/", RoleCP)
+	in.TmURL = single("WSO2_THROTTLING_SERVICE_URL", "https", 9443, "/services/", RoleTM)
+	in.jwksURL = single("WSO2_OAUTH2_JWKS_URL", "https", 9443, "/oauth2/jwks", RoleCP)
 	hosts := func(name string) []string {
 		v, ok := e.get(name)
 		if !ok {
@@ -313,15 +313,15 @@ func parseA4Inputs(e *a4Env, role a4Role) (*a4Inputs, []string) {
 		}
 		return hs
 	}
-	if role == roleCP {
+	if role == RoleCP {
 		in.ehHosts = hosts("WSO2_EVENTHUB_URLS")
 	} else if v, ok := e.get("WSO2_EVENTHUB_URLS"); ok {
 		// One URL per entry: the URL rule applies to each.
-		eps, err := urlList(v, "tcp", 5672+in.offsetFor(roleCP))
+		eps, err := urlList(v, "tcp", 5672+in.offsetFor(RoleCP))
 		if err != nil {
 			bad("WSO2_EVENTHUB_URLS", "%v", err)
 		}
-		in.ehListen = eps
+		in.EhListen = eps
 	}
 	in.tmHosts = hosts("WSO2_THROTTLING_URLS")
 	if v, ok := e.get("WSO2_GATEWAY_ENVIRONMENTS"); ok {
