@@ -26,12 +26,12 @@ import (
 // The 4.x profile names (WSO2_PROFILE). Which of them a home can run is
 // decided by the home (apim4Pack.profiles), never by the name alone.
 const (
-	a4AllInOne         = "all-in-one"
+	allInOne         = "all-in-one"
 	ControlPlane     = "control-plane"
-	a4GatewayWorker    = "gateway-worker"
+	gatewayWorker    = "gateway-worker"
 	TrafficManager   = "traffic-manager"
 	KeyManager       = "key-manager"
-	a4KeyManagerOld    = "api-key-manager-deprecated"
+	keyManagerOld    = "api-key-manager-deprecated"
 	UniversalGateway = "universal-gateway"
 )
 
@@ -39,7 +39,7 @@ func init() {
 	contract.ExtendVars(withAPIM4Vars)
 	product.RegisterDetector(detectPack)
 	product.Register(product.APIM4, apim4Product{})
-	for _, n := range []string{a4AllInOne, ControlPlane, a4GatewayWorker, TrafficManager, KeyManager, a4KeyManagerOld, UniversalGateway} {
+	for _, n := range []string{allInOne, ControlPlane, gatewayWorker, TrafficManager, KeyManager, keyManagerOld, UniversalGateway} {
 		product.RegisterProfile(&product.Profile{Name: n, Product: product.APIM4, Component: n})
 	}
 }
@@ -76,8 +76,8 @@ type Role int
 
 const (
 	RoleCP Role = iota // control plane, key manager, all-in-one
-	RoleTM               // traffic manager
-	RoleGW               // gateway
+	RoleTM             // traffic manager
+	RoleGW             // gateway
 )
 
 // apim4Pack is a 4.x product home as detected from its bin folder.
@@ -97,7 +97,7 @@ var a4Packs = []apim4Pack{
 	{Kind: "acp", Desc: "the API Manager 4.5 API control plane pack (bin/api-cp.sh)", Script: "api-cp.sh", Default: ControlPlane},
 	{Kind: "tm", Desc: "the API Manager 4.5 traffic manager pack (bin/traffic-manager.sh)", Script: "traffic-manager.sh", Default: TrafficManager},
 	{Kind: "universal-gw", Desc: "the API Manager 4.5 universal gateway pack (bin/gateway.sh)", Script: "gateway.sh", Default: UniversalGateway},
-	{Kind: "all-in-one", Desc: "the API Manager 4.x all-in-one pack (bin/api-manager.sh)", Script: "api-manager.sh", Default: a4AllInOne},
+	{Kind: "all-in-one", Desc: "the API Manager 4.x all-in-one pack (bin/api-manager.sh)", Script: "api-manager.sh", Default: allInOne},
 }
 
 // detectAPIM4 returns the 4.x pack at home, or nil when home holds none of
@@ -142,7 +142,7 @@ func (k *apim4Pack) Profiles() []string { return append([]string{k.Default}, k.F
 // with -Dprofile. The universal gateway also answers to gateway-worker, the
 // name of its role in the all-in-one.
 func (k *apim4Pack) accepts(profile string) (ok, flagged bool) {
-	if profile == k.Default || (k.Kind == "universal-gw" && profile == a4GatewayWorker) {
+	if profile == k.Default || (k.Kind == "universal-gw" && profile == gatewayWorker) {
 		return true, false
 	}
 	return slices.Contains(k.Flagged, profile), slices.Contains(k.Flagged, profile)
@@ -153,7 +153,7 @@ func RoleOf(profile string) Role {
 	switch profile {
 	case TrafficManager:
 		return RoleTM
-	case a4GatewayWorker, UniversalGateway:
+	case gatewayWorker, UniversalGateway:
 		return RoleGW
 	}
 	return RoleCP

@@ -64,7 +64,7 @@ func a4Edits(in *a4Inputs, profile, localIP string) []plan.TOMLEdit {
 	server := []string{"server"}
 	if h, ok := e.get("WSO2_HOSTNAME"); ok {
 		add(tset(server, "hostname", h, false))
-		if in.role == RoleCP && profile != KeyManager && profile != a4KeyManagerOld {
+		if in.role == RoleCP && profile != KeyManager && profile != keyManagerOld {
 			add(tset([]string{"apim", "devportal"}, "url", "https://"+h+"/devportal", false))
 		}
 	}
