@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
 )
@@ -26,12 +27,12 @@ func benchEnv(b *testing.B, prof, home string) {
 }
 
 func benchPlan(b *testing.B) *plan.Plan {
-	cfg, err := LoadEnv(slog.New(slog.DiscardHandler), true)
+	cfg, err := pipeline.LoadEnv(slog.New(slog.DiscardHandler), true)
 	if err != nil {
 		b.Fatal(err)
 	}
 	prof, _ := product.LookupProfile(cfg.Profile)
-	p, err := buildPlan(cfg, prof, fakeDiscovery(goldenDNS))
+	p, err := pipeline.BuildPlan(cfg, prof, fakeDiscovery(goldenDNS))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/pipeline"
 )
 
 // Version is stamped at build time with -ldflags "-X .../agent.Version=...".
@@ -48,13 +49,13 @@ func StdIO() IO {
 
 // NewLogger returns the agent's logger writing to w: JSON lines when format
 // is "json", logfmt-style text otherwise. Secret values registered by
-// LoadEnv are masked in every line.
+// pipeline.Load are masked in every line.
 func NewLogger(w io.Writer, format string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
 	if strings.EqualFold(format, "json") {
-		return slog.New(maskingHandler{slog.NewJSONHandler(w, opts)})
+		return slog.New(pipeline.MaskLogs(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(maskingHandler{slog.NewTextHandler(w, opts)})
+	return slog.New(pipeline.MaskLogs(slog.NewTextHandler(w, opts)))
 }
 
 // command is one subcommand: it gets its own arguments and returns the exit
@@ -163,10 +164,10 @@ func cmdVersion(_ context.Context, args []string, io IO) int {
 func fail(io IO, err error) int {
 	msg := errorLine(io.cmd, err)
 	code := exitcode.Of(err)
-	if io.Log != nil && (io.Stderr == nil || logIsJSON(io.Log)) {
+	if io.Log != nil && (io.Stderr == nil || pipeline.LogIsJSON(io.Log)) {
 		io.Log.Error(msg)
 	} else {
-		fmt.Fprintln(io.Stderr, maskLog(msg))
+		fmt.Fprintln(io.Stderr, pipeline.MaskLog(msg))
 	}
 	if code == exitcode.Usage && io.Stderr != nil {
 		hint := "agent " + io.cmd + " --help"

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/pipeline"
 )
 
 // The agent's one command-line grammar, shared by every subcommand:
@@ -86,7 +87,7 @@ func usageError(io IO, d cmdDoc, format string, a ...any) int {
 	if w == nil {
 		w = io.Stdout
 	}
-	msg := maskLog(fmt.Sprintf(format, a...))
+	msg := pipeline.MaskLog(fmt.Sprintf(format, a...))
 	if d.name == "" {
 		fmt.Fprintf(w, "agent: %s\nusage: %s (agent help lists them)\n", msg, d.synopsis)
 		return exitcode.Usage

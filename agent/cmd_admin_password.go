@@ -9,6 +9,7 @@ import (
 	"github.com/wso2-container/agent/agent/adminpw"
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/pipeline"
 )
 
 var adminPasswordDoc = cmdDoc{name: "admin-password", synopsis: "agent admin-password [--dry-run] [--skip-policy] [--force]", about: `Sets the admin user's password (WSO2_ADMIN_USERNAME) in the user-store
@@ -40,7 +41,7 @@ func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
 		return usageError(io, adminPasswordDoc, "takes no arguments, only flags (%d given, not shown: the password is read from WSO2_NEW_ADMIN_PASSWORD or WSO2_ADMIN_PASSWORD or their _FILE forms, never from the command line)", len(pos))
 	}
 
-	cfg, err := LoadEnv(io.Log, false)
+	cfg, err := pipeline.LoadEnv(io.Log, false)
 	if err != nil {
 		return fail(io, err)
 	}
@@ -48,7 +49,7 @@ func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
 	if err != nil {
 		return fail(io, err)
 	}
-	home := jobHome(cfg)
+	home := pipeline.JobHome(cfg)
 	store, err := adminpw.LoadStoreConfig(home)
 	if err != nil {
 		return fail(io, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/wso2-container/agent/agent/certs"
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/keystore"
 )
@@ -117,7 +118,7 @@ func certsGenerate(env *contract.Config, args []string, io IO) int {
 	if err != nil {
 		return fail(io, err)
 	}
-	registerLogSecret(pw)
+	pipeline.RegisterLogSecret(pw)
 	start := time.Now()
 	res, err := certs.Generate(certs.GenerateOptions{
 		Out: *out, Components: names, Domain: *domain, Days: *days, Key: *key, Password: pw, Force: *force,
@@ -197,7 +198,7 @@ func certsList(env *contract.Config, args []string, io IO) int {
 	if err != nil {
 		return fail(io, err)
 	}
-	registerLogSecret(pw)
+	pipeline.RegisterLogSecret(pw)
 	_, st, err := certs.OpenStore(path, pw, "keystore")
 	if errors.Is(err, keystore.ErrWrongPassword) || errors.Is(err, keystore.ErrPassword) {
 		err = exitcode.Wrap(exitcode.Of(err), fmt.Errorf("%w: %s", err, hint))

@@ -72,7 +72,7 @@ func cmdHealth(ctx context.Context, args []string, stdio IO) int {
 
 // healthCheckFor finds the profile and home as `agent run` does, from the
 // environment of cfg (which has only that: see WithEnviron), and asks the
-// profile what to probe. It sets cfg.Home to WSO2_HOME, for productHome.
+// profile what to probe. It sets cfg.Home to WSO2_HOME, for product.Home.
 func healthCheckFor(cfg *contract.Config) (health.Check, error) {
 	name, _ := cfg.Getenv("WSO2_PROFILE")
 	cfg.Home, _ = cfg.Getenv("WSO2_HOME")

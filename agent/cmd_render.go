@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
 )
@@ -33,7 +34,7 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 	if *output != "text" && *output != "json" {
 		return usageError(io, renderDoc, "--output must be text or json, not %q", *output)
 	}
-	cfg, err := LoadEnv(io.Log, true)
+	cfg, err := pipeline.LoadEnv(io.Log, true)
 	if err != nil {
 		return fail(io, err)
 	}
@@ -41,14 +42,14 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 	if prof.Name == product.ProfileNone {
 		return fail(io, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: none has no setup to render"))
 	}
-	res, err := setup(ctx, cfg, prof, io.Log, *dry)
+	res, err := pipeline.Setup(ctx, cfg, prof, io.Log, *dry)
 	if err != nil {
 		// A failed apply wrote nothing (or, if a rename failed, part of
 		// the plan): a report would claim every change as applied. The
 		// plan's warnings, which the report would have shown, go to the
 		// log before the error line.
 		if res != nil {
-			logWarnings(io.Log, res.Plan)
+			pipeline.LogWarnings(io.Log, res.Plan)
 		}
 		return fail(io, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/depwait"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/agent/supervise"
@@ -34,8 +35,8 @@ import (
 //
 // It starts the jobs the configuration declared (startJobs); nil means no
 // companions.
-var startCompanions = func(ctx context.Context, r *supervise.Reaper, spec *RunSpec, io IO) (stop func(), err error) {
-	return startJobs(ctx, r, spec, io.Log, io.Stderr)
+var startCompanions = func(ctx context.Context, r *supervise.Reaper, spec *pipeline.RunSpec, io IO) (stop func(), err error) {
+	return pipeline.StartJobs(ctx, r, spec, io.Log, io.Stderr)
 }
 
 var runDoc = cmdDoc{name: "run", synopsis: "agent run [-SERVER-FLAGS...] | agent run [--] CMD [ARGS...]", about: `The image's entrypoint and PID 1: load the environment, plan and apply the
@@ -48,7 +49,7 @@ without any setup: docker run --rm IMAGE render --dry-run.
 A first argument -h or --help prints this.
 Every variable is listed by agent env.`}
 
-// cmdRun is `agent run [ARGS...]`: setup (prepareRun), ownership of what the
+// cmdRun is `agent run [ARGS...]`: setup (pipeline.PrepareRun), ownership of what the
 // setup wrote, wait for dependencies, open-files limit, then start the
 // server (or the given command) as WSO2_AGENT_USER and supervise it. The
 // exit status is the server's, 128+N when it died of signal N.
@@ -131,7 +132,7 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 
 	// Resolve the user before the setup writes anything, so that a bad
 	// WSO2_AGENT_USER leaves every file untouched.
-	cfg, err := LoadEnv(io.Log, true)
+	cfg, err := pipeline.LoadEnv(io.Log, true)
 	if err != nil {
 		return fail(io, err)
 	}
@@ -145,7 +146,7 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 		}
 	}
 
-	spec, err := prepareRun(runCtx, cfg, args, io.Log)
+	spec, err := pipeline.PrepareRun(runCtx, cfg, args, io.Log)
 	if err != nil {
 		if stopSig.Load() != 0 {
 			return stoppedEarly()
@@ -181,7 +182,7 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 	}
 	env := spec.Env
 	if usr != nil {
-		env = setEnv(env, "HOME", usr.HomeDir)
+		env = pipeline.SetEnv(env, "HOME", usr.HomeDir)
 	}
 	cmd := &exec.Cmd{
 		Path:   path,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/pipeline"
 )
 
 // envSeeds are values seen in real deployments and in the old scripts, plus
@@ -143,7 +144,7 @@ func FuzzLoadEnv(f *testing.F) {
 		} {
 			t.Setenv(k, v)
 		}
-		cfg, err := LoadEnv(slog.New(slog.DiscardHandler), true)
+		cfg, err := pipeline.LoadEnv(slog.New(slog.DiscardHandler), true)
 		if err != nil {
 			msg := err.Error()
 			if strings.ContainsAny(msg, "\n\r") {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/internal/fixtures"
@@ -65,7 +66,7 @@ func FuzzPlan(f *testing.F) {
 	for k, v := range env {
 		f.Setenv(k, v)
 	}
-	cfg, err := LoadEnv(slog.New(slog.DiscardHandler), true)
+	cfg, err := pipeline.LoadEnv(slog.New(slog.DiscardHandler), true)
 	if err != nil {
 		f.Fatalf("load the golden environment: %v", err)
 	}
@@ -102,7 +103,7 @@ func FuzzPlan(f *testing.F) {
 			}
 		}()
 		before := snapshot(t, root)
-		p, err := buildPlan(cfg, prof, dns)
+		p, err := pipeline.BuildPlan(cfg, prof, dns)
 		if d := diffSnapshots(before, snapshot(t, root)); len(d) > 0 {
 			t.Fatalf("buildPlan wrote to the tree:\n%s", strings.Join(d, "\n"))
 		}
@@ -135,7 +136,7 @@ func FuzzPlan(f *testing.F) {
 		if err := os.WriteFile(path, fp.New, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		p2, err := buildPlan(cfg, prof, dns)
+		p2, err := pipeline.BuildPlan(cfg, prof, dns)
 		if err != nil {
 			t.Fatalf("second plan on the planned content of %s fails: %v", fuzzPlanTargets[i], err)
 		}

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/internal/fixtures"
@@ -113,7 +114,7 @@ func FuzzRenderMasksSecrets(f *testing.F) {
 	for k, v := range env {
 		f.Setenv(k, v)
 	}
-	base, err := LoadEnv(slog.New(slog.DiscardHandler), true)
+	base, err := pipeline.LoadEnv(slog.New(slog.DiscardHandler), true)
 	if err != nil {
 		f.Fatalf("load the golden environment: %v", err)
 	}
@@ -137,7 +138,7 @@ func FuzzRenderMasksSecrets(f *testing.F) {
 		cfg.AdminPassword = "Zq9" + s + "Zq9"
 		cfg.MySQLPassword = "Xw7" + s + "Xw7"
 		secrets := []string{cfg.AdminPassword, cfg.MySQLPassword}
-		p, err := buildPlan(&cfg, prof, dns)
+		p, err := pipeline.BuildPlan(&cfg, prof, dns)
 		if err != nil {
 			msg := err.Error()
 			if strings.ContainsAny(msg, "\n\r") {

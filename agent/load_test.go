@@ -10,6 +10,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/agent/product/apim4"
@@ -31,13 +32,13 @@ func TestLoadReadsOnlyTheGivenEnvironment(t *testing.T) {
 	}
 	t.Setenv("WSO2_AGENT_JOB_JUNK", "@every 1m echo "+junk)
 	t.Setenv("WSO2_SERVER_HOME", "/"+junk)
-	if _, err := LoadEnv(slog.New(slog.DiscardHandler), true); err == nil || !strings.Contains(err.Error(), "WSO2_PROFILE") {
+	if _, err := pipeline.LoadEnv(slog.New(slog.DiscardHandler), true); err == nil || !strings.Contains(err.Error(), "WSO2_PROFILE") {
 		t.Fatalf("the process environment should not load (unknown profile): %v", err)
 	}
 
 	home := freshHome(t, "gateway")
 	env := goldenEnv(t, "gateway", home)
-	cfg, err := Load(envList(env), true)
+	cfg, err := pipeline.Load(envList(env), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestLoadReadsOnlyTheGivenEnvironment(t *testing.T) {
 		t.Fatalf("loaded profile %q, home %q: not the given environment", cfg.Profile, cfg.Home)
 	}
 	prof, _ := product.LookupProfile(cfg.Profile)
-	p, err := buildPlan(cfg, prof, fakeDiscovery(goldenDNS))
+	p, err := pipeline.BuildPlan(cfg, prof, fakeDiscovery(goldenDNS))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func TestLoadReportsEveryProblemTogether(t *testing.T) {
 				want[i] = strings.NewReplacer("%PATCH%", patch, "%CRONTAB%", crontab).Replace(w)
 			}
 
-			_, err := Load(envList(env), true)
+			_, err := pipeline.Load(envList(env), true)
 			var ce *contract.ConfigError
 			if !errors.As(err, &ce) || exitcode.Of(err) != exitcode.Config {
 				t.Fatalf("Load: %v (exit %d), want a ConfigError with exit %d", err, exitcode.Of(err), exitcode.Config)
@@ -218,13 +219,13 @@ func TestPlanUsesThePatchFilesLoadRead(t *testing.T) {
 				patch := filepath.Join(t.TempDir(), "image.patch")
 				must(t, os.WriteFile(patch, []byte(pr.patch("7")), 0o644))
 				env["WSO2_AGENT_PATCHES"] = patch
-				cfg, err := Load(envList(env), true)
+				cfg, err := pipeline.Load(envList(env), true)
 				if err != nil {
 					t.Fatal(err)
 				}
 				ch.change(t, patch, pr)
 				prof, _ := product.LookupProfile(cfg.Profile)
-				p, err := buildPlan(cfg, prof, fakeDiscovery(goldenDNS))
+				p, err := pipeline.BuildPlan(cfg, prof, fakeDiscovery(goldenDNS))
 				if err != nil {
 					t.Fatalf("the plan read the patch file again: %v", err)
 				}
@@ -261,13 +262,13 @@ func TestPlanUsesTheJobsLoadRead(t *testing.T) {
 			crontab := filepath.Join(t.TempDir(), "crontab")
 			must(t, os.WriteFile(crontab, []byte("name=loaded @daily true\n"), 0o644))
 			env["WSO2_AGENT_CRONTAB"] = crontab
-			cfg, err := Load(envList(env), true)
+			cfg, err := pipeline.Load(envList(env), true)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ch.change(t, crontab)
 			prof, _ := product.LookupProfile(cfg.Profile)
-			p, err := buildPlan(cfg, prof, fakeDiscovery(goldenDNS))
+			p, err := pipeline.BuildPlan(cfg, prof, fakeDiscovery(goldenDNS))
 			if err != nil {
 				t.Fatalf("the plan read the crontab again: %v", err)
 			}
@@ -301,7 +302,7 @@ func TestLoadParsesAPIM4Variables(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.profile+"/"+tt.name, func(t *testing.T) {
 			env := map[string]string{"WSO2_PROFILE": tt.profile, tt.name: tt.value, "WSO2_MYSQL_PASSWORD": goldenDBPW}
-			_, err := Load(envList(env), true)
+			_, err := pipeline.Load(envList(env), true)
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("Load: %v", err)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/agent/product/carbon44"
@@ -274,7 +275,7 @@ func setenv(tb testing.TB, k, v string) {
 // is left unset.
 func loadConfig(tb testing.TB, env map[string]string) (*contract.Config, error) {
 	tb.Helper()
-	return Load(envList(env), true) // the process environment is not touched
+	return pipeline.Load(envList(env), true) // the process environment is not touched
 }
 
 const unset = "\x00unset"
@@ -291,7 +292,7 @@ func planFor(tb testing.TB, env map[string]string, dns map[string][]string) (*pl
 	old := plan.Now
 	plan.Now = func() time.Time { return goldenNow }
 	defer func() { plan.Now = old }()
-	return buildPlan(cfg, prof, fakeDiscovery(dns))
+	return pipeline.BuildPlan(cfg, prof, fakeDiscovery(dns))
 }
 
 // mustApply plans and applies env, failing the test on any error.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/product/apim4"
 )
 
@@ -169,7 +170,7 @@ func TestAPIM4CertSyncFollowsPlan(t *testing.T) {
 	alt := filepath.Join(home, "repository", "resources", "agent-security", "client-truststore.jks")
 	origBefore, _ := os.ReadFile(orig)
 
-	var spec *RunSpec
+	var spec *pipeline.RunSpec
 	var runErr error
 	var logBuf bytes.Buffer
 	inReadOnly(t, sec, func() {
@@ -179,7 +180,7 @@ func TestAPIM4CertSyncFollowsPlan(t *testing.T) {
 			return
 		}
 		io := IO{Stdout: &logBuf, Stderr: &logBuf, Log: slog.New(slog.NewTextHandler(&logBuf, nil))}
-		if spec, runErr = prepareRun(context.Background(), cfg, nil, io.Log); runErr != nil {
+		if spec, runErr = pipeline.PrepareRun(context.Background(), cfg, nil, io.Log); runErr != nil {
 			return
 		}
 		// render names the job's truststore.
@@ -194,8 +195,8 @@ func TestAPIM4CertSyncFollowsPlan(t *testing.T) {
 		}
 		// A certificate arrives after the start.
 		jobsCopyFile(t, "testdata/certs/wso2store.pem", filepath.Join(certDir, "wso2store.pem"))
-		for _, j := range runJobs(spec) {
-			if j.Name == certSyncJob {
+		for _, j := range pipeline.RunJobs(spec) {
+			if j.Name == pipeline.CertSyncJob {
 				runErr = j.Func(context.Background(), io.Log)
 				return
 			}

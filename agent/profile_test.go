@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/agent/product/apim4"
 )
@@ -38,7 +39,7 @@ func TestProductHome(t *testing.T) {
 			}
 			if tc.prof != nil {
 				cfg.Profile = tc.prof.Name
-				if got := jobHome(cfg); got != tc.want {
+				if got := pipeline.JobHome(cfg); got != tc.want {
 					t.Errorf("jobHome = %q, want %q (the jobs run in the home setup uses)", got, tc.want)
 				}
 			}

@@ -23,6 +23,7 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/jobs"
+	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/plan"
 )
 
@@ -312,7 +313,7 @@ func TestRunStartsTheJobsLoadRead(t *testing.T) {
 func TestLoadJobsErrors(t *testing.T) {
 	dir := t.TempDir()
 	crontab := filepath.Join(dir, "missing")
-	_, err := Load([]string{"PATH=" + os.Getenv("PATH"), "WSO2_PROFILE=none", "WSO2_AGENT_CRONTAB=" + crontab,
+	_, err := pipeline.Load([]string{"PATH=" + os.Getenv("PATH"), "WSO2_PROFILE=none", "WSO2_AGENT_CRONTAB=" + crontab,
 		"WSO2_AGENT_CERT_SYNC=@every 1m", "WSO2_TRUSTSTORE=rel/ts.jks", "WSO2_AGENT_JOB_X=@daily no-such-command-xyz"}, true)
 	if exitcode.Of(err) != exitcode.Config {
 		t.Fatalf("exit code %d, want %d (%v)", exitcode.Of(err), exitcode.Config, err)
@@ -326,7 +327,7 @@ func TestLoadJobsErrors(t *testing.T) {
 	if !errors.As(err, &ce) || !reflect.DeepEqual(ce.Problems, want) {
 		t.Fatalf("problems:\n got %q\nwant %q", err, want)
 	}
-	_, err = Load([]string{"WSO2_PROFILE=none", "WSO2_AGENT_CERT_SYNC=not a schedule", "WSO2_TRUSTSTORE=rel/ts.jks"}, true)
+	_, err = pipeline.Load([]string{"WSO2_PROFILE=none", "WSO2_AGENT_CERT_SYNC=not a schedule", "WSO2_TRUSTSTORE=rel/ts.jks"}, true)
 	if !errors.As(err, &ce) || len(ce.Problems) != 1 || !strings.HasPrefix(ce.Problems[0], `WSO2_AGENT_CERT_SYNC: job cert-sync: schedule "not a schedule"`) {
 		t.Fatalf("Load: %v, want one problem: the schedule", err)
 	}
@@ -338,13 +339,13 @@ func TestJobPreviews(t *testing.T) {
 	if err := os.WriteFile(crontab, []byte("name=purge 0 3 * * * find /logs -name '*.log' -delete\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Load([]string{"WSO2_PROFILE=none", "WSO2_HOME=" + dir, "WSO2_AGENT_CRONTAB=" + crontab, "WSO2_AGENT_CERT_SYNC=@every 10m",
+	cfg, err := pipeline.Load([]string{"WSO2_PROFILE=none", "WSO2_HOME=" + dir, "WSO2_AGENT_CRONTAB=" + crontab, "WSO2_AGENT_CERT_SYNC=@every 10m",
 		"WSO2_TRUSTSTORE=ts.jks", "WSO2_CERTIFICATES_DIR=/certificates", "WSO2_AGENT_JOB_TICK=*/20 * * * * * echo 'a b'"}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 22, 23, 59, 30, 0, time.UTC)
-	ps := jobPreviews(cfg, now)
+	ps := pipeline.JobPreviews(cfg, now)
 	got := strings.Join(plan.JobPreviewLines(ps), "\n")
 	want := `# job tick (WSO2_AGENT_JOB_TICK) "*/20 * * * * *": echo 'a b'; next: 2026-11-22T23:59:40Z, 2026-11-23T00:00:00Z, 2026-11-23T00:00:20Z
 # job purge (` + crontab + `:1) "0 3 * * *": find /logs -name '*.log' -delete; next: 2026-11-23T03:00:00Z, 2026-11-24T03:00:00Z, 2026-11-25T03:00:00Z
@@ -375,7 +376,7 @@ func TestSyncCertificates(t *testing.T) {
 	var logBuf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := time.Now()
-	if err := syncCertificates(filepath.Join(dir, "certs"), ts, "wso2carbon", now, log, nil); err != nil {
+	if err := pipeline.SyncCertificates(filepath.Join(dir, "certs"), ts, "wso2carbon", now, log, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logBuf.String(), "truststore changed: restart the server") || !strings.Contains(logBuf.String(), "added=wso2storecert") {
@@ -386,7 +387,7 @@ func TestSyncCertificates(t *testing.T) {
 	}
 	before, _ := os.ReadFile(ts)
 	logBuf.Reset()
-	if err := syncCertificates(filepath.Join(dir, "certs"), ts, "wso2carbon", now, log, nil); err != nil {
+	if err := pipeline.SyncCertificates(filepath.Join(dir, "certs"), ts, "wso2carbon", now, log, nil); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.ReadFile(ts)
@@ -394,7 +395,7 @@ func TestSyncCertificates(t *testing.T) {
 		t.Fatalf("second sync changed the truststore; log:\n%s", logBuf.String())
 	}
 	// A wrong password is an error that does not show the password.
-	err := syncCertificates(filepath.Join(dir, "certs"), ts, "not-the-password", now, log, nil)
+	err := pipeline.SyncCertificates(filepath.Join(dir, "certs"), ts, "not-the-password", now, log, nil)
 	if err == nil || strings.Contains(err.Error(), "not-the-password") {
 		t.Fatalf("wrong password: %v", err)
 	}
@@ -413,7 +414,7 @@ func TestSyncCertificatesWarnsOnce(t *testing.T) {
 	sync := func() int {
 		t.Helper()
 		logBuf.Reset()
-		if err := syncCertificates(certsDir, ts, "wso2carbon", time.Now(), log, warned); err != nil {
+		if err := pipeline.SyncCertificates(certsDir, ts, "wso2carbon", time.Now(), log, warned); err != nil {
 			t.Fatal(err)
 		}
 		return strings.Count(logBuf.String(), "level=WARN msg=\"certificate sync: ")

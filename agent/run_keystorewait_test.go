@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/product"
 )
 
@@ -20,18 +21,18 @@ type fakeKeystore struct {
 	calls   map[string]int
 }
 
-func (f *fakeKeystore) probe() keystoreProbe {
+func (f *fakeKeystore) probe() pipeline.KeystoreProbe {
 	f.calls = map[string]int{}
-	return keystoreProbe{
-		exists: func(p string) bool {
+	return pipeline.KeystoreProbe{
+		Exists: func(p string) bool {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.calls[p]++
 			at := f.existAt[p]
 			return at > 0 && f.calls[p] >= at
 		},
-		every:  time.Millisecond,
-		report: 0, // a progress line at every round
+		Every:  time.Millisecond,
+		Report: 0, // a progress line at every round
 	}
 }
 
@@ -64,7 +65,7 @@ func TestAwaitOwnKeystore(t *testing.T) {
 			f := &fakeKeystore{existAt: tc.existAt}
 			var log bytes.Buffer
 			io := IO{Stdout: &log, Stderr: &log, Log: NewLogger(&log, "text")}
-			awaitOwnKeystore(context.Background(), cfg, tc.prof, io.Log, f.probe())
+			pipeline.AwaitOwnKeystore(context.Background(), cfg, tc.prof, io.Log, f.probe())
 			for k, n := range tc.wantCalls {
 				if f.calls[k] != n {
 					t.Errorf("%s checked %d times, want %d (calls %v)", k, f.calls[k], n, f.calls)
@@ -91,7 +92,7 @@ func TestAwaitOwnKeystore(t *testing.T) {
 	var log bytes.Buffer
 	done := make(chan struct{})
 	go func() {
-		awaitOwnKeystore(ctx, cfg, gw, NewLogger(&log, "text"), f.probe())
+		pipeline.AwaitOwnKeystore(ctx, cfg, gw, NewLogger(&log, "text"), f.probe())
 		close(done)
 	}()
 	select {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/plan"
 )
 
@@ -141,7 +142,7 @@ func TestEditDistance(t *testing.T) {
 // added with With.
 func TestMaskingHandler(t *testing.T) {
 	const s = "Handler-S3cret"
-	registerLogSecret(s)
+	pipeline.RegisterLogSecret(s)
 	for _, format := range []string{"text", "json"} {
 		var buf bytes.Buffer
 		log := NewLogger(&buf, format).With("ctx", "with "+s)
@@ -160,7 +161,7 @@ func TestMaskingHandler(t *testing.T) {
 		}
 	}
 	// The documented defaults are public: not masked in log lines.
-	registerLogSecret("wso2carbon")
+	pipeline.RegisterLogSecret("wso2carbon")
 	var buf bytes.Buffer
 	NewLogger(&buf, "text").Info("keystore wso2carbon.jks password wso2carbon")
 	if strings.Contains(buf.String(), "[secret") {
@@ -184,7 +185,7 @@ func TestAMQPEscape(t *testing.T) {
 
 func TestLogIsJSON(t *testing.T) {
 	var buf bytes.Buffer
-	if !logIsJSON(NewLogger(&buf, "json")) || logIsJSON(NewLogger(&buf, "text")) {
+	if !pipeline.LogIsJSON(NewLogger(&buf, "json")) || pipeline.LogIsJSON(NewLogger(&buf, "text")) {
 		t.Fatal("logIsJSON does not tell the formats apart through the masking handler")
 	}
 }

@@ -23,7 +23,7 @@ import (
 //
 // Profile-dependent defaults (home, cluster members, wait targets) are not
 // filled in: a field left unset stays unset, and the plan resolves it with
-// the profile (productHome, Profile.Members, waitTargets); their
+// the profile (product.Home, Profile.Members, WaitTargets); their
 // `doc_default` tag says "per profile".
 type Config struct {
 	Profile string `envconfig:"WSO2_PROFILE" desc:"component profile: apim, gateway, gatewaymanager, publisher, store, trafficmanager, keymanager, identityserver, analytics, or none (no setup: run the given command as a plain init)"`

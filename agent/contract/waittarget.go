@@ -17,7 +17,7 @@ func WaitTargets(cfg *Config, defaults []string) []string {
 	}
 	var out []string
 	for _, w := range cfg.WaitFor.V {
-		a, _ := ParseWaitTarget(w) // validated by LoadEnv
+		a, _ := ParseWaitTarget(w) // validated at load (Config.Problems)
 		out = append(out, a)
 	}
 	return out

@@ -13,13 +13,14 @@ import (
 
 // Product is the knowledge of one WSO2 product, for all of its profiles,
 // as the pipeline asks for it. The pipeline reaches a product only through
-// this interface (see Profile.product); everything a product knows — its
-// files, elements and keys, its variables beyond the contract's fields, its
-// start script, what health probes — sits behind it, in the product's own
-// files: product_carbon44.go with product_am.go, product_is.go and
-// product_das.go for the Carbon 4.4 products, product_apim4*.go for API
-// Manager 4.x. Adding a product is implementing product and registering it
-// with its profiles.
+// this interface (see For); everything a product knows — its files,
+// elements and keys, its variables beyond the contract's fields, its start
+// script, what health probes — sits behind it, in the product's own
+// package: agent/product/carbon44 for the Carbon 4.4 products,
+// agent/product/apim4 for API Manager 4.x. Adding a product is
+// implementing Product in a package of its own, registering it (Register)
+// with its profiles (RegisterProfile), and importing that package in
+// agent/pipeline/products.go.
 type Product interface {
 	// Problems returns what is wrong with cfg for profile prof that only
 	// the product knows (a value its files cannot hold, a variable it
@@ -35,7 +36,7 @@ type Product interface {
 	// Plan computes every action of the setup of prof for cfg — file
 	// edits, keystores, copies, seeds, the dependencies to wait for and the
 	// server command — without writing anything. The jobs are the
-	// pipeline's (buildPlan).
+	// pipeline's (pipeline.BuildPlan).
 	Plan(cfg *contract.Config, prof *Profile, d Discovery) (*plan.Plan, error)
 	// Health says what `agent health` probes for prof in home; cfg holds
 	// the environment health read (not loaded: a probe must not fail on a

@@ -34,15 +34,17 @@ type Profile struct {
 	MirrorsMediators bool
 }
 
-// The products (Profile.Product), each named once here; productAPIM4 is
-// API Manager 4.x (product_apim4.go).
+// The products (Profile.Product), each named once here; APIM4 is
+// API Manager 4.x (agent/product/apim4).
 const (
-	AM  = "am"  // API Manager 2.0.0 (product_am.go)
-	IS  = "is"  // Identity Server 5.2.0 (product_is.go)
-	DAS = "das" // API Manager Analytics 2.0.0 (product_das.go)
+	AM  = "am"  // API Manager 2.0.0 (carbon44/am.go)
+	IS  = "is"  // Identity Server 5.2.0 (carbon44/is.go)
+	DAS = "das" // API Manager Analytics 2.0.0 (carbon44/das.go)
+	// APIM4 is Profile.Product of every API Manager 4.x profile.
+	APIM4 = "apim4"
 )
 
-// productHome is the product home of profile prof under cfg. It is the one
+// Home is the product home of profile prof under cfg. It is the one
 // rule every command resolves the home by (setup, render, the jobs'
 // working folder and lock, health, admin-password): WSO2_HOME when set;
 // else the profile's default home (the Carbon 4.4 products); else, for an
@@ -88,6 +90,3 @@ func ProfileNames() []string {
 	sort.Strings(out)
 	return append(out, ProfileNone)
 }
-
-// productAPIM4 is Profile.Product of every 4.x profile.
-const APIM4 = "apim4"

@@ -1,4 +1,4 @@
-package agent
+package pipeline
 
 import (
 	"context"
@@ -26,10 +26,10 @@ var logSecrets struct {
 	p plan.Plan
 }
 
-// registerLogSecret adds a value to mask in every log line from now on. A
+// RegisterLogSecret adds a value to mask in every log line from now on. A
 // documented default (admin, wso2carbon) is public and not registered: it
 // would mask the admin user's name in the admin-password job's messages.
-func registerLogSecret(v string) {
+func RegisterLogSecret(v string) {
 	if v == "" || contract.SecretDefaults()[v] {
 		return
 	}
@@ -46,8 +46,8 @@ func resetLogSecrets() {
 	logSecrets.p = plan.Plan{}
 }
 
-// maskLog masks the registered secrets in s.
-func maskLog(s string) string {
+// MaskLog masks the registered secrets in s.
+func MaskLog(s string) string {
 	logSecrets.Lock()
 	defer logSecrets.Unlock()
 	if len(logSecrets.p.Secrets) == 0 {
@@ -62,7 +62,7 @@ func registerEnvSecrets(environ []string) {
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
 		if contract.IsSecretEnv(k) {
-			registerLogSecret(v)
+			RegisterLogSecret(v)
 		}
 	}
 }
@@ -71,10 +71,14 @@ func registerEnvSecrets(environ []string) {
 // its attributes' values before passing it on.
 type maskingHandler struct{ h slog.Handler }
 
+// MaskLogs returns h behind the masking of every registered secret: the
+// handler of the agent's own logger (see LoadEnv for what is registered).
+func MaskLogs(h slog.Handler) slog.Handler { return maskingHandler{h} }
+
 func (m maskingHandler) Enabled(ctx context.Context, l slog.Level) bool { return m.h.Enabled(ctx, l) }
 
 func (m maskingHandler) Handle(ctx context.Context, r slog.Record) error {
-	out := slog.NewRecord(r.Time, r.Level, maskLog(r.Message), r.PC)
+	out := slog.NewRecord(r.Time, r.Level, MaskLog(r.Message), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(maskAttr(a))
 		return true
@@ -100,7 +104,7 @@ func maskAttr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, maskLog(v.String()))
+		return slog.String(a.Key, MaskLog(v.String()))
 	case slog.KindGroup:
 		g := v.Group()
 		out := make([]any, len(g))
@@ -110,16 +114,16 @@ func maskAttr(a slog.Attr) slog.Attr {
 		return slog.Group(a.Key, out...)
 	case slog.KindAny:
 		s := fmt.Sprint(v.Any())
-		if m := maskLog(s); m != s {
+		if m := MaskLog(s); m != s {
 			return slog.String(a.Key, m)
 		}
 	}
 	return a
 }
 
-// logIsJSON reports whether l writes JSON lines, looking through the
+// LogIsJSON reports whether l writes JSON lines, looking through the
 // masking handler NewLogger puts in front of the slog handler.
-func logIsJSON(l *slog.Logger) bool {
+func LogIsJSON(l *slog.Logger) bool {
 	h := l.Handler()
 	if m, ok := h.(maskingHandler); ok {
 		h = m.h

@@ -1,4 +1,4 @@
-package agent
+package pipeline
 
 import (
 	"context"
@@ -19,14 +19,14 @@ import (
 	"github.com/wso2-container/agent/agent/supervise"
 )
 
-// certSyncJob is the name of the built-in job of WSO2_AGENT_CERT_SYNC. The
+// CertSyncJob is the name of the built-in job of WSO2_AGENT_CERT_SYNC. The
 // '-' keeps it apart from every WSO2_AGENT_JOB_<NAME> job.
-const certSyncJob = "cert-sync"
+const CertSyncJob = "cert-sync"
 
-// jobPreviews returns the jobs Load declared in cfg (see Config.loadJobs),
+// JobPreviews returns the jobs Load declared in cfg (see loadJobs),
 // each with its next 3 run times after now, as render shows them. It reads
 // nothing: a Config that Load did not make has no jobs.
-func jobPreviews(cfg *contract.Config, now time.Time) []plan.JobPreview {
+func JobPreviews(cfg *contract.Config, now time.Time) []plan.JobPreview {
 	out := make([]plan.JobPreview, 0, len(cfg.Jobs.List))
 	for _, j := range cfg.Jobs.List {
 		p := plan.JobPreview{Name: j.Name, Source: j.Source, Schedule: j.Spec, Command: j.Argv, Next: j.Next(now, 3)}
@@ -74,9 +74,9 @@ func loadJobs(c *contract.Config) (contract.JobSet, []string) {
 	return set, p
 }
 
-// jobHome is the product home of the configuration (productHome of its
+// JobHome is the product home of the configuration (product.Home of its
 // profile; "" for the profile none without WSO2_HOME).
-func jobHome(cfg *contract.Config) string {
+func JobHome(cfg *contract.Config) string {
 	p, _ := product.LookupProfile(cfg.Profile) // nil when unknown or unset
 	return product.Home(cfg, p)
 }
@@ -84,7 +84,7 @@ func jobHome(cfg *contract.Config) string {
 // jobDir is the working directory of every job: the product home when it
 // is a folder, else the agent's own.
 func jobDir(cfg *contract.Config) string {
-	h := jobHome(cfg)
+	h := JobHome(cfg)
 	if h == "" {
 		return ""
 	}
@@ -94,21 +94,21 @@ func jobDir(cfg *contract.Config) string {
 	return h
 }
 
-// runJobs returns the jobs a run starts: the ones Load declared in
+// RunJobs returns the jobs a run starts: the ones Load declared in
 // spec.Config, with the certificate sync importing into the truststore the
 // setup's plan chose (see Plan.Truststore) instead of WSO2_TRUSTSTORE, so
 // that it imports into the store the server reads: for API Manager 4.x the
 // one deployment.toml names, or its writable copy when the product's own is
 // read-only. The plan decides the truststore, so the job is bound to it
 // here, after planning; the Config's jobs are left as Load made them.
-func runJobs(spec *RunSpec) []*jobs.Job {
+func RunJobs(spec *RunSpec) []*jobs.Job {
 	cfg := spec.Config
 	out := slices.Clone(cfg.Jobs.List)
 	if spec.Truststore == "" {
 		return out
 	}
 	for i, j := range out {
-		if j.Func != nil && j.Name == certSyncJob {
+		if j.Func != nil && j.Name == CertSyncJob {
 			bound := *j
 			bound.Func = certSyncFunc(cfg, spec.Truststore, spec.TruststorePassword)
 			out[i] = &bound
@@ -125,14 +125,14 @@ func certSyncJobFor(cfg *contract.Config) (*jobs.Job, error) {
 	ts := cfg.Truststore
 	var tsErr error
 	if !filepath.IsAbs(ts) {
-		if h := jobHome(cfg); h != "" {
+		if h := JobHome(cfg); h != "" {
 			ts = filepath.Join(h, ts)
 		} else {
-			tsErr = &jobs.Error{Source: "WSO2_AGENT_CERT_SYNC", Job: certSyncJob,
+			tsErr = &jobs.Error{Source: "WSO2_AGENT_CERT_SYNC", Job: CertSyncJob,
 				Err: fmt.Errorf("WSO2_TRUSTSTORE %q is relative to WSO2_HOME, which is not set", ts)}
 		}
 	}
-	j, err := jobs.NewFunc(certSyncJob, "WSO2_AGENT_CERT_SYNC", cfg.CertSync, certSyncFunc(cfg, ts, cfg.TruststorePassword))
+	j, err := jobs.NewFunc(CertSyncJob, "WSO2_AGENT_CERT_SYNC", cfg.CertSync, certSyncFunc(cfg, ts, cfg.TruststorePassword))
 	if err != nil {
 		return nil, err // the schedule's problem first, as it is the job's
 	}
@@ -148,7 +148,7 @@ func certSyncJobFor(cfg *contract.Config) (*jobs.Job, error) {
 // a change is logged with a reminder that the server reads its truststore
 // at start only.
 func certSyncFunc(cfg *contract.Config, ts, password string) func(context.Context, *slog.Logger) error {
-	dir, home, timeout := cfg.CertificatesDir, jobHome(cfg), cfg.LockTimeout.V
+	dir, home, timeout := cfg.CertificatesDir, JobHome(cfg), cfg.LockTimeout.V
 	// The warnings of the last sync: a warning is logged when it appears,
 	// not again at every sync while it lasts.
 	warned := map[string]bool{}
@@ -159,16 +159,16 @@ func certSyncFunc(cfg *contract.Config, ts, password string) func(context.Contex
 			return err
 		}
 		defer lk.Release()
-		return syncCertificates(dir, ts, password, time.Now(), log, warned)
+		return SyncCertificates(dir, ts, password, time.Now(), log, warned)
 	}
 }
 
-// syncCertificates imports the certificates of dir into truststore (add or
+// SyncCertificates imports the certificates of dir into truststore (add or
 // replace, never remove) and logs what changed. It returns the import's
 // error (which never contains the password). A warning already in warned
 // (the previous sync's) is not logged again; warned is updated to this
 // sync's warnings. A nil warned logs every warning.
-func syncCertificates(dir, truststore, password string, now time.Time, log *slog.Logger, warned map[string]bool) error {
+func SyncCertificates(dir, truststore, password string, now time.Time, log *slog.Logger, warned map[string]bool) error {
 	imp, err := certs.PlanImport(dir, truststore, password, now)
 	if err != nil {
 		return err
@@ -207,7 +207,7 @@ func syncCertificates(dir, truststore, password string, now time.Time, log *slog
 	return nil
 }
 
-// startJobs is the startCompanions hook of `agent run`: it starts the jobs
+// StartJobs is the startCompanions hook of `agent run`: it starts the jobs
 // Load declared (see runJobs) beside the server, through the run's reaper,
 // as WSO2_AGENT_USER when the agent is root (like the server), in the
 // working directory Load chose, with the server's environment; it reads no
@@ -215,11 +215,11 @@ func syncCertificates(dir, truststore, password string, now time.Time, log *slog
 // server exited) scheduling stops and running jobs get the server's
 // graceful stop (TERM to their process group, WSO2_AGENT_STOP_TIMEOUT,
 // KILL); the returned stop waits for that.
-func startJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, log *slog.Logger, output io.Writer) (func(), error) {
+func StartJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, log *slog.Logger, output io.Writer) (func(), error) {
 	if spec.Config == nil {
 		return func() {}, nil
 	}
-	list := runJobs(spec)
+	list := RunJobs(spec)
 	if len(list) == 0 {
 		return func() {}, nil
 	}
@@ -227,7 +227,7 @@ func startJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, log *slo
 	env := spec.Env
 	cred := spec.Credential // resolved by cmdRun; nil: the jobs run as the agent
 	if cred != nil {
-		env = setEnv(env, "HOME", spec.UserHome)
+		env = SetEnv(env, "HOME", spec.UserHome)
 	}
 	sched := jobs.Start(list, jobs.Options{
 		Reaper:      r,

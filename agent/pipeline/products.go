@@ -1,4 +1,4 @@
-package agent
+package pipeline
 
 // The products this agent knows: each registers its profiles, its
 // variables and how it recognises its homes when imported. Adding a product

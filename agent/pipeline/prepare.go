@@ -1,4 +1,4 @@
-package agent
+package pipeline
 
 import (
 	"context"
@@ -35,7 +35,7 @@ type RunSpec struct {
 	TruststorePassword string
 }
 
-// prepareRun runs the setup pipeline for cfg (unless the profile is "none")
+// PrepareRun runs the setup pipeline for cfg (unless the profile is "none")
 // and resolves the command line of `agent run`:
 //
 //   - no ARGS, or ARGS that all start with '-': the profile's server command
@@ -44,7 +44,7 @@ type RunSpec struct {
 //   - otherwise ARGS is the command, run instead of the server after setup.
 //
 // With WSO2_PROFILE=none there is no setup and ARGS must name a command.
-func prepareRun(ctx context.Context, cfg *contract.Config, args []string, log *slog.Logger) (*RunSpec, error) {
+func PrepareRun(ctx context.Context, cfg *contract.Config, args []string, log *slog.Logger) (*RunSpec, error) {
 	prof, _ := product.LookupProfile(cfg.Profile)
 	spec := &RunSpec{
 		WaitTimeout: cfg.WaitTimeout.V,
@@ -73,10 +73,10 @@ func prepareRun(ctx context.Context, cfg *contract.Config, args []string, log *s
 	}
 
 	// The certificates job may still be filling the shared volume.
-	awaitOwnKeystore(ctx, cfg, prof, log, defaultKeystoreProbe)
-	res, err := setup(ctx, cfg, prof, log, false)
+	AwaitOwnKeystore(ctx, cfg, prof, log, defaultKeystoreProbe)
+	res, err := Setup(ctx, cfg, prof, log, false)
 	if res != nil {
-		logWarnings(log, res.Plan)
+		LogWarnings(log, res.Plan)
 	}
 	if err != nil {
 		return nil, err
@@ -84,7 +84,7 @@ func prepareRun(ctx context.Context, cfg *contract.Config, args []string, log *s
 	spec.Created = res.Created
 	spec.Truststore, spec.TruststorePassword = res.Plan.Truststore, res.Plan.TruststorePassword
 	for _, k := range slices.Sorted(maps.Keys(res.Plan.ChildEnv)) {
-		spec.Env = setEnv(spec.Env, k, res.Plan.ChildEnv[k])
+		spec.Env = SetEnv(spec.Env, k, res.Plan.ChildEnv[k])
 	}
 	spec.WaitFor = res.Plan.WaitFor // what render shows
 	if userCmd {
@@ -96,8 +96,8 @@ func prepareRun(ctx context.Context, cfg *contract.Config, args []string, log *s
 	return spec, nil
 }
 
-// setEnv returns env with key set to value (replacing earlier values).
-func setEnv(env []string, key, value string) []string {
+// SetEnv returns env with key set to value (replacing earlier values).
+func SetEnv(env []string, key, value string) []string {
 	out := make([]string, 0, len(env)+1)
 	for _, kv := range env {
 		if k, _, _ := strings.Cut(kv, "="); k != key {

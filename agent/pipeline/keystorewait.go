@@ -1,4 +1,4 @@
-package agent
+package pipeline
 
 import (
 	"context"
@@ -16,20 +16,20 @@ import (
 // when shorter, bounds it further).
 const keystoreWaitMax = 30 * time.Second
 
-// keystoreProbe is what awaitOwnKeystore asks the file system; tests replace it.
-type keystoreProbe struct {
-	exists func(path string) bool
-	every  time.Duration // poll interval
-	report time.Duration // progress line interval
+// KeystoreProbe is what awaitOwnKeystore asks the file system; tests replace it.
+type KeystoreProbe struct {
+	Exists func(path string) bool
+	Every  time.Duration // poll interval
+	Report time.Duration // progress line interval
 }
 
-var defaultKeystoreProbe = keystoreProbe{
-	exists: func(p string) bool { _, err := os.Stat(p); return err == nil },
-	every:  250 * time.Millisecond,
-	report: 5 * time.Second,
+var defaultKeystoreProbe = KeystoreProbe{
+	Exists: func(p string) bool { _, err := os.Stat(p); return err == nil },
+	Every:  250 * time.Millisecond,
+	Report: 5 * time.Second,
 }
 
-// awaitOwnKeystore runs before the setup of `agent run` on a Carbon 4.4
+// AwaitOwnKeystore runs before the setup of `agent run` on a Carbon 4.4
 // profile and waits, bounded, until the component's own keystore
 // wso2<component>.jks is in the certificates folder, when that folder
 // exists: a stack has no start order, and a component started before the
@@ -44,11 +44,11 @@ var defaultKeystoreProbe = keystoreProbe{
 // Progress is logged every 5s; after min(30s, WSO2_AGENT_WAIT_TIMEOUT) the
 // setup goes on as before (the product's own keystore stays in place, with
 // a warning). A cancelled ctx (SIGTERM) ends the wait at once.
-func awaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, pr keystoreProbe) {
+func AwaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, pr KeystoreProbe) {
 	if prof == nil || prof.Name == product.ProfileNone || prof.Product == product.APIM4 {
 		return
 	}
-	if prof.Component == "" || !pr.exists(cfg.CertificatesDir) {
+	if prof.Component == "" || !pr.Exists(cfg.CertificatesDir) {
 		return
 	}
 	keystore := filepath.Join(cfg.CertificatesDir, certs.KeystoreFile(prof.Component))
@@ -59,8 +59,8 @@ func awaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.P
 	start := time.Now()
 	lastReport := start
 	for {
-		if pr.exists(keystore) {
-			if time.Since(start) >= pr.every {
+		if pr.Exists(keystore) {
+			if time.Since(start) >= pr.Every {
 				log.Info("component keystore ready", "file", keystore, "after", time.Since(start).Round(time.Millisecond).String())
 			}
 			return
@@ -70,7 +70,7 @@ func awaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.P
 			log.Warn("component keystore still missing; going on with the product's own", "file", keystore, "waited", waited.Round(time.Second).String())
 			return
 		}
-		if time.Since(lastReport) >= pr.report {
+		if time.Since(lastReport) >= pr.Report {
 			lastReport = time.Now()
 			log.Info("waiting for the component keystore (the certificates job)", "file", keystore,
 				"waited", waited.Round(time.Second).String(), "limit", limit.String())
@@ -78,7 +78,7 @@ func awaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.P
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(pr.every):
+		case <-time.After(pr.Every):
 		}
 	}
 }

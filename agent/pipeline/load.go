@@ -1,4 +1,4 @@
-package agent
+package pipeline
 
 import (
 	"bytes"
@@ -44,7 +44,7 @@ func LoadEnv(log *slog.Logger, requireProfile bool) (*contract.Config, error) {
 // at once, one line each, as a *ConfigError wrapped with exitcode.Config,
 // before anything is planned or written. Profile defaults (home, cluster
 // members, wait targets) are not filled into the Config: the plan asks
-// productHome, the profile and waitTargets. With requireProfile false (jobs
+// product.Home, the profile and contract.WaitTargets. With requireProfile false (jobs
 // such as admin-password), WSO2_PROFILE may be unset.
 func Load(environ []string, requireProfile bool) (*contract.Config, error) {
 	c := (&contract.Config{}).WithEnviron(environ)
@@ -81,10 +81,10 @@ func Load(environ []string, requireProfile bool) (*contract.Config, error) {
 	// Registered before anything is validated: no error line may show them.
 	resetLogSecrets()
 	for _, v := range []string{c.AdminPassword, c.NewAdminPassword, c.MySQLPassword, c.KeystorePassword, c.TruststorePassword} {
-		registerLogSecret(v)
+		RegisterLogSecret(v)
 	}
 	for _, v := range fileVals {
-		registerLogSecret(v)
+		RegisterLogSecret(v)
 	}
 	registerEnvSecrets(environ)
 	problems = append(problems, validate(c, requireProfile)...)

@@ -1,4 +1,4 @@
-package agent
+package pipeline
 
 import (
 	"context"
@@ -18,15 +18,15 @@ import (
 	"github.com/wso2-container/agent/xmlconf"
 )
 
-// setupResult is what the setup pipeline reports to its callers.
-type setupResult struct {
+// SetupResult is what the setup pipeline reports to its callers.
+type SetupResult struct {
 	Home    string
 	Plan    *plan.Plan
 	Written []string // files written (nothing on dry-run)
 	Created []string // the written files that did not exist before (seeded folders included)
 }
 
-// setup plans the profile's actions for cfg and, unless dryRun, applies
+// Setup plans the profile's actions for cfg and, unless dryRun, applies
 // them. A planning error means nothing was written.
 //
 // The plan's warnings (each once) are in the result's Plan.Warnings, also
@@ -35,13 +35,13 @@ type setupResult struct {
 //
 // The whole of it runs under the home's lock (see lockHome): exclusive for
 // a real setup, shared for a dry run.
-func setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, dryRun bool) (*setupResult, error) {
+func Setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, dryRun bool) (*SetupResult, error) {
 	lk, err := lockHome(product.Home(cfg, prof), cfg.LockTimeout.V, dryRun, log)
 	if err != nil {
 		return nil, err
 	}
 	defer lk.Release()
-	p, err := buildPlan(cfg, prof, product.DefaultDiscovery)
+	p, err := BuildPlan(cfg, prof, product.DefaultDiscovery)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *
 		p.Warnings = append(p.Warnings, p.Unwritable()...)
 	}
 	p.Warnings = uniqueStrings(p.Warnings)
-	res := &setupResult{Home: p.Home, Plan: p}
+	res := &SetupResult{Home: p.Home, Plan: p}
 	if dryRun {
 		return res, nil
 	}
@@ -87,8 +87,8 @@ func setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *
 	return res, nil
 }
 
-// logWarnings logs each of the plan's warnings once, secrets masked.
-func logWarnings(log *slog.Logger, p *plan.Plan) {
+// LogWarnings logs each of the plan's warnings once, secrets masked.
+func LogWarnings(log *slog.Logger, p *plan.Plan) {
 	for _, w := range p.Warnings {
 		log.Warn(p.MaskSecrets(w))
 	}
@@ -107,9 +107,9 @@ func uniqueStrings(ss []string) []string {
 	return out
 }
 
-// buildPlan computes every action of the profile without writing anything:
+// BuildPlan computes every action of the profile without writing anything:
 // its product's plan (see product), and the jobs beside the server.
-func buildPlan(cfg *contract.Config, prof *product.Profile, d product.Discovery) (*plan.Plan, error) {
+func BuildPlan(cfg *contract.Config, prof *product.Profile, d product.Discovery) (*plan.Plan, error) {
 	pr := product.For(prof)
 	if pr == nil {
 		return nil, exitcode.Errorf(exitcode.Software, "plan %s: the profile has no product", prof.Name)
@@ -118,9 +118,9 @@ func buildPlan(cfg *contract.Config, prof *product.Profile, d product.Discovery)
 	if err != nil {
 		return nil, err
 	}
-	jobs := jobPreviews(cfg, plan.Now())
+	jobs := JobPreviews(cfg, plan.Now())
 	for i := range jobs {
-		if jobs[i].Name == certSyncJob && p.Truststore != "" {
+		if jobs[i].Name == CertSyncJob && p.Truststore != "" {
 			// The job imports into the plan's truststore (see runJobs).
 			jobs[i].Builtin = "re-import " + cfg.CertificatesDir + " into " + p.Truststore
 		}
