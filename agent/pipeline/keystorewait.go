@@ -45,7 +45,7 @@ var defaultKeystoreProbe = KeystoreProbe{
 // setup goes on as before (the product's own keystore stays in place, with
 // a warning). A cancelled ctx (SIGTERM) ends the wait at once.
 func AwaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, pr KeystoreProbe) {
-	if prof == nil || prof.Name == product.ProfileNone || prof.Product == product.APIM4 {
+	if prof == nil || prof.Name == product.ProfileNone {
 		return
 	}
 	if prof.Component == "" || !pr.Exists(cfg.CertificatesDir) {

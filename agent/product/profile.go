@@ -16,7 +16,9 @@ type Profile struct {
 	Home        string   // default WSO2_HOME
 	ServerFlags []string // default flags of bin/wso2server.sh (-Dprofile=...)
 	// Component is the component's name in the shared certificates folder
-	// (wso2<Component>.jks, wso2<Component>.pem) and its service name.
+	// (wso2<Component>.jks, wso2<Component>.pem) and its service name;
+	// empty: the profile takes no keystore of its own from that folder
+	// (API Manager 4.x, whose keystores its own volumes provide).
 	Component string
 	// Members are the default DNS names of the cluster's well-known members;
 	// empty means the profile does not cluster.

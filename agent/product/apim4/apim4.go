@@ -40,7 +40,7 @@ func init() {
 	product.RegisterDetector(detectPack)
 	product.Register(product.APIM4, apim4Product{})
 	for _, n := range []string{allInOne, ControlPlane, gatewayWorker, TrafficManager, KeyManager, keyManagerOld, UniversalGateway} {
-		product.RegisterProfile(&product.Profile{Name: n, Product: product.APIM4, Component: n})
+		product.RegisterProfile(&product.Profile{Name: n, Product: product.APIM4})
 	}
 }
 
