@@ -970,7 +970,12 @@ func (s *swarmStack) stackRm(t *testing.T) {
 			agentC[c] = svc
 		}
 	}
-	ev := exec.Command("docker", "events", "--format", "{{json .}}", "--filter", "type=container",
+	// Both the event stream and the log followers start from a moment
+	// taken before either exists (--since): the engine replays what they
+	// would otherwise miss while they attach, so no sleep is needed and a
+	// slow attach on a busy host loses nothing.
+	since := fmt.Sprintf("%.3f", float64(time.Now().UnixMilli())/1000)
+	ev := exec.Command("docker", "events", "--since", since, "--format", "{{json .}}", "--filter", "type=container",
 		"--filter", "label=com.docker.stack.namespace="+s.name, "--filter", "event=kill", "--filter", "event=die")
 	evOut, err := ev.StdoutPipe()
 	if err != nil {
@@ -1007,7 +1012,7 @@ func (s *swarmStack) stackRm(t *testing.T) {
 	for c := range agentC {
 		b := &strings.Builder{}
 		logs[c] = b
-		cmd := exec.Command("docker", "logs", "-f", "--since", "1s", c)
+		cmd := exec.Command("docker", "logs", "-f", "--since", since, c)
 		out, _ := cmd.StdoutPipe()
 		cmd.Stderr = cmd.Stdout
 		if err := cmd.Start(); err != nil {
@@ -1025,7 +1030,6 @@ func (s *swarmStack) stackRm(t *testing.T) {
 			cmd.Wait()
 		}()
 	}
-	time.Sleep(500 * time.Millisecond) // the log followers attach (no handshake exists for that)
 	step(t, "%s: docker stack rm %s", s.title, s.name)
 	began := time.Now()
 	docker(t, "stack", "rm", s.name)
