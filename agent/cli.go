@@ -192,7 +192,8 @@ func errorLine(cmd string, err error) string {
 }
 
 // Vars is the whole environment contract, every product's variables
-// included (a product adds its own through contract.ExtendVars when this
-// package registers it), as `agent env` lists it. The caller owns the
-// slice.
+// included, as `agent env` lists it: a product adds its own through
+// contract.ExtendVars when it is linked in (pipeline/products.go), which
+// importing this package guarantees and importing contract alone does not.
+// The caller owns the slice.
 func Vars() []contract.Var { return contract.Vars() }
