@@ -246,7 +246,7 @@ func TestB5_ISVirtualHostReplaced(t *testing.T) {
 	fixture := fixtureFor(t, "identityserver")
 	check := func(base, samlBase string) {
 		t.Helper()
-		for _, u := range carbon44.IsURLs {
+		for _, u := range carbon44.ISURLs {
 			if got := xmlText(t, identity, u.Path); got != base+u.Suffix {
 				t.Fatalf("%s = %q, want %q", u.Path, got, base+u.Suffix)
 			}
@@ -257,8 +257,8 @@ func TestB5_ISVirtualHostReplaced(t *testing.T) {
 		}
 	}
 	// The stock files say exactly what an unset VIRTUAL_HOST restores.
-	for _, u := range carbon44.IsURLs {
-		if got := xmlText(t, filepath.Join(fixture, "repository/conf/identity/identity.xml"), u.Path); got != carbon44.IsStockBase+u.Suffix {
+	for _, u := range carbon44.ISURLs {
+		if got := xmlText(t, filepath.Join(fixture, "repository/conf/identity/identity.xml"), u.Path); got != carbon44.ISStockBase+u.Suffix {
 			t.Fatalf("fixture %s = %q: isURLs does not match the stock file", u.Path, got)
 		}
 	}
@@ -272,7 +272,7 @@ func TestB5_ISVirtualHostReplaced(t *testing.T) {
 		}
 	}
 	mustApply(t, with(env, "VIRTUAL_HOST", unset), goldenDNS)
-	check(carbon44.IsStockBase, "https://localhost:9443")
+	check(carbon44.ISStockBase, "https://localhost:9443")
 	if got, want := readFile(t, auth), readFile(t, filepath.Join(fixture, "repository/conf/security/authenticators.xml")); got != want {
 		t.Fatal("unset VIRTUAL_HOST did not restore authenticators.xml byte for byte")
 	}

@@ -55,7 +55,7 @@ func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
 		return fail(io, err)
 	}
 	host := cfg.MySQLServer
-	if cfg.Domain != "" && net.ParseIP(host) == nil { // as target.svc
+	if cfg.Domain != "" && net.ParseIP(host) == nil { // name.WSO2_DOMAIN, as the products write it
 		host += "." + cfg.Domain
 	}
 	opts := adminpw.Options{

@@ -77,7 +77,7 @@ var certsComponents = []string{"store", "gatewaymanager", "gateway", "keymanager
 
 // contractDefault is the default of variable name in the contract (Vars).
 func contractDefault(name string) string {
-	for _, v := range contract.ContractVars() {
+	for _, v := range contract.Vars() {
 		if v.Name == name {
 			return v.Default
 		}

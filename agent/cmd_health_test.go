@@ -174,11 +174,11 @@ func TestCmdHealth(t *testing.T) {
 // Every product's ports: DAS 2.0.0 ships carbon.xml with offset 1, so its
 // probe is 9444/9764; every registered profile has a health check.
 func TestHealthOfProfiles(t *testing.T) {
-	c, err := carbon44.Carbon44Health(fixtures.WSO2("wso2am-analytics-2.0.0"))
+	c, err := carbon44.Health(fixtures.WSO2("wso2am-analytics-2.0.0"))
 	if err != nil || c.TLSPort != 9444 || c.EndpointPort != 9764 || c.Endpoint != "/services/Version" {
 		t.Errorf("analytics: %+v %v, want TLS 9444 and /services/Version on 9764", c, err)
 	}
-	c, err = carbon44.Carbon44Health(fixtures.WSO2("wso2is-5.2.0"))
+	c, err = carbon44.Health(fixtures.WSO2("wso2is-5.2.0"))
 	if err != nil || c.TLSPort != 9443 || c.EndpointPort != 9763 {
 		t.Errorf("identityserver: %+v %v, want 9443/9763", c, err)
 	}

@@ -33,7 +33,7 @@ import (
 // stop the companions gracefully (supervise.StopGroup) before returning. An
 // error stops the server and becomes the agent's exit status.
 //
-// It starts the jobs the configuration declared (startJobs); nil means no
+// It starts the jobs the configuration declared (pipeline.StartJobs); nil means no
 // companions.
 var startCompanions = func(ctx context.Context, r *supervise.Reaper, spec *pipeline.RunSpec, io IO) (stop func(), err error) {
 	return pipeline.StartJobs(ctx, r, spec, io.Log, io.Stderr)

@@ -198,7 +198,7 @@ func TestPlanUsesThePatchFilesLoadRead(t *testing.T) {
 			home := a4Layout(t, a4Cases[0])
 			return home, a4BaseEnv(t, a4Cases[0], home)
 		}, patch: func(v string) string { return "file repository/conf/deployment.toml\nset server.offset " + v + "\n" },
-			file: apim4.TOML, loaded: "offset = 7\n"},
+			file: apim4.DeploymentTOML, loaded: "offset = 7\n"},
 	}
 	changes := []struct {
 		name   string

@@ -103,7 +103,7 @@ func TestAnyValueRoundTrips(t *testing.T) {
 		{"prop", "identity/EndpointConfig.properties", "Carbon.Security.KeyStore.Password", ksPW},
 		{"prop", "identity/EndpointConfig.properties", "Carbon.Security.TrustStore.Password", tsPW},
 	}
-	for _, ds := range carbon44.AmDatasources {
+	for _, ds := range carbon44.AMDatasources {
 		qs = append(qs,
 			q{"xml", "datasources/master-datasources.xml", "//datasource[name='" + ds.Name + "']/definition/configuration/password", dbPW},
 			q{"xml", "datasources/master-datasources.xml", "//datasource[name='" + ds.Name + "']/definition/configuration/username", dbUser})

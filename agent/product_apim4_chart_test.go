@@ -320,7 +320,7 @@ func TestAPIM4HelmChart(t *testing.T) {
 	for _, cc := range chartCases() {
 		t.Run(cc.c.name, func(t *testing.T) {
 			home := a4Layout(t, cc.c)
-			stock, err := os.ReadFile(filepath.Join(home, apim4.TOML))
+			stock, err := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -329,7 +329,7 @@ func TestAPIM4HelmChart(t *testing.T) {
 				env[k] = v
 			}
 			mustApply(t, env, goldenDNS)
-			got, err := os.ReadFile(filepath.Join(home, apim4.TOML))
+			got, err := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 			if err != nil {
 				t.Fatal(err)
 			}

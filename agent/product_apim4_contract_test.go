@@ -140,14 +140,14 @@ func TestAPIM4EnvContract(t *testing.T) {
 		}
 		t.Run(strings.Join(names, "+"), func(t *testing.T) {
 			home := a4Layout(t, r.c)
-			stock, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
+			stock, _ := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 			env := a4BaseEnv(t, r.c, home)
 			env["WSO2_NODE_IP"] = "10.0.0.9" // else node_ip is added on every row
 			for k, v := range r.env {
 				env[k] = v
 			}
 			mustApply(t, env, goldenDNS)
-			got, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
+			got, _ := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 			before, after := flattenTOML(readTOML(t, stock)), flattenTOML(readTOML(t, got))
 			for k, want := range r.want {
 				if v, ok := after[k]; !ok || !reflect.DeepEqual(v, want) {
@@ -196,9 +196,9 @@ func TestAPIM4SecretFiles(t *testing.T) {
 			env["WSO2_KEYSTORE_PRIMARY_NAME"] = "wso2carbon.jks"
 			env[v.Name+"_FILE"] = file
 			mustApply(t, env, goldenDNS)
-			a, _ := os.ReadFile(filepath.Join(direct, apim4.TOML))
-			b, _ := os.ReadFile(filepath.Join(viaFile, apim4.TOML))
-			stock, _ := os.ReadFile(filepath.Join(fixturesRoot, c.fixture, apim4.TOML))
+			a, _ := os.ReadFile(filepath.Join(direct, apim4.DeploymentTOML))
+			b, _ := os.ReadFile(filepath.Join(viaFile, apim4.DeploymentTOML))
+			stock, _ := os.ReadFile(filepath.Join(fixturesRoot, c.fixture, apim4.DeploymentTOML))
 			if !bytes.Equal(a, b) {
 				t.Errorf("%s_FILE gives another deployment.toml than %s", v.Name, v.Name)
 			}

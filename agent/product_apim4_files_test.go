@@ -43,7 +43,7 @@ func TestAPIM4BoundedReads(t *testing.T) {
 		}
 	}
 	places := []where{
-		{"config volume deployment.toml", a4Cases[0], volume("WSO2_CONFIG_VOLUME", apim4.TOML)},
+		{"config volume deployment.toml", a4Cases[0], volume("WSO2_CONFIG_VOLUME", apim4.DeploymentTOML)},
 		{"config volume keystore", a4Cases[0], volume("WSO2_CONFIG_VOLUME", "repository/resources/security/wso2internal.jks")},
 		{"artifact volume file", a4Cases[3], volume("WSO2_ARTIFACT_VOLUME", "repository/deployment/server/synapse-configs/default/api/Pizza.xml")},
 		{"profile template", a4Cases[1], func(t *testing.T, home string, _ map[string]string) string {
@@ -109,7 +109,7 @@ func TestAPIM4BoundedReads(t *testing.T) {
 func TestAPIM4ByteOrderMark(t *testing.T) {
 	c := a4Cases[0]
 	plainHome, home := a4Layout(t, c), a4Layout(t, c)
-	tomlPath := filepath.Join(home, apim4.TOML)
+	tomlPath := filepath.Join(home, apim4.DeploymentTOML)
 	stock, err := os.ReadFile(tomlPath)
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +119,7 @@ func TestAPIM4ByteOrderMark(t *testing.T) {
 	mustApply(t, a4GoldenEnv(t, c, plainHome), goldenDNS)
 	env := a4GoldenEnv(t, c, home)
 	mustApply(t, env, goldenDNS)
-	want, _ := os.ReadFile(filepath.Join(plainHome, apim4.TOML))
+	want, _ := os.ReadFile(filepath.Join(plainHome, apim4.DeploymentTOML))
 	got, _ := os.ReadFile(tomlPath)
 	if !bytes.HasPrefix(got, []byte("\xef\xbb\xbf")) {
 		t.Fatalf("the byte order mark was dropped: %q", got[:min(len(got), 12)])
@@ -240,7 +240,7 @@ func TestAPIM4PatchFile(t *testing.T) {
 	env["WSO2_THROTTLING_URLS"] = "tm-1,tm-2"
 	env["WSO2_AGENT_PATCHES"] = patch
 	mustApply(t, env, goldenDNS)
-	data, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
+	data, _ := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 	m := flattenTOML(readTOML(t, data))
 	for k, want := range map[string]any{
 		"server.hostname":                                   "gw-patched.example.com",

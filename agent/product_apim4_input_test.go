@@ -52,7 +52,7 @@ func TestAPIM4BadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			home := a4Layout(t, c)
 			if tt.toml != "" {
-				if err := os.WriteFile(filepath.Join(home, apim4.TOML), []byte(tt.toml), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(home, apim4.DeploymentTOML), []byte(tt.toml), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -116,7 +116,7 @@ func TestAPIM4URLRules(t *testing.T) {
 		if len(probs) > 0 {
 			t.Fatalf("%+v: %v", tt, probs)
 		}
-		got := map[string]string{"km": in.KmURL, "tm": in.TmURL}[tt.kind]
+		got := map[string]string{"km": in.KMURL, "tm": in.TMURL}[tt.kind]
 		if got != tt.want {
 			t.Errorf("role %d offset %q tm offset %q: %s=%q -> %q, want %q", tt.role, tt.offset, tt.tmOffset, name, tt.v, got, tt.want)
 		}
@@ -152,8 +152,8 @@ func TestAPIM4URLLists(t *testing.T) {
 			}
 			continue
 		}
-		if len(probs) > 0 || !reflect.DeepEqual(in.EhListen, tt.want) {
-			t.Errorf("role %d %q: %q (%v), want %q", tt.role, tt.v, in.EhListen, probs, tt.want)
+		if len(probs) > 0 || !reflect.DeepEqual(in.EventHubListen, tt.want) {
+			t.Errorf("role %d %q: %q (%v), want %q", tt.role, tt.v, in.EventHubListen, probs, tt.want)
 		}
 	}
 }
@@ -172,7 +172,7 @@ func TestAPIM4Escaping(t *testing.T) {
 	env["WSO2_GATEWAY_ENVIRONMENTS"] = `[{"name":"Zürich \"1\"","serviceName":"gw","description":` + jsonQuote(desc) + `,"visibility":["role \"a\"","b\\c"]}]`
 	env["WSO2_GATEWAY_LABELS"] = `["Default","label \"q\""]`
 	mustApply(t, env, goldenDNS)
-	data, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
+	data, _ := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 	m := readTOML(t, data)
 	checks := []struct {
 		path []any
@@ -256,7 +256,7 @@ func TestAPIM4Volumes(t *testing.T) {
 		t.Errorf("WSO2_ADMIN_PASSWORD not passed on to the server; ChildEnv %v", slices.Sorted(maps.Keys(p.ChildEnv)))
 	}
 	mustApply(t, env, goldenDNS)
-	got, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
+	got, _ := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 	m := readTOML(t, got)
 	for path, want := range map[string]any{"server.hostname": "gw.example.com", "server.node_ip": "$env{NODE_IP}", "super_admin.password": "$env{WSO2_ADMIN_PASSWORD}", "keystore.internal.file_name": "wso2internal.jks", "server.server_role": "gateway-worker"} {
 		var keys []any
@@ -361,7 +361,7 @@ func TestAPIM4ReadOnlyTruststore(t *testing.T) {
 	if !slicesHas(written, alt) {
 		t.Errorf("written %v, want %s", written, alt)
 	}
-	data, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
+	data, _ := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 	if v := tomlAt(t, readTOML(t, data), "truststore", "file_name"); v != "../agent-security/client-truststore.jks" {
 		t.Errorf("[truststore] file_name = %v", v)
 	}
@@ -429,7 +429,7 @@ func TestAPIM4FileVariables(t *testing.T) {
 	env["WSO2_KEYSTORE_TLS_KEY_PASSWORD_FILE"] = write("key", "Key-From-File-pw\n")
 	env["WSO2_DEPLOYMENT_TOML_FILE"] = write("frag", "[apim.cors]\nallow_credentials = true\n")
 	p := mustApply(t, env, goldenDNS)
-	data, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
+	data, _ := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 	m := readTOML(t, data)
 	for _, ck := range []struct {
 		path []any

@@ -73,10 +73,10 @@ func TestAPIM4Golden(t *testing.T) {
 			// The stand-in script and the keystores of a 4.5 pack are
 			// the layout's, not the setup's: compareTree compares with
 			// a copy laid out the same way.
-			if _, ok := o.changed[apim4.TOML]; !ok {
+			if _, ok := o.changed[apim4.DeploymentTOML]; !ok {
 				t.Fatal("deployment.toml not changed")
 			}
-			readTOML(t, o.changed[apim4.TOML])
+			readTOML(t, o.changed[apim4.DeploymentTOML])
 			checkGolden(t, filepath.Join("testdata", "golden", "apim4-"+c.name), goldenArtifacts(t, o))
 			if len(p.Command) == 0 || filepath.Base(p.Command[0]) != c.script {
 				t.Errorf("command %v, want bin/%s", p.Command, c.script)
@@ -188,7 +188,7 @@ func TestAPIM4ChartShapes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			home := a4Layout(t, c)
 			mustApply(t, a4GoldenEnv(t, c, home), goldenDNS)
-			data, err := os.ReadFile(filepath.Join(home, apim4.TOML))
+			data, err := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -280,7 +280,7 @@ func TestAPIM4ProfileOneWay(t *testing.T) {
 		t.Fatalf("marker %q (%v)", got, err)
 	}
 	// deployment.toml is the profile's template plus the edits.
-	toml, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
+	toml, _ := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 	if !bytes.Contains(toml, []byte(`server_role = "gateway-worker"`)) {
 		t.Errorf("deployment.toml is not the gateway-worker template:\n%s", toml)
 	}
@@ -324,9 +324,9 @@ func TestAPIM4MinimalDiff(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			stock, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
+			stock, _ := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 			mustApply(t, env, goldenDNS)
-			got, _ := os.ReadFile(filepath.Join(home, apim4.TOML))
+			got, _ := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 			d := udiff.Unified("a", "b", string(stock), string(got), 0)
 			del, add := 0, 0
 			for _, l := range strings.Split(d, "\n") {

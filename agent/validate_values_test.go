@@ -177,7 +177,7 @@ func TestAMQPEscape(t *testing.T) {
 		"{x} %'\"+ ": "%7Bx%7D%20%25%27%22%2B%20",
 		"ü€":         "%C3%BC%E2%82%AC",
 	} {
-		if got := plan.AmqpEscape(in); got != want {
+		if got := plan.AMQPEscape(in); got != want {
 			t.Errorf("amqpEscape(%q) = %q, want %q", in, got, want)
 		}
 	}

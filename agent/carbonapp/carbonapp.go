@@ -24,8 +24,8 @@
 // It knows the carbon app archive and the Spark script's
 // /Analytics/CronExpression, which is its job. It must not know which
 // product ships which archive, which scripts it holds or what they should
-// run at, nor the variables that set those schedules: the DAS profile in
-// package agent names the entries and gives the expressions. Nor does it
+// run at, nor the variables that set those schedules: the Analytics product
+// (agent/product/carbon44) names the entries and gives the expressions. Nor does it
 // know Quartz's syntax or the file system: it works on bytes.
 package carbonapp
 

@@ -167,7 +167,7 @@ type decoder interface{ Decode(string) error }
 // decodeFields fills c from lookup, field by field, as the tags say: an
 // unset variable takes its `default` (none: the field keeps its zero
 // value); a set one, even empty, is decoded. The decoders never fail (they
-// keep their error for validate), so every bad variable is reported at once.
+// keep their error for Config.Problems), so every bad variable is reported at once.
 func (c *Config) decodeFields(lookup func(string) (string, bool)) {
 	v := reflect.ValueOf(c).Elem()
 	t := v.Type()
@@ -189,7 +189,7 @@ func (c *Config) decodeFields(lookup func(string) (string, bool)) {
 			continue
 		}
 		if fv.Kind() != reflect.String {
-			panic("agent: Config." + f.Name + ": a field is a string or a decoder")
+			panic("contract: Config." + f.Name + ": a field is a string or a decoder")
 		}
 		fv.SetString(val)
 	}
@@ -208,11 +208,11 @@ type Var struct {
 
 // Vars lists every variable of Config in declaration order, plus the
 // variables that are not fields (jobs). The caller owns the slice.
-func Vars() []Var { return slices.Clone(ContractVars()) }
+func Vars() []Var { return slices.Clone(contractVars()) }
 
-// ContractVars is the contract, read from Config's tags once per process
+// contractVars is the contract, read from Config's tags once per process
 // (the warnings, the secret masking and the loader all ask for it).
-var ContractVars = sync.OnceValue(readVars)
+var contractVars = sync.OnceValue(readVars)
 
 func readVars() []Var {
 	var out []Var
@@ -248,7 +248,7 @@ func ExtendVars(ext func([]Var) []Var) { varExtensions = append(varExtensions, e
 // SecretNames returns the variable names marked secret.
 var SecretNames = sync.OnceValue(func() []string {
 	var out []string
-	for _, v := range ContractVars() {
+	for _, v := range contractVars() {
 		if v.Secret {
 			out = append(out, v.Name)
 		}

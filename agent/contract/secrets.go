@@ -56,7 +56,7 @@ var secretNameSet = sync.OnceValue(func() map[string]bool {
 })
 
 // PatchLookup resolves a patch file's ${NAME}: a secret variable given
-// through NAME_FILE has the file's value (LoadEnv does not leave it in the
+// through NAME_FILE has the file's value (the pipeline's Load does not leave it in the
 // environment); anything else is the environment's.
 func (c *Config) PatchLookup(name string) (string, bool) {
 	if _, ok := c.Getenv(name); !ok {

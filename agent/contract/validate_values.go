@@ -143,7 +143,7 @@ type hostVar struct {
 	name, value string
 	ipv6        bool // an IPv6 literal is written correctly (not inside a URL)
 	optional    bool // empty means unset: the profile's default applies
-	service     bool // a service name: WSO2_DOMAIN is appended (target.svc)
+	service     bool // a service name: WSO2_DOMAIN is appended, as the products write it
 }
 
 // EmptyProblems reports the values that must not be empty for any command:
@@ -187,7 +187,7 @@ func (c *Config) HostProblems() []string {
 		}
 		full := h.value
 		if h.service && c.Domain != "" && h.value != "" && net.ParseIP(h.value) == nil && CheckDomain(c.Domain) == nil {
-			full += "." + c.Domain // as written (see target.svc)
+			full += "." + c.Domain // as the products write it: name.WSO2_DOMAIN
 		}
 		if err := CheckHostName(full, h.ipv6); err != nil {
 			addf("%s: %q is not a host name: %v", h.name, h.value, err)

@@ -4,7 +4,7 @@
 // It must not know what it waits for or why: no product, profile or
 // environment variable. The caller gives the host:port addresses and the
 // timeout (the agent's WSO2_AGENT_WAIT_FOR, WSO2_AGENT_WAIT_TIMEOUT and each
-// profile's defaults are package agent's).
+// profile's defaults are agent/contract's and the products').
 package depwait
 
 import (

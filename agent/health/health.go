@@ -5,7 +5,7 @@
 //
 // It must not know WSO2's products, their ports, port offsets or health
 // endpoints, nor the agent's environment variables: the caller says which
-// port and which URL (see agent.healthSpec).
+// port and which URL (see product.Product's Health).
 package health
 
 import (

@@ -16,7 +16,7 @@
 // It must not know what a home holds or which product or profile it
 // belongs to, nor the agent's environment variables: it locks a folder the
 // caller names, for as long as the caller says (the agent's
-// WSO2_AGENT_LOCK_TIMEOUT is package agent's).
+// WSO2_AGENT_LOCK_TIMEOUT is agent/contract's (read by agent/pipeline)).
 package homelock
 
 import (

@@ -119,7 +119,7 @@ func RunJobs(spec *RunSpec) []*jobs.Job {
 
 // certSyncJobFor declares the WSO2_AGENT_CERT_SYNC job of cfg, importing
 // into WSO2_TRUSTSTORE (made absolute with the product home; a relative
-// one without a home is an error) until runJobs binds it to the plan's
+// one without a home is an error) until RunJobs binds it to the plan's
 // truststore.
 func certSyncJobFor(cfg *contract.Config) (*jobs.Job, error) {
 	ts := cfg.Truststore
@@ -207,8 +207,8 @@ func SyncCertificates(dir, truststore, password string, now time.Time, log *slog
 	return nil
 }
 
-// StartJobs is the startCompanions hook of `agent run`: it starts the jobs
-// Load declared (see runJobs) beside the server, through the run's reaper,
+// StartJobs is the companions hook of `agent run`: it starts the jobs
+// Load declared (see RunJobs) beside the server, through the run's reaper,
 // as WSO2_AGENT_USER when the agent is root (like the server), in the
 // working directory Load chose, with the server's environment; it reads no
 // declaration, crontab or PATH again. When ctx ends (TERM/INT, or the
@@ -225,7 +225,7 @@ func StartJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, log *slo
 	}
 	cfg := spec.Config
 	env := spec.Env
-	cred := spec.Credential // resolved by cmdRun; nil: the jobs run as the agent
+	cred := spec.Credential // resolved by `agent run`; nil: the jobs run as the agent
 	if cred != nil {
 		env = SetEnv(env, "HOME", spec.UserHome)
 	}

@@ -12,11 +12,11 @@ import (
 	"github.com/wso2-container/agent/agent/product"
 )
 
-// keystoreWaitMax bounds the wait of awaitOwnKeystore (and WSO2_AGENT_WAIT_TIMEOUT,
+// keystoreWaitMax bounds the wait of AwaitOwnKeystore (and WSO2_AGENT_WAIT_TIMEOUT,
 // when shorter, bounds it further).
 const keystoreWaitMax = 30 * time.Second
 
-// KeystoreProbe is what awaitOwnKeystore asks the file system; tests replace it.
+// KeystoreProbe is what AwaitOwnKeystore asks the file system; tests replace it.
 type KeystoreProbe struct {
 	Exists func(path string) bool
 	Every  time.Duration // poll interval
@@ -29,8 +29,8 @@ var defaultKeystoreProbe = KeystoreProbe{
 	Report: 5 * time.Second,
 }
 
-// AwaitOwnKeystore runs before the setup of `agent run` on a Carbon 4.4
-// profile and waits, bounded, until the component's own keystore
+// AwaitOwnKeystore runs before the setup of `agent run` on a profile with
+// a Component (the Carbon 4.4 profiles) and waits, bounded, until the component's own keystore
 // wso2<component>.jks is in the certificates folder, when that folder
 // exists: a stack has no start order, and a component started before the
 // certificates job had filled the shared volume kept the image's keystore.

@@ -17,7 +17,7 @@ import (
 // LoadEnv is Load of the process environment, which it reads once: each
 // command that loads its configuration calls it once, and nothing after it
 // asks the process. The WSO2_ variables of that environment which the agent
-// does not read are logged to log first (see unknownVarWarnings), so that a
+// does not read are logged to log first (see contract.UnknownVarWarnings), so that a
 // misspelt variable is named even when the load then fails.
 func LoadEnv(log *slog.Logger, requireProfile bool) (*contract.Config, error) {
 	environ := os.Environ()
@@ -41,7 +41,7 @@ func LoadEnv(log *slog.Logger, requireProfile bool) (*contract.Config, error) {
 // the PATH; render previews and run starts those jobs, and neither reads a
 // declaration, the crontab or the PATH again. Every problem — variable,
 // secret file, patch file (with its line), 4.x variable, job — is reported
-// at once, one line each, as a *ConfigError wrapped with exitcode.Config,
+// at once, one line each, as a *contract.ConfigError wrapped with exitcode.Config,
 // before anything is planned or written. Profile defaults (home, cluster
 // members, wait targets) are not filled into the Config: the plan asks
 // product.Home, the profile and contract.WaitTargets. With requireProfile false (jobs

@@ -12,7 +12,7 @@ import (
 )
 
 // The agent's own log lines never show a secret: every line goes through
-// maskingHandler, which masks the values registered here. LoadEnv registers
+// maskingHandler, which masks the values registered here. Load registers
 // the secret variables' values (from the environment and from *_FILE files)
 // and the values of any variable whose name says it is secret (IsSecretName:
 // a patch file may use ${MY_TOKEN}), before it validates anything, so that
@@ -20,7 +20,7 @@ import (
 // missing, an XML path that matches nothing — can show one.
 
 // logSecrets are the values masked in log lines; a Plan is used for its
-// masking rules (see Plan.maskSecrets) and nothing else.
+// masking rules (see Plan.MaskSecrets) and nothing else.
 var logSecrets struct {
 	sync.Mutex
 	p plan.Plan
@@ -38,7 +38,7 @@ func RegisterLogSecret(v string) {
 	logSecrets.p.AddSecret(v)
 }
 
-// resetLogSecrets forgets the registered values: LoadEnv starts from the
+// resetLogSecrets forgets the registered values: Load starts from the
 // configuration it loads (a process loads one; tests load many).
 func resetLogSecrets() {
 	logSecrets.Lock()
@@ -122,7 +122,7 @@ func maskAttr(a slog.Attr) slog.Attr {
 }
 
 // LogIsJSON reports whether l writes JSON lines, looking through the
-// masking handler NewLogger puts in front of the slog handler.
+// masking handler the agent's logger (agent.NewLogger) puts in front of the slog handler.
 func LogIsJSON(l *slog.Logger) bool {
 	h := l.Handler()
 	if m, ok := h.(maskingHandler); ok {

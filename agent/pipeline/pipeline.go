@@ -30,8 +30,8 @@ type SetupResult struct {
 // them. A planning error means nothing was written.
 //
 // The plan's warnings (each once) are in the result's Plan.Warnings, also
-// when applying failed; setup does not print them: its caller shows each
-// once, in its report or through logWarnings.
+// when applying failed; Setup does not print them: its caller shows each
+// once, in its report or through LogWarnings.
 //
 // The whole of it runs under the home's lock (see lockHome): exclusive for
 // a real setup, shared for a dry run.
@@ -121,7 +121,7 @@ func BuildPlan(cfg *contract.Config, prof *product.Profile, d product.Discovery)
 	jobs := JobPreviews(cfg, plan.Now())
 	for i := range jobs {
 		if jobs[i].Name == CertSyncJob && p.Truststore != "" {
-			// The job imports into the plan's truststore (see runJobs).
+			// The job imports into the plan's truststore (see RunJobs).
 			jobs[i].Builtin = "re-import " + cfg.CertificatesDir + " into " + p.Truststore
 		}
 	}
@@ -158,7 +158,7 @@ func lockHome(home string, timeout time.Duration, shared bool, log *slog.Logger)
 // each file is read once, here. A file that cannot be read is one problem
 // naming it; a file that does not parse is one problem per bad line
 // ("WSO2_AGENT_PATCHES: NAME:LINE: reason"). ${NAME} in a patch is resolved
-// by patchLookup, so c's variables (secret files included) must be loaded.
+// by Config.PatchLookup, so c's variables (secret files included) must be loaded.
 func loadPatches(c *contract.Config) ([]contract.PatchFile, []string) {
 	var out []contract.PatchFile
 	var problems []string

@@ -21,8 +21,8 @@ type RunSpec struct {
 	Dir         string              // working directory ("" = inherit)
 	Env         []string            // the child's environment (secrets removed unless WSO2_AGENT_KEEP_SECRETS_ENV)
 	User        string              // when root, run the child as this user ("" = do not switch)
-	Credential  *syscall.Credential // set by cmdRun: the resolved User (nil = do not switch)
-	UserHome    string              // set by cmdRun: the resolved User's home
+	Credential  *syscall.Credential // set by `agent run`: the resolved User (nil = do not switch)
+	UserHome    string              // set by `agent run`: the resolved User's home
 	WaitFor     []string            // host:port addresses to wait for before starting
 	WaitTimeout time.Duration       // give up waiting after this long
 	StopTimeout time.Duration       // SIGTERM/SIGINT → this long → SIGKILL of the group

@@ -7,7 +7,7 @@
 // dependencies to wait for, the server command and its environment, the
 // scheduled jobs and the Analytics schedules — and which of the values it
 // writes are secret. An EditSet collects the edits of the files (a
-// product's, then the image builder's patch files, in order) and PlanEdits
+// product's, then the image builder's patch files, in order) and AddEdits
 // computes them all at once; RecordCertificates adds the truststore import
 // and the own keystore. Report, WriteText and WriteJSON are what `agent
 // render` prints, with the secret places and every known secret value

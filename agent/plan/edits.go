@@ -17,9 +17,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// fileEdits are the edits of one target file, relative to the product home
+// FileEdits are the edits of one target file, relative to the product home
 // (or absolute).
-type fileEdits struct {
+type FileEdits struct {
 	Rel      string
 	optional bool // absent file: skip silently (the product does not ship it)
 	xml      []xmlconf.Edit
@@ -31,9 +31,9 @@ type fileEdits struct {
 	source string // who asked for them: the profile, or a patch file
 }
 
-// TOMLEdit is one edit of a .toml file: apply makes it on the parsed
-// document; what names it in errors; secret masks the values it writes,
-// and, when key is set (the key it sets or removes, the array of tables it
+// TOMLEdit is one edit of a .toml file: Apply makes it on the parsed
+// document; What names it in errors; Secret masks the values it writes,
+// and, when Key is set (the key it sets or removes, the array of tables it
 // replaces), the values under key also where it changes nothing.
 type TOMLEdit struct {
 	What   string
@@ -42,7 +42,7 @@ type TOMLEdit struct {
 	Apply  func(*tomlconf.Doc) error
 }
 
-// TOMLPatch turns a patch file's TOML edit into a tomlEdit.
+// TOMLPatch turns a patch file's TOML edit into a TOMLEdit.
 func TOMLPatch(e tomlconf.PatchEdit) TOMLEdit {
 	return TOMLEdit{What: e.String(), Secret: e.Secret, Key: e.Key, Apply: func(d *tomlconf.Doc) error { return d.ApplyPatch(e) }}
 }
@@ -58,16 +58,18 @@ var TOMLPatchKind = xmlconf.FileKind{
 
 // EditSet collects edits per file, in the order files are first named.
 type EditSet struct {
-	Files []*fileEdits
+	Files []*FileEdits
 }
 
-func (s *EditSet) Get(rel string) *fileEdits {
+// Get returns the edits of the file rel, adding an empty entry (asked for
+// by the profile) the first time rel is named.
+func (s *EditSet) Get(rel string) *FileEdits {
 	for _, f := range s.Files {
 		if f.Rel == rel {
 			return f
 		}
 	}
-	f := &fileEdits{Rel: rel, source: "profile"}
+	f := &FileEdits{Rel: rel, source: "profile"}
 	s.Files = append(s.Files, f)
 	return f
 }
@@ -83,51 +85,6 @@ func (s *EditSet) Props(rel string, e ...xmlconf.PropEdit) {
 
 // Optional marks rel as a file the product may not ship.
 func (s *EditSet) Optional(rel string) { s.Get(rel).optional = true }
-
-func SetText(path, v string) xmlconf.Edit {
-	return xmlconf.Edit{Op: xmlconf.SetText, Path: path, Value: v}
-}
-
-func SetAll(path, v string) xmlconf.Edit {
-	return xmlconf.Edit{Op: xmlconf.SetText, Path: path, Value: v, Match: xmlconf.All}
-}
-
-func SecretText(path, v string) xmlconf.Edit {
-	return xmlconf.Edit{Op: xmlconf.SetText, Path: path, Value: v, Secret: true}
-}
-
-func SecretAll(path, v string) xmlconf.Edit {
-	return xmlconf.Edit{Op: xmlconf.SetText, Path: path, Value: v, Secret: true, Match: xmlconf.All}
-}
-
-func SetAttr(path, attr, v string) xmlconf.Edit {
-	return xmlconf.Edit{Op: xmlconf.SetAttr, Path: path, Attr: attr, Value: v}
-}
-
-func SecretAttr(path, attr, v string) xmlconf.Edit {
-	return xmlconf.Edit{Op: xmlconf.SetAttr, Path: path, Attr: attr, Value: v, Secret: true}
-}
-
-func Ensure(path, parent string, after []string, fragment string) xmlconf.Edit {
-	return xmlconf.Edit{Op: xmlconf.Ensure, Path: path, Parent: parent, After: after, XML: fragment}
-}
-
-func Remove(path string) xmlconf.Edit {
-	return xmlconf.Edit{Op: xmlconf.Remove, Path: path, Match: xmlconf.Any}
-}
-
-func Prop(key, v string) xmlconf.PropEdit { return xmlconf.PropEdit{Key: key, Value: v} }
-
-func SecretProp(key, v string) xmlconf.PropEdit {
-	return xmlconf.PropEdit{Key: key, Value: v, Secret: true}
-}
-
-type XmlconfEdit = xmlconf.Edit
-
-const (
-	MatchAny      = xmlconf.Any
-	OpSetChildren = xmlconf.SetChildren
-)
 
 // Unwritable lists, for a dry run, the folders where applying the plan
 // would fail: a changed file is replaced by a new file in its folder, so
@@ -163,8 +120,8 @@ func (p *Plan) Resolve(rel string) string {
 	return filepath.Join(p.Home, rel)
 }
 
-// PlanEdits applies every file's edits in memory.
-func (p *Plan) PlanEdits(s *EditSet) error {
+// AddEdits applies every file's edits in memory.
+func (p *Plan) AddEdits(s *EditSet) error {
 	// Files are independent: edit them in parallel, then record the results
 	// (and the first error) in the order the files were named, so the plan
 	// and its errors do not depend on scheduling.
@@ -222,13 +179,13 @@ type fileResult struct {
 	tomlChanges []Change       // .toml files: changes with values in TOML syntax
 	tomlKeys    []tomlconf.Key // .toml files: the keys whose values are secret (tomlSecret)
 	secrets     []string       // .toml files: secret values written or replaced
-	edits       *fileEdits
+	edits       *FileEdits
 	skip        bool
 	err         error
 }
 
 // editFile reads path and applies fe's edits to its content in memory.
-func editFile(path string, fe *fileEdits) fileResult {
+func editFile(path string, fe *FileEdits) fileResult {
 	r := fileResult{path: path, kind: "xml", edits: fe}
 	old, err := boundedread.ReadFile(path, boundedread.Config)
 	if err != nil && fe.Base != nil && errors.Is(err, fs.ErrNotExist) {
@@ -282,7 +239,7 @@ func editFile(path string, fe *fileEdits) fileResult {
 // text and JSON: the op of the patch format (xmlconf/PATCHFORMAT.md) that
 // makes it, so that what render lists can be written in a patch file as it
 // reads. XML: set, attr, ensure, remove, children; properties: prop,
-// unprop. (TOML changes are named in applyTOML: set, unset.)
+// unprop. (TOML changes are named in ApplyTOML: set, unset.)
 func opName(kind string, o xmlconf.Op) string {
 	if kind == "properties" {
 		if o == xmlconf.Remove {

@@ -34,14 +34,14 @@ type Plan struct {
 	// Truststore is the truststore the certificates folder is imported
 	// into (absolute; for 4.x the one deployment.toml names, or its
 	// writable copy when the product's own is read-only), and
-	// truststorePassword its password: the certificate sync job
+	// TruststorePassword its password: the certificate sync job
 	// (WSO2_AGENT_CERT_SYNC) imports into the same store, never into a
 	// path of its own making. Empty when the plan imports nothing.
 	Truststore         string
 	TruststorePassword string
 	// Secrets are the secret values of this run (config and old values
 	// found at secret places of files), longest first, masked wherever
-	// free text shows them (maskSecrets; in files render masks the secret
+	// free text shows them (MaskSecrets; in files render masks the secret
 	// places, see show); secretNo numbers them in the order they were
 	// found, so that render can tell two different secrets apart without
 	// showing either.
@@ -91,7 +91,7 @@ type secretPlaces struct {
 
 // secretPlaces returns the secret places of a file edited by fe (nil: the
 // file has no edits of its own), whose secret TOML keys are tomlKeys.
-func (p *Plan) secretPlaces(fe *fileEdits, tomlKeys []tomlconf.Key) secretPlaces {
+func (p *Plan) secretPlaces(fe *FileEdits, tomlKeys []tomlconf.Key) secretPlaces {
 	sp := secretPlaces{toml: tomlKeys}
 	if fe == nil {
 		return sp

@@ -33,8 +33,8 @@ const mask = "********"
 // Longer secrets are replaced first.
 func (p *Plan) MaskSecrets(s string) string { return p.maskLongestFirst(s, p.Secrets) }
 
-// maskValues is maskSecrets for the secret values vals only (each
-// registered with addSecret).
+// maskValues is MaskSecrets for the secret values vals only (each
+// registered with AddSecret).
 func (p *Plan) maskValues(s string, vals []string) string {
 	vals = slices.Clone(vals)
 	sort.SliceStable(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
@@ -99,7 +99,7 @@ func isWordByte(c byte) bool {
 // escapes in lower-case hex (files written by other tools), and escaped
 // for a TOML basic string. Each once.
 func secretForms(v string) []string {
-	forms := append([]string{v, html.EscapeString(v), url.PathEscape(v), AmqpEscape(v)}, xmlconf.Spellings(v)...)
+	forms := append([]string{v, html.EscapeString(v), url.PathEscape(v), AMQPEscape(v)}, xmlconf.Spellings(v)...)
 	forms = append(forms, tomlconf.EscapeString(v)) // inside a TOML "string"
 	for _, f := range forms[4:] {
 		if l := strings.ToLower(f); strings.Contains(f, `\u`) && l != f {
@@ -141,7 +141,7 @@ func (p *Plan) showFiles() map[*FilePlan]*shownFile {
 
 // show returns content (f's old or new) as render shows it: the value at
 // each of f's secret places replaced by "[secret N]" (N numbering the
-// value, see maskSecrets), and the secret values f's edits carry outside
+// value, see MaskSecrets), and the secret values f's edits carry outside
 // their values masked wherever they appear. Nothing else is masked: a value
 // that equals a secret elsewhere in the file is shown. Content whose places
 // cannot be found (it does not parse: a file a volume's copy replaces)
@@ -230,7 +230,7 @@ type Report struct {
 
 // Report builds the machine-readable plan, with secret values masked: the
 // values of secret changes, the secrets in the XML of structural changes
-// (see shownValue), and every secret value known (maskSecrets) in file
+// (see shownValue), and every secret value known (MaskSecrets) in file
 // names, targets, notes, job commands, warnings and checks, free text that
 // may carry a secret from the environment anywhere.
 func (p *Plan) Report(dryRun bool) Report {
@@ -367,8 +367,8 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 	return err
 }
 
-// AmqpEscape percent-encodes every byte of s but A-Z a-z 0-9 - . _ ~.
-func AmqpEscape(s string) string {
+// AMQPEscape percent-encodes every byte of s but A-Z a-z 0-9 - . _ ~.
+func AMQPEscape(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]

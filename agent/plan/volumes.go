@@ -32,7 +32,7 @@ func mediatorBackup(lib, jar string) string {
 	return filepath.Join(lib, "."+jar+".agent-orig")
 }
 
-// PlanMirror mirrors the *.jar files of src into lib. A missing src means
+// AddMirror mirrors the *.jar files of src into lib. A missing src means
 // the image has no mediator share: nothing is planned.
 //
 // Jars may be symbolic links (a Kubernetes ConfigMap or Secret volume shows
@@ -42,7 +42,7 @@ func mediatorBackup(lib, jar string) string {
 // really differs from it: the image's own jar is then kept beside as
 // mediatorBackup and put back when the share no longer has the jar. A jar
 // the agent put there is removed when the share no longer has it.
-func (p *Plan) PlanMirror(src, lib string) error {
+func (p *Plan) AddMirror(src, lib string) error {
 	entries, err := os.ReadDir(src)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -181,10 +181,10 @@ const (
 	seedDone   = ".agent-copy-complete"
 )
 
-// PlanSeed plans to seed dst from src when dst is empty (only the agent's
+// AddSeed plans to seed dst from src when dst is empty (only the agent's
 // own lock or temporary entries) and was never seeded. A folder with content
 // that the agent did not seed is left alone.
-func (p *Plan) PlanSeed(src, dst string, wait time.Duration) error {
+func (p *Plan) AddSeed(src, dst string, wait time.Duration) error {
 	if st, err := os.Stat(src); err != nil || !st.IsDir() {
 		return nil
 	}

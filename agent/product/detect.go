@@ -48,11 +48,11 @@ func (s productSignature) matches(home string) (bool, string) {
 	return true, s.has[0]
 }
 
-// CheckProduct makes sure home holds the product prof configures, before
+// CheckHome makes sure home holds the product prof configures, before
 // anything is planned: a profile of another product would fail on a missing
 // file at best, and at worst edit files of the same name into a product that
 // does not read them. The error names what the home holds.
-func CheckProduct(prof *Profile, home string) error {
+func CheckHome(prof *Profile, home string) error {
 	var want *productSignature
 	for i := range productSignatures {
 		if productSignatures[i].product == prof.Product && prof.Product != "" {

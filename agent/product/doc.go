@@ -2,7 +2,7 @@
 // product: the Product interface every product implements (Problems,
 // LoadSetup, Plan, Health), the registry of products and of their profiles
 // (Profile: home, component name, cluster defaults), the one rule for the
-// product home (Home), the detection of what a home holds (CheckProduct,
+// product home (Home), the detection of what a home holds (CheckHome,
 // DetectPack), the network facts a plan may discover (Discovery), and what
 // every Carbon product shares (stock ports, offset, Latin-1 XML).
 //

@@ -48,12 +48,12 @@ type Product interface {
 // beside its profiles.
 var products = map[string]Product{}
 
-// registerProduct registers p as the product named name (Profile.Product);
+// Register registers p as the product named name (Profile.Product);
 // each product registers itself, from an init function, beside its
-// profiles (register).
+// profiles (RegisterProfile).
 func Register(name string, p Product) { products[name] = p }
 
-// productFor returns the product of profile p, or nil for the profile none.
+// For returns the product of profile p, or nil for the profile none.
 func For(p *Profile) Product { return products[p.Product] }
 
 // Discovery answers the questions about the network that planning asks.
@@ -63,6 +63,8 @@ type Discovery struct {
 	LocalIP    func() (string, error)
 }
 
+// DefaultDiscovery asks the resolver and the network interfaces: what
+// every command but the tests plans with.
 var DefaultDiscovery = Discovery{LookupHost: net.LookupHost, LocalIP: detectLocalIP}
 
 // detectLocalIP returns the address this host's name resolves to, or else

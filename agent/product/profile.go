@@ -9,7 +9,7 @@ import (
 
 // Profile is everything the agent knows about one component image: where the
 // product lives, how its server is started, and which edits make its
-// configuration match the environment (see product_*.go).
+// configuration match the environment (see agent/product/carbon44 and agent/product/apim4).
 type Profile struct {
 	Name        string   // WSO2_PROFILE value
 	Product     string   // AM, IS, DAS or APIM4: which product's files the edits target
@@ -68,13 +68,17 @@ func Home(cfg *contract.Config, prof *Profile) string {
 	return ""
 }
 
-// none is the profile of a plain init: no setup, the given command runs.
+// ProfileNone is the profile of a plain init: no setup, the given command runs.
 const ProfileNone = "none"
 
 var profiles = map[string]*Profile{}
 
+// RegisterProfile registers p under its name; each product registers its
+// profiles from an init function.
 func RegisterProfile(p *Profile) { profiles[p.Name] = p }
 
+// LookupProfile returns the profile named name (WSO2_PROFILE), and
+// whether there is one; "none" is always there.
 func LookupProfile(name string) (*Profile, bool) {
 	if name == ProfileNone {
 		return &Profile{Name: ProfileNone}, true

@@ -39,7 +39,7 @@
 //
 // It must not know what the expressions schedule or where they come from:
 // the DAS scripts, the WSO2_DAS_APIM_* variables and their defaults are
-// package agent's; it parses an expression and computes its fire times.
+// agent/product/carbon44's and agent/contract's; it parses an expression and computes its fire times.
 package quartz
 
 import (

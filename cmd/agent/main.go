@@ -1,5 +1,5 @@
 // Command agent is the entrypoint and PID 1 of the WSO2 product images.
-// Everything it does lives in package agent; see the README.
+// Everything it does lives in package agent and the packages under agent/; see the README.
 //
 // It must not know anything the agent does: no subcommand, flag,
 // environment variable, product or profile. It hands the arguments to

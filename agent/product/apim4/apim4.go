@@ -24,7 +24,7 @@ import (
 )
 
 // The 4.x profile names (WSO2_PROFILE). Which of them a home can run is
-// decided by the home (apim4Pack.profiles), never by the name alone.
+// decided by the home (apim4Pack.Profiles), never by the name alone.
 const (
 	allInOne         = "all-in-one"
 	ControlPlane     = "control-plane"
@@ -49,10 +49,11 @@ func init() {
 // files at start.
 type apim4Product struct{}
 
-// Problems: the 4.x variables are checked when loadSetup parses them.
+// Problems returns nil: the 4.x variables are checked when LoadSetup
+// parses them.
 func (apim4Product) Problems(*contract.Config, *product.Profile) []string { return nil }
 
-// LoadSetup parses the 4.x variables (product_apim4_env.go) for the
+// LoadSetup parses the 4.x variables (env.go) for the
 // profile's role into cfg; their secrets given as NAME_FILE have the values
 // Load read.
 func (apim4Product) LoadSetup(cfg *contract.Config, prof *product.Profile, secretFiles map[string]string) []string {
@@ -62,7 +63,7 @@ func (apim4Product) LoadSetup(cfg *contract.Config, prof *product.Profile, secre
 	return append(problems, more...)
 }
 
-// Health: the port offset is WSO2_PORT_OFFSET of cfg's environment (what
+// Health probes the pack's health endpoint; the port offset is WSO2_PORT_OFFSET of cfg's environment (what
 // the agent writes), else deployment.toml's.
 func (apim4Product) Health(cfg *contract.Config, prof *product.Profile, home string) (health.Check, error) {
 	offset, _ := cfg.Getenv("WSO2_PORT_OFFSET")
@@ -70,7 +71,7 @@ func (apim4Product) Health(cfg *contract.Config, prof *product.Profile, home str
 }
 
 // Role is what a component is in a distributed deployment: it decides
-// which port offset a bare host gets (see Env.offsetFor) and the shape of
+// which port offset a bare host gets (see a4Inputs.offsetFor) and the shape of
 // WSO2_EVENTHUB_URLS.
 type Role int
 
@@ -148,7 +149,7 @@ func (k *apim4Pack) accepts(profile string) (ok, flagged bool) {
 	return slices.Contains(k.Flagged, profile), slices.Contains(k.Flagged, profile)
 }
 
-// role is the component's role for a profile the pack accepts.
+// RoleOf is the component's role for a profile the pack accepts.
 func RoleOf(profile string) Role {
 	switch profile {
 	case TrafficManager:
@@ -195,7 +196,7 @@ func apim4Resolve(cfg *contract.Config, prof *product.Profile) (string, *apim4Pa
 // optimises. --skipConfigOptimization keeps the script from replacing
 // deployment.toml with the profile's template at every start (which would
 // drop the agent's edits): the agent starts from that template itself (see
-// apim4Base), and the script still removes what the profile does not need.
+// Plan in plan.go), and the script still removes what the profile does not need.
 func apim4Command(home string, k *apim4Pack, profile string, flagged bool) []string {
 	cmd := []string{filepath.Join(home, "bin", k.Script)}
 	if flagged {

@@ -13,7 +13,7 @@ import (
 )
 
 // TOML is the file every 4.x edit targets, relative to the home.
-const TOML = "repository/conf/deployment.toml"
+const DeploymentTOML = "repository/conf/deployment.toml"
 
 // tset sets one key; an unset value is not an edit.
 func tset(table []string, key string, v any, secret bool) plan.TOMLEdit {
@@ -161,16 +161,16 @@ func a4Edits(in *a4Inputs, profile, localIP string) []plan.TOMLEdit {
 	str("WSO2_TRUSTSTORE_NAME", []string{"truststore"}, "file_name")
 	str("WSO2_TRUSTSTORE_PASSWORD", []string{"truststore"}, "password")
 
-	if in.KmURL != "" {
-		add(tset([]string{"apim", "key_manager"}, "service_url", in.KmURL, false))
+	if in.KMURL != "" {
+		add(tset([]string{"apim", "key_manager"}, "service_url", in.KMURL, false))
 	}
 	eh := []string{"apim", "event_hub"}
 	if in.ehURL != "" {
 		add(tset(eh, "enable", true, false))
 		add(tset(eh, "service_url", in.ehURL, false))
 	}
-	if in.EhListen != nil {
-		add(tset(eh, "event_listening_endpoints", in.EhListen, false))
+	if in.EventHubListen != nil {
+		add(tset(eh, "event_listening_endpoints", in.EventHubListen, false))
 	}
 	if in.ehHosts != nil { // a control plane: its peers, its own offset
 		off := in.offsetFor(RoleCP)
@@ -184,8 +184,8 @@ func a4Edits(in *a4Inputs, profile, localIP string) []plan.TOMLEdit {
 		add(taot([]string{"apim", "event_hub", "publish", "url_group"}, groups))
 	}
 	th := []string{"apim", "throttling"}
-	if in.TmURL != "" {
-		add(tset(th, "service_url", in.TmURL, false))
+	if in.TMURL != "" {
+		add(tset(th, "service_url", in.TMURL, false))
 	}
 	if in.tmHosts != nil {
 		off := in.offsetFor(RoleTM)

@@ -178,25 +178,25 @@ func isSecretA4(name string) bool {
 
 // a4Inputs are the validated, typed 4.x inputs of one component.
 type a4Inputs struct {
-	env        *Env
-	role       Role
-	offset     int // WSO2_PORT_OFFSET (0 unset)
-	offsetSet  bool
-	tmOffset   int // WSO2_THROTTLING_PORT_OFFSET
-	KmURL      string
-	ehURL      string
-	TmURL      string
-	jwksURL    string
-	ehHosts    []string // WSO2_EVENTHUB_URLS of a control plane: host names
-	EhListen   []string // WSO2_EVENTHUB_URLS of a gateway or traffic manager: the listening endpoints
-	tmHosts    []string
-	gwEnvs     []gwEnvironment
-	gwEnvsSet  bool
-	labels     []string
-	labelsSet  bool
-	fragment   []byte
-	warnings   []string
-	dbTypeFrom map[string][2]string // apim_db/shared_db -> type, driver
+	env            *Env
+	role           Role
+	offset         int // WSO2_PORT_OFFSET (0 unset)
+	offsetSet      bool
+	tmOffset       int // WSO2_THROTTLING_PORT_OFFSET
+	KMURL          string
+	ehURL          string
+	TMURL          string
+	jwksURL        string
+	ehHosts        []string // WSO2_EVENTHUB_URLS of a control plane: host names
+	EventHubListen []string // WSO2_EVENTHUB_URLS of a gateway or traffic manager: the listening endpoints
+	tmHosts        []string
+	gwEnvs         []gwEnvironment
+	gwEnvsSet      bool
+	labels         []string
+	labelsSet      bool
+	fragment       []byte
+	warnings       []string
+	dbTypeFrom     map[string][2]string // apim_db/shared_db -> type, driver
 }
 
 // offsetFor is the port offset of a URL that points at a component of role
@@ -298,9 +298,9 @@ func ParseInputs(e *Env, role Role) (*a4Inputs, []string) {
 		}
 		return u
 	}
-	in.KmURL = single("WSO2_KM_SERVICE_URL", "https", 9443, "/services/", RoleCP)
+	in.KMURL = single("WSO2_KM_SERVICE_URL", "https", 9443, "/services/", RoleCP)
 	in.ehURL = single("WSO2_EVENTHUB_SERVICE_URL", "https", 9443, "/services/", RoleCP)
-	in.TmURL = single("WSO2_THROTTLING_SERVICE_URL", "https", 9443, "/services/", RoleTM)
+	in.TMURL = single("WSO2_THROTTLING_SERVICE_URL", "https", 9443, "/services/", RoleTM)
 	in.jwksURL = single("WSO2_OAUTH2_JWKS_URL", "https", 9443, "/oauth2/jwks", RoleCP)
 	hosts := func(name string) []string {
 		v, ok := e.get(name)
@@ -321,7 +321,7 @@ func ParseInputs(e *Env, role Role) (*a4Inputs, []string) {
 		if err != nil {
 			bad("WSO2_EVENTHUB_URLS", "%v", err)
 		}
-		in.EhListen = eps
+		in.EventHubListen = eps
 	}
 	in.tmHosts = hosts("WSO2_THROTTLING_URLS")
 	if v, ok := e.get("WSO2_GATEWAY_ENVIRONMENTS"); ok {
@@ -349,7 +349,7 @@ func ParseInputs(e *Env, role Role) (*a4Inputs, []string) {
 }
 
 // isHostName reports whether s is a host name or IPv4 address, checked as
-// every other host of the agent (checkHostName).
+// every other host of the agent (contract.CheckHostName).
 func isHostName(s string) bool { return contract.CheckHostName(s, false) == nil }
 
 // hasControl reports whether s holds a control character.

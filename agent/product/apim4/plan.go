@@ -81,8 +81,8 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 	// deployment.toml starts from: the volume's copy, else (a profile
 	// profileSetup.sh optimises) the profile's template, else the home's.
 	var s plan.EditSet
-	f := s.Get(TOML)
-	if v, ok := overlay[TOML]; ok {
+	f := s.Get(DeploymentTOML)
+	if v, ok := overlay[DeploymentTOML]; ok {
 		f.Base = v.data
 		if _, err := tomlconf.Parse(v.data); err != nil {
 			return nil, exitcode.Errorf(exitcode.DataErr, "read %s: %v", v.src, err)
@@ -110,10 +110,10 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 			fe.Base = v.data
 		}
 	}
-	if err := p.PlanEdits(&s); err != nil {
+	if err := p.AddEdits(&s); err != nil {
 		return nil, err
 	}
-	tomlPath := filepath.Join(home, TOML)
+	tomlPath := filepath.Join(home, DeploymentTOML)
 	tf := p.FindFile(tomlPath)
 	if tf == nil {
 		return nil, exitcode.Errorf(exitcode.Software, "plan %s: no result", tomlPath)

@@ -44,40 +44,40 @@ func init() {
 // amEdits are the edits of every API Manager profile.
 func (t *target) amEdits(s *plan.EditSet) {
 	c := t.cfg
-	t.carbonEdits(s, AmDatasources, "LOGEVENT", "DAS_AGENT")
+	t.carbonEdits(s, AMDatasources, "LOGEVENT", "DAS_AGENT")
 	if t.ownKeystore {
 		s.XML("repository/conf/broker.xml",
-			plan.SetAll("//sslConnection/keyStore/location", t.keystoreRel()),
-			plan.SecretAll("//sslConnection/keyStore/password", c.KeystorePassword))
+			setAll("//sslConnection/keyStore/location", t.keystoreRel()),
+			secretAll("//sslConnection/keyStore/password", c.KeystorePassword))
 	}
 	t.entitlementKeystoreEdits(s)
 	s.XML("repository/conf/broker.xml",
-		plan.SecretAll("//sslConnection/trustStore/password", c.TruststorePassword))
+		secretAll("//sslConnection/trustStore/password", c.TruststorePassword))
 
 	// B6: both ways, and any spelling of a boolean.
 	api := "repository/conf/api-manager.xml"
 	s.XML(api,
-		plan.SetText("/APIManager/Analytics/Enabled", fmt.Sprint(c.CarbonAnalytics.V)),
-		plan.SetText("/APIManager/Analytics/DASServerURL", fmt.Sprintf("{tcp://%s:7612}", t.svc(c.AnalyticsHost))),
-		plan.SetText("/APIManager/Analytics/DASRestApiURL", fmt.Sprintf("https://%s:9444", t.svc(c.AnalyticsHost))),
+		setText("/APIManager/Analytics/Enabled", fmt.Sprint(c.CarbonAnalytics.V)),
+		setText("/APIManager/Analytics/DASServerURL", fmt.Sprintf("{tcp://%s:7612}", t.svc(c.AnalyticsHost))),
+		setText("/APIManager/Analytics/DASRestApiURL", fmt.Sprintf("https://%s:9444", t.svc(c.AnalyticsHost))),
 	)
 	services := func(host string) string { return fmt.Sprintf("https://%s:9443/services/", t.svc(host)) }
 	tm := t.svc(c.TrafficMgrHost)
 	if writesJNDI(t.prof) {
 		s.XML(api,
-			plan.SetText("/APIManager/AuthManager/ServerURL", services(c.KeyManagerHost)),
-			plan.SetText("/APIManager/APIKeyValidator/ServerURL", services(c.KeyManagerHost)),
-			plan.SetText("/APIManager/ThrottlingConfigurations/DataPublisher/ReceiverUrlGroup", "tcp://"+tm+":9611"),
-			plan.SetText("/APIManager/ThrottlingConfigurations/DataPublisher/AuthUrlGroup", "ssl://"+tm+":9711"),
-			plan.SetText("/APIManager/ThrottlingConfigurations/PolicyDeployer/ServiceURL", services(c.TrafficMgrHost)),
-			plan.SetText("/APIManager/ThrottlingConfigurations/JMSConnectionDetails/ServiceURL", "tcp://"+tm+":5672"),
-			plan.SetText("/APIManager/ThrottlingConfigurations/JMSConnectionDetails/JMSConnectionParameters/connectionfactory.TopicConnectionFactory",
+			setText("/APIManager/AuthManager/ServerURL", services(c.KeyManagerHost)),
+			setText("/APIManager/APIKeyValidator/ServerURL", services(c.KeyManagerHost)),
+			setText("/APIManager/ThrottlingConfigurations/DataPublisher/ReceiverUrlGroup", "tcp://"+tm+":9611"),
+			setText("/APIManager/ThrottlingConfigurations/DataPublisher/AuthUrlGroup", "ssl://"+tm+":9711"),
+			setText("/APIManager/ThrottlingConfigurations/PolicyDeployer/ServiceURL", services(c.TrafficMgrHost)),
+			setText("/APIManager/ThrottlingConfigurations/JMSConnectionDetails/ServiceURL", "tcp://"+tm+":5672"),
+			setText("/APIManager/ThrottlingConfigurations/JMSConnectionDetails/JMSConnectionParameters/connectionfactory.TopicConnectionFactory",
 				"amqp://${jms.username}:${jms.password}@clientid/carbon?brokerlist='tcp://"+tm+":5672'"),
 		)
 		broker := "tcp://" + tm + ":5672"
 		s.Props("repository/conf/jndi.properties",
-			plan.SecretProp("connectionfactory.TopicConnectionFactory", amqpURL(c.AdminUser, c.AdminPassword, "clientid", "carbon", broker)),
-			plan.SecretProp("connectionfactory.QueueConnectionFactory", amqpURL(c.AdminUser, c.AdminPassword, "clientID", "test", broker)),
+			secretProp("connectionfactory.TopicConnectionFactory", amqpURL(c.AdminUser, c.AdminPassword, "clientid", "carbon", broker)),
+			secretProp("connectionfactory.QueueConnectionFactory", amqpURL(c.AdminUser, c.AdminPassword, "clientID", "test", broker)),
 		)
 	}
 	switch t.prof.Name {
@@ -88,9 +88,9 @@ func (t *target) amEdits(s *plan.EditSet) {
 			endpoint = c.GatewayEndpoint // B5: the element's value, not a one-shot token
 		}
 		s.XML(api,
-			plan.SetText("/APIManager/APIGateway/Environments/Environment/ServerURL", services(c.GatewayMgrHost)),
-			plan.SetText("/APIManager/APIGateway/Environments/Environment/GatewayEndpoint", endpoint),
-			plan.SetText("/APIManager/APIStore/URL", fmt.Sprintf("https://%s:9443/store", t.svc(c.StoreHost))),
+			setText("/APIManager/APIGateway/Environments/Environment/ServerURL", services(c.GatewayMgrHost)),
+			setText("/APIManager/APIGateway/Environments/Environment/GatewayEndpoint", endpoint),
+			setText("/APIManager/APIStore/URL", fmt.Sprintf("https://%s:9443/store", t.svc(c.StoreHost))),
 		)
 	}
 }

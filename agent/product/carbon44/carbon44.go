@@ -78,8 +78,8 @@ type datasource struct {
 	db   string // database on the MySQL server
 }
 
-// AmDatasources are API Manager's datasources in master-datasources.xml.
-var AmDatasources = []datasource{
+// AMDatasources are API Manager's datasources in master-datasources.xml.
+var AMDatasources = []datasource{
 	{"WSO2AM_DB", "jdbc/WSO2AM_DB", "apimgtdb"},
 	{"WSO2UM_DB", "jdbc/WSO2UM_DB", "userdb"},
 	{"WSO2REG_DB", "jdbc/WSO2REG_DB", "regdb"},
@@ -120,13 +120,13 @@ func (t *target) datasourceEdits(s *plan.EditSet, rel, parent string, dss []data
     </definition>
 </datasource>`, ds.Name, ds.db, ds.jndi, xmlEscape(t.mysqlURL(ds.db)), xmlEscape(t.cfg.MySQLUser), xmlEscape(t.cfg.MySQLPassword))
 		s.XML(rel,
-			plan.Ensure(p, parent, []string{"datasource"}, frag),
-			plan.SetText(p+"/definition/configuration/url", t.mysqlURL(ds.db)),
-			plan.SetText(p+"/definition/configuration/username", t.cfg.MySQLUser),
-			plan.SetText(p+"/definition/configuration/driverClassName", "com.mysql.jdbc.Driver"),
+			ensure(p, parent, []string{"datasource"}, frag),
+			setText(p+"/definition/configuration/url", t.mysqlURL(ds.db)),
+			setText(p+"/definition/configuration/username", t.cfg.MySQLUser),
+			setText(p+"/definition/configuration/driverClassName", "com.mysql.jdbc.Driver"),
 		)
 		if t.cfg.MySQLPassword != "" {
-			s.XML(rel, plan.SecretText(p+"/definition/configuration/password", t.cfg.MySQLPassword))
+			s.XML(rel, secretText(p+"/definition/configuration/password", t.cfg.MySQLPassword))
 		}
 	}
 }
@@ -139,12 +139,12 @@ func xmlEscape(s string) string { return html.EscapeString(s) }
 // setting an absent key would append an orphan line.
 func (t *target) adminEdits(s *plan.EditSet, appenders ...string) {
 	s.XML("repository/conf/user-mgt.xml",
-		plan.SetText("/UserManager/Realm/Configuration/AdminUser/UserName", t.cfg.AdminUser),
-		plan.SecretText("/UserManager/Realm/Configuration/AdminUser/Password", t.cfg.AdminPassword),
+		setText("/UserManager/Realm/Configuration/AdminUser/UserName", t.cfg.AdminUser),
+		secretText("/UserManager/Realm/Configuration/AdminUser/Password", t.cfg.AdminPassword),
 	)
 	for _, a := range appenders {
 		s.Props("repository/conf/log4j.properties",
-			plan.SecretProp("log4j.appender."+a+".password", t.cfg.AdminPassword))
+			secretProp("log4j.appender."+a+".password", t.cfg.AdminPassword))
 	}
 }
 
@@ -156,10 +156,10 @@ func (t *target) carbonHostEdits(s *plan.EditSet) {
 		host = t.svc(t.prof.Component)
 	}
 	s.XML("repository/conf/carbon.xml",
-		plan.Ensure("/Server/HostName", "/Server", []string{"Version"}, "<HostName>"+xmlEscape(host)+"</HostName>"),
-		plan.SetText("/Server/HostName", host),
-		plan.Ensure("/Server/MgtHostName", "/Server", []string{"HostName"}, "<MgtHostName>"+xmlEscape(host)+"</MgtHostName>"),
-		plan.SetText("/Server/MgtHostName", host),
+		ensure("/Server/HostName", "/Server", []string{"Version"}, "<HostName>"+xmlEscape(host)+"</HostName>"),
+		setText("/Server/HostName", host),
+		ensure("/Server/MgtHostName", "/Server", []string{"HostName"}, "<MgtHostName>"+xmlEscape(host)+"</MgtHostName>"),
+		setText("/Server/MgtHostName", host),
 	)
 }
 
@@ -170,14 +170,14 @@ func (t *target) carbonHostEdits(s *plan.EditSet) {
 func (t *target) keystoreEdits(s *plan.EditSet) {
 	ts, tsPw := t.truststoreRel(), t.cfg.TruststorePassword
 	s.XML("repository/conf/carbon.xml",
-		plan.SetText("/Server/Security/TrustStore/Location", carbonPath(ts)),
-		plan.SecretText("/Server/Security/TrustStore/Password", tsPw),
+		setText("/Server/Security/TrustStore/Location", carbonPath(ts)),
+		secretText("/Server/Security/TrustStore/Password", tsPw),
 	)
 	s.XML("repository/conf/axis2/axis2.xml",
 		xmlAny(secretAllAny("//parameter[@name='truststore']/TrustStore/Password", tsPw)),
 	)
 	s.Props("repository/conf/identity/EndpointConfig.properties",
-		plan.SecretProp("Carbon.Security.TrustStore.Password", tsPw),
+		secretProp("Carbon.Security.TrustStore.Password", tsPw),
 	)
 	s.Optional("repository/conf/identity/EndpointConfig.properties")
 	if !t.ownKeystore {
@@ -185,33 +185,33 @@ func (t *target) keystoreEdits(s *plan.EditSet) {
 	}
 	ks, ksPw, alias := t.keystoreRel(), t.cfg.KeystorePassword, t.keyAlias()
 	s.XML("repository/conf/carbon.xml",
-		plan.SetText("/Server/Security/KeyStore/Location", carbonPath(ks)),
-		plan.SetText("/Server/Security/KeyStore/Type", "JKS"),
-		plan.SecretText("/Server/Security/KeyStore/Password", ksPw),
-		plan.SetText("/Server/Security/KeyStore/KeyAlias", alias),
-		plan.SecretText("/Server/Security/KeyStore/KeyPassword", ksPw),
+		setText("/Server/Security/KeyStore/Location", carbonPath(ks)),
+		setText("/Server/Security/KeyStore/Type", "JKS"),
+		secretText("/Server/Security/KeyStore/Password", ksPw),
+		setText("/Server/Security/KeyStore/KeyAlias", alias),
+		secretText("/Server/Security/KeyStore/KeyPassword", ksPw),
 	)
 	s.XML("repository/conf/tomcat/catalina-server.xml",
-		plan.SetAttr("/Server/Service/Connector[@port='9443']", "keystoreFile", carbonPath(ks)),
-		plan.SecretAttr("/Server/Service/Connector[@port='9443']", "keystorePass", ksPw),
+		setAttr("/Server/Service/Connector[@port='9443']", "keystoreFile", carbonPath(ks)),
+		secretAttr("/Server/Service/Connector[@port='9443']", "keystorePass", ksPw),
 	)
 	s.XML("repository/conf/axis2/axis2.xml",
-		xmlAny(plan.SetAll("//parameter[@name='keystore']/KeyStore/Location", ks)),
-		xmlAny(plan.SecretAll("//parameter[@name='keystore']/KeyStore/Password", ksPw)),
-		xmlAny(plan.SecretAll("//parameter[@name='keystore']/KeyStore/KeyPassword", ksPw)),
+		xmlAny(setAll("//parameter[@name='keystore']/KeyStore/Location", ks)),
+		xmlAny(secretAll("//parameter[@name='keystore']/KeyStore/Password", ksPw)),
+		xmlAny(secretAll("//parameter[@name='keystore']/KeyStore/KeyPassword", ksPw)),
 	)
 	s.Props("repository/conf/identity/EndpointConfig.properties",
-		plan.Prop("client.keyStore", "./"+ks),
-		plan.SecretProp("Carbon.Security.KeyStore.Password", ksPw),
+		prop("client.keyStore", "./"+ks),
+		secretProp("Carbon.Security.KeyStore.Password", ksPw),
 	)
 }
 
 // xmlAny relaxes an edit to match zero or more elements.
-func xmlAny(e plan.XmlconfEdit) plan.XmlconfEdit { e.Match = plan.MatchAny; return e }
+func xmlAny(e xmlconf.Edit) xmlconf.Edit { e.Match = xmlconf.Any; return e }
 
-func secretAllAny(path, v string) plan.XmlconfEdit {
-	e := plan.SecretAll(path, v)
-	e.Match = plan.MatchAny
+func secretAllAny(path, v string) xmlconf.Edit {
+	e := secretAll(path, v)
+	e.Match = xmlconf.Any
 	return e
 }
 
@@ -221,7 +221,7 @@ func secretAllAny(path, v string) plan.XmlconfEdit {
 func (t *target) clusterEdits(s *plan.EditSet, rel string) {
 	if !t.clusterOn {
 		if t.cfg.ClusterMembers.Set { // explicitly empty: clustering off
-			s.XML(rel, plan.SetAttr("/axisconfig/clustering", "enable", "false"))
+			s.XML(rel, setAttr("/axisconfig/clustering", "enable", "false"))
 		}
 		return
 	}
@@ -235,14 +235,14 @@ func (t *target) clusterEdits(s *plan.EditSet, rel string) {
 		fmt.Fprintf(&members, "<member>\n    <hostName>%s</hostName>\n    <port>%s</port>\n</member>\n", xmlEscape(ip), port)
 	}
 	s.XML(rel,
-		plan.SetAttr("/axisconfig/clustering", "enable", "true"),
-		plan.SetText("/axisconfig/clustering/parameter[@name='membershipScheme']", "wka"),
-		plan.SetText("/axisconfig/clustering/parameter[@name='domain']", domain),
-		plan.SetText("/axisconfig/clustering/parameter[@name='localMemberHost']", t.localIP),
-		plan.SetText("/axisconfig/clustering/parameter[@name='localMemberPort']", port),
+		setAttr("/axisconfig/clustering", "enable", "true"),
+		setText("/axisconfig/clustering/parameter[@name='membershipScheme']", "wka"),
+		setText("/axisconfig/clustering/parameter[@name='domain']", domain),
+		setText("/axisconfig/clustering/parameter[@name='localMemberHost']", t.localIP),
+		setText("/axisconfig/clustering/parameter[@name='localMemberPort']", port),
 		// subDomain is an attribute: the old scripts wrote element text.
-		plan.SetAttr("/axisconfig/clustering/parameter[@name='properties']/property[@name='subDomain']", "value", t.prof.SubDomain),
-		plan.XmlconfEdit{Op: plan.OpSetChildren, Path: "/axisconfig/clustering/members", XML: members.String()},
+		setAttr("/axisconfig/clustering/parameter[@name='properties']/property[@name='subDomain']", "value", t.prof.SubDomain),
+		xmlconf.Edit{Op: xmlconf.SetChildren, Path: "/axisconfig/clustering/members", XML: members.String()},
 	)
 }
 
@@ -251,10 +251,10 @@ func (t *target) clusterEdits(s *plan.EditSet, rel string) {
 // splits it at the first ':' into user and password; so user and password
 // are percent-encoded (UTF-8) except for RFC 3986's unreserved characters,
 // which also keeps '{' out (the client would resolve {secretAlias:...}). A
-// user name holding ':' cannot be expressed: Config.validate refuses it.
+// user name holding ':' cannot be expressed: amProblems refuses it.
 func amqpURL(user, password, client, vhost, broker string) string {
 	return fmt.Sprintf("amqp://%s:%s@%s/%s?brokerlist='%s'",
-		plan.AmqpEscape(user), plan.AmqpEscape(password), client, vhost, broker)
+		plan.AMQPEscape(user), plan.AMQPEscape(password), client, vhost, broker)
 }
 
 // catalinaEdits: proxy ports when configured and no access log valve (B23:
@@ -262,12 +262,12 @@ func amqpURL(user, password, client, vhost, broker string) string {
 func (t *target) catalinaEdits(s *plan.EditSet) {
 	rel := "repository/conf/tomcat/catalina-server.xml"
 	if t.cfg.ProxyPortHTTP != "" {
-		s.XML(rel, plan.SetAttr("/Server/Service/Connector[@port='9763']", "proxyPort", t.cfg.ProxyPortHTTP))
+		s.XML(rel, setAttr("/Server/Service/Connector[@port='9763']", "proxyPort", t.cfg.ProxyPortHTTP))
 	}
 	if t.cfg.ProxyPortHTTPS != "" {
-		s.XML(rel, plan.SetAttr("/Server/Service/Connector[@port='9443']", "proxyPort", t.cfg.ProxyPortHTTPS))
+		s.XML(rel, setAttr("/Server/Service/Connector[@port='9443']", "proxyPort", t.cfg.ProxyPortHTTPS))
 	}
-	s.XML(rel, plan.Remove("//Valve[@className='org.apache.catalina.valves.AccessLogValve']"))
+	s.XML(rel, remove("//Valve[@className='org.apache.catalina.valves.AccessLogValve']"))
 }
 
 // carbonEdits are the edits every Carbon product shares: the admin account
@@ -277,7 +277,7 @@ func (t *target) catalinaEdits(s *plan.EditSet) {
 func (t *target) carbonEdits(s *plan.EditSet, master []datasource, appenders ...string) {
 	t.adminEdits(s, appenders...)
 	s.XML("repository/conf/user-mgt.xml",
-		plan.SetText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
+		setText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
 	t.datasourceEdits(s, dsDir+"master-datasources.xml", dsParent, master)
 	t.datasourceEdits(s, dsDir+"metrics-datasources.xml", dsParent, []datasource{metricsDatasource})
 	s.Optional(dsDir + "metrics-datasources.xml")
@@ -294,8 +294,8 @@ func (t *target) entitlementKeystoreEdits(s *plan.EditSet) {
 		return
 	}
 	s.XML("repository/conf/identity/identity.xml",
-		xmlAny(plan.SetAll("//ThirftBasedEntitlementConfig/KeyStore/Location", carbonPath(t.keystoreRel()))),
-		xmlAny(plan.SecretAll("//ThirftBasedEntitlementConfig/KeyStore/Password", t.cfg.KeystorePassword)))
+		xmlAny(setAll("//ThirftBasedEntitlementConfig/KeyStore/Location", carbonPath(t.keystoreRel()))),
+		xmlAny(secretAll("//ThirftBasedEntitlementConfig/KeyStore/Password", t.cfg.KeystorePassword)))
 }
 
 // Where the datasource files are, and their datasources' parent element.
@@ -320,6 +320,8 @@ type carbonProduct struct {
 	after func(t *target, p *plan.Plan) error
 }
 
+// Problems returns what every Carbon 4.4 product checks and the
+// product's own checks.
 func (cp carbonProduct) Problems(c *contract.Config, prof *product.Profile) []string {
 	p := carbonProblems(c, prof)
 	if cp.check != nil {
@@ -328,13 +330,14 @@ func (cp carbonProduct) Problems(c *contract.Config, prof *product.Profile) []st
 	return p
 }
 
-// LoadSetup: a Carbon 4.4 setup takes nothing beyond the contract's fields.
+// LoadSetup returns nil: a Carbon 4.4 setup takes nothing beyond the
+// contract's fields.
 func (carbonProduct) LoadSetup(*contract.Config, *product.Profile, map[string]string) []string {
 	return nil
 }
 
 func (carbonProduct) Health(_ *contract.Config, _ *product.Profile, home string) (health.Check, error) {
-	return Carbon44Health(home)
+	return Health(home)
 }
 
 func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d product.Discovery) (*plan.Plan, error) {
@@ -345,7 +348,7 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 	if st, err := os.Stat(home); err != nil || !st.IsDir() {
 		return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_HOME: product home %s is not a readable folder", home)
 	}
-	if err := product.CheckProduct(prof, home); err != nil {
+	if err := product.CheckHome(prof, home); err != nil {
 		return nil, err
 	}
 	p := &plan.Plan{Profile: prof.Name, Home: home}
@@ -362,7 +365,7 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 	// The certificates are planned beside the file edits (both only read).
 	certc := make(chan plan.CertResult, 1)
 	go func() { certc <- t.computeCertificates() }()
-	editErr := p.PlanEdits(&s)
+	editErr := p.AddEdits(&s)
 	cr := <-certc
 	if editErr != nil {
 		return nil, editErr
@@ -376,12 +379,12 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 		}
 	}
 	if prof.MirrorsMediators {
-		if err := p.PlanMirror(cfg.MediatorDir, filepath.Join(home, "repository", "components", "lib")); err != nil {
+		if err := p.AddMirror(cfg.MediatorDir, filepath.Join(home, "repository", "components", "lib")); err != nil {
 			return nil, err
 		}
 	}
 	if prof.SeedsDeployment {
-		if err := p.PlanSeed(cfg.DeploymentSeed, filepath.Join(home, "repository", "deployment", "server"), cfg.LockTimeout.V); err != nil {
+		if err := p.AddSeed(cfg.DeploymentSeed, filepath.Join(home, "repository", "deployment", "server"), cfg.LockTimeout.V); err != nil {
 			return nil, err
 		}
 	}
@@ -391,7 +394,7 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 }
 
 // carbonProblems are the problems every Carbon 4.4 product has with c
-// (see carbonProduct.problems).
+// (see carbonProduct.Problems).
 func carbonProblems(c *contract.Config, prof *product.Profile) []string {
 	var p []string
 	addf := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
@@ -416,10 +419,10 @@ func carbonProblems(c *contract.Config, prof *product.Profile) []string {
 	return p
 }
 
-// Carbon44Health: what WSO2's charts probe on Carbon, GET /services/Version
+// Health returns what WSO2's charts probe on Carbon, GET /services/Version
 // on the servlet HTTP port, after a TLS handshake on the HTTPS port, both
 // plus carbon.xml's Ports/Offset (DAS ships with 1).
-func Carbon44Health(home string) (health.Check, error) {
+func Health(home string) (health.Check, error) {
 	path := filepath.Join(home, "repository", "conf", "carbon.xml")
 	f, err := os.Open(path)
 	if err != nil {

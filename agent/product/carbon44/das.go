@@ -51,6 +51,7 @@ func (t *target) dasEdits(s *plan.EditSet) {
 // deployed from (B7: both copies are patched).
 const CarbonApp = "org_wso2_carbon_analytics_apim-1.0.0.car"
 
+// CarbonAppDirs are the two folders CarbonApp is deployed from.
 var CarbonAppDirs = []string{
 	"repository/deployment/server/carbonapps",
 	"repository/components/features/org.wso2.analytics.apim_2.0.0",

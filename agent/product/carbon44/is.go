@@ -18,14 +18,14 @@ func init() {
 		ClusterDomain: "wso2.is.domain"})
 }
 
-// IsStockBase is how the stock identity.xml spells the server's own URL.
-const IsStockBase = "${carbon.protocol}://${carbon.host}:${carbon.management.port}"
+// ISStockBase is how the stock identity.xml spells the server's own URL.
+const ISStockBase = "${carbon.protocol}://${carbon.host}:${carbon.management.port}"
 
-// IsURLs are the identity.xml elements that hold the server's public URL,
+// ISURLs are the identity.xml elements that hold the server's public URL,
 // with the path each one appends to it. VIRTUAL_HOST replaces the base; an
 // unset VIRTUAL_HOST restores the stock tokens. The values are set whole on
 // every start, so a changed VIRTUAL_HOST replaces the previous one (B5).
-var IsURLs = []struct{ Path, Suffix string }{
+var ISURLs = []struct{ Path, Suffix string }{
 	{"/Server/OpenID/OpenIDServerUrl", "/openidserver"},
 	{"/Server/OpenID/OpenIDUserPattern", "/openid"},
 	{"/Server/OpenID/OpenIDLoginUrl", "/authenticationendpoint/openid_login.do"},
@@ -66,24 +66,24 @@ func (t *target) isEdits(s *plan.EditSet) {
 	t.carbonEdits(s, isDatasources, "LOGEVENT") // the kernel log4j.properties has no DAS_AGENT
 	t.entitlementKeystoreEdits(s)
 
-	base, samlBase := IsStockBase, "https://localhost:9443"
+	base, samlBase := ISStockBase, "https://localhost:9443"
 	if vh := strings.TrimRight(t.cfg.VirtualHost, "/"); vh != "" {
 		base, samlBase = vh, vh
 	}
-	for _, u := range IsURLs {
-		s.XML("repository/conf/identity/identity.xml", xmlAny(plan.SetText(u.Path, base+u.Suffix)))
+	for _, u := range ISURLs {
+		s.XML("repository/conf/identity/identity.xml", xmlAny(setText(u.Path, base+u.Suffix)))
 	}
 	// The shipped sso-idp-config.xml registers the dashboard as a service
 	// provider on the server's own URL.
 	dash := "//ServiceProvider[Issuer='wso2.my.dashboard']"
 	s.XML("repository/conf/identity/sso-idp-config.xml",
-		xmlAny(plan.SetAll(dash+"/AssertionConsumerServiceURLs/AssertionConsumerServiceURL", base+"/dashboard/acs")),
-		xmlAny(plan.SetAll(dash+"/DefaultAssertionConsumerServiceURL", base+"/dashboard/acs")),
+		xmlAny(setAll(dash+"/AssertionConsumerServiceURLs/AssertionConsumerServiceURL", base+"/dashboard/acs")),
+		xmlAny(setAll(dash+"/DefaultAssertionConsumerServiceURL", base+"/dashboard/acs")),
 	)
 	s.Optional("repository/conf/identity/sso-idp-config.xml")
 	s.XML("repository/conf/security/authenticators.xml",
-		xmlAny(plan.SetText("//Authenticator[@name='SAML2SSOAuthenticator']/Config/Parameter[@name='IdentityProviderSSOServiceURL']", samlBase+"/samlsso")),
-		xmlAny(plan.SetText("//Authenticator[@name='SAML2SSOAuthenticator']/Config/Parameter[@name='AssertionConsumerServiceURL']", samlBase+"/acs")),
+		xmlAny(setText("//Authenticator[@name='SAML2SSOAuthenticator']/Config/Parameter[@name='IdentityProviderSSOServiceURL']", samlBase+"/samlsso")),
+		xmlAny(setText("//Authenticator[@name='SAML2SSOAuthenticator']/Config/Parameter[@name='AssertionConsumerServiceURL']", samlBase+"/acs")),
 	)
 }
 
@@ -107,7 +107,7 @@ func checkBaseURL(s string) error {
 	if err := contract.CheckHTTPURL(s); err != nil {
 		return err
 	}
-	// checkHTTPURL parsed it: what a base URL adds is that nothing may
+	// contract.CheckHTTPURL parsed it: what a base URL adds is that nothing may
 	// follow its path.
 	if u, _ := url.Parse(s); u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return errors.New("is not a base URL (no query or fragment)")
