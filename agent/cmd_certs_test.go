@@ -15,6 +15,7 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/product"
+	"github.com/wso2-container/agent/agent/product/carbon44"
 )
 
 // certsRun runs `agent certs ARGS` in-process and returns its exit code,
@@ -155,7 +156,7 @@ func TestCertsComponentsAreProfiles(t *testing.T) {
 	want := map[string]bool{}
 	for _, n := range product.ProfileNames() {
 		p, _ := product.LookupProfile(n)
-		if p.Product == product.AM || p.Product == product.IS || p.Product == product.DAS {
+		if p.Product == carbon44.AM || p.Product == carbon44.IS || p.Product == carbon44.DAS {
 			want[p.Component] = true
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/product"
+	"github.com/wso2-container/agent/agent/product/apim4"
 	"github.com/wso2-container/agent/agent/product/carbon44"
 	"github.com/wso2-container/agent/internal/fixtures"
 )
@@ -183,7 +184,7 @@ func TestHealthOfProfiles(t *testing.T) {
 		t.Errorf("identityserver: %+v %v, want 9443/9763", c, err)
 	}
 	homes := map[string]string{"am": fixtures.WSO2("wso2am-2.0.0"), "is": fixtures.WSO2("wso2is-5.2.0"), "das": fixtures.WSO2("wso2am-analytics-2.0.0"),
-		product.APIM4: fixtures.WSO2("wso2am-4.5.0")}
+		apim4.Name: fixtures.WSO2("wso2am-4.5.0")}
 	for _, n := range product.ProfileNames() {
 		p, _ := product.LookupProfile(n)
 		if n == product.ProfileNone {

@@ -9,43 +9,53 @@ import (
 	"github.com/wso2-container/agent/agent/exitcode"
 )
 
-// productSignature tells a product's home from the files in it.
-type productSignature struct {
-	product string   // Profile.Product
-	name    string   // what people call it
-	has     []string // files that exist in its home (relative)
-	lacks   []string // files that do not
+// Signature tells a product's home from the files in it.
+type Signature struct {
+	Product string   // Profile.Product; "" for a product named only in messages
+	Name    string   // what people call it: "API Manager 2.0.0"
+	Has     []string // files that exist in its home (relative)
+	Lacks   []string // files that do not
+	// Fallback: tried after every other signature (a file many products
+	// have, such as a Carbon 4.9+ pack's deployment.toml).
+	Fallback bool
 }
 
-// productSignatures are tried in order; the first that matches names what a
-// home holds. A product without a signature is not checked.
-var productSignatures = []productSignature{
-	// A deployment.toml beside them does not change what they are (an
-	// image builder may add one; patch files edit it).
-	{AM, "API Manager 2.0.0", []string{"repository/conf/api-manager.xml"}, nil},
-	{DAS, "API Manager Analytics 2.0.0", []string{"repository/conf/datasources/analytics-datasources.xml"},
-		[]string{"repository/conf/api-manager.xml"}},
-	// Not a product of the Carbon 4.4 profiles, but worth naming: a Carbon
-	// 4.9+ pack generates its XML from deployment.toml at start.
-	{"", "a Carbon 4.9+ product configured by deployment.toml (such as API Manager 4.x)", []string{"repository/conf/deployment.toml"}, nil},
-	{IS, "Identity Server 5.2.0", []string{"repository/conf/identity/identity.xml"},
-		[]string{"repository/conf/api-manager.xml", "repository/conf/datasources/analytics-datasources.xml"}},
+// signatures are tried in the order registered, fallbacks last; the first
+// that matches names what a home holds. A product without a signature is
+// not checked.
+var signatures []Signature
+
+// RegisterSignature registers how a product's home is told apart; products
+// call it from an init function.
+func RegisterSignature(s Signature) { signatures = append(signatures, s) }
+
+// ordered returns the signatures, fallbacks last.
+func ordered() []Signature {
+	var out, last []Signature
+	for _, s := range signatures {
+		if s.Fallback {
+			last = append(last, s)
+		} else {
+			out = append(out, s)
+		}
+	}
+	return append(out, last...)
 }
 
 // matches reports whether home looks like the signature's product, and the
 // file that shows it.
-func (s productSignature) matches(home string) (bool, string) {
-	for _, f := range s.has {
+func (s Signature) matches(home string) (bool, string) {
+	for _, f := range s.Has {
 		if st, err := os.Stat(filepath.Join(home, f)); err != nil || !st.Mode().IsRegular() {
 			return false, ""
 		}
 	}
-	for _, f := range s.lacks {
+	for _, f := range s.Lacks {
 		if _, err := os.Lstat(filepath.Join(home, f)); err == nil {
 			return false, ""
 		}
 	}
-	return true, s.has[0]
+	return true, s.Has[0]
 }
 
 // CheckHome makes sure home holds the product prof configures, before
@@ -53,10 +63,11 @@ func (s productSignature) matches(home string) (bool, string) {
 // file at best, and at worst edit files of the same name into a product that
 // does not read them. The error names what the home holds.
 func CheckHome(prof *Profile, home string) error {
-	var want *productSignature
-	for i := range productSignatures {
-		if productSignatures[i].product == prof.Product && prof.Product != "" {
-			want = &productSignatures[i]
+	var want *Signature
+	sigs := ordered()
+	for i := range sigs {
+		if sigs[i].Product == prof.Product && prof.Product != "" {
+			want = &sigs[i]
 		}
 	}
 	if want == nil {
@@ -65,20 +76,20 @@ func CheckHome(prof *Profile, home string) error {
 	if ok, _ := want.matches(home); ok {
 		return nil
 	}
-	for _, s := range productSignatures {
+	for _, s := range sigs {
 		ok, evidence := s.matches(home)
 		if !ok {
 			continue
 		}
-		hint := "set WSO2_HOME to a home holding " + want.name
-		if others := profilesOf(s.product); len(others) > 0 {
+		hint := "set WSO2_HOME to a home holding " + want.Name
+		if others := profilesOf(s.Product); len(others) > 0 {
 			hint = "use one of its profiles (" + strings.Join(others, ", ") + "), or " + hint
 		}
 		return exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: profile %s configures %s, but WSO2_HOME %s holds %s (it has %s); %s",
-			prof.Name, want.name, home, s.name, evidence, hint)
+			prof.Name, want.Name, home, s.Name, evidence, hint)
 	}
 	return exitcode.Errorf(exitcode.NoInput, "WSO2_HOME: %s holds no %s (%s is missing) nor any other known product",
-		home, want.name, want.has[0])
+		home, want.Name, want.Has[0])
 }
 
 // profilesOf lists the profiles of a product, sorted.

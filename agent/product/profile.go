@@ -12,8 +12,8 @@ import (
 // configuration match the environment (see agent/product/carbon44 and agent/product/apim4).
 type Profile struct {
 	Name        string   // WSO2_PROFILE value
-	Product     string   // AM, IS, DAS or APIM4: which product's files the edits target
-	Home        string   // default WSO2_HOME
+	Product     string   // the name its product registered under (Register): which product's files the edits target
+	Home        string   // default WSO2_HOME; empty: none (WSO2_SERVER_HOME applies, as WSO2's 4.x images set it)
 	ServerFlags []string // default flags of bin/wso2server.sh (-Dprofile=...)
 	// Component is the component's name in the shared certificates folder
 	// (wso2<Component>.jks, wso2<Component>.pem) and its service name;
@@ -36,23 +36,14 @@ type Profile struct {
 	MirrorsMediators bool
 }
 
-// The products (Profile.Product), each named once here; APIM4 is
-// API Manager 4.x (agent/product/apim4).
-const (
-	AM  = "am"  // API Manager 2.0.0 (carbon44/am.go)
-	IS  = "is"  // Identity Server 5.2.0 (carbon44/is.go)
-	DAS = "das" // API Manager Analytics 2.0.0 (carbon44/das.go)
-	// APIM4 is Profile.Product of every API Manager 4.x profile.
-	APIM4 = "apim4"
-)
-
 // Home is the product home of profile prof under cfg. It is the one
 // rule every command resolves the home by (setup, render, the jobs'
 // working folder and lock, health, admin-password): WSO2_HOME when set;
-// else the profile's default home (the Carbon 4.4 products); else, for an
-// API Manager 4.x profile or when no profile is known (prof nil),
-// WSO2_SERVER_HOME, which WSO2's own 4.x images set; else "" (the profile
-// none, or a 4.x profile with neither variable). The result is cleaned.
+// else the profile's default home (the Carbon 4.4 products); else, for a
+// profile without a default home but none (API Manager 4.x) or when no
+// profile is known (prof nil), WSO2_SERVER_HOME, which WSO2's own 4.x
+// images set; else "" (the profile none, or a 4.x profile with neither
+// variable). The result is cleaned.
 func Home(cfg *contract.Config, prof *Profile) string {
 	if cfg.Home != "" {
 		return filepath.Clean(cfg.Home)
@@ -60,7 +51,7 @@ func Home(cfg *contract.Config, prof *Profile) string {
 	if prof != nil && prof.Home != "" {
 		return prof.Home
 	}
-	if prof == nil || prof.Product == APIM4 {
+	if prof == nil || prof.Name != ProfileNone {
 		if h, _ := cfg.Getenv("WSO2_SERVER_HOME"); h != "" {
 			return filepath.Clean(h)
 		}

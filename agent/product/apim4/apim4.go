@@ -35,12 +35,20 @@ const (
 	UniversalGateway = "universal-gateway"
 )
 
+// Name is Profile.Product of every API Manager 4.x profile.
+const Name = "apim4"
+
 func init() {
 	contract.ExtendVars(withAPIM4Vars)
 	product.RegisterDetector(detectPack)
-	product.Register(product.APIM4, apim4Product{})
+	product.Register(Name, apim4Product{})
+	// Not what the 4.x profiles check (they check the pack's start script),
+	// but what names a Carbon 4.9+ home when another product's profile is
+	// pointed at it: such a pack generates its XML from deployment.toml.
+	product.RegisterSignature(product.Signature{Name: "a Carbon 4.9+ product configured by deployment.toml (such as API Manager 4.x)",
+		Has: []string{"repository/conf/deployment.toml"}, Fallback: true})
 	for _, n := range []string{allInOne, ControlPlane, gatewayWorker, TrafficManager, KeyManager, keyManagerOld, UniversalGateway} {
-		product.RegisterProfile(&product.Profile{Name: n, Product: product.APIM4})
+		product.RegisterProfile(&product.Profile{Name: n, Product: Name})
 	}
 }
 

@@ -13,9 +13,12 @@ import (
 // image's start scripts and the environment-dependent parts of its
 // Dockerfile did (reference b1), with the old bugs fixed.
 func init() {
-	product.Register(product.AM, carbonProduct{edits: (*target).amEdits, check: amProblems})
+	product.Register(AM, carbonProduct{edits: (*target).amEdits, check: amProblems})
+	// A deployment.toml beside its files does not change what it is (an
+	// image builder may add one; patch files edit it).
+	product.RegisterSignature(product.Signature{Product: AM, Name: "API Manager 2.0.0", Has: []string{"repository/conf/api-manager.xml"}})
 	am := func(p product.Profile) *product.Profile {
-		p.Product = product.AM
+		p.Product = AM
 		p.Home = "/wso2am"
 		p.MemberPort = "4000"
 		p.MirrorsMediators = true
@@ -100,7 +103,7 @@ func (t *target) amEdits(s *plan.EditSet) {
 func writesJNDI(prof *product.Profile) bool {
 	switch prof.Name {
 	case profileGateway, profileGatewayManager, profilePublisher, profileStore:
-		return prof.Product == product.AM
+		return prof.Product == AM
 	}
 	return false
 }

@@ -532,3 +532,11 @@ const (
 	profileIdentityServer = "identityserver"
 	profileAnalytics      = "analytics"
 )
+
+// The products of this package, as their profiles name them
+// (Profile.Product).
+const (
+	AM  = "am"  // API Manager 2.0.0 (am.go)
+	IS  = "is"  // Identity Server 5.2.0 (is.go)
+	DAS = "das" // API Manager Analytics 2.0.0 (das.go)
+)

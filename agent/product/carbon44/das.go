@@ -16,8 +16,10 @@ import (
 )
 
 func init() {
-	product.Register(product.DAS, carbonProduct{edits: (*target).dasEdits, check: dasScheduleProblems, after: (*target).planSchedules})
-	product.RegisterProfile(&product.Profile{Name: profileAnalytics, Product: product.DAS, Home: "/wso2analytics", Component: "das",
+	product.RegisterSignature(product.Signature{Product: DAS, Name: "API Manager Analytics 2.0.0",
+		Has: []string{"repository/conf/datasources/analytics-datasources.xml"}, Lacks: []string{"repository/conf/api-manager.xml"}})
+	product.Register(DAS, carbonProduct{edits: (*target).dasEdits, check: dasScheduleProblems, after: (*target).planSchedules})
+	product.RegisterProfile(&product.Profile{Name: profileAnalytics, Product: DAS, Home: "/wso2analytics", Component: "das",
 		Members: []string{"tasks.das"}, SubDomain: "worker", MemberPort: "4300",
 		ClusterDomain: "wso2.das.domain"})
 }

@@ -12,8 +12,10 @@ import (
 )
 
 func init() {
-	product.Register(product.IS, carbonProduct{edits: (*target).isEdits, check: isProblems})
-	product.RegisterProfile(&product.Profile{Name: profileIdentityServer, Product: product.IS, Home: "/wso2is", Component: "identityserver",
+	product.RegisterSignature(product.Signature{Product: IS, Name: "Identity Server 5.2.0", Has: []string{"repository/conf/identity/identity.xml"},
+		Lacks: []string{"repository/conf/api-manager.xml", "repository/conf/datasources/analytics-datasources.xml"}})
+	product.Register(IS, carbonProduct{edits: (*target).isEdits, check: isProblems})
+	product.RegisterProfile(&product.Profile{Name: profileIdentityServer, Product: IS, Home: "/wso2is", Component: "identityserver",
 		Members: []string{"tasks.identityserver"}, SubDomain: "worker", MemberPort: "4500",
 		ClusterDomain: "wso2.is.domain"})
 }
