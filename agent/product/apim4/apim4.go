@@ -65,7 +65,7 @@ func (apim4Product) Problems(*contract.Config, *product.Profile) []string { retu
 // profile's role into cfg; their secrets given as NAME_FILE have the values
 // Load read.
 func (apim4Product) LoadSetup(cfg *contract.Config, prof *product.Profile, secretFiles map[string]string) []string {
-	env, problems := loadA4Env(cfg.Getenv, secretFiles)
+	env, problems := loadEnv(cfg.Getenv, secretFiles)
 	in, more := ParseInputs(env, RoleOf(prof.Name))
 	cfg.ProductSetup = in
 	return append(problems, more...)
@@ -79,7 +79,7 @@ func (apim4Product) Health(cfg *contract.Config, prof *product.Profile, home str
 }
 
 // Role is what a component is in a distributed deployment: it decides
-// which port offset a bare host gets (see a4Inputs.offsetFor) and the shape of
+// which port offset a bare host gets (see inputs.offsetFor) and the shape of
 // WSO2_EVENTHUB_URLS.
 type Role int
 
@@ -101,8 +101,8 @@ type apim4Pack struct {
 	Flagged []string
 }
 
-// a4Packs are tried in order: the first start script present decides.
-var a4Packs = []apim4Pack{
+// packs are tried in order: the first start script present decides.
+var packs = []apim4Pack{
 	{Kind: "acp", Desc: "the API Manager 4.5 API control plane pack (bin/api-cp.sh)", Script: "api-cp.sh", Default: ControlPlane},
 	{Kind: "tm", Desc: "the API Manager 4.5 traffic manager pack (bin/traffic-manager.sh)", Script: "traffic-manager.sh", Default: TrafficManager},
 	{Kind: "universal-gw", Desc: "the API Manager 4.5 universal gateway pack (bin/gateway.sh)", Script: "gateway.sh", Default: UniversalGateway},
@@ -112,7 +112,7 @@ var a4Packs = []apim4Pack{
 // detectAPIM4 returns the 4.x pack at home, or nil when home holds none of
 // the 4.x start scripts.
 func detectAPIM4(home string) *apim4Pack {
-	for _, k := range a4Packs {
+	for _, k := range packs {
 		if st, err := os.Stat(filepath.Join(home, "bin", k.Script)); err == nil && st.Mode().IsRegular() {
 			p := k
 			p.Flagged = setupProfiles(home)

@@ -48,17 +48,17 @@ func taot(name []string, tables []tomlconf.Table) plan.TOMLEdit {
 	}
 }
 
-// a4Edits returns the edits of deployment.toml for the inputs, in the order
+// tomlEdits returns the edits of deployment.toml for the inputs, in the order
 // of the contract table; the fragment (WSO2_DEPLOYMENT_TOML) comes last so
 // that it can override any of them. localIP is the container's address
 // (node_ip default).
-func a4Edits(in *a4Inputs, profile, localIP string) []plan.TOMLEdit {
+func tomlEdits(in *inputs, profile, localIP string) []plan.TOMLEdit {
 	e := in.env
 	var out []plan.TOMLEdit
 	add := func(t plan.TOMLEdit) { out = append(out, t) }
 	str := func(name string, table []string, key string) {
 		if v, ok := e.get(name); ok {
-			add(tsetVar(table, key, name, v, isSecretA4(name)))
+			add(tsetVar(table, key, name, v, isSecret4x(name)))
 		}
 	}
 	server := []string{"server"}

@@ -22,8 +22,8 @@ import (
 	"github.com/wso2-container/agent/tomlconf"
 )
 
-// a4Var is one 4.x variable.
-type a4Var struct {
+// envVar is one 4.x variable.
+type envVar struct {
 	Name   string
 	Secret bool   // never shown; NAME_FILE accepted; withheld from the server
 	File   bool   // NAME_FILE accepted although not secret
@@ -33,7 +33,7 @@ type a4Var struct {
 }
 
 // Vars lists every 4.x variable in README order.
-var Vars = []a4Var{
+var Vars = []envVar{
 	{Name: "WSO2_HOSTNAME", TOML: "`[server] hostname`; control plane and all-in-one also `[apim.devportal] url = \"https://HOST/devportal\"`", Helm: "`kubernetes.ingress.*.hostname`", Desc: "public host name of the component"},
 	{Name: "WSO2_PORT_OFFSET", TOML: "`[server] offset` (integer)", Helm: "`wso2.apim.portOffset`", Desc: "port offset of this component (0-56092)"},
 	{Name: "WSO2_NODE_IP", TOML: "`[server] node_ip`", Helm: "`NODE_IP` (pod IP)", Desc: "the node's address (default: keep $env{NODE_IP} when the file has it, the agent then sets NODE_IP for the server if unset; else the container's address)"},
@@ -77,8 +77,8 @@ var Vars = []a4Var{
 	{Name: "WSO2_ARTIFACT_VOLUME", TOML: "(files copied over the home after the config volume)", Helm: "`wso2-artifact-volume`", Desc: "folder copied over the product home after WSO2_CONFIG_VOLUME (WSO2's images: ~/wso2-artifact-volume)"},
 }
 
-// a4Defaults are the defaults of the 4.x variables that have one.
-var a4Defaults = map[string]string{
+// envDefaults are the defaults of the 4.x variables that have one.
+var envDefaults = map[string]string{
 	"WSO2_CONFIG_VOLUME":   "/home/wso2carbon/wso2-config-volume",
 	"WSO2_ARTIFACT_VOLUME": "/home/wso2carbon/wso2-artifact-volume",
 }
@@ -105,7 +105,7 @@ func withAPIM4Vars(vs []contract.Var) []contract.Var {
 			vs[i].Desc += "; API Manager 4.x: " + toml
 			continue
 		}
-		vs = append(vs, contract.Var{Name: a.Name, Default: a4Defaults[a.Name], Secret: a.Secret, Desc: "API Manager 4.x: " + a.Desc + " -> " + toml})
+		vs = append(vs, contract.Var{Name: a.Name, Default: envDefaults[a.Name], Secret: a.Secret, Desc: "API Manager 4.x: " + a.Desc + " -> " + toml})
 	}
 	return vs
 }
@@ -117,13 +117,13 @@ type Env struct {
 	fromFile map[string]bool
 }
 
-// loadA4Env collects the set 4.x variables, for Load: NAME through lookup;
+// loadEnv collects the set 4.x variables, for Load: NAME through lookup;
 // a secret given as NAME_FILE has the value Load read from that file
 // (secretFiles; a file Load could not read, or NAME set beside it, is Load's
 // problem, and the variable is left unset here); a non-secret File variable
 // given as NAME_FILE is read here, one trailing newline trimmed. Problems
 // are one line each, never holding a secret value.
-func loadA4Env(lookup func(string) (string, bool), secretFiles map[string]string) (*Env, []string) {
+func loadEnv(lookup func(string) (string, bool), secretFiles map[string]string) (*Env, []string) {
 	e := &Env{Vals: map[string]string{}, fromFile: map[string]bool{}}
 	var problems []string
 	for _, v := range Vars {
@@ -167,7 +167,7 @@ func (e *Env) secretValues() []string {
 	return out
 }
 
-func isSecretA4(name string) bool {
+func isSecret4x(name string) bool {
 	for _, v := range Vars {
 		if v.Name == name {
 			return v.Secret
@@ -176,8 +176,8 @@ func isSecretA4(name string) bool {
 	return false
 }
 
-// a4Inputs are the validated, typed 4.x inputs of one component.
-type a4Inputs struct {
+// inputs are the validated, typed 4.x inputs of one component.
+type inputs struct {
 	env            *Env
 	role           Role
 	offset         int // WSO2_PORT_OFFSET (0 unset)
@@ -202,7 +202,7 @@ type a4Inputs struct {
 // offsetFor is the port offset of a URL that points at a component of role
 // target: this component's own offset for its peers, the traffic managers'
 // offset for traffic managers, none otherwise.
-func (in *a4Inputs) offsetFor(target Role) int {
+func (in *inputs) offsetFor(target Role) int {
 	switch {
 	case target == in.role:
 		if target == RoleTM && in.tmOffset != 0 && !in.offsetSet {
@@ -216,8 +216,8 @@ func (in *a4Inputs) offsetFor(target Role) int {
 }
 
 // ParseInputs validates every set 4.x variable at once.
-func ParseInputs(e *Env, role Role) (*a4Inputs, []string) {
-	in := &a4Inputs{env: e, role: role, dbTypeFrom: map[string][2]string{}}
+func ParseInputs(e *Env, role Role) (*inputs, []string) {
+	in := &inputs{env: e, role: role, dbTypeFrom: map[string][2]string{}}
 	var p []string
 	bad := func(name, format string, a ...any) { p = append(p, name+": "+fmt.Sprintf(format, a...)) }
 	if v, ok := e.get("WSO2_HOSTNAME"); ok && !isHostName(v) {

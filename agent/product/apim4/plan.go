@@ -28,10 +28,10 @@ import (
 	"github.com/wso2-container/agent/tomlconf"
 )
 
-// a4AgentTS is where the merged truststore goes when the product's own is
+// agentTruststoreDir is where the merged truststore goes when the product's own is
 // read-only (a Kubernetes secret mounted into the home), relative to
 // repository/resources/security, as [truststore] file_name names it.
-const a4AgentTS = "../agent-security/"
+const agentTruststoreDir = "../agent-security/"
 
 // volumeFile is one file a config or artifact volume puts over the home.
 type volumeFile struct {
@@ -53,7 +53,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		return nil, err
 	}
 	// The 4.x variables, as Load parsed them for this profile.
-	in, _ := cfg.ProductSetup.(*a4Inputs)
+	in, _ := cfg.ProductSetup.(*inputs)
 	if in == nil || in.role != RoleOf(prof.Name) {
 		return nil, exitcode.Errorf(exitcode.Software, "plan %s: the API Manager 4.x variables were not loaded for it", prof.Name)
 	}
@@ -71,7 +71,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 	for _, name := range []string{"WSO2_CONFIG_VOLUME", "WSO2_ARTIFACT_VOLUME"} {
 		dir, ok := env.get(name)
 		if !ok {
-			dir = a4Defaults[name]
+			dir = envDefaults[name]
 		}
 		if err := readVolume(name, dir, overlay); err != nil {
 			return nil, err
@@ -103,7 +103,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 			p.Warnings = append(p.Warnings, "WSO2_NODE_IP: "+err.Error())
 		}
 	}
-	f.TOML = a4Edits(in, prof.Name, localIP)
+	f.TOML = tomlEdits(in, prof.Name, localIP)
 	plan.AddPatches(&s, cfg.PatchFiles, home)
 	for _, fe := range s.Files {
 		if v, ok := overlay[filepath.Clean(fe.Rel)]; ok && fe.Base == nil {
@@ -136,7 +136,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 			p.AddSecret(sv)
 		}
 	}
-	orig := strings.TrimPrefix(tsName, a4AgentTS)
+	orig := strings.TrimPrefix(tsName, agentTruststoreDir)
 	secDir := filepath.Join(home, "repository", "resources", "security")
 	tsRel := filepath.Join("repository", "resources", "security", filepath.FromSlash(orig))
 	src, inPlace := filepath.Join(secDir, filepath.FromSlash(orig)), filepath.Join(secDir, filepath.FromSlash(orig))
@@ -153,7 +153,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		// a writable place inside the home, and the file points there.
 		alt := filepath.Join(home, "repository", "resources", "agent-security", filepath.Base(orig))
 		imp, err = certs.PlanImportTo(cfg.CertificatesDir, src, alt, tsPW, plan.Now())
-		wantName = a4AgentTS + filepath.Base(orig)
+		wantName = agentTruststoreDir + filepath.Base(orig)
 		if err == nil {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("truststore %s is read-only: the merged truststore is written to %s and [truststore] file_name points there", inPlace, alt))
 		}
@@ -211,7 +211,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		fp.New = []byte(prof.Name + "\n")
 		fp.Changes = append(fp.Changes, plan.Change{Target: Marker, Op: "set", New: prof.Name, Note: "profileSetup.sh optimises the home for this profile, one-way"})
 	}
-	p.WaitFor = contract.WaitTargets(cfg, a4WaitFor(env))
+	p.WaitFor = contract.WaitTargets(cfg, waitFor(env))
 	p.Command = apim4Command(home, pack, prof.Name, flagged)
 	return p, nil
 }
@@ -335,9 +335,9 @@ func configValue(cfg *contract.Config, name string) (string, error) {
 	return "", errors.New("not a config secret")
 }
 
-// a4WaitFor is the default dependency list: the database servers of the
+// waitFor is the default dependency list: the database servers of the
 // JDBC URLs that name host and port (or the type's default port).
-func a4WaitFor(env *Env) []string {
+func waitFor(env *Env) []string {
 	var out []string
 	for _, n := range []string{"WSO2_APIM_DB_URL", "WSO2_SHARED_DB_URL"} {
 		v, ok := env.get(n)
