@@ -79,7 +79,7 @@ func (apim4Product) Health(cfg *contract.Config, prof *product.Profile, home str
 }
 
 // Role is what a component is in a distributed deployment: it decides
-// which port offset a bare host gets (see inputs.offsetFor) and the shape of
+// which port offset a bare host gets (see Inputs.offsetFor) and the shape of
 // WSO2_EVENTHUB_URLS.
 type Role int
 

@@ -52,7 +52,7 @@ func taot(name []string, tables []tomlconf.Table) plan.TOMLEdit {
 // of the contract table; the fragment (WSO2_DEPLOYMENT_TOML) comes last so
 // that it can override any of them. localIP is the container's address
 // (node_ip default).
-func tomlEdits(in *inputs, profile, localIP string) []plan.TOMLEdit {
+func tomlEdits(in *Inputs, profile, localIP string) []plan.TOMLEdit {
 	e := in.env
 	var out []plan.TOMLEdit
 	add := func(t plan.TOMLEdit) { out = append(out, t) }

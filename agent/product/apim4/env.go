@@ -22,8 +22,8 @@ import (
 	"github.com/wso2-container/agent/tomlconf"
 )
 
-// envVar is one 4.x variable.
-type envVar struct {
+// EnvVar is one 4.x variable.
+type EnvVar struct {
 	Name   string
 	Secret bool   // never shown; NAME_FILE accepted; withheld from the server
 	File   bool   // NAME_FILE accepted although not secret
@@ -33,7 +33,7 @@ type envVar struct {
 }
 
 // Vars lists every 4.x variable in README order.
-var Vars = []envVar{
+var Vars = []EnvVar{
 	{Name: "WSO2_HOSTNAME", TOML: "`[server] hostname`; control plane and all-in-one also `[apim.devportal] url = \"https://HOST/devportal\"`", Helm: "`kubernetes.ingress.*.hostname`", Desc: "public host name of the component"},
 	{Name: "WSO2_PORT_OFFSET", TOML: "`[server] offset` (integer)", Helm: "`wso2.apim.portOffset`", Desc: "port offset of this component (0-56092)"},
 	{Name: "WSO2_NODE_IP", TOML: "`[server] node_ip`", Helm: "`NODE_IP` (pod IP)", Desc: "the node's address (default: keep $env{NODE_IP} when the file has it, the agent then sets NODE_IP for the server if unset; else the container's address)"},
@@ -176,8 +176,8 @@ func isSecret4x(name string) bool {
 	return false
 }
 
-// inputs are the validated, typed 4.x inputs of one component.
-type inputs struct {
+// Inputs are the validated, typed 4.x inputs of one component.
+type Inputs struct {
 	env            *Env
 	role           Role
 	offset         int // WSO2_PORT_OFFSET (0 unset)
@@ -202,7 +202,7 @@ type inputs struct {
 // offsetFor is the port offset of a URL that points at a component of role
 // target: this component's own offset for its peers, the traffic managers'
 // offset for traffic managers, none otherwise.
-func (in *inputs) offsetFor(target Role) int {
+func (in *Inputs) offsetFor(target Role) int {
 	switch {
 	case target == in.role:
 		if target == RoleTM && in.tmOffset != 0 && !in.offsetSet {
@@ -216,8 +216,8 @@ func (in *inputs) offsetFor(target Role) int {
 }
 
 // ParseInputs validates every set 4.x variable at once.
-func ParseInputs(e *Env, role Role) (*inputs, []string) {
-	in := &inputs{env: e, role: role, dbTypeFrom: map[string][2]string{}}
+func ParseInputs(e *Env, role Role) (*Inputs, []string) {
+	in := &Inputs{env: e, role: role, dbTypeFrom: map[string][2]string{}}
 	var p []string
 	bad := func(name, format string, a ...any) { p = append(p, name+": "+fmt.Sprintf(format, a...)) }
 	if v, ok := e.get("WSO2_HOSTNAME"); ok && !isHostName(v) {

@@ -53,7 +53,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		return nil, err
 	}
 	// The 4.x variables, as Load parsed them for this profile.
-	in, _ := cfg.ProductSetup.(*inputs)
+	in, _ := cfg.ProductSetup.(*Inputs)
 	if in == nil || in.role != RoleOf(prof.Name) {
 		return nil, exitcode.Errorf(exitcode.Software, "plan %s: the API Manager 4.x variables were not loaded for it", prof.Name)
 	}
