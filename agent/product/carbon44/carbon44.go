@@ -71,15 +71,15 @@ func (t *target) mysqlURL(db string) string {
 	return fmt.Sprintf("jdbc:mysql://%s:%d/%s?autoReconnect=true&useSSL=false", t.svc(t.cfg.MySQLServer), t.cfg.MySQLPort.V, db)
 }
 
-// datasource is one RDBMS datasource the agent manages.
-type datasource struct {
+// Datasource is one RDBMS datasource the agent manages.
+type Datasource struct {
 	Name string // <name>
 	jndi string // <jndiConfig><name>
 	db   string // database on the MySQL server
 }
 
 // AMDatasources are API Manager's datasources in master-datasources.xml.
-var AMDatasources = []datasource{
+var AMDatasources = []Datasource{
 	{"WSO2AM_DB", "jdbc/WSO2AM_DB", "apimgtdb"},
 	{"WSO2UM_DB", "jdbc/WSO2UM_DB", "userdb"},
 	{"WSO2REG_DB", "jdbc/WSO2REG_DB", "regdb"},
@@ -87,12 +87,12 @@ var AMDatasources = []datasource{
 	{"WSO2_MB_STORE_DB", "WSO2MBStoreDB", "mbstoredb"},
 }
 
-var metricsDatasource = datasource{"WSO2_METRICS_DB", "jdbc/WSO2MetricsDB", "metricsdb"}
+var metricsDatasource = Datasource{"WSO2_METRICS_DB", "jdbc/WSO2MetricsDB", "metricsdb"}
 
 // datasourceEdits makes each datasource exist once in the file (inserting a
 // MySQL block when absent, removing duplicates, B24) and sets its URL, user,
 // password and driver (B9, B17, B18).
-func (t *target) datasourceEdits(s *plan.EditSet, rel, parent string, dss []datasource) {
+func (t *target) datasourceEdits(s *plan.EditSet, rel, parent string, dss []Datasource) {
 	for _, ds := range dss {
 		if ds.Name == "WSO2UM_DB" {
 			ds.db = t.cfg.UserStoreDB // the database the admin-password job changes
@@ -274,12 +274,12 @@ func (t *target) catalinaEdits(s *plan.EditSet) {
 // (and the given log4j appenders), the user store's datasource, the master
 // datasources, the metrics datasource, host names, key and trust stores,
 // Tomcat, and clustering.
-func (t *target) carbonEdits(s *plan.EditSet, master []datasource, appenders ...string) {
+func (t *target) carbonEdits(s *plan.EditSet, master []Datasource, appenders ...string) {
 	t.adminEdits(s, appenders...)
 	s.XML("repository/conf/user-mgt.xml",
 		setText("/UserManager/Realm/Configuration/Property[@name='dataSource']", "jdbc/WSO2UM_DB"))
 	t.datasourceEdits(s, dsDir+"master-datasources.xml", dsParent, master)
-	t.datasourceEdits(s, dsDir+"metrics-datasources.xml", dsParent, []datasource{metricsDatasource})
+	t.datasourceEdits(s, dsDir+"metrics-datasources.xml", dsParent, []Datasource{metricsDatasource})
 	s.Optional(dsDir + "metrics-datasources.xml")
 	t.carbonHostEdits(s)
 	t.keystoreEdits(s)

@@ -26,12 +26,12 @@ func init() {
 
 // dasStatsDatasource is API Manager's statistics database, which the
 // analytics server writes.
-var dasStatsDatasource = datasource{"WSO2AM_STATS_DB", "jdbc/WSO2AM_STATS_DB", "statdb"}
+var dasStatsDatasource = Datasource{"WSO2AM_STATS_DB", "jdbc/WSO2AM_STATS_DB", "statdb"}
 
 // dasAnalyticsDatasources are the analytics record stores (B24: the old
 // image deleted a misspelt WSO2_ANALYSTICS_FS_DB and appended a second
 // WSO2_ANALYTICS_FS_DB; each exists exactly once here).
-var dasAnalyticsDatasources = []datasource{
+var dasAnalyticsDatasources = []Datasource{
 	{"WSO2_ANALYTICS_EVENT_STORE_DB", "jdbc/WSO2_ANALYTICS_EVENT_STORE_DB", "analytics_event_store"},
 	{"WSO2_ANALYTICS_PROCESSED_DATA_STORE_DB", "jdbc/WSO2_ANALYTICS_PROCESSED_DATA_STORE_DB", "analytics_processed_data_store"},
 	{"WSO2_ANALYTICS_FS_DB", "jdbc/WSO2_ANALYTICS_FS_DB", "analytics_fs"},
@@ -41,12 +41,12 @@ var dasAnalyticsDatasources = []datasource{
 // datasource file gets host, user and password (B17, B18).
 func (t *target) dasEdits(s *plan.EditSet) {
 	// The analytics log4j.properties has no event appender.
-	t.carbonEdits(s, []datasource{
+	t.carbonEdits(s, []Datasource{
 		{"WSO2UM_DB", "jdbc/WSO2UM_DB", "userdb"},
 		{"WSO2REG_DB", "jdbc/WSO2REG_DB", "regdb"},
 	})
 	t.datasourceEdits(s, dsDir+"analytics-datasources.xml", dsParent, dasAnalyticsDatasources)
-	t.datasourceEdits(s, dsDir+"stats-datasources.xml", dsParent, []datasource{dasStatsDatasource})
+	t.datasourceEdits(s, dsDir+"stats-datasources.xml", dsParent, []Datasource{dasStatsDatasource})
 }
 
 // CarbonApp is the API Manager analytics carbon app and the two places it is

@@ -57,7 +57,7 @@ var ISURLs = []struct{ Path, Suffix string }{
 
 // isDatasources: the Identity Server acts as the API Manager's key manager
 // and shares its databases.
-var isDatasources = []datasource{
+var isDatasources = []Datasource{
 	{"WSO2AM_DB", "jdbc/WSO2AM_DB", "apimgtdb"},
 	{"WSO2UM_DB", "jdbc/WSO2UM_DB", "userdb"},
 	{"WSO2REG_DB", "jdbc/WSO2REG_DB", "regdb"},
