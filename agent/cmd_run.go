@@ -24,21 +24,6 @@ import (
 	"github.com/wso2-container/agent/agent/supervise"
 )
 
-// startCompanions is the hook through which processes run beside the server
-// (scheduled jobs) are started. When set, cmdRun calls it once the server
-// has started, with the run's only Reaper (every child of the agent must be
-// started through it: see package supervise) and a context that is
-// cancelled when the agent begins to stop (TERM/INT) or the server has
-// exited. The returned stop is called after the server has exited and must
-// stop the companions gracefully (supervise.StopGroup) before returning. An
-// error stops the server and becomes the agent's exit status.
-//
-// It starts the jobs the configuration declared (pipeline.StartJobs); nil means no
-// companions.
-var startCompanions = func(ctx context.Context, r *supervise.Reaper, spec *pipeline.RunSpec, io IO) (stop func(), err error) {
-	return pipeline.StartJobs(ctx, r, spec, io.Log, io.Stderr)
-}
-
 var runDoc = cmdDoc{name: "run", synopsis: "agent run [-SERVER-FLAGS...] | agent run [--] CMD [ARGS...]", about: `The image's entrypoint and PID 1: load the environment, plan and apply the
 setup, wait for the dependencies (WSO2_AGENT_WAIT_FOR), then start the
 profile's server command and supervise it. Arguments starting with '-' are
@@ -222,11 +207,13 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 		Started: func(pid int) {
 			started.Store(true)
 			io.Log.Info("server started", "pid", pid, "setup", serverStart.Sub(began).Round(time.Millisecond).String())
-			if startCompanions != nil {
-				stopComp, compErr = startCompanions(compCtx, reaper, spec, io)
-				if compErr != nil {
-					cancelRun(compErr)
-				}
+			// The jobs start once the server has, through the run's only
+			// reaper; compCtx ends when the agent begins to stop or the
+			// server exits, and an error stops the server and becomes the
+			// agent's exit status.
+			stopComp, compErr = pipeline.StartJobs(compCtx, reaper, spec, io.Log, io.Stderr)
+			if compErr != nil {
+				cancelRun(compErr)
 			}
 		},
 	})

@@ -207,14 +207,15 @@ func SyncCertificates(dir, truststore, password string, now time.Time, log *slog
 	return nil
 }
 
-// StartJobs is the companions hook of `agent run`: it starts the jobs
+// StartJobs starts, once the server of `agent run` has started, the jobs
 // Load declared (see RunJobs) beside the server, through the run's reaper,
 // as WSO2_AGENT_USER when the agent is root (like the server), in the
 // working directory Load chose, with the server's environment; it reads no
 // declaration, crontab or PATH again. When ctx ends (TERM/INT, or the
 // server exited) scheduling stops and running jobs get the server's
 // graceful stop (TERM to their process group, WSO2_AGENT_STOP_TIMEOUT,
-// KILL); the returned stop waits for that.
+// KILL); the returned stop, called after the server has exited, waits for
+// that.
 func StartJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, log *slog.Logger, output io.Writer) (func(), error) {
 	if spec.Config == nil {
 		return func() {}, nil
