@@ -300,7 +300,7 @@ func maskConfigSecrets(cfg *contract.Config, s string) string {
 		return s
 	}
 	var p plan.Plan
-	for _, v := range []string{cfg.AdminPassword, cfg.NewAdminPassword, cfg.MySQLPassword, cfg.KeystorePassword, cfg.TruststorePassword} {
+	for _, v := range cfg.SecretValues() {
 		p.AddSecret(v)
 	}
 	return p.MaskSecrets(s)

@@ -245,8 +245,11 @@ var varExtensions []func([]Var) []Var
 // those is asked.
 func ExtendVars(ext func([]Var) []Var) { varExtensions = append(varExtensions, ext) }
 
-// SecretNames returns the variable names marked secret.
-var SecretNames = sync.OnceValue(func() []string {
+// SecretNames returns the variable names marked secret, the products'
+// included; the caller must not modify the slice.
+func SecretNames() []string { return secretNames() }
+
+var secretNames = sync.OnceValue(func() []string {
 	var out []string
 	for _, v := range contractVars() {
 		if v.Secret {
@@ -260,15 +263,7 @@ var SecretNames = sync.OnceValue(func() []string {
 // one of the agent's secret variables, or any name ending in PASSWORD.
 func IsSecretName(name string) bool {
 	n := strings.TrimSuffix(strings.ToUpper(name), "_FILE")
-	if strings.HasSuffix(n, "PASSWORD") || strings.HasSuffix(n, "SECRET") || strings.HasSuffix(n, "TOKEN") {
-		return true
-	}
-	for _, s := range SecretNames() {
-		if s == n {
-			return true
-		}
-	}
-	return false
+	return strings.HasSuffix(n, "PASSWORD") || strings.HasSuffix(n, "SECRET") || strings.HasSuffix(n, "TOKEN") || secretNameSet()[n]
 }
 
 // ConfigError lists every problem found while loading the environment.

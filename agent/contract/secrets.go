@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"reflect"
 	"strings"
 	"sync"
 )
@@ -37,14 +38,9 @@ var secretDefaultSet = sync.OnceValue(func() map[string]bool {
 })
 
 // IsSecretEnv reports whether a variable of the environment holds a secret
-// value (IsSecretName, but not a *_FILE path), with the agent's secret
-// names computed once.
+// value: IsSecretName, but not a *_FILE path.
 func IsSecretEnv(name string) bool {
-	u := strings.ToUpper(name)
-	if strings.HasSuffix(u, "_FILE") {
-		return false
-	}
-	return strings.HasSuffix(u, "PASSWORD") || strings.HasSuffix(u, "SECRET") || strings.HasSuffix(u, "TOKEN") || secretNameSet()[u]
+	return !strings.HasSuffix(strings.ToUpper(name), "_FILE") && IsSecretName(name)
 }
 
 var secretNameSet = sync.OnceValue(func() map[string]bool {
@@ -61,7 +57,7 @@ var secretNameSet = sync.OnceValue(func() map[string]bool {
 func (c *Config) PatchLookup(name string) (string, bool) {
 	if _, ok := c.Getenv(name); !ok {
 		if _, viaFile := c.Getenv(name + "_FILE"); viaFile {
-			if v, ok := c.secretValues()[name]; ok && v != "" {
+			if v, ok := c.secretValue(name); ok && v != "" {
 				return v, true
 			}
 		}
@@ -69,16 +65,52 @@ func (c *Config) PatchLookup(name string) (string, bool) {
 	return c.Getenv(name)
 }
 
-// secretValues maps each secret variable to its loaded value.
-func (c *Config) secretValues() map[string]string {
-	return map[string]string{
-		"WSO2_ADMIN_PASSWORD":      c.AdminPassword,
-		"WSO2_NEW_ADMIN_PASSWORD":  c.NewAdminPassword,
-		"WSO2_MYSQL_PASSWORD":      c.MySQLPassword,
-		"WSO2_KEYSTORE_PASSWORD":   c.KeystorePassword,
-		"WSO2_TRUSTSTORE_PASSWORD": c.TruststorePassword,
+// SecretValues returns the loaded value of each secret variable of Config
+// (a field tagged `secret:"true"`; the tag is the only list), in
+// declaration order, so that whatever numbers them does so the same way at
+// every start.
+func (c *Config) SecretValues() []string {
+	v := reflect.ValueOf(c).Elem()
+	out := make([]string, 0, len(secretFields()))
+	for _, f := range secretFields() {
+		out = append(out, v.Field(f.index).String())
 	}
+	return out
 }
+
+// secretValue is the loaded value of the secret variable name, if Config
+// has one of that name.
+func (c *Config) secretValue(name string) (string, bool) {
+	for _, f := range secretFields() {
+		if f.name == name {
+			return reflect.ValueOf(c).Elem().Field(f.index).String(), true
+		}
+	}
+	return "", false
+}
+
+// secretField is one secret field of Config: its variable and index.
+type secretField struct {
+	name  string
+	index int
+}
+
+// secretFields are Config's secret fields in declaration order.
+var secretFields = sync.OnceValue(func() []secretField {
+	var out []secretField
+	t := reflect.TypeOf(Config{})
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Tag.Get("secret") != "true" {
+			continue
+		}
+		if f.Type.Kind() != reflect.String {
+			panic("contract: Config." + f.Name + ": a secret field is a string")
+		}
+		out = append(out, secretField{f.Tag.Get("envconfig"), i})
+	}
+	return out
+})
 
 // ServerEnviron is the environment the server and the jobs start with: the
 // loaded environment without the secret variables and their _FILE forms,

@@ -80,7 +80,7 @@ func Load(environ []string, requireProfile bool) (*contract.Config, error) {
 	c.Decode(fileVals)
 	// Registered before anything is validated: no error line may show them.
 	resetLogSecrets()
-	for _, v := range []string{c.AdminPassword, c.NewAdminPassword, c.MySQLPassword, c.KeystorePassword, c.TruststorePassword} {
+	for _, v := range c.SecretValues() {
 		RegisterLogSecret(v)
 	}
 	for _, v := range fileVals {
