@@ -54,8 +54,11 @@ func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
 	if err != nil {
 		return fail(io, err)
 	}
+	// name.WSO2_DOMAIN as Config.ServiceHost, except that an empty name
+	// keeps the suffix: an empty WSO2_MYSQL_SERVER (allowed with the
+	// profile none) must fail to resolve, never dial the local host.
 	host := cfg.MySQLServer
-	if cfg.Domain != "" && net.ParseIP(host) == nil { // name.WSO2_DOMAIN, as the products write it
+	if cfg.Domain != "" && net.ParseIP(host) == nil {
 		host += "." + cfg.Domain
 	}
 	opts := adminpw.Options{

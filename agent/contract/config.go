@@ -323,6 +323,16 @@ func (c *Config) Problems() []string {
 	return p
 }
 
+// ServiceHost is the host name a service name becomes: name.WSO2_DOMAIN,
+// or name as it is when WSO2_DOMAIN is empty, name is empty or an IP
+// address. Every service a product writes or connects to is named so.
+func (c *Config) ServiceHost(name string) string {
+	if c.Domain == "" || name == "" || net.ParseIP(name) != nil {
+		return name
+	}
+	return name + "." + c.Domain
+}
+
 // MySQLServerProblem checks WSO2_MYSQL_SERVER as the admin-password job
 // connects to it (with WSO2_DOMAIN appended), for a command without a
 // profile's setup.
@@ -330,11 +340,7 @@ func (c *Config) MySQLServerProblem() []string {
 	if c.MySQLServer == "" && c.Profile != "" {
 		return nil
 	}
-	full := c.MySQLServer
-	if c.Domain != "" && full != "" && net.ParseIP(full) == nil {
-		full += "." + c.Domain // as the admin-password job connects
-	}
-	if err := CheckHostName(full, false); err != nil {
+	if err := CheckHostName(c.ServiceHost(c.MySQLServer), false); err != nil {
 		return []string{fmt.Sprintf("WSO2_MYSQL_SERVER: %q is not a host name: %v", c.MySQLServer, err)}
 	}
 	return nil

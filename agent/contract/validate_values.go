@@ -143,7 +143,7 @@ type hostVar struct {
 	name, value string
 	ipv6        bool // an IPv6 literal is written correctly (not inside a URL)
 	optional    bool // empty means unset: the profile's default applies
-	service     bool // a service name: WSO2_DOMAIN is appended, as the products write it
+	service     bool // a service name: WSO2_DOMAIN is appended (Config.ServiceHost)
 }
 
 // EmptyProblems reports the values that must not be empty for any command:
@@ -186,8 +186,8 @@ func (c *Config) HostProblems() []string {
 			continue
 		}
 		full := h.value
-		if h.service && c.Domain != "" && h.value != "" && net.ParseIP(h.value) == nil && CheckDomain(c.Domain) == nil {
-			full += "." + c.Domain // as the products write it: name.WSO2_DOMAIN
+		if h.service && CheckDomain(c.Domain) == nil {
+			full = c.ServiceHost(h.value) // as the products write it
 		}
 		if err := CheckHostName(full, h.ipv6); err != nil {
 			addf("%s: %q is not a host name: %v", h.name, h.value, err)

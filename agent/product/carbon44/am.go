@@ -61,11 +61,11 @@ func (t *target) amEdits(s *plan.EditSet) {
 	api := "repository/conf/api-manager.xml"
 	s.XML(api,
 		setText("/APIManager/Analytics/Enabled", fmt.Sprint(c.CarbonAnalytics.V)),
-		setText("/APIManager/Analytics/DASServerURL", fmt.Sprintf("{tcp://%s:7612}", t.svc(c.AnalyticsHost))),
-		setText("/APIManager/Analytics/DASRestApiURL", fmt.Sprintf("https://%s:9444", t.svc(c.AnalyticsHost))),
+		setText("/APIManager/Analytics/DASServerURL", fmt.Sprintf("{tcp://%s:7612}", t.cfg.ServiceHost(c.AnalyticsHost))),
+		setText("/APIManager/Analytics/DASRestApiURL", fmt.Sprintf("https://%s:9444", t.cfg.ServiceHost(c.AnalyticsHost))),
 	)
-	services := func(host string) string { return fmt.Sprintf("https://%s:9443/services/", t.svc(host)) }
-	tm := t.svc(c.TrafficMgrHost)
+	services := func(host string) string { return fmt.Sprintf("https://%s:9443/services/", t.cfg.ServiceHost(host)) }
+	tm := t.cfg.ServiceHost(c.TrafficMgrHost)
 	if writesJNDI(t.prof) {
 		s.XML(api,
 			setText("/APIManager/AuthManager/ServerURL", services(c.KeyManagerHost)),
@@ -85,7 +85,7 @@ func (t *target) amEdits(s *plan.EditSet) {
 	}
 	switch t.prof.Name {
 	case profilePublisher, profileStore:
-		gw := t.svc(c.GatewayHost)
+		gw := t.cfg.ServiceHost(c.GatewayHost)
 		endpoint := fmt.Sprintf("http://%s:8280,https://%s:8243", gw, gw)
 		if t.prof.Name == profileStore && c.GatewayEndpoint != "" {
 			endpoint = c.GatewayEndpoint // B5: the element's value, not a one-shot token
@@ -93,7 +93,7 @@ func (t *target) amEdits(s *plan.EditSet) {
 		s.XML(api,
 			setText("/APIManager/APIGateway/Environments/Environment/ServerURL", services(c.GatewayMgrHost)),
 			setText("/APIManager/APIGateway/Environments/Environment/GatewayEndpoint", endpoint),
-			setText("/APIManager/APIStore/URL", fmt.Sprintf("https://%s:9443/store", t.svc(c.StoreHost))),
+			setText("/APIManager/APIStore/URL", fmt.Sprintf("https://%s:9443/store", t.cfg.ServiceHost(c.StoreHost))),
 		)
 	}
 }

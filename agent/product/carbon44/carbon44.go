@@ -39,15 +39,6 @@ type target struct {
 	ownKeystore bool
 }
 
-// svc returns the host name of a service on the overlay network:
-// name.domain, or name when WSO2_DOMAIN is empty or name is an IP address.
-func (t *target) svc(name string) string {
-	if t.cfg.Domain == "" || name == "" || net.ParseIP(name) != nil {
-		return name
-	}
-	return name + "." + t.cfg.Domain
-}
-
 // keystoreRel is the own keystore's path relative to the home.
 func (t *target) keystoreRel() string {
 	return "repository/resources/security/" + certs.KeystoreFile(t.prof.Component)
@@ -68,7 +59,7 @@ func carbonPath(rel string) string {
 
 // mysqlURL is the JDBC URL of database db on the configured MySQL server.
 func (t *target) mysqlURL(db string) string {
-	return fmt.Sprintf("jdbc:mysql://%s:%d/%s?autoReconnect=true&useSSL=false", t.svc(t.cfg.MySQLServer), t.cfg.MySQLPort.V, db)
+	return fmt.Sprintf("jdbc:mysql://%s:%d/%s?autoReconnect=true&useSSL=false", t.cfg.ServiceHost(t.cfg.MySQLServer), t.cfg.MySQLPort.V, db)
 }
 
 // Datasource is one RDBMS datasource the agent manages.
@@ -153,7 +144,7 @@ func (t *target) adminEdits(s *plan.EditSet, appenders ...string) {
 func (t *target) carbonHostEdits(s *plan.EditSet) {
 	host := t.cfg.HostName
 	if host == "" {
-		host = t.svc(t.prof.Component)
+		host = t.cfg.ServiceHost(t.prof.Component)
 	}
 	s.XML("repository/conf/carbon.xml",
 		ensure("/Server/HostName", "/Server", []string{"Version"}, "<HostName>"+xmlEscape(host)+"</HostName>"),
@@ -388,7 +379,7 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 			return nil, err
 		}
 	}
-	p.WaitFor = contract.WaitTargets(cfg, []string{net.JoinHostPort(t.svc(cfg.MySQLServer), fmt.Sprint(cfg.MySQLPort.V))})
+	p.WaitFor = contract.WaitTargets(cfg, []string{net.JoinHostPort(t.cfg.ServiceHost(cfg.MySQLServer), fmt.Sprint(cfg.MySQLPort.V))})
 	p.Command = append([]string{filepath.Join(home, "bin", "wso2server.sh")}, prof.ServerFlags...)
 	return p, nil
 }
