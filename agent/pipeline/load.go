@@ -113,8 +113,10 @@ func loadSetupInputs(c *contract.Config, secretFiles map[string]string) []string
 	}
 	var p []string
 	c.PatchFiles, p = loadPatches(c)
-	if prof, ok := product.LookupProfile(c.Profile); ok && product.For(prof) != nil {
-		p = append(p, product.For(prof).LoadSetup(c, prof, secretFiles)...)
+	if prof, ok := product.LookupProfile(c.Profile); ok {
+		if pr := product.For(prof); pr != nil {
+			p = append(p, pr.LoadSetup(c, prof, secretFiles)...)
+		}
 	}
 	return p
 }
