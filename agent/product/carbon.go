@@ -2,41 +2,19 @@ package product
 
 import (
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 )
 
 // This file holds what every Carbon product shares, whatever its version:
-// its stock ports and their offset, the encoding of its XML files, and the
-// packs that say by their files alone which profiles they run.
+// its stock ports and their offset, and the packs that say by their files
+// alone which profiles they run.
 
 // Carbon's stock ports, before the offset.
 const (
 	HTTPSPort = 9443
 	HTTPPort  = 9763
 )
-
-// Latin1Reader decodes the ISO-8859-1 that Carbon's XML files declare (each
-// byte is the code point).
-func Latin1Reader(label string, r io.Reader) (io.Reader, error) {
-	switch strings.ToLower(label) {
-	case "iso-8859-1", "latin1", "latin-1", "iso8859-1":
-	case "utf-8", "utf8", "us-ascii":
-		return r, nil
-	default:
-		return nil, fmt.Errorf("unsupported encoding %q", label)
-	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]rune, len(b))
-	for i, c := range b {
-		out[i] = rune(c)
-	}
-	return strings.NewReader(string(out)), nil
-}
 
 // ParseOffset reads a port offset: an integer such that every Carbon port
 // stays a port.
@@ -50,9 +28,6 @@ func ParseOffset(s string) (int, error) {
 	}
 	return n, nil
 }
-
-// OneLine joins a multi-line message.
-func OneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 // Pack is a product home that names its own profiles: a product
 // recognises it by its files alone (API Manager 4.x: by its start script),

@@ -4,7 +4,7 @@
 // (Profile: home, component name, cluster defaults), the one rule for the
 // product home (Home), the detection of what a home holds (CheckHome,
 // DetectPack), the network facts a plan may discover (Discovery), and what
-// every Carbon product shares (stock ports, offset, Latin-1 XML).
+// every Carbon product shares (stock ports and their offset).
 //
 // It must not know any one product: the products register themselves from
 // their own packages (agent/product/carbon44, agent/product/apim4), which

@@ -266,7 +266,7 @@ func apim4Health(profile, home, portOffset string) (health.Check, error) {
 			} `toml:"server"`
 		}
 		if err := toml.Unmarshal(b, &doc); err != nil {
-			return health.Check{}, exitcode.Errorf(exitcode.DataErr, "parse %s: %v", path, product.OneLine(err))
+			return health.Check{}, exitcode.Errorf(exitcode.DataErr, "parse %s: %v", path, oneLine(err))
 		}
 		switch v := doc.Server.Offset.(type) {
 		case nil:
@@ -289,3 +289,6 @@ func apim4Health(profile, home, portOffset string) (health.Check, error) {
 	}
 	return health.Check{TLSPort: product.HTTPSPort + off, Endpoint: "/services/Version", EndpointPort: product.HTTPPort + off}, nil
 }
+
+// oneLine joins a multi-line message.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"html"
+	"io"
 	"net"
 	"os"
 	"path"
@@ -424,7 +425,7 @@ func Health(home string) (health.Check, error) {
 		Offset *string `xml:"Ports>Offset"`
 	}
 	dec := xml.NewDecoder(f)
-	dec.CharsetReader = product.Latin1Reader
+	dec.CharsetReader = latin1Reader
 	if err := dec.Decode(&doc); err != nil {
 		return health.Check{}, exitcode.Errorf(exitcode.DataErr, "parse %s: %v", path, err)
 	}
@@ -531,3 +532,24 @@ const (
 	IS  = "is"  // Identity Server 5.2.0 (is.go)
 	DAS = "das" // API Manager Analytics 2.0.0 (das.go)
 )
+
+// latin1Reader decodes the ISO-8859-1 that Carbon's XML files declare (each
+// byte is the code point).
+func latin1Reader(label string, r io.Reader) (io.Reader, error) {
+	switch strings.ToLower(label) {
+	case "iso-8859-1", "latin1", "latin-1", "iso8859-1":
+	case "utf-8", "utf8", "us-ascii":
+		return r, nil
+	default:
+		return nil, fmt.Errorf("unsupported encoding %q", label)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rune, len(b))
+	for i, c := range b {
+		out[i] = rune(c)
+	}
+	return strings.NewReader(string(out)), nil
+}
