@@ -135,7 +135,7 @@ func TestSeedFromKubernetesVolume(t *testing.T) {
 	k8sVolume(t, src, "x", map[string]string{"api.xml": "<api/>\n", "proxy.xml": "<proxy/>\n"})
 	dst := filepath.Join(t.TempDir(), "server")
 	p := &plan.Plan{}
-	if err := p.AddSeed(src, dst, time.Second); err != nil || len(p.Seeds) != 1 {
+	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 {
 		t.Fatalf("planSeed: %v, %d seeds", err, len(p.Seeds))
 	}
 	if _, err := p.Apply(); err != nil {
@@ -188,7 +188,7 @@ func TestSeedLockWaitIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &plan.Plan{}
-	if err := p.AddSeed(src, dst, 50*time.Millisecond); err != nil || len(p.Seeds) != 1 {
+	if err := p.AddSeed(src, dst, 50*time.Millisecond, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 {
 		t.Fatalf("planSeed: %v, %d seeds", err, len(p.Seeds))
 	}
 	_, err = p.Apply()

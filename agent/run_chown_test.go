@@ -31,7 +31,7 @@ func TestChownWrittenSeededTree(t *testing.T) {
 	}
 	dst := filepath.Join(t.TempDir(), "server")
 	p := &plan.Plan{}
-	if err := p.AddSeed(src, dst, time.Second); err != nil || len(p.Seeds) != 1 {
+	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 {
 		t.Fatalf("planSeed: %v, %d seeds", err, len(p.Seeds))
 	}
 	written, err := p.Apply()

@@ -140,8 +140,9 @@ type SeedPlan struct {
 	Dst   string `json:"dst"`   // the empty shared folder
 	Files int    `json:"files"` // how many files are copied
 	// Wait bounds the wait for another container seeding the same shared
-	// folder (WSO2_AGENT_LOCK_TIMEOUT).
-	Wait time.Duration `json:"-"`
+	// folder; WaitSetting names the setting it comes from, for the error.
+	Wait        time.Duration `json:"-"`
+	WaitSetting string        `json:"-"`
 }
 
 // SchedulePreview is a Quartz schedule written by the analytics profile.

@@ -33,7 +33,8 @@ func mediatorBackup(lib, jar string) string {
 }
 
 // AddMirror mirrors the *.jar files of src into lib. A missing src means
-// the image has no mediator share: nothing is planned.
+// the image has no mediator share: nothing is planned. setting names src
+// in errors (the variable it comes from).
 //
 // Jars may be symbolic links (a Kubernetes ConfigMap or Secret volume shows
 // its files as links through ..data): they are followed and their content
@@ -42,13 +43,13 @@ func mediatorBackup(lib, jar string) string {
 // really differs from it: the image's own jar is then kept beside as
 // mediatorBackup and put back when the share no longer has the jar. A jar
 // the agent put there is removed when the share no longer has it.
-func (p *Plan) AddMirror(src, lib string) error {
+func (p *Plan) AddMirror(setting, src, lib string) error {
 	entries, err := os.ReadDir(src)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return exitcode.Errorf(exitcode.NoInput, "WSO2_MEDIATOR_DIR: read %s: %s", src, contract.DescribeFSError(err))
+		return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", setting, src, contract.DescribeFSError(err))
 	}
 	read := func(path string, limit int64) ([]byte, error) {
 		b, err := boundedread.ReadFile(path, limit)
@@ -60,7 +61,7 @@ func (p *Plan) AddMirror(src, lib string) error {
 			if errors.Is(err, boundedread.ErrTooLarge) {
 				code = exitcode.DataErr
 			}
-			return nil, exitcode.Errorf(code, "WSO2_MEDIATOR_DIR: read %s: %s", path, contract.DescribeFSError(err))
+			return nil, exitcode.Errorf(code, "%s: read %s: %s", setting, path, contract.DescribeFSError(err))
 		}
 		return b, nil
 	}
@@ -82,7 +83,7 @@ func (p *Plan) AddMirror(src, lib string) error {
 		}
 		st, err := os.Stat(filepath.Join(src, name)) // follows symbolic links
 		if err != nil {
-			return exitcode.Errorf(exitcode.NoInput, "WSO2_MEDIATOR_DIR: read %s: %s", filepath.Join(src, name), contract.DescribeFSError(err))
+			return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", setting, filepath.Join(src, name), contract.DescribeFSError(err))
 		}
 		if st.IsDir() {
 			continue
@@ -99,7 +100,7 @@ func (p *Plan) AddMirror(src, lib string) error {
 			return err
 		}
 		if data == nil { // vanished since the listing (a dangling link is an error above)
-			return exitcode.Errorf(exitcode.NoInput, "WSO2_MEDIATOR_DIR: read %s: no such file or directory", filepath.Join(src, j))
+			return exitcode.Errorf(exitcode.NoInput, "%s: read %s: no such file or directory", setting, filepath.Join(src, j))
 		}
 		dst := filepath.Join(lib, j)
 		old, err := read(dst, boundedread.Archive)
@@ -183,8 +184,10 @@ const (
 
 // AddSeed plans to seed dst from src when dst is empty (only the agent's
 // own lock or temporary entries) and was never seeded. A folder with content
-// that the agent did not seed is left alone.
-func (p *Plan) AddSeed(src, dst string, wait time.Duration) error {
+// that the agent did not seed is left alone. wait bounds the wait for
+// another container seeding it, and waitSetting names that bound in the
+// error when it runs out.
+func (p *Plan) AddSeed(src, dst string, wait time.Duration, waitSetting string) error {
 	if st, err := os.Stat(src); err != nil || !st.IsDir() {
 		return nil
 	}
@@ -209,7 +212,7 @@ func (p *Plan) AddSeed(src, dst string, wait time.Duration) error {
 		}
 		return nil
 	})
-	p.Seeds = append(p.Seeds, &SeedPlan{Src: src, Dst: dst, Files: n, Wait: wait})
+	p.Seeds = append(p.Seeds, &SeedPlan{Src: src, Dst: dst, Files: n, Wait: wait, WaitSetting: waitSetting})
 	return nil
 }
 
@@ -228,7 +231,7 @@ func seed(s *SeedPlan) ([]string, error) {
 	}
 	defer lf.Close()
 	if err := homelock.Flock(lf, s.Wait, nil); err != nil {
-		return nil, fmt.Errorf("seed %s: lock %s: %w (WSO2_AGENT_LOCK_TIMEOUT)", s.Dst, SeedLock, err)
+		return nil, fmt.Errorf("seed %s: lock %s: %w (%s)", s.Dst, SeedLock, err, s.WaitSetting)
 	}
 	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN) //nolint:errcheck
 	if _, err := os.Stat(filepath.Join(s.Dst, SeedMarker)); err == nil {

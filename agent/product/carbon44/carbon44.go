@@ -371,12 +371,12 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 		}
 	}
 	if prof.MirrorsMediators {
-		if err := p.AddMirror(cfg.MediatorDir, filepath.Join(home, "repository", "components", "lib")); err != nil {
+		if err := p.AddMirror("WSO2_MEDIATOR_DIR", cfg.MediatorDir, filepath.Join(home, "repository", "components", "lib")); err != nil {
 			return nil, err
 		}
 	}
 	if prof.SeedsDeployment {
-		if err := p.AddSeed(cfg.DeploymentSeed, filepath.Join(home, "repository", "deployment", "server"), cfg.LockTimeout.V); err != nil {
+		if err := p.AddSeed(cfg.DeploymentSeed, filepath.Join(home, "repository", "deployment", "server"), cfg.LockTimeout.V, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil {
 			return nil, err
 		}
 	}
