@@ -137,9 +137,6 @@ func (c *Config) Environ() []string { return c.environ }
 // the loaded environment (one of the secret variables, see Decode).
 func (c *Config) SetEmpty(name string) bool { return c.setEmpty[name] }
 
-// HasValue reports whether the variable name is set to a non-empty value.
-func (c *Config) HasValue(name string) bool { return c.env[name] != "" }
-
 // WithEnviron sets environ as the environment c answers Getenv from, and
 // returns c: for the commands that read a few variables without loading the
 // whole contract (health, certs), and for tests.

@@ -390,7 +390,7 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 func carbonProblems(c *contract.Config, prof *product.Profile) []string {
 	var p []string
 	addf := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
-	if c.MySQLPassword == "" && !c.SetEmpty("WSO2_MYSQL_PASSWORD") && !c.HasValue("WSO2_MYSQL_PASSWORD_FILE") {
+	if file, _ := c.Getenv("WSO2_MYSQL_PASSWORD_FILE"); c.MySQLPassword == "" && !c.SetEmpty("WSO2_MYSQL_PASSWORD") && file == "" {
 		// Every datasource is pointed at MySQL: without a password the
 		// files would keep H2's default password beside a MySQL URL, and
 		// inserted datasources would disagree with the existing ones.
