@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -98,6 +99,48 @@ func TestImportsGoOneWay(t *testing.T) {
 	for p := range rank {
 		if !seen[p] {
 			t.Errorf("the layer %s is gone: update the ranks here and the map in agent/doc.go", p)
+		}
+	}
+}
+
+// TestDocsMapTheLayout: a newcomer finds every layer one hop from the
+// README (its table links each layer's doc comment) and from agent/doc.go,
+// and CONTRIBUTING holds the recipe (adding a variable, a profile, a
+// product; goldens; one test, the e2e, the fuzzers, the benchmarks) and
+// names only files that exist (issue 13).
+func TestDocsMapTheLayout(t *testing.T) {
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	readme, contributing, doc := read("README.md"), read("CONTRIBUTING.md"), read("agent/doc.go")
+	for _, pkg := range []string{"agent/pipeline", "agent/product/carbon44", "agent/product/apim4", "agent/product", "agent/plan", "agent/contract"} {
+		link := "(" + pkg + "/doc.go)"
+		if !strings.Contains(readme, "[`"+pkg+"`]"+link) {
+			t.Errorf("README: no link %s%s in the table of where each stage lives", "[`"+pkg+"`]", link)
+		}
+		if _, err := os.Stat(filepath.Join("..", pkg, "doc.go")); err != nil {
+			t.Errorf("%s has no doc.go: %v", pkg, err)
+		}
+		if !strings.Contains(doc, pkg) {
+			t.Errorf("agent/doc.go does not name %s", pkg)
+		}
+	}
+	for _, want := range []string{"## Add an environment variable", "## Add a profile", "## Add a product", "## Generated files and goldens",
+		"-run '", "make e2e", "make fuzz", "make bench", "-update"} {
+		if !strings.Contains(contributing, want) {
+			t.Errorf("CONTRIBUTING.md lacks %q", want)
+		}
+	}
+	for _, m := range regexp.MustCompile("`((?:agent|docs|testdata)/[A-Za-z0-9_./-]+)`").FindAllStringSubmatch(contributing, -1) {
+		if strings.Contains(m[1], "...") {
+			continue // a package pattern (agent/product/...)
+		}
+		if _, err := os.Stat(filepath.Join("..", m[1])); err != nil {
+			t.Errorf("CONTRIBUTING.md names %s, which does not exist", m[1])
 		}
 	}
 }
