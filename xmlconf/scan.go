@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/beevik/etree"
 )
@@ -49,17 +50,21 @@ type attrSpan struct {
 // index of the original bytes (for splicing).
 type doc struct {
 	src      []byte
-	latin1   bool // decode bytes as ISO-8859-1 (declared single-byte encoding)
-	asciiOut bool // the declared encoding is not UTF-8: write non-ASCII as char refs
+	str      string // src as a string: names and values are its substrings
+	latin1   bool   // decode bytes as ISO-8859-1 (declared single-byte encoding)
+	asciiOut bool   // the declared encoding is not UTF-8: write non-ASCII as char refs
 	tree     *etree.Document
 	elems    []elem
 	attrs    []attrSpan
 	index    map[*etree.Element]int
-	secret   []Edit // Apply: the Secret edits of the call (see secretPlace)
+	secret   []Edit           // Apply: the Secret edits of the call (see secretPlace)
+	memo     map[string][]int // selectAll's results while the tree is unchanged (see forget)
 }
 
 type scanner struct {
 	src    []byte
+	str    string // src, converted once: names and plain values are slices of it
+	tree   bool   // build the etree view (parse); check only validates
 	pos    int
 	latin1 bool
 	d      *doc
@@ -89,9 +94,29 @@ func parse(src []byte) (*doc, error) { return parseOpts(src, false) }
 
 // parseOpts reads a complete document; laxNS skips the check that namespace
 // prefixes are declared (used for fragments, checked again in context).
-func parseOpts(src []byte, laxNS bool) (*doc, error) {
-	d := &doc{src: src, tree: etree.NewDocument()}
-	s := &scanner{src: src, d: d, laxNS: laxNS}
+func parseOpts(src []byte, laxNS bool) (*doc, error) { return scan(src, laxNS, true) }
+
+// check validates a complete document exactly as parse does, without
+// building the etree view: the result has the byte index only (no tree, no
+// index), for a document that is only checked, not edited or searched.
+func check(src []byte) (*doc, error) { return scan(src, false, false) }
+
+func scan(src []byte, laxNS, tree bool) (*doc, error) {
+	// Names and plain values are slices of str. A tree keeps them beyond
+	// this call, so they get a copy of src; a check keeps nothing but the
+	// byte index, so a view of src does (src is not changed meanwhile).
+	var str string
+	if tree {
+		str = string(src)
+	} else if len(src) > 0 {
+		str = unsafe.String(&src[0], len(src))
+	}
+	d := &doc{src: src, str: str}
+	if tree {
+		d.tree = etree.NewDocument()
+	}
+	s := &scanner{src: src, str: str, tree: tree, d: d, laxNS: laxNS}
+	d.elems = make([]elem, 0, startTags(src))
 	if len(src) >= 2 && (src[0] == 0xFE && src[1] == 0xFF || src[0] == 0xFF && src[1] == 0xFE) {
 		return nil, s.errAt(0, "UTF-16 documents are not supported")
 	}
@@ -145,11 +170,37 @@ func parseOpts(src []byte, laxNS bool) (*doc, error) {
 	if !sawRoot {
 		return nil, s.errAt(len(src), "no root element")
 	}
-	d.index = make(map[*etree.Element]int, len(d.elems))
-	for i := range d.elems {
-		d.index[d.elems[i].el] = i
+	if tree {
+		d.index = make(map[*etree.Element]int, len(d.elems))
+		for i := range d.elems {
+			d.index[d.elems[i].el] = i
+		}
 	}
 	return d, nil
+}
+
+// startTags counts the '<' outside comments that may start an element: an
+// upper bound of the number of elements (exact for most documents), so that
+// the index is allocated once.
+func startTags(src []byte) int {
+	n := 0
+	for i := 0; ; {
+		j := bytes.IndexByte(src[i:], '<')
+		if j < 0 || i+j+1 >= len(src) {
+			return n
+		}
+		i += j + 1
+		switch c := src[i]; {
+		case c == '!' && bytes.HasPrefix(src[i:], []byte("!--")):
+			k := bytes.Index(src[i+3:], []byte("-->"))
+			if k < 0 {
+				return n
+			}
+			i += 3 + k + 3
+		case c != '/' && c != '!' && c != '?':
+			n++
+		}
+	}
 }
 
 func (s *scanner) has(p string) bool {
@@ -454,8 +505,12 @@ func (s *scanner) bound(prefix string) bool {
 // element parses an element (iteratively, to bound stack use) starting at s.pos.
 func (s *scanner) element() error {
 	d := s.d
-	var stack []int // open element indexes
-	var parentEl *etree.Element = &d.tree.Element
+	var stack []int                   // open element indexes
+	var root, parentEl *etree.Element // nil without a tree
+	if s.tree {
+		root = &d.tree.Element
+		parentEl = root
+	}
 	parent := -1
 	for {
 		// at '<' of a start tag
@@ -464,12 +519,15 @@ func (s *scanner) element() error {
 		if err := s.name(); err != nil {
 			return err
 		}
-		name := string(s.src[st+1 : s.pos])
+		name := s.str[st+1 : s.pos]
 		if err := s.qname(st+1, name); err != nil {
 			return err
 		}
 		e := elem{name: name, start: st, nameEnd: s.pos, parent: parent, attrLo: len(d.attrs)}
-		el := parentEl.CreateElement(name)
+		var el *etree.Element
+		if s.tree {
+			el = parentEl.CreateElement(name)
+		}
 		e.el = el
 		depth := len(stack) + 1
 		// attributes
@@ -500,7 +558,7 @@ func (s *scanner) element() error {
 			if err := s.name(); err != nil {
 				return err
 			}
-			an := string(s.src[ns:s.pos])
+			an := s.str[ns:s.pos]
 			if err := s.qname(ns, an); err != nil {
 				return err
 			}
@@ -532,7 +590,9 @@ func (s *scanner) element() error {
 				}
 			}
 			d.attrs = append(d.attrs, attrSpan{name: an, nameStart: ns, valStart: vs, valEnd: ve, quote: q, value: val})
-			el.CreateAttr(an, val)
+			if s.tree {
+				el.CreateAttr(an, val)
+			}
 			if an == "xmlns" || strings.HasPrefix(an, "xmlns:") {
 				if strings.HasPrefix(an, "xmlns:") && val == "" {
 					return s.errAt(ns, "empty namespace URI for %s", an)
@@ -588,7 +648,7 @@ func (s *scanner) element() error {
 				if err := s.name(); err != nil {
 					return err
 				}
-				en := string(s.src[ns:s.pos])
+				en := s.str[ns:s.pos]
 				s.skipSpace()
 				if s.pos >= len(s.src) || s.src[s.pos] != '>' {
 					return s.errAt(es, "malformed end tag </%s", en)
@@ -605,7 +665,7 @@ func (s *scanner) element() error {
 					parent = stack[len(stack)-1]
 					parentEl = d.elems[parent].el
 				} else {
-					parent, parentEl = -1, &d.tree.Element
+					parent, parentEl = -1, root
 				}
 				continue
 			case s.has("<!--"):
@@ -622,8 +682,9 @@ func (s *scanner) element() error {
 				if err := s.checkChars(cs, cs+j); err != nil {
 					return err
 				}
-				txt := s.decodeRaw(cs, cs+j)
-				appendText(parentEl, txt)
+				if s.tree {
+					appendText(parentEl, s.decodeRaw(cs, cs+j))
+				}
 				s.pos = cs + j + 3
 				continue
 			case s.has("<?"):
@@ -656,7 +717,8 @@ func appendText(el *etree.Element, txt string) {
 	el.CreateText(txt)
 }
 
-// text scans character data up to the next '<'.
+// text scans character data up to the next '<' (and adds it to el when
+// building the tree).
 func (s *scanner) text(el *etree.Element) error {
 	ts := s.pos
 	j := bytes.IndexByte(s.src[ts:], '<')
@@ -671,7 +733,9 @@ func (s *scanner) text(el *etree.Element) error {
 	if err != nil {
 		return err
 	}
-	appendText(el, txt)
+	if s.tree {
+		appendText(el, txt)
+	}
 	s.pos = te
 	return nil
 }
@@ -707,7 +771,7 @@ func (s *scanner) decode(from, to int, attr bool) (string, error) {
 	}
 	b := s.src[from:to]
 	if bytes.IndexByte(b, '&') < 0 && bytes.IndexByte(b, '\r') < 0 && (!attr || !bytes.ContainsAny(b, "\t\n<")) && (!s.latin1 || ascii(b)) {
-		return string(b), nil
+		return s.str[from:to], nil
 	}
 	s.sb.Reset()
 	for i := 0; i < len(b); i++ {

@@ -130,7 +130,7 @@ type Change struct {
 // Validate parses src and reports malformed XML with a line number
 // ("parse: line 12: ...").
 func Validate(src []byte) error {
-	if _, err := parse(src); err != nil {
+	if _, err := check(src); err != nil {
 		return fmt.Errorf("parse: %w", err)
 	}
 	return nil
@@ -154,7 +154,9 @@ func Apply(src []byte, edits []Edit) (out []byte, changes []Change, err error) {
 	// the tree's values are updated in place, so no re-scan is needed until a
 	// structural edit, a conflicting splice, or the end.
 	var pend []edit
-	flush := func() error {
+	// flush splices the pending value edits and re-scans the result; the
+	// last one (final) only checks it, as no edit searches it after.
+	flush := func(final bool) error {
 		if len(pend) == 0 {
 			return nil
 		}
@@ -162,7 +164,11 @@ func Apply(src []byte, edits []Edit) (out []byte, changes []Change, err error) {
 		if err != nil {
 			return err
 		}
-		nd, err := parse(next)
+		scan := parse
+		if final {
+			scan = check
+		}
+		nd, err := scan(next)
 		if err != nil {
 			return fmt.Errorf("result does not parse: %w", err)
 		}
@@ -174,7 +180,7 @@ func Apply(src []byte, edits []Edit) (out []byte, changes []Change, err error) {
 		if valueEdit(e) {
 			spl, chs, err := d.plan(e)
 			if err == nil && conflicts(pend, spl) {
-				if err = flush(); err == nil {
+				if err = flush(false); err == nil {
 					spl, chs, err = d.plan(e)
 				}
 			}
@@ -185,7 +191,7 @@ func Apply(src []byte, edits []Edit) (out []byte, changes []Change, err error) {
 			changes = append(changes, chs...)
 			continue
 		}
-		if err := flush(); err != nil {
+		if err := flush(false); err != nil {
 			return nil, nil, fmt.Errorf("apply edits: %w", err)
 		}
 		spl, chs, err := d.plan(e)
@@ -212,7 +218,7 @@ func Apply(src []byte, edits []Edit) (out []byte, changes []Change, err error) {
 		d = nd
 		changes = append(changes, chs...)
 	}
-	if err := flush(); err != nil {
+	if err := flush(true); err != nil {
 		return nil, nil, fmt.Errorf("apply edits: %w", err)
 	}
 	if len(changes) == 0 {
@@ -265,13 +271,58 @@ func splice(src []byte, spl []edit) ([]byte, error) {
 	return append(out, src[last:]...), nil
 }
 
-// selectAll evaluates path and returns element indexes in document order.
+// selectAll evaluates path and returns element indexes in document order
+// (nil for a path that does not compile). The result is shared: callers
+// must not change it.
 func (d *doc) selectAll(path string) []int {
+	idx, _ := d.selectMemo(path)
+	return idx
+}
+
+// selectMemo is selectAll with the compile error, remembering each result
+// until the tree changes (forget): Apply asks for the same paths many times
+// (every change asks whether a secret edit selects its place).
+func (d *doc) selectMemo(path string) ([]int, error) {
+	if idx, ok := d.memo[path]; ok {
+		return idx, nil
+	}
 	p, err := etree.CompilePath(path)
 	if err != nil {
-		return nil
+		return nil, err
 	}
-	return d.selectPath(p)
+	idx := d.selectPath(p)
+	if d.memo == nil {
+		d.memo = map[string][]int{}
+	}
+	d.memo[path] = idx
+	return idx, nil
+}
+
+// forget drops the remembered results that a change of a value in the tree
+// may alter: those of paths with a predicate that reads text (any predicate
+// but a position or an attribute test) after a text change, those that
+// test attribute attr after a change of it. A path without predicates
+// depends on the structure only, which a value change keeps.
+func (d *doc) forget(text bool, attr string) {
+	for path := range d.memo {
+		if text && readsText(path) || attr != "" && strings.Contains(path, "@"+attr) {
+			delete(d.memo, path)
+		}
+	}
+}
+
+// readsText reports whether path has a predicate that is neither a
+// position ([2]) nor an attribute test ([@name='v']).
+func readsText(path string) bool {
+	for i := 0; i+1 < len(path); i++ {
+		if path[i] == '[' {
+			c := path[i+1]
+			if c != '@' && (c < '0' || c > '9') {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (d *doc) selectPath(p etree.Path) []int {
@@ -296,11 +347,10 @@ func (d *doc) sel(path string, m Match) ([]int, error) {
 	if strings.TrimSpace(path) == "" {
 		return nil, fmt.Errorf("empty path")
 	}
-	p, err := etree.CompilePath(path)
+	idx, err := d.selectMemo(path)
 	if err != nil {
 		return nil, fmt.Errorf("bad path: %w", err)
 	}
-	idx := d.selectPath(p)
 	switch m {
 	case One:
 		if len(idx) != 1 {
@@ -488,6 +538,7 @@ func (d *doc) setText(i int, v string) ([]edit, string, bool, error) {
 	if v != "" {
 		e.el.CreateText(v)
 	}
+	d.forget(true, "")
 	if e.selfClose {
 		s := e.slash
 		for s > e.nameEnd && (d.src[s-1] == ' ' || d.src[s-1] == '\t') {
@@ -520,6 +571,7 @@ func (d *doc) setAttr(i int, name, v string) (edit, string, bool, error) {
 			}
 			attrs[k].value = v
 			e.el.CreateAttr(name, v)
+			d.forget(false, name)
 			return edit{start: a.valStart, end: a.valEnd, repl: esc}, a.value, true, nil
 		}
 	}
@@ -535,6 +587,7 @@ func (d *doc) setAttr(i int, name, v string) (edit, string, bool, error) {
 		return edit{}, "", false, err
 	}
 	e.el.CreateAttr(name, v) // a repeated SetAttr of it in this batch conflicts (same offset) and re-scans
+	d.forget(false, name)
 	return edit{start: pos, end: pos, repl: " " + name + "=" + string(q) + esc + string(q)}, "", true, nil
 }
 
