@@ -127,16 +127,55 @@ type shownFile struct {
 
 // showFiles returns the changed xml, properties and toml files as render
 // shows them (see show), numbering the secret values found in plan order.
-func (p *Plan) showFiles() map[*FilePlan]*shownFile {
+//
+// Without diff (the record after an apply: no file content is printed)
+// an XML file whose changes and secret edits are all values (SetText,
+// SetAttr) is not read again: the values its secret places held are those
+// the secret edits set or replaced, and the plan knows them (a changed
+// secret's old and new value, registered by AddEdits; an unchanged one
+// equals its edit's value, registered here, in edit order). Only its
+// content is left empty, which the record does not use: shownValue reads
+// found for structural changes only. Re-reading every file cost this
+// record as much as the edits themselves.
+func (p *Plan) showFiles(diff bool) map[*FilePlan]*shownFile {
 	out := map[*FilePlan]*shownFile{}
 	for _, f := range p.Changed() {
 		if f.Kind == "xml" || f.Kind == "properties" || f.Kind == "toml" {
 			sf := &shownFile{}
+			if !diff && valuesOnly(f) {
+				for _, e := range f.secret.xml {
+					if e.Value != "" {
+						p.AddSecret(e.Value)
+						sf.found = append(sf.found, e.Value)
+					}
+				}
+				out[f] = sf
+				continue
+			}
 			sf.old, sf.new = p.show(f, f.Old, sf), p.show(f, f.New, sf)
 			out[f] = sf
 		}
 	}
 	return out
+}
+
+// valuesOnly reports whether f is an XML file whose changes and secret
+// edits all set values (no element added, replaced or removed).
+func valuesOnly(f *FilePlan) bool {
+	if f.Kind != "xml" {
+		return false
+	}
+	for _, c := range f.Changes {
+		if c.Op != xmlconf.SetText.String() && c.Op != xmlconf.SetAttr.String() {
+			return false
+		}
+	}
+	for _, e := range f.secret.xml {
+		if e.Op != xmlconf.SetText && e.Op != xmlconf.SetAttr {
+			return false
+		}
+	}
+	return true
 }
 
 // show returns content (f's old or new) as render shows it: the value at
@@ -234,7 +273,7 @@ type Report struct {
 // names, targets, notes, job commands, warnings and checks, free text that
 // may carry a secret from the environment anywhere.
 func (p *Plan) Report(dryRun bool) Report {
-	shown := p.showFiles()
+	shown := p.showFiles(dryRun)
 	r := Report{Profile: p.Profile, Home: p.Home, DryRun: dryRun, Seeds: p.Seeds, Schedules: p.Schedules,
 		WaitFor: p.WaitFor, Command: p.Command, Changed: []string{}, Actions: []Action{}}
 	if r.WaitFor == nil {
@@ -283,7 +322,7 @@ func (p *Plan) WriteJSON(w io.Writer, dryRun bool) error {
 // masked, by meaning), a changed secret is listed by name, and the rest is
 // masked as in Report.
 func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
-	shown := p.showFiles()
+	shown := p.showFiles(dryRun)
 	verb := "applied"
 	if dryRun {
 		verb = "would change"
