@@ -34,6 +34,7 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 	if *output != "text" && *output != "json" {
 		return usageError(io, renderDoc, "--output must be text or json, not %q", *output)
 	}
+	defer tuneGCForSetup()()
 	cfg, err := pipeline.LoadEnv(io.Log, true)
 	if err != nil {
 		return fail(io, err)

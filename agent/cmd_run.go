@@ -10,7 +10,9 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -115,6 +117,12 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 		return 128 + int(sig)
 	}
 
+	// The setup's garbage is collected once the server has started (see
+	// Started below), and handed back to the system then.
+	restoreGC := tuneGCForSetup()
+	var gcOnce sync.Once
+	defer gcOnce.Do(restoreGC)
+
 	// Resolve the user before the setup writes anything, so that a bad
 	// WSO2_AGENT_USER leaves every file untouched.
 	cfg, err := pipeline.LoadEnv(io.Log, true)
@@ -215,6 +223,9 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 			if compErr != nil {
 				cancelRun(compErr)
 			}
+			// Off the signal path: the agent supervises with the default
+			// collector and without the setup's heap.
+			go gcOnce.Do(func() { restoreGC(); debug.FreeOSMemory() })
 		},
 	})
 	cancelComp()
