@@ -66,6 +66,7 @@ var signalNames = map[syscall.Signal]string{
 
 func TestRunReapsOrphans(t *testing.T) {
 	const n = 1000
+	buildBinaries(t) // testprogBin is read before startAgent builds it
 	a := startAgent(t, true, baseEnv(), "--", testprogBin, "orphans", strconv.Itoa(n))
 	a.waitLine(fmt.Sprintf("orphaned %d", n))
 	// Every grandchild has been started and its parent has exited: they
@@ -128,6 +129,7 @@ func nsProcs(t *testing.T, ns string) (procs, zombies int) {
 
 func TestRunStopTimeoutKillsTheGroup(t *testing.T) {
 	const timeout = time.Second
+	buildBinaries(t) // testprogBin is read before startAgent builds it
 	a := startAgent(t, true, baseEnv("WSO2_AGENT_STOP_TIMEOUT="+timeout.String()), "--", testprogBin, "ignoreterm")
 	a.waitLine("ready")
 	start := time.Now()
