@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -78,8 +79,50 @@ type Staged struct {
 	dst     string // the file replaced: path, or the target of the link path
 	tmp     string
 	dev     uint64
-	dirty   bool   // written but not yet synced
-	notKept string // owner or group of the replaced file that could not be kept
+	dirty   bool     // written but not yet synced
+	f       *os.File // the temporary file, still open when dirty (see keepOpen)
+	notKept string   // owner or group of the replaced file that could not be kept
+}
+
+// maxOpenStaged bounds the temporary files StageUnsynced keeps open for
+// CommitAll's syncs (sparing a second open of each); past it a staged file
+// is closed and opened again to be synced.
+const maxOpenStaged = 64
+
+// openStaged counts the temporary files kept open.
+var openStaged atomic.Int32
+
+// keepOpen reports whether one more staged file may stay open, and counts it.
+func keepOpen() bool {
+	if openStaged.Add(1) <= maxOpenStaged {
+		return true
+	}
+	openStaged.Add(-1)
+	return false
+}
+
+// closeFile closes the kept temporary file, if any.
+func (s *Staged) closeFile() error {
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	s.f = nil
+	openStaged.Add(-1)
+	return err
+}
+
+// syncTemp fsyncs the staged temporary file, through the file kept open or
+// by opening it again.
+func (s *Staged) syncTemp() error {
+	if s.f == nil {
+		return syncFile(s.tmp)
+	}
+	err := s.f.Sync()
+	if cerr := s.closeFile(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Stage writes data to a temporary file beside path, with path's mode and
@@ -138,6 +181,10 @@ func stage(path string, data []byte, perm fs.FileMode, sync bool) (*Staged, erro
 		if err := f.Sync(); err != nil {
 			return fail(err)
 		}
+	} else if keepOpen() {
+		// Kept open for CommitAll's fsync, which then closes it: the
+		// errors of both are reported there.
+		return &Staged{path: path, dst: dst, tmp: tmp, dev: dev, dirty: true, f: f, notKept: notKept}, nil
 	}
 	if err := f.Close(); err != nil {
 		_ = os.Remove(tmp)
@@ -204,7 +251,7 @@ func (s *Staged) NotKept() string { return s.notKept }
 // Commit renames the staged file over its target and syncs the directory.
 func (s *Staged) Commit() error {
 	if s.dirty {
-		if err := syncFile(s.tmp); err != nil {
+		if err := s.syncTemp(); err != nil {
 			_ = os.Remove(s.tmp)
 			return fmt.Errorf("write %s: %w", s.path, err)
 		}
@@ -218,7 +265,10 @@ func (s *Staged) Commit() error {
 }
 
 // Abort removes the staged file; the target is untouched.
-func (s *Staged) Abort() { _ = os.Remove(s.tmp) }
+func (s *Staged) Abort() {
+	_ = s.closeFile()
+	_ = os.Remove(s.tmp)
+}
 
 // CommitAll makes each staged file durable by itself (fsync(2) of its
 // temporary file, several at once), renames each over its target, then
@@ -234,17 +284,17 @@ func (s *Staged) Abort() { _ = os.Remove(s.tmp) }
 // (the content was durable before its rename); the next start, being
 // idempotent, redoes what was lost.
 func CommitAll(staged []*Staged) ([]string, error) {
-	var dirty []string
+	var dirty []*Staged
 	for _, s := range staged {
 		if s.dirty {
-			dirty = append(dirty, s.tmp)
+			dirty = append(dirty, s)
 		}
 	}
-	if i, err := parallel(dirty, syncFile); err != nil {
+	if i, err := parallel(len(dirty), func(i int) error { return dirty[i].syncTemp() }); err != nil {
 		for _, a := range staged {
 			a.Abort()
 		}
-		return nil, fmt.Errorf("write %s: %w", pathOfTemp(staged, dirty[i]), err)
+		return nil, fmt.Errorf("write %s: %w", dirty[i].path, err)
 	}
 	for _, s := range staged {
 		s.dirty = false
@@ -264,7 +314,7 @@ func CommitAll(staged []*Staged) ([]string, error) {
 			dirs = append(dirs, d)
 		}
 	}
-	if _, err := parallel(dirs, SyncDir); err != nil {
+	if _, err := parallel(len(dirs), func(i int) error { return SyncDir(dirs[i]) }); err != nil {
 		return done, err
 	}
 	return done, nil
@@ -274,27 +324,27 @@ func CommitAll(staged []*Staged) ([]string, error) {
 // busy, few enough not to matter on a small container.
 const syncWorkers = 4
 
-// parallel runs fn on every path, at most syncWorkers at once, and returns
-// the index and error of the first failure (in path order).
-func parallel(paths []string, fn func(string) error) (int, error) {
-	errs := make([]error, len(paths))
-	if len(paths) <= 1 {
-		for i, p := range paths {
-			errs[i] = fn(p)
+// parallel runs fn(i) for i in [0, n), at most syncWorkers at once, and
+// returns the index and error of the first failure (in index order).
+func parallel(n int, fn func(int) error) (int, error) {
+	errs := make([]error, n)
+	if n <= 1 {
+		for i := range n {
+			errs[i] = fn(i)
 		}
 	} else {
 		var wg sync.WaitGroup
 		next := make(chan int)
-		for w := 0; w < min(syncWorkers, len(paths)); w++ {
+		for w := 0; w < min(syncWorkers, n); w++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for i := range next {
-					errs[i] = fn(paths[i])
+					errs[i] = fn(i)
 				}
 			}()
 		}
-		for i := range paths {
+		for i := range n {
 			next <- i
 		}
 		close(next)
@@ -306,16 +356,6 @@ func parallel(paths []string, fn func(string) error) (int, error) {
 		}
 	}
 	return 0, nil
-}
-
-// pathOfTemp names the target of the staged temporary file tmp.
-func pathOfTemp(staged []*Staged, tmp string) string {
-	for _, s := range staged {
-		if s.tmp == tmp {
-			return s.path
-		}
-	}
-	return tmp
 }
 
 func syncFile(path string) error {

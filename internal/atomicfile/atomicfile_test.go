@@ -3,6 +3,7 @@ package atomicfile
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -146,5 +147,61 @@ func TestWriteFileThroughSymlink(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(other, "missing")); !os.IsNotExist(err) {
 		t.Fatal("the dangling link's target was created")
+	}
+}
+
+// openFDs counts this process's open file descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// StageUnsynced keeps up to maxOpenStaged temporary files open for
+// CommitAll's fsyncs and closes the rest at once; CommitAll and Abort close
+// every one: staging more files than the bound commits them all, and no
+// descriptor is left open after a commit or an abort.
+func TestStagedFilesAreClosed(t *testing.T) {
+	dir := t.TempDir()
+	before := openFDs(t)
+	stage := func(n int, prefix string) []*Staged {
+		var staged []*Staged
+		for i := range n {
+			s, err := StageUnsynced(filepath.Join(dir, prefix+strconv.Itoa(i)), []byte(prefix+strconv.Itoa(i)), 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			staged = append(staged, s)
+		}
+		return staged
+	}
+	n := maxOpenStaged + 6
+	staged := stage(n, "c")
+	if got := openFDs(t) - before; got != maxOpenStaged {
+		t.Errorf("%d staged files: %d descriptors open, want %d", n, got, maxOpenStaged)
+	}
+	done, err := CommitAll(staged)
+	if err != nil || len(done) != n {
+		t.Fatalf("CommitAll: %d committed, %v", len(done), err)
+	}
+	for i := range n {
+		if got, want := read(t, filepath.Join(dir, "c"+strconv.Itoa(i))), "c"+strconv.Itoa(i); got != want {
+			t.Fatalf("c%d: %q, want %q", i, got, want)
+		}
+	}
+	if got := openFDs(t) - before; got != 0 {
+		t.Errorf("after CommitAll: %d descriptors still open", got)
+	}
+	for _, s := range stage(3, "a") {
+		s.Abort()
+	}
+	if got := openFDs(t) - before; got != 0 {
+		t.Errorf("after Abort: %d descriptors still open", got)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, TempPrefix+"*")); len(m) != 0 {
+		t.Errorf("temporary files left: %v", m)
 	}
 }
