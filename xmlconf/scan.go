@@ -71,6 +71,10 @@ type scanner struct {
 	sb     strings.Builder
 	ns     []nsBinding // in-scope prefix declarations (stack)
 	laxNS  bool
+	// blank is blank text (whitespace only) of the open element not yet
+	// in the tree: it goes in at the end tag of an element without child
+	// elements, and is dropped when a child element follows (see text).
+	blank string
 }
 
 type nsBinding struct {
@@ -659,6 +663,10 @@ func (s *scanner) element() error {
 					return s.errAt(es, "end tag </%s> does not match <%s> (line %d)", en, top.name, lineOf(s.src, top.start))
 				}
 				top.endStart, top.endEnd = es, s.pos
+				if top.children == 0 {
+					s.flushBlank(parentEl)
+				}
+				s.blank = ""
 				s.popNS(len(stack))
 				stack = stack[:len(stack)-1]
 				if len(stack) > 0 {
@@ -683,6 +691,7 @@ func (s *scanner) element() error {
 					return err
 				}
 				if s.tree {
+					s.flushBlank(parentEl)
 					appendText(parentEl, s.decodeRaw(cs, cs+j))
 				}
 				s.pos = cs + j + 3
@@ -695,9 +704,28 @@ func (s *scanner) element() error {
 			case s.has("<!"):
 				return s.errAt(s.pos, "unexpected markup in content")
 			}
-			break // a child start tag
+			s.blank = "" // blank text between elements is formatting (see text)
+			break        // a child start tag
 		}
 	}
+}
+
+// flushBlank adds the waiting blank text to el.
+func (s *scanner) flushBlank(el *etree.Element) {
+	if s.blank != "" {
+		appendText(el, s.blank)
+		s.blank = ""
+	}
+}
+
+// blank reports whether txt is whitespace only.
+func blank(txt string) bool {
+	for i := 0; i < len(txt); i++ {
+		if !isSpace(txt[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *scanner) popNS(depth int) {
@@ -718,7 +746,10 @@ func appendText(el *etree.Element, txt string) {
 }
 
 // text scans character data up to the next '<' (and adds it to el when
-// building the tree).
+// building the tree). Blank text waits in s.blank: the tree keeps it only
+// in an element without child elements (a value of spaces), not between
+// child elements, where it is the document's indentation. The tree serves
+// path evaluation and the values of leaves; the bytes keep every space.
 func (s *scanner) text(el *etree.Element) error {
 	ts := s.pos
 	j := bytes.IndexByte(s.src[ts:], '<')
@@ -734,7 +765,12 @@ func (s *scanner) text(el *etree.Element) error {
 		return err
 	}
 	if s.tree {
-		appendText(el, txt)
+		if blank(txt) {
+			s.blank += txt
+		} else {
+			s.flushBlank(el)
+			appendText(el, txt)
+		}
 	}
 	s.pos = te
 	return nil
