@@ -2,7 +2,8 @@ package agent
 
 // FuzzRenderMasksSecrets plans the gateway profile on the real fixture with
 // an arbitrary admin password and MySQL password, and renders the plan as
-// text (the dry-run diff) and JSON. Properties: planning either fails with a
+// text (the dry-run diff) and JSON, and as the record printed after an
+// apply (text and JSON). Properties: planning either fails with a
 // one-line error that does not show the secret (in any usual encoding: XML,
 // JSON, percent, java.util.Properties escapes), or the rendered output
 // contains no part of either password: each is framed by markers that occur
@@ -165,20 +166,33 @@ func FuzzRenderMasksSecrets(f *testing.F) {
 				t.Fatalf("secret %q...%q is in no planned file", mark, mark)
 			}
 		}
-		var text, js bytes.Buffer
+		// The dry run's diff, and the record printed after an apply (which
+		// reads fewer files again: see plan.showFiles), each from a plan of
+		// its own, as render makes one per run.
+		var text, js, record, recordJS bytes.Buffer
 		if err := p.WriteText(&text, true); err != nil {
 			t.Fatal(err)
 		}
 		if err := p.WriteJSON(&js, true); err != nil {
 			t.Fatal(err)
 		}
-		if !json.Valid(js.Bytes()) {
+		p2, err := pipeline.BuildPlan(&cfg, prof, dns)
+		if err != nil {
+			t.Fatalf("second plan: %v", err)
+		}
+		if err := p2.WriteText(&record, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := p2.WriteJSON(&recordJS, false); err != nil {
+			t.Fatal(err)
+		}
+		if !json.Valid(js.Bytes()) || !json.Valid(recordJS.Bytes()) {
 			t.Fatalf("render --output json is not valid JSON")
 		}
 		for _, out := range []struct {
 			name string
 			b    []byte
-		}{{"text", text.Bytes()}, {"json", js.Bytes()}} {
+		}{{"text", text.Bytes()}, {"json", js.Bytes()}, {"record", record.Bytes()}, {"record json", recordJS.Bytes()}} {
 			for _, mark := range []string{"Zq9", "Xw7"} {
 				if i := bytes.Index(out.b, []byte(mark)); i >= 0 {
 					lo, hi := max(i-160, 0), min(i+len(s)+60, len(out.b))
