@@ -50,9 +50,8 @@ type attrSpan struct {
 // index of the original bytes (for splicing).
 type doc struct {
 	src      []byte
-	str      string // src as a string: names and values are its substrings
-	latin1   bool   // decode bytes as ISO-8859-1 (declared single-byte encoding)
-	asciiOut bool   // the declared encoding is not UTF-8: write non-ASCII as char refs
+	latin1   bool // decode bytes as ISO-8859-1 (declared single-byte encoding)
+	asciiOut bool // the declared encoding is not UTF-8: write non-ASCII as char refs
 	tree     *etree.Document
 	elems    []elem
 	attrs    []attrSpan
@@ -115,7 +114,7 @@ func scan(src []byte, laxNS, tree bool) (*doc, error) {
 	} else if len(src) > 0 {
 		str = unsafe.String(&src[0], len(src))
 	}
-	d := &doc{src: src, str: str}
+	d := &doc{src: src}
 	if tree {
 		d.tree = etree.NewDocument()
 	}
