@@ -133,10 +133,10 @@ type shownFile struct {
 // SetAttr) is not read again: the values its secret places held are those
 // the secret edits set or replaced, and the plan knows them (a changed
 // secret's old and new value, registered by AddEdits; an unchanged one
-// equals its edit's value, registered here, in edit order). Only its
-// content is left empty, which the record does not use: shownValue reads
-// found for structural changes only. Re-reading every file cost this
-// record as much as the edits themselves.
+// equals its edit's value, registered here, in edit order). Its shown
+// content and found values are left empty, which the record does not use:
+// shownValue reads found for structural changes only. Re-reading every
+// file cost this record as much as the edits themselves.
 func (p *Plan) showFiles(diff bool) map[*FilePlan]*shownFile {
 	out := map[*FilePlan]*shownFile{}
 	for _, f := range p.Changed() {
@@ -144,10 +144,7 @@ func (p *Plan) showFiles(diff bool) map[*FilePlan]*shownFile {
 			sf := &shownFile{}
 			if !diff && valuesOnly(f) {
 				for _, e := range f.secret.xml {
-					if e.Value != "" {
-						p.AddSecret(e.Value)
-						sf.found = append(sf.found, e.Value)
-					}
+					p.AddSecret(e.Value) // an empty value is not a secret
 				}
 				out[f] = sf
 				continue
