@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -115,6 +116,9 @@ func Main(args []string, io IO) int {
 	if !ok {
 		return usageError(io, mainDoc, "unknown subcommand %q", args[0])
 	}
+	if args[0] != "run" {
+		releaseMainThread()
+	}
 	return c.run(context.Background(), args[1:], io.named(args[0]))
 }
 
@@ -218,3 +222,9 @@ func tuneGCForSetup() (restore func()) {
 // importing this package guarantees and importing contract alone does not.
 // The caller owns the slice.
 func Vars() []contract.Var { return contract.Vars() }
+
+// releaseMainThread undoes cmd/agent's init-time runtime.LockOSThread for a
+// command that does not need the main thread (only run's signal intake does):
+// a goroutine locked to a thread costs a thread switch each time it wakes.
+// It does nothing when the calling goroutine is not locked.
+func releaseMainThread() { runtime.UnlockOSThread() }

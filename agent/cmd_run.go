@@ -46,6 +46,9 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 	// subcommand runs that subcommand, with no setup and no wait. A program
 	// of the same name is run with `agent run -- NAME`.
 	if len(args) > 0 && args[0] != "run" {
+		if _, ok := commands[args[0]]; ok || args[0] == "help" {
+			releaseMainThread()
+		}
 		if args[0] == "help" {
 			return Main(args, io)
 		}
@@ -73,6 +76,30 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 	sigc := make(chan os.Signal, 32)
 	signal.Notify(sigc, supervise.DefaultForward...)
 	defer signal.Stop(sigc)
+
+	// Once the server runs, the main thread forwards the signals itself
+	// (supervise.Intake), and the setup and the supervision run on another
+	// goroutine. In-process callers (tests) are not on the main thread and
+	// keep Go's signal path only.
+	in := supervise.NewIntake(supervise.DefaultForward, sigc)
+	if in == nil {
+		return runServer(ctx, args, io, began, sigc, nil)
+	}
+	code := make(chan int, 1)
+	go func() {
+		defer in.Close()
+		code <- runServer(ctx, args, io, began, sigc, in)
+	}()
+	if err := in.Serve(); err != nil {
+		io.Log.Warn("signals are forwarded through Go's runtime only", "err", err.Error())
+	}
+	return <-code
+}
+
+// runServer is the rest of `agent run`, from the setup to the server's exit:
+// sigc is subscribed to the forwarded signals, and in (nil without one) is
+// begun once the server has started.
+func runServer(ctx context.Context, args []string, io IO, began time.Time, sigc chan os.Signal, in *supervise.Intake) int {
 	runCtx, cancelRun := context.WithCancelCause(ctx)
 	defer cancelRun(nil)
 	compCtx, cancelComp := context.WithCancel(ctx)
@@ -90,7 +117,7 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 			case <-quit:
 				return
 			case s := <-sigc:
-				sig := s.(syscall.Signal)
+				sig, _, _ := supervise.SignalOf(s)
 				stop := sig == syscall.SIGTERM || sig == syscall.SIGINT
 				if stop {
 					stopSig.CompareAndSwap(0, int32(sig))
@@ -214,6 +241,9 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 		Signals:     fwd,
 		Started: func(pid int) {
 			started.Store(true)
+			if in != nil {
+				in.Begin(pid)
+			}
 			io.Log.Info("server started", "pid", pid, "setup", serverStart.Sub(began).Round(time.Millisecond).String())
 			// The jobs start once the server has, through the run's only
 			// reaper; compCtx ends when the agent begins to stop or the

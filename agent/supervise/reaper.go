@@ -15,6 +15,10 @@
 //   - Signals are subscribed with signal.Notify, never signal.Ignore (an
 //     ignored signal stays ignored in every child), and SIGURG (the Go
 //     runtime's preemption signal) and SIGCHLD are never forwarded.
+//   - A PID 1 can also forward as tini does, from its main thread waiting in
+//     rt_sigtimedwait (Intake), which wakes one thread per signal instead
+//     of three; signals that arrive while that thread is busy still take
+//     the os/signal path.
 package supervise
 
 import (

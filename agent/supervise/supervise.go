@@ -40,6 +40,8 @@ type Options struct {
 	// with signal.Notify; Supervise then reads it instead of subscribing
 	// itself. This lets a caller subscribe early (before a setup phase) so
 	// that no signal falls back to Go's default action (exit) in between.
+	// A Forwarded value on it (from an Intake) is logged and can begin the
+	// stop, but is not sent again.
 	Signals <-chan os.Signal
 	// Started, when not nil, is called with the child's pid (= its process
 	// group id) as soon as it has started.
@@ -140,12 +142,16 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 				return main.ExitCode(), nil
 			}
 		case s := <-sigc:
-			sig, ok := s.(syscall.Signal)
+			sig, forwarded, ok := SignalOf(s)
 			if !ok || sig == syscall.SIGURG || sig == syscall.SIGCHLD {
 				continue
 			}
-			// Forward first, log after: the log line is not on the signal's path.
-			err := syscall.Kill(-pgid, sig)
+			// Forward first, log after: the log line is not on the signal's
+			// path. An Intake has forwarded it already.
+			var err error
+			if !forwarded {
+				err = syscall.Kill(-pgid, sig)
+			}
 			log.Info("forwarded signal to the process group", "signal", sigName(sig), "pgid", pgid)
 			if err != nil && !errors.Is(err, syscall.ESRCH) {
 				log.Warn("forward signal", "signal", sigName(sig), "pgid", pgid, "err", err.Error())

@@ -273,6 +273,61 @@ func TestSuperviseForwardsSignals(t *testing.T) {
 	}
 }
 
+// A Forwarded value (a signal an Intake has already sent) is not sent again,
+// but a Forwarded TERM begins the stop: the child, which would report a TERM
+// it received, is killed when the stop timeout ends and reports nothing.
+func TestSuperviseDoesNotResendForwarded(t *testing.T) {
+	r := newReaper(t)
+	cmd, out := shell(t, `trap 'echo TERM' TERM; echo ready; while :; do sleep 0.01; done`)
+	sigc := make(chan os.Signal, 1)
+	done := make(chan int)
+	go func() {
+		code, err := Supervise(context.Background(), r, cmd, Options{StopTimeout: 300 * time.Millisecond, Signals: sigc})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- code
+	}()
+	if l := readLine(t, out); l != "ready" {
+		t.Fatalf("child: %q", l)
+	}
+	sigc <- Forwarded(syscall.SIGTERM)
+	if code := <-done; code != 128+int(syscall.SIGKILL) {
+		t.Errorf("exit code %d, want %d (killed at the stop timeout)", code, 128+int(syscall.SIGKILL))
+	}
+	cmd.Stdout.(*os.File).Close() // the child is gone: read to the end
+	if l, err := out.ReadString('\n'); err == nil {
+		t.Errorf("child received the signal again: %q", l)
+	}
+}
+
+func TestSignalOf(t *testing.T) {
+	for _, tt := range []struct {
+		s         os.Signal
+		sig       syscall.Signal
+		forwarded bool
+		ok        bool
+	}{
+		{syscall.SIGHUP, syscall.SIGHUP, false, true},
+		{Forwarded(syscall.SIGTERM), syscall.SIGTERM, true, true},
+		{os.Interrupt, syscall.SIGINT, false, true},
+		{fakeSignal{}, 0, false, false},
+	} {
+		sig, fwd, ok := SignalOf(tt.s)
+		if sig != tt.sig || fwd != tt.forwarded || ok != tt.ok {
+			t.Errorf("SignalOf(%v) = %v, %v, %v; want %v, %v, %v", tt.s, sig, fwd, ok, tt.sig, tt.forwarded, tt.ok)
+		}
+	}
+	if got := Forwarded(syscall.SIGTERM).String(); got != "terminated" {
+		t.Errorf("Forwarded(SIGTERM).String() = %q", got)
+	}
+}
+
+type fakeSignal struct{}
+
+func (fakeSignal) String() string { return "fake" }
+func (fakeSignal) Signal()        {}
+
 func TestSuperviseStartErrors(t *testing.T) {
 	r := newReaper(t)
 	dir := t.TempDir()

@@ -8,9 +8,15 @@ package main
 
 import (
 	"os"
+	"runtime"
 
 	"github.com/wso2-container/agent/agent"
 )
+
+// init keeps the main goroutine on the process's main thread, which agent.Main
+// needs for one thing (agent run forwards signals from it) and releases for
+// every other.
+func init() { runtime.LockOSThread() }
 
 func main() {
 	os.Exit(agent.Main(os.Args[1:], agent.StdIO()))

@@ -1,0 +1,182 @@
+package supervise
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+)
+
+// Forwarded is what an Intake delivers on its channel for a signal it has
+// already sent to the process group. Supervise, reading it from
+// Options.Signals, logs it and (for TERM and INT) begins the stop, but does
+// not send it again.
+type Forwarded syscall.Signal
+
+// Signal is part of os.Signal.
+func (f Forwarded) Signal() {}
+
+// String returns the signal's description ("terminated").
+func (f Forwarded) String() string { return syscall.Signal(f).String() }
+
+// SignalOf returns the signal s stands for, and whether it has already been
+// forwarded (s is a Forwarded). ok is false for an os.Signal that is not a
+// Unix signal.
+func SignalOf(s os.Signal) (sig syscall.Signal, forwarded, ok bool) {
+	switch v := s.(type) {
+	case syscall.Signal:
+		return v, false, true
+	case Forwarded:
+		return syscall.Signal(v), true, true
+	}
+	return 0, false, false
+}
+
+// intakeWake is the signal Close sends to the main thread (and only to it)
+// to end Serve: the last real-time signal, which neither the Go runtime nor
+// the agent uses.
+const intakeWake = syscall.Signal(64)
+
+// Intake is the short path of signal forwarding, tini's: the process's main
+// thread waits in rt_sigtimedwait for the forwarded signals and sends each to
+// the process group itself. Through Go's runtime a forwarded signal wakes
+// three threads in turn (the one its handler runs on, the runtime's signal
+// thread, and one for the goroutine that reads the os/signal channel) before
+// kill is called; through the Intake it wakes one.
+//
+// It relies on two kernel rules. A signal sent to the process goes to its
+// main thread (the thread-group leader) when that thread does not block it;
+// and a thread waiting in rt_sigtimedwait does not block the signals it
+// waits for. Between two waits the main thread blocks them, and the kernel
+// then gives a signal to another thread: Go's handler delivers it to the
+// os/signal channel, as without an Intake, and Supervise forwards it. Each
+// signal takes exactly one of the two paths, so none is lost or sent twice;
+// two different signals that arrive together may be forwarded in either
+// order.
+//
+// The signals must also be subscribed with signal.Notify (on the channel the
+// Intake writes to), for the other path and for the time before Begin.
+// Only the main thread's mask changes: children are started by other
+// threads, and Go gives every child the mask the agent started with (see
+// ReexecIfSignalsBlocked), so no child inherits the block.
+type Intake struct {
+	set   uint64 // kernel sigset_t of the forwarded signals
+	out   chan<- os.Signal
+	begin chan int
+	stop  chan struct{}
+
+	stopping  atomic.Bool
+	closeOnce sync.Once
+}
+
+// NewIntake locks the calling goroutine to its thread and returns an Intake
+// for the signals in set, which Serve writes, as Forwarded values, to out.
+// It returns nil (and leaves the goroutine unlocked) when that thread is not
+// the process's main thread: only there does the kernel route the process's
+// signals first. The command's main goroutine is on it when it has been
+// locked since an init function (see cmd/agent).
+func NewIntake(set []os.Signal, out chan<- os.Signal) *Intake {
+	runtime.LockOSThread()
+	if syscall.Gettid() != syscall.Getpid() {
+		runtime.UnlockOSThread()
+		return nil
+	}
+	in := &Intake{out: out, begin: make(chan int, 1), stop: make(chan struct{})}
+	for _, s := range set {
+		if sig, ok := s.(syscall.Signal); ok && sig > 0 && sig < 64 && sig != syscall.SIGURG && sig != syscall.SIGCHLD {
+			in.set |= 1 << (sig - 1)
+		}
+	}
+	return in
+}
+
+// Begin makes Serve forward the signals to the process group pgid from now
+// on. Call it once, when the child has started.
+func (in *Intake) Begin(pgid int) {
+	select {
+	case in.begin <- pgid:
+	default:
+	}
+}
+
+// Close ends Serve. It may be called from any goroutine, more than once.
+func (in *Intake) Close() {
+	in.closeOnce.Do(func() {
+		in.stopping.Store(true)
+		close(in.stop)
+		// To the main thread only; it blocks the signal once it has begun,
+		// so the signal waits there for rt_sigtimedwait. Serve checks
+		// stopping after blocking it, which covers a signal sent before.
+		_ = syscall.Tgkill(syscall.Getpid(), syscall.Getpid(), intakeWake)
+	})
+}
+
+// Serve runs on the goroutine that called NewIntake, until Close: it waits
+// for Begin, then for the signals, and forwards each to the process group
+// with kill before writing it to out. It unlocks the goroutine from its
+// thread when it returns. An error means the main thread stopped waiting:
+// the signals still reach out through Go's runtime, and Supervise forwards
+// them.
+func (in *Intake) Serve() error {
+	defer runtime.UnlockOSThread()
+	var pgid int
+	select {
+	case pgid = <-in.begin:
+	case <-in.stop:
+		return nil
+	}
+	waitSet := in.set | 1<<(intakeWake-1)
+	var old uint64
+	if err := sigprocmask(sigBlock, &waitSet, &old); err != nil {
+		return fmt.Errorf("block forwarded signals on the main thread: %w", err)
+	}
+	defer func() { _ = sigprocmask(sigSetMask, &old, nil) }()
+	for !in.stopping.Load() {
+		sig, err := sigtimedwait(&waitSet)
+		if errors.Is(err, syscall.EINTR) {
+			continue // a signal this thread does not wait for ran its handler
+		}
+		if err != nil {
+			return fmt.Errorf("wait for signals on the main thread: %w", err)
+		}
+		if sig == intakeWake {
+			continue
+		}
+		_ = syscall.Kill(-pgid, sig) // ESRCH: the group is gone; Supervise sees that
+		select {
+		case in.out <- Forwarded(sig):
+		case <-in.stop:
+			return nil
+		}
+	}
+	return nil
+}
+
+const (
+	sigBlock   = 0 // SIG_BLOCK
+	sigSetMask = 2 // SIG_SETMASK
+)
+
+// sigprocmask changes the calling thread's signal mask.
+func sigprocmask(how int, set, old *uint64) error {
+	if _, _, errno := syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, uintptr(how), uintptr(unsafe.Pointer(set)), uintptr(unsafe.Pointer(old)), 8, 0, 0); errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// sigtimedwait waits, without a time limit, for one of the signals in set
+// and takes it off the pending ones. It blocks its thread: Syscall (not
+// RawSyscall) lets the runtime give the thread's P to other goroutines.
+func sigtimedwait(set *uint64) (syscall.Signal, error) {
+	var info [128]byte // siginfo_t, not read
+	r, _, errno := syscall.Syscall6(syscall.SYS_RT_SIGTIMEDWAIT, uintptr(unsafe.Pointer(set)), uintptr(unsafe.Pointer(&info[0])), 0, 8, 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return syscall.Signal(r), nil
+}
