@@ -78,3 +78,69 @@ func BenchmarkProcess(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSupervising: the agent's resident memory while it supervises,
+// after the setup of a profile ("none": no setup at all). Each run starts
+// `agent run -- sleep` as PID 1 of a new PID namespace on a fresh copy of the
+// image, waits for the "server started" line (logged once the setup's heap
+// has been handed back) and reads the agent's /proc status: rss-MB is the
+// largest VmRSS of the runs, anon-MB and file-MB its anonymous and
+// file-backed parts (the binary's own pages are file-backed), and
+// hwm-MB the largest peak (VmHWM) up to then, the setup's included.
+func BenchmarkSupervising(b *testing.B) {
+	buildBinaries(b)
+	for _, prof := range []string{"none", "gateway", "analytics"} {
+		b.Run(prof, func(b *testing.B) {
+			var rss, anon, file, hwm int
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				env := baseEnv()
+				if prof != "none" {
+					env = envList(processEnv(b, prof, freshHome(b, prof)))
+				}
+				env = append(env, "WSO2_AGENT_WAIT_FOR=", "WSO2_AGENT_USER=root")
+				b.StartTimer()
+				a := startArgv(b, env, "unshare", "--pid", "--fork", "--mount-proc", agentBin, "run", "--", "sleep", "600")
+				a.waitLog(`msg="server started"`)
+				st := procStatus(b, a.pid)
+				if st["VmRSS"] > rss {
+					rss, anon, file = st["VmRSS"], st["RssAnon"], st["RssFile"]
+				}
+				hwm = max(hwm, st["VmHWM"])
+				a.signal(syscall.SIGTERM)
+				if code := a.wait(); code != 128+int(syscall.SIGTERM) {
+					b.Fatalf("agent exited %d, want 143; stderr:\n%s", code, a.stderrText())
+				}
+			}
+			b.ReportMetric(float64(rss)/1024, "rss-MB")
+			b.ReportMetric(float64(anon)/1024, "anon-MB")
+			b.ReportMetric(float64(file)/1024, "file-MB")
+			b.ReportMetric(float64(hwm)/1024, "hwm-MB")
+		})
+	}
+}
+
+// procStatus reads the kB figures of /proc/PID/status (VmRSS, RssAnon...).
+func procStatus(tb testing.TB, pid int) map[string]int {
+	tb.Helper()
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, l := range strings.Split(string(raw), "\n") {
+		k, v, ok := strings.Cut(l, ":")
+		if f := strings.Fields(v); ok && len(f) == 2 && f[1] == "kB" {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				out[k] = n
+			}
+		}
+	}
+	for _, k := range []string{"VmRSS", "RssAnon", "RssFile", "VmHWM"} {
+		if _, ok := out[k]; !ok {
+			tb.Fatalf("no %s in /proc/%d/status", k, pid)
+		}
+	}
+	return out
+}

@@ -244,6 +244,11 @@ func runServer(ctx context.Context, args []string, io IO, began time.Time, sigc 
 			if in != nil {
 				in.Begin(pid)
 			}
+			// The agent supervises with the default collector and without
+			// the setup's heap. This takes a collection (about a millisecond)
+			// before the supervisor's loop starts; the main thread forwards
+			// signals meanwhile, and "server started" is logged after it.
+			gcOnce.Do(func() { restoreGC(); debug.FreeOSMemory() })
 			io.Log.Info("server started", "pid", pid, "setup", serverStart.Sub(began).Round(time.Millisecond).String())
 			// The jobs start once the server has, through the run's only
 			// reaper; compCtx ends when the agent begins to stop or the
@@ -253,9 +258,6 @@ func runServer(ctx context.Context, args []string, io IO, began time.Time, sigc 
 			if compErr != nil {
 				cancelRun(compErr)
 			}
-			// Off the signal path: the agent supervises with the default
-			// collector and without the setup's heap.
-			go gcOnce.Do(func() { restoreGC(); debug.FreeOSMemory() })
 		},
 	})
 	cancelComp()
