@@ -74,6 +74,14 @@ type scanner struct {
 	// in the tree: it goes in at the end tag of an element without child
 	// elements, and is dropped when a child element follows (see text).
 	blank string
+	// The text run of the open element not yet in the tree: the character
+	// data up to its next child element or its end tag, in pieces that
+	// comments, PIs and CDATA sections separate. It is joined once (see
+	// appendText): adding piece by piece copied the run so far each time,
+	// which is quadratic in a script that comments interrupt.
+	runEl *etree.Element
+	run   string          // the first piece
+	runB  strings.Builder // all of them, from the second piece on
 }
 
 type nsBinding struct {
@@ -173,6 +181,7 @@ func scan(src []byte, laxNS, tree bool) (*doc, error) {
 	if !sawRoot {
 		return nil, s.errAt(len(src), "no root element")
 	}
+	s.flushRun() // the root's end tag has already done so
 	if tree {
 		d.index = make(map[*etree.Element]int, len(d.elems))
 		for i := range d.elems {
@@ -665,6 +674,7 @@ func (s *scanner) element() error {
 				if top.children == 0 {
 					s.flushBlank(parentEl)
 				}
+				s.flushRun()
 				s.blank = ""
 				s.popNS(len(stack))
 				stack = stack[:len(stack)-1]
@@ -691,7 +701,7 @@ func (s *scanner) element() error {
 				}
 				if s.tree {
 					s.flushBlank(parentEl)
-					appendText(parentEl, s.decodeRaw(cs, cs+j))
+					s.appendText(parentEl, s.decodeRaw(cs, cs+j))
 				}
 				s.pos = cs + j + 3
 				continue
@@ -704,7 +714,8 @@ func (s *scanner) element() error {
 				return s.errAt(s.pos, "unexpected markup in content")
 			}
 			s.blank = "" // blank text between elements is formatting (see text)
-			break        // a child start tag
+			s.flushRun()
+			break // a child start tag
 		}
 	}
 }
@@ -712,9 +723,38 @@ func (s *scanner) element() error {
 // flushBlank adds the waiting blank text to el.
 func (s *scanner) flushBlank(el *etree.Element) {
 	if s.blank != "" {
-		appendText(el, s.blank)
+		s.appendText(el, s.blank)
 		s.blank = ""
 	}
+}
+
+// appendText adds decoded character data to el's text run (see
+// scanner.run); flushRun puts the run in the tree.
+func (s *scanner) appendText(el *etree.Element, txt string) {
+	if s.runEl != el {
+		s.flushRun()
+		s.runEl, s.run = el, txt
+		return
+	}
+	if s.runB.Len() == 0 {
+		s.runB.WriteString(s.run)
+	}
+	s.runB.WriteString(txt)
+}
+
+// flushRun adds the text run to its element, merging with a preceding
+// character data child.
+func (s *scanner) flushRun() {
+	if s.runEl == nil {
+		return
+	}
+	txt := s.run
+	if s.runB.Len() > 0 {
+		txt = s.runB.String()
+		s.runB = strings.Builder{} // String shares the buffer: a new one
+	}
+	appendText(s.runEl, txt)
+	s.runEl, s.run = nil, ""
 }
 
 // blank reports whether txt is whitespace only.
@@ -733,7 +773,7 @@ func (s *scanner) popNS(depth int) {
 	}
 }
 
-// appendText adds decoded character data to el, merging with a preceding run.
+// appendText adds character data to el, merging with a preceding run.
 func appendText(el *etree.Element, txt string) {
 	if n := len(el.Child); n > 0 {
 		if cd, ok := el.Child[n-1].(*etree.CharData); ok {
@@ -768,7 +808,7 @@ func (s *scanner) text(el *etree.Element) error {
 			s.blank += txt
 		} else {
 			s.flushBlank(el)
-			appendText(el, txt)
+			s.appendText(el, txt)
 		}
 	}
 	s.pos = te
