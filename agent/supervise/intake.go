@@ -60,9 +60,9 @@ const intakeWake = syscall.Signal(64)
 //
 // The signals must also be subscribed with signal.Notify (on the channel the
 // Intake writes to), for the other path and for the time before Begin.
-// Only the main thread's mask changes: children are started by other
-// threads, and Go gives every child the mask the agent started with (see
-// ReexecIfSignalsBlocked), so no child inherits the block.
+// Only the main thread's mask changes, and children never inherit it: a Go
+// child starts with the signal mask of the thread that forks it, and nothing
+// forks from the main thread while it serves (it only waits and kills).
 type Intake struct {
 	set   uint64 // kernel sigset_t of the forwarded signals
 	out   chan<- os.Signal
