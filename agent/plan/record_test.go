@@ -75,7 +75,7 @@ func TestRecordKnowsEverySecretTheFilesHold(t *testing.T) {
 	record := newPlan()
 	shown := record.showFiles(false)
 	for _, f := range record.Changed() {
-		read := shown[f].new != ""
+		read := len(shown[f].found) > 0 // the values at its secret places, found by reading it
 		if want := filepath.Base(f.Path) == "catalina-server.xml"; read != want {
 			t.Errorf("%s read again: %v, want %v", f.Display(), read, want)
 		}

@@ -149,7 +149,7 @@ func (p *Plan) showFiles(diff bool) map[*FilePlan]*shownFile {
 				out[f] = sf
 				continue
 			}
-			sf.old, sf.new = p.show(f, f.Old, sf), p.show(f, f.New, sf)
+			sf.old, sf.new = p.show(f, f.Old, sf, diff), p.show(f, f.New, sf, diff)
 			out[f] = sf
 		}
 	}
@@ -182,7 +182,12 @@ func valuesOnly(f *FilePlan) bool {
 // that equals a secret elsewhere in the file is shown. Content whose places
 // cannot be found (it does not parse: a file a volume's copy replaces)
 // has every known secret value masked wherever it appears instead.
-func (p *Plan) show(f *FilePlan, content []byte, sf *shownFile) string {
+//
+// Without text (the record after an apply, which prints no content) it
+// returns "": it still finds the values at the secret places (sf.found, and
+// registered in the same order), but skips masking the rest, a pure
+// function of the content that the record does not read.
+func (p *Plan) show(f *FilePlan, content []byte, sf *shownFile, text bool) string {
 	ref := func(v string) string {
 		if !slices.Contains(sf.found, v) {
 			sf.found = append(sf.found, v)
@@ -214,7 +219,10 @@ func (p *Plan) show(f *FilePlan, content []byte, sf *shownFile) string {
 			})
 		}
 	}
-	if err != nil {
+	switch {
+	case !text:
+		return ""
+	case err != nil:
 		return p.MaskSecrets(string(content))
 	}
 	return p.maskValues(string(out), f.secret.carried)
