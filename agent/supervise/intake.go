@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
@@ -67,9 +66,8 @@ type Intake struct {
 	set   uint64 // kernel sigset_t of the forwarded signals
 	out   chan<- os.Signal
 	begin chan int
-	stop  chan struct{}
+	stop  chan struct{} // closed by Close
 
-	stopping  atomic.Bool
 	closeOnce sync.Once
 }
 
@@ -106,11 +104,10 @@ func (in *Intake) Begin(pgid int) {
 // Close ends Serve. It may be called from any goroutine, more than once.
 func (in *Intake) Close() {
 	in.closeOnce.Do(func() {
-		in.stopping.Store(true)
 		close(in.stop)
 		// To the main thread only; it blocks the signal once it has begun,
-		// so the signal waits there for rt_sigtimedwait. Serve checks
-		// stopping after blocking it, which covers a signal sent before.
+		// so the signal waits there for rt_sigtimedwait. Serve checks stop
+		// after blocking it, which covers a signal sent before.
 		_ = syscall.Tgkill(syscall.Getpid(), syscall.Getpid(), intakeWake)
 	})
 }
@@ -135,7 +132,12 @@ func (in *Intake) Serve() error {
 		return fmt.Errorf("block forwarded signals on the main thread: %w", err)
 	}
 	defer func() { _ = sigprocmask(sigSetMask, &old, nil) }()
-	for !in.stopping.Load() {
+	for {
+		select {
+		case <-in.stop:
+			return nil
+		default:
+		}
 		sig, err := sigtimedwait(&waitSet)
 		if errors.Is(err, syscall.EINTR) {
 			continue // a signal this thread does not wait for ran its handler
@@ -153,20 +155,6 @@ func (in *Intake) Serve() error {
 			return nil
 		}
 	}
-	return nil
-}
-
-const (
-	sigBlock   = 0 // SIG_BLOCK
-	sigSetMask = 2 // SIG_SETMASK
-)
-
-// sigprocmask changes the calling thread's signal mask.
-func sigprocmask(how int, set, old *uint64) error {
-	if _, _, errno := syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, uintptr(how), uintptr(unsafe.Pointer(set)), uintptr(unsafe.Pointer(old)), 8, 0, 0); errno != 0 {
-		return errno
-	}
-	return nil
 }
 
 // sigtimedwait waits, without a time limit, for one of the signals in set

@@ -31,10 +31,10 @@ func ReexecIfSignalsBlocked() error {
 		runtime.UnlockOSThread()
 		return err
 	}
-	var empty [1]uint64 // kernel sigset_t, 64 signals
-	if _, _, errno := syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, uintptr(unsafe.Pointer(&empty[0])), 0, 8, 0, 0); errno != 0 {
+	var empty uint64 // kernel sigset_t, 64 signals
+	if err := sigprocmask(sigSetMask, &empty, nil); err != nil {
 		runtime.UnlockOSThread()
-		return fmt.Errorf("clear signal mask: %w", errno)
+		return fmt.Errorf("clear signal mask: %w", err)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -108,4 +108,17 @@ func procStatusMask(path, key string) (uint64, error) {
 		}
 	}
 	return 0, fmt.Errorf("read signal dispositions: no %s in %s", key, path)
+}
+
+const (
+	sigBlock   = 0 // SIG_BLOCK
+	sigSetMask = 2 // SIG_SETMASK
+)
+
+// sigprocmask changes the calling thread's signal mask (old may be nil).
+func sigprocmask(how int, set, old *uint64) error {
+	if _, _, errno := syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, uintptr(how), uintptr(unsafe.Pointer(set)), uintptr(unsafe.Pointer(old)), 8, 0, 0); errno != 0 {
+		return errno
+	}
+	return nil
 }
