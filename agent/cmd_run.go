@@ -46,13 +46,11 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 	// subcommand runs that subcommand, with no setup and no wait. A program
 	// of the same name is run with `agent run -- NAME`.
 	if len(args) > 0 && args[0] != "run" {
-		if _, ok := commands[args[0]]; ok || args[0] == "help" {
-			releaseMainThread()
-		}
-		if args[0] == "help" {
-			return Main(args, io)
-		}
-		if c, ok := commands[args[0]]; ok {
+		if c, ok := commands[args[0]]; ok || args[0] == "help" {
+			releaseMainThread() // only run itself needs the main thread
+			if !ok {
+				return Main(args, io)
+			}
 			return c.run(ctx, args[1:], io.named(args[0]))
 		}
 	}
