@@ -742,8 +742,9 @@ func (s *scanner) appendText(el *etree.Element, txt string) {
 	s.runB.WriteString(txt)
 }
 
-// flushRun adds the text run to its element, merging with a preceding
-// character data child.
+// flushRun adds the text run to its element as one character data child.
+// Runs end where a child element starts, so the element's last child is
+// never character data already.
 func (s *scanner) flushRun() {
 	if s.runEl == nil {
 		return
@@ -753,7 +754,7 @@ func (s *scanner) flushRun() {
 		txt = s.runB.String()
 		s.runB = strings.Builder{} // String shares the buffer: a new one
 	}
-	appendText(s.runEl, txt)
+	s.runEl.CreateText(txt)
 	s.runEl, s.run = nil, ""
 }
 
@@ -771,17 +772,6 @@ func (s *scanner) popNS(depth int) {
 	for len(s.ns) > 0 && s.ns[len(s.ns)-1].depth >= depth {
 		s.ns = s.ns[:len(s.ns)-1]
 	}
-}
-
-// appendText adds character data to el, merging with a preceding run.
-func appendText(el *etree.Element, txt string) {
-	if n := len(el.Child); n > 0 {
-		if cd, ok := el.Child[n-1].(*etree.CharData); ok {
-			cd.Data += txt
-			return
-		}
-	}
-	el.CreateText(txt)
 }
 
 // text scans character data up to the next '<' (and adds it to el when
