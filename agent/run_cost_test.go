@@ -2,13 +2,10 @@ package agent
 
 import (
 	"bufio"
-	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"sort"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -34,21 +31,7 @@ func TestRunAgentMemory(t *testing.T) {
 // vmRSS returns VmRSS of pid in kB.
 func vmRSS(t testing.TB, pid int) int {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-	}
-	t.Fatal("no VmRSS")
-	return 0
+	return procStatus(t, pid)["VmRSS"]
 }
 
 // BenchmarkSignalForward measures one forwarded signal end to end: SIGUSR1
