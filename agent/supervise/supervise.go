@@ -127,6 +127,7 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 			main = &st
 			log.Info("process exited", "pid", st.PID, "status", st.String())
 			if !GroupAlive(pgid) {
+				logForwarded(log, sigc, pgid)
 				return st.ExitCode(), nil
 			}
 			if !stopping {
@@ -139,6 +140,7 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 			pollc = t.C
 		case <-pollc:
 			if !GroupAlive(pgid) {
+				logForwarded(log, sigc, pgid)
 				return main.ExitCode(), nil
 			}
 		case s := <-sigc:
@@ -170,6 +172,24 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 			killc = nil
 			log.Warn("process group did not stop in time; killing it", "pgid", pgid, "stop_timeout", opt.StopTimeout.String())
 			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		}
+	}
+}
+
+// logForwarded logs the signals an Intake forwarded that are still waiting
+// on sigc when the group is gone: the log keeps a line for every signal the
+// server was sent, even when the group exited before the line was written.
+// Signals not forwarded yet are dropped: there is no group left to send
+// them to.
+func logForwarded(log *slog.Logger, sigc <-chan os.Signal, pgid int) {
+	for {
+		select {
+		case s := <-sigc:
+			if sig, forwarded, ok := SignalOf(s); ok && forwarded {
+				log.Info("forwarded signal to the process group", "signal", sigName(sig), "pgid", pgid)
+			}
+		default:
+			return
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -439,5 +440,29 @@ func TestRaiseNoFileReachesChildren(t *testing.T) {
 	}
 	if got := readLine(t, out); got != strconv.FormatUint(after, 10) {
 		t.Errorf("child soft RLIMIT_NOFILE %s, want %d", got, after)
+	}
+}
+
+// TestLogForwardedDrainsPending: the signals an Intake forwarded that are
+// still waiting when the group is gone are logged, one line each; a signal
+// not forwarded yet is dropped silently; the channel is left empty.
+func TestLogForwardedDrainsPending(t *testing.T) {
+	sigc := make(chan os.Signal, 4)
+	sigc <- Forwarded(syscall.SIGUSR1)
+	sigc <- syscall.SIGUSR2
+	sigc <- Forwarded(syscall.SIGHUP)
+	var buf bytes.Buffer
+	logForwarded(slog.New(slog.NewTextHandler(&buf, nil)), sigc, 42)
+	got := buf.String()
+	for _, want := range []string{`msg="forwarded signal to the process group" signal=SIGUSR1 pgid=42`, `msg="forwarded signal to the process group" signal=SIGHUP pgid=42`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log lacks %q:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "\n"); n != 2 || strings.Contains(got, "SIGUSR2") {
+		t.Errorf("want exactly the two forwarded signals logged, got:\n%s", got)
+	}
+	if len(sigc) != 0 {
+		t.Errorf("%d signals left on the channel", len(sigc))
 	}
 }
