@@ -27,6 +27,8 @@ test:
 
 unit: build kube-apiserver
 	KUBE_APISERVER=$$(cat .cache/kube-apiserver.path 2>/dev/null) $(GO) test -count=1 ./...
+	@echo "unit: the report built beside the apply, under the race detector"
+	CGO_ENABLED=1 $(GO) test -count=1 -race -run '^TestRenderReportBesideApply$$' ./agent
 
 ## kube-apiserver: the real API server for the manifest test, built once and cached
 ## (scripts/kube-apiserver.sh); when it cannot be built the reason is recorded and the test skips, saying so

@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/wso2-container/agent/agent/exitcode"
@@ -43,7 +45,13 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 	if prof.Name == product.ProfileNone {
 		return fail(io, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: none has no setup to render"))
 	}
-	res, err := pipeline.Setup(ctx, cfg, prof, io.Log, *dry)
+	// The report is built beside the apply, while the disk syncs, and
+	// printed only if the setup succeeded.
+	var report bytes.Buffer
+	var reportErr error
+	res, err := pipeline.Setup(ctx, cfg, prof, io.Log, *dry, func(p *plan.Plan) {
+		reportErr = writeReport(&report, p, *output, *dry)
+	})
 	if err != nil {
 		// A failed apply wrote nothing (or, if a rename failed, part of
 		// the plan): a report would claim every change as applied. The
@@ -54,8 +62,11 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 		}
 		return fail(io, err)
 	}
-	if err := writeReport(io.Stdout, res.Plan, *output, *dry); err != nil {
-		return fail(io, exitcode.Wrap(exitcode.IOErr, err))
+	if reportErr != nil {
+		return fail(io, exitcode.Wrap(exitcode.Software, fmt.Errorf("build report: %w", reportErr)))
+	}
+	if _, err := io.Stdout.Write(report.Bytes()); err != nil {
+		return fail(io, exitcode.Wrap(exitcode.IOErr, fmt.Errorf("write report: %w", err)))
 	}
 	return exitcode.OK
 }

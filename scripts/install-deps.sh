@@ -23,6 +23,7 @@ have strace      || need+=(strace)   # durability test: which syncs a start make
 have tini        || need+=(tini)     # benchmark: signal forwarding beside tini
 [ -x /usr/bin/time ] || need+=(time)  # benchmark: the agent's own peak RSS (GNU time forks, Go vforks)
 have etcd        || need+=(etcd-server) # the real API server test (with tools/kube-apiserver)
+have gcc         || need+=(gcc)   # the race detector (cgo) for the render report test
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   echo "install-deps: installing ${need[*]}"

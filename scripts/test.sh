@@ -24,7 +24,7 @@ describe() {
 	case $1 in
 	deps) echo "install what the tests need, when missing (Debian packages: MariaDB, a JDK, debootstrap, etcd ...; staticcheck)" ;;
 	lint) echo "gofmt, go vet, staticcheck" ;;
-	unit) echo "build bin/agent (and, once, a kube-apiserver for the manifest test), then go test ./... (unit and integration tests: keytool, MariaDB, PID 1 in a namespace)" ;;
+	unit) echo "build bin/agent (and, once, a kube-apiserver for the manifest test), then go test ./... (unit and integration tests: keytool, MariaDB, PID 1 in a namespace), and the render report test under the race detector" ;;
 	fuzz) echo "short runs of every fuzz target (FUZZTIME, default 2000 executions each)" ;;
 	e2e) echo "the Docker end-to-end cluster test, when a Docker engine answers" ;;
 	*) echo "make $1" ;;

@@ -35,7 +35,16 @@ type SetupResult struct {
 //
 // The whole of it runs under the home's lock (see lockHome): exclusive for
 // a real setup, shared for a dry run.
-func Setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, dryRun bool) (*SetupResult, error) {
+//
+// beside, when not nil, is called once with the complete plan (warnings
+// included) if planning succeeded, and Setup returns only after it has
+// returned. On a real setup it runs on its own goroutine while the plan is
+// applied: render builds its report there while the disk syncs. It may read
+// the plan and register secrets with it (the report does); Apply changes
+// nothing of the plan that a report reads (see plan.Apply). It is called
+// whether or not the apply then succeeds; the caller discards what it made
+// when Setup returns an error.
+func Setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, dryRun bool, beside func(*plan.Plan)) (*SetupResult, error) {
 	lk, err := lockHome(product.Home(cfg, prof), cfg.LockTimeout.V, dryRun, log)
 	if err != nil {
 		return nil, err
@@ -52,9 +61,22 @@ func Setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *
 	p.Warnings = uniqueStrings(p.Warnings)
 	res := &SetupResult{Home: p.Home, Plan: p}
 	if dryRun {
+		if beside != nil {
+			beside(p)
+		}
 		return res, nil
 	}
+	besideDone := make(chan struct{})
+	if beside != nil {
+		go func() {
+			defer close(besideDone)
+			beside(p)
+		}()
+	} else {
+		close(besideDone)
+	}
 	written, err := p.Apply()
+	<-besideDone
 	res.Written = written
 	replaced := map[string]bool{}
 	for _, f := range p.Files {

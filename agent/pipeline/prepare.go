@@ -74,7 +74,7 @@ func PrepareRun(ctx context.Context, cfg *contract.Config, args []string, log *s
 
 	// The certificates job may still be filling the shared volume.
 	AwaitOwnKeystore(ctx, cfg, prof, log, defaultKeystoreProbe)
-	res, err := Setup(ctx, cfg, prof, log, false)
+	res, err := Setup(ctx, cfg, prof, log, false, nil)
 	if res != nil {
 		LogWarnings(log, res.Plan)
 	}

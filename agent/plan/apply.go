@@ -19,6 +19,10 @@ import (
 // place. A failure while staging (read-only file system, disk
 // full) therefore leaves every file as it was. Removals and seeding follow.
 // It returns the paths written.
+//
+// Apply reads the plan and changes none of it but OwnerNotKept, which no
+// report reads: a report of the plan (WriteText, WriteJSON, Report) may be
+// built on another goroutine while Apply runs (pipeline.Setup's beside).
 func (p *Plan) Apply() ([]string, error) {
 	// A start killed while staging leaves temporary files beside their
 	// targets; remove them from the folders of every target of this plan,
