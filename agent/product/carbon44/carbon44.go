@@ -308,8 +308,12 @@ type carbonProduct struct {
 	// beside those every Carbon product has (carbonProblems); nil: none.
 	check func(c *contract.Config, prof *product.Profile) []string
 	// after plans what the product does beyond editing files (Analytics:
-	// the schedules inside its carbon apps); nil: nothing.
-	after func(t *target, p *plan.Plan) error
+	// the schedules inside its carbon apps); nil: nothing. It runs beside
+	// the file edits and the certificates, so it only reads (files, the
+	// configuration, t): it returns what adds its part to the plan, which
+	// Plan calls after theirs, so that the plan's order never depends on
+	// which finished first.
+	after func(t *target) func(p *plan.Plan) error
 }
 
 // Problems returns what every Carbon 4.4 product checks and the
@@ -348,25 +352,37 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 		p.AddSecret(v)
 	}
 	t := &target{cfg: cfg, prof: prof, home: home}
+	t.findOwnKeystore()
+	// The certificates and the product's own part need neither the cluster
+	// members nor the file edits: they are planned beside the member lookups
+	// (DNS) and the edits (all only read), and recorded in this order after.
+	certc := make(chan plan.CertResult, 1)
+	go func() { certc <- t.computeCertificates() }()
+	var afterc chan func(*plan.Plan) error
+	if cp.after != nil {
+		afterc = make(chan func(*plan.Plan) error, 1)
+		go func() { afterc <- cp.after(t) }()
+	}
 	if err := t.discover(p, d); err != nil {
 		return nil, err
 	}
 	var s plan.EditSet
 	cp.edits(t, &s)
 	plan.AddPatches(&s, cfg.PatchFiles, home)
-	// The certificates are planned beside the file edits (both only read).
-	certc := make(chan plan.CertResult, 1)
-	go func() { certc <- t.computeCertificates() }()
 	editErr := p.AddEdits(&s)
 	cr := <-certc
+	var addAfter func(*plan.Plan) error
+	if afterc != nil {
+		addAfter = <-afterc
+	}
 	if editErr != nil {
 		return nil, editErr
 	}
 	if err := p.RecordCertificates(cr); err != nil {
 		return nil, err
 	}
-	if cp.after != nil {
-		if err := cp.after(t, p); err != nil {
+	if addAfter != nil {
+		if err := addAfter(p); err != nil {
 			return nil, err
 		}
 	}
@@ -464,10 +480,12 @@ func (t *target) resolve(rel string) string {
 	return filepath.Join(t.home, rel)
 }
 
-// discover fills in the own address, the cluster members and whether the
-// component's own keystore is in the certificates folder. Member names that
-// do not resolve are a warning, not an error: peers start in any order, and
-// Hazelcast finds late members through the ones it knows.
+// discover fills in the own address and the cluster members. The member
+// names are looked up at once, each on its own goroutine (a Kubernetes
+// resolver may try several search domains per name), and the addresses
+// taken in the order of the names. Names that do not resolve are a warning,
+// not an error: peers start in any order, and Hazelcast finds late members
+// through the ones it knows.
 func (t *target) discover(p *plan.Plan, d product.Discovery) error {
 	cfg := t.cfg
 	names := t.prof.Members
@@ -475,43 +493,65 @@ func (t *target) discover(p *plan.Plan, d product.Discovery) error {
 		names = cfg.ClusterMembers.V
 	}
 	t.clusterOn = len(names) > 0
-	if t.clusterOn {
-		t.localIP = cfg.LocalMemberHost
-		if t.localIP == "" {
-			ip, err := d.LocalIP()
-			if err != nil {
-				return exitcode.Wrap(exitcode.Config, err)
-			}
-			t.localIP = ip
+	if !t.clusterOn {
+		return nil
+	}
+	type lookup struct {
+		addrs []string
+		err   error
+	}
+	found := make([]chan lookup, len(names))
+	for i, n := range names {
+		if net.ParseIP(n) != nil {
+			continue
 		}
-		seen := map[string]bool{t.localIP: true}
-		for _, n := range names {
-			if ip := net.ParseIP(n); ip != nil {
-				if !seen[n] {
-					seen[n] = true
-					t.members = append(t.members, n)
-				}
-				continue
-			}
+		found[i] = make(chan lookup, 1)
+		go func() {
 			addrs, err := d.LookupHost(n)
-			if err != nil || len(addrs) == 0 {
-				p.Warnings = append(p.Warnings, fmt.Sprintf("WSO2_CLUSTER_MEMBERS: %s does not resolve yet; continuing with the other members", n))
-				continue
+			found[i] <- lookup{addrs, err}
+		}()
+	}
+	t.localIP = cfg.LocalMemberHost
+	if t.localIP == "" {
+		ip, err := d.LocalIP()
+		if err != nil {
+			return exitcode.Wrap(exitcode.Config, err)
+		}
+		t.localIP = ip
+	}
+	seen := map[string]bool{t.localIP: true}
+	for i, n := range names {
+		if found[i] == nil { // an address
+			if !seen[n] {
+				seen[n] = true
+				t.members = append(t.members, n)
 			}
-			sort.Strings(addrs)
-			for _, a := range addrs {
-				if !seen[a] {
-					seen[a] = true
-					t.members = append(t.members, a)
-				}
+			continue
+		}
+		l := <-found[i]
+		if l.err != nil || len(l.addrs) == 0 {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("WSO2_CLUSTER_MEMBERS: %s does not resolve yet; continuing with the other members", n))
+			continue
+		}
+		sort.Strings(l.addrs)
+		for _, a := range l.addrs {
+			if !seen[a] {
+				seen[a] = true
+				t.members = append(t.members, a)
 			}
 		}
 	}
+	return nil
+}
+
+// findOwnKeystore sets ownKeystore: whether the component's own keystore is
+// in the certificates folder.
+func (t *target) findOwnKeystore() {
+	cfg := t.cfg
 	own := filepath.Join(cfg.CertificatesDir, certs.KeystoreFile(t.prof.Component))
 	if _, err := os.Stat(own); err == nil {
 		t.ownKeystore = true
 	}
-	return nil
 }
 
 // The Carbon 4.4 profile names that the Carbon 4.4 products ask for by

@@ -82,10 +82,14 @@ func DASScripts(c *contract.Config) []DASScript {
 
 // planSchedules validates the seven schedules with Quartz semantics before
 // anything is written, previews their next fire times, and plans the
-// rewrite of every copy of the carbon app that exists.
-func (t *target) planSchedules(p *plan.Plan) error {
+// rewrite of every copy of the carbon app that exists. It reads and
+// patches the archives at once (beside the file edits, see
+// carbonProduct.after) and returns what records the result in the plan.
+func (t *target) planSchedules() func(p *plan.Plan) error {
+	fail := func(err error) func(*plan.Plan) error { return func(*plan.Plan) error { return err } }
 	crons := map[string]string{}
 	var problems []string
+	var previews []plan.SchedulePreview
 	for _, s := range DASScripts(t.cfg) {
 		sched, err := quartz.Parse(s.Value)
 		if err != nil {
@@ -93,47 +97,54 @@ func (t *target) planSchedules(p *plan.Plan) error {
 			continue
 		}
 		crons[s.Entry] = s.Value
-		p.Schedules = append(p.Schedules, plan.SchedulePreview{Var: s.Variable, Expr: s.Value, Next: sched.NextN(plan.Now().UTC(), 3)})
+		previews = append(previews, plan.SchedulePreview{Var: s.Variable, Expr: s.Value, Next: sched.NextN(plan.Now().UTC(), 3)})
 	}
 	if len(problems) > 0 {
-		return exitcode.Wrap(exitcode.Config, &contract.ConfigError{Problems: problems})
+		return fail(exitcode.Wrap(exitcode.Config, &contract.ConfigError{Problems: problems}))
 	}
 	// Both copies are usually the same archive: patch it once.
 	type patched struct {
+		path     string
 		old, out []byte
 		changes  []carbonapp.Change
 	}
+	var cars []*patched
 	var prev *patched
 	for _, dir := range CarbonAppDirs {
-		path := p.Resolve(filepath.Join(dir, CarbonApp))
+		path := t.resolve(filepath.Join(dir, CarbonApp))
 		old, err := boundedread.ReadFile(path, boundedread.Archive)
 		if os.IsNotExist(err) {
 			continue
 		}
 		if err != nil {
-			return exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, contract.DescribeFSError(err))
+			return fail(exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, contract.DescribeFSError(err)))
 		}
-		var out []byte
-		var changes []carbonapp.Change
+		c := &patched{path: path, old: old}
 		if prev != nil && bytes.Equal(prev.old, old) {
-			out, changes = prev.out, prev.changes
+			c.out, c.changes = prev.out, prev.changes
 		} else {
-			out, changes, err = carbonapp.Patch(old, crons)
+			c.out, c.changes, err = carbonapp.Patch(old, crons)
 			if err != nil {
-				return exitcode.Wrap(exitcode.DataErr, fmt.Errorf("patch %s: %w", path, err))
+				return fail(exitcode.Wrap(exitcode.DataErr, fmt.Errorf("patch %s: %w", path, err)))
 			}
-			prev = &patched{old: old, out: out, changes: changes}
+			prev = c
 		}
-		if out == nil {
-			continue
-		}
-		f := p.File(path, "archive", old)
-		f.New = out
-		for _, c := range changes {
-			f.Changes = append(f.Changes, plan.Change{Target: c.Entry + ":/Analytics/CronExpression", Op: "set", Old: c.Old, New: c.New})
-		}
+		cars = append(cars, c)
 	}
-	return nil
+	return func(p *plan.Plan) error {
+		p.Schedules = append(p.Schedules, previews...)
+		for _, c := range cars {
+			if c.out == nil {
+				continue
+			}
+			f := p.File(c.path, "archive", c.old)
+			f.New = c.out
+			for _, ch := range c.changes {
+				f.Changes = append(f.Changes, plan.Change{Target: ch.Entry + ":/Analytics/CronExpression", Op: "set", Old: ch.Old, New: ch.New})
+			}
+		}
+		return nil
+	}
 }
 
 // dasScheduleProblems checks the analytics profile's seven Quartz schedules
