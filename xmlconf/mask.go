@@ -17,7 +17,9 @@ import (
 // element with child elements. Every match counts (Match is ignored), the
 // edits' values are not used, an empty value is left as it is, and a place
 // inside another is masked with it. The result is escaped like a value
-// but not parsed again: it is for display.
+// but not parsed again: it is for display. Like Apply, Mask never writes
+// to src, and the values it passes to mask may share src's memory: src
+// must not be changed after the call while they are kept.
 func Mask(src []byte, edits []Edit, mask func(v string) string) ([]byte, error) {
 	d, err := parse(src)
 	if err != nil {

@@ -113,13 +113,13 @@ func parseOpts(src []byte, laxNS bool) (*doc, error) { return scan(src, laxNS, t
 func check(src []byte) (*doc, error) { return scan(src, false, false) }
 
 func scan(src []byte, laxNS, tree bool) (*doc, error) {
-	// Names and plain values are slices of str. A tree keeps them beyond
-	// this call, so they get a copy of src; a check keeps nothing but the
-	// byte index, so a view of src does (src is not changed meanwhile).
+	// Names and plain values are slices of str, a view of src, not a copy:
+	// the tree and the changes made from it share src's memory. Nothing
+	// here writes to a document's bytes (an edit splices a new buffer), and
+	// the exported functions that take a document require that their
+	// caller does not change it afterwards (see Apply).
 	var str string
-	if tree {
-		str = string(src)
-	} else if len(src) > 0 {
+	if len(src) > 0 {
 		str = unsafe.String(&src[0], len(src))
 	}
 	d := &doc{src: src}

@@ -139,6 +139,10 @@ func Validate(src []byte) error {
 // Apply applies edits in order to an XML document and returns the new bytes
 // and the changes. When changes is empty, out is src itself. On any error out
 // and changes are nil. Errors name the edit's op and path.
+//
+// Apply never writes to src, and src must not be changed after the call:
+// the changes' values may share its memory (a copy of every file read cost
+// a tenth of a setup's allocations).
 func Apply(src []byte, edits []Edit) (out []byte, changes []Change, err error) {
 	d, err := parse(src)
 	if err != nil {
