@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Doc is a parsed TOML document being edited. It is not safe for concurrent
@@ -413,7 +414,9 @@ func (st *state) removeLines(start, end int) splice {
 	return splice{start, end, ""}
 }
 
-var placeholderRE = regexp.MustCompile(`\$(env|sys|secret|ref)\{([^}]*)\}`)
+// placeholderRE is compiled on first use: compiled at init it cost every
+// start of the agent, most of which never read TOML.
+var placeholderRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$(env|sys|secret|ref)\{([^}]*)\}`) })
 
 // valueOf returns the decoded value of key/value e, its reported path and
 // array-of-tables element.
@@ -456,7 +459,7 @@ func (d *Doc) Placeholders() []Placeholder {
 		}
 		line := d.st.lineNo(e.start)
 		walkStrings(v, func(s string) {
-			for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
+			for _, m := range placeholderRE().FindAllStringSubmatch(s, -1) {
 				out = append(out, Placeholder{Path: append(Key(nil), path...), Index: idx, Kind: m[1], Name: m[2], Line: line})
 			}
 		})

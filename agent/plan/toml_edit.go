@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/tomlconf"
@@ -92,6 +93,8 @@ func tomlSecret(keys []tomlconf.Key, k tomlconf.Key) bool {
 // wso2Reference reports whether s is wholly one reference the product
 // resolves ($env{X}, $sys{x}, $secret{alias}, $ref{key}, ${property}): a
 // name, not a secret value, and shown as it is.
-func wso2Reference(s string) bool { return wso2RefRE.MatchString(s) }
+func wso2Reference(s string) bool { return wso2RefRE().MatchString(s) }
 
-var wso2RefRE = regexp.MustCompile(`^\$(env|sys|secret|ref)?\{[^{}]*\}$`)
+// wso2RefRE is compiled on first use: a regular expression compiled at
+// init costs every start of the agent, most of which never read TOML.
+var wso2RefRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\$(env|sys|secret|ref)?\{[^{}]*\}$`) })

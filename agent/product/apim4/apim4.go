@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/wso2-container/agent/agent/contract"
@@ -122,7 +123,9 @@ func detectAPIM4(home string) *apim4Pack {
 	return nil
 }
 
-var profileCase = regexp.MustCompile(`^\s*-Dprofile=([A-Za-z0-9_-]+)\)`)
+// profileCase is compiled on first use, not at init, which every start of
+// the agent would pay for.
+var profileCase = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*-Dprofile=([A-Za-z0-9_-]+)\)`) })
 
 // setupProfiles lists the profiles bin/profileSetup.sh optimises for (its
 // `-Dprofile=NAME)` case labels) that have a deployment template; none when
@@ -136,7 +139,7 @@ func setupProfiles(home string) []string {
 	var out []string
 	sc := bufio.NewScanner(bytes.NewReader(src))
 	for sc.Scan() {
-		if m := profileCase.FindStringSubmatch(sc.Text()); m != nil && !slices.Contains(out, m[1]) {
+		if m := profileCase().FindStringSubmatch(sc.Text()); m != nil && !slices.Contains(out, m[1]) {
 			out = append(out, m[1])
 		}
 	}
