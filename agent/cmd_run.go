@@ -79,7 +79,7 @@ func cmdRun(ctx context.Context, args []string, io IO) int {
 	// (supervise.Intake), and the setup and the supervision run on another
 	// goroutine. In-process callers (tests) are not on the main thread and
 	// keep Go's signal path only.
-	in := supervise.NewIntake(supervise.DefaultForward, sigc)
+	in := supervise.NewIntake(supervise.DefaultForward, sigc, io.Log)
 	if in == nil {
 		return runServer(ctx, args, io, began, sigc, nil)
 	}

@@ -40,8 +40,8 @@ type Options struct {
 	// with signal.Notify; Supervise then reads it instead of subscribing
 	// itself. This lets a caller subscribe early (before a setup phase) so
 	// that no signal falls back to Go's default action (exit) in between.
-	// A Forwarded value on it (from an Intake) is logged and can begin the
-	// stop, but is not sent again.
+	// A Forwarded value on it (a TERM or INT an Intake has sent and
+	// logged) begins the stop; it is neither sent nor logged again.
 	Signals <-chan os.Signal
 	// Started, when not nil, is called with the child's pid (= its process
 	// group id) as soon as it has started.
@@ -127,7 +127,6 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 			main = &st
 			log.Info("process exited", "pid", st.PID, "status", st.String())
 			if !GroupAlive(pgid) {
-				logForwarded(log, sigc, pgid)
 				return st.ExitCode(), nil
 			}
 			if !stopping {
@@ -140,7 +139,6 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 			pollc = t.C
 		case <-pollc:
 			if !GroupAlive(pgid) {
-				logForwarded(log, sigc, pgid)
 				return main.ExitCode(), nil
 			}
 		case s := <-sigc:
@@ -149,14 +147,13 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 				continue
 			}
 			// Forward first, log after: the log line is not on the signal's
-			// path. An Intake has forwarded it already.
-			var err error
+			// path. An Intake has forwarded and logged it already.
 			if !forwarded {
-				err = syscall.Kill(-pgid, sig)
-			}
-			log.Info("forwarded signal to the process group", "signal", sigName(sig), "pgid", pgid)
-			if err != nil && !errors.Is(err, syscall.ESRCH) {
-				log.Warn("forward signal", "signal", sigName(sig), "pgid", pgid, "err", err.Error())
+				err := syscall.Kill(-pgid, sig)
+				log.Info("forwarded signal to the process group", "signal", sigName(sig), "pgid", pgid)
+				if err != nil && !errors.Is(err, syscall.ESRCH) {
+					log.Warn("forward signal", "signal", sigName(sig), "pgid", pgid, "err", err.Error())
+				}
 			}
 			if sig == syscall.SIGTERM || sig == syscall.SIGINT {
 				beginStop()
@@ -172,24 +169,6 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 			killc = nil
 			log.Warn("process group did not stop in time; killing it", "pgid", pgid, "stop_timeout", opt.StopTimeout.String())
 			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		}
-	}
-}
-
-// logForwarded logs the signals an Intake forwarded that are still waiting
-// on sigc when the group is gone: the log keeps a line for every signal the
-// server was sent, even when the group exited before the line was written.
-// Signals not forwarded yet are dropped: there is no group left to send
-// them to.
-func logForwarded(log *slog.Logger, sigc <-chan os.Signal, pgid int) {
-	for {
-		select {
-		case s := <-sigc:
-			if sig, forwarded, ok := SignalOf(s); ok && forwarded {
-				log.Info("forwarded signal to the process group", "signal", sigName(sig), "pgid", pgid)
-			}
-		default:
-			return
 		}
 	}
 }

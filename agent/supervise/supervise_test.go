@@ -274,16 +274,19 @@ func TestSuperviseForwardsSignals(t *testing.T) {
 	}
 }
 
-// A Forwarded value (a signal an Intake has already sent) is not sent again,
-// but a Forwarded TERM begins the stop: the child, which would report a TERM
-// it received, is killed when the stop timeout ends and reports nothing.
+// A Forwarded value (a signal an Intake has already sent and logged) is
+// neither sent nor logged again, but a Forwarded TERM begins the stop: the
+// child, which would report a TERM it received, is killed when the stop
+// timeout ends and reports nothing.
 func TestSuperviseDoesNotResendForwarded(t *testing.T) {
 	r := newReaper(t)
 	cmd, out := shell(t, `trap 'echo TERM' TERM; echo ready; while :; do sleep 0.01; done`)
 	sigc := make(chan os.Signal, 1)
 	done := make(chan int)
+	var logb bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logb, nil))
 	go func() {
-		code, err := Supervise(context.Background(), r, cmd, Options{StopTimeout: 300 * time.Millisecond, Signals: sigc})
+		code, err := Supervise(context.Background(), r, cmd, Options{StopTimeout: 300 * time.Millisecond, Signals: sigc, Log: log})
 		if err != nil {
 			t.Error(err)
 		}
@@ -299,6 +302,9 @@ func TestSuperviseDoesNotResendForwarded(t *testing.T) {
 	cmd.Stdout.(*os.File).Close() // the child is gone: read to the end
 	if l, err := out.ReadString('\n'); err == nil {
 		t.Errorf("child received the signal again: %q", l)
+	}
+	if strings.Contains(logb.String(), "forwarded signal") {
+		t.Errorf("Supervise logged the Forwarded signal again:\n%s", logb.String())
 	}
 }
 
@@ -440,29 +446,5 @@ func TestRaiseNoFileReachesChildren(t *testing.T) {
 	}
 	if got := readLine(t, out); got != strconv.FormatUint(after, 10) {
 		t.Errorf("child soft RLIMIT_NOFILE %s, want %d", got, after)
-	}
-}
-
-// TestLogForwardedDrainsPending: the signals an Intake forwarded that are
-// still waiting when the group is gone are logged, one line each; a signal
-// not forwarded yet is dropped silently; the channel is left empty.
-func TestLogForwardedDrainsPending(t *testing.T) {
-	sigc := make(chan os.Signal, 4)
-	sigc <- Forwarded(syscall.SIGUSR1)
-	sigc <- syscall.SIGUSR2
-	sigc <- Forwarded(syscall.SIGHUP)
-	var buf bytes.Buffer
-	logForwarded(slog.New(slog.NewTextHandler(&buf, nil)), sigc, 42)
-	got := buf.String()
-	for _, want := range []string{`msg="forwarded signal to the process group" signal=SIGUSR1 pgid=42`, `msg="forwarded signal to the process group" signal=SIGHUP pgid=42`} {
-		if !strings.Contains(got, want) {
-			t.Errorf("log lacks %q:\n%s", want, got)
-		}
-	}
-	if n := strings.Count(got, "\n"); n != 2 || strings.Contains(got, "SIGUSR2") {
-		t.Errorf("want exactly the two forwarded signals logged, got:\n%s", got)
-	}
-	if len(sigc) != 0 {
-		t.Errorf("%d signals left on the channel", len(sigc))
 	}
 }
