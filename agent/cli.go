@@ -223,6 +223,14 @@ func tuneGCForSetup() (restore func()) {
 // The caller owns the slice.
 func Vars() []contract.Var { return contract.Vars() }
 
+// NeedsMainThread reports whether the command line args (the program name
+// left out) may need the process's main thread: `agent run`, whose signal
+// intake waits there (supervise.Intake). cmd/agent locks its main
+// goroutine to the main thread from init only then, so that every other
+// subcommand (`agent health`, run by health checks every few seconds, most
+// of all) starts without the lock and what it costs.
+func NeedsMainThread(args []string) bool { return len(args) > 0 && args[0] == "run" }
+
 // releaseMainThread undoes cmd/agent's init-time runtime.LockOSThread for a
 // command that does not need the main thread (only run's signal intake does):
 // a goroutine locked to a thread costs a thread switch each time it wakes.

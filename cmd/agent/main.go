@@ -13,10 +13,14 @@ import (
 	"github.com/wso2-container/agent/agent"
 )
 
-// init keeps the main goroutine on the process's main thread, which agent.Main
-// needs for one thing (agent run forwards signals from it) and releases for
-// every other.
-func init() { runtime.LockOSThread() }
+// init keeps the main goroutine on the process's main thread when the
+// command line may need it (agent.NeedsMainThread: agent run forwards
+// signals from it); agent.Main releases it for any other subcommand.
+func init() {
+	if agent.NeedsMainThread(os.Args[1:]) {
+		runtime.LockOSThread()
+	}
+}
 
 func main() {
 	os.Exit(agent.Main(os.Args[1:], agent.StdIO()))
