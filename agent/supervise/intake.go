@@ -74,8 +74,8 @@ type Intake struct {
 }
 
 // NewIntake locks the calling goroutine to its thread and returns an Intake
-// for the signals in set. Serve logs each signal it forwards on log, and
-// writes the TERMs and INTs, as Forwarded values, to out.
+// for the signals in set. Serve logs each signal it forwards on log (nil:
+// nowhere), and writes the TERMs and INTs, as Forwarded values, to out.
 // It returns nil (and leaves the goroutine unlocked) when that thread is not
 // the process's main thread: only there does the kernel route the process's
 // signals first. The command's main goroutine is on it when it has been
@@ -85,6 +85,9 @@ func NewIntake(set []os.Signal, out chan<- os.Signal, log *slog.Logger) *Intake 
 	if syscall.Gettid() != syscall.Getpid() {
 		runtime.UnlockOSThread()
 		return nil
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	in := &Intake{out: out, log: log, begin: make(chan int, 1), stop: make(chan struct{})}
 	for _, s := range set {
@@ -117,11 +120,11 @@ func (in *Intake) Close() {
 
 // Serve runs on the goroutine that called NewIntake, until Close: it waits
 // for Begin, then for the signals, and forwards each to the process group
-// with kill, then logs it; a TERM or INT it then writes to out, for
-// Supervise to begin the stop. The log line is written on this thread: a
-// hand-over to Supervise for every signal woke a second thread each time,
-// which cost a quarter of a forward on two cores. It unlocks the goroutine from its
-// thread when it returns. An error means the main thread stopped waiting:
+// with kill, then logs it (and a failed kill, as Supervise does); a TERM
+// or INT it then writes to out, for Supervise to begin the stop. The log
+// line is written on this thread: a hand-over to Supervise for every signal
+// woke a second thread each time, which cost a quarter of a forward on two
+// cores. It unlocks the goroutine from its thread when it returns. An error means the main thread stopped waiting:
 // the signals still reach out through Go's runtime, and Supervise forwards
 // them.
 func (in *Intake) Serve() error {
@@ -154,8 +157,11 @@ func (in *Intake) Serve() error {
 		if sig == intakeWake {
 			continue
 		}
-		_ = syscall.Kill(-pgid, sig) // ESRCH: the group is gone; Supervise sees that
+		err = syscall.Kill(-pgid, sig)
 		in.log.Info("forwarded signal to the process group", "signal", sigName(sig), "pgid", pgid)
+		if err != nil && !errors.Is(err, syscall.ESRCH) { // ESRCH: the group is gone; Supervise sees that
+			in.log.Warn("forward signal", "signal", sigName(sig), "pgid", pgid, "err", err.Error())
+		}
 		if sig != syscall.SIGTERM && sig != syscall.SIGINT {
 			continue
 		}
