@@ -18,9 +18,8 @@ import (
 // warning.
 func TestMemberLookupsRunTogether(t *testing.T) {
 	home := freshHome(t, "gateway")
-	env := goldenEnv(t, "gateway", home)
-	env["WSO2_CLUSTER_MEMBERS"] = "tasks.store,10.0.9.9,tasks.gone,tasks.publisher"
-	cfg, err := pipeline.Load(envList(env), true)
+	env := with(goldenEnv(t, "gateway", home), "WSO2_CLUSTER_MEMBERS", "tasks.store,10.0.9.9,tasks.gone,tasks.publisher")
+	cfg, err := loadConfig(t, env)
 	if err != nil {
 		t.Fatal(err)
 	}
