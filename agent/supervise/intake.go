@@ -119,12 +119,12 @@ func (in *Intake) Close() {
 }
 
 // Serve runs on the goroutine that called NewIntake, until Close: it waits
-// for Begin, then for the signals, and forwards each to the process group
-// with kill, then logs it (and a failed kill, as Supervise does); a TERM
-// or INT it then writes to out, for Supervise to begin the stop. The log
-// line is written on this thread: a hand-over to Supervise for every signal
-// woke a second thread each time, which cost a quarter of a forward on two
-// cores. It unlocks the goroutine from its thread when it returns. An error means the main thread stopped waiting:
+// for Begin, then for the signals, and forwards and logs each as Supervise
+// does (forward); a TERM or INT it then writes to out, for Supervise to
+// begin the stop. The log line is written on this thread: a hand-over to
+// Supervise for every signal woke a second thread each time, which cost a
+// quarter of a forward on two cores. It unlocks the goroutine from its
+// thread when it returns. An error means the main thread stopped waiting:
 // the signals still reach out through Go's runtime, and Supervise forwards
 // them.
 func (in *Intake) Serve() error {
@@ -157,11 +157,7 @@ func (in *Intake) Serve() error {
 		if sig == intakeWake {
 			continue
 		}
-		err = syscall.Kill(-pgid, sig)
-		in.log.Info("forwarded signal to the process group", "signal", sigName(sig), "pgid", pgid)
-		if err != nil && !errors.Is(err, syscall.ESRCH) { // ESRCH: the group is gone; Supervise sees that
-			in.log.Warn("forward signal", "signal", sigName(sig), "pgid", pgid, "err", err.Error())
-		}
+		forward(in.log, pgid, sig)
 		if sig != syscall.SIGTERM && sig != syscall.SIGINT {
 			continue
 		}

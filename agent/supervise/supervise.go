@@ -146,14 +146,8 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 			if !ok || sig == syscall.SIGURG || sig == syscall.SIGCHLD {
 				continue
 			}
-			// Forward first, log after: the log line is not on the signal's
-			// path. An Intake has forwarded and logged it already.
-			if !forwarded {
-				err := syscall.Kill(-pgid, sig)
-				log.Info("forwarded signal to the process group", "signal", sigName(sig), "pgid", pgid)
-				if err != nil && !errors.Is(err, syscall.ESRCH) {
-					log.Warn("forward signal", "signal", sigName(sig), "pgid", pgid, "err", err.Error())
-				}
+			if !forwarded { // an Intake has forwarded and logged it already
+				forward(log, pgid, sig)
 			}
 			if sig == syscall.SIGTERM || sig == syscall.SIGINT {
 				beginStop()
@@ -233,6 +227,17 @@ func unwrapPathError(err error) error {
 }
 
 // sigName is "SIGTERM" for syscall.SIGTERM.
+// forward sends sig to the process group pgid, then logs it: the log line
+// is not on the signal's path. A failed kill is a warning, unless the group
+// is gone (ESRCH), which the supervisor sees by itself.
+func forward(log *slog.Logger, pgid int, sig syscall.Signal) {
+	err := syscall.Kill(-pgid, sig)
+	log.Info("forwarded signal to the process group", "signal", sigName(sig), "pgid", pgid)
+	if err != nil && !errors.Is(err, syscall.ESRCH) {
+		log.Warn("forward signal", "signal", sigName(sig), "pgid", pgid, "err", err.Error())
+	}
+}
+
 func sigName(s syscall.Signal) string {
 	if n := signalNames[s]; n != "" {
 		return n
