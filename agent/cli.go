@@ -116,7 +116,7 @@ func Main(args []string, io IO) int {
 	if !ok {
 		return usageError(io, mainDoc, "unknown subcommand %q", args[0])
 	}
-	if args[0] != "run" {
+	if !NeedsMainThread(args) {
 		releaseMainThread()
 	}
 	return c.run(context.Background(), args[1:], io.named(args[0]))
