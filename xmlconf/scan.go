@@ -181,7 +181,6 @@ func scan(src []byte, laxNS, tree bool) (*doc, error) {
 	if !sawRoot {
 		return nil, s.errAt(len(src), "no root element")
 	}
-	s.flushRun() // the root's end tag has already done so
 	if tree {
 		d.index = make(map[*etree.Element]int, len(d.elems))
 		for i := range d.elems {
