@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wso2-container/agent/agent/contract"
@@ -66,17 +67,12 @@ func Setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *
 		}
 		return res, nil
 	}
-	besideDone := make(chan struct{})
+	var besideDone sync.WaitGroup
 	if beside != nil {
-		go func() {
-			defer close(besideDone)
-			beside(p)
-		}()
-	} else {
-		close(besideDone)
+		besideDone.Go(func() { beside(p) })
 	}
 	written, err := p.Apply()
-	<-besideDone
+	besideDone.Wait()
 	res.Written = written
 	replaced := map[string]bool{}
 	for _, f := range p.Files {
