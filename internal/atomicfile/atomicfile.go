@@ -24,6 +24,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // TempPrefix starts the name of every temporary file this package creates.
@@ -128,17 +130,28 @@ func (s *Staged) syncTemp() error {
 // Stage writes data to a temporary file beside path, with path's mode and
 // owner (or perm for a new file), synced. Nothing is visible at path yet.
 func Stage(path string, data []byte, perm fs.FileMode) (*Staged, error) {
-	s, err := stage(path, data, perm, true)
+	s, err := stage(path, data, perm, true, nil)
 	return s, err
 }
 
 // StageUnsynced is Stage without the fsync: call CommitAll, which syncs the
 // staged files together (several at once) before renaming any of them.
-func StageUnsynced(path string, data []byte, perm fs.FileMode) (*Staged, error) {
-	return stage(path, data, perm, false)
+// attrs are given to the temporary file, so that the target has them from
+// the moment it has the new content; they are a best effort: an attribute
+// the file system or the process may not set is left out, silently (the
+// target then has none by that name: the replaced file's attributes are
+// not carried over).
+func StageUnsynced(path string, data []byte, perm fs.FileMode, attrs ...Attr) (*Staged, error) {
+	return stage(path, data, perm, false, attrs)
 }
 
-func stage(path string, data []byte, perm fs.FileMode, sync bool) (*Staged, error) {
+// Attr is an extended attribute (xattr(7)) of a staged file.
+type Attr struct {
+	Name  string // with its namespace: "user.…"
+	Value []byte
+}
+
+func stage(path string, data []byte, perm fs.FileMode, sync bool, attrs []Attr) (*Staged, error) {
 	dst, err := linkTarget(path)
 	if err != nil {
 		return nil, err
@@ -167,6 +180,7 @@ func stage(path string, data []byte, perm fs.FileMode, sync bool) (*Staged, erro
 	if _, err := f.Write(data); err != nil {
 		return fail(err)
 	}
+	setAttrs(f, attrs)
 	notKept := keepOwner(f, uid, gid) // before chmod: chown clears setuid/setgid
 	if err := f.Chmod(mode); err != nil {
 		return fail(err)
@@ -191,6 +205,23 @@ func stage(path string, data []byte, perm fs.FileMode, sync bool) (*Staged, erro
 		return nil, fmt.Errorf("write %s: %w", path, cause(err))
 	}
 	return &Staged{path: path, dst: dst, tmp: tmp, dev: dev, dirty: !sync, notKept: notKept}, nil
+}
+
+// setAttrs sets attrs on f, leaving out those that fail (best effort, see
+// StageUnsynced).
+func setAttrs(f *os.File, attrs []Attr) {
+	if len(attrs) == 0 {
+		return
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Control(func(fd uintptr) {
+		for _, a := range attrs {
+			_ = unix.Fsetxattr(int(fd), a.Name, a.Value, 0)
+		}
+	})
 }
 
 // linkTarget is the file a write to path replaces: path itself, or the file

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func read(t *testing.T, p string) string {
@@ -204,4 +206,59 @@ func TestStagedFilesAreClosed(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(dir, TempPrefix+"*")); len(m) != 0 {
 		t.Errorf("temporary files left: %v", m)
 	}
+}
+
+// The staged file carries its attributes: the target has them from the
+// rename on, together with the new content; one the file system refuses
+// (an unknown namespace) is left out and the write goes on.
+func TestStageUnsyncedSetsAttrs(t *testing.T) {
+	dir := t.TempDir()
+	probe := filepath.Join(dir, "probe")
+	if err := os.WriteFile(probe, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Setxattr(probe, "user.probe", []byte("x"), 0); err != nil {
+		t.Skipf("SKIPPED: the file system of %s takes no user extended attributes (%v)", dir, err)
+	}
+	target := filepath.Join(dir, "target")
+	if err := os.WriteFile(target, []byte("old"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Setxattr(target, "user.old", []byte("kept?"), 0); err != nil {
+		t.Fatal(err)
+	}
+	s, err := StageUnsynced(target, []byte("new"), 0o644,
+		Attr{Name: "user.a", Value: []byte("one")},
+		Attr{Name: "bogus.namespace", Value: []byte("refused")},
+		Attr{Name: "user.b", Value: []byte{0, 1, 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CommitAll([]*Staged{s}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readString(t, target); got != "new" {
+		t.Fatalf("content %q, want new", got)
+	}
+	for name, want := range map[string]string{"user.a": "one", "user.b": "\x00\x01\x02"} {
+		v := make([]byte, 64)
+		n, err := unix.Getxattr(target, name, v)
+		if err != nil || string(v[:n]) != want {
+			t.Errorf("%s: %q, %v; want %q", name, v[:n], err, want)
+		}
+	}
+	for _, name := range []string{"bogus.namespace", "user.old"} {
+		if _, err := unix.Getxattr(target, name, make([]byte, 64)); err == nil {
+			t.Errorf("the target has %s", name)
+		}
+	}
+}
+
+func readString(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
