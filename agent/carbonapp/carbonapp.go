@@ -44,6 +44,7 @@ import (
 	"sync"
 
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/internal/fixpoint"
 	"github.com/wso2-container/agent/xmlconf"
 )
 
@@ -119,6 +120,20 @@ func Patch(car []byte, crons map[string]string) (out []byte, changes []Change, e
 		return nil, nil, exitcode.Errorf(exitcode.Software, "carbon app archive: write: %w", err)
 	}
 	return buf.Bytes(), changes, nil
+}
+
+// PatchKey is the key (package internal/fixpoint) of Patch(car, crons): it
+// hashes every input of Patch.
+func PatchKey(car []byte, crons map[string]string) fixpoint.Key {
+	h := fixpoint.New("carbonapp.Patch")
+	names := keys(crons)
+	h.Int(len(names))
+	for _, n := range names {
+		h.String(n)
+		h.String(crons[n])
+	}
+	h.Bytes(car)
+	return h.Sum()
 }
 
 // job is the edit of one script entry.

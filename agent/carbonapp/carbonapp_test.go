@@ -13,6 +13,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/internal/fixpoint"
 )
 
 var fixtureSrc = fixtures.Path("wso2-fixtures/wso2am-analytics-2.0.0/carbonapp-src")
@@ -501,6 +502,34 @@ func BenchmarkReadCrons(b *testing.B) {
 	for b.Loop() {
 		if _, err := ReadCrons(car, names); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// PatchKey hashes every input of Patch: the archive and each entry with its
+// expression; a map's order does not matter.
+func TestPatchKeyCoversEveryInput(t *testing.T) {
+	_, car := buildCar(t)
+	crons := map[string]string{"A/a.xml": "0 0/2 * 1/1 * ?", "B/b.xml": "0 0/5 * 1/1 * ?"}
+	k0 := PatchKey(car, crons)
+	same := map[string]string{}
+	for _, n := range []string{"B/b.xml", "A/a.xml"} {
+		same[n] = crons[n]
+	}
+	if PatchKey(car, same) != k0 {
+		t.Error("the same schedules in another order give another key")
+	}
+	two := func(a, b string) map[string]string { return map[string]string{"A/a.xml": a, "B/b.xml": b} }
+	differ := map[string]fixpoint.Key{
+		"archive":  PatchKey(append(bytes.Clone(car), 0), crons),
+		"value":    PatchKey(car, two("0 0/3 * 1/1 * ?", "0 0/5 * 1/1 * ?")),
+		"entry":    PatchKey(car, map[string]string{"A/c.xml": "0 0/2 * 1/1 * ?", "B/b.xml": "0 0/5 * 1/1 * ?"}),
+		"one less": PatchKey(car, map[string]string{"A/a.xml": "0 0/2 * 1/1 * ?"}),
+		"split":    PatchKey(car, map[string]string{"A/a.xml": "0 0/2 * 1/1 * ?B/b.xml", "": "0 0/5 * 1/1 * ?"}),
+	}
+	for name, k := range differ {
+		if k == k0 {
+			t.Errorf("changing the %s keeps the key", name)
 		}
 	}
 }

@@ -35,7 +35,9 @@ type SetupResult struct {
 // once, in its report or through LogWarnings.
 //
 // The whole of it runs under the home's lock (see lockHome): exclusive for
-// a real setup, shared for a dry run.
+// a real setup, shared for a dry run. A dry run plans without trusting the
+// keys that earlier starts left on the files (plan.TrustKeys): it
+// recomputes every edit.
 //
 // beside, when not nil, is called once with the complete plan (warnings
 // included) if planning succeeded, and Setup returns only after it has
@@ -51,6 +53,11 @@ func Setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *
 		return nil, err
 	}
 	defer lk.Release()
+	if dryRun {
+		// What a dry run shows never rests on the keys of earlier starts.
+		defer func(trust bool) { plan.TrustKeys = trust }(plan.TrustKeys)
+		plan.TrustKeys = false
+	}
 	p, err := BuildPlan(cfg, prof, product.DefaultDiscovery)
 	if err != nil {
 		return nil, err

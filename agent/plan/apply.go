@@ -66,7 +66,7 @@ func (p *Plan) Apply() ([]string, error) {
 			abort()
 			return nil, exitcode.Wrap(exitcode.IOErr, fmt.Errorf("create folder of %s: %w", f.Display(), err))
 		}
-		s, err := atomicfile.StageUnsynced(f.Path, f.New, f.Mode)
+		s, err := atomicfile.StageUnsynced(f.Path, f.New, f.Mode, f.attrs()...)
 		if err != nil {
 			abort()
 			return nil, exitcode.Wrap(exitcode.IOErr, err)

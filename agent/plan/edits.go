@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/boundedread"
+	"github.com/wso2-container/agent/internal/fixpoint"
 	"github.com/wso2-container/agent/tomlconf"
 	"github.com/wso2-container/agent/xmlconf"
 	"golang.org/x/sys/unix"
@@ -151,6 +153,7 @@ func (p *Plan) AddEdits(s *EditSet) error {
 		}
 		f := p.File(r.path, r.kind, r.old)
 		f.New = r.out
+		f.memo = r.memo
 		f.secret = p.secretPlaces(r.edits, r.tomlKeys)
 		for _, c := range r.changes {
 			if c.Secret {
@@ -180,6 +183,7 @@ type fileResult struct {
 	tomlKeys    []tomlconf.Key // .toml files: the keys whose values are secret (tomlSecret)
 	secrets     []string       // .toml files: secret values written or replaced
 	edits       *FileEdits
+	memo        *fixpoint.Key // the key of the edits on out, when out is written (Remember)
 	skip        bool
 	err         error
 }
@@ -221,16 +225,29 @@ func editFile(path string, fe *FileEdits) fileResult {
 	}
 	if xmlconf.IsProperties(path) {
 		r.kind = "properties"
+	} else if len(fe.props) > 0 {
+		r.err = exitcode.Errorf(exitcode.Config, "%s: properties edits on a non-.properties file", fe.Rel)
+		return r
+	}
+	// A file that an earlier start wrote with these edits is left as it is
+	// without parsing it (package internal/fixpoint).
+	known, memo := editKnown(path, r.kind, fe, old)
+	if known {
+		r.out = old
+		return r
+	}
+	if r.kind == "properties" {
 		r.out, r.changes, err = xmlconf.ApplyProperties(old, fe.props)
 	} else {
-		if len(fe.props) > 0 {
-			r.err = exitcode.Errorf(exitcode.Config, "%s: properties edits on a non-.properties file", fe.Rel)
-			return r
-		}
 		r.out, r.changes, err = xmlconf.Apply(old, fe.xml)
 	}
 	if err != nil {
 		r.err = exitcode.Errorf(exitcode.DataErr, "patch %s: %w", path, err)
+		return r
+	}
+	if memo && !bytes.Equal(r.out, old) {
+		k := editKey(r.kind, fe, r.out)
+		r.memo = &k
 	}
 	return r
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wso2-container/agent/internal/fixpoint"
 	"github.com/wso2-container/agent/tomlconf"
 	"github.com/wso2-container/agent/xmlconf"
 )
@@ -71,6 +72,7 @@ type FilePlan struct {
 	Mode    fs.FileMode // mode for a new file
 	Changes []Change
 	home    string
+	memo    *fixpoint.Key // see Remember
 	// secret says where the file holds secret values (xml, properties
 	// and toml files): render masks those places and nothing else.
 	secret secretPlaces

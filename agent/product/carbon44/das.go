@@ -13,6 +13,7 @@ import (
 	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/agent/quartz"
 	"github.com/wso2-container/agent/internal/boundedread"
+	"github.com/wso2-container/agent/internal/fixpoint"
 )
 
 func init() {
@@ -102,11 +103,14 @@ func (t *target) planSchedules() func(p *plan.Plan) error {
 	if len(problems) > 0 {
 		return fail(exitcode.Wrap(exitcode.Config, &contract.ConfigError{Problems: problems}))
 	}
-	// Both copies are usually the same archive: patch it once.
+	// Both copies are usually the same archive: patch it once. A copy that
+	// an earlier start wrote with these schedules is not opened (package
+	// internal/fixpoint).
 	type patched struct {
 		path     string
 		old, out []byte
 		changes  []carbonapp.Change
+		memo     *fixpoint.Key // the key of the patch on out (plan.FilePlan.Remember)
 	}
 	var cars []*patched
 	var prev *patched
@@ -120,12 +124,18 @@ func (t *target) planSchedules() func(p *plan.Plan) error {
 			return fail(exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, contract.DescribeFSError(err)))
 		}
 		c := &patched{path: path, old: old}
-		if prev != nil && bytes.Equal(prev.old, old) {
-			c.out, c.changes = prev.out, prev.changes
-		} else {
+		switch {
+		case prev != nil && bytes.Equal(prev.old, old):
+			c.out, c.changes, c.memo = prev.out, prev.changes, prev.memo
+		case plan.TrustKeys && fixpoint.Enabled() && fixpoint.Holds(path, carbonapp.PatchKey(old, crons)):
+		default:
 			c.out, c.changes, err = carbonapp.Patch(old, crons)
 			if err != nil {
 				return fail(exitcode.Wrap(exitcode.DataErr, fmt.Errorf("patch %s: %w", path, err)))
+			}
+			if c.out != nil && fixpoint.Enabled() {
+				k := carbonapp.PatchKey(c.out, crons)
+				c.memo = &k
 			}
 			prev = c
 		}
@@ -139,6 +149,9 @@ func (t *target) planSchedules() func(p *plan.Plan) error {
 			}
 			f := p.File(c.path, "archive", c.old)
 			f.New = c.out
+			if c.memo != nil {
+				f.Remember(*c.memo)
+			}
 			for _, ch := range c.changes {
 				f.Changes = append(f.Changes, plan.Change{Target: ch.Entry + ":/Analytics/CronExpression", Op: "set", Old: ch.Old, New: ch.New})
 			}

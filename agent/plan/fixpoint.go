@@ -1,0 +1,72 @@
+package plan
+
+import (
+	"github.com/wso2-container/agent/internal/atomicfile"
+	"github.com/wso2-container/agent/internal/fixpoint"
+)
+
+// TrustKeys says whether planning skips a computation that a file's key
+// (package internal/fixpoint) says leaves the file as it is. A dry run
+// recomputes everything (pipeline.Setup sets it to false while it plans
+// one), so that what it shows never rests on the keys: a dry run that
+// lists changes a start did not make would show a wrong key. Like Now, it
+// is set before planning, never during.
+var TrustKeys = true
+
+// Remember records that the computation that gave f.New, run again on
+// f.New, leaves it as it is, under the key k of that computation on f.New
+// (package internal/fixpoint): Apply gives the written file the key, and a
+// later start that computes the same key skips the computation. Only for a
+// pure computation whose every input k hashes.
+func (f *FilePlan) Remember(k fixpoint.Key) { f.memo = &k }
+
+// attrs are the extended attributes Apply gives the file it writes.
+func (f *FilePlan) attrs() []atomicfile.Attr {
+	if f.memo == nil {
+		return nil
+	}
+	return []atomicfile.Attr{{Name: fixpoint.Attr, Value: f.memo[:]}}
+}
+
+// editKey is the fixpoint key of applying fe's XML or properties edits to
+// content, a file of kind ("xml" or "properties"). It hashes every field of
+// every edit (TestEditKeyCoversEveryField keeps it so): anything left out
+// would let a start skip an edit that changed.
+func editKey(kind string, fe *FileEdits, content []byte) fixpoint.Key {
+	h := fixpoint.New("plan-edits/" + kind)
+	h.Int(len(fe.xml))
+	for _, e := range fe.xml {
+		h.Int(int(e.Op))
+		h.String(e.Path)
+		h.String(e.Attr)
+		h.String(e.Value)
+		h.String(e.XML)
+		h.String(e.Parent)
+		h.Int(len(e.After))
+		for _, a := range e.After {
+			h.String(a)
+		}
+		h.Int(int(e.Match))
+		h.Bool(e.Secret)
+	}
+	h.Int(len(fe.props))
+	for _, e := range fe.props {
+		h.String(e.Key)
+		h.String(e.Value)
+		h.Bool(e.Remove)
+		h.Bool(e.Secret)
+	}
+	h.Bytes(content)
+	return h.Sum()
+}
+
+// editKnown reports whether fe's edits are known to leave content, the
+// file at path, as it is, and when they are not, returns what would record
+// it for the edited content out (see Remember); memo is false when the
+// edits start from a Base (not from the file) or no key can be made.
+func editKnown(path, kind string, fe *FileEdits, content []byte) (known, memo bool) {
+	if fe.Base != nil || len(fe.TOML) > 0 || !fixpoint.Enabled() {
+		return false, false
+	}
+	return TrustKeys && fixpoint.Holds(path, editKey(kind, fe, content)), true
+}
