@@ -8,10 +8,14 @@
 // name, comment, times and attributes as they were); the archive comment and
 // the entry order are kept. A patched entry is the original XML with only the
 // text of /Analytics/CronExpression replaced (a byte splice by package
-// xmlconf: comments, indentation and line ends stay), recompressed with the
-// entry's original method (deflate at BestSpeed, or stored), under its
-// original header (name, comment, modification time, extra fields,
-// attributes). The scripts are edited and compressed in parallel.
+// xmlconf: comments, indentation and line ends stay), written with the
+// entry's original method under its original header (name, comment,
+// modification time, extra fields, attributes). A deflated entry is written
+// as deflate's stored blocks (RFC 1951 3.2.4): a valid deflate stream that
+// every reader inflates, made without a compressor, which would cost a
+// start more than the rest of the patch; the archive grows by what the
+// scripts' compression saved (about 60 KB for API Manager's carbon app).
+// The scripts are edited in parallel.
 //
 // Errors carry exit code DataErr (65): an archive that is not a zip or is
 // truncated, a named entry that is missing or duplicated, an entry whose XML
@@ -32,7 +36,7 @@ package carbonapp
 import (
 	"archive/zip"
 	"bytes"
-	"compress/flate"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -182,16 +186,7 @@ func (j *job) run() error {
 	case zip.Store:
 		comp.Write(edited)
 	case zip.Deflate:
-		fw := deflaters.Get().(*flate.Writer)
-		defer deflaters.Put(fw)
-		fw.Reset(&comp)
-		_, err = fw.Write(edited)
-		if err == nil {
-			err = fw.Close()
-		}
-		if err != nil {
-			return exitcode.Errorf(exitcode.Software, "carbon app archive: entry %q: %w", f.Name, err)
-		}
+		storeDeflate(&comp, edited)
 	default:
 		return exitcode.Errorf(exitcode.DataErr, "carbon app archive: entry %q: unsupported compression method %d", f.Name, f.Method)
 	}
@@ -217,16 +212,32 @@ func (j *job) write(w *zip.Writer) error {
 	return nil
 }
 
-// deflaters holds reusable deflate writers. Patched entries are compressed
-// with BestSpeed: they are small text files, and the speed matters more at
-// container start than a few hundred bytes.
-var deflaters = sync.Pool{New: func() any {
-	fw, err := flate.NewWriter(io.Discard, flate.BestSpeed)
-	if err != nil {
-		panic(err) // only for an invalid level
+// maxStored is the most a stored deflate block holds (LEN is 16 bits).
+const maxStored = 65535
+
+// storeDeflate appends data to w as a deflate stream of stored blocks
+// (RFC 1951 3.2.4: BFINAL and BTYPE 00 in a byte of their own, then LEN and
+// its one's complement NLEN, little-endian, then the bytes), the last one
+// final; no data is one empty final block.
+func storeDeflate(w *bytes.Buffer, data []byte) {
+	w.Grow(len(data) + 5*(len(data)/maxStored+1))
+	for {
+		n := min(len(data), maxStored)
+		final := n == len(data)
+		var h [5]byte
+		if final {
+			h[0] = 1
+		}
+		binary.LittleEndian.PutUint16(h[1:], uint16(n))
+		binary.LittleEndian.PutUint16(h[3:], ^uint16(n))
+		w.Write(h[:])
+		w.Write(data[:n])
+		data = data[n:]
+		if final {
+			return
+		}
 	}
-	return fw
-}}
+}
 
 // ReadCrons returns the current text of /Analytics/CronExpression of each
 // named entry (for a dry-run display). Errors are those of Patch.

@@ -3,6 +3,7 @@ package carbonapp
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"github.com/wso2-container/agent/internal/fixtures"
 	"io"
 	"os"
@@ -530,6 +531,33 @@ func TestPatchKeyCoversEveryInput(t *testing.T) {
 	for name, k := range differ {
 		if k == k0 {
 			t.Errorf("changing the %s keeps the key", name)
+		}
+	}
+}
+
+// storeDeflate makes a deflate stream that an inflater reads back, across
+// block boundaries, without compressing (each block is its bytes and a
+// 5-byte header).
+func TestStoreDeflate(t *testing.T) {
+	for _, n := range []int{0, 1, maxStored - 1, maxStored, maxStored + 1, 3*maxStored + 7} {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = byte(i*7 + i/300)
+		}
+		var w bytes.Buffer
+		w.WriteString("prefix") // appends: what is already in the buffer stays
+		storeDeflate(&w, data)
+		if !strings.HasPrefix(w.String(), "prefix") {
+			t.Fatalf("%d bytes: the buffer's content was not kept", n)
+		}
+		stream := w.Bytes()[len("prefix"):]
+		blocks := max(1, (n+maxStored-1)/maxStored)
+		if len(stream) != n+5*blocks {
+			t.Errorf("%d bytes: stream of %d bytes, want %d (%d stored blocks)", n, len(stream), n+5*blocks, blocks)
+		}
+		got, err := io.ReadAll(flate.NewReader(bytes.NewReader(stream)))
+		if err != nil || !bytes.Equal(got, data) {
+			t.Errorf("%d bytes: inflated %d bytes, equal %v, err %v", n, len(got), bytes.Equal(got, data), err)
 		}
 	}
 }
