@@ -223,13 +223,13 @@ func TestDryRunDoesNotTrustKeys(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	for _, dry := range []bool{true, false, true} {
 		var trusted bool
-		if _, err := pipeline.Setup(context.Background(), cfg, prof, log, dry, func(*plan.Plan) { trusted = plan.TrustKeys }); err != nil {
+		if _, err := pipeline.Setup(context.Background(), cfg, prof, log, dry, func(*plan.Plan) { trusted = fixpoint.Trust }); err != nil {
 			t.Fatal(err)
 		}
 		if trusted == dry {
 			t.Errorf("dry run %v: planned trusting keys: %v", dry, trusted)
 		}
-		if !plan.TrustKeys {
+		if !fixpoint.Trust {
 			t.Fatalf("dry run %v: keys are not trusted after the setup", dry)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/internal/boundedread"
+	"github.com/wso2-container/agent/internal/fixpoint"
 	"github.com/wso2-container/agent/xmlconf"
 )
 
@@ -36,7 +37,7 @@ type SetupResult struct {
 //
 // The whole of it runs under the home's lock (see lockHome): exclusive for
 // a real setup, shared for a dry run. A dry run plans without trusting the
-// keys that earlier starts left on the files (plan.TrustKeys): it
+// keys that earlier starts left on the files (fixpoint.Trust): it
 // recomputes every edit.
 //
 // beside, when not nil, is called once with the complete plan (warnings
@@ -55,8 +56,8 @@ func Setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *
 	defer lk.Release()
 	if dryRun {
 		// What a dry run shows never rests on the keys of earlier starts.
-		defer func(trust bool) { plan.TrustKeys = trust }(plan.TrustKeys)
-		plan.TrustKeys = false
+		defer func(trust bool) { fixpoint.Trust = trust }(fixpoint.Trust)
+		fixpoint.Trust = false
 	}
 	p, err := BuildPlan(cfg, prof, product.DefaultDiscovery)
 	if err != nil {

@@ -5,14 +5,6 @@ import (
 	"github.com/wso2-container/agent/internal/fixpoint"
 )
 
-// TrustKeys says whether planning skips a computation that a file's key
-// (package internal/fixpoint) says leaves the file as it is. A dry run
-// recomputes everything (pipeline.Setup sets it to false while it plans
-// one), so that what it shows never rests on the keys: a dry run that
-// lists changes a start did not make would show a wrong key. Like Now, it
-// is set before planning, never during.
-var TrustKeys = true
-
 // Remember records that the computation that gave f.New, run again on
 // f.New, leaves it as it is, under the key k of that computation on f.New
 // (package internal/fixpoint): Apply gives the written file the key, and a
@@ -68,5 +60,5 @@ func editKnown(path, kind string, fe *FileEdits, content []byte) (known, memo bo
 	if fe.Base != nil || len(fe.TOML) > 0 || !fixpoint.Enabled() {
 		return false, false
 	}
-	return TrustKeys && fixpoint.Holds(path, editKey(kind, fe, content)), true
+	return fixpoint.Holds(path, editKey(kind, fe, content)), true
 }

@@ -149,8 +149,8 @@ func TestPlanTrustsTheKeyOfItsEdits(t *testing.T) {
 	if f := plan(); f.Changed() {
 		t.Fatalf("the key of the edits on this content is not trusted: planned %q", f.New)
 	}
-	defer func(trust bool) { TrustKeys = trust }(TrustKeys)
-	TrustKeys = false
+	defer func(trust bool) { fixpoint.Trust = trust }(fixpoint.Trust)
+	fixpoint.Trust = false
 	if f := plan(); !f.Changed() || string(f.New) != "<a><b>2</b></a>\n" {
 		t.Fatalf("a plan that does not trust keys trusts one: %q", f.New)
 	}

@@ -178,3 +178,25 @@ func TestHolds(t *testing.T) {
 		t.Fatal("an in-place write dropped the attribute (then this test shows nothing)")
 	}
 }
+
+// While Trust is false no file holds a key, even one it carries.
+func TestTrustFalseHoldsNothing(t *testing.T) {
+	dir := xattrDir(t)
+	path := filepath.Join(dir, "f")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	k := New("test").Sum()
+	if err := unix.Setxattr(path, Attr, k[:], 0); err != nil {
+		t.Fatal(err)
+	}
+	defer func(trust bool) { Trust = trust }(Trust)
+	Trust = false
+	if Holds(path, k) {
+		t.Fatal("a key is held while Trust is false")
+	}
+	Trust = true
+	if !Holds(path, k) {
+		t.Fatal("the key is not held once Trust is true again")
+	}
+}

@@ -127,7 +127,7 @@ func (t *target) planSchedules() func(p *plan.Plan) error {
 		switch {
 		case prev != nil && bytes.Equal(prev.old, old):
 			c.out, c.changes, c.memo = prev.out, prev.changes, prev.memo
-		case plan.TrustKeys && fixpoint.Enabled() && fixpoint.Holds(path, carbonapp.PatchKey(old, crons)):
+		case fixpoint.Enabled() && fixpoint.Holds(path, carbonapp.PatchKey(old, crons)):
 		default:
 			c.out, c.changes, err = carbonapp.Patch(old, crons)
 			if err != nil {
