@@ -5,7 +5,6 @@ package agent
 // the real binary on the real WSO2 files.
 
 import (
-	"bytes"
 	"context"
 	"io/fs"
 	"log/slog"
@@ -13,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -103,14 +103,14 @@ func TestKeysNeverHideAChange(t *testing.T) {
 				return parseReport(t, r)
 			}
 
-			// A first start leaves a key on every configuration file and
-			// carbon app it writes (keystores have none).
+			// A first start leaves a key on every configuration file, JKS
+			// keystore and carbon app it writes.
 			first := render(env)
 			keyed := 0
 			for _, rel := range first.Changed {
 				k := keyOf(t, filepath.Join(home, rel))
 				switch filepath.Ext(rel) {
-				case ".xml", ".properties", ".car":
+				case ".xml", ".properties", ".car", ".jks":
 					if len(k) != len(fixpoint.Key{}) {
 						t.Errorf("%s: written without a key (%x)", rel, k)
 					}
@@ -175,12 +175,13 @@ func TestKeysNeverHideAChange(t *testing.T) {
 			// key of its content: the start edits it again.
 			copyKeeping(t, saved, home)
 			image := map[string][]byte{}
-			rel := "repository/conf/carbon.xml"
-			b, err := os.ReadFile(filepath.Join(fixtureFor(t, profile), rel))
-			if err != nil {
-				t.Fatal(err)
+			for _, rel := range []string{"repository/conf/carbon.xml", "repository/resources/security/client-truststore.jks"} {
+				b, err := os.ReadFile(filepath.Join(fixtureFor(t, profile), rel))
+				if err != nil {
+					t.Fatal(err)
+				}
+				image[rel] = b
 			}
-			image[rel] = b
 			if profile == "analytics" {
 				image[filepath.Join(carbon44.CarbonAppDirs[0], carbon44.CarbonApp)] = fixtureCar(t)
 			}
@@ -202,8 +203,17 @@ func TestKeysNeverHideAChange(t *testing.T) {
 				if !found {
 					t.Errorf("%s changed in place is not edited again (changed: %v)", rel, fixed.Changed)
 				}
+				if filepath.Ext(rel) == ".jks" {
+					// A JKS entry records when it was added: keytool compares
+					// the certificates.
+					got, want := keytoolEntries(t, filepath.Join(home, rel)), keytoolEntries(t, filepath.Join(saved, rel))
+					if len(want) <= 94 || !reflect.DeepEqual(got, want) {
+						t.Errorf("%s: %d entries, the first start wrote %d (or they differ)", rel, len(got), len(want))
+					}
+					continue
+				}
 				got, want := readFile(t, filepath.Join(home, rel)), readFile(t, filepath.Join(saved, rel))
-				if !bytes.Equal([]byte(got), []byte(want)) {
+				if got != want {
 					t.Errorf("%s: not what the first start wrote", rel)
 				}
 			}
@@ -234,3 +244,25 @@ func TestDryRunDoesNotTrustKeys(t *testing.T) {
 		}
 	}
 }
+
+// keytoolEntries maps each alias of the JKS store at path (password
+// wso2carbon, the golden environment's truststore password) to its type and
+// SHA-256 fingerprint, as keytool -list prints them.
+func keytoolEntries(t *testing.T, path string) map[string]string {
+	t.Helper()
+	cmd := exec.Command("keytool", "-J-XX:TieredStopAtLevel=1", "-list", "-keystore", path, "-storepass", "wso2carbon")
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("keytool -list %s: %v\n%s", path, err, out)
+	}
+	m := map[string]string{}
+	for _, e := range keytoolEntry.FindAllStringSubmatch(string(out), -1) {
+		m[e[1]] = e[2] + " " + e[3]
+	}
+	return m
+}
+
+// keytoolEntry is one entry of keytool -list: "ALIAS, DATE, TYPE," and its
+// fingerprint line.
+var keytoolEntry = regexp.MustCompile(`(?m)^(.+), [A-Z][a-z]{2} \d{1,2}, \d{4}, (trustedCertEntry|PrivateKeyEntry),\s*\nCertificate fingerprint \(SHA-256\): ([0-9A-F:]+)`)

@@ -14,6 +14,7 @@ import (
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/atomicfile"
 	"github.com/wso2-container/agent/internal/boundedread"
+	"github.com/wso2-container/agent/internal/fixpoint"
 	"github.com/wso2-container/agent/keystore"
 )
 
@@ -44,7 +45,11 @@ type ImportPlan struct {
 	New        []byte // content to write; nil when nothing changes
 	Changes    []EntryChange
 	Warnings   []string
-	absent     bool // Truststore did not exist while planning (PlanImportTo)
+	// Key, when not nil, is the key (package internal/fixpoint) the written
+	// truststore carries: with it a later plan of the same import takes the
+	// file as it is without loading it (see importKey).
+	Key    *fixpoint.Key
+	absent bool // Truststore did not exist while planning (PlanImportTo)
 }
 
 // Changed reports whether Apply would write the truststore.
@@ -195,11 +200,27 @@ func planImport(certDir, src, dst, password string, now time.Time) (*ImportPlan,
 			owner[a] = cf.path
 		}
 	}
-	srcData, st, err := OpenStore(src, password, "truststore")
+	srcData, err := boundedread.ReadFile(src, boundedread.Keystore)
+	if err != nil {
+		return nil, readError("read truststore", err)
+	}
+	plan.Old = srcData
+	keyed := !redirect && keyable(srcData)
+	if keyed && fixpoint.Holds(src, importKey(cfs, password, srcData)) {
+		// An earlier start wrote this store with these certificates: every
+		// one is in it, as the plan below would find.
+		for _, cf := range cfs {
+			for i, der := range cf.certs {
+				plan.Changes = append(plan.Changes, EntryChange{Alias: AliasForIndex(cf.path, i), Action: ActionUnchanged,
+					NewSHA256: keystore.Fingerprint(der), Subject: cf.subj[i], File: cf.path, NotAfter: cf.until[i]})
+			}
+		}
+		return plan, nil
+	}
+	st, err := loadStore(src, srcData, password, "truststore")
 	if err != nil {
 		return nil, err
 	}
-	plan.Old = srcData
 	for _, cf := range cfs {
 		for i, der := range cf.certs {
 			a := AliasForIndex(cf.path, i)
@@ -247,7 +268,38 @@ func planImport(certDir, src, dst, password string, now time.Time) (*ImportPlan,
 		}
 	}
 	plan.New = data
+	if keyed {
+		k := importKey(cfs, password, data)
+		plan.Key = &k
+	}
 	return plan, nil
+}
+
+// keyable reports whether a store may carry a key: a JKS store, whose own
+// integrity check is a single SHA-1 of its password and content, so that a
+// key (a SHA-256 of them among others) gives nobody a faster way to try
+// passwords. A PKCS12 store's MAC is a slow hash of its password (or
+// absent): it gets no key and is always loaded.
+func keyable(data []byte) bool {
+	return fixpoint.Enabled() && keystore.DetectFormat(data) == keystore.JKS
+}
+
+// importKey is the key of importing cfs into the store data opened with
+// password: the inputs of planImport but the clock, which only dates new
+// entries (a store that carries the key gets none).
+func importKey(cfs []certFile, password string, data []byte) fixpoint.Key {
+	h := fixpoint.New("certs.import")
+	h.String(password)
+	h.Int(len(cfs))
+	for _, cf := range cfs {
+		h.String(cf.path) // the aliases come from it
+		h.Int(len(cf.certs))
+		for _, der := range cf.certs {
+			h.Bytes(der)
+		}
+	}
+	h.Bytes(data)
+	return h.Sum()
 }
 
 // upToDate reports whether cur (the destination's content) already holds
@@ -316,11 +368,21 @@ func OpenStore(path, password, what string) ([]byte, *keystore.Store, error) {
 	if err != nil {
 		return nil, nil, readError("read "+what, err)
 	}
-	st, err := keystore.Load(data, password)
+	st, err := loadStore(path, data, password, what)
 	if err != nil {
-		return nil, nil, storeError(path, what, err)
+		return nil, nil, err
 	}
 	return data, st, nil
+}
+
+// loadStore loads data, the content of the keystore at path, with
+// OpenStore's errors.
+func loadStore(path string, data []byte, password, what string) (*keystore.Store, error) {
+	st, err := keystore.Load(data, password)
+	if err != nil {
+		return nil, storeError(path, what, err)
+	}
+	return st, nil
 }
 
 // storeError turns a keystore.Load error into the agent's one-line error.

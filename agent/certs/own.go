@@ -13,6 +13,7 @@ import (
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/atomicfile"
 	"github.com/wso2-container/agent/internal/boundedread"
+	"github.com/wso2-container/agent/internal/fixpoint"
 	"github.com/wso2-container/agent/keystore"
 )
 
@@ -54,6 +55,10 @@ type OwnKeystorePlan struct {
 	Subject  string
 	NotAfter time.Time
 	Warnings []string
+	// Key, when not nil, is the key (package internal/fixpoint) the written
+	// copy carries: with it a later plan of the same keystore skips the
+	// check of its private key (see ownKey).
+	Key *fixpoint.Key
 }
 
 // PlanOwnKeystore validates certDir/wso2<component>.jks and plans its copy
@@ -86,23 +91,6 @@ func PlanOwnKeystore(certDir, component, dstDir, password string) (*OwnKeystoreP
 	if !ok || e.Trusted {
 		return nil, exitcode.Errorf(exitcode.DataErr, "check own keystore %s: no private key entry under alias %q", p.Src, p.Alias)
 	}
-	key, chain, err := st.PrivateKey(p.Alias, password)
-	if err != nil {
-		if errors.Is(err, keystore.ErrWrongPassword) {
-			return nil, exitcode.Errorf(exitcode.DataErr, "check own keystore %s: the private key %q does not open with the keystore password (Carbon needs both to be equal)", p.Src, p.Alias)
-		}
-		return nil, exitcode.Wrap(exitcode.DataErr, fmt.Errorf("check own keystore %s: %w", p.Src, err))
-	}
-	if len(chain) == 0 {
-		return nil, exitcode.Errorf(exitcode.DataErr, "check own keystore %s: the key entry %q has no certificate", p.Src, p.Alias)
-	}
-	if err := keystore.KeyMatches(key, chain[0]); err != nil {
-		return nil, exitcode.Wrap(exitcode.DataErr, fmt.Errorf("check own keystore %s: %w", p.Src, err))
-	}
-	p.Data, p.SHA256, p.Subject, p.NotAfter = data, e.SHA256, e.Subject, e.NotAfter
-	if !e.NotAfter.IsZero() && time.Now().After(e.NotAfter) {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("own keystore %s: certificate %q expired on %s", p.Src, e.Subject, e.NotAfter.UTC().Format(time.RFC3339)))
-	}
 	old, err := boundedread.ReadFile(p.Dst, boundedread.Keystore)
 	switch {
 	case err == nil:
@@ -111,8 +99,54 @@ func PlanOwnKeystore(certDir, component, dstDir, password string) (*OwnKeystoreP
 	default:
 		return nil, exitcode.Wrap(exitcode.NoInput, fmt.Errorf("read own keystore copy: %w", err))
 	}
+	// A copy that an earlier start wrote from this keystore says its key
+	// was checked then: the check is a function of the bytes and password.
+	keyed := keyable(data)
+	checked := keyed && bytes.Equal(p.Old, data) && fixpoint.Holds(p.Dst, ownKey(p.Alias, password, data))
+	if !checked {
+		if err := checkOwnKey(st, p.Src, p.Alias, password); err != nil {
+			return nil, err
+		}
+	}
+	p.Data, p.SHA256, p.Subject, p.NotAfter = data, e.SHA256, e.Subject, e.NotAfter
+	if !e.NotAfter.IsZero() && time.Now().After(e.NotAfter) {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("own keystore %s: certificate %q expired on %s", p.Src, e.Subject, e.NotAfter.UTC().Format(time.RFC3339)))
+	}
 	p.Changed = p.Old == nil || !bytes.Equal(p.Old, p.Data)
+	if p.Changed && keyed {
+		k := ownKey(p.Alias, password, data)
+		p.Key = &k
+	}
 	return p, nil
+}
+
+// checkOwnKey checks that the private key entry alias of st (read from
+// src) decrypts with password and matches the entry's first certificate.
+func checkOwnKey(st *keystore.Store, src, alias, password string) error {
+	key, chain, err := st.PrivateKey(alias, password)
+	if err != nil {
+		if errors.Is(err, keystore.ErrWrongPassword) {
+			return exitcode.Errorf(exitcode.DataErr, "check own keystore %s: the private key %q does not open with the keystore password (Carbon needs both to be equal)", src, alias)
+		}
+		return exitcode.Wrap(exitcode.DataErr, fmt.Errorf("check own keystore %s: %w", src, err))
+	}
+	if len(chain) == 0 {
+		return exitcode.Errorf(exitcode.DataErr, "check own keystore %s: the key entry %q has no certificate", src, alias)
+	}
+	if err := keystore.KeyMatches(key, chain[0]); err != nil {
+		return exitcode.Wrap(exitcode.DataErr, fmt.Errorf("check own keystore %s: %w", src, err))
+	}
+	return nil
+}
+
+// ownKey is the key of checking the own keystore data under alias with
+// password (checkOwnKey): it passed, for exactly these inputs.
+func ownKey(alias, password string, data []byte) fixpoint.Key {
+	h := fixpoint.New("certs.own")
+	h.String(alias)
+	h.String(password)
+	h.Bytes(data)
+	return h.Sum()
 }
 
 // Apply copies the keystore atomically when it changed. A new file gets

@@ -34,6 +34,9 @@ func (p *Plan) RecordCertificates(r CertResult) error {
 	if imp.Changed() {
 		f := p.File(imp.Truststore, "keystore", imp.Old)
 		f.New = imp.New
+		if imp.Key != nil {
+			f.Remember(*imp.Key)
+		}
 		for _, c := range imp.Changes {
 			if c.Action == certs.ActionUnchanged {
 				continue
@@ -54,6 +57,9 @@ func (p *Plan) RecordCertificates(r CertResult) error {
 		f := p.File(own.Dst, "keystore", own.Old)
 		f.New = own.Data
 		f.Mode = 0o600
+		if own.Key != nil {
+			f.Remember(*own.Key)
+		}
 		f.Changes = append(f.Changes, Change{Target: own.Alias, Op: "copy",
 			Note: fmt.Sprintf("own key pair, SHA-256 %s, %s, valid until %s, from %s", own.SHA256, own.Subject, own.NotAfter.UTC().Format("2006-01-02"), own.Src)})
 	}
