@@ -1,6 +1,7 @@
 package certs_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -71,7 +72,13 @@ func TestImportKey(t *testing.T) {
 	if err != nil || *first.Key != want {
 		t.Fatalf("the key is not that of the import on the new store (%v)", err)
 	}
-	writeKeyed(t, ts, first.New, *first.Key)
+	if err := first.Apply(); err != nil { // the certificate sync job's write
+		t.Fatal(err)
+	}
+	v := make([]byte, 64)
+	if n, err := unix.Getxattr(ts, fixpoint.Attr, v); err != nil || !bytes.Equal(v[:n], first.Key[:]) {
+		t.Fatalf("Apply wrote the truststore without its key: %x, %v", v[:n], err)
+	}
 	again := plan()
 	full := untrusted(plan)
 	if again.Changed() || again.Key != nil || len(again.Changes) != 8 {

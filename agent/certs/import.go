@@ -336,8 +336,9 @@ func (p *ImportPlan) changedEntries() bool {
 }
 
 // Apply writes the planned truststore atomically (temporary file, fsync,
-// rename; mode and owner kept). It writes nothing when nothing changes, and
-// refuses (exitcode.IOErr) when the file changed on disk since planning.
+// rename; mode and owner kept), with its Key. It writes nothing when nothing
+// changes, and refuses (exitcode.IOErr) when the file changed on disk since
+// planning.
 func (p *ImportPlan) Apply() error {
 	if p.New == nil {
 		return nil
@@ -354,7 +355,15 @@ func (p *ImportPlan) Apply() error {
 	if !bytes.Equal(cur, p.Old) {
 		return exitcode.Errorf(exitcode.IOErr, "write truststore %s: the file changed since the plan was made; nothing written", p.Truststore)
 	}
-	if err := atomicfile.WriteFile(p.Truststore, p.New, 0o644); err != nil {
+	var attrs []atomicfile.Attr
+	if p.Key != nil {
+		attrs = append(attrs, atomicfile.Attr{Name: fixpoint.Attr, Value: p.Key[:]})
+	}
+	st, err := atomicfile.StageUnsynced(p.Truststore, p.New, 0o644, attrs...)
+	if err == nil {
+		_, err = atomicfile.CommitAll([]*atomicfile.Staged{st})
+	}
+	if err != nil {
 		return exitcode.Wrap(exitcode.IOErr, fmt.Errorf("write truststore: %w", err))
 	}
 	return nil
