@@ -52,10 +52,11 @@ func editKey(kind string, fe *FileEdits, content []byte) fixpoint.Key {
 	return h.Sum()
 }
 
-// editKnown reports whether fe's edits are known to leave content, the
-// file at path, as it is, and when they are not, returns what would record
-// it for the edited content out (see Remember); memo is false when the
-// edits start from a Base (not from the file) or no key can be made.
+// editKnown reports whether the file at path, whose content is content,
+// carries the key of fe's edits on it (known: the edits leave it as it is),
+// and whether these edits take keys at all (memo): not when they start from
+// a Base instead of the file, not for TOML edits (code, not data to hash),
+// not when no key can be made.
 func editKnown(path, kind string, fe *FileEdits, content []byte) (known, memo bool) {
 	if fe.Base != nil || len(fe.TOML) > 0 || !fixpoint.Enabled() {
 		return false, false

@@ -128,6 +128,7 @@ func (t *target) planSchedules() func(p *plan.Plan) error {
 		case prev != nil && bytes.Equal(prev.old, old):
 			c.out, c.changes, c.memo = prev.out, prev.changes, prev.memo
 		case fixpoint.Enabled() && fixpoint.Holds(path, carbonapp.PatchKey(old, crons)):
+			// Written by an earlier start with these schedules: unchanged.
 		default:
 			c.out, c.changes, err = carbonapp.Patch(old, crons)
 			if err != nil {
