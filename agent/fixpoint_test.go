@@ -22,6 +22,7 @@ import (
 	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/agent/product/carbon44"
 	"github.com/wso2-container/agent/internal/fixpoint"
+	"github.com/wso2-container/agent/internal/xattrtest"
 )
 
 // keyedHome is freshHome on a file system that takes user extended
@@ -29,14 +30,7 @@ import (
 func keyedHome(t *testing.T, profile string) string {
 	t.Helper()
 	home := freshHome(t, profile)
-	probe := filepath.Join(home, ".probe")
-	if err := os.WriteFile(probe, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	defer os.Remove(probe)
-	if err := unix.Setxattr(probe, "user.probe", []byte("x"), 0); err != nil {
-		t.Skipf("SKIPPED: the file system of %s takes no user extended attributes (%v)", home, err)
-	}
+	xattrtest.Require(t, home)
 	return home
 }
 

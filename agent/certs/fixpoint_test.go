@@ -12,20 +12,8 @@ import (
 
 	"github.com/wso2-container/agent/agent/certs"
 	"github.com/wso2-container/agent/internal/fixpoint"
+	"github.com/wso2-container/agent/internal/xattrtest"
 )
-
-// keyedDir returns a temporary folder whose file system takes user
-// extended attributes, or skips the test saying why.
-func keyedDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	probe := filepath.Join(dir, "probe")
-	writeFile(t, probe, nil)
-	if err := unix.Setxattr(probe, "user.probe", []byte("x"), 0); err != nil {
-		t.Skipf("SKIPPED: the file system of %s takes no user extended attributes (%v)", dir, err)
-	}
-	return dir
-}
 
 // writeKeyed writes data to path in place (an existing file keeps its
 // inode) and gives it the key k, as plan.Apply does for a file it writes.
@@ -50,7 +38,7 @@ func untrusted[T any](f func() T) T {
 // a plan that loads it plans. New certificates, or a key on content that
 // lacks them, are told apart by the key; a PKCS12 store gets none.
 func TestImportKey(t *testing.T) {
-	dir := keyedDir(t)
+	dir := xattrtest.Dir(t)
 	certDir := filepath.Join(dir, "certificates")
 	genCerts(t, certDir, false, testComponents...)
 	ts := copyStock(t, "client-truststore.jks", dir)
@@ -137,7 +125,7 @@ func TestImportKey(t *testing.T) {
 // skips the check of the private key and plans what a full check plans. A
 // key forged onto a keystore that fails the check shows the skip.
 func TestOwnKeystoreKey(t *testing.T) {
-	dir := keyedDir(t)
+	dir := xattrtest.Dir(t)
 	certDir := filepath.Join(dir, "certificates")
 	genCerts(t, certDir, false, "gateway")
 	sec := filepath.Join(dir, "security")

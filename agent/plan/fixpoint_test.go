@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wso2-container/agent/internal/fixpoint"
+	"github.com/wso2-container/agent/internal/xattrtest"
 	"github.com/wso2-container/agent/xmlconf"
 )
 
@@ -76,28 +77,13 @@ func TestEditKeyCoversEveryField(t *testing.T) {
 	}
 }
 
-// keyDir returns a temporary folder whose file system takes user extended
-// attributes, or skips the test saying why.
-func keyDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	probe := filepath.Join(dir, "probe")
-	if err := os.WriteFile(probe, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Setxattr(probe, "user.probe", []byte("x"), 0); err != nil {
-		t.Skipf("SKIPPED: the file system of %s takes no user extended attributes (%v)", dir, err)
-	}
-	return dir
-}
-
 // A file written by Apply carries the key of its edits on its new content;
 // a later plan with the same edits takes the file as it is without editing
 // it, which a forged key shows: the key of content that the edits would
 // change makes the plan leave it unchanged. A plan that does not trust keys
 // (a dry run's) edits it all the same.
 func TestPlanTrustsTheKeyOfItsEdits(t *testing.T) {
-	home := keyDir(t)
+	home := xattrtest.Dir(t)
 	const rel = "conf/a.xml"
 	path := filepath.Join(home, rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/wso2-container/agent/internal/xattrtest"
 )
 
 func read(t *testing.T, p string) string {
@@ -212,14 +214,7 @@ func TestStagedFilesAreClosed(t *testing.T) {
 // rename on, together with the new content; one the file system refuses
 // (an unknown namespace) is left out and the write goes on.
 func TestStageUnsyncedSetsAttrs(t *testing.T) {
-	dir := t.TempDir()
-	probe := filepath.Join(dir, "probe")
-	if err := os.WriteFile(probe, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Setxattr(probe, "user.probe", []byte("x"), 0); err != nil {
-		t.Skipf("SKIPPED: the file system of %s takes no user extended attributes (%v)", dir, err)
-	}
+	dir := xattrtest.Dir(t)
 	target := filepath.Join(dir, "target")
 	if err := os.WriteFile(target, []byte("old"), 0o640); err != nil {
 		t.Fatal(err)
@@ -237,7 +232,7 @@ func TestStageUnsyncedSetsAttrs(t *testing.T) {
 	if _, err := CommitAll([]*Staged{s}); err != nil {
 		t.Fatal(err)
 	}
-	if got := readString(t, target); got != "new" {
+	if got := read(t, target); got != "new" {
 		t.Fatalf("content %q, want new", got)
 	}
 	for name, want := range map[string]string{"user.a": "one", "user.b": "\x00\x01\x02"} {
@@ -252,13 +247,4 @@ func TestStageUnsyncedSetsAttrs(t *testing.T) {
 			t.Errorf("the target has %s", name)
 		}
 	}
-}
-
-func readString(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

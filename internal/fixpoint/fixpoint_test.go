@@ -9,22 +9,9 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
-)
 
-// xattrDir returns a temporary folder whose file system takes user extended
-// attributes, or skips the test saying why.
-func xattrDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	probe := filepath.Join(dir, "probe")
-	if err := os.WriteFile(probe, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Setxattr(probe, "user.probe", []byte("x"), 0); err != nil {
-		t.Skipf("SKIPPED: the file system of %s takes no user extended attributes (%v)", dir, err)
-	}
-	return dir
-}
+	"github.com/wso2-container/agent/internal/xattrtest"
+)
 
 func TestBuildIsTheRunningExecutable(t *testing.T) {
 	if !Enabled() {
@@ -126,7 +113,7 @@ func TestHasherDelimitsFields(t *testing.T) {
 }
 
 func TestHolds(t *testing.T) {
-	dir := xattrDir(t)
+	dir := xattrtest.Dir(t)
 	path := filepath.Join(dir, "f")
 	if err := os.WriteFile(path, []byte("content"), 0o644); err != nil {
 		t.Fatal(err)
@@ -181,7 +168,7 @@ func TestHolds(t *testing.T) {
 
 // While Trust is false no file holds a key, even one it carries.
 func TestTrustFalseHoldsNothing(t *testing.T) {
-	dir := xattrDir(t)
+	dir := xattrtest.Dir(t)
 	path := filepath.Join(dir, "f")
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
