@@ -1,6 +1,9 @@
 // Package xattrtest is for tests that need user extended attributes
 // (xattr(7)): it probes a folder's file system and skips the test, saying
 // why, where there are none (tmpfs before Linux 6.6, some volumes).
+//
+// It must not know which attributes the agent writes or what they mean: it
+// only answers whether a folder can hold any.
 package xattrtest
 
 import (
