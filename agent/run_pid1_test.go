@@ -3,8 +3,10 @@ package agent
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -149,20 +151,69 @@ func TestRunStopTimeoutKillsTheGroup(t *testing.T) {
 }
 
 func TestRunPassesOutputUntouched(t *testing.T) {
+	buildBinaries(t)
 	data := make([]byte, 1<<20)
 	if _, err := rand.Read(data); err != nil {
 		t.Fatal(err)
 	}
-	f := filepath.Join(t.TempDir(), "payload")
+	dir := t.TempDir()
+	f := filepath.Join(dir, "payload")
 	if err := os.WriteFile(f, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := runAgent(t, true, baseEnv(), "--", "/bin/sh", "-c", `cat "$0"; cat "$0" >&2`, f)
-	if code != 0 {
-		t.Fatalf("agent exited %d; stderr tail:\n%s", code, tail(stderr))
+	// The agent logs "server started" after the child is running, on the
+	// stderr they share. The child writes its stderr payload only once the
+	// test has seen that line and answered on a FIFO, so the agent's lines
+	// and the payload cannot interleave by timing alone.
+	fifo := filepath.Join(dir, "go")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
 	}
-	if !bytes.Equal(stdout, data) {
-		t.Fatalf("stdout: %d bytes, differ from the 1 MiB written", len(stdout))
+	cmd := exec.Command("unshare", "--pid", "--fork", "--mount-proc", agentBin, "run", "--",
+		"/bin/sh", "-c", `cat "$0"; read _ < "$1"; cat "$0" >&2`, f, fifo)
+	cmd.Env = baseEnv()
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	errR, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	answered := false
+	var w *os.File
+	buf := make([]byte, 64<<10)
+	for {
+		n, rerr := errR.Read(buf)
+		errb.Write(buf[:n])
+		if !answered && strings.Contains(errb.String(), `msg="server started"`) {
+			answered = true
+			// O_RDWR opens a FIFO without waiting for its reader.
+			if w, err = os.OpenFile(fifo, os.O_RDWR, 0); err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			if _, err := w.WriteString("go\n"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rerr != nil {
+			break
+		}
+	}
+	werr := cmd.Wait()
+	var ee *exec.ExitError
+	if werr != nil && !errors.As(werr, &ee) {
+		t.Fatal(werr)
+	}
+	stderr := errb.String()
+	if code := cmd.ProcessState.ExitCode(); code != 0 || !answered {
+		t.Fatalf("agent exited %d (server started logged: %v); stderr tail:\n%s", code, answered, tail(stderr))
+	}
+	if !bytes.Equal(stdout.Bytes(), data) {
+		t.Fatalf("stdout: %d bytes, differ from the 1 MiB written", stdout.Len())
 	}
 	// stderr is the agent's own lines before the start and after the exit,
 	// with the child's bytes between them, unchanged.
