@@ -88,6 +88,44 @@ func stdWellFormed(src []byte) bool {
 	}
 }
 
+// TestCheckCharsEveryOffset: checkChars reads eight plain ASCII bytes at a
+// time; a character it must reject or decode (a control character, DEL is
+// fine, a byte of a multi-byte sequence, an invalid byte) is caught at every
+// offset of a chunk, in text, attribute values, comments and CDATA, and the
+// error names its line.
+func TestCheckCharsEveryOffset(t *testing.T) {
+	type probe struct {
+		b    string
+		want string // "" = well-formed
+	}
+	probes := []probe{{"\t", ""}, {"\n", ""}, {"\r", ""}, {"\x7f", ""}, {"\u00e9", ""}, {"\u20ac", ""}, {"\U0001F600", ""},
+		{"\x00", "illegal character 0x00"}, {"\x01", "illegal character 0x01"}, {"\x08", "illegal character 0x08"},
+		{"\x0b", "illegal character 0x0B"}, {"\x1f", "illegal character 0x1F"}, {"\x80", "invalid UTF-8"},
+		{"\xff", "invalid UTF-8"}, {"\uFFFE", "illegal character U+FFFE"}}
+	wraps := []struct{ name, pre, post string }{
+		{"text", "<a>", "</a>"}, {"attribute", "<a x='", "'/>"}, {"comment", "<a><!--", "--></a>"}, {"cdata", "<a><![CDATA[", "]]></a>"},
+	}
+	for _, w := range wraps {
+		for _, p := range probes {
+			for off := 0; off < 18; off++ {
+				body := strings.Repeat("y", off) + p.b + strings.Repeat("z", 17-off)
+				src := w.pre + body + w.post
+				err := Validate([]byte(src))
+				if p.want == "" {
+					if err != nil {
+						t.Errorf("%s, %q at offset %d: %v", w.name, p.b, off, err)
+					}
+					continue
+				}
+				var pe *ParseError
+				if !errors.As(err, &pe) || pe.Line != 1 || !strings.Contains(err.Error(), p.want) {
+					t.Errorf("%s, %q at offset %d: got %v, want a line-1 error containing %q", w.name, p.b, off, err, p.want)
+				}
+			}
+		}
+	}
+}
+
 func TestEditErrors(t *testing.T) {
 	src := fixture(t, "wso2am-2.0.0/repository/conf/carbon.xml")
 	cases := []struct {
@@ -150,6 +188,32 @@ func TestDecodedComparison(t *testing.T) {
 	want := strings.NewReplacer("<m>one<!-- c -->two</m>", "<m>new<!-- c --></m>", "<s />", "<s>v</s>", "<c><![CDATA[<x>&]]></c>", "<c>&#252;</c>").Replace(string(src))
 	if string(out) != want || len(ch) != 3 || ch[2].Old != "<x>&" {
 		t.Fatalf("got %q %+v", out, ch)
+	}
+}
+
+// CDATA content is compared by its decoded value: as it is when it holds
+// no carriage return (and, in a Latin-1 document, only ASCII), with line
+// ends normalised and Latin-1 bytes decoded otherwise.
+func TestCDATADecodedComparison(t *testing.T) {
+	cases := []struct{ name, src, value, other string }{
+		{"utf-8 plain", "<r><c><![CDATA[a < b && c]]></c></r>", "a < b && c", "a < b"},
+		{"utf-8 crlf", "<r><c><![CDATA[one\r\ntwo\rthree]]></c></r>", "one\ntwo\nthree", "one\r\ntwo\rthree"},
+		{"utf-8 multibyte", "<r><c><![CDATA[\u00e9t\u00e9]]></c></r>", "\u00e9t\u00e9", "ete"},
+		{"latin-1 ascii", "<?xml version='1.0' encoding='ISO-8859-1'?><r><c><![CDATA[x & y]]></c></r>", "x & y", "x &amp; y"},
+		{"latin-1 high byte", "<?xml version='1.0' encoding='ISO-8859-1'?><r><c><![CDATA[caf\xe9\r\n]]></c></r>", "caf\u00e9\n", "cafe"},
+		{"pieces", "<r><c>a<!-- x --><![CDATA[b]]>c</c></r>", "abc", "b"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, ch, err := Apply([]byte(tc.src), []Edit{{Op: SetText, Path: "/r/c", Value: tc.value}})
+			if err != nil || len(ch) != 0 || string(out) != tc.src {
+				t.Fatalf("the decoded value %q changed the file: %v %+v %q", tc.value, err, ch, out)
+			}
+			_, ch, err = Apply([]byte(tc.src), []Edit{{Op: SetText, Path: "/r/c", Value: tc.other}})
+			if err != nil || len(ch) != 1 || ch[0].Old != tc.value {
+				t.Fatalf("setting %q: got %v %+v, want one change from %q", tc.other, err, ch, tc.value)
+			}
+		})
 	}
 }
 

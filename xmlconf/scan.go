@@ -2,6 +2,7 @@ package xmlconf
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/xml"
 	"fmt"
 	"strings"
@@ -304,6 +305,16 @@ func (s *scanner) xmlDecl() error {
 func (s *scanner) checkChars(from, to int) error {
 	b := s.src
 	for i := from; i < to; {
+		// Eight plain ASCII characters at a time: no byte with the high bit
+		// set and none below 0x20 (tab, line feed and carriage return take
+		// the byte-wise path below, which accepts them).
+		if to-i >= 8 {
+			x := binary.LittleEndian.Uint64(b[i:])
+			if x&hiBits == 0 && (x-loBits*0x20)&^x&hiBits == 0 {
+				i += 8
+				continue
+			}
+		}
 		c := b[i]
 		if c < 0x80 {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
@@ -327,6 +338,14 @@ func (s *scanner) checkChars(from, to int) error {
 	}
 	return nil
 }
+
+// loBits and hiBits are the lowest and highest bit of each byte of a
+// uint64: x-loBits*n has a borrow into a byte's high bit where that byte of
+// x is below n (n <= 0x80, x without high bits).
+const (
+	loBits = 0x0101010101010101
+	hiBits = 0x8080808080808080
+)
 
 func isXMLChar(r rune) bool {
 	return r == 0x9 || r == 0xA || r == 0xD || r >= 0x20 && r <= 0xD7FF ||
@@ -807,8 +826,12 @@ func (s *scanner) text(el *etree.Element) error {
 // decodeRaw converts src[from:to] to a Go string with line-end normalisation
 // (CDATA content: no references).
 func (s *scanner) decodeRaw(from, to int) string {
-	s.sb.Reset()
 	b := s.src[from:to]
+	if bytes.IndexByte(b, '\r') < 0 && (!s.latin1 || ascii(b)) {
+		return s.str[from:to] // as it is: a view, like decode's plain values
+	}
+	s.sb.Reset()
+	s.sb.Grow(len(b))
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		switch {
@@ -838,6 +861,7 @@ func (s *scanner) decode(from, to int, attr bool) (string, error) {
 		return s.str[from:to], nil
 	}
 	s.sb.Reset()
+	s.sb.Grow(len(b)) // enough but for Latin-1 bytes above 0x7F (two bytes each in UTF-8)
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		switch {
