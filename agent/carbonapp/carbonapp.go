@@ -101,8 +101,15 @@ func Patch(car []byte, crons map[string]string) (out []byte, changes []Change, e
 		return nil, nil, nil
 	}
 
+	// The new archive is the old one with each patched entry's data
+	// replaced: size the buffer once (stored-deflate entries are larger
+	// than the compressed ones they replace).
+	size := len(car) + 1024
+	for _, j := range patched {
+		size += max(0, len(j.comp)-int(j.f.CompressedSize64))
+	}
 	var buf bytes.Buffer
-	buf.Grow(len(car) + 1024)
+	buf.Grow(size)
 	w := zip.NewWriter(&buf)
 	for _, f := range r.File {
 		j := patched[f]
@@ -313,7 +320,12 @@ func readEntry(f *zip.File) ([]byte, error) {
 		return nil, exitcode.Errorf(exitcode.DataErr, "carbon app archive: entry %q: %w", f.Name, err)
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, maxEntrySize+1))
+	// Sized from the header (a hint, capped: the reader checks the real
+	// size), so that the entry is read without regrowing the buffer.
+	var buf bytes.Buffer
+	buf.Grow(int(min(f.UncompressedSize64, maxEntrySize)) + bytes.MinRead)
+	_, err = buf.ReadFrom(io.LimitReader(rc, maxEntrySize+1))
+	data := buf.Bytes()
 	if err == nil && len(data) > maxEntrySize {
 		err = fmt.Errorf("larger than %d bytes", maxEntrySize)
 	}
