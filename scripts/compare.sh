@@ -56,11 +56,14 @@ export WSO2_DAS_APIM_INCREMENTAL_PROCESSING_SCRIPT='0 0/3 * 1/1 * ?' \
   WSO2_DAS_APIM_USER_AGENT_STATS='0 0/8 * 1/1 * ?'
 
 # agent_env HOME MEDIATOR PROFILE: the agent's own variables beside the shared ones above. Members are IP
-# literals (the old script's fixed 10.0.0.5, 10.0.0.6 and local 10.0.0.4), so nothing waits on DNS.
+# literals (for the gateway the old script's fixed 10.0.0.5, 10.0.0.6 and local 10.0.0.4), so nothing waits
+# on DNS: the old scripts resolve nothing, and the analytics profile's default member, tasks.das, would make
+# every agent run wait for this machine's DNS server (1.3-3 ms here, on the critical path) — a figure of the
+# network, not of either side.
 agent_env() {
   export WSO2_PROFILE=$3 WSO2_HOME=$1 WSO2_CERTIFICATES_DIR=$W/certs WSO2_MEDIATOR_DIR=$2 \
     WSO2_DEPLOYMENT_SEED=$W/no-seed WSO2_LOCAL_MEMBER_HOST=10.0.0.4
-  if [ "$3" = gateway ]; then export WSO2_CLUSTER_MEMBERS=10.0.0.5,10.0.0.6; fi
+  if [ "$3" = gateway ]; then export WSO2_CLUSTER_MEMBERS=10.0.0.5,10.0.0.6; else export WSO2_CLUSTER_MEMBERS=10.0.0.7; fi
 }
 
 # timed CMD...: runs CMD, prints its wall time in µs (bash's clock: no fork in the measurement).
