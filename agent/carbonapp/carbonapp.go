@@ -314,16 +314,21 @@ func find(r *zip.Reader, names []string) (map[string]*zip.File, error) {
 // script is about 20 KB).
 const maxEntrySize = 16 << 20
 
+// sizeHint is the most readEntry reserves on the word of an entry's header.
+const sizeHint = 1 << 20
+
 func readEntry(f *zip.File) ([]byte, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, exitcode.Errorf(exitcode.DataErr, "carbon app archive: entry %q: %w", f.Name, err)
 	}
 	defer rc.Close()
-	// Sized from the header (a hint, capped: the reader checks the real
-	// size), so that the entry is read without regrowing the buffer.
+	// Sized from the header, so that the entry is read without regrowing
+	// the buffer. The header is only a hint (the reader checks the real
+	// size): past sizeHint the buffer grows as the data comes, so that a
+	// header that lies costs no more than the entry itself.
 	var buf bytes.Buffer
-	buf.Grow(int(min(f.UncompressedSize64, maxEntrySize)) + bytes.MinRead)
+	buf.Grow(int(min(f.UncompressedSize64, sizeHint)) + bytes.MinRead)
 	_, err = buf.ReadFrom(io.LimitReader(rc, maxEntrySize+1))
 	data := buf.Bytes()
 	if err == nil && len(data) > maxEntrySize {
