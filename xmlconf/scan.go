@@ -827,8 +827,8 @@ func (s *scanner) text(el *etree.Element) error {
 // (CDATA content: no references).
 func (s *scanner) decodeRaw(from, to int) string {
 	b := s.src[from:to]
-	if bytes.IndexByte(b, '\r') < 0 && (!s.latin1 || ascii(b)) {
-		return s.str[from:to] // as it is: a view, like decode's plain values
+	if s.verbatim(b) {
+		return s.str[from:to] // a view, like decode's plain values
 	}
 	s.sb.Reset()
 	s.sb.Grow(len(b))
@@ -849,6 +849,13 @@ func (s *scanner) decodeRaw(from, to int) string {
 	return s.sb.String()
 }
 
+// verbatim reports whether b needs neither line-end normalisation (no
+// carriage return) nor decoding from Latin-1 (ASCII only, or a UTF-8
+// document): what decodeRaw and decode return as it is.
+func (s *scanner) verbatim(b []byte) bool {
+	return bytes.IndexByte(b, '\r') < 0 && (!s.latin1 || ascii(b))
+}
+
 // decode validates and decodes text or an attribute value in src[from:to]:
 // references are expanded, line ends normalised, and in attribute values
 // whitespace characters become spaces.
@@ -857,7 +864,7 @@ func (s *scanner) decode(from, to int, attr bool) (string, error) {
 		return "", err
 	}
 	b := s.src[from:to]
-	if bytes.IndexByte(b, '&') < 0 && bytes.IndexByte(b, '\r') < 0 && (!attr || !bytes.ContainsAny(b, "\t\n<")) && (!s.latin1 || ascii(b)) {
+	if bytes.IndexByte(b, '&') < 0 && (!attr || !bytes.ContainsAny(b, "\t\n<")) && s.verbatim(b) {
 		return s.str[from:to], nil
 	}
 	s.sb.Reset()
