@@ -302,18 +302,20 @@ func (s *Staged) Abort() {
 }
 
 // CommitAll makes each staged file durable by itself (fsync(2) of its
-// temporary file, several at once), renames each over its target, then
-// fsyncs each directory that received a rename, once. Its cost grows with
-// the bytes staged here only: unlike sync(2) or syncfs(2) it never waits
-// for other processes' (other containers') dirty data on the same file
-// system.
+// temporary file, several at once), then, for each directory that receives
+// files (several directories at once), renames its files over their targets
+// in order and fsyncs the directory, once. Its cost grows with the bytes
+// staged here only: unlike sync(2) or syncfs(2) it never waits for other
+// processes' (other containers') dirty data on the same file system.
 //
 // If a file sync fails nothing has been renamed and every staged file is
-// removed. It returns the paths committed (in order) and the first error;
-// on a rename error the remaining staged files are removed. A crash before
-// the directory syncs leaves each target either its old or its new version
-// (the content was durable before its rename); the next start, being
-// idempotent, redoes what was lost.
+// removed. Otherwise it returns the paths committed (in the order staged)
+// and the first error, in the order of the directories' first files: on a
+// rename error the directory's remaining staged files are removed and its
+// renames so far are not synced; other directories are committed as usual.
+// A crash before a directory's sync leaves each of its targets either its
+// old or its new version (the content was durable before its rename); the
+// next start, being idempotent, redoes what was lost.
 func CommitAll(staged []*Staged) ([]string, error) {
 	var dirty []*Staged
 	for _, s := range staged {
@@ -330,25 +332,40 @@ func CommitAll(staged []*Staged) ([]string, error) {
 	for _, s := range staged {
 		s.dirty = false
 	}
-	var done, dirs []string
-	seen := map[string]bool{}
+	// A rename replaces one directory entry and frees the old file, which
+	// takes the file system a while (discarding its blocks, on some): the
+	// directories are done at once, each followed by its own sync.
+	var dirs []string
+	inDir := map[string][]int{}
 	for i, s := range staged {
-		if err := os.Rename(s.tmp, s.dst); err != nil {
-			for _, rest := range staged[i:] {
-				rest.Abort()
-			}
-			return done, fmt.Errorf("write %s: %w", s.path, cause(err))
-		}
-		done = append(done, s.path)
-		if d := filepath.Dir(s.dst); !seen[d] {
-			seen[d] = true
+		d := filepath.Dir(s.dst)
+		if inDir[d] == nil {
 			dirs = append(dirs, d)
 		}
+		inDir[d] = append(inDir[d], i)
 	}
-	if _, err := parallel(len(dirs), func(i int) error { return SyncDir(dirs[i]) }); err != nil {
-		return done, err
+	renamed := make([]bool, len(staged))
+	_, err := parallel(len(dirs), func(k int) error {
+		files := inDir[dirs[k]]
+		for j, i := range files {
+			s := staged[i]
+			if err := os.Rename(s.tmp, s.dst); err != nil {
+				for _, rest := range files[j:] {
+					staged[rest].Abort()
+				}
+				return fmt.Errorf("write %s: %w", s.path, cause(err))
+			}
+			renamed[i] = true
+		}
+		return SyncDir(dirs[k])
+	})
+	var done []string
+	for i, s := range staged {
+		if renamed[i] {
+			done = append(done, s.path)
+		}
 	}
-	return done, nil
+	return done, err
 }
 
 // syncWorkers bounds the fsyncs in flight: enough to keep a device queue

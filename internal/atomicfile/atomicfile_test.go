@@ -97,6 +97,62 @@ func TestCommitAll(t *testing.T) {
 	}
 }
 
+// A rename that fails stops its own directory only: the directory's
+// remaining staged files are removed and keep their old content, the other
+// directories are committed, and CommitAll returns exactly the paths
+// committed, in the order staged, with the error naming the file.
+func TestCommitAllRenameFailureStopsItsDirectory(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"x", "y"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := []string{"y/1", "x/2", "y/3", "x/4", "y/5"}
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("old "+n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var staged []*Staged
+	for _, n := range names {
+		s, err := StageUnsynced(filepath.Join(dir, n), []byte("new "+n), 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		staged = append(staged, s)
+	}
+	// x/2 becomes a folder after staging: renaming a file over it fails.
+	x2 := filepath.Join(dir, "x/2")
+	if err := os.Remove(x2); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(x2, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	done, err := CommitAll(staged)
+	if err == nil || !strings.Contains(err.Error(), "write "+x2+": ") {
+		t.Fatalf("CommitAll error %v, want one naming %s", err, x2)
+	}
+	want := []string{filepath.Join(dir, "y/1"), filepath.Join(dir, "y/3"), filepath.Join(dir, "y/5")}
+	if strings.Join(done, "|") != strings.Join(want, "|") {
+		t.Fatalf("committed %v, want %v", done, want)
+	}
+	for _, n := range []string{"y/1", "y/3", "y/5"} {
+		if got := read(t, filepath.Join(dir, n)); got != "new "+n {
+			t.Errorf("%s: %q, want the new content", n, got)
+		}
+	}
+	if got := read(t, filepath.Join(dir, "x/4")); got != "old x/4" {
+		t.Errorf("x/4: %q, want the old content (its directory stopped at x/2)", got)
+	}
+	for _, d := range []string{"x", "y"} {
+		if m, _ := filepath.Glob(filepath.Join(dir, d, TempPrefix+"*")); len(m) != 0 {
+			t.Errorf("temporary files left in %s: %v", d, m)
+		}
+	}
+}
+
 func TestStageInMissingFolderFails(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "no", "such", "f")
 	if _, err := Stage(p, []byte("x"), 0o644); err == nil {
