@@ -39,8 +39,10 @@ func (p *Plan) Apply() ([]string, error) {
 			break
 		}
 		dirs := []string{filepath.Dir(path)}
-		if t, err := filepath.EvalSymlinks(path); err == nil {
-			dirs = append(dirs, filepath.Dir(t)) // a link's target is staged beside the target
+		if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			if t, err := filepath.EvalSymlinks(path); err == nil {
+				dirs = append(dirs, filepath.Dir(t)) // a link's target is staged beside the target
+			}
 		}
 		for _, dir := range dirs {
 			if !cleaned[dir] {
