@@ -46,6 +46,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/internal/fixpoint"
@@ -158,18 +159,22 @@ type job struct {
 	err    error
 }
 
-// runJobs runs every job, at most GOMAXPROCS at a time.
+// runJobs runs every job on at most GOMAXPROCS goroutines. A worker takes
+// the next job when it is done with one: a goroutine's stack grows while it
+// parses an entry, and a few workers grow theirs once instead of one fresh
+// goroutine per entry growing its own.
 func runJobs(jobs []job) {
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for i := range jobs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(j *job) {
-			defer func() { <-sem; wg.Done() }()
-			j.err = j.run()
-		}(&jobs[i])
+	var next atomic.Int64
+	work := func() {
+		for i := next.Add(1) - 1; i < int64(len(jobs)); i = next.Add(1) - 1 {
+			jobs[i].err = jobs[i].run()
+		}
 	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) - 1 {
+		wg.Go(work)
+	}
+	work()
 	wg.Wait()
 }
 
