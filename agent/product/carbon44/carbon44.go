@@ -356,13 +356,17 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 	// The certificates and the product's own part need neither the cluster
 	// members nor the file edits: they are planned beside the member lookups
 	// (DNS) and the edits (all only read), and recorded in this order after.
-	certc := make(chan plan.CertResult, 1)
-	go func() { certc <- t.computeCertificates() }()
+	// The product's part (the analytics carbon app) is the longest: it is
+	// started first, so that it has a processor of its own while this
+	// goroutine edits the files; on two processors the certificates follow
+	// whichever finishes first.
 	var afterc chan func(*plan.Plan) error
 	if cp.after != nil {
 		afterc = make(chan func(*plan.Plan) error, 1)
 		go func() { afterc <- cp.after(t) }()
 	}
+	certc := make(chan plan.CertResult, 1)
+	go func() { certc <- t.computeCertificates() }()
 	if err := t.discover(p, d); err != nil {
 		return nil, err
 	}
