@@ -213,11 +213,13 @@ func TestMakeTestStages(t *testing.T) {
 
 // TestMakeTargets: `make test` is scripts/test.sh, which CI runs through
 // .ci/run as the README's command; `make demo` does not install anything.
+// (--no-print-directory: under `make unit` the inner make would otherwise
+// print the directories it enters.)
 func TestMakeTargets(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Fatal("make is needed")
 	}
-	r := run(t, time.Minute, root, nil, "make", "-n", "test")
+	r := run(t, time.Minute, root, nil, "make", "--no-print-directory", "-n", "test")
 	if r.code != 0 || strings.TrimSpace(r.stdout) != "./scripts/test.sh" {
 		t.Fatalf("make -n test: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
@@ -228,7 +230,7 @@ func TestMakeTargets(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^make test$`).Match(ci) {
 		t.Fatalf(".ci/run does not run the README's test command, make test:\n%s", ci)
 	}
-	r = run(t, time.Minute, root, nil, "make", "-n", "demo")
+	r = run(t, time.Minute, root, nil, "make", "--no-print-directory", "-n", "demo")
 	if r.code != 0 || strings.Contains(r.stdout, "install-deps") || strings.Contains(r.stdout, "apt-get") || !strings.Contains(r.stdout, "./scripts/demo.sh") {
 		t.Fatalf("make -n demo: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
