@@ -15,9 +15,10 @@ import (
 
 // Apply carries out the plan: every changed file is first staged beside its
 // target (a temporary file); only when all are staged are they made durable
-// (an fsync of each file, then of each directory written) and renamed into
-// place. A failure while staging (read-only file system, disk
-// full) therefore leaves every file as it was. Removals and seeding follow.
+// (an fsync of each) and renamed into place, and each directory written is
+// fsynced after its renames. A failure while staging (read-only file system,
+// disk full) therefore leaves every file as it was. Removals and seeding
+// follow.
 // It returns the paths written.
 //
 // Apply reads the plan and changes none of it but OwnerNotKept, which no

@@ -334,19 +334,29 @@ func CommitAll(staged []*Staged) ([]string, error) {
 	}
 	// A rename replaces one directory entry and frees the old file, which
 	// takes the file system a while (discarding its blocks, on some): the
-	// directories are done at once, each followed by its own sync.
+	// directories are done at once, each followed by its own sync. A
+	// directory reached by two paths (a link to a folder) is one group, so
+	// that its files are renamed in the order staged.
 	var dirs []string
-	inDir := map[string][]int{}
+	inDir := map[any][]int{}
+	groupOf := map[string]any{}
+	var groups []any
 	for i, s := range staged {
 		d := filepath.Dir(s.dst)
-		if inDir[d] == nil {
-			dirs = append(dirs, d)
+		g, ok := groupOf[d]
+		if !ok {
+			g = dirIdentity(d)
+			groupOf[d] = g
 		}
-		inDir[d] = append(inDir[d], i)
+		if inDir[g] == nil {
+			dirs = append(dirs, d)
+			groups = append(groups, g)
+		}
+		inDir[g] = append(inDir[g], i)
 	}
 	renamed := make([]bool, len(staged))
 	_, err := parallel(len(dirs), func(k int) error {
-		files := inDir[dirs[k]]
+		files := inDir[groups[k]]
 		for j, i := range files {
 			s := staged[i]
 			if err := os.Rename(s.tmp, s.dst); err != nil {
@@ -368,8 +378,20 @@ func CommitAll(staged []*Staged) ([]string, error) {
 	return done, err
 }
 
-// syncWorkers bounds the fsyncs in flight: enough to keep a device queue
-// busy, few enough not to matter on a small container.
+// dirIdentity is the directory dir itself (its device and inode), or its
+// path when it cannot be read.
+func dirIdentity(dir string) any {
+	if st, err := os.Stat(dir); err == nil {
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			return [2]uint64{uint64(sys.Dev), sys.Ino}
+		}
+	}
+	return dir
+}
+
+// syncWorkers bounds the fsyncs in flight, and the directories committed at
+// once: enough to keep a device queue busy, few enough not to matter on a
+// small container.
 const syncWorkers = 4
 
 // parallel runs fn(i) for i in [0, n), at most syncWorkers at once, and

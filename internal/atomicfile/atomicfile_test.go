@@ -1,6 +1,7 @@
 package atomicfile
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -103,12 +104,12 @@ func TestCommitAll(t *testing.T) {
 // committed, in the order staged, with the error naming the file.
 func TestCommitAllRenameFailureStopsItsDirectory(t *testing.T) {
 	dir := t.TempDir()
-	for _, d := range []string{"x", "y"} {
+	for _, d := range []string{"x", "y", "z"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	names := []string{"y/1", "x/2", "y/3", "x/4", "y/5"}
+	names := []string{"y/1", "x/2", "z/3", "y/4", "x/5", "z/6"}
 	for _, n := range names {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte("old "+n), 0o644); err != nil {
 			t.Fatal(err)
@@ -134,21 +135,52 @@ func TestCommitAllRenameFailureStopsItsDirectory(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "write "+x2+": ") {
 		t.Fatalf("CommitAll error %v, want one naming %s", err, x2)
 	}
-	want := []string{filepath.Join(dir, "y/1"), filepath.Join(dir, "y/3"), filepath.Join(dir, "y/5")}
-	if strings.Join(done, "|") != strings.Join(want, "|") {
-		t.Fatalf("committed %v, want %v", done, want)
-	}
-	for _, n := range []string{"y/1", "y/3", "y/5"} {
+	var want []string
+	for _, n := range []string{"y/1", "z/3", "y/4", "z/6"} {
+		want = append(want, filepath.Join(dir, n))
 		if got := read(t, filepath.Join(dir, n)); got != "new "+n {
 			t.Errorf("%s: %q, want the new content", n, got)
 		}
 	}
-	if got := read(t, filepath.Join(dir, "x/4")); got != "old x/4" {
-		t.Errorf("x/4: %q, want the old content (its directory stopped at x/2)", got)
+	if strings.Join(done, "|") != strings.Join(want, "|") {
+		t.Fatalf("committed %v, want %v", done, want)
 	}
-	for _, d := range []string{"x", "y"} {
+	if got := read(t, filepath.Join(dir, "x/5")); got != "old x/5" {
+		t.Errorf("x/5: %q, want the old content (its directory stopped at x/2)", got)
+	}
+	for _, d := range []string{"x", "y", "z"} {
 		if m, _ := filepath.Glob(filepath.Join(dir, d, TempPrefix+"*")); len(m) != 0 {
 			t.Errorf("temporary files left in %s: %v", d, m)
+		}
+	}
+}
+
+// One file staged twice through two paths of its folder (a link to the
+// folder and the folder itself): the renames happen in the order staged, so
+// the last content staged wins, every time.
+func TestCommitAllFolderByTwoPaths(t *testing.T) {
+	dir := t.TempDir()
+	real, alias := filepath.Join(dir, "real"), filepath.Join(dir, "alias")
+	if err := os.Mkdir(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", alias); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		var staged []*Staged
+		for j, p := range []string{filepath.Join(alias, "f"), filepath.Join(real, "g"), filepath.Join(real, "f")} {
+			s, err := StageUnsynced(p, []byte(fmt.Sprint(i, j)), 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			staged = append(staged, s)
+		}
+		if _, err := CommitAll(staged); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := read(t, filepath.Join(real, "f")), fmt.Sprint(i, 2); got != want {
+			t.Fatalf("round %d: f holds %q, want %q (the last staged)", i, got, want)
 		}
 	}
 }
