@@ -130,7 +130,7 @@ func (s *Staged) syncTemp() error {
 // Stage writes data to a temporary file beside path, with path's mode and
 // owner (or perm for a new file), synced. Nothing is visible at path yet.
 func Stage(path string, data []byte, perm fs.FileMode) (*Staged, error) {
-	s, err := stage(path, data, perm, true, nil)
+	s, err := stage(path, data, perm, true, nil, nil)
 	return s, err
 }
 
@@ -142,7 +142,19 @@ func Stage(path string, data []byte, perm fs.FileMode) (*Staged, error) {
 // target then has none by that name: the replaced file's attributes are
 // not carried over).
 func StageUnsynced(path string, data []byte, perm fs.FileMode, attrs ...Attr) (*Staged, error) {
-	return stage(path, data, perm, false, attrs)
+	return stage(path, data, perm, false, nil, attrs)
+}
+
+// Owner is a user and a group, by number.
+type Owner struct{ UID, GID int }
+
+// StageUnsyncedFor is StageUnsynced that gives a new file (nothing at path
+// yet) to owner before it is renamed into place, so that it never appears
+// with another owner, even when the process dies after the rename. A
+// replaced file keeps its own owner, as with StageUnsynced. Only root may
+// give a file away; otherwise NotKept says what was not given.
+func StageUnsyncedFor(path string, data []byte, perm fs.FileMode, owner Owner, attrs ...Attr) (*Staged, error) {
+	return stage(path, data, perm, false, &owner, attrs)
 }
 
 // Attr is an extended attribute (xattr(7)) of a staged file.
@@ -151,7 +163,7 @@ type Attr struct {
 	Value []byte
 }
 
-func stage(path string, data []byte, perm fs.FileMode, sync bool, attrs []Attr) (*Staged, error) {
+func stage(path string, data []byte, perm fs.FileMode, sync bool, newOwner *Owner, attrs []Attr) (*Staged, error) {
 	dst, err := linkTarget(path)
 	if err != nil {
 		return nil, err
@@ -166,6 +178,8 @@ func stage(path string, data []byte, perm fs.FileMode, sync bool, attrs []Attr) 
 		}
 	} else if !errors.Is(statErr, fs.ErrNotExist) {
 		return nil, fmt.Errorf("stat %s: %w", path, statErr)
+	} else if newOwner != nil {
+		uid, gid = newOwner.UID, newOwner.GID
 	}
 	f, err := os.CreateTemp(dir, TempPrefix+filepath.Base(dst)+"-")
 	if err != nil {
@@ -239,8 +253,9 @@ func linkTarget(path string) (string, error) {
 }
 
 // keepOwner gives the new file f the owner uid and group gid of the file it
-// replaces (uid < 0: a new file, nothing to keep) as far as the process may,
-// and describes what it could not keep ("" when all was kept).
+// replaces, or those asked for a new file (uid < 0: nothing to give), as far
+// as the process may, and describes what it could not keep ("" when all was
+// kept).
 func keepOwner(f *os.File, uid, gid int) string {
 	if uid < 0 {
 		return ""

@@ -185,6 +185,54 @@ func TestCommitAllFolderByTwoPaths(t *testing.T) {
 	}
 }
 
+// StageUnsyncedFor gives a new file to the owner asked for before the rename
+// (as root); a file it replaces keeps its own owner.
+func TestStageUnsyncedForGivesNewFilesOnly(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (chown to another user); CI runs as root")
+	}
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old")
+	if err := os.WriteFile(old, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(old, 1111, 1112); err != nil {
+		t.Fatal(err)
+	}
+	owner := Owner{UID: 4321, GID: 4322}
+	var staged []*Staged
+	for _, n := range []string{"new", "old"} {
+		s, err := StageUnsyncedFor(filepath.Join(dir, n), []byte("content "+n), 0o600, owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.NotKept() != "" {
+			t.Fatalf("%s: not kept: %s", n, s.NotKept())
+		}
+		staged = append(staged, s)
+	}
+	// Before the commit the new file's temporary copy is already the owner's.
+	tmps, _ := filepath.Glob(filepath.Join(dir, TempPrefix+"new-*"))
+	if len(tmps) != 1 {
+		t.Fatalf("temporary files of new: %v", tmps)
+	}
+	var st unix.Stat_t
+	if err := unix.Lstat(tmps[0], &st); err != nil || int(st.Uid) != owner.UID || int(st.Gid) != owner.GID {
+		t.Fatalf("staged new file: owner %d:%d (%v), want %d:%d", st.Uid, st.Gid, err, owner.UID, owner.GID)
+	}
+	if _, err := CommitAll(staged); err != nil {
+		t.Fatal(err)
+	}
+	for n, want := range map[string][2]int{"new": {4321, 4322}, "old": {1111, 1112}} {
+		if err := unix.Lstat(filepath.Join(dir, n), &st); err != nil {
+			t.Fatal(err)
+		}
+		if int(st.Uid) != want[0] || int(st.Gid) != want[1] || st.Mode&0o7777 != 0o600 && n == "new" {
+			t.Errorf("%s: owner %d:%d mode %o, want %d:%d", n, st.Uid, st.Gid, st.Mode&0o7777, want[0], want[1])
+		}
+	}
+}
+
 func TestStageInMissingFolderFails(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "no", "such", "f")
 	if _, err := Stage(p, []byte("x"), 0o644); err == nil {
