@@ -49,7 +49,7 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 	// printed only if the setup succeeded.
 	var report bytes.Buffer
 	var reportErr error
-	res, err := pipeline.Setup(ctx, cfg, prof, io.Log, *dry, func(p *plan.Plan) {
+	res, err := pipeline.Setup(ctx, cfg, prof, io.Log, *dry, nil, func(p *plan.Plan) {
 		reportErr = writeReport(&report, p, *output, *dry)
 	})
 	if err != nil {

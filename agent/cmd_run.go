@@ -2,14 +2,11 @@ package agent
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
 	"os/user"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -24,6 +21,7 @@ import (
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/agent/supervise"
+	"github.com/wso2-container/agent/internal/atomicfile"
 )
 
 var runDoc = cmdDoc{name: "run", synopsis: "agent run [-SERVER-FLAGS...] | agent run [--] CMD [ARGS...]", about: `The image's entrypoint and PID 1: load the environment, plan and apply the
@@ -164,7 +162,11 @@ func runServer(ctx context.Context, args []string, io IO, began time.Time, sigc 
 		}
 	}
 
-	spec, err := pipeline.PrepareRun(runCtx, cfg, args, io.Log)
+	var newOwner *atomicfile.Owner
+	if cred != nil {
+		newOwner = &atomicfile.Owner{UID: int(cred.Uid), GID: int(cred.Gid)}
+	}
+	spec, err := pipeline.PrepareRun(runCtx, cfg, args, newOwner, io.Log)
 	if err != nil {
 		if stopSig.Load() != 0 {
 			return stoppedEarly()
@@ -176,9 +178,6 @@ func runServer(ctx context.Context, args []string, io IO, began time.Time, sigc 
 	}
 	if cred != nil {
 		spec.Credential, spec.UserHome = cred, usr.HomeDir
-		if err := chownWritten(spec.Created, cred); err != nil {
-			return fail(io, err)
-		}
 	}
 
 	if err := depwait.Wait(runCtx, spec.WaitFor, spec.WaitTimeout, io.Log); err != nil {
@@ -291,29 +290,6 @@ func runAsUser(cfg *contract.Config) string {
 		return ""
 	}
 	return name
-}
-
-// chownWritten gives the files the setup created to the server's user, so
-// that the server can rewrite them (WSO2 rewrites some of its own
-// configuration); a file the setup replaced keeps its owner and group.
-// A created folder (a seeded deployment volume) is given away with
-// everything in it: the server deploys into its subfolders.
-func chownWritten(paths []string, cred *syscall.Credential) error {
-	for _, p := range paths {
-		err := filepath.WalkDir(p, func(path string, _ fs.DirEntry, err error) error {
-			if err == nil {
-				err = os.Lchown(path, int(cred.Uid), int(cred.Gid))
-			}
-			if err != nil {
-				return fmt.Errorf("chown %s: %w", path, errors.Unwrap(err))
-			}
-			return nil
-		})
-		if err != nil {
-			return exitcode.Wrap(exitcode.OSErr, err)
-		}
-	}
-	return nil
 }
 
 // resolveCommand finds the server command as execvp would (see

@@ -227,7 +227,7 @@ func TestDryRunDoesNotTrustKeys(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	for _, dry := range []bool{true, false, true} {
 		var trusted bool
-		if _, err := pipeline.Setup(context.Background(), cfg, prof, log, dry, func(*plan.Plan) { trusted = fixpoint.Trust }); err != nil {
+		if _, err := pipeline.Setup(context.Background(), cfg, prof, log, dry, nil, func(*plan.Plan) { trusted = fixpoint.Trust }); err != nil {
 			t.Fatal(err)
 		}
 		if trusted == dry {

@@ -180,7 +180,7 @@ func TestAPIM4CertSyncFollowsPlan(t *testing.T) {
 			return
 		}
 		io := IO{Stdout: &logBuf, Stderr: &logBuf, Log: slog.New(slog.NewTextHandler(&logBuf, nil))}
-		if spec, runErr = pipeline.PrepareRun(context.Background(), cfg, nil, io.Log); runErr != nil {
+		if spec, runErr = pipeline.PrepareRun(context.Background(), cfg, nil, nil, io.Log); runErr != nil {
 			return
 		}
 		// render names the job's truststore.

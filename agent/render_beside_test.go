@@ -40,7 +40,7 @@ func TestRenderReportBesideApply(t *testing.T) {
 					t.Fatal(err)
 				}
 				p, _ := product.LookupProfile(cfg.Profile)
-				res, err := pipeline.Setup(context.Background(), cfg, p, log, false, nil)
+				res, err := pipeline.Setup(context.Background(), cfg, p, log, false, nil, nil)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -15,6 +15,7 @@ import (
 	"github.com/wso2-container/agent/agent/homelock"
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
+	"github.com/wso2-container/agent/internal/atomicfile"
 	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/internal/fixpoint"
 	"github.com/wso2-container/agent/xmlconf"
@@ -25,7 +26,6 @@ type SetupResult struct {
 	Home    string
 	Plan    *plan.Plan
 	Written []string // files written (nothing on dry-run)
-	Created []string // the written files that did not exist before (seeded folders included)
 }
 
 // Setup plans the profile's actions for cfg and, unless dryRun, applies
@@ -40,6 +40,9 @@ type SetupResult struct {
 // keys that earlier starts left on the files (fixpoint.Trust): it
 // recomputes every edit.
 //
+// newOwner, when not nil, owns every file and folder the apply creates
+// (plan.Plan.NewOwner): `agent run` as root passes the server's user.
+//
 // beside, when not nil, is called once with the complete plan (warnings
 // included) if planning succeeded, and Setup returns only after it has
 // returned. On a real setup it runs on its own goroutine while the plan is
@@ -48,7 +51,7 @@ type SetupResult struct {
 // nothing of the plan that a report reads (see plan.Apply). It is called
 // whether or not the apply then succeeds; the caller discards what it made
 // when Setup returns an error.
-func Setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, dryRun bool, beside func(*plan.Plan)) (*SetupResult, error) {
+func Setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, dryRun bool, newOwner *atomicfile.Owner, beside func(*plan.Plan)) (*SetupResult, error) {
 	lk, err := lockHome(product.Home(cfg, prof), cfg.LockTimeout.V, dryRun, log)
 	if err != nil {
 		return nil, err
@@ -64,6 +67,7 @@ func Setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *
 		return nil, err
 	}
 	p.Unlocked = lk.Unlocked != ""
+	p.NewOwner = newOwner
 	if dryRun {
 		p.Warnings = append(p.Warnings, p.Unwritable()...)
 	}
@@ -82,17 +86,6 @@ func Setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *
 	written, err := p.Apply()
 	besideDone.Wait()
 	res.Written = written
-	replaced := map[string]bool{}
-	for _, f := range p.Files {
-		if f.Old != nil {
-			replaced[f.Path] = true
-		}
-	}
-	for _, w := range written {
-		if !replaced[w] {
-			res.Created = append(res.Created, w)
-		}
-	}
 	if len(p.OwnerNotKept) > 0 {
 		log.Warn(fmt.Sprintf("setup: could not keep the owner or group of %d replaced files (the agent runs as uid %d, and only root may give a file away); their mode is kept", len(p.OwnerNotKept), os.Geteuid()),
 			"files", strings.Join(p.OwnerNotKept, "; "))

@@ -13,6 +13,7 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/product"
+	"github.com/wso2-container/agent/internal/atomicfile"
 )
 
 // RunSpec is everything `agent run` needs once the setup is done.
@@ -26,7 +27,6 @@ type RunSpec struct {
 	WaitFor     []string            // host:port addresses to wait for before starting
 	WaitTimeout time.Duration       // give up waiting after this long
 	StopTimeout time.Duration       // SIGTERM/SIGINT → this long → SIGKILL of the group
-	Created     []string            // paths the setup created (given to User when root; a replaced file keeps its owner)
 	Config      *contract.Config    // the loaded configuration (for jobs)
 	Profile     *product.Profile
 	// Truststore and TruststorePassword are the plan's truststore (see
@@ -44,7 +44,9 @@ type RunSpec struct {
 //   - otherwise ARGS is the command, run instead of the server after setup.
 //
 // With WSO2_PROFILE=none there is no setup and ARGS must name a command.
-func PrepareRun(ctx context.Context, cfg *contract.Config, args []string, log *slog.Logger) (*RunSpec, error) {
+// newOwner (the server's user, when the agent is root) owns what the setup
+// creates (see Setup).
+func PrepareRun(ctx context.Context, cfg *contract.Config, args []string, newOwner *atomicfile.Owner, log *slog.Logger) (*RunSpec, error) {
 	prof, _ := product.LookupProfile(cfg.Profile)
 	spec := &RunSpec{
 		WaitTimeout: cfg.WaitTimeout.V,
@@ -74,14 +76,13 @@ func PrepareRun(ctx context.Context, cfg *contract.Config, args []string, log *s
 
 	// The certificates job may still be filling the shared volume.
 	AwaitOwnKeystore(ctx, cfg, prof, log, defaultKeystoreProbe)
-	res, err := Setup(ctx, cfg, prof, log, false, nil)
+	res, err := Setup(ctx, cfg, prof, log, false, newOwner, nil)
 	if res != nil {
 		LogWarnings(log, res.Plan)
 	}
 	if err != nil {
 		return nil, err
 	}
-	spec.Created = res.Created
 	spec.Truststore, spec.TruststorePassword = res.Plan.Truststore, res.Plan.TruststorePassword
 	for _, k := range slices.Sorted(maps.Keys(res.Plan.ChildEnv)) {
 		spec.Env = SetEnv(spec.Env, k, res.Plan.ChildEnv[k])

@@ -65,11 +65,17 @@ func (p *Plan) Apply() ([]string, error) {
 		if f.Remove {
 			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+		if err := mkdirAll(filepath.Dir(f.Path), p.NewOwner); err != nil {
 			abort()
 			return nil, exitcode.Wrap(exitcode.IOErr, fmt.Errorf("create folder of %s: %w", f.Display(), err))
 		}
-		s, err := atomicfile.StageUnsynced(f.Path, f.New, f.Mode, f.attrs()...)
+		var s *atomicfile.Staged
+		var err error
+		if p.NewOwner != nil {
+			s, err = atomicfile.StageUnsyncedFor(f.Path, f.New, f.Mode, *p.NewOwner, f.attrs()...)
+		} else {
+			s, err = atomicfile.StageUnsynced(f.Path, f.New, f.Mode, f.attrs()...)
+		}
 		if err != nil {
 			abort()
 			return nil, exitcode.Wrap(exitcode.IOErr, err)
@@ -92,7 +98,7 @@ func (p *Plan) Apply() ([]string, error) {
 		}
 	}
 	for _, s := range p.Seeds {
-		paths, err := seed(s)
+		paths, err := seed(s, p.NewOwner)
 		written = append(written, paths...)
 		if errors.Is(err, homelock.ErrBusy) {
 			return written, exitcode.Wrap(exitcode.TempFail, err)
@@ -102,4 +108,27 @@ func (p *Plan) Apply() ([]string, error) {
 		}
 	}
 	return written, nil
+}
+
+// mkdirAll is os.MkdirAll (mode 0755) that gives each folder it makes to
+// owner, when set, right after making it.
+func mkdirAll(dir string, owner *atomicfile.Owner) error {
+	if owner == nil {
+		return os.MkdirAll(dir, 0o755)
+	}
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirAll(parent, owner); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		if st, serr := os.Stat(dir); serr == nil && st.IsDir() {
+			return nil // made meanwhile by someone else: theirs
+		}
+		return err
+	}
+	return os.Lchown(dir, owner.UID, owner.GID)
 }

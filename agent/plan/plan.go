@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wso2-container/agent/internal/atomicfile"
 	"github.com/wso2-container/agent/internal/fixpoint"
 	"github.com/wso2-container/agent/tomlconf"
 	"github.com/wso2-container/agent/xmlconf"
@@ -60,6 +61,13 @@ type Plan struct {
 	// OwnerNotKept lists the replaced files whose owner or group Apply
 	// could not keep (the agent is not root), for one log line.
 	OwnerNotKept []string
+	// NewOwner, when set (the agent is root and runs the server as another
+	// user), owns every file and folder Apply creates: a file from before it
+	// appears, a folder from right after it is made, a seeded tree from
+	// before its copy counts as complete. A start that fails or dies after
+	// creating them therefore leaves nothing the server cannot use, though
+	// the next start finds their work done. A replaced file keeps its owner.
+	NewOwner *atomicfile.Owner
 }
 
 // FilePlan is one file the setup writes (or removes).

@@ -221,7 +221,8 @@ func (p *Plan) AddSeed(src, dst string, wait time.Duration, waitSetting string) 
 // exactly once (B25). The copy goes to a temporary folder first; its entries
 // are renamed into place and the marker is written last. An interrupted seed
 // is resumed (complete copy) or redone (incomplete copy) by the next start.
-func seed(s *SeedPlan) ([]string, error) {
+// With an owner, the copy is given to it before it counts as complete.
+func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 	if err := os.MkdirAll(s.Dst, 0o755); err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
@@ -244,6 +245,13 @@ func seed(s *SeedPlan) ([]string, error) {
 		}
 		if err := CopyTree(s.Src, tmp); err != nil {
 			return nil, fmt.Errorf("seed %s from %s: %w", s.Dst, s.Src, err)
+		}
+		if owner != nil {
+			// Given away before the copy counts as complete: the entries a
+			// resumed seed finds already renamed are the server's too.
+			if err := chownTree(tmp, *owner); err != nil {
+				return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
+			}
 		}
 		if err := os.WriteFile(filepath.Join(tmp, seedDone), nil, 0o644); err != nil {
 			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
@@ -274,6 +282,17 @@ func seed(s *SeedPlan) ([]string, error) {
 		return written, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
 	return written, nil
+}
+
+// chownTree gives dir and everything in it to owner (links themselves,
+// not what they point to).
+func chownTree(dir string, owner atomicfile.Owner) error {
+	return filepath.WalkDir(dir, func(path string, _ fs.DirEntry, err error) error {
+		if err == nil {
+			err = os.Lchown(path, owner.UID, owner.GID)
+		}
+		return err
+	})
 }
 
 // CopyTree copies the folder src to dst (which must not exist), keeping
