@@ -111,7 +111,8 @@ func (p *Plan) Apply() ([]string, error) {
 }
 
 // mkdirAll is os.MkdirAll (mode 0755) that gives each folder it makes to
-// owner, when set, right after making it.
+// owner, when set, right after making it; a folder it cannot give away is
+// removed again.
 func mkdirAll(dir string, owner *atomicfile.Owner) error {
 	if owner == nil {
 		return os.MkdirAll(dir, 0o755)
@@ -130,5 +131,10 @@ func mkdirAll(dir string, owner *atomicfile.Owner) error {
 		}
 		return err
 	}
-	return os.Lchown(dir, owner.UID, owner.GID)
+	if err := os.Lchown(dir, owner.UID, owner.GID); err != nil {
+		// Not left behind as root's: the next start would take it as done.
+		_ = os.Remove(dir)
+		return fmt.Errorf("give %s to %d:%d: %w", dir, owner.UID, owner.GID, errors.Unwrap(err))
+	}
+	return nil
 }

@@ -183,8 +183,9 @@ const (
 )
 
 // AddSeed plans to seed dst from src when dst is empty (only the agent's
-// own lock or temporary entries) and was never seeded. A folder with content
-// that the agent did not seed is left alone. wait bounds the wait for
+// own lock or temporary entries) and was never seeded, and to finish a seed
+// that was interrupted while it renamed its complete copy into place. A
+// folder with content that the agent did not seed is left alone. wait bounds the wait for
 // another container seeding it, and waitSetting names that bound in the
 // error when it runs out.
 func (p *Plan) AddSeed(src, dst string, wait time.Duration, waitSetting string) error {
@@ -198,11 +199,17 @@ func (p *Plan) AddSeed(src, dst string, wait time.Duration, waitSetting string) 
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return exitcode.Errorf(exitcode.NoInput, "read %s: %s", dst, contract.DescribeFSError(err))
 	}
-	for _, e := range entries {
-		switch e.Name() {
-		case SeedLock, SeedTmp:
-		default:
-			return nil // populated by someone else (or an older image): leave it
+	// A complete copy beside some entries is a seed interrupted while it
+	// renamed them into place: it is resumed. Otherwise entries that are
+	// not the agent's own mean a folder populated by someone else (or an
+	// older image): it is left alone.
+	if _, err := os.Stat(filepath.Join(dst, SeedTmp, seedDone)); err != nil {
+		for _, e := range entries {
+			switch e.Name() {
+			case SeedLock, SeedTmp:
+			default:
+				return nil
+			}
 		}
 	}
 	n := 0
@@ -223,7 +230,7 @@ func (p *Plan) AddSeed(src, dst string, wait time.Duration, waitSetting string) 
 // is resumed (complete copy) or redone (incomplete copy) by the next start.
 // With an owner, the copy is given to it before it counts as complete.
 func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
-	if err := os.MkdirAll(s.Dst, 0o755); err != nil {
+	if err := mkdirAll(s.Dst, owner); err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
 	lf, err := os.OpenFile(filepath.Join(s.Dst, SeedLock), os.O_CREATE|os.O_RDWR, 0o644)
@@ -250,6 +257,22 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 			// Given away before the copy counts as complete: the entries a
 			// resumed seed finds already renamed are the server's too.
 			if err := chownTree(tmp, *owner); err != nil {
+				return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
+			}
+		}
+	} else if owner != nil {
+		// A complete copy left by an interrupted start, and the entries it
+		// renamed into place already (perhaps an older agent's, which gave
+		// the tree away only after the whole setup): given away now.
+		done, err := os.ReadDir(s.Dst)
+		if err != nil {
+			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
+		}
+		for _, e := range done {
+			if e.Name() == SeedLock || e.Name() == SeedMarker {
+				continue
+			}
+			if err := chownTree(filepath.Join(s.Dst, e.Name()), *owner); err != nil {
 				return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 			}
 		}
@@ -291,7 +314,10 @@ func chownTree(dir string, owner atomicfile.Owner) error {
 		if err == nil {
 			err = os.Lchown(path, owner.UID, owner.GID)
 		}
-		return err
+		if err != nil {
+			return fmt.Errorf("give %s to %d:%d: %w", path, owner.UID, owner.GID, errors.Unwrap(err))
+		}
+		return nil
 	})
 }
 

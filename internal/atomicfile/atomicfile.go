@@ -150,9 +150,9 @@ type Owner struct{ UID, GID int }
 
 // StageUnsyncedFor is StageUnsynced that gives a new file (nothing at path
 // yet) to owner before it is renamed into place, so that it never appears
-// with another owner, even when the process dies after the rename. A
-// replaced file keeps its own owner, as with StageUnsynced. Only root may
-// give a file away; otherwise NotKept says what was not given.
+// with another owner, even when the process dies after the rename; when the
+// file cannot be given away (only root may), it fails and leaves nothing
+// behind. A replaced file keeps its own owner, as with StageUnsynced.
 func StageUnsyncedFor(path string, data []byte, perm fs.FileMode, owner Owner, attrs ...Attr) (*Staged, error) {
 	return stage(path, data, perm, false, &owner, attrs)
 }
@@ -178,8 +178,6 @@ func stage(path string, data []byte, perm fs.FileMode, sync bool, newOwner *Owne
 		}
 	} else if !errors.Is(statErr, fs.ErrNotExist) {
 		return nil, fmt.Errorf("stat %s: %w", path, statErr)
-	} else if newOwner != nil {
-		uid, gid = newOwner.UID, newOwner.GID
 	}
 	f, err := os.CreateTemp(dir, TempPrefix+filepath.Base(dst)+"-")
 	if err != nil {
@@ -196,6 +194,13 @@ func stage(path string, data []byte, perm fs.FileMode, sync bool, newOwner *Owne
 	}
 	setAttrs(f, attrs)
 	notKept := keepOwner(f, uid, gid) // before chmod: chown clears setuid/setgid
+	if uid < 0 && newOwner != nil {
+		if err := f.Chown(newOwner.UID, newOwner.GID); err != nil {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+			return nil, fmt.Errorf("give %s to %d:%d: %w", path, newOwner.UID, newOwner.GID, cause(err))
+		}
+	}
 	if err := f.Chmod(mode); err != nil {
 		return fail(err)
 	}
@@ -253,9 +258,8 @@ func linkTarget(path string) (string, error) {
 }
 
 // keepOwner gives the new file f the owner uid and group gid of the file it
-// replaces, or those asked for a new file (uid < 0: nothing to give), as far
-// as the process may, and describes what it could not keep ("" when all was
-// kept).
+// replaces (uid < 0: a new file, nothing to keep) as far as the process may,
+// and describes what it could not keep ("" when all was kept).
 func keepOwner(f *os.File, uid, gid int) string {
 	if uid < 0 {
 		return ""
