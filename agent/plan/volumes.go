@@ -260,6 +260,9 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 				return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 			}
 		}
+		if err := os.WriteFile(filepath.Join(tmp, seedDone), nil, 0o644); err != nil {
+			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
+		}
 	} else if owner != nil {
 		// A complete copy left by an interrupted start, and the entries it
 		// renamed into place already (perhaps an older agent's, which gave
@@ -275,9 +278,6 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 			if err := chownTree(filepath.Join(s.Dst, e.Name()), *owner); err != nil {
 				return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 			}
-		}
-		if err := os.WriteFile(filepath.Join(tmp, seedDone), nil, 0o644); err != nil {
-			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 		}
 	}
 	entries, err := os.ReadDir(tmp)
