@@ -375,6 +375,10 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 		}
 	}
 	for _, s := range p.Seeds {
+		if s.Cleanup {
+			fmt.Fprintf(&b, "# remove what an interrupted seed left in %s\n", s.Dst)
+			continue
+		}
 		fmt.Fprintf(&b, "# seed %s from %s (%d files) when no other container has\n", s.Dst, s.Src, s.Files)
 	}
 	for _, s := range p.Schedules {

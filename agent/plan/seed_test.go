@@ -3,6 +3,8 @@ package plan
 import (
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -109,5 +111,52 @@ func TestSeedLeavesAPopulatedFolder(t *testing.T) {
 	p := &Plan{}
 	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 0 {
 		t.Fatalf("AddSeed: %v, %d seeds planned, want none", err, len(p.Seeds))
+	}
+}
+
+// A start killed after it wrote the marker but before it removed its copy,
+// or while it wrote the marker, leaves them beside a seeded folder: the next
+// start plans their removal (and says so in its report), removes them, and
+// touches nothing else.
+func TestSeedLeftoversBesideTheMarkerAreRemoved(t *testing.T) {
+	src := seedSource(t, "webapps")
+	dst := t.TempDir()
+	for _, f := range []string{SeedMarker, "webapps/f", SeedTmp + "/" + seedDone, SeedTmp + "/jaggeryapps/f", atomicfile.TempPrefix + SeedMarker + "-123"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, f), []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := &Plan{Profile: "gateway", Home: dst}
+	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 || !p.Seeds[0].Cleanup {
+		t.Fatalf("AddSeed: %v, seeds %+v, want one cleanup", err, p.Seeds)
+	}
+	var report strings.Builder
+	if err := p.WriteText(&report, true); err != nil {
+		t.Fatal(err)
+	}
+	if want := "# remove what an interrupted seed left in " + dst + "\n"; !strings.Contains(report.String(), want) {
+		t.Fatalf("dry-run report lacks %q:\n%s", want, report.String())
+	}
+	if _, err := p.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	_ = filepath.Walk(dst, func(path string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			rel, _ := filepath.Rel(dst, path)
+			left = append(left, rel)
+		}
+		return nil
+	})
+	sort.Strings(left)
+	if got, want := strings.Join(left, " "), SeedLock+" "+SeedMarker+" webapps/f"; got != want {
+		t.Fatalf("left %q, want %q", got, want)
+	}
+	p = &Plan{}
+	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 0 {
+		t.Fatalf("after the cleanup AddSeed planned %+v (%v), want nothing", p.Seeds, err)
 	}
 }

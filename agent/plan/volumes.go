@@ -193,6 +193,9 @@ func (p *Plan) AddSeed(src, dst string, wait time.Duration, waitSetting string) 
 		return nil
 	}
 	if _, err := os.Stat(filepath.Join(dst, SeedMarker)); err == nil {
+		if seedLeftovers(dst) {
+			p.Seeds = append(p.Seeds, &SeedPlan{Src: src, Dst: dst, Cleanup: true, Wait: wait, WaitSetting: waitSetting})
+		}
 		return nil
 	}
 	entries, err := os.ReadDir(dst)
@@ -223,6 +226,16 @@ func (p *Plan) AddSeed(src, dst string, wait time.Duration, waitSetting string) 
 	return nil
 }
 
+// seedLeftovers reports whether a start killed after seeding dst left its
+// temporary copy or a temporary file of the marker there.
+func seedLeftovers(dst string) bool {
+	if _, err := os.Lstat(filepath.Join(dst, SeedTmp)); err == nil {
+		return true
+	}
+	m, _ := filepath.Glob(filepath.Join(dst, atomicfile.TempPrefix+"*"))
+	return len(m) > 0
+}
+
 // seed copies s.Src into s.Dst under an exclusive lock inside Dst, so that
 // several containers starting at once on one shared (NFS) volume seed it
 // exactly once (B25). The copy goes to a temporary folder first; its entries
@@ -242,10 +255,20 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 		return nil, fmt.Errorf("seed %s: lock %s: %w (%s)", s.Dst, SeedLock, err, s.WaitSetting)
 	}
 	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN) //nolint:errcheck
-	if _, err := os.Stat(filepath.Join(s.Dst, SeedMarker)); err == nil {
-		return nil, nil // another container seeded it while we waited
+	// Under the lock no other agent writes here: a temporary file of the
+	// marker is a killed start's.
+	if err := atomicfile.CleanTemps(s.Dst); err != nil {
+		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
 	tmp := filepath.Join(s.Dst, SeedTmp)
+	if _, err := os.Stat(filepath.Join(s.Dst, SeedMarker)); err == nil {
+		// Seeded, by another container while we waited or by a start
+		// killed before it removed its copy.
+		if err := os.RemoveAll(tmp); err != nil {
+			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
+		}
+		return nil, nil
+	}
 	if _, err := os.Stat(filepath.Join(tmp, seedDone)); err != nil {
 		if err := os.RemoveAll(tmp); err != nil {
 			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
