@@ -183,11 +183,12 @@ const (
 )
 
 // AddSeed plans to seed dst from src when dst is empty (only the agent's
-// own lock or temporary entries) and was never seeded, and to finish a seed
-// that was interrupted while it renamed its complete copy into place. A
-// folder with content that the agent did not seed is left alone. wait bounds the wait for
-// another container seeding it, and waitSetting names that bound in the
-// error when it runs out.
+// own lock or temporary entries) and was never seeded, to finish a seed that
+// was interrupted while it renamed its complete copy into place, and to
+// remove what a seed interrupted after its marker left (SeedPlan.Cleanup).
+// A folder with content that the agent did not seed is left alone. wait
+// bounds the wait for another container seeding it, and waitSetting names
+// that bound in the error when it runs out.
 func (p *Plan) AddSeed(src, dst string, wait time.Duration, waitSetting string) error {
 	if st, err := os.Stat(src); err != nil || !st.IsDir() {
 		return nil
@@ -239,9 +240,11 @@ func seedLeftovers(dst string) bool {
 // seed copies s.Src into s.Dst under an exclusive lock inside Dst, so that
 // several containers starting at once on one shared (NFS) volume seed it
 // exactly once (B25). The copy goes to a temporary folder first; its entries
-// are renamed into place and the marker is written last. An interrupted seed
-// is resumed (complete copy) or redone (incomplete copy) by the next start.
-// With an owner, the copy is given to it before it counts as complete.
+// are renamed into place, the marker is written, and the copy's folder is
+// removed. An interrupted seed is resumed (complete copy) or redone
+// (incomplete copy) by the next start, and what one interrupted after the
+// marker left is removed. With an owner, the copy is given to it before it
+// counts as complete.
 func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 	if err := mkdirAll(s.Dst, owner); err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
