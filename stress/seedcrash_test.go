@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -35,7 +36,22 @@ const (
 // to leave a folder that the next start took as populated by someone else:
 // it stayed half seeded. STRESS_SEED_ITERATIONS (default 300, capped at 25 s)
 // and STRESS_SEED repeat a run.
+//
+// It runs twice: with `agent render`, and with `agent run -- /bin/true` as
+// root for the user nobody (WSO2_AGENT_USER), where after every completed
+// start the whole seeded tree must also be nobody's: a killed start must
+// leave nothing that the server's user cannot use.
 func TestSeedCrashAtRandomPoints(t *testing.T) {
+	t.Run("render", func(t *testing.T) { seedCrash(t, false) })
+	t.Run("run as root for nobody", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Fatal("this test needs root (the agent gives files away); CI runs as root")
+		}
+		seedCrash(t, true)
+	})
+}
+
+func seedCrash(t *testing.T, asNobody bool) {
 	iterations := 300
 	if v, err := strconv.Atoi(os.Getenv("STRESS_SEED_ITERATIONS")); err == nil && v > 0 {
 		iterations = v
@@ -69,6 +85,26 @@ func TestSeedCrashAtRandomPoints(t *testing.T) {
 	want := fileContents(t, seedDir)
 	env := gatewayEnv(home, certs, mediator, 0)
 	env["WSO2_DEPLOYMENT_SEED"] = seedDir
+	args := []string{"render"}
+	nobody := -1
+	if asNobody {
+		env["WSO2_AGENT_USER"] = "nobody"
+		env["WSO2_AGENT_WAIT_FOR"] = ""
+		args = []string{"run", "--", "/bin/true"}
+		u, err := user.Lookup("nobody")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if nobody, err = strconv.Atoi(u.Uid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := func() {
+		t.Helper()
+		if r := mustRun(t, env, args...); r.Code != 0 {
+			t.Fatalf("agent %s: code %d\n%s", strings.Join(args, " "), r.Code, r.Stderr)
+		}
+	}
 	dep := filepath.Join(home, "repository", "deployment", "server")
 	empty := func() {
 		t.Helper()
@@ -100,6 +136,18 @@ func TestSeedCrashAtRandomPoints(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dep, seedMarker)); err != nil {
 			bad = append(bad, seedMarker+": missing")
 		}
+		if nobody >= 0 {
+			_ = filepath.Walk(dep, func(path string, fi os.FileInfo, err error) error {
+				if err != nil || path == dep || fi.Name() == seedLock || fi.Name() == seedMarker {
+					return err
+				}
+				if st := fi.Sys().(*syscall.Stat_t); int(st.Uid) != nobody {
+					rel, _ := filepath.Rel(dep, path)
+					bad = append(bad, fmt.Sprintf("%s: owner %d, not nobody", rel, st.Uid))
+				}
+				return nil
+			})
+		}
 		if len(bad) > 0 {
 			sort.Strings(bad)
 			if len(bad) > 8 {
@@ -111,18 +159,18 @@ func TestSeedCrashAtRandomPoints(t *testing.T) {
 
 	// The configuration is done once: every render after it only seeds.
 	empty()
-	mustRender(t, env)
-	seeded("first render")
+	start()
+	seeded("first start")
 	var durations []time.Duration
 	for range 7 {
 		empty()
-		start := time.Now()
-		mustRender(t, env)
-		durations = append(durations, time.Since(start))
+		t0 := time.Now()
+		start()
+		durations = append(durations, time.Since(t0))
 	}
 	sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
 	window := durations[len(durations)/2] * 3 / 2
-	t.Logf("%d seed files in %d entries; a seeding render takes %v..%v (median %v); kills uniform over 0..%v",
+	t.Logf("%d seed files in %d entries; a seeding start takes %v..%v (median %v); kills uniform over 0..%v",
 		len(want), 150, durations[0], durations[len(durations)-1], durations[len(durations)/2], window)
 
 	deadline := time.Now().Add(25 * time.Second)
@@ -137,15 +185,15 @@ func TestSeedCrashAtRandomPoints(t *testing.T) {
 		}
 		empty()
 		delay := time.Duration(rng.Int64N(int64(window)))
-		cmd := exec.Command(agentBin, "render")
+		cmd := exec.Command(agentBin, args...)
 		cmd.Env = envList(env)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		start := time.Now()
-		for time.Since(start) < delay { // busy-wait: a timer's slack would bunch the kill points
+		t0 := time.Now()
+		for time.Since(t0) < delay { // busy-wait: a timer's slack would bunch the kill points
 		}
 		_ = cmd.Process.Kill()
 		err := cmd.Wait()
@@ -167,7 +215,7 @@ func TestSeedCrashAtRandomPoints(t *testing.T) {
 				resumed++
 			}
 		}
-		mustRender(t, env)
+		start()
 		seeded(fmt.Sprintf("iteration %d (killed after %v)", i, delay))
 		if _, err := os.Stat(filepath.Join(dep, seedTmp)); err == nil {
 			t.Fatalf("iteration %d: the temporary copy %s is left", i, seedTmp)
@@ -176,14 +224,6 @@ func TestSeedCrashAtRandomPoints(t *testing.T) {
 	t.Logf("killed %d, finished %d; %d kills fell while the copy was being renamed into place", killed, finished, resumed)
 	if killed == 0 {
 		t.Fatal("no render was killed: the window is too short to test anything")
-	}
-}
-
-// mustRender runs `agent render` to completion.
-func mustRender(t *testing.T, env map[string]string) {
-	t.Helper()
-	if r := mustRun(t, env, "render"); r.Code != 0 {
-		t.Fatalf("render: code %d\n%s", r.Code, r.Stderr)
 	}
 }
 
