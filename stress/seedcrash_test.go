@@ -177,7 +177,7 @@ func seedCrash(t *testing.T, asNobody bool) {
 	var killed, finished, resumed int
 	for i := 0; i < iterations; i++ {
 		if time.Now().After(deadline) {
-			if i < 50 {
+			if i < 20 {
 				t.Fatalf("only %d iterations in 25 s", i)
 			}
 			t.Logf("time budget reached after %d iterations", i)

@@ -149,8 +149,8 @@ type SeedPlan struct {
 	Src   string `json:"src"`   // the image's copy
 	Dst   string `json:"dst"`   // the empty shared folder
 	Files int    `json:"files"` // how many files are copied
-	// Cleanup: the folder is seeded, and only what an interrupted seed
-	// left beside the marker (its temporary copy and files) is removed.
+	// Cleanup: the folder is seeded, and only the temporary copy that a
+	// seed killed after its marker left is removed (a best effort).
 	Cleanup bool `json:"cleanup,omitempty"`
 	// Wait bounds the wait for another container seeding the same shared
 	// folder; WaitSetting names the setting it comes from, for the error.

@@ -56,6 +56,11 @@ func TestInterruptedSeedIsFinished(t *testing.T) {
 			if err := os.Rename(filepath.Join(tmp, names[0]), filepath.Join(dst, names[0])); err != nil {
 				t.Fatal(err)
 			}
+			// and a temporary file of the marker, as a kill while writing it leaves
+			markerTmp := filepath.Join(dst, atomicfile.TempPrefix+SeedMarker+"-123")
+			if err := os.WriteFile(markerTmp, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
 			p := &Plan{}
 			var owner *atomicfile.Owner
 			if withOwner {
@@ -79,6 +84,9 @@ func TestInterruptedSeedIsFinished(t *testing.T) {
 			}
 			if _, err := os.Stat(tmp); err == nil {
 				t.Errorf("the temporary copy %s is left", tmp)
+			}
+			if _, err := os.Stat(markerTmp); err == nil {
+				t.Errorf("the marker's temporary file %s is left", markerTmp)
 			}
 			if !withOwner {
 				return
@@ -114,14 +122,13 @@ func TestSeedLeavesAPopulatedFolder(t *testing.T) {
 	}
 }
 
-// A start killed after it wrote the marker but before it removed its copy,
-// or while it wrote the marker, leaves them beside a seeded folder: the next
-// start plans their removal (and says so in its report), removes them, and
-// touches nothing else.
+// A start killed after it wrote the marker but before it removed its copy
+// leaves the copy beside a seeded folder: the next start plans its removal
+// (and says so in its report), removes it, and touches nothing else.
 func TestSeedLeftoversBesideTheMarkerAreRemoved(t *testing.T) {
 	src := seedSource(t, "webapps")
 	dst := t.TempDir()
-	for _, f := range []string{SeedMarker, "webapps/f", SeedTmp + "/" + seedDone, SeedTmp + "/jaggeryapps/f", atomicfile.TempPrefix + SeedMarker + "-123"} {
+	for _, f := range []string{SeedMarker, SeedLock, "webapps/f", SeedTmp + "/" + seedDone, SeedTmp + "/jaggeryapps/f"} {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, f)), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -158,5 +165,50 @@ func TestSeedLeftoversBesideTheMarkerAreRemoved(t *testing.T) {
 	p = &Plan{}
 	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 0 {
 		t.Fatalf("after the cleanup AddSeed planned %+v (%v), want nothing", p.Seeds, err)
+	}
+}
+
+// A complete copy beside an entry that is not in the seed (a folder someone
+// repaired by hand) is not resumed: the folder is left alone.
+func TestCopyBesideForeignEntriesIsNotResumed(t *testing.T) {
+	src := seedSource(t, "webapps", "jaggeryapps")
+	dst := t.TempDir()
+	for _, f := range []string{SeedTmp + "/" + seedDone, SeedTmp + "/jaggeryapps/f", "webapps/f", "theirs/f"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, f), []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := &Plan{}
+	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 0 {
+		t.Fatalf("AddSeed: %v, %d seeds planned, want none", err, len(p.Seeds))
+	}
+}
+
+// Removing a seed's leftovers is a best effort: where the agent cannot take
+// the seed lock (here the lock's name is a folder), the start goes on and the
+// leftovers stay.
+func TestSeedLeftoversCleanupIsABestEffort(t *testing.T) {
+	src := seedSource(t, "webapps")
+	dst := t.TempDir()
+	for _, d := range []string{SeedLock, SeedTmp, "webapps"} {
+		if err := os.MkdirAll(filepath.Join(dst, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dst, SeedMarker), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := &Plan{}
+	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 || !p.Seeds[0].Cleanup {
+		t.Fatalf("AddSeed: %v, seeds %+v, want one cleanup", err, p.Seeds)
+	}
+	if _, err := p.Apply(); err != nil {
+		t.Fatalf("a cleanup that cannot run failed the apply: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dst, SeedTmp)); err != nil {
+		t.Fatalf("the copy is gone without the lock: %v", err)
 	}
 }

@@ -203,17 +203,18 @@ func (p *Plan) AddSeed(src, dst string, wait time.Duration, waitSetting string) 
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return exitcode.Errorf(exitcode.NoInput, "read %s: %s", dst, contract.DescribeFSError(err))
 	}
-	// A complete copy beside some entries is a seed interrupted while it
-	// renamed them into place: it is resumed. Otherwise entries that are
-	// not the agent's own mean a folder populated by someone else (or an
-	// older image): it is left alone.
-	if _, err := os.Stat(filepath.Join(dst, SeedTmp, seedDone)); err != nil {
-		for _, e := range entries {
-			switch e.Name() {
-			case SeedLock, SeedTmp:
-			default:
-				return nil
-			}
+	// A complete copy beside entries of the seed is a seed interrupted
+	// while it renamed them into place: it is resumed. Any other entry that
+	// is not the agent's own means a folder populated by someone else (or
+	// an older image): it is left alone.
+	_, err = os.Stat(filepath.Join(dst, SeedTmp, seedDone))
+	resumable := err == nil
+	for _, e := range entries {
+		switch {
+		case e.Name() == SeedLock || e.Name() == SeedTmp || strings.HasPrefix(e.Name(), atomicfile.TempPrefix):
+		case resumable && inSeed(src, e.Name()):
+		default:
+			return nil
 		}
 	}
 	n := 0
@@ -227,14 +228,17 @@ func (p *Plan) AddSeed(src, dst string, wait time.Duration, waitSetting string) 
 	return nil
 }
 
-// seedLeftovers reports whether a start killed after seeding dst left its
-// temporary copy or a temporary file of the marker there.
+// seedLeftovers reports whether a start killed after it marked dst seeded
+// left its temporary copy there.
 func seedLeftovers(dst string) bool {
-	if _, err := os.Lstat(filepath.Join(dst, SeedTmp)); err == nil {
-		return true
-	}
-	m, _ := filepath.Glob(filepath.Join(dst, atomicfile.TempPrefix+"*"))
-	return len(m) > 0
+	_, err := os.Lstat(filepath.Join(dst, SeedTmp))
+	return err == nil
+}
+
+// inSeed reports whether the seed src has a top-level entry called name.
+func inSeed(src, name string) bool {
+	_, err := os.Lstat(filepath.Join(src, name))
+	return err == nil
 }
 
 // seed copies s.Src into s.Dst under an exclusive lock inside Dst, so that
@@ -246,6 +250,10 @@ func seedLeftovers(dst string) bool {
 // marker left is removed. With an owner, the copy is given to it before it
 // counts as complete.
 func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
+	if s.Cleanup {
+		removeSeedLeftovers(s)
+		return nil, nil
+	}
 	if err := mkdirAll(s.Dst, owner); err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
@@ -265,12 +273,7 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 	}
 	tmp := filepath.Join(s.Dst, SeedTmp)
 	if _, err := os.Stat(filepath.Join(s.Dst, SeedMarker)); err == nil {
-		// Seeded, by another container while we waited or by a start
-		// killed before it removed its copy.
-		if err := os.RemoveAll(tmp); err != nil {
-			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
-		}
-		return nil, nil
+		return nil, nil // another container seeded it while we waited
 	}
 	if _, err := os.Stat(filepath.Join(tmp, seedDone)); err != nil {
 		if err := os.RemoveAll(tmp); err != nil {
@@ -286,6 +289,11 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 				return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 			}
 		}
+		// Durable before it counts as complete: after a power loss the
+		// marker must not stand over empty files.
+		if err := syncTree(tmp); err != nil {
+			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
+		}
 		if err := os.WriteFile(filepath.Join(tmp, seedDone), nil, 0o644); err != nil {
 			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 		}
@@ -298,8 +306,8 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 		}
 		for _, e := range done {
-			if e.Name() == SeedLock || e.Name() == SeedMarker {
-				continue
+			if e.Name() != SeedTmp && !inSeed(s.Src, e.Name()) {
+				continue // the lock, a temporary file of the marker
 			}
 			if err := chownTree(filepath.Join(s.Dst, e.Name()), *owner); err != nil {
 				return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
@@ -342,6 +350,50 @@ func chownTree(dir string, owner atomicfile.Owner) error {
 		}
 		if err != nil {
 			return fmt.Errorf("give %s to %d:%d: %w", path, owner.UID, owner.GID, errors.Unwrap(err))
+		}
+		return nil
+	})
+}
+
+// removeSeedLeftovers removes the temporary copy that a start killed after
+// marking s.Dst seeded left there, under the seed lock. It is a best effort:
+// the copy is a hidden folder the server never reads, so a folder this
+// process may not write (another user's volume, a read-only mount) keeps it
+// rather than the start failing.
+func removeSeedLeftovers(s *SeedPlan) {
+	lf, err := os.OpenFile(filepath.Join(s.Dst, SeedLock), os.O_RDWR, 0)
+	if err != nil {
+		return
+	}
+	defer lf.Close()
+	if homelock.Flock(lf, s.Wait, nil) != nil {
+		return
+	}
+	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN) //nolint:errcheck
+	if _, err := os.Stat(filepath.Join(s.Dst, SeedMarker)); err == nil {
+		_ = os.RemoveAll(filepath.Join(s.Dst, SeedTmp))
+	}
+}
+
+// syncTree fsyncs every file and folder under dir.
+func syncTree(dir string) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && !d.Type().IsRegular() {
+			return nil
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil && !(d.IsDir() && errors.Is(err, syscall.EINVAL)) {
+			return fmt.Errorf("sync %s: %w", path, err)
 		}
 		return nil
 	})
