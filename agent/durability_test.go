@@ -20,13 +20,20 @@ type tracedCall struct{ name, args string }
 // successful durability-related calls in order.
 func traceRender(t *testing.T, env map[string]string) []tracedCall {
 	t.Helper()
+	return traceRenderCalls(t, env, "sync,syncfs,fsync,fdatasync,sync_file_range,rename,renameat,renameat2")
+}
+
+// traceRenderCalls is traceRender for the system calls in set (strace's
+// trace= list); a call succeeded when it returned 0 or more.
+func traceRenderCalls(t *testing.T, env map[string]string, set string) []tracedCall {
+	t.Helper()
 	strace, err := exec.LookPath("strace")
 	if err != nil {
 		t.Fatalf("strace is required for this test (scripts/install-deps.sh installs it): %v", err)
 	}
 	out := filepath.Join(t.TempDir(), "trace")
 	cmd := exec.Command(strace, "-f", "-qq", "-y", "-s", "4096", "-o", out,
-		"-e", "trace=sync,syncfs,fsync,fdatasync,sync_file_range,rename,renameat,renameat2",
+		"-e", "trace="+set,
 		buildPipeBin(t), "render")
 	cmd.Env = envList(env)
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -57,7 +64,7 @@ func traceRender(t *testing.T, env map[string]string) []tracedCall {
 			delete(pending, pid)
 		}
 		m := straceLine.FindStringSubmatch(rest)
-		if m == nil || m[3] != "0" {
+		if m == nil || strings.HasPrefix(m[3], "-") {
 			continue
 		}
 		calls = append(calls, tracedCall{m[1], m[2]})
@@ -129,5 +136,76 @@ func TestDurabilityCostsOnlyOwnBytes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSeedCopyDurableBeforeComplete: the seed's copy counts as complete
+// only once every file and folder of it is durable (fsynced) — otherwise a
+// power loss could leave the volume marked seeded over empty files — and the
+// volume's folder is fsynced after the copy's entries were renamed into it.
+// No sync(2) or syncfs(2).
+func TestSeedCopyDurableBeforeComplete(t *testing.T) {
+	home := freshHome(t, "gateway")
+	env := processEnv(t, "gateway", home)
+	dep := filepath.Join(home, "repository", "deployment", "server")
+	seed := filepath.Join(t.TempDir(), "seed")
+	fxCopy(t, dep, seed)
+	if err := os.RemoveAll(dep); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env["WSO2_DEPLOYMENT_SEED"] = seed
+	calls := traceRenderCalls(t, env, "sync,syncfs,fsync,fdatasync,openat,rename,renameat,renameat2")
+	copyDir := filepath.Join(dep, ".agent-seed-tmp")
+	synced := map[string]bool{}
+	complete, lastRename := -1, -1
+	for i, c := range calls {
+		switch c.name {
+		case "sync", "syncfs":
+			t.Fatalf("%s called while seeding", c.name)
+		case "fsync", "fdatasync":
+			if m := fdPath.FindStringSubmatch(c.args); m != nil {
+				synced[m[1]] = true
+			}
+		case "openat":
+			if complete < 0 && strings.Contains(c.args, `"`+filepath.Join(copyDir, ".agent-copy-complete")+`"`) && strings.Contains(c.args, "O_CREAT") {
+				complete = i
+				var missing []string
+				_ = filepath.Walk(seed, func(path string, fi os.FileInfo, err error) error {
+					if err != nil {
+						return err
+					}
+					rel, _ := filepath.Rel(seed, path)
+					if !synced[filepath.Join(copyDir, rel)] {
+						missing = append(missing, rel)
+					}
+					return nil
+				})
+				if len(missing) > 0 {
+					t.Errorf("the copy was marked complete before %d of its files and folders were fsynced, e.g. %v", len(missing), missing[:min(5, len(missing))])
+				}
+			}
+		case "rename", "renameat", "renameat2":
+			if m := renameArgs.FindStringSubmatch(c.args); m != nil && filepath.Dir(m[1]) == copyDir {
+				lastRename = i
+			}
+		}
+	}
+	if complete < 0 || lastRename < complete {
+		t.Fatalf("no copy-complete file created (%d) or no entry renamed after it (%d): nothing was seeded?", complete, lastRename)
+	}
+	after := false
+	for _, c := range calls[lastRename+1:] {
+		if m := fdPath.FindStringSubmatch(c.args); c.name == "fsync" && m != nil && m[1] == dep {
+			after = true
+		}
+	}
+	if !after {
+		t.Errorf("the volume's folder %s was not fsynced after the copy's entries were renamed into it", dep)
+	}
+	if _, err := os.Stat(filepath.Join(dep, ".agent-seeded")); err != nil {
+		t.Fatalf("not seeded: %v", err)
 	}
 }
