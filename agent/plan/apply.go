@@ -69,13 +69,7 @@ func (p *Plan) Apply() ([]string, error) {
 			abort()
 			return nil, exitcode.Wrap(exitcode.IOErr, fmt.Errorf("create folder of %s: %w", f.Display(), err))
 		}
-		var s *atomicfile.Staged
-		var err error
-		if p.NewOwner != nil {
-			s, err = atomicfile.StageUnsyncedFor(f.Path, f.New, f.Mode, *p.NewOwner, f.attrs()...)
-		} else {
-			s, err = atomicfile.StageUnsynced(f.Path, f.New, f.Mode, f.attrs()...)
-		}
+		s, err := atomicfile.StageUnsyncedFor(f.Path, f.New, f.Mode, p.NewOwner, f.attrs()...)
 		if err != nil {
 			abort()
 			return nil, exitcode.Wrap(exitcode.IOErr, err)

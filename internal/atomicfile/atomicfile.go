@@ -152,9 +152,10 @@ type Owner struct{ UID, GID int }
 // yet) to owner before it is renamed into place, so that it never appears
 // with another owner, even when the process dies after the rename; when the
 // file cannot be given away (only root may), it fails and leaves nothing
-// behind. A replaced file keeps its own owner, as with StageUnsynced.
-func StageUnsyncedFor(path string, data []byte, perm fs.FileMode, owner Owner, attrs ...Attr) (*Staged, error) {
-	return stage(path, data, perm, false, &owner, attrs)
+// behind. A replaced file keeps its own owner, as with StageUnsynced. A nil
+// owner gives nothing away: it is StageUnsynced.
+func StageUnsyncedFor(path string, data []byte, perm fs.FileMode, owner *Owner, attrs ...Attr) (*Staged, error) {
+	return stage(path, data, perm, false, owner, attrs)
 }
 
 // Attr is an extended attribute (xattr(7)) of a staged file.

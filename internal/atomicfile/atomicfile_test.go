@@ -202,7 +202,7 @@ func TestStageUnsyncedForGivesNewFilesOnly(t *testing.T) {
 	owner := Owner{UID: 4321, GID: 4322}
 	var staged []*Staged
 	for _, n := range []string{"new", "old"} {
-		s, err := StageUnsyncedFor(filepath.Join(dir, n), []byte("content "+n), 0o600, owner)
+		s, err := StageUnsyncedFor(filepath.Join(dir, n), []byte("content "+n), 0o600, &owner)
 		if err != nil {
 			t.Fatal(err)
 		}
