@@ -291,7 +291,7 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 		}
 		// Durable before it counts as complete: after a power loss the
 		// marker must not stand over empty files.
-		if err := syncTree(tmp); err != nil {
+		if err := atomicfile.SyncTree(tmp); err != nil {
 			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 		}
 		if err := os.WriteFile(filepath.Join(tmp, seedDone), nil, 0o644); err != nil {
@@ -373,30 +373,6 @@ func removeSeedLeftovers(s *SeedPlan) {
 	if _, err := os.Stat(filepath.Join(s.Dst, SeedMarker)); err == nil {
 		_ = os.RemoveAll(filepath.Join(s.Dst, SeedTmp))
 	}
-}
-
-// syncTree fsyncs every file and folder under dir.
-func syncTree(dir string) error {
-	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && !d.Type().IsRegular() {
-			return nil
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil && !(d.IsDir() && errors.Is(err, syscall.EINVAL)) {
-			return fmt.Errorf("sync %s: %w", path, err)
-		}
-		return nil
-	})
 }
 
 // CopyTree copies the folder src to dst (which must not exist), keeping

@@ -58,6 +58,24 @@ func SyncDir(dir string) error {
 	return nil
 }
 
+// SyncTree fsyncs dir and every folder and regular file under it, each by
+// itself (never syncfs(2): see CommitAll).
+func SyncTree(dir string) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir():
+			return SyncDir(path)
+		case d.Type().IsRegular():
+			if err := syncFile(path); err != nil {
+				return fmt.Errorf("sync %s: %w", path, err)
+			}
+		}
+		return nil
+	})
+}
+
 // CleanTemps removes temporary files left in dir by an interrupted WriteFile.
 func CleanTemps(dir string) error {
 	matches, err := filepath.Glob(filepath.Join(dir, TempPrefix+"*"))
