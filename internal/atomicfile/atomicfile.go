@@ -375,37 +375,41 @@ func CommitAll(staged []*Staged) ([]string, error) {
 	// directories are done at once, each followed by its own sync. A
 	// directory reached by two paths (a link to a folder) is one group, so
 	// that its files are renamed in the order staged.
-	var dirs []string
-	inDir := map[any][]int{}
-	groupOf := map[string]any{}
-	var groups []any
+	type dirGroup struct {
+		dir   string // the path it was first reached by
+		files []int  // indexes into staged, in order
+	}
+	var groups []*dirGroup
+	byPath := map[string]*dirGroup{}
+	byID := map[any]*dirGroup{}
 	for i, s := range staged {
 		d := filepath.Dir(s.dst)
-		g, ok := groupOf[d]
-		if !ok {
-			g = dirIdentity(d)
-			groupOf[d] = g
+		g := byPath[d]
+		if g == nil {
+			id := dirIdentity(d)
+			if g = byID[id]; g == nil {
+				g = &dirGroup{dir: d}
+				byID[id] = g
+				groups = append(groups, g)
+			}
+			byPath[d] = g
 		}
-		if inDir[g] == nil {
-			dirs = append(dirs, d)
-			groups = append(groups, g)
-		}
-		inDir[g] = append(inDir[g], i)
+		g.files = append(g.files, i)
 	}
 	renamed := make([]bool, len(staged))
-	_, err := parallel(len(dirs), func(k int) error {
-		files := inDir[groups[k]]
-		for j, i := range files {
+	_, err := parallel(len(groups), func(k int) error {
+		g := groups[k]
+		for j, i := range g.files {
 			s := staged[i]
 			if err := os.Rename(s.tmp, s.dst); err != nil {
-				for _, rest := range files[j:] {
+				for _, rest := range g.files[j:] {
 					staged[rest].Abort()
 				}
 				return fmt.Errorf("write %s: %w", s.path, cause(err))
 			}
 			renamed[i] = true
 		}
-		return SyncDir(dirs[k])
+		return SyncDir(g.dir)
 	})
 	var done []string
 	for i, s := range staged {
