@@ -31,7 +31,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -229,26 +228,8 @@ func TestCrashAtRandomPoints(t *testing.T) {
 		if i%2 == 1 {
 			delay = applyFrom + time.Duration(rng.Int64N(int64(window-applyFrom)))
 		}
-		cmd := exec.Command(agentBin, "render")
-		cmd.Env = envList(env)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		start := time.Now()
-		for time.Since(start) < delay { // busy-wait: a timer's slack would bunch the kill points
-		}
-		_ = cmd.Process.Kill()
-		err := cmd.Wait()
-		if ee, ok := err.(*exec.ExitError); ok {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-				killed++
-			} else {
-				t.Fatalf("iteration %d: render failed by itself (%v):\n%s", i, err, stderr.String())
-			}
-		} else if err != nil {
-			t.Fatalf("iteration %d: %v", i, err)
+		if killAfter(t, delay, fmt.Sprintf("iteration %d", i), env, "render") {
+			killed++
 		} else {
 			finished++
 		}

@@ -20,7 +20,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/wso2-container/agent/internal/treesnap"
 
@@ -150,6 +152,35 @@ func mustRun(tb testing.TB, env map[string]string, args ...string) result {
 		tb.Fatal(err)
 	}
 	return r
+}
+
+// killAfter starts the agent with env and args and kills it with SIGKILL
+// after delay, busy-waiting (a timer's slack would bunch the kill points).
+// It reports whether the kill ended it (false: it finished first); a run
+// that fails by itself fails the test, named by what.
+func killAfter(tb testing.TB, delay time.Duration, what string, env map[string]string, args ...string) bool {
+	tb.Helper()
+	cmd := exec.Command(agentBin, args...)
+	cmd.Env = envList(env)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	start := time.Now()
+	for time.Since(start) < delay {
+	}
+	_ = cmd.Process.Kill()
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); ok {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+			return true
+		}
+		tb.Fatalf("%s: agent %s failed by itself (%v):\n%s", what, strings.Join(args, " "), err, stderr.String())
+	} else if err != nil {
+		tb.Fatalf("%s: %v", what, err)
+	}
+	return false
 }
 
 // genCerts writes a cluster's keystores and PEMs into dir with `agent certs

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"sort"
@@ -185,26 +184,8 @@ func seedCrash(t *testing.T, asNobody bool) {
 		}
 		empty()
 		delay := time.Duration(rng.Int64N(int64(window)))
-		cmd := exec.Command(agentBin, args...)
-		cmd.Env = envList(env)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t0 := time.Now()
-		for time.Since(t0) < delay { // busy-wait: a timer's slack would bunch the kill points
-		}
-		_ = cmd.Process.Kill()
-		err := cmd.Wait()
-		if ee, ok := err.(*exec.ExitError); ok {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-				killed++
-			} else {
-				t.Fatalf("iteration %d: render failed by itself (%v):\n%s", i, err, stderr.String())
-			}
-		} else if err != nil {
-			t.Fatalf("iteration %d: %v", i, err)
+		if killAfter(t, delay, fmt.Sprintf("iteration %d", i), env, args...) {
+			killed++
 		} else {
 			finished++
 		}
