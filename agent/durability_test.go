@@ -77,6 +77,16 @@ var (
 	fdPath     = regexp.MustCompile(`^\d+<(.*)>$`)
 )
 
+// fsyncs reports whether calls fsync path.
+func fsyncs(calls []tracedCall, path string) bool {
+	for _, c := range calls {
+		if m := fdPath.FindStringSubmatch(c.args); c.name == "fsync" && m != nil && m[1] == path {
+			return true
+		}
+	}
+	return false
+}
+
 // TestDurabilityCostsOnlyOwnBytes (issue 18): a first start makes each file
 // it writes durable by itself — the temporary file fsynced before it is
 // renamed over its target, the target's directory fsynced after — and never
@@ -113,14 +123,7 @@ func TestDurabilityCostsOnlyOwnBytes(t *testing.T) {
 						t.Errorf("%s renamed over %s without an fsync before", from, to)
 					}
 					dir := filepath.Dir(to)
-					after := false
-					for _, d := range calls[i+1:] {
-						if m := fdPath.FindStringSubmatch(d.args); d.name == "fsync" && m != nil && m[1] == dir {
-							after = true
-							break
-						}
-					}
-					if !after {
+					if !fsyncs(calls[i+1:], dir) {
 						t.Errorf("directory %s not fsynced after %s was renamed into it", dir, filepath.Base(to))
 					}
 				}
@@ -147,15 +150,7 @@ func TestDurabilityCostsOnlyOwnBytes(t *testing.T) {
 func TestSeedCopyDurableBeforeComplete(t *testing.T) {
 	home := freshHome(t, "gateway")
 	env := processEnv(t, "gateway", home)
-	dep := filepath.Join(home, "repository", "deployment", "server")
-	seed := filepath.Join(t.TempDir(), "seed")
-	fxCopy(t, dep, seed)
-	if err := os.RemoveAll(dep); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(dep, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dep, seed := emptyDeployment(t, home)
 	env["WSO2_DEPLOYMENT_SEED"] = seed
 	calls := traceRenderCalls(t, env, "sync,syncfs,fsync,fdatasync,openat,rename,renameat,renameat2")
 	copyDir := filepath.Join(dep, ".agent-seed-tmp")
@@ -196,13 +191,7 @@ func TestSeedCopyDurableBeforeComplete(t *testing.T) {
 	if complete < 0 || lastRename < complete {
 		t.Fatalf("no copy-complete file created (%d) or no entry renamed after it (%d): nothing was seeded?", complete, lastRename)
 	}
-	after := false
-	for _, c := range calls[lastRename+1:] {
-		if m := fdPath.FindStringSubmatch(c.args); c.name == "fsync" && m != nil && m[1] == dep {
-			after = true
-		}
-	}
-	if !after {
+	if !fsyncs(calls[lastRename+1:], dep) {
 		t.Errorf("the volume's folder %s was not fsynced after the copy's entries were renamed into it", dep)
 	}
 	if _, err := os.Stat(filepath.Join(dep, ".agent-seeded")); err != nil {

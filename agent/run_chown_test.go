@@ -79,15 +79,7 @@ func TestCreatedFilesAreTheServersFromTheStart(t *testing.T) {
 	buildBinaries(t)
 	home, env := profileEnv(t)
 	env["WSO2_AGENT_USER"] = "nobody"
-	dep := filepath.Join(home, "repository/deployment/server")
-	seedDir := filepath.Join(t.TempDir(), "image-seed")
-	fxCopy(t, dep, seedDir)
-	if err := os.RemoveAll(dep); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(dep, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dep, seedDir := emptyDeployment(t, home)
 	fifo := filepath.Join(seedDir, "zz-fifo")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Fatal(err)
@@ -144,4 +136,21 @@ func TestCreatedFilesAreTheServersFromTheStart(t *testing.T) {
 		t.Fatalf("second start did not seed the deployment folder: %v", err)
 	}
 	check("after the second start")
+}
+
+// emptyDeployment moves the deployment folder of the product home to a
+// seed of its own (as an image ships it) and leaves an empty folder in its
+// place (a fresh shared volume).
+func emptyDeployment(t *testing.T, home string) (dep, seed string) {
+	t.Helper()
+	dep = filepath.Join(home, "repository", "deployment", "server")
+	seed = filepath.Join(t.TempDir(), "image-seed")
+	fxCopy(t, dep, seed)
+	if err := os.RemoveAll(dep); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dep, seed
 }
