@@ -12,6 +12,20 @@ import (
 	"github.com/wso2-container/agent/internal/atomicfile"
 )
 
+// writeFiles makes each file rel (holding its own name) under dir, with its
+// folders.
+func writeFiles(t *testing.T, dir string, rels ...string) {
+	t.Helper()
+	for _, rel := range rels {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, rel), []byte(rel), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // seedSource makes a seed folder with the entries names, each a folder
 // holding one file.
 func seedSource(t *testing.T, names ...string) string {
@@ -128,14 +142,7 @@ func TestSeedLeavesAPopulatedFolder(t *testing.T) {
 func TestSeedLeftoversBesideTheMarkerAreRemoved(t *testing.T) {
 	src := seedSource(t, "webapps")
 	dst := t.TempDir()
-	for _, f := range []string{SeedMarker, SeedLock, "webapps/f", SeedTmp + "/" + seedDone, SeedTmp + "/jaggeryapps/f"} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, f)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, f), []byte(f), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dst, SeedMarker, SeedLock, "webapps/f", SeedTmp+"/"+seedDone, SeedTmp+"/jaggeryapps/f")
 	p := &Plan{Profile: "gateway", Home: dst}
 	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 || !p.Seeds[0].Cleanup {
 		t.Fatalf("AddSeed: %v, seeds %+v, want one cleanup", err, p.Seeds)
@@ -173,14 +180,7 @@ func TestSeedLeftoversBesideTheMarkerAreRemoved(t *testing.T) {
 func TestCopyBesideForeignEntriesIsNotResumed(t *testing.T) {
 	src := seedSource(t, "webapps", "jaggeryapps")
 	dst := t.TempDir()
-	for _, f := range []string{SeedTmp + "/" + seedDone, SeedTmp + "/jaggeryapps/f", "webapps/f", "theirs/f"} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, f)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, f), []byte(f), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dst, SeedTmp+"/"+seedDone, SeedTmp+"/jaggeryapps/f", "webapps/f", "theirs/f")
 	p := &Plan{}
 	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 0 {
 		t.Fatalf("AddSeed: %v, %d seeds planned, want none", err, len(p.Seeds))
