@@ -257,15 +257,11 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 	if err := mkdirAll(s.Dst, owner); err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
-	lf, err := os.OpenFile(filepath.Join(s.Dst, SeedLock), os.O_CREATE|os.O_RDWR, 0o644)
+	unlock, err := lockSeed(s, os.O_CREATE)
 	if err != nil {
-		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
+		return nil, err
 	}
-	defer lf.Close()
-	if err := homelock.Flock(lf, s.Wait, nil); err != nil {
-		return nil, fmt.Errorf("seed %s: lock %s: %w (%s)", s.Dst, SeedLock, err, s.WaitSetting)
-	}
-	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN) //nolint:errcheck
+	defer unlock()
 	// Under the lock no other agent writes here: a temporary file of the
 	// marker is a killed start's.
 	if err := atomicfile.CleanTemps(s.Dst); err != nil {
@@ -355,21 +351,35 @@ func chownTree(dir string, owner atomicfile.Owner) error {
 	})
 }
 
+// lockSeed takes the seed lock inside s.Dst (its file opened with
+// O_RDWR|create, create being os.O_CREATE or 0), waiting at most s.Wait, and
+// returns the function that releases it.
+func lockSeed(s *SeedPlan, create int) (unlock func(), err error) {
+	lf, err := os.OpenFile(filepath.Join(s.Dst, SeedLock), os.O_RDWR|create, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
+	}
+	if err := homelock.Flock(lf, s.Wait, nil); err != nil {
+		lf.Close()
+		return nil, fmt.Errorf("seed %s: lock %s: %w (%s)", s.Dst, SeedLock, err, s.WaitSetting)
+	}
+	return func() {
+		_ = syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
+		lf.Close()
+	}, nil
+}
+
 // removeSeedLeftovers removes the temporary copy that a start killed after
 // marking s.Dst seeded left there, under the seed lock. It is a best effort:
 // the copy is a hidden folder the server never reads, so a folder this
 // process may not write (another user's volume, a read-only mount) keeps it
 // rather than the start failing.
 func removeSeedLeftovers(s *SeedPlan) {
-	lf, err := os.OpenFile(filepath.Join(s.Dst, SeedLock), os.O_RDWR, 0)
+	unlock, err := lockSeed(s, 0)
 	if err != nil {
 		return
 	}
-	defer lf.Close()
-	if homelock.Flock(lf, s.Wait, nil) != nil {
-		return
-	}
-	defer syscall.Flock(int(lf.Fd()), syscall.LOCK_UN) //nolint:errcheck
+	defer unlock()
 	if _, err := os.Stat(filepath.Join(s.Dst, SeedMarker)); err == nil {
 		_ = os.RemoveAll(filepath.Join(s.Dst, SeedTmp))
 	}
