@@ -104,9 +104,9 @@ func (p *Plan) Apply() ([]string, error) {
 	return written, nil
 }
 
-// mkdirAll is os.MkdirAll (mode 0755) that gives each folder it makes to
-// owner, when set, right after making it; a folder it cannot give away is
-// removed again.
+// mkdirAll is os.MkdirAll (mode 0755) that, when owner is set, makes each
+// folder as owner's before it appears (atomicfile.MkdirFor): a start killed
+// while making them leaves none that is not owner's.
 func mkdirAll(dir string, owner *atomicfile.Owner) error {
 	if owner == nil {
 		return os.MkdirAll(dir, 0o755)
@@ -119,16 +119,5 @@ func mkdirAll(dir string, owner *atomicfile.Owner) error {
 			return err
 		}
 	}
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		if st, serr := os.Stat(dir); serr == nil && st.IsDir() {
-			return nil // made meanwhile by someone else: theirs
-		}
-		return err
-	}
-	if err := os.Lchown(dir, owner.UID, owner.GID); err != nil {
-		// Not left behind as root's: the next start would take it as done.
-		_ = os.Remove(dir)
-		return fmt.Errorf("give %s to %d:%d: %w", dir, owner.UID, owner.GID, errors.Unwrap(err))
-	}
-	return nil
+	return atomicfile.MkdirFor(dir, 0o755, *owner)
 }

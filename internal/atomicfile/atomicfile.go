@@ -28,9 +28,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TempPrefix starts the name of every temporary file this package creates.
-// A crash between create and rename can leave one behind; CleanTemps removes
-// them.
+// TempPrefix starts the name of every temporary file and folder this
+// package creates. A crash between create and rename can leave one behind;
+// CleanTemps removes them (MkdirFor its own folders too).
 const TempPrefix = ".agent-tmp-"
 
 // WriteFile atomically replaces (or creates) path with data. An existing
@@ -76,7 +76,9 @@ func SyncTree(dir string) error {
 	})
 }
 
-// CleanTemps removes temporary files left in dir by an interrupted WriteFile.
+// CleanTemps removes the temporary files left in dir by an interrupted
+// WriteFile or stage, and the (empty) temporary folders left by an
+// interrupted MkdirFor.
 func CleanTemps(dir string) error {
 	matches, err := filepath.Glob(filepath.Join(dir, TempPrefix+"*"))
 	if err != nil {
@@ -174,6 +176,70 @@ type Owner struct{ UID, GID int }
 // owner gives nothing away: it is StageUnsynced.
 func StageUnsyncedFor(path string, data []byte, perm fs.FileMode, owner *Owner, attrs ...Attr) (*Staged, error) {
 	return stage(path, data, perm, false, owner, attrs)
+}
+
+// MkdirFor makes the folder dir (mode perm; its parent must exist) as
+// owner's before it appears under its name: the folder is made under a
+// temporary name beside it, given to owner, then renamed into place. A
+// process killed at any point therefore leaves either no folder dir or
+// owner's, and at most an empty temporary folder, which the next MkdirFor of
+// dir (or CleanTemps of its parent) removes. A folder that cannot be given
+// away (only root may) is removed again and MkdirFor fails. When dir exists
+// already, as a folder, MkdirFor leaves it as it is and succeeds (one made
+// meanwhile by someone else is theirs; an empty one is replaced, as
+// rename(2) does).
+func MkdirFor(dir string, perm fs.FileMode, owner Owner) error {
+	parent, base := filepath.Dir(dir), filepath.Base(dir)
+	if err := cleanTempDirs(parent, base); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, TempPrefix+base+"-")
+	if err != nil {
+		return fmt.Errorf("create folder %s: %w", dir, cause(err))
+	}
+	mkdirStep("made")
+	fail := func(format string, err error) error {
+		_ = os.Remove(tmp)
+		if st, serr := os.Stat(dir); serr == nil && st.IsDir() {
+			return nil
+		}
+		return fmt.Errorf(format, dir, cause(err))
+	}
+	if err := os.Lchown(tmp, owner.UID, owner.GID); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("give %s to %d:%d: %w", dir, owner.UID, owner.GID, cause(err))
+	}
+	if err := os.Chmod(tmp, perm); err != nil {
+		return fail("create folder %s: %w", err)
+	}
+	mkdirStep("given")
+	if err := os.Rename(tmp, dir); err != nil {
+		return fail("create folder %s: %w", err)
+	}
+	return nil
+}
+
+// mkdirStep is called by MkdirFor after each step (tests kill the process
+// there).
+var mkdirStep = func(string) {}
+
+// cleanTempDirs removes the temporary folders that an interrupted MkdirFor
+// of parent/base left in parent. Only folders: the temporary files of a
+// file named like them are staged changes.
+func cleanTempDirs(parent, base string) error {
+	matches, err := filepath.Glob(filepath.Join(parent, TempPrefix+base+"-*"))
+	if err != nil {
+		return err
+	}
+	for _, m := range matches {
+		if fi, err := os.Lstat(m); err != nil || !fi.IsDir() {
+			continue
+		}
+		if err := os.Remove(m); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove %s: %w", m, err)
+		}
+	}
+	return nil
 }
 
 // Attr is an extended attribute (xattr(7)) of a staged file.
