@@ -106,7 +106,9 @@ func (p *Plan) Apply() ([]string, error) {
 
 // mkdirAll is os.MkdirAll (mode 0755) that, when owner is set, makes each
 // folder as owner's before it appears (atomicfile.MkdirFor): a start killed
-// while making them leaves none that is not owner's.
+// while making them leaves none that is not owner's. Without an owner the
+// umask applies, as os.MkdirAll's; a folder made for an owner gets 0755
+// exactly, as a new file gets its mode from atomicfile.
 func mkdirAll(dir string, owner *atomicfile.Owner) error {
 	if owner == nil {
 		return os.MkdirAll(dir, 0o755)

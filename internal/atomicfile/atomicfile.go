@@ -178,17 +178,47 @@ func StageUnsyncedFor(path string, data []byte, perm fs.FileMode, owner *Owner, 
 	return stage(path, data, perm, false, owner, attrs)
 }
 
-// MkdirFor makes the folder dir (mode perm; its parent must exist) as
-// owner's before it appears under its name: the folder is made under a
-// temporary name beside it, given to owner, then renamed into place. A
-// process killed at any point therefore leaves either no folder dir or
-// owner's, and at most an empty temporary folder, which the next MkdirFor of
-// dir (or CleanTemps of its parent) removes. A folder that cannot be given
-// away (only root may) is removed again and MkdirFor fails. When dir exists
-// already, as a folder, MkdirFor leaves it as it is and succeeds (one made
-// meanwhile by someone else is theirs; an empty one is replaced, as
-// rename(2) does).
+// MkdirFor makes the folder dir (mode perm, plus the setgid bit that a
+// setgid parent passes on; the parent must exist) as owner's before it
+// appears under its name: the folder is made under a temporary name beside
+// it, given to owner and its mode set through the open folder (never
+// through a link put in its place), then renamed into place without
+// replacing anything. A process killed at any point therefore leaves either
+// no folder dir or owner's, and at most an empty temporary folder, which the
+// next MkdirFor of dir (or CleanTemps of its parent) removes. A folder that
+// cannot be given away (only root may) is removed again and MkdirFor fails.
+// When dir exists already, as a folder or a link to one (also when someone
+// else makes it meanwhile), MkdirFor leaves it as it is and succeeds.
+// Something else put in place of the folder after it was opened makes it
+// fail, naming the folder.
+//
+// Another process making dir at the same time may remove the temporary
+// folder as a leftover; MkdirFor then tries again, a few times.
 func MkdirFor(dir string, perm fs.FileMode, owner Owner) error {
+	dir = filepath.Clean(dir)
+	for attempt := 1; ; attempt++ {
+		if st, err := os.Stat(dir); err == nil && st.IsDir() {
+			return nil
+		}
+		err := mkdirOnce(dir, perm, owner)
+		if errors.Is(err, errTempGone) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			if st, serr := os.Stat(dir); serr == nil && st.IsDir() {
+				return nil // made meanwhile by someone else: theirs
+			}
+		}
+		return err
+	}
+}
+
+// errTempGone is mkdirOnce's error when its temporary folder was removed
+// (or replaced) under it.
+var errTempGone = errors.New("temporary folder removed meanwhile")
+
+// mkdirOnce is one attempt of MkdirFor.
+func mkdirOnce(dir string, perm fs.FileMode, owner Owner) error {
 	parent, base := filepath.Dir(dir), filepath.Base(dir)
 	if err := cleanTempDirs(parent, base); err != nil {
 		return err
@@ -197,46 +227,83 @@ func MkdirFor(dir string, perm fs.FileMode, owner Owner) error {
 	if err != nil {
 		return fmt.Errorf("create folder %s: %w", dir, cause(err))
 	}
-	mkdirStep("made")
-	fail := func(format string, err error) error {
+	mkdirStep("made", tmp)
+	fd, err := unix.Open(tmp, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		// Removed, or replaced by something that is not a folder.
 		_ = os.Remove(tmp)
-		if st, serr := os.Stat(dir); serr == nil && st.IsDir() {
-			return nil
-		}
-		return fmt.Errorf(format, dir, cause(err))
+		return errTempGone
 	}
-	if err := os.Lchown(tmp, owner.UID, owner.GID); err != nil {
+	f := os.NewFile(uintptr(fd), tmp)
+	defer f.Close()
+	mkdirStep("opened", tmp)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("create folder %s: %w", dir, err)
+	}
+	if err := f.Chown(owner.UID, owner.GID); err != nil {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("give %s to %d:%d: %w", dir, owner.UID, owner.GID, cause(err))
 	}
-	if err := os.Chmod(tmp, perm); err != nil {
-		return fail("create folder %s: %w", err)
+	mode := perm
+	if st.Mode&unix.S_ISGID != 0 {
+		mode |= fs.ModeSetgid // passed on by the parent (a shared volume's group)
 	}
-	mkdirStep("given")
-	if err := os.Rename(tmp, dir); err != nil {
-		return fail("create folder %s: %w", err)
+	if err := f.Chmod(mode); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("create folder %s: %w", dir, cause(err))
+	}
+	mkdirStep("given", tmp)
+	if err := renameNoReplace(tmp, dir); err != nil {
+		_ = os.Remove(tmp)
+		if errors.Is(err, fs.ErrNotExist) {
+			return errTempGone
+		}
+		return fmt.Errorf("create folder %s: %w", dir, err)
+	}
+	// What was renamed is the folder given away, unless another process
+	// put something else in its place (the parent may be the server's).
+	var got unix.Stat_t
+	if err := unix.Lstat(dir, &got); err != nil || got.Dev != st.Dev || got.Ino != st.Ino {
+		return fmt.Errorf("create folder %s: replaced by another process while it was made", dir)
 	}
 	return nil
 }
 
-// mkdirStep is called by MkdirFor after each step (tests kill the process
-// there).
-var mkdirStep = func(string) {}
+// renameNoReplace renames from to to unless something is at to already
+// (fs.ErrExist). A file system without RENAME_NOREPLACE gets os.Rename,
+// which refuses an existing folder too, but checks before it renames.
+func renameNoReplace(from, to string) error {
+	err := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_NOREPLACE)
+	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
+		return cause(os.Rename(from, to))
+	}
+	return err
+}
+
+// mkdirStep is called by mkdirOnce after each step, with its temporary
+// folder (tests kill the process there, or act as another process would).
+var mkdirStep = func(step, tmp string) {}
 
 // cleanTempDirs removes the temporary folders that an interrupted MkdirFor
-// of parent/base left in parent. Only folders: the temporary files of a
-// file named like them are staged changes.
+// of parent/base left in parent: folders named TempPrefix, base, "-" and
+// the digits os.MkdirTemp adds. Only folders: the temporary files of a file
+// named like them are staged changes.
 func cleanTempDirs(parent, base string) error {
-	matches, err := filepath.Glob(filepath.Join(parent, TempPrefix+base+"-*"))
+	ents, err := os.ReadDir(parent)
 	if err != nil {
-		return err
+		return fmt.Errorf("read folder %s: %w", parent, cause(err))
 	}
-	for _, m := range matches {
-		if fi, err := os.Lstat(m); err != nil || !fi.IsDir() {
+	prefix := TempPrefix + base + "-"
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || !e.IsDir() || rest == "" || strings.Trim(rest, "0123456789") != "" {
 			continue
 		}
+		m := filepath.Join(parent, e.Name())
 		if err := os.Remove(m); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove %s: %w", m, err)
+			return fmt.Errorf("remove %s: %w", m, cause(err))
 		}
 	}
 	return nil

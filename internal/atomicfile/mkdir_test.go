@@ -23,7 +23,7 @@ const killStepEnv = "ATOMICFILE_TEST_KILL_AT"
 func TestMkdirForKilledAtEveryStep(t *testing.T) {
 	if step := os.Getenv(killStepEnv); step != "" {
 		// The child: make the folder, dying at step.
-		mkdirStep = func(s string) {
+		mkdirStep = func(s, _ string) {
 			if s == step {
 				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 				select {}
@@ -77,25 +77,217 @@ func TestMkdirForKilledAtEveryStep(t *testing.T) {
 	}
 }
 
-// TestMkdirForExisting: an existing folder is left as it is.
+// TestMkdirForExisting: an existing folder, empty or not, or a link to
+// one, is left as it is (nothing is given away, which only root may).
 func TestMkdirForExisting(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T, dir string)
+	}{
+		{"empty", func(t *testing.T, dir string) {}},
+		{"with a file", func(t *testing.T, dir string) {
+			if err := os.WriteFile(filepath.Join(dir, "f"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			parent := t.TempDir()
+			dir := filepath.Join(parent, "conf")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			tc.make(t, dir)
+			link := filepath.Join(parent, "link")
+			if err := os.Symlink("conf", link); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range []string{dir, dir + "/", link} {
+				if err := MkdirFor(p, 0o755, Owner{UID: 4321, GID: 4322}); err != nil {
+					t.Fatalf("MkdirFor(%s): %v", p, err)
+				}
+			}
+			var st syscall.Stat_t
+			if err := syscall.Lstat(dir, &st); err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode&0o7777 != 0o700 || int(st.Uid) != os.Getuid() {
+				t.Fatalf("existing folder changed: mode %o, owner %d", st.Mode, st.Uid)
+			}
+			if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+				t.Fatalf("link replaced: %v %v", fi, err)
+			}
+			if left := temps(t, parent); len(left) != 0 {
+				t.Fatalf("temporary entries left: %v", left)
+			}
+		})
+	}
+}
+
+// TestMkdirForBesideOthers: MkdirFor removes only its own folder's leftover
+// temporary folders (not those of a folder whose name extends it, nor a
+// file's staged change), copes with a name that is a glob pattern, and makes
+// the folder again when another process, taking its temporary folder for a
+// leftover, removes it meanwhile.
+func TestMkdirForBesideOthers(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (chown to another user); CI runs as root")
+	}
+	owner := Owner{UID: 4321, GID: 4322}
+	parent := t.TempDir()
+	for _, n := range []string{TempPrefix + "conf-d-123", TempPrefix + "conf-x1", TempPrefix + "conf-77"} {
+		if err := os.Mkdir(filepath.Join(parent, n), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(parent, TempPrefix+"conf-42"), []byte("staged"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	removed := 0
+	mkdirStep = func(step, tmp string) {
+		if step == "made" && removed == 0 {
+			removed++
+			if err := os.Remove(tmp); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Cleanup(func() { mkdirStep = func(string, string) {} })
+	for _, name := range []string{"conf", "a[*?"} {
+		dir := filepath.Join(parent, name)
+		if err := MkdirFor(dir, 0o755, owner); err != nil {
+			t.Fatalf("MkdirFor(%s): %v", dir, err)
+		}
+		var st syscall.Stat_t
+		if err := syscall.Lstat(dir, &st); err != nil || int(st.Uid) != owner.UID {
+			t.Fatalf("%s: %v, owner %d", dir, err, st.Uid)
+		}
+	}
+	if removed != 1 {
+		t.Fatalf("the temporary folder was removed %d times, want 1", removed)
+	}
+	want := []string{TempPrefix + "conf-42", TempPrefix + "conf-d-123", TempPrefix + "conf-x1"}
+	if left := temps(t, parent); strings.Join(left, " ") != strings.Join(want, " ") {
+		t.Fatalf("temporary entries %v, want %v (only conf's own leftover folder removed)", left, want)
+	}
+}
+
+// TestMkdirForKeepsTheSetgidOfAShare: in a setgid parent (a volume shared
+// through its group, as Kubernetes' fsGroup makes them) the new folder
+// keeps the setgid bit that mkdir(2) passes on.
+func TestMkdirForKeepsTheSetgidOfAShare(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (chown to another user); CI runs as root")
+	}
+	parent := t.TempDir()
+	if err := os.Chmod(parent, 0o775|os.ModeSetgid); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(parent, "conf")
+	if err := MkdirFor(dir, 0o755, Owner{UID: 4321, GID: 4322}); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode()&os.ModeSetgid == 0 || fi.Mode().Perm() != 0o755 {
+		t.Fatalf("%s: mode %v, want setgid and 755", dir, fi.Mode())
+	}
+}
+
+// TestMkdirForFollowsNoLink: a link put in place of the temporary folder
+// (the parent may be the server user's) is never followed to give its
+// target away or change its mode. Put there before the folder is opened,
+// it is removed and the folder made anew; after, MkdirFor fails naming the
+// folder.
+func TestMkdirForFollowsNoLink(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (chown to another user); CI runs as root")
+	}
+	for _, tc := range []struct {
+		step    string
+		wantErr string // "" when the folder is made
+	}{
+		{"made", ""},
+		{"opened", "replaced by another process"},
+	} {
+		t.Run(tc.step, func(t *testing.T) {
+			parent := t.TempDir()
+			victim := filepath.Join(t.TempDir(), "shadow")
+			if err := os.WriteFile(victim, []byte("secret"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			swapped := false
+			mkdirStep = func(step, tmp string) {
+				if step == tc.step && !swapped {
+					swapped = true
+					if err := os.Remove(tmp); err != nil {
+						t.Error(err)
+					}
+					if err := os.Symlink(victim, tmp); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			t.Cleanup(func() { mkdirStep = func(string, string) {} })
+			dir := filepath.Join(parent, "conf")
+			err := MkdirFor(dir, 0o755, Owner{UID: 4321, GID: 4322})
+			if !swapped {
+				t.Fatalf("step %q never reached", tc.step)
+			}
+			var st syscall.Stat_t
+			if err := syscall.Stat(victim, &st); err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode&0o7777 != 0o600 || st.Uid != 0 {
+				t.Fatalf("the link's target was changed: mode %o, owner %d", st.Mode, st.Uid)
+			}
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), dir) {
+					t.Fatalf("MkdirFor: %v, want an error naming %s: %s", err, dir, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() {
+				t.Fatalf("%s: %v, %v; want a folder", dir, fi, err)
+			}
+			if left := temps(t, parent); len(left) != 0 {
+				t.Fatalf("temporary entries left: %v", left)
+			}
+		})
+	}
+}
+
+// TestMkdirForLeavesAFolderMadeMeanwhile: a folder that another process
+// makes under the name while MkdirFor gives its own away is theirs: left
+// as it is, even empty (a plain rename(2) would replace an empty folder).
+func TestMkdirForLeavesAFolderMadeMeanwhile(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (chown to another user); CI runs as root")
+	}
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "conf")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
+	mkdirStep = func(step, tmp string) {
+		if step == "given" {
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Error(err)
+			}
+		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "f"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { mkdirStep = func(string, string) {} })
 	if err := MkdirFor(dir, 0o755, Owner{UID: 4321, GID: 4322}); err != nil {
-		t.Fatalf("existing folder: %v", err)
+		t.Fatal(err)
 	}
 	var st syscall.Stat_t
 	if err := syscall.Lstat(dir, &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Mode&0o7777 != 0o700 || int(st.Uid) != os.Getuid() {
-		t.Fatalf("existing folder changed: mode %o, owner %d", st.Mode, st.Uid)
+	if st.Mode&0o7777 != 0o700 || st.Uid != 0 {
+		t.Fatalf("%s: mode %o, owner %d; want the other process's folder (700, root's)", dir, st.Mode, st.Uid)
 	}
 	if left := temps(t, parent); len(left) != 0 {
 		t.Fatalf("temporary entries left: %v", left)
