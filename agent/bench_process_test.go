@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // BenchmarkProcess: `agent render` as a whole process (Go start-up
@@ -126,9 +128,12 @@ func peakRSS(b *testing.B, gnuTime, rssFile string, env []string, argv ...string
 // anonymous mapping (as a new page of the Go heap), file-page-µs the first
 // read of a page of a file mapping whose pages are all in the page cache
 // (as the agent binary's own code and data), both per 4 KiB page, over
-// 64 MiB and the agent binary. On an ordinary host both are well under a
-// microsecond; on this project's VM the first was 1.7 to 14 µs from one
-// session to the next (docs/benchmarks.md).
+// 64 MiB (advised against huge pages, so that each page is one fault
+// whatever the machine's transparent-huge-page setting) and the agent
+// binary (where the kernel maps several pages per fault, its fault-around:
+// the figure is the cost of a mapped page, fault included). On an ordinary
+// host both are well under a microsecond; on this project's VM the first
+// was 1.7 to 14 µs from one session to the next (docs/benchmarks.md).
 func BenchmarkMachine(b *testing.B) {
 	bin := buildPipeBin(b)
 	b.Run("pages", func(b *testing.B) {
@@ -149,9 +154,13 @@ func BenchmarkMachine(b *testing.B) {
 		}
 		var anon, file time.Duration
 		var sum byte
+		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			m, err := syscall.Mmap(-1, 0, fresh, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS)
 			if err != nil {
+				b.Fatal(err)
+			}
+			if err := syscall.Madvise(m, unix.MADV_NOHUGEPAGE); err != nil {
 				b.Fatal(err)
 			}
 			t0 := time.Now()
