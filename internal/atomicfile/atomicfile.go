@@ -189,8 +189,8 @@ func StageUnsyncedFor(path string, data []byte, perm fs.FileMode, owner *Owner, 
 // cannot be given away (only root may) is removed again and MkdirFor fails.
 // When dir exists already, as a folder or a link to one (also when someone
 // else makes it meanwhile), MkdirFor leaves it as it is and succeeds.
-// Something else put in place of the folder after it was opened makes it
-// fail, naming the folder.
+// Something other than a folder put in its place after it was opened
+// makes it fail, naming the folder.
 //
 // Another process making dir at the same time may remove the temporary
 // folder as a leftover; MkdirFor then tries again, a few times.
@@ -230,9 +230,12 @@ func mkdirOnce(dir string, perm fs.FileMode, owner Owner) error {
 	mkdirStep("made", tmp)
 	fd, err := unix.Open(tmp, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		// Removed, or replaced by something that is not a folder.
 		_ = os.Remove(tmp)
-		return errTempGone
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+			// Removed, or replaced by something that is not a folder.
+			err = errTempGone
+		}
+		return fmt.Errorf("create folder %s: %w", dir, err)
 	}
 	f := os.NewFile(uintptr(fd), tmp)
 	defer f.Close()
@@ -258,7 +261,7 @@ func mkdirOnce(dir string, perm fs.FileMode, owner Owner) error {
 	if err := renameNoReplace(tmp, dir); err != nil {
 		_ = os.Remove(tmp)
 		if errors.Is(err, fs.ErrNotExist) {
-			return errTempGone
+			err = errTempGone
 		}
 		return fmt.Errorf("create folder %s: %w", dir, err)
 	}

@@ -362,3 +362,37 @@ func temps(t *testing.T, dir string) []string {
 	}
 	return names
 }
+
+// TestMkdirForGivesUp: when its temporary folder is removed every time,
+// MkdirFor gives up after a few attempts with an error naming the folder,
+// and leaves nothing.
+func TestMkdirForGivesUp(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (chown to another user); CI runs as root")
+	}
+	attempts := 0
+	mkdirStep = func(step, tmp string) {
+		if step == "made" {
+			attempts++
+			if err := os.Remove(tmp); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Cleanup(func() { mkdirStep = func(string, string) {} })
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "conf")
+	err := MkdirFor(dir, 0o755, Owner{UID: 4321, GID: 4322})
+	if err == nil || !strings.Contains(err.Error(), "create folder "+dir+": ") || !errors.Is(err, errTempGone) {
+		t.Fatalf("MkdirFor: %v, want an error naming %s", err, dir)
+	}
+	if attempts < 2 || attempts > 10 {
+		t.Fatalf("%d attempts, want a few", attempts)
+	}
+	if _, err := os.Lstat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("%s left behind (%v)", dir, err)
+	}
+	if left := temps(t, parent); len(left) != 0 {
+		t.Fatalf("temporary entries left: %v", left)
+	}
+}
