@@ -17,6 +17,7 @@ package atomicfile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -78,16 +79,24 @@ func SyncTree(dir string) error {
 
 // CleanTemps removes the temporary files left in dir by an interrupted
 // WriteFile or stage, and the (empty) temporary folders left by an
-// interrupted MkdirFor.
+// interrupted MkdirFor; a folder with that prefix that is not empty is not
+// one of them and is left. A folder that cannot be read has nothing
+// removed.
 func CleanTemps(dir string) error {
-	matches, err := filepath.Glob(filepath.Join(dir, TempPrefix+"*"))
+	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return err
+		return nil
 	}
-	for _, m := range matches {
-		if err := os.Remove(m); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove %s: %w", m, err)
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), TempPrefix) {
+			continue
 		}
+		m := filepath.Join(dir, e.Name())
+		err := os.Remove(m)
+		if err == nil || errors.Is(err, fs.ErrNotExist) || (e.IsDir() && errors.Is(err, syscall.ENOTEMPTY)) {
+			continue
+		}
+		return fmt.Errorf("remove %s: %w", m, cause(err))
 	}
 	return nil
 }
@@ -181,19 +190,21 @@ func StageUnsyncedFor(path string, data []byte, perm fs.FileMode, owner *Owner, 
 // MkdirFor makes the folder dir (mode perm, plus the setgid bit that a
 // setgid parent passes on; the parent must exist) as owner's before it
 // appears under its name: the folder is made under a temporary name beside
-// it, given to owner and its mode set through the open folder (never
-// through a link put in its place), then renamed into place without
-// replacing anything. A process killed at any point therefore leaves either
-// no folder dir or owner's, and at most an empty temporary folder, which the
-// next MkdirFor of dir (or CleanTemps of its parent) removes. A folder that
+// it, opened without following a link and checked to be the folder just
+// made, given to owner and its mode set through that descriptor, then
+// renamed into place without replacing anything, and checked to be there.
+// A process killed at any point therefore leaves either no folder dir or
+// owner's, and at most an empty temporary folder, which the next MkdirFor
+// that makes dir (or CleanTemps of its parent) removes. A folder that
 // cannot be given away (only root may) is removed again and MkdirFor fails.
-// When dir exists already, as a folder or a link to one (also when someone
-// else makes it meanwhile), MkdirFor leaves it as it is and succeeds.
-// Something other than a folder put in its place after it was opened
-// makes it fail, naming the folder.
+// When dir exists already, as a folder or a link to one, MkdirFor leaves it
+// as it is and succeeds; so it does when a folder (not a link) is made
+// meanwhile by someone else. Anything else found in its place after the
+// rename makes it fail, naming the folder.
 //
-// Another process making dir at the same time may remove the temporary
-// folder as a leftover; MkdirFor then tries again, a few times.
+// Another process making dir at the same time (two containers on one
+// volume) may take the temporary folder for a leftover and remove it;
+// MkdirFor then tries again, a few times.
 func MkdirFor(dir string, perm fs.FileMode, owner Owner) error {
 	dir = filepath.Clean(dir)
 	for attempt := 1; ; attempt++ {
@@ -201,13 +212,18 @@ func MkdirFor(dir string, perm fs.FileMode, owner Owner) error {
 			return nil
 		}
 		err := mkdirOnce(dir, perm, owner)
+		if err == nil {
+			// Leftovers of interrupted attempts (and the temporary folders
+			// of others making dir now, which are of no use to them any
+			// more): a best effort.
+			cleanTempDirs(filepath.Dir(dir), filepath.Base(dir))
+			return nil
+		}
 		if errors.Is(err, errTempGone) && attempt < 5 {
 			continue
 		}
-		if err != nil {
-			if st, serr := os.Stat(dir); serr == nil && st.IsDir() {
-				return nil // made meanwhile by someone else: theirs
-			}
+		if st, serr := os.Lstat(dir); serr == nil && st.IsDir() {
+			return nil // made meanwhile by someone else: theirs
 		}
 		return err
 	}
@@ -219,38 +235,37 @@ var errTempGone = errors.New("temporary folder removed meanwhile")
 
 // mkdirOnce is one attempt of MkdirFor.
 func mkdirOnce(dir string, perm fs.FileMode, owner Owner) error {
-	parent, base := filepath.Dir(dir), filepath.Base(dir)
-	if err := cleanTempDirs(parent, base); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(parent, TempPrefix+base+"-")
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), TempPrefix+filepath.Base(dir)+"-")
 	if err != nil {
 		return fmt.Errorf("create folder %s: %w", dir, cause(err))
 	}
 	mkdirStep("made", tmp)
-	fd, err := unix.Open(tmp, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	f, err := os.OpenFile(tmp, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		_ = os.Remove(tmp)
-		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
-			// Removed, or replaced by something that is not a folder.
-			err = errTempGone
+		if e := cause(err); errors.Is(e, syscall.ENOENT) || errors.Is(e, syscall.ELOOP) || errors.Is(e, syscall.ENOTDIR) {
+			err = errTempGone // removed, or replaced by something that is not a folder
 		}
-		return fmt.Errorf("create folder %s: %w", dir, err)
+		return fmt.Errorf("create folder %s: %w", dir, cause(err))
 	}
-	f := os.NewFile(uintptr(fd), tmp)
 	defer f.Close()
 	mkdirStep("opened", tmp)
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
+	fi, err := f.Stat()
+	if err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("create folder %s: %w", dir, err)
+		return fmt.Errorf("create folder %s: %w", dir, cause(err))
+	}
+	if !madeByUs(f, fi) {
+		// Another folder renamed to the temporary name: not ours to give
+		// away, nor to remove.
+		return fmt.Errorf("create folder %s: %w", dir, errTempGone)
 	}
 	if err := f.Chown(owner.UID, owner.GID); err != nil {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("give %s to %d:%d: %w", dir, owner.UID, owner.GID, cause(err))
 	}
 	mode := perm
-	if st.Mode&unix.S_ISGID != 0 {
+	if fi.Mode()&fs.ModeSetgid != 0 {
 		mode |= fs.ModeSetgid // passed on by the parent (a shared volume's group)
 	}
 	if err := f.Chmod(mode); err != nil {
@@ -267,49 +282,61 @@ func mkdirOnce(dir string, perm fs.FileMode, owner Owner) error {
 	}
 	// What was renamed is the folder given away, unless another process
 	// put something else in its place (the parent may be the server's).
-	var got unix.Stat_t
-	if err := unix.Lstat(dir, &got); err != nil || got.Dev != st.Dev || got.Ino != st.Ino {
+	if got, err := os.Lstat(dir); err != nil || !os.SameFile(got, fi) {
 		return fmt.Errorf("create folder %s: replaced by another process while it was made", dir)
 	}
 	return nil
 }
 
-// renameNoReplace renames from to to unless something is at to already
-// (fs.ErrExist). A file system without RENAME_NOREPLACE gets os.Rename,
-// which refuses an existing folder too, but checks before it renames.
-func renameNoReplace(from, to string) error {
-	err := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_NOREPLACE)
-	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
-		return cause(os.Rename(from, to))
+// madeByUs reports whether the open folder f (fi) may be the one that
+// os.MkdirTemp of this process has just made: this process's user's, mode
+// 0700, empty. (Not its link count: btrfs gives every folder one.)
+func madeByUs(f *os.File, fi fs.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || int(st.Uid) != os.Geteuid() || fi.Mode().Perm() != 0o700 {
+		return false
 	}
-	return err
+	_, err := f.Readdirnames(1)
+	return errors.Is(err, io.EOF)
+}
+
+// renameNoReplace renames from to to unless something is at to already
+// (fs.ErrExist). A file system without RENAME_NOREPLACE (it answers EINVAL,
+// or a seccomp filter ENOSYS or EPERM) gets os.Rename, which refuses an
+// existing folder too, but checks before it renames.
+func renameNoReplace(from, to string) error {
+	for {
+		err := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_NOREPLACE)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EPERM):
+			return cause(os.Rename(from, to))
+		}
+		return err
+	}
 }
 
 // mkdirStep is called by mkdirOnce after each step, with its temporary
 // folder (tests kill the process there, or act as another process would).
 var mkdirStep = func(step, tmp string) {}
 
-// cleanTempDirs removes the temporary folders that an interrupted MkdirFor
-// of parent/base left in parent: folders named TempPrefix, base, "-" and
-// the digits os.MkdirTemp adds. Only folders: the temporary files of a file
-// named like them are staged changes.
-func cleanTempDirs(parent, base string) error {
+// cleanTempDirs removes, as a best effort, the temporary folders of
+// MkdirFor of parent/base left in parent: empty folders named TempPrefix,
+// base, "-" and the digits os.MkdirTemp adds. Only folders: the temporary
+// files of a file named like them are staged changes.
+func cleanTempDirs(parent, base string) {
 	ents, err := os.ReadDir(parent)
 	if err != nil {
-		return fmt.Errorf("read folder %s: %w", parent, cause(err))
+		return
 	}
 	prefix := TempPrefix + base + "-"
 	for _, e := range ents {
 		rest, ok := strings.CutPrefix(e.Name(), prefix)
-		if !ok || !e.IsDir() || rest == "" || strings.Trim(rest, "0123456789") != "" {
-			continue
-		}
-		m := filepath.Join(parent, e.Name())
-		if err := os.Remove(m); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove %s: %w", m, cause(err))
+		if ok && e.IsDir() && rest != "" && strings.Trim(rest, "0123456789") == "" {
+			_ = os.Remove(filepath.Join(parent, e.Name())) // only an empty one goes
 		}
 	}
-	return nil
 }
 
 // Attr is an extended attribute (xattr(7)) of a staged file.

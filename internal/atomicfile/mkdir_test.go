@@ -2,12 +2,14 @@ package atomicfile
 
 import (
 	"errors"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // killStepEnv names the MkdirFor step at which the child process of
@@ -198,8 +200,9 @@ func TestMkdirForKeepsTheSetgidOfAShare(t *testing.T) {
 
 // TestMkdirForFollowsNoLink: a link put in place of the temporary folder
 // (the parent may be the server user's) is never followed to give its
-// target away or change its mode. Put there before the folder is opened,
-// it is removed and the folder made anew; after, MkdirFor fails naming the
+// target away or change its mode. Put there before the folder is given
+// away, MkdirFor makes the folder anew (the link, not its to remove, stays);
+// after, the rename puts the link in place and MkdirFor fails naming the
 // folder.
 func TestMkdirForFollowsNoLink(t *testing.T) {
 	if os.Geteuid() != 0 {
@@ -210,12 +213,14 @@ func TestMkdirForFollowsNoLink(t *testing.T) {
 		wantErr string // "" when the folder is made
 	}{
 		{"made", ""},
-		{"opened", "replaced by another process"},
+		{"opened", ""},
+		{"given", "replaced by another process"},
 	} {
 		t.Run(tc.step, func(t *testing.T) {
 			parent := t.TempDir()
-			victim := filepath.Join(t.TempDir(), "shadow")
-			if err := os.WriteFile(victim, []byte("secret"), 0o600); err != nil {
+			// A folder: O_DIRECTORY alone would refuse a link to a file.
+			victim := filepath.Join(t.TempDir(), "private")
+			if err := os.Mkdir(victim, 0o700); err != nil {
 				t.Fatal(err)
 			}
 			swapped := false
@@ -240,7 +245,7 @@ func TestMkdirForFollowsNoLink(t *testing.T) {
 			if err := syscall.Stat(victim, &st); err != nil {
 				t.Fatal(err)
 			}
-			if st.Mode&0o7777 != 0o600 || st.Uid != 0 {
+			if st.Mode&0o7777 != 0o700 || st.Uid != 0 {
 				t.Fatalf("the link's target was changed: mode %o, owner %d", st.Mode, st.Uid)
 			}
 			if tc.wantErr != "" {
@@ -255,8 +260,10 @@ func TestMkdirForFollowsNoLink(t *testing.T) {
 			if fi, err := os.Lstat(dir); err != nil || !fi.IsDir() {
 				t.Fatalf("%s: %v, %v; want a folder", dir, fi, err)
 			}
-			if left := temps(t, parent); len(left) != 0 {
-				t.Fatalf("temporary entries left: %v", left)
+			for _, n := range temps(t, parent) {
+				if fi, err := os.Lstat(filepath.Join(parent, n)); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+					t.Fatalf("temporary entry %s left (%v, %v); only the planted link may stay", n, fi, err)
+				}
 			}
 		})
 	}
@@ -394,5 +401,131 @@ func TestMkdirForGivesUp(t *testing.T) {
 	}
 	if left := temps(t, parent); len(left) != 0 {
 		t.Fatalf("temporary entries left: %v", left)
+	}
+}
+
+// TestMkdirForGivesAwayOnlyItsOwnFolder: a folder of someone else's renamed
+// to the temporary name (the server's user may rename any entry of a parent
+// it owns) is neither given away nor removed; MkdirFor makes its own.
+func TestMkdirForGivesAwayOnlyItsOwnFolder(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (chown to another user); CI runs as root")
+	}
+	parent := t.TempDir()
+	var foreign string
+	mkdirStep = func(step, tmp string) {
+		if step == "made" && foreign == "" {
+			foreign = tmp
+			if err := os.Remove(tmp); err != nil {
+				t.Error(err)
+			}
+			if err := os.Mkdir(tmp, 0o700); err != nil {
+				t.Error(err)
+			}
+			if err := os.WriteFile(filepath.Join(tmp, "data"), []byte("theirs"), 0o600); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Cleanup(func() { mkdirStep = func(string, string) {} })
+	dir := filepath.Join(parent, "conf")
+	if err := MkdirFor(dir, 0o755, Owner{UID: 4321, GID: 4322}); err != nil {
+		t.Fatal(err)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Lstat(foreign, &st); err != nil {
+		t.Fatalf("the other folder was removed: %v", err)
+	}
+	if st.Uid != 0 || st.Mode&0o7777 != 0o700 {
+		t.Fatalf("the other folder was changed: mode %o, owner %d", st.Mode, st.Uid)
+	}
+	if b, err := os.ReadFile(filepath.Join(foreign, "data")); err != nil || string(b) != "theirs" {
+		t.Fatalf("the other folder's file: %q, %v", b, err)
+	}
+	if err := syscall.Lstat(dir, &st); err != nil || st.Uid != 4321 {
+		t.Fatalf("%s: %v, owner %d; want the folder made for 4321", dir, err, st.Uid)
+	}
+}
+
+// TestCleanTemps: every temporary entry of the folder goes, a non-empty
+// folder with the prefix (not one of ours) stays, and a folder whose path
+// holds glob characters, or that does not exist, is no error.
+func TestCleanTemps(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a[*?")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sibling := filepath.Join(filepath.Dir(dir), "ab")
+	if err := os.Mkdir(sibling, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Join(dir, TempPrefix+"f-1"), filepath.Join(dir, "keep"), filepath.Join(sibling, TempPrefix+"g-2")} {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{TempPrefix + "conf-3", TempPrefix + "full-4"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, TempPrefix+"full-4", "x"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CleanTemps(dir); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if want := TempPrefix + "full-4 keep"; strings.Join(names, " ") != want {
+		t.Fatalf("left %v, want %s", names, want)
+	}
+	if _, err := os.Stat(filepath.Join(sibling, TempPrefix+"g-2")); err != nil {
+		t.Fatalf("a sibling folder's temporary file was removed: %v", err)
+	}
+	if err := CleanTemps(filepath.Join(dir, "missing")); err != nil {
+		t.Fatalf("missing folder: %v", err)
+	}
+}
+
+// TestMkdirForConcurrentMakers: processes making the same folder at once
+// (containers sharing a volume) all succeed and leave no temporary folder,
+// although each takes the others' temporary folders for leftovers. Random
+// pauses between the steps (up to a millisecond, as on a slow network file
+// system) widen the windows; when each attempt removed the others'
+// temporary folders before making its own, they undid each other until
+// one ran out of attempts.
+func TestMkdirForConcurrentMakers(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (chown to another user); CI runs as root")
+	}
+	mkdirStep = func(string, string) { time.Sleep(time.Duration(rand.IntN(1000)) * time.Microsecond) }
+	t.Cleanup(func() { mkdirStep = func(string, string) {} })
+	owner := Owner{UID: 4321, GID: 4322}
+	for round := 0; round < 100; round++ {
+		parent := t.TempDir()
+		dir := filepath.Join(parent, "conf")
+		errs := make(chan error, 3)
+		for range 3 {
+			go func() { errs <- MkdirFor(dir, 0o755, owner) }()
+		}
+		for range 3 {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		var st syscall.Stat_t
+		if err := syscall.Lstat(dir, &st); err != nil || int(st.Uid) != owner.UID {
+			t.Fatalf("round %d: %s: %v, owner %d", round, dir, err, st.Uid)
+		}
+		if left := temps(t, parent); len(left) != 0 {
+			t.Fatalf("round %d: temporary entries left: %v", round, left)
+		}
 	}
 }
