@@ -260,6 +260,7 @@ func mkdirOnce(dir string, perm fs.FileMode, owner Owner) error {
 		// away, nor to remove.
 		return fmt.Errorf("create folder %s: %w", dir, errTempGone)
 	}
+	mkdirStep("checked", tmp)
 	if err := f.Chown(owner.UID, owner.GID); err != nil {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("give %s to %d:%d: %w", dir, owner.UID, owner.GID, cause(err))

@@ -200,10 +200,10 @@ func TestMkdirForKeepsTheSetgidOfAShare(t *testing.T) {
 
 // TestMkdirForFollowsNoLink: a link put in place of the temporary folder
 // (the parent may be the server user's) is never followed to give its
-// target away or change its mode. Put there before the folder is given
-// away, MkdirFor makes the folder anew (the link, not its to remove, stays);
-// after, the rename puts the link in place and MkdirFor fails naming the
-// folder.
+// target away or change its mode. Put there before the folder is opened
+// and checked, MkdirFor makes the folder anew (the link, not its to
+// remove, stays); after, the folder is given away through its descriptor,
+// the rename puts the link in place and MkdirFor fails naming the folder.
 func TestMkdirForFollowsNoLink(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("this test needs root (chown to another user); CI runs as root")
@@ -214,6 +214,7 @@ func TestMkdirForFollowsNoLink(t *testing.T) {
 	}{
 		{"made", ""},
 		{"opened", ""},
+		{"checked", "replaced by another process"},
 		{"given", "replaced by another process"},
 	} {
 		t.Run(tc.step, func(t *testing.T) {
