@@ -188,9 +188,7 @@ func TestCommitAllFolderByTwoPaths(t *testing.T) {
 // StageUnsyncedFor gives a new file to the owner asked for before the rename
 // (as root); a file it replaces keeps its own owner.
 func TestStageUnsyncedForGivesNewFilesOnly(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (chown to another user); CI runs as root")
-	}
+	needRoot(t)
 	dir := t.TempDir()
 	old := filepath.Join(dir, "old")
 	if err := os.WriteFile(old, []byte("old"), 0o644); err != nil {

@@ -34,9 +34,7 @@ func TestMkdirForKilledAtEveryStep(t *testing.T) {
 		err := MkdirFor(os.Getenv("ATOMICFILE_TEST_DIR"), 0o755, Owner{UID: 4321, GID: 4322})
 		t.Fatalf("MkdirFor returned (%v) instead of being killed at %q", err, step)
 	}
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (chown to another user); CI runs as root")
-	}
+	needRoot(t)
 	owner := Owner{UID: 4321, GID: 4322}
 	for _, step := range []string{"made", "given"} {
 		t.Run(step, func(t *testing.T) {
@@ -132,9 +130,7 @@ func TestMkdirForExisting(t *testing.T) {
 // the folder again when another process, taking its temporary folder for a
 // leftover, removes it meanwhile.
 func TestMkdirForBesideOthers(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (chown to another user); CI runs as root")
-	}
+	needRoot(t)
 	owner := Owner{UID: 4321, GID: 4322}
 	parent := t.TempDir()
 	for _, n := range []string{TempPrefix + "conf-d-123", TempPrefix + "conf-x1", TempPrefix + "conf-77"} {
@@ -146,15 +142,14 @@ func TestMkdirForBesideOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	removed := 0
-	mkdirStep = func(step, tmp string) {
+	onMkdirStep(t, func(step, tmp string) {
 		if step == "made" && removed == 0 {
 			removed++
 			if err := os.Remove(tmp); err != nil {
 				t.Error(err)
 			}
 		}
-	}
-	t.Cleanup(func() { mkdirStep = func(string, string) {} })
+	})
 	for _, name := range []string{"conf", "a[*?"} {
 		dir := filepath.Join(parent, name)
 		if err := MkdirFor(dir, 0o755, owner); err != nil {
@@ -178,9 +173,7 @@ func TestMkdirForBesideOthers(t *testing.T) {
 // through its group, as Kubernetes' fsGroup makes them) the new folder
 // keeps the setgid bit that mkdir(2) passes on.
 func TestMkdirForKeepsTheSetgidOfAShare(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (chown to another user); CI runs as root")
-	}
+	needRoot(t)
 	parent := t.TempDir()
 	if err := os.Chmod(parent, 0o775|os.ModeSetgid); err != nil {
 		t.Fatal(err)
@@ -205,9 +198,7 @@ func TestMkdirForKeepsTheSetgidOfAShare(t *testing.T) {
 // remove, stays); after, the folder is given away through its descriptor,
 // the rename puts the link in place and MkdirFor fails naming the folder.
 func TestMkdirForFollowsNoLink(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (chown to another user); CI runs as root")
-	}
+	needRoot(t)
 	for _, tc := range []struct {
 		step    string
 		wantErr string // "" when the folder is made
@@ -225,7 +216,7 @@ func TestMkdirForFollowsNoLink(t *testing.T) {
 				t.Fatal(err)
 			}
 			swapped := false
-			mkdirStep = func(step, tmp string) {
+			onMkdirStep(t, func(step, tmp string) {
 				if step == tc.step && !swapped {
 					swapped = true
 					if err := os.Remove(tmp); err != nil {
@@ -235,8 +226,7 @@ func TestMkdirForFollowsNoLink(t *testing.T) {
 						t.Error(err)
 					}
 				}
-			}
-			t.Cleanup(func() { mkdirStep = func(string, string) {} })
+			})
 			dir := filepath.Join(parent, "conf")
 			err := MkdirFor(dir, 0o755, Owner{UID: 4321, GID: 4322})
 			if !swapped {
@@ -274,19 +264,16 @@ func TestMkdirForFollowsNoLink(t *testing.T) {
 // makes under the name while MkdirFor gives its own away is theirs: left
 // as it is, even empty (a plain rename(2) would replace an empty folder).
 func TestMkdirForLeavesAFolderMadeMeanwhile(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (chown to another user); CI runs as root")
-	}
+	needRoot(t)
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "conf")
-	mkdirStep = func(step, tmp string) {
+	onMkdirStep(t, func(step, tmp string) {
 		if step == "given" {
 			if err := os.Mkdir(dir, 0o700); err != nil {
 				t.Error(err)
 			}
 		}
-	}
-	t.Cleanup(func() { mkdirStep = func(string, string) {} })
+	})
 	if err := MkdirFor(dir, 0o755, Owner{UID: 4321, GID: 4322}); err != nil {
 		t.Fatal(err)
 	}
@@ -355,6 +342,21 @@ func TestMkdirForRefused(t *testing.T) {
 	}
 }
 
+// needRoot fails the test unless it runs as root: it gives folders and
+// files to other users.
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (chown to another user); CI runs as root")
+	}
+}
+
+// onMkdirStep makes fn MkdirFor's step hook for the rest of the test.
+func onMkdirStep(t *testing.T, fn func(step, tmp string)) {
+	mkdirStep = fn
+	t.Cleanup(func() { mkdirStep = func(string, string) {} })
+}
+
 // temps lists the names in dir that start with TempPrefix.
 func temps(t *testing.T, dir string) []string {
 	t.Helper()
@@ -375,19 +377,16 @@ func temps(t *testing.T, dir string) []string {
 // MkdirFor gives up after a few attempts with an error naming the folder,
 // and leaves nothing.
 func TestMkdirForGivesUp(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (chown to another user); CI runs as root")
-	}
+	needRoot(t)
 	attempts := 0
-	mkdirStep = func(step, tmp string) {
+	onMkdirStep(t, func(step, tmp string) {
 		if step == "made" {
 			attempts++
 			if err := os.Remove(tmp); err != nil {
 				t.Error(err)
 			}
 		}
-	}
-	t.Cleanup(func() { mkdirStep = func(string, string) {} })
+	})
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "conf")
 	err := MkdirFor(dir, 0o755, Owner{UID: 4321, GID: 4322})
@@ -409,12 +408,10 @@ func TestMkdirForGivesUp(t *testing.T) {
 // to the temporary name (the server's user may rename any entry of a parent
 // it owns) is neither given away nor removed; MkdirFor makes its own.
 func TestMkdirForGivesAwayOnlyItsOwnFolder(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (chown to another user); CI runs as root")
-	}
+	needRoot(t)
 	parent := t.TempDir()
 	var foreign string
-	mkdirStep = func(step, tmp string) {
+	onMkdirStep(t, func(step, tmp string) {
 		if step == "made" && foreign == "" {
 			foreign = tmp
 			if err := os.Remove(tmp); err != nil {
@@ -427,8 +424,7 @@ func TestMkdirForGivesAwayOnlyItsOwnFolder(t *testing.T) {
 				t.Error(err)
 			}
 		}
-	}
-	t.Cleanup(func() { mkdirStep = func(string, string) {} })
+	})
 	dir := filepath.Join(parent, "conf")
 	if err := MkdirFor(dir, 0o755, Owner{UID: 4321, GID: 4322}); err != nil {
 		t.Fatal(err)
@@ -503,11 +499,8 @@ func TestCleanTemps(t *testing.T) {
 // temporary folders before making its own, they undid each other until
 // one ran out of attempts.
 func TestMkdirForConcurrentMakers(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (chown to another user); CI runs as root")
-	}
-	mkdirStep = func(string, string) { time.Sleep(time.Duration(rand.IntN(1000)) * time.Microsecond) }
-	t.Cleanup(func() { mkdirStep = func(string, string) {} })
+	needRoot(t)
+	onMkdirStep(t, func(string, string) { time.Sleep(time.Duration(rand.IntN(1000)) * time.Microsecond) })
 	owner := Owner{UID: 4321, GID: 4322}
 	for round := 0; round < 100; round++ {
 		parent := t.TempDir()
