@@ -158,55 +158,128 @@ func TestE2EPreflight(t *testing.T) {
 
 // TestMakeTestStages: scripts/test.sh (what `make test` runs) runs the
 // stages in order, announces each with what it does, reports a skipped
-// e2e stage with its reason and still passes; a failing stage stops the
-// run with its exit status and names itself and what was not run.
+// e2e or kube stage with its reason and still passes; a failing stage stops
+// the run with its exit status and names itself and what was not run. A
+// kube-apiserver that is not cached is built in the background from the
+// start of the run, while the other stages run, and stage kube waits for
+// it; a run that ends early stops that build.
 func TestMakeTestStages(t *testing.T) {
 	bin := t.TempDir()
 	calls := filepath.Join(bin, "calls")
-	mk := stub(t, bin, "make", `echo "$@" >> `+calls+`; echo "make $*: working"; [ "$2" != "$FAIL_STAGE" ] || exit 7`)
+	mk := stub(t, bin, "make", `echo "$@" >> `+calls+`; echo "make $*: working"
+if [ "$2" = "$FAIL_STAGE" ]; then
+	while [ -n "$WAIT_BUILD" ] && [ ! -e `+filepath.Join(bin, "build.pid")+` ]; do sleep 0.05; done
+	exit 7
+fi
+[ "$2" != "$RELEASE_AT" ] || touch `+filepath.Join(bin, "release")+`
+[ "$2" != kube ] || [ -z "$KUBE_SKIP" ] || echo "    kubeapi_test.go:120: SKIPPED: $KUBE_SKIP" > .cache/kube-test.out`)
 	skip := stub(t, bin, "preflight-skip", `echo "e2e: SKIPPED: no Docker engine answers (docker info: Cannot connect)"; exit 3`)
 	ready := stub(t, bin, "preflight-ok", `echo "e2e: Docker 24.0.7 answers"; exit 0`)
+	cached := stub(t, bin, "kube-cached", `[ "$1" = --cached ] && exit 0; echo "kube-cached $*" >> `+calls+`; exit 1`)
+	// A build that is not cached: it says it started, finishes only when
+	// stage $RELEASE_AT has been called (a build in the foreground would
+	// wait for ever), and says it finished.
+	building := stub(t, bin, "kube-build", `[ "$1" = --cached ] && exit 1
+echo $$ > `+filepath.Join(bin, "build.pid")+`
+echo "build started" >> `+calls+`
+while [ ! -e `+filepath.Join(bin, "release")+` ]; do sleep 0.05; done
+echo "build done" >> `+calls)
+	reset := func() {
+		for _, f := range []string{calls, filepath.Join(bin, "release"), filepath.Join(bin, "build.pid")} {
+			os.Remove(f)
+		}
+	}
+	calledWith := func(t *testing.T, r result, want string) {
+		t.Helper()
+		got, _ := os.ReadFile(calls)
+		if string(got) != want {
+			t.Fatalf("calls:\n%s\nwant:\n%s\nstdout:\n%s\nstderr:\n%s", got, want, r.stdout, r.stderr)
+		}
+	}
 
-	stages := []string{"deps", "lint", "unit", "fuzz", "e2e"}
+	stages := []string{"deps", "lint", "unit", "fuzz", "e2e", "kube"}
 	t.Run("e2e skipped", func(t *testing.T) {
-		os.Remove(calls)
-		r := run(t, time.Minute, root, []string{"MAKE=" + mk, "PREFLIGHT=" + skip}, "scripts/test.sh")
+		reset()
+		r := run(t, time.Minute, root, []string{"MAKE=" + mk, "PREFLIGHT=" + skip, "KUBE_BUILD=" + cached}, "scripts/test.sh")
 		if r.code != 0 {
 			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 		}
 		last := -1
 		for i, s := range stages {
-			banner := fmt.Sprintf("==> make test: stage %d/5: %s — ", i+1, s)
+			banner := fmt.Sprintf("==> make test: stage %d/6: %s — ", i+1, s)
 			at := strings.Index(r.stdout, banner)
 			if at < 0 || at < last {
 				t.Fatalf("no banner %q in order:\n%s", banner, r.stdout)
 			}
 			last = at
 		}
-		got, _ := os.ReadFile(calls)
-		if string(got) != "--no-print-directory deps\n--no-print-directory lint\n--no-print-directory unit\n--no-print-directory fuzz\n" {
-			t.Fatalf("make was called with:\n%s", got)
-		}
-		if !regexp.MustCompile(`(?m)^    e2e   skipped: no Docker engine answers \(docker info: Cannot connect\)$`).MatchString(r.stdout) ||
-			!regexp.MustCompile(`(?m)^    unit  passed in \d+s$`).MatchString(r.stdout) {
+		calledWith(t, r, "--no-print-directory deps\n--no-print-directory lint\n--no-print-directory unit\n--no-print-directory fuzz\n--no-print-directory kube\n")
+		if strings.Contains(r.stdout, "background") ||
+			!regexp.MustCompile(`(?m)^    e2e   skipped: no Docker engine answers \(docker info: Cannot connect\)$`).MatchString(r.stdout) ||
+			!regexp.MustCompile(`(?m)^    unit  passed in \d+s$`).MatchString(r.stdout) ||
+			!regexp.MustCompile(`(?m)^    kube  passed in \d+s$`).MatchString(r.stdout) {
 			t.Fatalf("the summary does not say what passed and what was skipped and why:\n%s", r.stdout)
 		}
 	})
 	t.Run("e2e runs", func(t *testing.T) {
-		os.Remove(calls)
-		r := run(t, time.Minute, root, []string{"MAKE=" + mk, "PREFLIGHT=" + ready}, "scripts/test.sh")
+		reset()
+		r := run(t, time.Minute, root, []string{"MAKE=" + mk, "PREFLIGHT=" + ready, "KUBE_BUILD=" + cached}, "scripts/test.sh")
 		got, _ := os.ReadFile(calls)
-		if r.code != 0 || !strings.HasSuffix(string(got), "--no-print-directory e2e\n") || !strings.Contains(r.stdout, "e2e: Docker 24.0.7 answers") {
+		if r.code != 0 || !strings.HasSuffix(string(got), "--no-print-directory e2e\n--no-print-directory kube\n") || !strings.Contains(r.stdout, "e2e: Docker 24.0.7 answers") {
 			t.Fatalf("exit %d, make called with:\n%s\nstdout:\n%s", r.code, got, r.stdout)
 		}
 	})
+	t.Run("kube-apiserver built in the background", func(t *testing.T) {
+		reset()
+		r := run(t, time.Minute, root, []string{"MAKE=" + mk, "PREFLIGHT=" + ready, "KUBE_BUILD=" + building, "RELEASE_AT=e2e"}, "scripts/test.sh")
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		// The build started before stage e2e was called, and stage kube
+		// was called only after it finished.
+		got, _ := os.ReadFile(calls)
+		lines := strings.Split(strings.TrimSpace(string(got)), "\n")
+		at := map[string]int{}
+		for i, l := range lines {
+			at[l] = i
+		}
+		if len(lines) != 8 || at["build started"] > at["--no-print-directory e2e"] || at["build done"] < at["--no-print-directory e2e"] ||
+			lines[7] != "--no-print-directory kube" {
+			t.Fatalf("calls, in order:\n%s\nstdout:\n%s", got, r.stdout)
+		}
+		if !strings.Contains(r.stdout, "in the background at the lowest CPU priority (log: .cache/kube-apiserver.bg.log)") ||
+			!strings.Contains(r.stdout, "==> make test: waiting for the kube-apiserver build started with the run") {
+			t.Fatalf("the run does not say that it builds the kube-apiserver in the background and waits for it:\n%s", r.stdout)
+		}
+	})
+	t.Run("kube skipped", func(t *testing.T) {
+		reset()
+		r := run(t, time.Minute, root, []string{"MAKE=" + mk, "PREFLIGHT=" + ready, "KUBE_BUILD=" + cached, "KUBE_SKIP=the real API server test cannot run here: no etcd"}, "scripts/test.sh")
+		if r.code != 0 || !regexp.MustCompile(`(?m)^    kube  skipped: the real API server test cannot run here: no etcd$`).MatchString(r.stdout) {
+			t.Fatalf("exit %d, the summary does not say that kube was skipped and why:\n%s", r.code, r.stdout)
+		}
+	})
 	t.Run("a stage fails", func(t *testing.T) {
-		os.Remove(calls)
-		r := run(t, time.Minute, root, []string{"MAKE=" + mk, "PREFLIGHT=" + skip, "FAIL_STAGE=unit"}, "scripts/test.sh")
+		reset()
+		r := run(t, time.Minute, root, []string{"MAKE=" + mk, "PREFLIGHT=" + skip, "FAIL_STAGE=unit", "WAIT_BUILD=1", "KUBE_BUILD=" + building}, "scripts/test.sh")
 		got, _ := os.ReadFile(calls)
 		if r.code != 7 || strings.Contains(string(got), "fuzz") ||
-			!regexp.MustCompile(`==> make test: stage 3/5: unit FAILED \(exit 7 after \d+s\); later stages not run: fuzz e2e`).MatchString(r.stdout) {
+			!regexp.MustCompile(`==> make test: stage 3/6: unit FAILED \(exit 7 after \d+s\); later stages not run: fuzz e2e kube`).MatchString(r.stdout) {
 			t.Fatalf("exit %d (want 7), make called with:\n%s\nstdout:\n%s", r.code, got, r.stdout)
+		}
+		// The build that was never released is stopped with the run.
+		raw, err := os.ReadFile(filepath.Join(bin, "build.pid"))
+		if err != nil {
+			t.Fatalf("the background build did not start: %v\nstdout:\n%s", err, r.stdout)
+		}
+		pid := strings.TrimSpace(string(raw))
+		deadline := time.Now().Add(30 * time.Second)
+		for exec.Command("kill", "-0", pid).Run() == nil {
+			if time.Now().After(deadline) {
+				exec.Command("kill", "-9", pid).Run()
+				t.Fatalf("the background build (pid %s) still runs after the run ended", pid)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	})
 }
