@@ -212,3 +212,68 @@ func TestSeedLeftoversCleanupIsABestEffort(t *testing.T) {
 		t.Fatalf("the copy is gone without the lock: %v", err)
 	}
 }
+
+// TestChownTreeNeverFollowsASwappedLink: the seeded tree is given away
+// while root walks it, and a folder already given away is the server
+// user's to change: a sub-folder swapped for a link to a folder outside
+// the tree, after its folder was listed, is given away itself, and nothing
+// it points to changes owner. Files, folders and links of the tree are all
+// given away.
+func TestChownTreeNeverFollowsASwappedLink(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (chown to another user); CI runs as root")
+	}
+	base := t.TempDir()
+	tree, victim := filepath.Join(base, "tree"), filepath.Join(base, "victim")
+	writeFiles(t, tree, "a/b/f", "a/c/f", "top")
+	writeFiles(t, victim, "secret")
+	if err := os.Symlink("top", filepath.Join(tree, "link")); err != nil {
+		t.Fatal(err)
+	}
+	owner := atomicfile.Owner{UID: 4321, GID: 4322}
+	swapped := false
+	chownStep = func(dir string) {
+		if dir != filepath.Join(tree, "a") {
+			return
+		}
+		b := filepath.Join(dir, "b")
+		if err := os.Rename(b, b+".moved"); err != nil {
+			t.Error(err)
+		}
+		if err := os.Symlink(victim, b); err != nil {
+			t.Error(err)
+		}
+		swapped = true
+	}
+	t.Cleanup(func() { chownStep = nil })
+	if err := chownTree(tree, owner); err != nil {
+		t.Fatal(err)
+	}
+	if !swapped {
+		t.Fatal("the walk never listed tree/a")
+	}
+	ownerOf := func(p string) (int, int) {
+		t.Helper()
+		st, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys := st.Sys().(*syscall.Stat_t)
+		return int(sys.Uid), int(sys.Gid)
+	}
+	for _, p := range []string{victim, filepath.Join(victim, "secret")} {
+		if uid, gid := ownerOf(p); uid != 0 || gid != 0 {
+			t.Errorf("%s, outside the tree, was given to %d:%d through the swapped link", p, uid, gid)
+		}
+	}
+	for _, rel := range []string{"", "a", "a/b", "a/c", "a/c/f", "top", "link"} {
+		if uid, gid := ownerOf(filepath.Join(tree, rel)); uid != owner.UID || gid != owner.GID {
+			t.Errorf("tree/%s belongs to %d:%d, want %d:%d", rel, uid, gid, owner.UID, owner.GID)
+		}
+	}
+	// The folder moved aside after the listing is no longer in the tree's
+	// listing: it keeps its owner, whatever it is, and is not followed into.
+	if uid, _ := ownerOf(filepath.Join(tree, "a", "b.moved", "f")); uid != 0 {
+		t.Errorf("tree/a/b.moved/f, moved aside after its folder was listed, was given away")
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/wso2-container/agent/agent/homelock"
 	"github.com/wso2-container/agent/internal/atomicfile"
 	"github.com/wso2-container/agent/internal/boundedread"
+	"golang.org/x/sys/unix"
 )
 
 // MediatorManifest lists, inside components/lib, the jars the agent mirrored
@@ -337,18 +338,75 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 	return written, nil
 }
 
-// chownTree gives dir and everything in it to owner (links themselves,
-// not what they point to).
+// chownTree gives dir and everything in it to owner, links themselves and
+// never what they point to, anywhere in the tree: each folder is opened
+// relative to the folder above it with O_NOFOLLOW, and each entry is given
+// away relative to its folder (fchownat with AT_SYMLINK_NOFOLLOW). A path
+// is never resolved through a folder already given away: the server's user
+// may change that folder at once (swap a sub-folder for a link to /etc, say),
+// and root, walking by path, would then give away what the link points to.
+// dir itself is opened with O_NOFOLLOW too: a link there is given away
+// itself.
 func chownTree(dir string, owner atomicfile.Owner) error {
-	return filepath.WalkDir(dir, func(path string, _ fs.DirEntry, err error) error {
-		if err == nil {
-			err = os.Lchown(path, owner.UID, owner.GID)
-		}
-		if err != nil {
-			return fmt.Errorf("give %s to %d:%d: %w", path, owner.UID, owner.GID, errors.Unwrap(err))
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	switch {
+	case err == unix.ELOOP || err == unix.ENOTDIR:
+		if err := os.Lchown(dir, owner.UID, owner.GID); err != nil {
+			return fmt.Errorf("give %s to %d:%d: %w", dir, owner.UID, owner.GID, errors.Unwrap(err))
 		}
 		return nil
-	})
+	case err != nil:
+		return fmt.Errorf("give %s to %d:%d: %w", dir, owner.UID, owner.GID, err)
+	}
+	f := os.NewFile(uintptr(fd), dir)
+	defer f.Close()
+	return chownDir(f, dir, owner)
+}
+
+// chownStep, when set (tests), is called with a folder's path once
+// chownDir has listed it, before it gives away its entries.
+var chownStep func(dir string)
+
+// chownDir gives the open folder f (at path, for errors) and its entries
+// to owner, descending only through folders it opens relative to f with
+// O_NOFOLLOW (see chownTree).
+func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
+	give := func(p string, err error) error {
+		return fmt.Errorf("give %s to %d:%d: %w", p, owner.UID, owner.GID, err)
+	}
+	if err := unix.Fchown(int(f.Fd()), owner.UID, owner.GID); err != nil {
+		return give(path, err)
+	}
+	entries, err := f.ReadDir(-1)
+	if err != nil {
+		return give(path, errors.Unwrap(err))
+	}
+	if chownStep != nil {
+		chownStep(path)
+	}
+	for _, e := range entries {
+		name, p := e.Name(), filepath.Join(path, e.Name())
+		if e.IsDir() {
+			cfd, err := unix.Openat(int(f.Fd()), name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+			if err == nil {
+				child := os.NewFile(uintptr(cfd), p)
+				err = chownDir(child, p, owner)
+				child.Close()
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			if err != unix.ELOOP && err != unix.ENOTDIR {
+				return give(p, err)
+			}
+			// No longer a folder since it was listed: given away itself.
+		}
+		if err := unix.Fchownat(int(f.Fd()), name, owner.UID, owner.GID, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return give(p, err)
+		}
+	}
+	return nil
 }
 
 // lockSeed takes the seed lock inside s.Dst (its file opened with
