@@ -75,6 +75,10 @@ func traceRenderCalls(t *testing.T, env map[string]string, set string) []tracedC
 var (
 	renameArgs = regexp.MustCompile(`^AT_FDCWD(?:<[^>]*>)?, "([^"]+)", AT_FDCWD(?:<[^>]*>)?, "([^"]+)"`)
 	fdPath     = regexp.MustCompile(`^\d+<(.*)>$`)
+	// renameat(2) of an entry of an open folder: the folder's path, the
+	// entry, the new path.
+	renameFromDirFd  = regexp.MustCompile(`^\d+<([^>]*)>, "([^"]+)", AT_FDCWD(?:<[^>]*>)?, "([^"]+)"`)
+	procCopyComplete = regexp.MustCompile(`"/proc/self/fd/\d+/\.agent-copy-complete"`)
 )
 
 // fsyncs reports whether calls fsync path.
@@ -165,7 +169,9 @@ func TestSeedCopyDurableBeforeComplete(t *testing.T) {
 				synced[m[1]] = true
 			}
 		case "openat":
-			if complete < 0 && strings.Contains(c.args, `"`+filepath.Join(copyDir, ".agent-copy-complete")+`"`) && strings.Contains(c.args, "O_CREAT") {
+			// The copy is written through its folder's descriptor
+			// (/proc/self/fd/N), never by its path.
+			if complete < 0 && procCopyComplete.MatchString(c.args) && strings.Contains(c.args, "O_CREAT") {
 				complete = i
 				var missing []string
 				_ = filepath.Walk(seed, func(path string, fi os.FileInfo, err error) error {
@@ -183,7 +189,7 @@ func TestSeedCopyDurableBeforeComplete(t *testing.T) {
 				}
 			}
 		case "rename", "renameat", "renameat2":
-			if m := renameArgs.FindStringSubmatch(c.args); m != nil && filepath.Dir(m[1]) == copyDir {
+			if m := renameFromDirFd.FindStringSubmatch(c.args); m != nil && m[1] == copyDir {
 				lastRename = i
 			}
 		}

@@ -277,3 +277,132 @@ func TestChownTreeNeverFollowsASwappedLink(t *testing.T) {
 		t.Errorf("tree/a/b.moved/f, moved aside after its folder was listed, was given away")
 	}
 }
+
+// TestSeedCopyNeverGoesThroughALink: the volume's folder is the server
+// user's, who may rename the seed's temporary copy away and put a link in
+// its place at any time: root then neither copies the seed into, nor marks
+// complete through, nor moves into place from what the link points to. The
+// copy goes on in the real folder (through its descriptor) and the volume is
+// seeded from it; a link planted where the copy's complete-file is to be
+// created is not written through (the start fails).
+func TestSeedCopyNeverGoesThroughALink(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (the copy is given to another user); CI runs as root")
+	}
+	names := []string{"synapse-configs", "webapps"}
+	for _, tc := range []struct {
+		step    string
+		plant   string // "swap": tmp renamed away and a link to the victim put there; "done": a link as the complete-file
+		wantErr string
+	}{
+		{step: "made", plant: "swap"},
+		{step: "copied", plant: "swap"},
+		{step: "given", plant: "swap"},
+		{step: "done", plant: "swap"},
+		{step: "given", plant: "done", wantErr: "mark the copy complete"},
+	} {
+		t.Run(tc.plant+" after "+tc.step, func(t *testing.T) {
+			src := seedSource(t, names...)
+			dst := filepath.Join(t.TempDir(), "server")
+			victim := t.TempDir()
+			writeFiles(t, victim, "precious")
+			tmp := filepath.Join(dst, SeedTmp)
+			planted := false
+			seedStep = func(step string) {
+				if step != tc.step {
+					return
+				}
+				planted = true
+				var err error
+				switch tc.plant {
+				case "swap":
+					if err = os.Rename(tmp, tmp+".moved"); err == nil {
+						err = os.Symlink(victim, tmp)
+					}
+				case "done":
+					err = os.Symlink(filepath.Join(victim, "precious"), filepath.Join(tmp, seedDone))
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			}
+			t.Cleanup(func() { seedStep = nil })
+			p := &Plan{NewOwner: &atomicfile.Owner{UID: 4321, GID: 4322}}
+			if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 {
+				t.Fatalf("AddSeed: %v, %d seeds planned", err, len(p.Seeds))
+			}
+			_, err := p.Apply()
+			if !planted {
+				t.Fatalf("the seed never reached step %q (%v)", tc.step, err)
+			}
+			// The victim is as it was: one file, its content, root's.
+			ents, rerr := os.ReadDir(victim)
+			if rerr != nil || len(ents) != 1 || ents[0].Name() != "precious" {
+				t.Errorf("the link's target now holds %v (%v), want only precious", ents, rerr)
+			}
+			if b, rerr := os.ReadFile(filepath.Join(victim, "precious")); rerr != nil || string(b) != "precious" {
+				t.Errorf("the link's target's file: %q, %v", b, rerr)
+			}
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("Apply: %v, want an error saying %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range names {
+				if b, err := os.ReadFile(filepath.Join(dst, n, "f")); err != nil || string(b) != n {
+					t.Errorf("%s/f: %q, %v", n, b, err)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dst, "precious")); err == nil {
+				t.Error("the link's target's file was moved into the volume")
+			}
+			if _, err := os.Stat(filepath.Join(dst, SeedMarker)); err != nil {
+				t.Errorf("no marker: %v", err)
+			}
+		})
+	}
+}
+
+// TestLinkedCompleteCopyIsNotResumed: a link in the place of the seed's
+// temporary copy, to a folder that looks like a complete copy, is not
+// resumed (nothing of that folder is given away or moved into the volume):
+// the link is removed and the seed copied afresh.
+func TestLinkedCompleteCopyIsNotResumed(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (the copy is given to another user); CI runs as root")
+	}
+	src := seedSource(t, "webapps")
+	dst := filepath.Join(t.TempDir(), "server")
+	victim := t.TempDir()
+	writeFiles(t, victim, seedDone, "webapps/precious")
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(dst, SeedTmp)); err != nil {
+		t.Fatal(err)
+	}
+	p := &Plan{NewOwner: &atomicfile.Owner{UID: 4321, GID: 4322}}
+	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 {
+		t.Fatalf("AddSeed: %v, %d seeds planned", err, len(p.Seeds))
+	}
+	if _, err := p.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dst, "webapps", "f")); err != nil || string(b) != "webapps" {
+		t.Errorf("webapps/f: %q, %v (want the seed's)", b, err)
+	}
+	for _, rel := range []string{seedDone, "webapps/precious"} {
+		st, err := os.Lstat(filepath.Join(victim, rel))
+		if err != nil {
+			t.Errorf("%s left the link's target: %v", rel, err)
+			continue
+		}
+		if uid := st.Sys().(*syscall.Stat_t).Uid; uid != 0 {
+			t.Errorf("%s in the link's target was given to %d", rel, uid)
+		}
+	}
+}

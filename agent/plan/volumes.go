@@ -272,27 +272,16 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 	if _, err := os.Stat(filepath.Join(s.Dst, SeedMarker)); err == nil {
 		return nil, nil // another container seeded it while we waited
 	}
-	if _, err := os.Stat(filepath.Join(tmp, seedDone)); err != nil {
+	// s.Dst is the server user's (mkdirAll gave it away): the temporary copy
+	// is reached through its descriptor only, never by its path, which that
+	// user may point elsewhere at any time (see copySeed).
+	dir := openCompleteCopy(tmp)
+	if dir == nil {
 		if err := os.RemoveAll(tmp); err != nil {
 			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 		}
-		if err := CopyTree(s.Src, tmp); err != nil {
-			return nil, fmt.Errorf("seed %s from %s: %w", s.Dst, s.Src, err)
-		}
-		if owner != nil {
-			// Given away before the copy counts as complete: the entries a
-			// resumed seed finds already renamed are the server's too.
-			if err := chownTree(tmp, *owner); err != nil {
-				return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
-			}
-		}
-		// Durable before it counts as complete: after a power loss the
-		// marker must not stand over empty files.
-		if err := atomicfile.SyncTree(tmp); err != nil {
-			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
-		}
-		if err := os.WriteFile(filepath.Join(tmp, seedDone), nil, 0o644); err != nil {
-			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
+		if dir, err = copySeed(s, tmp, owner); err != nil {
+			return nil, err
 		}
 	} else if owner != nil {
 		// A complete copy left by an interrupted start, and the entries it
@@ -300,18 +289,27 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 		// the tree away only after the whole setup): given away now.
 		done, err := os.ReadDir(s.Dst)
 		if err != nil {
+			dir.Close()
 			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 		}
 		for _, e := range done {
-			if e.Name() != SeedTmp && !inSeed(s.Src, e.Name()) {
-				continue // the lock, a temporary file of the marker
+			switch {
+			case e.Name() == SeedTmp:
+				err = chownDir(dir, tmp, *owner)
+			case inSeed(s.Src, e.Name()):
+				err = chownTree(filepath.Join(s.Dst, e.Name()), *owner)
 			}
-			if err := chownTree(filepath.Join(s.Dst, e.Name()), *owner); err != nil {
+			if err == nil {
+				_, err = dir.Seek(0, io.SeekStart)
+			}
+			if err != nil {
+				dir.Close()
 				return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 			}
 		}
 	}
-	entries, err := os.ReadDir(tmp)
+	defer dir.Close()
+	entries, err := dir.ReadDir(-1)
 	if err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
@@ -324,8 +322,8 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 		if _, err := os.Lstat(dst); err == nil {
 			continue // renamed by the interrupted run
 		}
-		if err := os.Rename(filepath.Join(tmp, e.Name()), dst); err != nil {
-			return written, fmt.Errorf("seed %s: %w", s.Dst, err)
+		if err := unix.Renameat(int(dir.Fd()), e.Name(), unix.AT_FDCWD, dst); err != nil {
+			return written, fmt.Errorf("seed %s: move %s into place: %w", s.Dst, e.Name(), err)
 		}
 		written = append(written, dst)
 	}
@@ -336,6 +334,80 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 		return written, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
 	return written, nil
+}
+
+// seedStep, when set (tests), is called by copySeed after each step:
+// "made" (the temporary folder), "copied", "given" (to the owner), "done".
+var seedStep func(step string)
+
+// copySeed copies s.Src into the new folder tmp and returns that folder
+// open, positioned at its start. tmp is made private (atomicfile.MkdirPrivate:
+// root's, 0700), and everything is done through its descriptor
+// (/proc/self/fd): the server's user, who owns s.Dst, may rename tmp away or
+// put a link in its place at any time, and root would otherwise copy the
+// seed into, or later move into place, whatever that link points to. The
+// copy is given to owner before it counts as complete (so the entries a
+// resumed seed finds already renamed are the server's too), made durable,
+// and marked complete with a file that is only ever created, never opened
+// through a link.
+func copySeed(s *SeedPlan, tmp string, owner *atomicfile.Owner) (*os.File, error) {
+	dir, err := atomicfile.MkdirPrivate(tmp)
+	if err != nil {
+		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
+	}
+	step := func(name string) {
+		if seedStep != nil {
+			seedStep(name)
+		}
+	}
+	step("made")
+	at := atomicfile.ProcPath(dir)
+	fail := func(err error) (*os.File, error) {
+		dir.Close()
+		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
+	}
+	if err := CopyTree(s.Src, at); err != nil {
+		return fail(fmt.Errorf("copy %s: %w", s.Src, err))
+	}
+	step("copied")
+	if owner != nil {
+		if err := chownDir(dir, tmp, *owner); err != nil {
+			return fail(err)
+		}
+	}
+	step("given")
+	// Durable before it counts as complete: after a power loss the marker
+	// must not stand over empty files. (Through at/.: a walk does not
+	// enter a link, and at itself is one.)
+	if err := atomicfile.SyncTree(at + "/."); err != nil {
+		return fail(err)
+	}
+	f, err := os.OpenFile(at+"/"+seedDone, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return fail(fmt.Errorf("mark the copy complete: %w", err))
+	}
+	f.Close()
+	step("done")
+	if _, err := dir.Seek(0, io.SeekStart); err != nil {
+		return fail(err)
+	}
+	return dir, nil
+}
+
+// openCompleteCopy returns the folder tmp open (without following a link to
+// it), positioned at its start, when it holds a complete copy (its seedDone
+// file, not a link); nil when there is none.
+func openCompleteCopy(tmp string) *os.File {
+	dir, err := os.OpenFile(tmp, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil
+	}
+	var st unix.Stat_t
+	if unix.Fstatat(int(dir.Fd()), seedDone, &st, unix.AT_SYMLINK_NOFOLLOW) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		dir.Close()
+		return nil
+	}
+	return dir
 }
 
 // chownTree gives dir and everything in it to owner, links themselves and
@@ -443,9 +515,9 @@ func removeSeedLeftovers(s *SeedPlan) {
 	}
 }
 
-// CopyTree copies the folder src to dst (which must not exist), keeping
-// modes. Symbolic links are followed and what they point at is copied like
-// a regular file or folder (a Kubernetes ConfigMap shows its files as links
+// CopyTree copies the folder src to dst (which must not exist, or be an
+// empty folder), keeping modes. Symbolic links are followed and what they
+// point at is copied like a regular file or folder (a Kubernetes ConfigMap shows its files as links
 // through ..data, which would dangle in the copy); names starting with ".."
 // (Kubernetes' ..data and ..<timestamp>) are skipped. A link loop, or
 // anything that is neither a regular file nor a folder (a FIFO, a device),

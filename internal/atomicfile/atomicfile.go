@@ -229,6 +229,42 @@ func MkdirFor(dir string, perm fs.FileMode, owner Owner) error {
 	}
 }
 
+// MkdirPrivate makes the folder dir, mode 0700, this process's user's, and
+// returns it open, positioned at its start. It is opened with O_NOFOLLOW and
+// checked to be the empty folder just made (see madeByUs), so that what the
+// caller then writes through the descriptor (or through ProcPath) goes into
+// that folder even if whoever owns its parent renames it away or puts a link
+// in its place: nobody else may write into it, or replace what is in it,
+// until the caller gives it away. It fails when dir exists.
+func MkdirPrivate(dir string) (*os.File, error) {
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create folder %s: %w", dir, cause(err))
+	}
+	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, fmt.Errorf("create folder %s: replaced by another process while it was made: %w", dir, cause(err))
+	}
+	fi, err := f.Stat()
+	if err == nil && !madeByUs(f, fi) {
+		err = errors.New("replaced by another process while it was made")
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("create folder %s: %w", dir, cause(err))
+	}
+	return f, nil
+}
+
+// ProcPath is the path that leads to the open file f through
+// /proc/self/fd: whatever is at f's own path meanwhile, a path under
+// ProcPath(f) resolves inside f.
+func ProcPath(f *os.File) string {
+	return fmt.Sprintf("/proc/self/fd/%d", f.Fd())
+}
+
 // errTempGone is mkdirOnce's error when its temporary folder was removed
 // (or replaced) under it.
 var errTempGone = errors.New("temporary folder removed meanwhile")

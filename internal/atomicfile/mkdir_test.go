@@ -523,3 +523,53 @@ func TestMkdirForConcurrentMakers(t *testing.T) {
 		}
 	}
 }
+
+// TestMkdirPrivate: the folder is made 0700 and this process's, returned
+// open; what is written through ProcPath lands in it even after it was
+// renamed away and a link put in its place; an existing folder, file or
+// link at its path is an error naming the folder, and is left as it was.
+func TestMkdirPrivate(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "private")
+	f, err := MkdirPrivate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := os.Lstat(dir)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 || int(fi.Sys().(*syscall.Stat_t).Uid) != os.Geteuid() {
+		t.Fatalf("made %v (%v), want a folder 0700 of uid %d", fi, err, os.Geteuid())
+	}
+	victim := t.TempDir()
+	if err := os.Rename(dir, dir+".moved"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ProcPath(f)+"/written", []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir+".moved", "written")); err != nil {
+		t.Errorf("not written into the folder made: %v", err)
+	}
+	if ents, _ := os.ReadDir(victim); len(ents) != 0 {
+		t.Errorf("written through the link put in the folder's place: %v", ents)
+	}
+	if names, err := f.Readdirnames(-1); err != nil || len(names) != 1 || names[0] != "written" {
+		t.Errorf("read from its start: %v, %v", names, err)
+	}
+
+	for _, existing := range []string{dir, dir + ".moved", filepath.Join(dir+".moved", "written")} {
+		before, _ := os.Lstat(existing)
+		if g, err := MkdirPrivate(existing); err == nil {
+			g.Close()
+			t.Errorf("MkdirPrivate(%s) over an existing %v succeeded", existing, before.Mode())
+		} else if !strings.Contains(err.Error(), existing) {
+			t.Errorf("the error %q does not name %s", err, existing)
+		}
+		if after, err := os.Lstat(existing); err != nil || !os.SameFile(before, after) || after.Mode() != before.Mode() {
+			t.Errorf("%s changed: %v -> %v (%v)", existing, before.Mode(), after, err)
+		}
+	}
+}
