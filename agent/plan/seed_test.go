@@ -406,3 +406,50 @@ func TestLinkedCompleteCopyIsNotResumed(t *testing.T) {
 		}
 	}
 }
+
+// TestSeedLockIsNotALink: the seed lock's file is the server user's to
+// replace (the volume is theirs): a link there, dangling or to a file, is
+// not created through nor locked (the seed fails, naming the lock), and a
+// FIFO does not hang the start.
+func TestSeedLockIsNotALink(t *testing.T) {
+	for _, kind := range []string{"dangling link", "link to a file", "fifo"} {
+		t.Run(kind, func(t *testing.T) {
+			src := seedSource(t, "webapps")
+			dst := t.TempDir()
+			victim := filepath.Join(t.TempDir(), "victim")
+			lock := filepath.Join(dst, SeedLock)
+			var err error
+			switch kind {
+			case "dangling link":
+				err = os.Symlink(victim, lock)
+			case "link to a file":
+				if err = os.WriteFile(victim, []byte("v"), 0o600); err == nil {
+					err = os.Symlink(victim, lock)
+				}
+			case "fifo":
+				err = syscall.Mkfifo(lock, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := &Plan{}
+			if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 {
+				t.Fatalf("AddSeed: %v, %d seeds planned", err, len(p.Seeds))
+			}
+			_, err = p.Apply()
+			if err == nil || !strings.Contains(err.Error(), lock) {
+				t.Fatalf("Apply: %v, want an error naming %s", err, lock)
+			}
+			st, serr := os.Stat(victim)
+			switch {
+			case kind == "dangling link" && serr == nil:
+				t.Errorf("the link's target %s was created", victim)
+			case kind == "link to a file" && (serr != nil || st.Mode().Perm() != 0o600 || st.Size() != 1):
+				t.Errorf("the link's target changed: %v, %v", st, serr)
+			}
+			if _, err := os.Stat(filepath.Join(dst, "webapps")); err == nil {
+				t.Error("seeded without the lock")
+			}
+		})
+	}
+}

@@ -482,10 +482,20 @@ func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
 }
 
 // lockSeed takes the seed lock inside s.Dst (its file opened with
-// O_RDWR|create, create being os.O_CREATE or 0), waiting at most s.Wait, and
-// returns the function that releases it.
+// O_RDWR|create, create being os.O_CREATE or 0: an exclusive lock on NFS is a
+// write lock), waiting at most s.Wait, and returns the function that
+// releases it. The file is opened without following a link and must be a
+// regular file: s.Dst is the server user's, who could put a link to any
+// file there (root would create or lock that file) or a FIFO.
 func lockSeed(s *SeedPlan, create int) (unlock func(), err error) {
-	lf, err := os.OpenFile(filepath.Join(s.Dst, SeedLock), os.O_RDWR|create, 0o644)
+	path := filepath.Join(s.Dst, SeedLock)
+	lf, err := os.OpenFile(path, os.O_RDWR|create|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
+	if err == nil {
+		if st, serr := lf.Stat(); serr != nil || !st.Mode().IsRegular() {
+			lf.Close()
+			err = &fs.PathError{Op: "open", Path: path, Err: errors.New("not a regular file")}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
