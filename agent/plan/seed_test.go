@@ -284,7 +284,8 @@ func TestChownTreeNeverFollowsASwappedLink(t *testing.T) {
 // complete through, nor moves into place from what the link points to. The
 // copy goes on in the real folder (through its descriptor) and the volume is
 // seeded from it; a link planted where the copy's complete-file is to be
-// created is not written through (the start fails).
+// created is not written through (the start fails), nor one planted where
+// the volume's marker is to be written (it is replaced).
 func TestSeedCopyNeverGoesThroughALink(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("this test needs root (the copy is given to another user); CI runs as root")
@@ -292,7 +293,7 @@ func TestSeedCopyNeverGoesThroughALink(t *testing.T) {
 	names := []string{"synapse-configs", "webapps"}
 	for _, tc := range []struct {
 		step    string
-		plant   string // "swap": tmp renamed away and a link to the victim put there; "done": a link as the complete-file
+		plant   string // "swap": tmp renamed away and a link to the victim put there; "done", "marker": a link as the complete-file, as the volume's marker
 		wantErr string
 	}{
 		{step: "made", plant: "swap"},
@@ -300,6 +301,7 @@ func TestSeedCopyNeverGoesThroughALink(t *testing.T) {
 		{step: "given", plant: "swap"},
 		{step: "done", plant: "swap"},
 		{step: "given", plant: "done", wantErr: "mark the copy complete"},
+		{step: "copied", plant: "marker"},
 	} {
 		t.Run(tc.plant+" after "+tc.step, func(t *testing.T) {
 			src := seedSource(t, names...)
@@ -321,6 +323,8 @@ func TestSeedCopyNeverGoesThroughALink(t *testing.T) {
 					}
 				case "done":
 					err = os.Symlink(filepath.Join(victim, "precious"), filepath.Join(tmp, seedDone))
+				case "marker":
+					err = os.Symlink(filepath.Join(victim, "precious"), filepath.Join(dst, SeedMarker))
 				}
 				if err != nil {
 					t.Error(err)
@@ -360,8 +364,8 @@ func TestSeedCopyNeverGoesThroughALink(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dst, "precious")); err == nil {
 				t.Error("the link's target's file was moved into the volume")
 			}
-			if _, err := os.Stat(filepath.Join(dst, SeedMarker)); err != nil {
-				t.Errorf("no marker: %v", err)
+			if st, err := os.Lstat(filepath.Join(dst, SeedMarker)); err != nil || !st.Mode().IsRegular() {
+				t.Errorf("the marker is %v (%v), want a regular file", st, err)
 			}
 		})
 	}
@@ -452,4 +456,68 @@ func TestSeedLockIsNotALink(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestChownTreeGivesAFolderAwayLast: a folder is given away only after
+// everything in it (while root walks it, a tree only root may enter stays
+// so), and a file with a second hard link, which may be a file outside the
+// tree, is refused with an error naming it, not given away.
+func TestChownTreeGivesAFolderAwayLast(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (chown to another user); CI runs as root")
+	}
+	owner := atomicfile.Owner{UID: 4321, GID: 4322}
+	uidOf := func(p string) uint32 {
+		t.Helper()
+		st, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Sys().(*syscall.Stat_t).Uid
+	}
+	t.Run("folders last", func(t *testing.T) {
+		tree := filepath.Join(t.TempDir(), "tree")
+		writeFiles(t, tree, "a/b/f", "a/g")
+		var early []string
+		chownStep = func(dir string) {
+			for d := dir; ; d = filepath.Dir(d) {
+				if uidOf(d) != 0 {
+					early = append(early, d)
+				}
+				if d == tree {
+					break
+				}
+			}
+		}
+		t.Cleanup(func() { chownStep = nil })
+		if err := chownTree(tree, owner); err != nil {
+			t.Fatal(err)
+		}
+		if len(early) > 0 {
+			t.Errorf("given away before everything in them: %v", early)
+		}
+		for _, rel := range []string{"", "a", "a/b", "a/b/f", "a/g"} {
+			if uid := uidOf(filepath.Join(tree, rel)); uid != uint32(owner.UID) {
+				t.Errorf("tree/%s belongs to %d", rel, uid)
+			}
+		}
+	})
+	t.Run("a hard link", func(t *testing.T) {
+		base := t.TempDir()
+		tree, victim := filepath.Join(base, "tree"), filepath.Join(base, "victim")
+		writeFiles(t, tree, "a/f")
+		if err := os.WriteFile(victim, []byte("v"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Link(victim, filepath.Join(tree, "a", "hl")); err != nil {
+			t.Fatal(err)
+		}
+		err := chownTree(tree, owner)
+		if err == nil || !strings.Contains(err.Error(), filepath.Join(tree, "a", "hl")) || !strings.Contains(err.Error(), "hard links") {
+			t.Fatalf("chownTree: %v, want an error naming tree/a/hl and its hard links", err)
+		}
+		if uid := uidOf(victim); uid != 0 {
+			t.Errorf("the file outside the tree was given to %d through its hard link", uid)
+		}
+	})
 }

@@ -327,13 +327,51 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 		}
 		written = append(written, dst)
 	}
-	if err := atomicfile.WriteFile(filepath.Join(s.Dst, SeedMarker), []byte("seeded from "+s.Src+"\n"), 0o644); err != nil {
+	if err := writeMarker(s.Dst, []byte("seeded from "+s.Src+"\n")); err != nil {
 		return written, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
 	if err := os.RemoveAll(tmp); err != nil {
 		return written, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
 	return written, nil
+}
+
+// writeMarker writes the marker file into dst durably without following a
+// link: dst is the server user's, who could put a link in the marker's
+// place, and atomicfile.WriteFile writes to what a link points to (by
+// design, for mounted configuration files). The content goes to a new
+// temporary file (O_EXCL, O_NOFOLLOW: a leftover of a killed start is
+// removed by CleanTemps under the seed lock), synced, and renamed over the
+// marker's name, which replaces a link there instead of writing through it;
+// then dst is synced.
+func writeMarker(dst string, content []byte) error {
+	d, err := os.OpenFile(dst, os.O_RDONLY|syscall.O_DIRECTORY, 0)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	dfd := int(d.Fd())
+	name := fmt.Sprintf("%s%s-%d", atomicfile.TempPrefix, SeedMarker, time.Now().UnixNano())
+	fd, err := unix.Openat(dfd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Join(dst, SeedMarker), err)
+	}
+	f := os.NewFile(uintptr(fd), filepath.Join(dst, name))
+	_, err = f.Write(content)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = unix.Renameat(dfd, name, dfd, SeedMarker)
+	}
+	if err != nil {
+		_ = unix.Unlinkat(dfd, name, 0)
+		return fmt.Errorf("write %s: %w", filepath.Join(dst, SeedMarker), err)
+	}
+	return d.Sync()
 }
 
 // seedStep, when set (tests), is called by copySeed after each step:
@@ -413,20 +451,21 @@ func openCompleteCopy(tmp string) *os.File {
 // chownTree gives dir and everything in it to owner, links themselves and
 // never what they point to, anywhere in the tree: each folder is opened
 // relative to the folder above it with O_NOFOLLOW, and each entry is given
-// away relative to its folder (fchownat with AT_SYMLINK_NOFOLLOW). A path
-// is never resolved through a folder already given away: the server's user
-// may change that folder at once (swap a sub-folder for a link to /etc, say),
-// and root, walking by path, would then give away what the link points to.
+// away through a descriptor opened relative to its folder (O_PATH,
+// O_NOFOLLOW). A path is never resolved through a folder the server's user
+// may change (one given away, or one of theirs from the start): they could
+// swap a sub-folder for a link to /etc, say, and root, walking by path,
+// would give away what the link points to. A folder is given away after
+// everything in it, so that a tree only root can enter stays so until the
+// walk is done with it; and a file with more than one link (a hard link
+// someone made to a file outside the tree) is refused, not given away.
 // dir itself is opened with O_NOFOLLOW too: a link there is given away
 // itself.
 func chownTree(dir string, owner atomicfile.Owner) error {
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	switch {
 	case err == unix.ELOOP || err == unix.ENOTDIR:
-		if err := os.Lchown(dir, owner.UID, owner.GID); err != nil {
-			return fmt.Errorf("give %s to %d:%d: %w", dir, owner.UID, owner.GID, errors.Unwrap(err))
-		}
-		return nil
+		return chownEntry(unix.AT_FDCWD, dir, dir, owner)
 	case err != nil:
 		return fmt.Errorf("give %s to %d:%d: %w", dir, owner.UID, owner.GID, err)
 	}
@@ -439,19 +478,13 @@ func chownTree(dir string, owner atomicfile.Owner) error {
 // chownDir has listed it, before it gives away its entries.
 var chownStep func(dir string)
 
-// chownDir gives the open folder f (at path, for errors) and its entries
-// to owner, descending only through folders it opens relative to f with
-// O_NOFOLLOW (see chownTree).
+// chownDir gives the entries of the open folder f (at path, for errors),
+// then f itself, to owner, descending only through folders it opens
+// relative to f with O_NOFOLLOW (see chownTree).
 func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
-	give := func(p string, err error) error {
-		return fmt.Errorf("give %s to %d:%d: %w", p, owner.UID, owner.GID, err)
-	}
-	if err := unix.Fchown(int(f.Fd()), owner.UID, owner.GID); err != nil {
-		return give(path, err)
-	}
 	entries, err := f.ReadDir(-1)
 	if err != nil {
-		return give(path, errors.Unwrap(err))
+		return fmt.Errorf("give %s to %d:%d: %w", path, owner.UID, owner.GID, errors.Unwrap(err))
 	}
 	if chownStep != nil {
 		chownStep(path)
@@ -470,13 +503,42 @@ func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
 				continue
 			}
 			if err != unix.ELOOP && err != unix.ENOTDIR {
-				return give(p, err)
+				return fmt.Errorf("give %s to %d:%d: %w", p, owner.UID, owner.GID, err)
 			}
 			// No longer a folder since it was listed: given away itself.
 		}
-		if err := unix.Fchownat(int(f.Fd()), name, owner.UID, owner.GID, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-			return give(p, err)
+		if err := chownEntry(int(f.Fd()), name, p, owner); err != nil {
+			return err
 		}
+	}
+	if err := unix.Fchown(int(f.Fd()), owner.UID, owner.GID); err != nil {
+		return fmt.Errorf("give %s to %d:%d: %w", path, owner.UID, owner.GID, err)
+	}
+	return nil
+}
+
+// chownEntry gives the entry name of the folder dirfd (p, for errors) to
+// owner through a descriptor of the entry itself (O_PATH, O_NOFOLLOW: a link
+// is given away, not what it points to), unless it is a file with more
+// than one link.
+func chownEntry(dirfd int, name, p string, owner atomicfile.Owner) error {
+	give := func(err error) error {
+		return fmt.Errorf("give %s to %d:%d: %w", p, owner.UID, owner.GID, err)
+	}
+	fd, err := unix.Openat(dirfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return give(err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return give(err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR && st.Nlink > 1 {
+		return give(fmt.Errorf("it has %d hard links, so it may be another file too: not given away", st.Nlink))
+	}
+	if err := unix.Fchownat(fd, "", owner.UID, owner.GID, unix.AT_EMPTY_PATH); err != nil {
+		return give(err)
 	}
 	return nil
 }
