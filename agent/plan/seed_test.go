@@ -521,3 +521,77 @@ func TestChownTreeGivesAFolderAwayLast(t *testing.T) {
 		}
 	})
 }
+
+// TestSeedGivenAwayStaysInTheSeed: when the copy is given to the server's
+// user (root seeding for WSO2_AGENT_USER), a link in the seed that leads
+// out of it (to a file only root may read, a mounted secret say, or to a
+// folder) fails the seed with an error naming the link, and nothing of what
+// it points to reaches the volume; links that stay inside the seed (a
+// ConfigMap's ..data) are followed as always.
+func TestSeedGivenAwayStaysInTheSeed(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (the copy is given to another user); CI runs as root")
+	}
+	outside := t.TempDir()
+	writeFiles(t, outside, "secret", "dir/secret")
+	configMap := func(t *testing.T) string {
+		src := seedSource(t, "webapps")
+		writeFiles(t, src, "..2026_12_07/conf.xml")
+		if err := os.Symlink("..2026_12_07", filepath.Join(src, "..data")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("..data/conf.xml", filepath.Join(src, "conf.xml")); err != nil {
+			t.Fatal(err)
+		}
+		return src
+	}
+	for _, tc := range []struct{ name, link, target string }{
+		{"a file outside", "webapps/leak", filepath.Join(outside, "secret")},
+		{"a folder outside", "leakdir", filepath.Join(outside, "dir")},
+		{"a relative link out", "webapps/up", "../../" + filepath.Base(outside) + "/secret"},
+		{"inside only", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := configMap(t)
+			if tc.link != "" {
+				target := tc.target
+				if !filepath.IsAbs(target) { // relative to the link's folder: from src/webapps up to outside's parent
+					if err := os.Rename(src, filepath.Join(filepath.Dir(outside), "seed-"+filepath.Base(src))); err != nil {
+						t.Fatal(err)
+					}
+					src = filepath.Join(filepath.Dir(outside), "seed-"+filepath.Base(src))
+					t.Cleanup(func() { os.RemoveAll(src) })
+				}
+				if err := os.Symlink(target, filepath.Join(src, tc.link)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dst := filepath.Join(t.TempDir(), "server")
+			p := &Plan{NewOwner: &atomicfile.Owner{UID: 4321, GID: 4322}}
+			if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 {
+				t.Fatalf("AddSeed: %v, %d seeds planned", err, len(p.Seeds))
+			}
+			_, err := p.Apply()
+			if tc.link == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b, err := os.ReadFile(filepath.Join(dst, "conf.xml")); err != nil || string(b) != "..2026_12_07/conf.xml" {
+					t.Errorf("conf.xml through ..data: %q, %v", b, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), filepath.Join(src, tc.link)) || !strings.Contains(err.Error(), "leads out of the seed") {
+				t.Fatalf("Apply: %v, want an error naming %s as leading out of the seed", err, tc.link)
+			}
+			_ = filepath.Walk(dst, func(path string, fi os.FileInfo, err error) error {
+				if err == nil && !fi.IsDir() {
+					if b, _ := os.ReadFile(path); strings.Contains(string(b), "secret") {
+						t.Errorf("%s holds the outside file's content", path)
+					}
+				}
+				return nil
+			})
+		})
+	}
+}

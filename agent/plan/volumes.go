@@ -404,7 +404,11 @@ func copySeed(s *SeedPlan, tmp string, owner *atomicfile.Owner) (*os.File, error
 		dir.Close()
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
-	if err := CopyTree(s.Src, at); err != nil {
+	copyTree := CopyTree
+	if owner != nil {
+		copyTree = copyTreeWithin
+	}
+	if err := copyTree(s.Src, at); err != nil {
 		return fail(fmt.Errorf("copy %s: %w", s.Src, err))
 	}
 	step("copied")
@@ -589,19 +593,44 @@ func removeSeedLeftovers(s *SeedPlan) {
 
 // CopyTree copies the folder src to dst (which must not exist, or be an
 // empty folder), keeping modes. Symbolic links are followed and what they
-// point at is copied like a regular file or folder (a Kubernetes ConfigMap shows its files as links
-// through ..data, which would dangle in the copy); names starting with ".."
-// (Kubernetes' ..data and ..<timestamp>) are skipped. A link loop, or
-// anything that is neither a regular file nor a folder (a FIFO, a device),
-// is an error naming it.
+// point at is copied like a regular file or folder (a Kubernetes ConfigMap
+// shows its files as links through ..data, which would dangle in the copy);
+// names starting with ".." (Kubernetes' ..data and ..<timestamp>) are
+// skipped. A link loop, or anything that is neither a regular file nor a
+// folder (a FIFO, a device), is an error naming it.
 func CopyTree(src, dst string) error {
-	return copyDir(src, dst, nil)
+	return copyDir(src, dst, nil, "")
+}
+
+// copyTreeWithin is CopyTree where every file and folder copied must be
+// inside src, wherever the links in src lead: one outside it is an error
+// naming the link. Root copies a seed that way when it gives the copy to
+// the server's user, who may own the seed (the images copy it in with the
+// server's owner) and could otherwise link a file only root may read, a
+// mounted secret say, into their copy. It is checked on the file opened
+// (where /proc/self/fd says it is), so a link changed meanwhile cannot
+// slip through.
+func copyTreeWithin(src, dst string) error {
+	root, err := filepath.EvalSymlinks(src)
+	if err != nil {
+		return err
+	}
+	return copyDir(src, dst, nil, root)
 }
 
 // copyDir copies the folder src (already known to be one) to dst; parents
-// are the folders being copied above it, to detect link loops.
-func copyDir(src, dst string, parents []fs.FileInfo) error {
-	st, err := os.Stat(src)
+// are the folders being copied above it, to detect link loops; root, when
+// not empty, is the real path every file and folder copied must be in.
+func copyDir(src, dst string, parents []fs.FileInfo, root string) error {
+	d, err := os.OpenFile(src, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := checkWithin(d, src, root); err != nil {
+		return err
+	}
+	st, err := d.Stat()
 	if err != nil {
 		return err
 	}
@@ -614,7 +643,7 @@ func copyDir(src, dst string, parents []fs.FileInfo) error {
 	if err := os.MkdirAll(dst, st.Mode().Perm()|0o700); err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(src)
+	entries, err := d.ReadDir(-1)
 	if err != nil {
 		return err
 	}
@@ -628,27 +657,46 @@ func copyDir(src, dst string, parents []fs.FileInfo) error {
 			return err
 		}
 		if info.IsDir() {
-			if err := copyDir(from, to, parents); err != nil {
+			if err := copyDir(from, to, parents, root); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := copyFile(from, to); err != nil {
+		if err := copyFile(from, to, root); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// checkWithin fails when root is set and the open file f (opened as path)
+// is not root or inside it.
+func checkWithin(f *os.File, path, root string) error {
+	if root == "" {
+		return nil
+	}
+	where, err := os.Readlink(atomicfile.ProcPath(f))
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", path, err)
+	}
+	if where != root && !strings.HasPrefix(where, root+"/") {
+		return fmt.Errorf("copy %s: it leads out of the seed %s (to %s): not copied into a tree given to the server's user", path, root, where)
+	}
+	return nil
+}
+
 // copyFile copies the regular file src (symbolic links followed) to the new
 // file dst with src's permission bits, never blocking on a FIFO or reading
-// a device.
-func copyFile(src, dst string) error {
+// a device; root is as for copyDir.
+func copyFile(src, dst, root string) error {
 	in, st, err := boundedread.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
+	if err := checkWithin(in, src, root); err != nil {
+		return err
+	}
 	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, st.Mode().Perm())
 	if err != nil {
 		return err
