@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -592,6 +593,48 @@ func TestSeedGivenAwayStaysInTheSeed(t *testing.T) {
 				}
 				return nil
 			})
+		})
+	}
+}
+
+// TestSeedNotThroughALinkedVolume: seeding for another user (as root), a
+// volume folder that is itself a link (to an empty folder of root's, which
+// the server's user could have linked from their own folder) is not seeded:
+// the error names it and what it points to, which stays empty. As the
+// server's own user, the link is followed as before.
+func TestSeedNotThroughALinkedVolume(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (the copy is given to another user); CI runs as root")
+	}
+	for _, withOwner := range []bool{true, false} {
+		t.Run(fmt.Sprintf("owner %v", withOwner), func(t *testing.T) {
+			src := seedSource(t, "webapps")
+			target := t.TempDir()
+			dst := filepath.Join(t.TempDir(), "server")
+			if err := os.Symlink(target, dst); err != nil {
+				t.Fatal(err)
+			}
+			p := &Plan{}
+			if withOwner {
+				p.NewOwner = &atomicfile.Owner{UID: 4321, GID: 4322}
+			}
+			if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 {
+				t.Fatalf("AddSeed: %v, %d seeds planned", err, len(p.Seeds))
+			}
+			_, err := p.Apply()
+			ents, _ := os.ReadDir(target)
+			if !withOwner {
+				if err != nil || len(ents) == 0 {
+					t.Fatalf("Apply: %v; the link's target holds %v, want the seed", err, ents)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), dst) || !strings.Contains(err.Error(), "symbolic link (to "+target+")") {
+				t.Fatalf("Apply: %v, want an error naming %s as a link to %s", err, dst, target)
+			}
+			if len(ents) != 0 {
+				t.Errorf("the link's target now holds %v", ents)
+			}
 		})
 	}
 }

@@ -255,6 +255,17 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 		removeSeedLeftovers(s)
 		return nil, nil
 	}
+	if owner != nil {
+		// The folder's parent may be the server user's (the images copy the
+		// home in with the server's owner), who could have put a link to a
+		// folder of root's there (one on root's PATH, say) for root to fill
+		// with files of theirs. Nothing of theirs runs while the agent sets
+		// up, so a link found now was put there before the start.
+		if st, err := os.Lstat(s.Dst); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+			to, _ := os.Readlink(s.Dst)
+			return nil, fmt.Errorf("seed %s: it is a symbolic link (to %s): not seeded for another user, whose folder may hold it; mount the volume there instead", s.Dst, to)
+		}
+	}
 	if err := mkdirAll(s.Dst, owner); err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
