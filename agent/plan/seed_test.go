@@ -638,3 +638,94 @@ func TestSeedNotThroughALinkedVolume(t *testing.T) {
 		})
 	}
 }
+
+// TestCopyTreeWritesThroughDescriptors: a folder of the copy renamed away
+// and replaced with a link after it was made (the copy may be given away
+// early: the seed lock lives in the user's own folder, which they can
+// delete, so two agents can seed at once) is not written through: what it
+// should hold lands in the folder made, and the link's target stays empty.
+func TestCopyTreeWritesThroughDescriptors(t *testing.T) {
+	src := seedSource(t, "webapps")
+	writeFiles(t, src, "webapps/deep/g")
+	dst := filepath.Join(t.TempDir(), "copy")
+	victim := t.TempDir()
+	swapped := false
+	copyStep = func(dir string) {
+		if dir != filepath.Join(dst, "webapps") {
+			return
+		}
+		if err := os.Rename(dir, dir+".moved"); err != nil {
+			t.Error(err)
+		}
+		if err := os.Symlink(victim, dir); err != nil {
+			t.Error(err)
+		}
+		swapped = true
+	}
+	t.Cleanup(func() { copyStep = nil })
+	if err := CopyTree(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	if !swapped {
+		t.Fatal("the copy never made dst/webapps")
+	}
+	if ents, _ := os.ReadDir(victim); len(ents) != 0 {
+		t.Errorf("written through the link: the target holds %v", ents)
+	}
+	for _, rel := range []string{"webapps.moved/f", "webapps.moved/deep/g"} {
+		if _, err := os.Stat(filepath.Join(dst, rel)); err != nil {
+			t.Errorf("not copied into the folder made: %v", err)
+		}
+	}
+}
+
+// TestSeedWithinRefusesHardLinksAndTakesARelativeSeed: seeding for another
+// user, a file of the seed with a second hard link (which may be a file
+// outside the seed, a root-only one) is refused, naming it; a seed given as
+// a relative path is seeded as usual.
+func TestSeedWithinRefusesHardLinksAndTakesARelativeSeed(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (the copy is given to another user); CI runs as root")
+	}
+	owner := &atomicfile.Owner{UID: 4321, GID: 4322}
+	t.Run("a hard link", func(t *testing.T) {
+		src := seedSource(t, "webapps")
+		secret := filepath.Join(t.TempDir(), "secret")
+		if err := os.WriteFile(secret, []byte("s3cret"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		link := filepath.Join(src, "webapps", "hl")
+		if err := os.Link(secret, link); err != nil {
+			t.Fatalf("hard link (both folders are under TMPDIR): %v", err)
+		}
+		dst := filepath.Join(t.TempDir(), "server")
+		p := &Plan{NewOwner: owner}
+		if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 {
+			t.Fatalf("AddSeed: %v, %d seeds planned", err, len(p.Seeds))
+		}
+		if _, err := p.Apply(); err == nil || !strings.Contains(err.Error(), link) || !strings.Contains(err.Error(), "hard links") {
+			t.Fatalf("Apply: %v, want an error naming %s and its hard links", err, link)
+		}
+		_ = filepath.Walk(dst, func(path string, fi os.FileInfo, err error) error {
+			if b, _ := os.ReadFile(path); err == nil && !fi.IsDir() && string(b) == "s3cret" {
+				t.Errorf("%s holds the hard-linked file's content", path)
+			}
+			return nil
+		})
+	})
+	t.Run("a relative seed", func(t *testing.T) {
+		src := seedSource(t, "webapps")
+		t.Chdir(filepath.Dir(src))
+		dst := filepath.Join(t.TempDir(), "server")
+		p := &Plan{NewOwner: owner}
+		if err := p.AddSeed(filepath.Base(src), dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 {
+			t.Fatalf("AddSeed: %v, %d seeds planned", err, len(p.Seeds))
+		}
+		if _, err := p.Apply(); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(filepath.Join(dst, "webapps", "f")); err != nil || string(b) != "webapps" {
+			t.Errorf("webapps/f: %q, %v", b, err)
+		}
+	})
+}

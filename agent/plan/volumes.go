@@ -608,77 +608,135 @@ func removeSeedLeftovers(s *SeedPlan) {
 // shows its files as links through ..data, which would dangle in the copy);
 // names starting with ".." (Kubernetes' ..data and ..<timestamp>) are
 // skipped. A link loop, or anything that is neither a regular file nor a
-// folder (a FIFO, a device), is an error naming it.
+// folder (a FIFO, a device), is an error naming it. Below dst, every folder
+// and file is made relative to the descriptor of the folder made above it,
+// never following a link: a folder of the copy that someone renames away
+// or replaces with a link meanwhile is not written through.
 func CopyTree(src, dst string) error {
-	return copyDir(src, dst, nil, "")
+	return copyTree(src, dst, "")
 }
 
 // copyTreeWithin is CopyTree where every file and folder copied must be
-// inside src, wherever the links in src lead: one outside it is an error
-// naming the link. Root copies a seed that way when it gives the copy to
-// the server's user, who may own the seed (the images copy it in with the
+// inside src, wherever the links in src lead: one outside it, or a file
+// with a second hard link (which may be a file outside it too), is an error
+// naming it. Root copies a seed that way when it gives the copy to the
+// server's user, who may own the seed (the images copy it in with the
 // server's owner) and could otherwise link a file only root may read, a
 // mounted secret say, into their copy. It is checked on the file opened
 // (where /proc/self/fd says it is), so a link changed meanwhile cannot
 // slip through.
 func copyTreeWithin(src, dst string) error {
-	root, err := filepath.EvalSymlinks(src)
+	abs, err := filepath.Abs(src)
 	if err != nil {
 		return err
 	}
-	return copyDir(src, dst, nil, root)
+	root, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return err
+	}
+	return copyTree(src, dst, root)
 }
 
-// copyDir copies the folder src (already known to be one) to dst; parents
-// are the folders being copied above it, to detect link loops; root, when
-// not empty, is the real path every file and folder copied must be in.
-func copyDir(src, dst string, parents []fs.FileInfo, root string) error {
-	d, err := os.OpenFile(src, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK, 0)
+// copyTree is CopyTree; root, when not empty, is the real path every file
+// and folder copied must be in (copyTreeWithin).
+func copyTree(src, dst, root string) error {
+	in, st, err := openSrcDir(src, root)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	if err := checkWithin(d, src, root); err != nil {
-		return err
-	}
-	st, err := d.Stat()
-	if err != nil {
-		return err
-	}
-	for _, p := range parents {
-		if os.SameFile(p, st) {
-			return fmt.Errorf("copy %s: a symbolic link loop", src)
-		}
-	}
-	parents = append(parents, st)
+	defer in.Close()
 	if err := os.MkdirAll(dst, st.Mode().Perm()|0o700); err != nil {
 		return err
 	}
-	entries, err := d.ReadDir(-1)
+	out, err := os.OpenFile(dst, os.O_RDONLY|syscall.O_DIRECTORY, 0)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	return copyDir(in, src, out, dst, []fs.FileInfo{st}, root)
+}
+
+// openSrcDir opens the folder src of a copy (links followed, never
+// blocking), checked to be within root (see copyTreeWithin).
+func openSrcDir(src, root string) (*os.File, fs.FileInfo, error) {
+	d, err := os.OpenFile(src, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := d.Stat()
+	if err == nil {
+		err = checkWithin(d, src, root)
+	}
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return d, st, nil
+}
+
+// copyDir copies the entries of the open folder in (src) into the open
+// folder out (dst, for errors); parents are the folders being copied above
+// it, to detect link loops; root is as for copyTree.
+func copyDir(in *os.File, src string, out *os.File, dst string, parents []fs.FileInfo, root string) error {
+	entries, err := in.ReadDir(-1)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "..") {
+		name := e.Name()
+		if strings.HasPrefix(name, "..") {
 			continue
 		}
-		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
+		from, to := filepath.Join(src, name), filepath.Join(dst, name)
 		info, err := os.Stat(from) // follows symbolic links
 		if err != nil {
 			return err
 		}
-		if info.IsDir() {
-			if err := copyDir(from, to, parents, root); err != nil {
+		if !info.IsDir() {
+			if err := copyFile(from, out, name, to, root); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := copyFile(from, to, root); err != nil {
+		if err := copySubDir(from, out, name, to, parents, root); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// copySubDir copies the folder from into the new folder name of the open
+// folder out (to, for errors), made and opened relative to out without
+// following a link.
+func copySubDir(from string, out *os.File, name, to string, parents []fs.FileInfo, root string) error {
+	cin, st, err := openSrcDir(from, root)
+	if err != nil {
+		return err
+	}
+	defer cin.Close()
+	for _, p := range parents {
+		if os.SameFile(p, st) {
+			return fmt.Errorf("copy %s: a symbolic link loop", from)
+		}
+	}
+	if err := unix.Mkdirat(int(out.Fd()), name, uint32(st.Mode().Perm()|0o700)); err != nil {
+		return &fs.PathError{Op: "mkdir", Path: to, Err: err}
+	}
+	fd, err := unix.Openat(int(out.Fd()), name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: to, Err: err}
+	}
+	cout := os.NewFile(uintptr(fd), to)
+	defer cout.Close()
+	if copyStep != nil {
+		copyStep(to)
+	}
+	return copyDir(cin, from, cout, to, append(parents, st), root)
+}
+
+// copyStep, when set (tests), is called with the path of each folder
+// copySubDir has made and opened, before it copies into it.
+var copyStep func(dir string)
 
 // checkWithin fails when root is set and the open file f (opened as path)
 // is not root or inside it.
@@ -697,9 +755,11 @@ func checkWithin(f *os.File, path, root string) error {
 }
 
 // copyFile copies the regular file src (symbolic links followed) to the new
-// file dst with src's permission bits, never blocking on a FIFO or reading
-// a device; root is as for copyDir.
-func copyFile(src, dst, root string) error {
+// file name of the open folder out (to, for errors; created relative to
+// out, never through a link) with src's permission bits, never blocking on
+// a FIFO or reading a device; root is as for copyTree (and a file with a
+// second hard link is refused there).
+func copyFile(src string, out *os.File, name, to, root string) error {
 	in, st, err := boundedread.Open(src)
 	if err != nil {
 		return err
@@ -708,13 +768,17 @@ func copyFile(src, dst, root string) error {
 	if err := checkWithin(in, src, root); err != nil {
 		return err
 	}
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, st.Mode().Perm())
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && root != "" && sys.Nlink > 1 {
+		return fmt.Errorf("copy %s: it has %d hard links, so it may be a file outside the seed too: not copied into a tree given to the server's user", src, sys.Nlink)
+	}
+	fd, err := unix.Openat(int(out.Fd()), name, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, uint32(st.Mode().Perm()))
 	if err != nil {
+		return &fs.PathError{Op: "open", Path: to, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), to)
+	if _, err := io.Copy(f, in); err != nil {
+		f.Close()
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return f.Close()
 }
