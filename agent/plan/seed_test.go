@@ -680,9 +680,10 @@ func TestCopyTreeWritesThroughDescriptors(t *testing.T) {
 }
 
 // TestSeedWithinRefusesHardLinksAndTakesARelativeSeed: seeding for another
-// user, a file of the seed with a second hard link (which may be a file
-// outside the seed, a root-only one) is refused, naming it; a seed given as
-// a relative path is seeded as usual.
+// user, a file of the seed with a second hard link that not everyone may
+// read (which may be a root-only file outside the seed) is refused, naming
+// it; hard links among files everyone may read (a seed made with cp -al)
+// are copied; a seed given as a relative path is seeded as usual.
 func TestSeedWithinRefusesHardLinksAndTakesARelativeSeed(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("this test needs root (the copy is given to another user); CI runs as root")
@@ -713,6 +714,24 @@ func TestSeedWithinRefusesHardLinksAndTakesARelativeSeed(t *testing.T) {
 			return nil
 		})
 	})
+	t.Run("hard links everyone may read", func(t *testing.T) {
+		// A seed built with cp -al: its files are linked among themselves.
+		src := seedSource(t, "webapps")
+		if err := os.Link(filepath.Join(src, "webapps", "f"), filepath.Join(src, "webapps", "g")); err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(t.TempDir(), "server")
+		p := &Plan{NewOwner: owner}
+		if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 {
+			t.Fatalf("AddSeed: %v, %d seeds planned", err, len(p.Seeds))
+		}
+		if _, err := p.Apply(); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := os.ReadFile(filepath.Join(dst, "webapps", "g")); err != nil || string(b) != "webapps" {
+			t.Errorf("webapps/g: %q, %v", b, err)
+		}
+	})
 	t.Run("a relative seed", func(t *testing.T) {
 		src := seedSource(t, "webapps")
 		t.Chdir(filepath.Dir(src))
@@ -728,4 +747,38 @@ func TestSeedWithinRefusesHardLinksAndTakesARelativeSeed(t *testing.T) {
 			t.Errorf("webapps/f: %q, %v", b, err)
 		}
 	})
+}
+
+// TestChownTreeStaysOnItsFileSystem: a file system mounted inside the tree
+// (a volume someone moved into a copy being resumed) is not given away:
+// the walk fails, naming the folder, and the mounted file system's root
+// and files keep their owner.
+func TestChownTreeStaysOnItsFileSystem(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("this test needs root (chown, mount); CI runs as root")
+	}
+	tree := filepath.Join(t.TempDir(), "tree")
+	writeFiles(t, tree, "a/f")
+	mnt := filepath.Join(tree, "a", "vol")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=1m"); err != nil {
+		t.Fatalf("mount a tmpfs (root may mount here): %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	writeFiles(t, mnt, "secret")
+	err := chownTree(tree, atomicfile.Owner{UID: 4321, GID: 4322})
+	if err == nil || !strings.Contains(err.Error(), mnt) || !strings.Contains(err.Error(), "another file system") {
+		t.Fatalf("chownTree: %v, want an error naming %s as another file system", err, mnt)
+	}
+	for _, p := range []string{mnt, filepath.Join(mnt, "secret")} {
+		st, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uid := st.Sys().(*syscall.Stat_t).Uid; uid != 0 {
+			t.Errorf("%s, on the mounted file system, was given to %d", p, uid)
+		}
+	}
 }

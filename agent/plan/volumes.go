@@ -382,7 +382,10 @@ func writeMarker(dst string, content []byte) error {
 		_ = unix.Unlinkat(dfd, name, 0)
 		return fmt.Errorf("write %s: %w", filepath.Join(dst, SeedMarker), err)
 	}
-	return d.Sync()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) { // as atomicfile.SyncDir
+		return fmt.Errorf("sync %s: %w", dst, err)
+	}
+	return nil
 }
 
 // seedStep, when set (tests), is called by copySeed after each step:
@@ -400,7 +403,7 @@ var seedStep func(step string)
 // and marked complete with a file that is only ever created, never opened
 // through a link.
 func copySeed(s *SeedPlan, tmp string, owner *atomicfile.Owner) (*os.File, error) {
-	dir, err := atomicfile.MkdirPrivate(tmp)
+	dir, err := mkdirSeedTmp(tmp, owner != nil)
 	if err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
@@ -445,6 +448,23 @@ func copySeed(s *SeedPlan, tmp string, owner *atomicfile.Owner) (*os.File, error
 		return fail(err)
 	}
 	return dir, nil
+}
+
+// mkdirSeedTmp makes the temporary folder tmp and returns it open (without
+// following a link), positioned at its start. For a copy root gives away it
+// is private (atomicfile.MkdirPrivate: root's, 0700, checked). An agent
+// running as the server's own user has nothing to protect from that user,
+// and some volumes give every new folder an owner or a mode of their own
+// (EFS access points, NFS with all_squash, CIFS's dir_mode), which the
+// check would refuse: there the folder is made 0700 and opened only.
+func mkdirSeedTmp(tmp string, private bool) (*os.File, error) {
+	if private {
+		return atomicfile.MkdirPrivate(tmp)
+	}
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(tmp, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
 }
 
 // openCompleteCopy returns the folder tmp open (without following a link to
@@ -497,6 +517,10 @@ var chownStep func(dir string)
 // then f itself, to owner, descending only through folders it opens
 // relative to f with O_NOFOLLOW (see chownTree).
 func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
+	var fst unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &fst); err != nil {
+		return fmt.Errorf("give %s to %d:%d: %w", path, owner.UID, owner.GID, err)
+	}
 	entries, err := f.ReadDir(-1)
 	if err != nil {
 		return fmt.Errorf("give %s to %d:%d: %w", path, owner.UID, owner.GID, errors.Unwrap(err))
@@ -509,6 +533,14 @@ func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
 		if e.IsDir() {
 			cfd, err := unix.Openat(int(f.Fd()), name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 			if err == nil {
+				var cst unix.Stat_t
+				if err := unix.Fstat(cfd, &cst); err != nil || cst.Dev != fst.Dev {
+					unix.Close(cfd)
+					if err == nil {
+						err = errors.New("another file system is mounted there: not given away")
+					}
+					return fmt.Errorf("give %s to %d:%d: %w", p, owner.UID, owner.GID, err)
+				}
 				child := os.NewFile(uintptr(cfd), p)
 				err = chownDir(child, p, owner)
 				child.Close()
@@ -758,7 +790,9 @@ func checkWithin(f *os.File, path, root string) error {
 // file name of the open folder out (to, for errors; created relative to
 // out, never through a link) with src's permission bits, never blocking on
 // a FIFO or reading a device; root is as for copyTree (and a file with a
-// second hard link is refused there).
+// second hard link that not everyone may read is refused there: it may be
+// a root-only file outside the seed, which the inside-the-seed check, made
+// on the path it was opened by, cannot tell).
 func copyFile(src string, out *os.File, name, to, root string) error {
 	in, st, err := boundedread.Open(src)
 	if err != nil {
@@ -768,8 +802,8 @@ func copyFile(src string, out *os.File, name, to, root string) error {
 	if err := checkWithin(in, src, root); err != nil {
 		return err
 	}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok && root != "" && sys.Nlink > 1 {
-		return fmt.Errorf("copy %s: it has %d hard links, so it may be a file outside the seed too: not copied into a tree given to the server's user", src, sys.Nlink)
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && root != "" && sys.Nlink > 1 && sys.Mode&0o004 == 0 {
+		return fmt.Errorf("copy %s: it has %d hard links, so it may be a file outside the seed too, and not everyone may read it: not copied into a tree given to the server's user", src, sys.Nlink)
 	}
 	fd, err := unix.Openat(int(out.Fd()), name, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, uint32(st.Mode().Perm()))
 	if err != nil {
