@@ -295,28 +295,9 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 			return nil, err
 		}
 	} else if owner != nil {
-		// A complete copy left by an interrupted start, and the entries it
-		// renamed into place already (perhaps an older agent's, which gave
-		// the tree away only after the whole setup): given away now.
-		done, err := os.ReadDir(s.Dst)
-		if err != nil {
+		if err := giveResumedAway(s, dir, tmp, *owner); err != nil {
 			dir.Close()
 			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
-		}
-		for _, e := range done {
-			switch {
-			case e.Name() == SeedTmp:
-				err = chownDir(dir, tmp, *owner)
-			case inSeed(s.Src, e.Name()):
-				err = chownTree(filepath.Join(s.Dst, e.Name()), *owner)
-			}
-			if err == nil {
-				_, err = dir.Seek(0, io.SeekStart)
-			}
-			if err != nil {
-				dir.Close()
-				return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
-			}
 		}
 	}
 	defer dir.Close()
@@ -386,6 +367,31 @@ func writeMarker(dst string, content []byte) error {
 		return fmt.Errorf("sync %s: %w", dst, err)
 	}
 	return nil
+}
+
+// giveResumedAway gives to owner a complete copy left by an interrupted
+// start (the open folder dir, at tmp) and the entries of s.Dst it renamed
+// into place already (perhaps an older agent's, which gave the tree away
+// only after the whole setup), and leaves dir positioned at its start.
+func giveResumedAway(s *SeedPlan, dir *os.File, tmp string, owner atomicfile.Owner) error {
+	done, err := os.ReadDir(s.Dst)
+	if err != nil {
+		return err
+	}
+	for _, e := range done {
+		switch {
+		case e.Name() == SeedTmp:
+			if err := chownDir(dir, tmp, owner); err != nil {
+				return err
+			}
+		case inSeed(s.Src, e.Name()):
+			if err := chownTree(filepath.Join(s.Dst, e.Name()), owner); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = dir.Seek(0, io.SeekStart)
+	return err
 }
 
 // seedStep, when set (tests), is called by copySeed after each step:
