@@ -319,54 +319,15 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 		}
 		written = append(written, dst)
 	}
-	if err := writeMarker(s.Dst, []byte("seeded from "+s.Src+"\n")); err != nil {
+	// s.Dst is the server user's: a link put at the marker's name is
+	// replaced, never written through.
+	if err := atomicfile.WriteFileNoFollow(filepath.Join(s.Dst, SeedMarker), []byte("seeded from "+s.Src+"\n"), 0o644); err != nil {
 		return written, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
 	if err := os.RemoveAll(tmp); err != nil {
 		return written, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
 	return written, nil
-}
-
-// writeMarker writes the marker file into dst durably without following a
-// link: dst is the server user's, who could put a link in the marker's
-// place, and atomicfile.WriteFile writes to what a link points to (by
-// design, for mounted configuration files). The content goes to a new
-// temporary file (O_EXCL, O_NOFOLLOW: a leftover of a killed start is
-// removed by CleanTemps under the seed lock), synced, and renamed over the
-// marker's name, which replaces a link there instead of writing through it;
-// then dst is synced.
-func writeMarker(dst string, content []byte) error {
-	d, err := os.OpenFile(dst, os.O_RDONLY|syscall.O_DIRECTORY, 0)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	dfd := int(d.Fd())
-	name := fmt.Sprintf("%s%s-%d", atomicfile.TempPrefix, SeedMarker, time.Now().UnixNano())
-	fd, err := unix.Openat(dfd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Join(dst, SeedMarker), err)
-	}
-	f := os.NewFile(uintptr(fd), filepath.Join(dst, name))
-	_, err = f.Write(content)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = unix.Renameat(dfd, name, dfd, SeedMarker)
-	}
-	if err != nil {
-		_ = unix.Unlinkat(dfd, name, 0)
-		return fmt.Errorf("write %s: %w", filepath.Join(dst, SeedMarker), err)
-	}
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) { // as atomicfile.SyncDir
-		return fmt.Errorf("sync %s: %w", dst, err)
-	}
-	return nil
 }
 
 // giveResumedAway gives to owner a complete copy left by an interrupted
@@ -467,10 +428,7 @@ func mkdirSeedTmp(tmp string, private bool) (*os.File, error) {
 	if private {
 		return atomicfile.MkdirPrivate(tmp)
 	}
-	if err := os.Mkdir(tmp, 0o700); err != nil {
-		return nil, err
-	}
-	return os.OpenFile(tmp, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+	return atomicfile.MkdirOpen(tmp)
 }
 
 // openCompleteCopy returns the folder tmp open (without following a link to
@@ -508,11 +466,16 @@ func chownTree(dir string, owner atomicfile.Owner) error {
 	case err == unix.ELOOP || err == unix.ENOTDIR:
 		return chownEntry(unix.AT_FDCWD, dir, dir, owner)
 	case err != nil:
-		return fmt.Errorf("give %s to %d:%d: %w", dir, owner.UID, owner.GID, err)
+		return giveErr(dir, owner, err)
 	}
 	f := os.NewFile(uintptr(fd), dir)
 	defer f.Close()
 	return chownDir(f, dir, owner)
+}
+
+// giveErr is the error of giving p to owner.
+func giveErr(p string, owner atomicfile.Owner, err error) error {
+	return fmt.Errorf("give %s to %d:%d: %w", p, owner.UID, owner.GID, err)
 }
 
 // chownStep, when set (tests), is called with a folder's path once
@@ -525,11 +488,11 @@ var chownStep func(dir string)
 func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
 	var fst unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &fst); err != nil {
-		return fmt.Errorf("give %s to %d:%d: %w", path, owner.UID, owner.GID, err)
+		return giveErr(path, owner, err)
 	}
 	entries, err := f.ReadDir(-1)
 	if err != nil {
-		return fmt.Errorf("give %s to %d:%d: %w", path, owner.UID, owner.GID, errors.Unwrap(err))
+		return giveErr(path, owner, errors.Unwrap(err))
 	}
 	if chownStep != nil {
 		chownStep(path)
@@ -545,7 +508,7 @@ func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
 					if err == nil {
 						err = errors.New("another file system is mounted there: not given away")
 					}
-					return fmt.Errorf("give %s to %d:%d: %w", p, owner.UID, owner.GID, err)
+					return giveErr(p, owner, err)
 				}
 				child := os.NewFile(uintptr(cfd), p)
 				err = chownDir(child, p, owner)
@@ -556,7 +519,7 @@ func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
 				continue
 			}
 			if err != unix.ELOOP && err != unix.ENOTDIR {
-				return fmt.Errorf("give %s to %d:%d: %w", p, owner.UID, owner.GID, err)
+				return giveErr(p, owner, err)
 			}
 			// No longer a folder since it was listed: given away itself.
 		}
@@ -565,7 +528,7 @@ func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
 		}
 	}
 	if err := unix.Fchown(int(f.Fd()), owner.UID, owner.GID); err != nil {
-		return fmt.Errorf("give %s to %d:%d: %w", path, owner.UID, owner.GID, err)
+		return giveErr(path, owner, err)
 	}
 	return nil
 }
@@ -575,9 +538,7 @@ func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
 // is given away, not what it points to), unless it is a file with more
 // than one link.
 func chownEntry(dirfd int, name, p string, owner atomicfile.Owner) error {
-	give := func(err error) error {
-		return fmt.Errorf("give %s to %d:%d: %w", p, owner.UID, owner.GID, err)
-	}
+	give := func(err error) error { return giveErr(p, owner, err) }
 	fd, err := unix.Openat(dirfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return give(err)
@@ -656,8 +617,8 @@ func CopyTree(src, dst string) error {
 
 // copyTreeWithin is CopyTree where every file and folder copied must be
 // inside src, wherever the links in src lead: one outside it, or a file
-// with a second hard link (which may be a file outside it too), is an error
-// naming it. Root copies a seed that way when it gives the copy to the
+// with a second hard link that not everyone may read (which may be a file
+// outside it too), is an error naming it. Root copies a seed that way when it gives the copy to the
 // server's user, who may own the seed (the images copy it in with the
 // server's owner) and could otherwise link a file only root may read, a
 // mounted secret say, into their copy. It is checked on the file opened

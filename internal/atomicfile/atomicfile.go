@@ -46,6 +46,18 @@ func WriteFile(path string, data []byte, perm fs.FileMode) error {
 	return st.Commit()
 }
 
+// WriteFileNoFollow is WriteFile for a path in a folder someone else may
+// change: a symbolic link at path is replaced by the new file, never written
+// through (WriteFile writes to the file a link points to, so that a mounted
+// configuration file stays a link).
+func WriteFileNoFollow(path string, data []byte, perm fs.FileMode) error {
+	st, err := stageTo(path, path, data, perm, true, nil, nil)
+	if err != nil {
+		return err
+	}
+	return st.Commit()
+}
+
 // SyncDir fsyncs a directory so that a rename in it survives a crash.
 func SyncDir(dir string) error {
 	d, err := os.Open(dir)
@@ -237,12 +249,9 @@ func MkdirFor(dir string, perm fs.FileMode, owner Owner) error {
 // in its place: nobody else may write into it, or replace what is in it,
 // until the caller gives it away. It fails when dir exists.
 func MkdirPrivate(dir string) (*os.File, error) {
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create folder %s: %w", dir, cause(err))
-	}
-	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+	f, err := MkdirOpen(dir)
 	if err != nil {
-		return nil, fmt.Errorf("create folder %s: replaced by another process while it was made: %w", dir, cause(err))
+		return nil, err
 	}
 	fi, err := f.Stat()
 	if err == nil && !madeByUs(f, fi) {
@@ -254,6 +263,21 @@ func MkdirPrivate(dir string) (*os.File, error) {
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("create folder %s: %w", dir, cause(err))
+	}
+	return f, nil
+}
+
+// MkdirOpen makes the folder dir (mode 0700, less the umask) and returns it
+// open, opened without following a link (a link put in its place
+// meanwhile makes it fail). It fails when dir exists. See MkdirPrivate for
+// a folder that must be this process's alone.
+func MkdirOpen(dir string) (*os.File, error) {
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create folder %s: %w", dir, cause(err))
+	}
+	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, fmt.Errorf("create folder %s: replaced by another process while it was made: %w", dir, cause(err))
 	}
 	return f, nil
 }
@@ -387,15 +411,23 @@ func stage(path string, data []byte, perm fs.FileMode, sync bool, newOwner *Owne
 	if err != nil {
 		return nil, err
 	}
+	return stageTo(path, dst, data, perm, sync, newOwner, attrs)
+}
+
+// stageTo is stage with the file it replaces, dst, given: path itself or
+// what a link at path points to. A link at dst is replaced, as a new file.
+func stageTo(path, dst string, data []byte, perm fs.FileMode, sync bool, newOwner *Owner, attrs []Attr) (*Staged, error) {
 	dir := filepath.Dir(dst)
 	mode := perm
 	uid, gid := -1, -1
-	if st, statErr := os.Stat(dst); statErr == nil {
+	st, statErr := os.Lstat(dst)
+	switch {
+	case statErr == nil && st.Mode()&fs.ModeSymlink == 0:
 		mode = st.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
 		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
 			uid, gid = int(sys.Uid), int(sys.Gid)
 		}
-	} else if !errors.Is(statErr, fs.ErrNotExist) {
+	case statErr != nil && !errors.Is(statErr, fs.ErrNotExist):
 		return nil, fmt.Errorf("stat %s: %w", path, statErr)
 	}
 	f, err := os.CreateTemp(dir, TempPrefix+filepath.Base(dst)+"-")

@@ -288,6 +288,49 @@ func TestWriteFileThroughSymlink(t *testing.T) {
 	}
 }
 
+// TestWriteFileNoFollowReplacesALink: a link at the path (to a file, or to
+// nothing) is replaced by the new file, with perm, and what it pointed to
+// is left as it was; a file at the path keeps its mode, as with WriteFile.
+func TestWriteFileNoFollowReplacesALink(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("v"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{victim, filepath.Join(dir, "missing")} {
+		p := filepath.Join(dir, "marker")
+		os.Remove(p)
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFileNoFollow(p, []byte("new"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := os.Lstat(p); err != nil || !st.Mode().IsRegular() || st.Mode().Perm() != 0o644 || read(t, p) != "new" {
+			t.Fatalf("%s (was a link to %s): %v, %v", p, target, st, err)
+		}
+	}
+	if got := read(t, victim); got != "v" {
+		t.Fatalf("the link's target was written: %q", got)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("the dangling link's target was created")
+	}
+	p := filepath.Join(dir, "f")
+	if err := os.WriteFile(p, []byte("old"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileNoFollow(p, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(p); st.Mode().Perm() != 0o640 || read(t, p) != "new" {
+		t.Fatalf("a replaced file: mode %v, content %q; want 0640 kept, new", st.Mode().Perm(), read(t, p))
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, TempPrefix+"*")); len(left) != 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+}
+
 // openFDs counts this process's open file descriptors.
 func openFDs(t *testing.T) int {
 	t.Helper()
