@@ -43,6 +43,38 @@ func seedSource(t *testing.T, names ...string) string {
 	return src
 }
 
+// needRoot fails the test when the process is not root (why: what needs
+// it); CI runs as root.
+func needRoot(t *testing.T, why string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatalf("this test needs root (%s); CI runs as root", why)
+	}
+}
+
+// ownerOf is the user and group of p itself (a link is not followed).
+func ownerOf(t *testing.T, p string) (uid, gid int) {
+	t.Helper()
+	st, err := os.Lstat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := st.Sys().(*syscall.Stat_t)
+	return int(sys.Uid), int(sys.Gid)
+}
+
+// swapForLink does what the server's user may do to a folder of theirs:
+// renames dir to dir.moved and puts a link to target in its place.
+func swapForLink(t *testing.T, dir, target string) {
+	t.Helper()
+	if err := os.Rename(dir, dir+".moved"); err != nil {
+		t.Error(err)
+	}
+	if err := os.Symlink(target, dir); err != nil {
+		t.Error(err)
+	}
+}
+
 // TestInterruptedSeedIsFinished: a seed killed after its copy was complete
 // and one entry was renamed into place is finished by the next start (every
 // entry, the marker, no temporary copy). With an owner (root), the whole
@@ -55,8 +87,8 @@ func TestInterruptedSeedIsFinished(t *testing.T) {
 			name = "as root, for another user"
 		}
 		t.Run(name, func(t *testing.T) {
-			if withOwner && os.Geteuid() != 0 {
-				t.Fatal("this test needs root (chown to another user); CI runs as root")
+			if withOwner {
+				needRoot(t, "chown to another user")
 			}
 			names := []string{"synapse-configs", "webapps", "jaggeryapps"}
 			src := seedSource(t, names...)
@@ -221,9 +253,7 @@ func TestSeedLeftoversCleanupIsABestEffort(t *testing.T) {
 // it points to changes owner. Files, folders and links of the tree are all
 // given away.
 func TestChownTreeNeverFollowsASwappedLink(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (chown to another user); CI runs as root")
-	}
+	needRoot(t, "chown to another user")
 	base := t.TempDir()
 	tree, victim := filepath.Join(base, "tree"), filepath.Join(base, "victim")
 	writeFiles(t, tree, "a/b/f", "a/c/f", "top")
@@ -237,13 +267,7 @@ func TestChownTreeNeverFollowsASwappedLink(t *testing.T) {
 		if dir != filepath.Join(tree, "a") {
 			return
 		}
-		b := filepath.Join(dir, "b")
-		if err := os.Rename(b, b+".moved"); err != nil {
-			t.Error(err)
-		}
-		if err := os.Symlink(victim, b); err != nil {
-			t.Error(err)
-		}
+		swapForLink(t, filepath.Join(dir, "b"), victim)
 		swapped = true
 	}
 	t.Cleanup(func() { chownStep = nil })
@@ -253,28 +277,19 @@ func TestChownTreeNeverFollowsASwappedLink(t *testing.T) {
 	if !swapped {
 		t.Fatal("the walk never listed tree/a")
 	}
-	ownerOf := func(p string) (int, int) {
-		t.Helper()
-		st, err := os.Lstat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sys := st.Sys().(*syscall.Stat_t)
-		return int(sys.Uid), int(sys.Gid)
-	}
 	for _, p := range []string{victim, filepath.Join(victim, "secret")} {
-		if uid, gid := ownerOf(p); uid != 0 || gid != 0 {
+		if uid, gid := ownerOf(t, p); uid != 0 || gid != 0 {
 			t.Errorf("%s, outside the tree, was given to %d:%d through the swapped link", p, uid, gid)
 		}
 	}
 	for _, rel := range []string{"", "a", "a/b", "a/c", "a/c/f", "top", "link"} {
-		if uid, gid := ownerOf(filepath.Join(tree, rel)); uid != owner.UID || gid != owner.GID {
+		if uid, gid := ownerOf(t, filepath.Join(tree, rel)); uid != owner.UID || gid != owner.GID {
 			t.Errorf("tree/%s belongs to %d:%d, want %d:%d", rel, uid, gid, owner.UID, owner.GID)
 		}
 	}
 	// The folder moved aside after the listing is no longer in the tree's
 	// listing: it keeps its owner, whatever it is, and is not followed into.
-	if uid, _ := ownerOf(filepath.Join(tree, "a", "b.moved", "f")); uid != 0 {
+	if uid, _ := ownerOf(t, filepath.Join(tree, "a", "b.moved", "f")); uid != 0 {
 		t.Errorf("tree/a/b.moved/f, moved aside after its folder was listed, was given away")
 	}
 }
@@ -288,9 +303,7 @@ func TestChownTreeNeverFollowsASwappedLink(t *testing.T) {
 // created is not written through (the start fails), nor one planted where
 // the volume's marker is to be written (it is replaced).
 func TestSeedCopyNeverGoesThroughALink(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (the copy is given to another user); CI runs as root")
-	}
+	needRoot(t, "the copy is given to another user")
 	names := []string{"synapse-configs", "webapps"}
 	for _, tc := range []struct {
 		step    string
@@ -319,9 +332,7 @@ func TestSeedCopyNeverGoesThroughALink(t *testing.T) {
 				var err error
 				switch tc.plant {
 				case "swap":
-					if err = os.Rename(tmp, tmp+".moved"); err == nil {
-						err = os.Symlink(victim, tmp)
-					}
+					swapForLink(t, tmp, victim)
 				case "done":
 					err = os.Symlink(filepath.Join(victim, "precious"), filepath.Join(tmp, seedDone))
 				case "marker":
@@ -377,9 +388,7 @@ func TestSeedCopyNeverGoesThroughALink(t *testing.T) {
 // resumed (nothing of that folder is given away or moved into the volume):
 // the link is removed and the seed copied afresh.
 func TestLinkedCompleteCopyIsNotResumed(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (the copy is given to another user); CI runs as root")
-	}
+	needRoot(t, "the copy is given to another user")
 	src := seedSource(t, "webapps")
 	dst := filepath.Join(t.TempDir(), "server")
 	victim := t.TempDir()
@@ -464,25 +473,15 @@ func TestSeedLockIsNotALink(t *testing.T) {
 // so), and a file with a second hard link, which may be a file outside the
 // tree, is refused with an error naming it, not given away.
 func TestChownTreeGivesAFolderAwayLast(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (chown to another user); CI runs as root")
-	}
+	needRoot(t, "chown to another user")
 	owner := atomicfile.Owner{UID: 4321, GID: 4322}
-	uidOf := func(p string) uint32 {
-		t.Helper()
-		st, err := os.Lstat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st.Sys().(*syscall.Stat_t).Uid
-	}
 	t.Run("folders last", func(t *testing.T) {
 		tree := filepath.Join(t.TempDir(), "tree")
 		writeFiles(t, tree, "a/b/f", "a/g")
 		var early []string
 		chownStep = func(dir string) {
 			for d := dir; ; d = filepath.Dir(d) {
-				if uidOf(d) != 0 {
+				if uid, _ := ownerOf(t, d); uid != 0 {
 					early = append(early, d)
 				}
 				if d == tree {
@@ -498,7 +497,7 @@ func TestChownTreeGivesAFolderAwayLast(t *testing.T) {
 			t.Errorf("given away before everything in them: %v", early)
 		}
 		for _, rel := range []string{"", "a", "a/b", "a/b/f", "a/g"} {
-			if uid := uidOf(filepath.Join(tree, rel)); uid != uint32(owner.UID) {
+			if uid, _ := ownerOf(t, filepath.Join(tree, rel)); uid != owner.UID {
 				t.Errorf("tree/%s belongs to %d", rel, uid)
 			}
 		}
@@ -517,7 +516,7 @@ func TestChownTreeGivesAFolderAwayLast(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), filepath.Join(tree, "a", "hl")) || !strings.Contains(err.Error(), "hard links") {
 			t.Fatalf("chownTree: %v, want an error naming tree/a/hl and its hard links", err)
 		}
-		if uid := uidOf(victim); uid != 0 {
+		if uid, _ := ownerOf(t, victim); uid != 0 {
 			t.Errorf("the file outside the tree was given to %d through its hard link", uid)
 		}
 	})
@@ -530,9 +529,7 @@ func TestChownTreeGivesAFolderAwayLast(t *testing.T) {
 // it points to reaches the volume; links that stay inside the seed (a
 // ConfigMap's ..data) are followed as always.
 func TestSeedGivenAwayStaysInTheSeed(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (the copy is given to another user); CI runs as root")
-	}
+	needRoot(t, "the copy is given to another user")
 	outside := t.TempDir()
 	writeFiles(t, outside, "secret", "dir/secret")
 	configMap := func(t *testing.T) string {
@@ -603,9 +600,7 @@ func TestSeedGivenAwayStaysInTheSeed(t *testing.T) {
 // the error names it and what it points to, which stays empty. As the
 // server's own user, the link is followed as before.
 func TestSeedNotThroughALinkedVolume(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (the copy is given to another user); CI runs as root")
-	}
+	needRoot(t, "the copy is given to another user")
 	for _, withOwner := range []bool{true, false} {
 		t.Run(fmt.Sprintf("owner %v", withOwner), func(t *testing.T) {
 			src := seedSource(t, "webapps")
@@ -654,12 +649,7 @@ func TestCopyTreeWritesThroughDescriptors(t *testing.T) {
 		if dir != filepath.Join(dst, "webapps") {
 			return
 		}
-		if err := os.Rename(dir, dir+".moved"); err != nil {
-			t.Error(err)
-		}
-		if err := os.Symlink(victim, dir); err != nil {
-			t.Error(err)
-		}
+		swapForLink(t, dir, victim)
 		swapped = true
 	}
 	t.Cleanup(func() { copyStep = nil })
@@ -685,9 +675,7 @@ func TestCopyTreeWritesThroughDescriptors(t *testing.T) {
 // it; hard links among files everyone may read (a seed made with cp -al)
 // are copied; a seed given as a relative path is seeded as usual.
 func TestSeedWithinRefusesHardLinksAndTakesARelativeSeed(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (the copy is given to another user); CI runs as root")
-	}
+	needRoot(t, "the copy is given to another user")
 	owner := &atomicfile.Owner{UID: 4321, GID: 4322}
 	t.Run("a hard link", func(t *testing.T) {
 		src := seedSource(t, "webapps")
@@ -754,9 +742,7 @@ func TestSeedWithinRefusesHardLinksAndTakesARelativeSeed(t *testing.T) {
 // the walk fails, naming the folder, and the mounted file system's root
 // and files keep their owner.
 func TestChownTreeStaysOnItsFileSystem(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("this test needs root (chown, mount); CI runs as root")
-	}
+	needRoot(t, "chown, mount")
 	tree := filepath.Join(t.TempDir(), "tree")
 	writeFiles(t, tree, "a/f")
 	mnt := filepath.Join(tree, "a", "vol")
@@ -773,11 +759,7 @@ func TestChownTreeStaysOnItsFileSystem(t *testing.T) {
 		t.Fatalf("chownTree: %v, want an error naming %s as another file system", err, mnt)
 	}
 	for _, p := range []string{mnt, filepath.Join(mnt, "secret")} {
-		st, err := os.Lstat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if uid := st.Sys().(*syscall.Stat_t).Uid; uid != 0 {
+		if uid, _ := ownerOf(t, p); uid != 0 {
 			t.Errorf("%s, on the mounted file system, was given to %d", p, uid)
 		}
 	}
