@@ -737,30 +737,27 @@ func TestSeedWithinRefusesHardLinksAndTakesARelativeSeed(t *testing.T) {
 	})
 }
 
-// TestChownTreeStaysOnItsFileSystem: a file system mounted inside the tree
-// (a volume someone moved into a copy being resumed) is not given away:
-// the walk fails, naming the folder, and the mounted file system's root
-// and files keep their owner.
-func TestChownTreeStaysOnItsFileSystem(t *testing.T) {
+// TestChownTreeStaysOnItsMount: a file system mounted inside the tree (a
+// volume someone moved into a copy being resumed), or a bind mount of a
+// folder of the same file system, is not given away: the walk fails,
+// naming the folder, and the mount's root and files keep their owner.
+func TestChownTreeStaysOnItsMount(t *testing.T) {
 	needRoot(t, "chown, mount")
-	tree := filepath.Join(t.TempDir(), "tree")
-	writeFiles(t, tree, "a/f")
-	mnt := filepath.Join(tree, "a", "vol")
-	if err := os.Mkdir(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=1m"); err != nil {
-		t.Fatalf("mount a tmpfs (root may mount here): %v", err)
-	}
-	t.Cleanup(func() { _ = syscall.Unmount(mnt, syscall.MNT_DETACH) })
-	writeFiles(t, mnt, "secret")
-	err := chownTree(tree, atomicfile.Owner{UID: 4321, GID: 4322})
-	if err == nil || !strings.Contains(err.Error(), mnt) || !strings.Contains(err.Error(), "another file system") {
-		t.Fatalf("chownTree: %v, want an error naming %s as another file system", err, mnt)
-	}
-	for _, p := range []string{mnt, filepath.Join(mnt, "secret")} {
-		if uid, _ := ownerOf(t, p); uid != 0 {
-			t.Errorf("%s, on the mounted file system, was given to %d", p, uid)
-		}
+	for _, kind := range []string{"tmpfs", "bind"} {
+		t.Run(kind, func(t *testing.T) {
+			tree := filepath.Join(t.TempDir(), "tree")
+			writeFiles(t, tree, "a/f")
+			mnt := filepath.Join(tree, "a", "vol")
+			mountAt(t, kind, mnt)
+			err := chownTree(tree, atomicfile.Owner{UID: 4321, GID: 4322})
+			if err == nil || !strings.Contains(err.Error(), mnt) || !strings.Contains(err.Error(), "it is a mount point") {
+				t.Fatalf("chownTree: %v, want an error naming %s as a mount point", err, mnt)
+			}
+			for _, p := range []string{mnt, filepath.Join(mnt, "kept")} {
+				if uid, _ := ownerOf(t, p); uid != 0 {
+					t.Errorf("%s, on the mount, was given to %d", p, uid)
+				}
+			}
+		})
 	}
 }

@@ -288,7 +288,7 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 	// user may point elsewhere at any time (see copySeed).
 	dir := openCompleteCopy(tmp)
 	if dir == nil {
-		if err := os.RemoveAll(tmp); err != nil {
+		if err := removeTree(s.Dst, SeedTmp); err != nil {
 			return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 		}
 		if dir, err = copySeed(s, tmp, owner); err != nil {
@@ -324,7 +324,7 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 	if err := atomicfile.WriteFileNoFollow(filepath.Join(s.Dst, SeedMarker), []byte("seeded from "+s.Src+"\n"), 0o644); err != nil {
 		return written, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
-	if err := os.RemoveAll(tmp); err != nil {
+	if err := removeTree(s.Dst, SeedTmp); err != nil {
 		return written, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
 	return written, nil
@@ -486,8 +486,8 @@ var chownStep func(dir string)
 // then f itself, to owner, descending only through folders it opens
 // relative to f with O_NOFOLLOW (see chownTree).
 func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
-	var fst unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &fst); err != nil {
+	fm, err := mountOf(int(f.Fd()))
+	if err != nil {
 		return giveErr(path, owner, err)
 	}
 	entries, err := f.ReadDir(-1)
@@ -502,11 +502,10 @@ func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
 		if e.IsDir() {
 			cfd, err := unix.Openat(int(f.Fd()), name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 			if err == nil {
-				var cst unix.Stat_t
-				if err := unix.Fstat(cfd, &cst); err != nil || cst.Dev != fst.Dev {
+				if cm, err := mountOf(cfd); err != nil || cm != fm {
 					unix.Close(cfd)
 					if err == nil {
-						err = errors.New("another file system is mounted there: not given away")
+						err = fmt.Errorf("%w: not given away", errMountPoint)
 					}
 					return giveErr(p, owner, err)
 				}
@@ -597,7 +596,7 @@ func removeSeedLeftovers(s *SeedPlan) {
 	}
 	defer unlock()
 	if _, err := os.Stat(filepath.Join(s.Dst, SeedMarker)); err == nil {
-		_ = os.RemoveAll(filepath.Join(s.Dst, SeedTmp))
+		_ = removeTree(s.Dst, SeedTmp)
 	}
 }
 
