@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wso2-container/agent/agent/exitcode"
 )
 
 // mountAt mounts at mnt (made if missing) a tmpfs ("tmpfs") or a bind
@@ -112,8 +114,8 @@ func TestRemoveTreeStaysOnItsMount(t *testing.T) {
 
 // TestSeedKeepsAMountInAnIncompleteCopy: a seed that redoes an incomplete
 // copy removes it first; a file system mounted inside it (moved there, with
-// its mount, by another container's user of the volume) fails the seed,
-// naming the mount point, and keeps its files.
+// its mount, by another container's user of the volume) fails the seed
+// with exit 74, naming the mount point, and keeps its files.
 func TestSeedKeepsAMountInAnIncompleteCopy(t *testing.T) {
 	needRoot(t, "mount")
 	src := seedSource(t, "webapps")
@@ -128,6 +130,9 @@ func TestSeedKeepsAMountInAnIncompleteCopy(t *testing.T) {
 	_, err := p.Apply()
 	if err == nil || !strings.Contains(err.Error(), mnt+": it is a mount point") {
 		t.Fatalf("Apply: %v, want an error naming %s as a mount point", err, mnt)
+	}
+	if code := exitcode.Of(err); code != exitcode.IOErr {
+		t.Errorf("exit code %d, want %d", code, exitcode.IOErr)
 	}
 	if _, err := os.Stat(filepath.Join(mnt, "kept")); err != nil {
 		t.Errorf("the mounted file system was emptied: %v", err)
