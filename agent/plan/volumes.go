@@ -400,9 +400,10 @@ func copySeed(s *SeedPlan, tmp string, owner *atomicfile.Owner) (*os.File, error
 	}
 	step("given")
 	// Durable before it counts as complete: after a power loss the marker
-	// must not stand over empty files. (Through at/.: a walk does not
-	// enter a link, and at itself is one.)
-	if err := atomicfile.SyncTree(at + "/."); err != nil {
+	// must not stand over empty files. The copy may be the server user's
+	// by now: SyncTree skips what is neither a file nor a folder (a FIFO
+	// would block it) and never follows a link below at.
+	if err := atomicfile.SyncTree(at); err != nil {
 		return fail(err)
 	}
 	f, err := os.OpenFile(at+"/"+seedDone, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)

@@ -72,21 +72,81 @@ func SyncDir(dir string) error {
 }
 
 // SyncTree fsyncs dir and every folder and regular file under it, each by
-// itself (never syncfs(2): see CommitAll).
+// itself (never syncfs(2): see CommitAll). dir itself is opened following
+// links (it may be a ProcPath); below it the walk goes through descriptors
+// only, for a tree someone else may change meanwhile: each entry is opened
+// relative to its folder without following a link (O_PATH|O_NOFOLLOW), and
+// only a folder or a regular file is then opened, through that descriptor,
+// to be synced. Links, FIFOs, sockets and devices are skipped, never
+// opened: a FIFO put where a file was would make an open for reading wait
+// for a writer, and a link would have other files synced.
 func SyncTree(dir string) error {
-	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", dir, cause(err))
+	}
+	defer d.Close()
+	return syncTreeAt(d, dir)
+}
+
+// syncListed, when set (tests), is called with a folder's path once
+// syncTreeAt has listed it, before it syncs its entries.
+var syncListed func(dir string)
+
+// syncTreeAt syncs what is in the open folder d (at path, for errors),
+// then d itself (see SyncTree).
+func syncTreeAt(d *os.File, path string) error {
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", path, cause(err))
+	}
+	if syncListed != nil {
+		syncListed(path)
+	}
+	for _, n := range names {
+		if err := syncEntry(d, n, filepath.Join(path, n)); err != nil {
 			return err
-		case d.IsDir():
-			return SyncDir(path)
-		case d.Type().IsRegular():
-			if err := syncFile(path); err != nil {
-				return fmt.Errorf("sync %s: %w", path, err)
-			}
 		}
+	}
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	return nil
+}
+
+// syncEntry syncs the entry name of the open folder d (at p, for errors)
+// if it is a regular file or a folder (see SyncTree); one that is gone
+// meanwhile is not an error.
+func syncEntry(d *os.File, name, p string) error {
+	fd, err := unix.Openat(int(d.Fd()), name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err == unix.ENOENT {
 		return nil
-	})
+	}
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", p, err)
+	}
+	pf := os.NewFile(uintptr(fd), p)
+	defer pf.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("sync %s: %w", p, err)
+	}
+	kind := st.Mode & unix.S_IFMT
+	if kind != unix.S_IFDIR && kind != unix.S_IFREG {
+		return nil
+	}
+	f, err := os.Open(ProcPath(pf)) // the very file fd holds, whatever is at p now
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", p, cause(err))
+	}
+	defer f.Close()
+	if kind == unix.S_IFDIR {
+		return syncTreeAt(f, p)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", p, err)
+	}
+	return nil
 }
 
 // CleanTemps removes the temporary files left in dir by an interrupted

@@ -1,0 +1,161 @@
+package atomicfile
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// syncWatchingFIFO runs SyncTree(tree) and, until it returns, tries to
+// open the FIFO at probe() ("": none yet) for writing without blocking,
+// which succeeds only while a reader has it open or waits in open: the
+// test fails if it does, and that open and close let such a reader go on
+// (a reader waiting for a writer is how SyncTree would hang a start).
+func syncWatchingFIFO(t *testing.T, tree string, probe func() string) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- SyncTree(tree) }()
+	reported := false
+	for {
+		select {
+		case err := <-done:
+			return err
+		default:
+		}
+		if p := probe(); p != "" {
+			if fd, err := unix.Open(p, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0); err == nil {
+				if !reported {
+					t.Errorf("SyncTree opened the FIFO %s for reading", p)
+					reported = true
+				}
+				unix.Close(fd)
+			}
+		}
+		runtime.Gosched()
+	}
+}
+
+// TestSyncTree syncs a tree of folders and files and skips what is neither
+// (a link, a FIFO: never opened); a missing folder is an error naming it.
+func TestSyncTree(t *testing.T) {
+	dir := t.TempDir()
+	for _, rel := range []string{"a/b/f", "a/g", "h"} {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(rel), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := unix.Mkfifo(filepath.Join(dir, "a", "fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "a", "fifo"), filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syncWatchingFIFO(t, dir, func() string { return filepath.Join(dir, "a", "fifo") }); err != nil {
+		t.Fatalf("SyncTree: %v", err)
+	}
+	missing := filepath.Join(dir, "missing")
+	if err := SyncTree(missing); err == nil || err.Error() != "sync "+missing+": no such file or directory" {
+		t.Fatalf("SyncTree of a missing folder: %v", err)
+	}
+}
+
+// TestSyncTreeNeverOpensASwappedInFIFO: a file that someone swaps, after
+// its folder was listed, for a FIFO or for a link to one is never opened
+// (an open for reading would wait for a writer: the start would hang; see
+// syncWatchingFIFO).
+func TestSyncTreeNeverOpensASwappedInFIFO(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		swap func(file, fifo string) (probe string, err error)
+	}{
+		{"a FIFO", func(file, fifo string) (string, error) { return file, os.Rename(fifo, file) }},
+		{"a link to a FIFO", func(file, fifo string) (string, error) {
+			if err := os.Remove(file); err != nil {
+				return "", err
+			}
+			return fifo, os.Symlink(fifo, file)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tree, fifo := filepath.Join(dir, "tree"), filepath.Join(dir, "fifo")
+			file := filepath.Join(tree, "sub", "f")
+			if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(file, []byte("f"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := unix.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			probe := ""
+			syncListed = func(d string) {
+				if d == filepath.Dir(file) {
+					p, err := tc.swap(file, fifo)
+					if err != nil {
+						t.Error(err)
+					}
+					mu.Lock()
+					probe = p
+					mu.Unlock()
+				}
+			}
+			t.Cleanup(func() { syncListed = nil })
+			err := syncWatchingFIFO(t, tree, func() string {
+				mu.Lock()
+				defer mu.Unlock()
+				return probe
+			})
+			if err != nil {
+				t.Errorf("SyncTree: %v", err)
+			}
+			if probe == "" {
+				t.Error("the file was never swapped")
+			}
+		})
+	}
+}
+
+// TestSyncTreeNeverEntersASwappedInLink: a folder that someone swaps, after
+// the folder above it was listed, for a link to a folder elsewhere is not
+// entered (nothing there is synced).
+func TestSyncTreeNeverEntersASwappedInLink(t *testing.T) {
+	dir := t.TempDir()
+	tree, elsewhere := filepath.Join(dir, "tree"), filepath.Join(dir, "elsewhere")
+	inner := filepath.Join(tree, "sub", "inner")
+	for _, d := range []string{inner, elsewhere} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var listed []string
+	syncListed = func(d string) {
+		listed = append(listed, d)
+		if d == filepath.Dir(inner) {
+			if err := os.Remove(inner); err != nil {
+				t.Error(err)
+			}
+			if err := os.Symlink(elsewhere, inner); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Cleanup(func() { syncListed = nil })
+	if err := SyncTree(tree); err != nil {
+		t.Fatalf("SyncTree: %v", err)
+	}
+	if want := []string{tree, filepath.Dir(inner)}; strings.Join(listed, " ") != strings.Join(want, " ") {
+		t.Errorf("SyncTree listed %q, want %q (never the link)", listed, want)
+	}
+}
