@@ -66,7 +66,7 @@ bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	COMPARE_BUSY=1 ./scripts/compare.sh
 
-## demo: Go only: render a copy of the bundled fixture tree for the gateway profile and print the dry-run
+## demo: Go only: render copies of the bundled fixture trees (the 2.0.0 gateway, applied; a 4.5 universal gateway, dry run) and print the plans
 demo: build
 	./scripts/demo.sh
 

@@ -419,7 +419,9 @@ func TestREADMEQuickStart(t *testing.T) {
 				t.Fatalf("%s failed with Go only on the PATH: exit %d", c, r.code)
 			}
 			if c == "make demo" {
-				for _, want := range []string{"== agent render --dry-run", "+++ ", "# no changes: the configuration is up to date", "The patched tree is in " + tmp} {
+				for _, want := range []string{"== agent render --dry-run", "+++ ", "# no changes: the configuration is up to date",
+					"== API Manager 4.5, pattern 3", "+++ b/repository/conf/deployment.toml\n", "+hostname = \"gw.example.com\"\n", "/wso2am-universal-gw/bin/gateway.sh\n",
+					"The patched tree is in " + tmp} {
 					if !strings.Contains(r.stdout, want) {
 						t.Errorf("make demo did not print %q", want)
 					}
