@@ -20,7 +20,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -184,7 +186,28 @@ echo $$ > `+filepath.Join(bin, "build.pid")+`
 echo "build started" >> `+calls+`
 while [ ! -e `+filepath.Join(bin, "release")+` ]; do sleep 0.05; done
 echo "build done" >> `+calls)
+	// A stub build still running (a run that failed, or hung on a build in
+	// the foreground) would wait for ever for its release file: it is
+	// killed, with its process group, before the next run and at the end.
+	// The pid is checked to still be the stub's (it may have ended, and
+	// its number gone to another process).
+	stopBuild := func() {
+		b, err := os.ReadFile(filepath.Join(bin, "build.pid"))
+		if err != nil {
+			return
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 1 {
+			return
+		}
+		if cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil && strings.Contains(string(cmdline), building) {
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	t.Cleanup(stopBuild)
 	reset := func() {
+		stopBuild()
 		for _, f := range []string{calls, filepath.Join(bin, "release"), filepath.Join(bin, "build.pid")} {
 			os.Remove(f)
 		}
