@@ -427,7 +427,7 @@ func madeByUs(f *os.File, fi fs.FileInfo) bool {
 // existing folder too, but checks before it renames.
 func renameNoReplace(from, to string) error {
 	for {
-		err := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_NOREPLACE)
+		err := renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_NOREPLACE)
 		switch {
 		case errors.Is(err, unix.EINTR):
 			continue
@@ -437,6 +437,10 @@ func renameNoReplace(from, to string) error {
 		return err
 	}
 }
+
+// renameat2 is unix.Renameat2; tests answer for it as a kernel or file
+// system without RENAME_NOREPLACE would.
+var renameat2 = unix.Renameat2
 
 // mkdirStep is called by mkdirOnce after each step, with its temporary
 // folder (tests kill the process there, or act as another process would).

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // killStepEnv names the MkdirFor step at which the child process of
@@ -263,29 +265,60 @@ func TestMkdirForFollowsNoLink(t *testing.T) {
 // TestMkdirForLeavesAFolderMadeMeanwhile: a folder that another process
 // makes under the name while MkdirFor gives its own away is theirs: left
 // as it is, even empty (a plain rename(2) would replace an empty folder).
+// So it is where renameat2 has no RENAME_NOREPLACE (NFS and CIFS answer
+// EINVAL, a seccomp filter ENOSYS or EPERM: os.Rename, which checks first,
+// takes its place) and when renameat2 is interrupted (EINTR: tried again).
+// In each case a folder nobody else makes is made and given away.
 func TestMkdirForLeavesAFolderMadeMeanwhile(t *testing.T) {
 	needRoot(t)
-	parent := t.TempDir()
-	dir := filepath.Join(parent, "conf")
-	onMkdirStep(t, func(step, tmp string) {
-		if step == "given" {
-			if err := os.Mkdir(dir, 0o700); err != nil {
-				t.Error(err)
-			}
+	owner := Owner{UID: 4321, GID: 4322}
+	for _, answer := range []syscall.Errno{0, syscall.EINVAL, syscall.ENOSYS, syscall.EPERM, syscall.EINTR} {
+		name := "renameat2"
+		if answer != 0 {
+			name += " answers " + answer.Error()
 		}
-	})
-	if err := MkdirFor(dir, 0o755, Owner{UID: 4321, GID: 4322}); err != nil {
-		t.Fatal(err)
-	}
-	var st syscall.Stat_t
-	if err := syscall.Lstat(dir, &st); err != nil {
-		t.Fatal(err)
-	}
-	if st.Mode&0o7777 != 0o700 || st.Uid != 0 {
-		t.Fatalf("%s: mode %o, owner %d; want the other process's folder (700, root's)", dir, st.Mode, st.Uid)
-	}
-	if left := temps(t, parent); len(left) != 0 {
-		t.Fatalf("temporary entries left: %v", left)
+		t.Run(name, func(t *testing.T) {
+			calls := 0
+			renameat2 = func(olddirfd int, oldpath string, newdirfd int, newpath string, flags uint) error {
+				calls++
+				if answer != 0 && (answer != syscall.EINTR || calls == 1) {
+					return answer
+				}
+				return unix.Renameat2(olddirfd, oldpath, newdirfd, newpath, flags)
+			}
+			t.Cleanup(func() { renameat2 = unix.Renameat2 })
+			parent := t.TempDir()
+			alone, dir := filepath.Join(parent, "alone"), filepath.Join(parent, "conf")
+			if err := MkdirFor(alone, 0o750, owner); err != nil {
+				t.Fatalf("MkdirFor with nobody else: %v", err)
+			}
+			var st syscall.Stat_t
+			if err := syscall.Lstat(alone, &st); err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode&0o7777 != 0o750 || st.Uid != 4321 || st.Gid != 4322 {
+				t.Fatalf("%s: mode %o, owner %d:%d; want 750, 4321:4322", alone, st.Mode&0o7777, st.Uid, st.Gid)
+			}
+			onMkdirStep(t, func(step, tmp string) {
+				if step == "given" {
+					if err := os.Mkdir(dir, 0o700); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+			if err := MkdirFor(dir, 0o755, owner); err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Lstat(dir, &st); err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode&0o7777 != 0o700 || st.Uid != 0 {
+				t.Fatalf("%s: mode %o, owner %d; want the other process's folder (700, root's)", dir, st.Mode&0o7777, st.Uid)
+			}
+			if left := temps(t, parent); len(left) != 0 {
+				t.Fatalf("temporary entries left: %v", left)
+			}
+		})
 	}
 }
 
