@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,10 +17,10 @@ import (
 // file system) is not theirs to give away or to empty.
 var errMountPoint = errors.New("it is a mount point (another file system or a bind mount)")
 
-// mount identifies the mount an open file is on: its mount ID where the
-// kernel reports one (statx STATX_MNT_ID, Linux 5.8), else its device,
-// which tells a bind mount of the same file system from the folder it is
-// in only by the mount ID.
+// mount identifies the mount an open file is on: its mount ID (from statx
+// STATX_MNT_ID, Linux 5.8, else from /proc/self/fdinfo, Linux 3.15), or
+// else its device. Only the mount ID tells a bind mount of a folder of the
+// same file system from the folder it is in.
 type mount struct {
 	id, dev uint64
 }
@@ -27,20 +29,46 @@ type mount struct {
 func mountOf(fd int) (mount, error) {
 	var stx unix.Statx_t
 	err := unix.Statx(fd, "", unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW, unix.STATX_MNT_ID, &stx)
-	if err == nil {
-		if stx.Mask&unix.STATX_MNT_ID != 0 {
-			return mount{id: stx.Mnt_id}, nil
-		}
-		return mount{dev: unix.Mkdev(stx.Dev_major, stx.Dev_minor)}, nil
+	if err == nil && stx.Mask&unix.STATX_MNT_ID != 0 {
+		return mount{id: stx.Mnt_id}, nil
 	}
-	if err != unix.ENOSYS && err != unix.EPERM { // no statx (old kernel, seccomp)
+	if err != nil && err != unix.ENOSYS && err != unix.EPERM { // ENOSYS, EPERM: no statx (old kernel, seccomp)
 		return mount{}, err
+	}
+	if id, ok := fdinfoMountID(fd); ok {
+		return mount{id: id}, nil
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return mount{}, err
 	}
 	return mount{dev: st.Dev}, nil
+}
+
+// fdinfoMountID reads the mount ID of the open file fd from its
+// /proc/self/fdinfo entry (the "mnt_id:" line), if there is one.
+func fdinfoMountID(fd int) (uint64, bool) {
+	b, err := os.ReadFile("/proc/self/fdinfo/" + strconv.Itoa(fd))
+	if err != nil {
+		return 0, false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "mnt_id:"); ok {
+			id, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+			return id, err == nil
+		}
+	}
+	return 0, false
+}
+
+// mountOfPath returns the mount of the folder at path.
+func mountOfPath(path string) (mount, error) {
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return mount{}, err
+	}
+	defer unix.Close(fd)
+	return mountOf(fd)
 }
 
 // removeTree removes the entry name of the folder dir and, when it is a
@@ -71,6 +99,9 @@ func removeAt(dirfd int, name, p string, m mount) error {
 	err := unix.Unlinkat(dirfd, name, 0)
 	if err == nil || err == unix.ENOENT {
 		return nil
+	}
+	if err == unix.EBUSY { // a file bind-mounted there
+		return fail(fmt.Errorf("%w: not removed", errMountPoint))
 	}
 	if err != unix.EISDIR && err != unix.EPERM {
 		return fail(err)

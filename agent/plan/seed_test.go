@@ -738,22 +738,23 @@ func TestSeedWithinRefusesHardLinksAndTakesARelativeSeed(t *testing.T) {
 }
 
 // TestChownTreeStaysOnItsMount: a file system mounted inside the tree (a
-// volume someone moved into a copy being resumed), or a bind mount of a
-// folder of the same file system, is not given away: the walk fails,
-// naming the folder, and the mount's root and files keep their owner.
+// volume someone moved into a copy being resumed), a bind mount of a folder
+// of the same file system, or a file bind-mounted there, is not given away:
+// the walk fails, naming the mount point, and everything mounted keeps its
+// owner.
 func TestChownTreeStaysOnItsMount(t *testing.T) {
 	needRoot(t, "chown, mount")
-	for _, kind := range []string{"tmpfs", "bind"} {
+	for _, kind := range mountKinds {
 		t.Run(kind, func(t *testing.T) {
 			tree := filepath.Join(t.TempDir(), "tree")
 			writeFiles(t, tree, "a/f")
 			mnt := filepath.Join(tree, "a", "vol")
-			mountAt(t, kind, mnt)
+			kept := mountAt(t, kind, mnt)
 			err := chownTree(tree, atomicfile.Owner{UID: 4321, GID: 4322})
 			if err == nil || !strings.Contains(err.Error(), mnt) || !strings.Contains(err.Error(), "it is a mount point") {
 				t.Fatalf("chownTree: %v, want an error naming %s as a mount point", err, mnt)
 			}
-			for _, p := range []string{mnt, filepath.Join(mnt, "kept")} {
+			for _, p := range kept {
 				if uid, _ := ownerOf(t, p); uid != 0 {
 					t.Errorf("%s, on the mount, was given to %d", p, uid)
 				}

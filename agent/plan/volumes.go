@@ -342,6 +342,13 @@ func giveResumedAway(s *SeedPlan, dir *os.File, tmp string, owner atomicfile.Own
 	for _, e := range done {
 		switch {
 		case e.Name() == SeedTmp:
+			m, err := mountOfPath(s.Dst)
+			if err == nil {
+				err = onMount(int(dir.Fd()), m)
+			}
+			if err != nil {
+				return giveErr(tmp, owner, err)
+			}
 			if err := chownDir(dir, tmp, owner); err != nil {
 				return err
 			}
@@ -462,16 +469,33 @@ func openCompleteCopy(tmp string) *os.File {
 // dir itself is opened with O_NOFOLLOW too: a link there is given away
 // itself.
 func chownTree(dir string, owner atomicfile.Owner) error {
+	pm, err := mountOfPath(filepath.Dir(dir))
+	if err != nil {
+		return giveErr(dir, owner, err)
+	}
 	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	switch {
 	case err == unix.ELOOP || err == unix.ENOTDIR:
-		return chownEntry(unix.AT_FDCWD, dir, dir, owner)
+		return chownEntry(unix.AT_FDCWD, dir, dir, owner, pm)
 	case err != nil:
 		return giveErr(dir, owner, err)
 	}
 	f := os.NewFile(uintptr(fd), dir)
 	defer f.Close()
+	if err := onMount(fd, pm); err != nil {
+		return giveErr(dir, owner, err)
+	}
 	return chownDir(f, dir, owner)
+}
+
+// onMount is nil when the open file fd is on the mount m, else why not
+// (errMountPoint: it is, or is in, another mount).
+func onMount(fd int, m mount) error {
+	fm, err := mountOf(fd)
+	if err == nil && fm != m {
+		err = fmt.Errorf("%w: not given away", errMountPoint)
+	}
+	return err
 }
 
 // giveErr is the error of giving p to owner.
@@ -503,11 +527,8 @@ func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
 		if e.IsDir() {
 			cfd, err := unix.Openat(int(f.Fd()), name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 			if err == nil {
-				if cm, err := mountOf(cfd); err != nil || cm != fm {
+				if err := onMount(cfd, fm); err != nil {
 					unix.Close(cfd)
-					if err == nil {
-						err = fmt.Errorf("%w: not given away", errMountPoint)
-					}
 					return giveErr(p, owner, err)
 				}
 				child := os.NewFile(uintptr(cfd), p)
@@ -523,7 +544,7 @@ func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
 			}
 			// No longer a folder since it was listed: given away itself.
 		}
-		if err := chownEntry(int(f.Fd()), name, p, owner); err != nil {
+		if err := chownEntry(int(f.Fd()), name, p, owner, fm); err != nil {
 			return err
 		}
 	}
@@ -536,8 +557,8 @@ func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
 // chownEntry gives the entry name of the folder dirfd (p, for errors) to
 // owner through a descriptor of the entry itself (O_PATH, O_NOFOLLOW: a link
 // is given away, not what it points to), unless it is a file with more
-// than one link.
-func chownEntry(dirfd int, name, p string, owner atomicfile.Owner) error {
+// than one link or is not on the mount m (a file bind-mounted there).
+func chownEntry(dirfd int, name, p string, owner atomicfile.Owner, m mount) error {
 	give := func(err error) error { return giveErr(p, owner, err) }
 	fd, err := unix.Openat(dirfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -550,6 +571,9 @@ func chownEntry(dirfd int, name, p string, owner atomicfile.Owner) error {
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR && st.Nlink > 1 {
 		return give(fmt.Errorf("it has %d hard links, so it may be another file too: not given away", st.Nlink))
+	}
+	if err := onMount(fd, m); err != nil {
+		return give(err)
 	}
 	if err := unix.Fchownat(fd, "", owner.UID, owner.GID, unix.AT_EMPTY_PATH); err != nil {
 		return give(err)
