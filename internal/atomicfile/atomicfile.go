@@ -126,16 +126,21 @@ func syncEntry(d *os.File, name, p string) error {
 		return fmt.Errorf("sync %s: %w", p, err)
 	}
 	pf := os.NewFile(uintptr(fd), p)
-	defer pf.Close()
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
+		pf.Close()
 		return fmt.Errorf("sync %s: %w", p, err)
 	}
 	kind := st.Mode & unix.S_IFMT
 	if kind != unix.S_IFDIR && kind != unix.S_IFREG {
+		pf.Close()
 		return nil
 	}
-	f, err := os.Open(ProcPath(pf)) // the very file fd holds, whatever is at p now
+	// The very file fd holds, whatever is at p now; O_NONBLOCK: a lease
+	// its owner holds on it fails the open at once instead of making it
+	// wait for the lease to be broken (45 s by default).
+	f, err := os.OpenFile(ProcPath(pf), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	pf.Close()
 	if err != nil {
 		return fmt.Errorf("sync %s: %w", p, cause(err))
 	}

@@ -299,6 +299,9 @@ func TestMkdirForLeavesAFolderMadeMeanwhile(t *testing.T) {
 			if st.Mode&0o7777 != 0o750 || st.Uid != 4321 || st.Gid != 4322 {
 				t.Fatalf("%s: mode %o, owner %d:%d; want 750, 4321:4322", alone, st.Mode&0o7777, st.Uid, st.Gid)
 			}
+			if want := map[bool]int{false: 1, true: 2}[answer == syscall.EINTR]; calls != want {
+				t.Fatalf("renameat2 called %d times, want %d", calls, want)
+			}
 			onMkdirStep(t, func(step, tmp string) {
 				if step == "given" {
 					if err := os.Mkdir(dir, 0o700); err != nil {

@@ -1,11 +1,14 @@
 package atomicfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -59,8 +62,15 @@ func TestSyncTree(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "a", "fifo"), filepath.Join(dir, "link")); err != nil {
 		t.Fatal(err)
 	}
+	var listed []string
+	syncListed = func(d string) { listed = append(listed, d) }
+	t.Cleanup(func() { syncListed = nil })
 	if err := syncWatchingFIFO(t, dir, func() string { return filepath.Join(dir, "a", "fifo") }); err != nil {
 		t.Fatalf("SyncTree: %v", err)
+	}
+	sort.Strings(listed)
+	if want := []string{dir, filepath.Join(dir, "a"), filepath.Join(dir, "a", "b")}; strings.Join(listed, " ") != strings.Join(want, " ") {
+		t.Fatalf("SyncTree went through %q, want every folder %q", listed, want)
 	}
 	missing := filepath.Join(dir, "missing")
 	if err := SyncTree(missing); err == nil || err.Error() != "sync "+missing+": no such file or directory" {
@@ -157,5 +167,32 @@ func TestSyncTreeNeverEntersASwappedInLink(t *testing.T) {
 	}
 	if want := []string{tree, filepath.Dir(inner)}; strings.Join(listed, " ") != strings.Join(want, " ") {
 		t.Errorf("SyncTree listed %q, want %q (never the link)", listed, want)
+	}
+}
+
+// TestSyncTreeDoesNotWaitOnALease: a file whose owner holds a write lease
+// on it fails SyncTree at once, naming the file (an open that waited would
+// stall the start until the kernel breaks the lease, 45 s by default).
+func TestSyncTreeDoesNotWaitOnALease(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "sub", "f")
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte("f"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	held, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	if _, err := unix.FcntlInt(held.Fd(), unix.F_SETLEASE, unix.F_WRLCK); err != nil {
+		t.Fatalf("take a write lease (the file's owner or CAP_LEASE may): %v", err)
+	}
+	defer unix.FcntlInt(held.Fd(), unix.F_SETLEASE, unix.F_UNLCK) //nolint:errcheck
+	err = SyncTree(dir)
+	if err == nil || !strings.Contains(err.Error(), "sync "+file+": ") || !errors.Is(err, syscall.EWOULDBLOCK) {
+		t.Fatalf("SyncTree: %v, want an error naming %s (EWOULDBLOCK)", err, file)
 	}
 }
