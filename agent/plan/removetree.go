@@ -61,6 +61,17 @@ func fdinfoMountID(fd int) (uint64, bool) {
 	return 0, false
 }
 
+// onMount is nil when the open file fd is on the mount m, else why not:
+// errMountPoint (it is, or is in, another mount) followed by not, what
+// the caller leaves undone ("not removed").
+func onMount(fd int, m mount, not string) error {
+	fm, err := mountOf(fd)
+	if err == nil && fm != m {
+		err = fmt.Errorf("%w: %s", errMountPoint, not)
+	}
+	return err
+}
+
 // mountOfPath returns the mount of the folder at path.
 func mountOfPath(path string) (mount, error) {
 	fd, err := unix.Open(path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -120,10 +131,8 @@ func removeAt(dirfd int, name, p string, m mount) error {
 	}
 	f := os.NewFile(uintptr(fd), p)
 	defer f.Close()
-	if fm, err := mountOf(fd); err != nil {
+	if err := onMount(fd, m, "not removed"); err != nil {
 		return fail(err)
-	} else if fm != m {
-		return fail(fmt.Errorf("%w: not removed", errMountPoint))
 	}
 	// All names first: removing entries while reading a folder can make
 	// the reading skip some (Go issue 20841).

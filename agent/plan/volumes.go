@@ -343,13 +343,10 @@ func giveResumedAway(s *SeedPlan, dir *os.File, tmp string, owner atomicfile.Own
 		switch {
 		case e.Name() == SeedTmp:
 			m, err := mountOfPath(s.Dst)
-			if err == nil {
-				err = onMount(int(dir.Fd()), m)
-			}
 			if err != nil {
 				return giveErr(tmp, owner, err)
 			}
-			if err := chownDir(dir, tmp, owner); err != nil {
+			if err := chownDir(dir, tmp, owner, m); err != nil {
 				return err
 			}
 		case inSeed(s.Src, e.Name()):
@@ -401,7 +398,11 @@ func copySeed(s *SeedPlan, tmp string, owner *atomicfile.Owner) (*os.File, error
 	}
 	step("copied")
 	if owner != nil {
-		if err := chownDir(dir, tmp, *owner); err != nil {
+		m, err := mountOfPath(s.Dst)
+		if err == nil {
+			err = chownDir(dir, tmp, *owner, m)
+		}
+		if err != nil {
 			return fail(err)
 		}
 	}
@@ -482,20 +483,7 @@ func chownTree(dir string, owner atomicfile.Owner) error {
 	}
 	f := os.NewFile(uintptr(fd), dir)
 	defer f.Close()
-	if err := onMount(fd, pm); err != nil {
-		return giveErr(dir, owner, err)
-	}
-	return chownDir(f, dir, owner)
-}
-
-// onMount is nil when the open file fd is on the mount m, else why not
-// (errMountPoint: it is, or is in, another mount).
-func onMount(fd int, m mount) error {
-	fm, err := mountOf(fd)
-	if err == nil && fm != m {
-		err = fmt.Errorf("%w: not given away", errMountPoint)
-	}
-	return err
+	return chownDir(f, dir, owner, pm)
 }
 
 // giveErr is the error of giving p to owner.
@@ -509,10 +497,10 @@ var chownStep func(dir string)
 
 // chownDir gives the entries of the open folder f (at path, for errors),
 // then f itself, to owner, descending only through folders it opens
-// relative to f with O_NOFOLLOW (see chownTree).
-func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
-	fm, err := mountOf(int(f.Fd()))
-	if err != nil {
+// relative to f with O_NOFOLLOW (see chownTree). f must be on the mount m,
+// that of the folder above it: a mount point is refused.
+func chownDir(f *os.File, path string, owner atomicfile.Owner, m mount) error {
+	if err := onMount(int(f.Fd()), m, "not given away"); err != nil {
 		return giveErr(path, owner, err)
 	}
 	entries, err := f.ReadDir(-1)
@@ -527,12 +515,8 @@ func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
 		if e.IsDir() {
 			cfd, err := unix.Openat(int(f.Fd()), name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 			if err == nil {
-				if err := onMount(cfd, fm); err != nil {
-					unix.Close(cfd)
-					return giveErr(p, owner, err)
-				}
 				child := os.NewFile(uintptr(cfd), p)
-				err = chownDir(child, p, owner)
+				err = chownDir(child, p, owner, m)
 				child.Close()
 				if err != nil {
 					return err
@@ -544,7 +528,7 @@ func chownDir(f *os.File, path string, owner atomicfile.Owner) error {
 			}
 			// No longer a folder since it was listed: given away itself.
 		}
-		if err := chownEntry(int(f.Fd()), name, p, owner, fm); err != nil {
+		if err := chownEntry(int(f.Fd()), name, p, owner, m); err != nil {
 			return err
 		}
 	}
@@ -572,7 +556,7 @@ func chownEntry(dirfd int, name, p string, owner atomicfile.Owner, m mount) erro
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR && st.Nlink > 1 {
 		return give(fmt.Errorf("it has %d hard links, so it may be another file too: not given away", st.Nlink))
 	}
-	if err := onMount(fd, m); err != nil {
+	if err := onMount(fd, m, "not given away"); err != nil {
 		return give(err)
 	}
 	if err := unix.Fchownat(fd, "", owner.UID, owner.GID, unix.AT_EMPTY_PATH); err != nil {
