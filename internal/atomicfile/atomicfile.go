@@ -65,8 +65,14 @@ func SyncDir(dir string) error {
 		return fmt.Errorf("sync %s: %w", dir, err)
 	}
 	defer d.Close()
+	return syncOpenDir(d, dir)
+}
+
+// syncOpenDir fsyncs the open folder d (at path, for errors). A file system
+// that cannot sync a folder (EINVAL) is not an error.
+func syncOpenDir(d *os.File, path string) error {
 	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return fmt.Errorf("sync %s: %w", dir, err)
+		return fmt.Errorf("sync %s: %w", path, err)
 	}
 	return nil
 }
@@ -108,10 +114,7 @@ func syncTreeAt(d *os.File, path string) error {
 			return err
 		}
 	}
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	return nil
+	return syncOpenDir(d, path)
 }
 
 // syncEntry syncs the entry name of the open folder d (at p, for errors)
