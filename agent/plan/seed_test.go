@@ -75,6 +75,22 @@ func swapForLink(t *testing.T, dir, target string) {
 	}
 }
 
+// atStep sets the test hook *hook (seedStep, chownStep, copyStep), for the
+// rest of the test, to run do when it is called with at, and returns
+// whether it has been.
+func atStep(t *testing.T, hook *func(string), at string, do func()) (reached func() bool) {
+	t.Helper()
+	done := false
+	*hook = func(s string) {
+		if s == at {
+			do()
+			done = true
+		}
+	}
+	t.Cleanup(func() { *hook = nil })
+	return func() bool { return done }
+}
+
 // TestInterruptedSeedIsFinished: a seed killed after its copy was complete
 // and one entry was renamed into place is finished by the next start (every
 // entry, the marker, no temporary copy). With an owner (root), the whole
@@ -262,19 +278,13 @@ func TestChownTreeNeverFollowsASwappedLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	owner := atomicfile.Owner{UID: 4321, GID: 4322}
-	swapped := false
-	chownStep = func(dir string) {
-		if dir != filepath.Join(tree, "a") {
-			return
-		}
-		swapForLink(t, filepath.Join(dir, "b"), victim)
-		swapped = true
-	}
-	t.Cleanup(func() { chownStep = nil })
+	swapped := atStep(t, &chownStep, filepath.Join(tree, "a"), func() {
+		swapForLink(t, filepath.Join(tree, "a", "b"), victim)
+	})
 	if err := chownTree(tree, owner); err != nil {
 		t.Fatal(err)
 	}
-	if !swapped {
+	if !swapped() {
 		t.Fatal("the walk never listed tree/a")
 	}
 	for _, p := range []string{victim, filepath.Join(victim, "secret")} {
@@ -323,12 +333,7 @@ func TestSeedCopyNeverGoesThroughALink(t *testing.T) {
 			victim := t.TempDir()
 			writeFiles(t, victim, "precious")
 			tmp := filepath.Join(dst, SeedTmp)
-			planted := false
-			seedStep = func(step string) {
-				if step != tc.step {
-					return
-				}
-				planted = true
+			planted := atStep(t, &seedStep, tc.step, func() {
 				var err error
 				switch tc.plant {
 				case "swap":
@@ -341,14 +346,13 @@ func TestSeedCopyNeverGoesThroughALink(t *testing.T) {
 				if err != nil {
 					t.Error(err)
 				}
-			}
-			t.Cleanup(func() { seedStep = nil })
+			})
 			p := &Plan{NewOwner: &atomicfile.Owner{UID: 4321, GID: 4322}}
 			if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 {
 				t.Fatalf("AddSeed: %v, %d seeds planned", err, len(p.Seeds))
 			}
 			_, err := p.Apply()
-			if !planted {
+			if !planted() {
 				t.Fatalf("the seed never reached step %q (%v)", tc.step, err)
 			}
 			// The victim is as it was: one file, its content, root's.
@@ -644,19 +648,13 @@ func TestCopyTreeWritesThroughDescriptors(t *testing.T) {
 	writeFiles(t, src, "webapps/deep/g")
 	dst := filepath.Join(t.TempDir(), "copy")
 	victim := t.TempDir()
-	swapped := false
-	copyStep = func(dir string) {
-		if dir != filepath.Join(dst, "webapps") {
-			return
-		}
-		swapForLink(t, dir, victim)
-		swapped = true
-	}
-	t.Cleanup(func() { copyStep = nil })
+	swapped := atStep(t, &copyStep, filepath.Join(dst, "webapps"), func() {
+		swapForLink(t, filepath.Join(dst, "webapps"), victim)
+	})
 	if err := CopyTree(src, dst); err != nil {
 		t.Fatal(err)
 	}
-	if !swapped {
+	if !swapped() {
 		t.Fatal("the copy never made dst/webapps")
 	}
 	if ents, _ := os.ReadDir(victim); len(ents) != 0 {
