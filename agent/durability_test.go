@@ -77,8 +77,9 @@ var (
 	fdPath     = regexp.MustCompile(`^\d+<(.*)>$`)
 	// renameat(2) of an entry of an open folder: the folder's path, the
 	// entry, the new path.
-	renameFromDirFd  = regexp.MustCompile(`^\d+<([^>]*)>, "([^"]+)", AT_FDCWD(?:<[^>]*>)?, "([^"]+)"`)
-	procCopyComplete = regexp.MustCompile(`"/proc/self/fd/\d+/\.agent-copy-complete"`)
+	renameFromDirFd = regexp.MustCompile(`^\d+<([^>]*)>, "([^"]+)", AT_FDCWD(?:<[^>]*>)?, "([^"]+)"`)
+	// The copy-complete file, created relative to the copy's descriptor.
+	copyComplete = regexp.MustCompile(`^\d+<[^>]*/\.agent-seed-tmp>, "\.agent-copy-complete"`)
 )
 
 // fsyncs reports whether calls fsync path.
@@ -169,9 +170,9 @@ func TestSeedCopyDurableBeforeComplete(t *testing.T) {
 				synced[m[1]] = true
 			}
 		case "openat":
-			// The copy is written through its folder's descriptor
-			// (/proc/self/fd/N), never by its path.
-			if complete < 0 && procCopyComplete.MatchString(c.args) && strings.Contains(c.args, "O_CREAT") {
+			// The copy is written through its folder's descriptor,
+			// never by its path.
+			if complete < 0 && copyComplete.MatchString(c.args) && strings.Contains(c.args, "O_CREAT") {
 				complete = i
 				var missing []string
 				_ = filepath.Walk(seed, func(path string, fi os.FileInfo, err error) error {

@@ -760,3 +760,63 @@ func TestChownTreeStaysOnItsMount(t *testing.T) {
 		})
 	}
 }
+
+// TestSeedErrorsNameTheCopy: a seed that fails on a full volume (out of
+// space for a file's bytes, or of inodes at each step in turn: the copy's
+// folders, its files, the marker) says where, by the copy's path under the
+// volume: never by the /proc/self/fd path the agent writes through, which
+// would tell whoever reads the log nothing. As root, copying for itself and
+// for another user.
+func TestSeedErrorsNameTheCopy(t *testing.T) {
+	needRoot(t, "mount a small tmpfs")
+	for _, owner := range []*atomicfile.Owner{nil, {UID: 4321, GID: 4322}} {
+		t.Run(fmt.Sprintf("owner %v", owner != nil), func(t *testing.T) {
+			src := seedSource(t, "webapps", "lib")
+			if err := os.WriteFile(filepath.Join(src, "lib", "big"), make([]byte, 256<<10), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			steps := map[string]bool{}
+			for _, opts := range []string{"size=64k", "nr_inodes=3", "nr_inodes=4", "nr_inodes=5", "nr_inodes=6", "nr_inodes=7", "nr_inodes=8", "nr_inodes=9", "nr_inodes=10", "nr_inodes=11", "nr_inodes=12"} {
+				dst := filepath.Join(t.TempDir(), "vol")
+				if err := os.Mkdir(dst, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := syscall.Mount("tmpfs", dst, "tmpfs", 0, opts); err != nil {
+					t.Fatalf("mount a tmpfs (%s) at %s: %v", opts, dst, err)
+				}
+				defer syscall.Unmount(dst, syscall.MNT_DETACH) //nolint:errcheck
+				p := &Plan{NewOwner: owner}
+				if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 {
+					t.Fatalf("%s: AddSeed: %v, %d seeds planned", opts, err, len(p.Seeds))
+				}
+				_, err := p.Apply()
+				if err == nil {
+					continue
+				}
+				msg := err.Error()
+				if strings.Contains(msg, "/proc/") {
+					t.Errorf("%s: %q names a /proc path", opts, msg)
+				}
+				tmp := filepath.Join(dst, SeedTmp)
+				for step, says := range map[string]string{
+					"folder": "mkdir " + tmp + "/",
+					"file":   "open " + tmp + "/lib/",
+					"bytes":  "write " + filepath.Join(tmp, "lib", "big") + ": no space left on device",
+					"marker": "mark the copy complete: open " + filepath.Join(tmp, seedDone) + ": no space left on device",
+				} {
+					if strings.Contains(msg, says) {
+						steps[step] = true
+					}
+				}
+				if !strings.Contains(msg, dst) {
+					t.Errorf("%s: %q does not name the volume %s", opts, msg, dst)
+				}
+			}
+			for _, step := range []string{"folder", "file", "bytes", "marker"} {
+				if !steps[step] {
+					t.Errorf("no error named the copy's path at step %q; seen %v", step, steps)
+				}
+			}
+		})
+	}
+}

@@ -389,11 +389,13 @@ func copySeed(s *SeedPlan, tmp string, owner *atomicfile.Owner) (*os.File, error
 		dir.Close()
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
-	copyTree := CopyTree
+	root := ""
 	if owner != nil {
-		copyTree = copyTreeWithin
+		if root, err = seedRoot(s.Src); err != nil {
+			return fail(fmt.Errorf("copy %s: %w", s.Src, err))
+		}
 	}
-	if err := copyTree(s.Src, at); err != nil {
+	if err := copyInto(s.Src, dir, tmp, root); err != nil {
 		return fail(fmt.Errorf("copy %s: %w", s.Src, err))
 	}
 	step("copied")
@@ -411,14 +413,14 @@ func copySeed(s *SeedPlan, tmp string, owner *atomicfile.Owner) (*os.File, error
 	// must not stand over empty files. The copy may be the server user's
 	// by now: SyncTree skips what is neither a file nor a folder (a FIFO
 	// would block it) and never follows a link below at.
-	if err := atomicfile.SyncTree(at); err != nil {
+	if err := atomicfile.SyncTree(at, tmp); err != nil {
 		return fail(err)
 	}
-	f, err := os.OpenFile(at+"/"+seedDone, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+	fd, err := unix.Openat(int(dir.Fd()), seedDone, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
 	if err != nil {
-		return fail(fmt.Errorf("mark the copy complete: %w", err))
+		return fail(fmt.Errorf("mark the copy complete: %w", &fs.PathError{Op: "open", Path: filepath.Join(tmp, seedDone), Err: err}))
 	}
-	f.Close()
+	unix.Close(fd)
 	step("done")
 	if _, err := dir.Seek(0, io.SeekStart); err != nil {
 		return fail(err)
@@ -623,29 +625,27 @@ func CopyTree(src, dst string) error {
 	return copyTree(src, dst, "")
 }
 
-// copyTreeWithin is CopyTree where every file and folder copied must be
-// inside src, wherever the links in src lead: one outside it, or a file
-// with a second hard link that not everyone may read (which may be a file
-// outside it too), is an error naming it. Root copies a seed that way when it gives the copy to the
+// seedRoot is the real path of the folder src (links resolved): the root
+// of copyTree for a copy that will be given to the server's user. Every
+// file and folder such a copy takes must be inside src, wherever the links
+// in src lead: one outside it, or a file with a second hard link that not
+// everyone may read (which may be a file outside it too), is an error
+// naming it. Root copies a seed that way when it gives the copy to the
 // server's user, who may own the seed (the images copy it in with the
 // server's owner) and could otherwise link a file only root may read, a
 // mounted secret say, into their copy. It is checked on the file opened
 // (where /proc/self/fd says it is), so a link changed meanwhile cannot
 // slip through.
-func copyTreeWithin(src, dst string) error {
+func seedRoot(src string) (string, error) {
 	abs, err := filepath.Abs(src)
 	if err != nil {
-		return err
+		return "", err
 	}
-	root, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return err
-	}
-	return copyTree(src, dst, root)
+	return filepath.EvalSymlinks(abs)
 }
 
 // copyTree is CopyTree; root, when not empty, is the real path every file
-// and folder copied must be in (copyTreeWithin).
+// and folder copied must be in (see seedRoot).
 func copyTree(src, dst, root string) error {
 	in, st, err := openSrcDir(src, root)
 	if err != nil {
@@ -663,8 +663,20 @@ func copyTree(src, dst, root string) error {
 	return copyDir(in, src, out, dst, []fs.FileInfo{st}, root)
 }
 
+// copyInto is copyTree into the open, empty folder out, which its errors
+// call name (out is reached through its descriptor, whose /proc/self/fd
+// path would tell the reader nothing).
+func copyInto(src string, out *os.File, name, root string) error {
+	in, st, err := openSrcDir(src, root)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return copyDir(in, src, out, name, []fs.FileInfo{st}, root)
+}
+
 // openSrcDir opens the folder src of a copy (links followed, never
-// blocking), checked to be within root (see copyTreeWithin).
+// blocking), checked to be within root (see seedRoot).
 func openSrcDir(src, root string) (*os.File, fs.FileInfo, error) {
 	d, err := os.OpenFile(src, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK, 0)
 	if err != nil {

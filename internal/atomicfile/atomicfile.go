@@ -78,21 +78,23 @@ func syncOpenDir(d *os.File, path string) error {
 }
 
 // SyncTree fsyncs dir and every folder and regular file under it, each by
-// itself (never syncfs(2): see CommitAll). dir itself is opened following
-// links (it may be a ProcPath); below it the walk goes through descriptors
+// itself (never syncfs(2): see CommitAll). Its errors name dir as name and
+// what is below it under name: dir may be a ProcPath, which would tell the
+// reader nothing. dir itself is opened following
+// links; below it the walk goes through descriptors
 // only, for a tree someone else may change meanwhile: each entry is opened
 // relative to its folder without following a link (O_PATH|O_NOFOLLOW), and
 // only a folder or a regular file is then opened, through that descriptor,
 // to be synced. Links, FIFOs, sockets and devices are skipped, never
 // opened: a FIFO put where a file was would make an open for reading wait
 // for a writer, and a link would have other files synced.
-func SyncTree(dir string) error {
+func SyncTree(dir, name string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, cause(err))
+		return fmt.Errorf("sync %s: %w", name, cause(err))
 	}
 	defer d.Close()
-	return syncTreeAt(d, dir)
+	return syncTreeAt(d, name)
 }
 
 // syncListed, when set (tests), is called with a folder's path once

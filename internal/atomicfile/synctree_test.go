@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// syncWatchingFIFO runs SyncTree(tree) and, until it returns, tries to
+// syncWatchingFIFO runs SyncTree(tree, tree) and, until it returns, tries to
 // open the FIFO at probe() ("": none yet) for writing without blocking,
 // which succeeds only while a reader has it open or waits in open: the
 // test fails if it does, and that open and close let such a reader go on
@@ -22,7 +22,7 @@ import (
 func syncWatchingFIFO(t *testing.T, tree string, probe func() string) error {
 	t.Helper()
 	done := make(chan error, 1)
-	go func() { done <- SyncTree(tree) }()
+	go func() { done <- SyncTree(tree, tree) }()
 	reported := false
 	for {
 		select {
@@ -73,7 +73,7 @@ func TestSyncTree(t *testing.T) {
 		t.Fatalf("SyncTree went through %q, want every folder %q", listed, want)
 	}
 	missing := filepath.Join(dir, "missing")
-	if err := SyncTree(missing); err == nil || err.Error() != "sync "+missing+": no such file or directory" {
+	if err := SyncTree(missing, missing); err == nil || err.Error() != "sync "+missing+": no such file or directory" {
 		t.Fatalf("SyncTree of a missing folder: %v", err)
 	}
 }
@@ -162,7 +162,7 @@ func TestSyncTreeNeverEntersASwappedInLink(t *testing.T) {
 		}
 	}
 	t.Cleanup(func() { syncListed = nil })
-	if err := SyncTree(tree); err != nil {
+	if err := SyncTree(tree, tree); err != nil {
 		t.Fatalf("SyncTree: %v", err)
 	}
 	if want := []string{tree, filepath.Dir(inner)}; strings.Join(listed, " ") != strings.Join(want, " ") {
@@ -172,7 +172,9 @@ func TestSyncTreeNeverEntersASwappedInLink(t *testing.T) {
 
 // TestSyncTreeDoesNotWaitOnALease: a file whose owner holds a write lease
 // on it fails SyncTree at once, naming the file (an open that waited would
-// stall the start until the kernel breaks the lease, 45 s by default).
+// stall the start until the kernel breaks the lease, 45 s by default) by
+// the name SyncTree was given for the folder, not by the /proc/self/fd
+// path it was reached through.
 func TestSyncTreeDoesNotWaitOnALease(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "sub", "f")
@@ -191,8 +193,13 @@ func TestSyncTreeDoesNotWaitOnALease(t *testing.T) {
 		t.Fatalf("take a write lease (the file's owner or CAP_LEASE may): %v", err)
 	}
 	defer unix.FcntlInt(held.Fd(), unix.F_SETLEASE, unix.F_UNLCK) //nolint:errcheck
-	err = SyncTree(dir)
-	if err == nil || !strings.Contains(err.Error(), "sync "+file+": ") || !errors.Is(err, syscall.EWOULDBLOCK) {
-		t.Fatalf("SyncTree: %v, want an error naming %s (EWOULDBLOCK)", err, file)
+	d, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	err = SyncTree(ProcPath(d), "/shown")
+	if err == nil || err.Error() != "sync /shown/sub/f: "+syscall.EWOULDBLOCK.Error() || !errors.Is(err, syscall.EWOULDBLOCK) {
+		t.Fatalf("SyncTree: %v, want an error naming /shown/sub/f (EWOULDBLOCK)", err)
 	}
 }
