@@ -386,6 +386,48 @@ func TestB25_ConcurrentSeedersSeedOnce(t *testing.T) {
 	}
 }
 
+// TestSeedLeftoverIsAWarning: a seeded volume beside the temporary copy a
+// start killed after the marker left, which this start cannot remove (here
+// the seed lock's name is a folder, so it cannot take the lock), does not
+// fail the start: the copy stays, and one warning says so, naming the lock.
+func TestSeedLeftoverIsAWarning(t *testing.T) {
+	tmp := t.TempDir()
+	seedDir := filepath.Join(tmp, "image-seed")
+	if err := os.MkdirAll(filepath.Join(seedDir, "webapps"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(tmp, "gw")
+	fxCopy(t, fixtureFor(t, "gateway"), home)
+	dep := filepath.Join(home, "repository/deployment/server")
+	for _, d := range []string{plan.SeedLock, plan.SeedTmp + "/webapps"} {
+		if err := os.MkdirAll(filepath.Join(dep, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dep, plan.SeedMarker), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(buildPipeBin(t), "render")
+	cmd.Env = envList(with(processEnv(t, "gateway", home), "WSO2_DEPLOYMENT_SEED", seedDir))
+	var se strings.Builder
+	cmd.Stderr = &se
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("render: %v\n%s", err, se.String())
+	}
+	var warned []string
+	for _, l := range strings.Split(se.String(), "\n") {
+		if strings.Contains(l, "level=WARN") && strings.Contains(l, "temporary copy is left in place") {
+			warned = append(warned, l)
+		}
+	}
+	if lock := filepath.Join(dep, plan.SeedLock); len(warned) != 1 || !strings.Contains(warned[0], lock) {
+		t.Fatalf("warnings about the copy %q, want one naming %s; stderr:\n%s", warned, lock, se.String())
+	}
+	if _, err := os.Stat(filepath.Join(dep, plan.SeedTmp, "webapps")); err != nil {
+		t.Errorf("the copy is gone: %v", err)
+	}
+}
+
 // TestStaleTempsBesideUnchangedTargetsAreRemoved: a start killed after it
 // renamed a keystore (or a mirrored jar) into place, but before it removed
 // its other temporary files, leaves them beside files the next start finds

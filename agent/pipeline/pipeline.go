@@ -90,6 +90,9 @@ func Setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *
 		log.Warn(fmt.Sprintf("setup: could not keep the owner or group of %d replaced files (the agent runs as uid %d, and only root may give a file away); their mode is kept", len(p.OwnerNotKept), os.Geteuid()),
 			"files", strings.Join(p.OwnerNotKept, "; "))
 	}
+	for _, l := range p.SeedLeftovers {
+		log.Warn("setup: the folder is seeded, but the seed's temporary copy is left in place (the server never reads it; remove it by hand)", "error", l)
+	}
 	if err != nil {
 		return res, err
 	}

@@ -21,8 +21,8 @@ import (
 // follow.
 // It returns the paths written.
 //
-// Apply reads the plan and changes none of it but OwnerNotKept, which no
-// report reads: a report of the plan (WriteText, WriteJSON, Report) may be
+// Apply reads the plan and changes none of it but OwnerNotKept and
+// SeedLeftovers, which no report reads: a report of the plan (WriteText, WriteJSON, Report) may be
 // built on another goroutine while Apply runs (pipeline.Setup's beside).
 func (p *Plan) Apply() ([]string, error) {
 	// A start killed while staging leaves temporary files beside their
@@ -92,7 +92,7 @@ func (p *Plan) Apply() ([]string, error) {
 		}
 	}
 	for _, s := range p.Seeds {
-		paths, err := seed(s, p.NewOwner)
+		paths, err := seed(s, p.NewOwner, func(err error) { p.SeedLeftovers = append(p.SeedLeftovers, err.Error()) })
 		written = append(written, paths...)
 		if errors.Is(err, homelock.ErrBusy) {
 			return written, exitcode.Wrap(exitcode.TempFail, err)

@@ -61,6 +61,11 @@ type Plan struct {
 	// OwnerNotKept lists the replaced files whose owner or group Apply
 	// could not keep (the agent is not root), for one log line.
 	OwnerNotKept []string
+	// SeedLeftovers are the seeds' temporary copies Apply could not
+	// remove once their folder was seeded (a mount inside one, say), each
+	// with the reason, for a warning: the seed is complete, so the start
+	// goes on and the copy stays, whatever is in it untouched.
+	SeedLeftovers []string
 	// NewOwner, when set (the agent is root and runs the server as another
 	// user), owns every file and folder Apply creates: a file from before it
 	// appears, a folder from right after it is made, a seeded tree from

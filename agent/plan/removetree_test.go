@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -218,5 +219,45 @@ func TestMountIDFromFdinfo(t *testing.T) {
 	}
 	if ids[0] == ids[1] {
 		t.Fatalf("the bind mount has its folder's mount ID %d", ids[0])
+	}
+}
+
+// TestSeedCopyWithAMountIsLeftOnceSeeded: a temporary copy with a mount
+// inside is not removed once the folder is seeded, whether a start killed
+// after the marker left it (the next start's cleanup) or a resumed seed
+// writes the marker itself: the start goes on (the seed is complete), the
+// copy and what is mounted stay as they are, and Apply names the mount
+// point in SeedLeftovers, for a warning (a resumed seed used to fail its
+// start here, exit 74, while the next start's cleanup said nothing).
+func TestSeedCopyWithAMountIsLeftOnceSeeded(t *testing.T) {
+	needRoot(t, "mount")
+	for _, marked := range []bool{true, false} {
+		t.Run(fmt.Sprintf("marked %v", marked), func(t *testing.T) {
+			src := seedSource(t, "webapps")
+			dst := t.TempDir()
+			// webapps is in place already: a resumed seed renames nothing,
+			// so the copy's webapps, with the mount, stays in the copy.
+			writeFiles(t, dst, SeedLock, "webapps/f", SeedTmp+"/"+seedDone, SeedTmp+"/webapps/f")
+			if marked {
+				writeFiles(t, dst, SeedMarker)
+			}
+			mnt := filepath.Join(dst, SeedTmp, "webapps", "vol")
+			kept := mountAt(t, "tmpfs", mnt)
+			p := &Plan{}
+			if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 || p.Seeds[0].Cleanup != marked {
+				t.Fatalf("AddSeed: %v, seeds %+v, want one (cleanup %v)", err, p.Seeds, marked)
+			}
+			if _, err := p.Apply(); err != nil {
+				t.Fatalf("Apply: %v, want the seeded folder's start to go on", err)
+			}
+			if len(p.SeedLeftovers) != 1 || !strings.Contains(p.SeedLeftovers[0], mnt+": it is a mount point") {
+				t.Fatalf("SeedLeftovers %q, want one naming %s as a mount point", p.SeedLeftovers, mnt)
+			}
+			for _, k := range append(kept, filepath.Join(dst, SeedMarker), filepath.Join(dst, "webapps", "f")) {
+				if _, err := os.Stat(k); err != nil {
+					t.Errorf("%s is gone: %v", k, err)
+				}
+			}
+		})
 	}
 }

@@ -237,8 +237,8 @@ func TestCopyBesideForeignEntriesIsNotResumed(t *testing.T) {
 }
 
 // Removing a seed's leftovers is a best effort: where the agent cannot take
-// the seed lock (here the lock's name is a folder), the start goes on and the
-// leftovers stay.
+// the seed lock (here the lock's name is a folder), the start goes on, the
+// leftovers stay and Apply says why (SeedLeftovers, for a warning).
 func TestSeedLeftoversCleanupIsABestEffort(t *testing.T) {
 	src := seedSource(t, "webapps")
 	dst := t.TempDir()
@@ -259,6 +259,10 @@ func TestSeedLeftoversCleanupIsABestEffort(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dst, SeedTmp)); err != nil {
 		t.Fatalf("the copy is gone without the lock: %v", err)
+	}
+	lock := filepath.Join(dst, SeedLock)
+	if len(p.SeedLeftovers) != 1 || !strings.Contains(p.SeedLeftovers[0], "open "+lock+": is a directory") {
+		t.Fatalf("SeedLeftovers %q, want one naming %s", p.SeedLeftovers, lock)
 	}
 }
 

@@ -249,10 +249,11 @@ func inSeed(src, name string) bool {
 // removed. An interrupted seed is resumed (complete copy) or redone
 // (incomplete copy) by the next start, and what one interrupted after the
 // marker left is removed. With an owner, the copy is given to it before it
-// counts as complete.
-func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
+// counts as complete. A copy that cannot be removed once the folder is
+// seeded is left, and the reason passed to leftover: the seed is complete.
+func seed(s *SeedPlan, owner *atomicfile.Owner, leftover func(error)) ([]string, error) {
 	if s.Cleanup {
-		removeSeedLeftovers(s)
+		removeSeedLeftovers(s, leftover)
 		return nil, nil
 	}
 	if owner != nil {
@@ -325,7 +326,7 @@ func seed(s *SeedPlan, owner *atomicfile.Owner) ([]string, error) {
 		return written, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
 	if err := removeTree(s.Dst, SeedTmp); err != nil {
-		return written, fmt.Errorf("seed %s: %w", s.Dst, err)
+		leftover(fmt.Errorf("seed %s: remove %s: %w", s.Dst, tmp, err))
 	}
 	return written, nil
 }
@@ -598,16 +599,23 @@ func lockSeed(s *SeedPlan, create int) (unlock func(), err error) {
 // removeSeedLeftovers removes the temporary copy that a start killed after
 // marking s.Dst seeded left there, under the seed lock. It is a best effort:
 // the copy is a hidden folder the server never reads, so a folder this
-// process may not write (another user's volume, a read-only mount) keeps it
-// rather than the start failing.
-func removeSeedLeftovers(s *SeedPlan) {
+// process may not write (another user's volume, a read-only mount), or one
+// with a mount inside, keeps it rather than the start failing, and the
+// reason goes to leftover. A lock another start holds is left to it.
+func removeSeedLeftovers(s *SeedPlan, leftover func(error)) {
 	unlock, err := lockSeed(s, 0)
+	if errors.Is(err, homelock.ErrBusy) {
+		return
+	}
 	if err != nil {
+		leftover(err)
 		return
 	}
 	defer unlock()
 	if _, err := os.Stat(filepath.Join(s.Dst, SeedMarker)); err == nil {
-		_ = removeTree(s.Dst, SeedTmp)
+		if err := removeTree(s.Dst, SeedTmp); err != nil {
+			leftover(fmt.Errorf("seed %s: remove %s: %w", s.Dst, filepath.Join(s.Dst, SeedTmp), err))
+		}
 	}
 }
 
