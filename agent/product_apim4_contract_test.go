@@ -27,7 +27,7 @@ var a4Contract = []string{
 	"WSO2_KM_SERVICE_URL", "WSO2_EVENTHUB_SERVICE_URL", "WSO2_EVENTHUB_URLS",
 	"WSO2_THROTTLING_SERVICE_URL", "WSO2_THROTTLING_URLS", "WSO2_THROTTLING_PORT_OFFSET",
 	"WSO2_GATEWAY_ENVIRONMENTS", "WSO2_GATEWAY_LABELS", "WSO2_USERSTORE_TYPE", "WSO2_OAUTH2_JWKS_URL",
-	"WSO2_DEPLOYMENT_TOML",
+	"WSO2_PROXY_PORT_HTTP", "WSO2_PROXY_PORT_HTTPS", "WSO2_DEPLOYMENT_TOML",
 }
 
 // TestAPIM4EnvContract: every variable of the contract is listed by `agent
@@ -60,7 +60,7 @@ func TestAPIM4EnvContract(t *testing.T) {
 		}
 	}
 
-	cp, tm := a4Cases[0], a4Cases[2]
+	cp, tm, gw := a4Cases[0], a4Cases[2], a4Cases[3]
 	type row struct {
 		c    a4Case
 		env  map[string]string
@@ -129,6 +129,8 @@ func TestAPIM4EnvContract(t *testing.T) {
 		{cp, kv("WSO2_GATEWAY_LABELS", `["Edge"]`), map[string]any{"apim.sync_runtime_artifacts.gateway.gateway_labels": []any{"Edge"}}},
 		{cp, kv("WSO2_USERSTORE_TYPE", "read_write_ldap_unique_id"), map[string]any{"user_store.type": "read_write_ldap_unique_id"}},
 		{cp, kv("WSO2_OAUTH2_JWKS_URL", "km"), map[string]any{"oauth.endpoints.oauth2_jwks_url": "https://km:9443/oauth2/jwks"}},
+		{gw, kv("WSO2_PROXY_PORT_HTTP", "8080"), map[string]any{"transport.http.properties.proxyPort": int64(8080)}},
+		{tm, kv("WSO2_PROXY_PORT_HTTPS", "443"), map[string]any{"transport.https.properties.proxyPort": int64(443)}},
 		{cp, kv("WSO2_DEPLOYMENT_TOML", "[apim.cors]\nallow_credentials = true\n"), map[string]any{"apim.cors.allow_credentials": true}},
 	}
 	covered := map[string]bool{}

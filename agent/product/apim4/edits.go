@@ -216,6 +216,11 @@ func tomlEdits(in *Inputs, profile, localIP string) []plan.TOMLEdit {
 	if in.jwksURL != "" {
 		add(tset([]string{"oauth", "endpoints"}, "oauth2_jwks_url", in.jwksURL, false))
 	}
+	for _, transport := range []string{"http", "https"} {
+		if n, ok := in.proxyPorts[transport]; ok {
+			add(tset([]string{"transport", transport, "properties"}, "proxyPort", n, false))
+		}
+	}
 	if in.fragment != nil {
 		frag := in.fragment
 		add(plan.TOMLEdit{What: "WSO2_DEPLOYMENT_TOML", Apply: func(d *tomlconf.Doc) error { return d.Merge(frag) }})

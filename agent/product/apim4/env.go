@@ -72,6 +72,8 @@ var Vars = []EnvVar{
 	{Name: "WSO2_GATEWAY_LABELS", TOML: "`[apim.sync_runtime_artifacts.gateway] gateway_labels`", Helm: "`sync_runtime_artifacts.gateway.labels`", Desc: "gateway labels: comma list or JSON array"},
 	{Name: "WSO2_USERSTORE_TYPE", TOML: "`[user_store] type`", Helm: "`userStore.type`", Desc: "user store type (e.g. database_unique_id)"},
 	{Name: "WSO2_OAUTH2_JWKS_URL", TOML: "`[oauth.endpoints] oauth2_jwks_url`", Helm: "`oauth_config.oauth2JWKSUrl`", Desc: "JWKS URL: URL, host:port or host (https://HOST:9443/oauth2/jwks)"},
+	{Name: "WSO2_PROXY_PORT_HTTP", TOML: "`[transport.http.properties] proxyPort` (integer)", Helm: "the gateway chart's fixed `proxyPort = 80`", Desc: "port clients reach the HTTP servlet transport on, through an ingress or proxy (1-65535)"},
+	{Name: "WSO2_PROXY_PORT_HTTPS", TOML: "`[transport.https.properties] proxyPort` (integer)", Helm: "the charts' fixed `proxyPort = 443`", Desc: "port clients reach the HTTPS servlet transport (the consoles, /services) on, through an ingress or proxy (1-65535)"},
 	{Name: "WSO2_DEPLOYMENT_TOML", Secret: true, TOML: "any key: a TOML fragment merged into deployment.toml (keys set, tables added, arrays of tables replaced) after the variables above", Helm: "everything else (`extraConfigs` and every other value)", Desc: "TOML fragment merged into deployment.toml (or WSO2_DEPLOYMENT_TOML_FILE); withheld from the server like a secret"},
 	{Name: "WSO2_CONFIG_VOLUME", TOML: "(files copied over the home before the edits)", Helm: "the chart's `wso2-config-volume` mounts", Desc: "folder copied over the product home at every start, symlinks followed, before the agent's edits (WSO2's images: ~/wso2-config-volume)"},
 	{Name: "WSO2_ARTIFACT_VOLUME", TOML: "(files copied over the home after the config volume)", Helm: "`wso2-artifact-volume`", Desc: "folder copied over the product home after WSO2_CONFIG_VOLUME (WSO2's images: ~/wso2-artifact-volume)"},
@@ -182,7 +184,8 @@ type Inputs struct {
 	role           Role
 	offset         int // WSO2_PORT_OFFSET (0 unset)
 	offsetSet      bool
-	tmOffset       int // WSO2_THROTTLING_PORT_OFFSET
+	tmOffset       int              // WSO2_THROTTLING_PORT_OFFSET
+	proxyPorts     map[string]int64 // transport (http, https) -> WSO2_PROXY_PORT_HTTP(S)
 	KMURL          string
 	ehURL          string
 	TMURL          string
@@ -237,6 +240,15 @@ func ParseInputs(e *Env, role Role) (*Inputs, []string) {
 	}
 	in.offset, in.offsetSet = offset("WSO2_PORT_OFFSET")
 	in.tmOffset, _ = offset("WSO2_THROTTLING_PORT_OFFSET")
+	in.proxyPorts = map[string]int64{}
+	for transport, name := range map[string]string{"http": "WSO2_PROXY_PORT_HTTP", "https": "WSO2_PROXY_PORT_HTTPS"} {
+		// Checked with the agent's other settings (contract.Config): a
+		// value that is not a port stops the start there.
+		if v, ok := e.get(name); ok && isPort(v) {
+			n, _ := strconv.Atoi(v)
+			in.proxyPorts[transport] = int64(n)
+		}
+	}
 	if v, ok := e.get("WSO2_NODE_IP"); ok && net.ParseIP(v) == nil {
 		bad("WSO2_NODE_IP", "%q is not an IP address", v)
 	}
