@@ -168,6 +168,7 @@ func chartCases() []chartCase {
 	env["WSO2_EVENTHUB_URLS"] = "wso2am-cp-1-service,wso2am-cp-2-service"
 	env["WSO2_OAUTH2_JWKS_URL"] = "https://am.example.com/oauth2/jwks" // a full URL, kept as given
 	env["WSO2_PROXY_PORT_HTTPS"] = "443"                               // the chart's fixed proxy port
+	env["WSO2_EVENT_DUPLICATE_URLS"] = "wso2am-cp-2-service"           // bare host: a peer, its own offset
 	env["WSO2_GATEWAY_ENVIRONMENTS"] = `[
 	 {"name":"Default","type":"hybrid","gatewayType":"Regular","provider":"wso2","displayInApiConsole":true,
 	  "description":"This is a hybrid gateway that handles both production and sandbox token traffic.","showAsTokenEndpointUrl":true,
@@ -191,6 +192,7 @@ func chartCases() []chartCase {
 		chartKey{key: "apim.event_hub.publish.url_group[1].auth_urls", want: []any{"ssl://wso2am-cp-2-service:9712"}, rule: `auth_urls = ["ssl://{{ fullname }}-2-service:{{ add 9711 portOffset }}"] (highAvailability)`},
 		chartKey{key: "oauth.endpoints.oauth2_jwks_url", want: "https://am.example.com/oauth2/jwks", rule: `oauth2_jwks_url = "{{ oauth_config.oauth2JWKSUrl }}"`},
 		chartKey{key: "transport.https.properties.proxyPort", want: int64(443), rule: `[transport.https.properties] proxyPort = 443`},
+		chartKey{key: "apim.event_hub.event_duplicate_url", want: []any{"tcp://wso2am-cp-2-service:5673"}, rule: `event_duplicate_url = ["tcp://{{ fullname }}-2-service:{{ add 5672 portOffset }}"] (highAvailability, instance 1)`},
 		gw(0, "name", "Default", `name = {{ $env.name | quote }}`),
 		gw(0, "type", "hybrid", `type = {{ $env.type | quote }}`),
 		gw(0, "gateway_type", "Regular", `gateway_type = {{ $env.gatewayType | quote }}`),
@@ -240,12 +242,14 @@ func chartCases() []chartCase {
 	)
 	env["WSO2_HOSTNAME"] = "tm.wso2.com"
 	env["WSO2_PROXY_PORT_HTTPS"] = "443"
+	env["WSO2_EVENT_DUPLICATE_URLS"] = "wso2am-tm-2-service"
 	env["WSO2_KM_SERVICE_URL"] = "wso2am-cp-service"       // bare host: not a peer, no offset
 	env["WSO2_EVENTHUB_SERVICE_URL"] = "wso2am-cp-service" // likewise
 	env["WSO2_EVENTHUB_URLS"] = "wso2am-cp-1-service,wso2am-cp-2-service"
 	keys = append(keys,
 		chartKey{key: "server.hostname", want: "tm.wso2.com", rule: `hostname = "tm.wso2.com"`},
 		chartKey{key: "transport.https.properties.proxyPort", want: int64(443), rule: `[transport.https.properties] proxyPort = 443`},
+		chartKey{key: "apim.throttling.event_duplicate_url", want: []any{"tcp://wso2am-tm-2-service:5672"}, rule: `event_duplicate_url = ["tcp://{{ fullname }}-2-service:5672"] (highAvailability, the values.yaml default; instance 1)`},
 		chartKey{key: "apim.key_manager.service_url", want: "https://wso2am-cp-service:9443/services/", rule: `service_url = "https://{{ km.serviceUrl }}:9443/services/"`},
 		chartKey{key: "apim.event_hub.enable", want: true, rule: `enable = true`},
 		chartKey{key: "apim.event_hub.service_url", want: "https://wso2am-cp-service:9443/services/", rule: `service_url = "https://{{ eventhub.serviceUrl }}:9443/services/"`},

@@ -25,7 +25,7 @@ var a4Contract = []string{
 	"WSO2_KEYSTORE_INTERNAL_NAME", "WSO2_KEYSTORE_INTERNAL_ALIAS", "WSO2_KEYSTORE_INTERNAL_PASSWORD", "WSO2_KEYSTORE_INTERNAL_KEY_PASSWORD",
 	"WSO2_TRUSTSTORE_NAME", "WSO2_TRUSTSTORE_PASSWORD",
 	"WSO2_KM_SERVICE_URL", "WSO2_EVENTHUB_SERVICE_URL", "WSO2_EVENTHUB_URLS",
-	"WSO2_THROTTLING_SERVICE_URL", "WSO2_THROTTLING_URLS", "WSO2_THROTTLING_PORT_OFFSET",
+	"WSO2_THROTTLING_SERVICE_URL", "WSO2_THROTTLING_URLS", "WSO2_THROTTLING_PORT_OFFSET", "WSO2_EVENT_DUPLICATE_URLS",
 	"WSO2_GATEWAY_ENVIRONMENTS", "WSO2_GATEWAY_LABELS", "WSO2_USERSTORE_TYPE", "WSO2_OAUTH2_JWKS_URL",
 	"WSO2_PROXY_PORT_HTTP", "WSO2_PROXY_PORT_HTTPS", "WSO2_DEPLOYMENT_TOML",
 }
@@ -60,7 +60,7 @@ func TestAPIM4EnvContract(t *testing.T) {
 		}
 	}
 
-	cp, tm, gw := a4Cases[0], a4Cases[2], a4Cases[3]
+	cp, tm, gw, aio := a4Cases[0], a4Cases[2], a4Cases[3], a4Cases[4]
 	type row struct {
 		c    a4Case
 		env  map[string]string
@@ -129,6 +129,12 @@ func TestAPIM4EnvContract(t *testing.T) {
 		{cp, kv("WSO2_GATEWAY_LABELS", `["Edge"]`), map[string]any{"apim.sync_runtime_artifacts.gateway.gateway_labels": []any{"Edge"}}},
 		{cp, kv("WSO2_USERSTORE_TYPE", "read_write_ldap_unique_id"), map[string]any{"user_store.type": "read_write_ldap_unique_id"}},
 		{cp, kv("WSO2_OAUTH2_JWKS_URL", "km"), map[string]any{"oauth.endpoints.oauth2_jwks_url": "https://km:9443/oauth2/jwks"}},
+		// Where the charts' highAvailability writes the other instance:
+		// a control plane's event hub, a traffic manager's or all-in-one's
+		// throttling; a bare host gets this component's own offset.
+		{cp, kv("WSO2_EVENT_DUPLICATE_URLS", "cp-2", "WSO2_PORT_OFFSET", "2"), map[string]any{"apim.event_hub.event_duplicate_url": []any{"tcp://cp-2:5674"}, "server.offset": int64(2)}},
+		{tm, kv("WSO2_EVENT_DUPLICATE_URLS", "tm-2,tcp://tm-3:5700"), map[string]any{"apim.throttling.event_duplicate_url": []any{"tcp://tm-2:5672", "tcp://tm-3:5700"}}},
+		{aio, kv("WSO2_EVENT_DUPLICATE_URLS", "am-2:5672"), map[string]any{"apim.throttling.event_duplicate_url": []any{"tcp://am-2:5672"}}},
 		{gw, kv("WSO2_PROXY_PORT_HTTP", "8080"), map[string]any{"transport.http.properties.proxyPort": int64(8080)}},
 		{tm, kv("WSO2_PROXY_PORT_HTTPS", "443"), map[string]any{"transport.https.properties.proxyPort": int64(443)}},
 		{cp, kv("WSO2_DEPLOYMENT_TOML", "[apim.cors]\nallow_credentials = true\n"), map[string]any{"apim.cors.allow_credentials": true}},

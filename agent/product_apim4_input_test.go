@@ -31,6 +31,7 @@ func TestAPIM4BadInput(t *testing.T) {
 		{"bad host in URL list", map[string]string{"WSO2_THROTTLING_URLS": "tm-1,tm 2"}, "", exitcode.Config, []string{"WSO2_THROTTLING_URLS: entry 2", `"tm 2" is not a host name`}},
 		{"port in host list", map[string]string{"WSO2_EVENTHUB_URLS": "cp-1:9611"}, "", exitcode.Config, []string{"WSO2_EVENTHUB_URLS: entry 1", "host names only"}},
 		{"empty URL list entry", map[string]string{"WSO2_EVENTHUB_URLS": "cp-1,,cp-2"}, "", exitcode.Config, []string{"WSO2_EVENTHUB_URLS: entry 2"}},
+		{"bad duplicate URL", map[string]string{"WSO2_EVENT_DUPLICATE_URLS": "cp-2:5672,cp 3"}, "", exitcode.Config, []string{"WSO2_EVENT_DUPLICATE_URLS: entry 2", `"cp 3"`}},
 		{"malformed gateway JSON", map[string]string{"WSO2_GATEWAY_ENVIRONMENTS": `[{"name":"Default",`}, "", exitcode.Config, []string{"WSO2_GATEWAY_ENVIRONMENTS: invalid JSON"}},
 		{"gateway JSON unknown field", map[string]string{"WSO2_GATEWAY_ENVIRONMENTS": `[{"name":"Default","serviceName":"gw","serviceUrl":"x"}]`}, "", exitcode.Config, []string{"WSO2_GATEWAY_ENVIRONMENTS:", `unknown field "serviceUrl"`}},
 		{"gateway JSON wrong type", map[string]string{"WSO2_GATEWAY_ENVIRONMENTS": `[{"name":"Default","serviceName":"gw","servicePort":"9443"}]`}, "", exitcode.Config, []string{"WSO2_GATEWAY_ENVIRONMENTS: invalid JSON at offset", "servicePort"}},
@@ -79,6 +80,23 @@ func TestAPIM4BadInput(t *testing.T) {
 				t.Errorf("files touched: %v", d)
 			}
 		})
+	}
+}
+
+// TestAPIM4DuplicateURLsNotOnAGateway: a gateway receives no events to copy
+// to a peer, so WSO2_EVENT_DUPLICATE_URLS there is a configuration error
+// naming the variable (exit 78), and nothing is written.
+func TestAPIM4DuplicateURLsNotOnAGateway(t *testing.T) {
+	home := a4Layout(t, a4Cases[3])
+	env := a4BaseEnv(t, a4Cases[3], home)
+	env["WSO2_EVENT_DUPLICATE_URLS"] = "wso2am-gw-2"
+	before := snapshot(t, home)
+	_, err := planFor(t, env, goldenDNS)
+	if err == nil || exitcode.Of(err) != exitcode.Config || !strings.Contains(err.Error(), "WSO2_EVENT_DUPLICATE_URLS: a gateway receives no events") {
+		t.Fatalf("error %v (code %d), want exit %d naming WSO2_EVENT_DUPLICATE_URLS", err, exitcode.Of(err), exitcode.Config)
+	}
+	if d := diffSnapshots(before, snapshot(t, home)); len(d) > 0 {
+		t.Errorf("files touched: %v", d)
 	}
 }
 

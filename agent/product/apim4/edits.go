@@ -184,6 +184,15 @@ func tomlEdits(in *Inputs, profile, localIP string) []plan.TOMLEdit {
 		add(taot([]string{"apim", "event_hub", "publish", "url_group"}, groups))
 	}
 	th := []string{"apim", "throttling"}
+	if in.dupURLs != nil {
+		// Where the charts' highAvailability writes it: the event hub of a
+		// control plane, the throttling of a traffic manager or all-in-one.
+		table := eh
+		if in.role == RoleTM || profile == allInOne {
+			table = th
+		}
+		add(tset(table, "event_duplicate_url", in.dupURLs, false))
+	}
 	if in.TMURL != "" {
 		add(tset(th, "service_url", in.TMURL, false))
 	}

@@ -67,6 +67,7 @@ var Vars = []EnvVar{
 	{Name: "WSO2_EVENTHUB_URLS", TOML: "gateway, traffic manager: `[apim.event_hub] event_listening_endpoints` (`tcp://H:5672`, or each entry's URL or host:port); control plane: one `[[apim.event_hub.publish.url_group]]` per host (`urls = [\"tcp://H:9611\"]`, `auth_urls = [\"ssl://H:9711\"]`, plus the port offset)", Helm: "`eventhub.urls`", Desc: "control-plane hosts, comma-separated: on a gateway or traffic manager each a URL, host:port or host (tcp://HOST:5672); on a control plane host names only (each yields two URLs)"},
 	{Name: "WSO2_THROTTLING_SERVICE_URL", TOML: "`[apim.throttling] service_url`", Helm: "`throttling.serviceUrl` + `servicePort`", Desc: "traffic manager: URL, host:port or host"},
 	{Name: "WSO2_THROTTLING_URLS", TOML: "`[apim.throttling] throttle_decision_endpoints` (`tcp://H:5672`) and one `[[apim.throttling.url_group]]` per host (`traffic_manager_urls = [\"tcp://H:9611\"]`, `traffic_manager_auth_urls = [\"ssl://H:9711\"]`, `type = \"loadbalance\"`), ports plus WSO2_THROTTLING_PORT_OFFSET", Helm: "`throttling.urls`", Desc: "traffic-manager hosts, comma-separated (host names only)"},
+	{Name: "WSO2_EVENT_DUPLICATE_URLS", TOML: "control plane: `[apim.event_hub] event_duplicate_url`; traffic manager and all-in-one: `[apim.throttling] event_duplicate_url` (`tcp://H:5672`, or each entry's URL or host:port)", Helm: "`wso2.deployment.highAvailability` (the other instance's service)", Desc: "the other instance(s) of a highly available pair, comma-separated, each a URL, host:port or host (tcp://HOST:5672 plus this component's port offset): the events this instance receives are copied to them (not on a gateway)"},
 	{Name: "WSO2_THROTTLING_PORT_OFFSET", TOML: "(the port offset of the traffic-manager URLs)", Helm: "`throttling.portOffset`", Desc: "port offset of the traffic managers (default 0)"},
 	{Name: "WSO2_GATEWAY_ENVIRONMENTS", TOML: "one `[[apim.gateway.environment]]` per entry", Helm: "`gateway.environments`", Desc: "JSON array of gateway environments with the chart's field names (name, type, gatewayType, provider, visibility, displayInApiConsole, description, showAsTokenEndpointUrl, serviceName, servicePort, wsHostname, httpHostname, websubHostname)"},
 	{Name: "WSO2_GATEWAY_LABELS", TOML: "`[apim.sync_runtime_artifacts.gateway] gateway_labels`", Helm: "`sync_runtime_artifacts.gateway.labels`", Desc: "gateway labels: comma list or JSON array"},
@@ -192,6 +193,7 @@ type Inputs struct {
 	jwksURL        string
 	ehHosts        []string // WSO2_EVENTHUB_URLS of a control plane: host names
 	EventHubListen []string // WSO2_EVENTHUB_URLS of a gateway or traffic manager: the listening endpoints
+	dupURLs        []string // WSO2_EVENT_DUPLICATE_URLS
 	tmHosts        []string
 	gwEnvs         []gwEnvironment
 	gwEnvsSet      bool
@@ -334,6 +336,17 @@ func ParseInputs(e *Env, role Role) (*Inputs, []string) {
 			bad("WSO2_EVENTHUB_URLS", "%v", err)
 		}
 		in.EventHubListen = eps
+	}
+	if v, ok := e.get("WSO2_EVENT_DUPLICATE_URLS"); ok {
+		if role == RoleGW {
+			bad("WSO2_EVENT_DUPLICATE_URLS", "a gateway receives no events to copy: set it on the control planes and traffic managers of a highly available pair")
+		} else {
+			urls, err := urlList(v, "tcp", 5672+in.offsetFor(role))
+			if err != nil {
+				bad("WSO2_EVENT_DUPLICATE_URLS", "%v", err)
+			}
+			in.dupURLs = urls
+		}
 	}
 	in.tmHosts = hosts("WSO2_THROTTLING_URLS")
 	if v, ok := e.get("WSO2_GATEWAY_ENVIRONMENTS"); ok {
