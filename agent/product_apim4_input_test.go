@@ -471,3 +471,47 @@ func TestAPIM4FileVariables(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIM4EventHubNotEnabledWarns: listening endpoints without enable =
+// true (WSO2_EVENTHUB_URLS alone: the stock files have the table commented
+// out) are one warning naming what to set; with the service URL, or enable
+// set through the fragment, there is none.
+func TestAPIM4EventHubNotEnabledWarns(t *testing.T) {
+	const want = "[apim.event_hub] has event_listening_endpoints but not enable = true"
+	for _, tt := range []struct {
+		name string
+		c    a4Case
+		env  map[string]string
+		warn bool
+	}{
+		{"gateway, endpoints only", a4Cases[3], map[string]string{"WSO2_EVENTHUB_URLS": "cp-1,cp-2"}, true},
+		{"traffic manager, endpoints only", a4Cases[2], map[string]string{"WSO2_EVENTHUB_URLS": "cp-1"}, true},
+		{"gateway, with the service URL", a4Cases[3], map[string]string{"WSO2_EVENTHUB_URLS": "cp-1", "WSO2_EVENTHUB_SERVICE_URL": "cp"}, false},
+		{"gateway, enabled by the fragment", a4Cases[3], map[string]string{"WSO2_EVENTHUB_URLS": "cp-1", "WSO2_DEPLOYMENT_TOML": "[apim.event_hub]\nenable = true\n"}, false},
+		{"gateway, no event hub", a4Cases[3], nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			home := a4Layout(t, tt.c)
+			env := a4BaseEnv(t, tt.c, home)
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			p, err := planFor(t, env, goldenDNS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, w := range p.Warnings {
+				if strings.Contains(w, want) {
+					n++
+					if !strings.Contains(w, "WSO2_EVENTHUB_SERVICE_URL") {
+						t.Errorf("warning %q does not say what to set", w)
+					}
+				}
+			}
+			if got := n == 1; got != tt.warn || n > 1 {
+				t.Errorf("%d warnings %q, want one: %v; all: %q", n, want, tt.warn, p.Warnings)
+			}
+		})
+	}
+}

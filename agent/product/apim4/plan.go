@@ -123,6 +123,8 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		return nil, exitcode.Errorf(exitcode.DataErr, "read %s: %v", tomlPath, err)
 	}
 
+	p.Warnings = append(p.Warnings, eventHubWarnings(doc)...)
+
 	// The truststore: its source is the volume's copy or the home's.
 	tsName, tsPW := "client-truststore.jks", cfg.TruststorePassword
 	if v, ok := doc.Get(tomlconf.Key{"truststore", "file_name"}); ok {
@@ -364,4 +366,21 @@ func waitFor(env *Env) []string {
 		}
 	}
 	return out
+}
+
+// eventHubWarnings warns of an event hub given listening endpoints but not
+// switched on (enable = true), in the deployment.toml the setup leaves:
+// the server then takes no events from them. WSO2's stock files have the
+// whole [apim.event_hub] table commented out, and the charts write enable,
+// service_url and the endpoints together (eventhub.enabled); the agent
+// writes enable with service_url (WSO2_EVENTHUB_SERVICE_URL), so
+// WSO2_EVENTHUB_URLS alone gives the endpoints only.
+func eventHubWarnings(doc *tomlconf.Doc) []string {
+	if _, ok := doc.Get(tomlconf.Key{"apim", "event_hub", "event_listening_endpoints"}); !ok {
+		return nil
+	}
+	if on, _ := doc.Get(tomlconf.Key{"apim", "event_hub", "enable"}); on == true {
+		return nil
+	}
+	return []string{"deployment.toml: [apim.event_hub] has event_listening_endpoints but not enable = true, so the server takes no events from them: set WSO2_EVENTHUB_SERVICE_URL too, which writes enable = true and the service URL, as the charts' eventhub.enabled does"}
 }
