@@ -515,3 +515,43 @@ func TestAPIM4EventHubNotEnabledWarns(t *testing.T) {
 		})
 	}
 }
+
+// TestAPIM4WarnsOfCarbon44Variables: variables of the Carbon 4.4 setup set
+// on a 4.x home (an operator moving from the 2.0.0 images) are one warning
+// naming each; those agent admin-password and agent certs read on any
+// product (WSO2_MYSQL_*, WSO2_DOMAIN) are not named; with none set there is
+// no warning.
+func TestAPIM4WarnsOfCarbon44Variables(t *testing.T) {
+	const says = "set, but the setup of API Manager 4.x does not read them"
+	for _, tt := range []struct {
+		env  map[string]string
+		want string // the names, as the warning lists them; "" for no warning
+	}{
+		{map[string]string{"WSO2_CLUSTER_MEMBERS": "tasks.gateway", "WSO2_DAS_APIM_STAT_SCRIPT": "0 0/2 * 1/1 * ?", "WSO2_MYSQL_PASSWORD": "pw", "WSO2_DOMAIN": "wso2"},
+			"WSO2_CLUSTER_MEMBERS, WSO2_DAS_APIM_STAT_SCRIPT"},
+		{map[string]string{"WSO2_KEYMANAGER_HOST": "km", "WSO2_PROXY_PORT_HTTPS": "443"}, "WSO2_KEYMANAGER_HOST"},
+		{map[string]string{"WSO2_MYSQL_SERVER": "db"}, ""},
+	} {
+		home := a4Layout(t, a4Cases[3])
+		env := a4BaseEnv(t, a4Cases[3], home)
+		for k, v := range tt.env {
+			env[k] = v
+		}
+		p, err := planFor(t, env, goldenDNS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, w := range p.Warnings {
+			if strings.Contains(w, says) {
+				got = append(got, w)
+			}
+		}
+		switch {
+		case tt.want == "" && len(got) > 0:
+			t.Errorf("%v: warned %q", tt.env, got)
+		case tt.want != "" && (len(got) != 1 || !strings.HasPrefix(got[0], tt.want+": "+says)):
+			t.Errorf("%v: warnings %q, want one naming %s", tt.env, got, tt.want)
+		}
+	}
+}
