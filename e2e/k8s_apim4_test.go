@@ -184,7 +184,14 @@ var helmNotSet = map[string]string{
 	"WSO2_KEYSTORE_TLS_KEY_PASSWORD":      "WSO2_KEYSTORE_PASSWORD covers every keystore",
 	"WSO2_KEYSTORE_INTERNAL_PASSWORD":     "WSO2_KEYSTORE_PASSWORD covers every keystore",
 	"WSO2_KEYSTORE_INTERNAL_KEY_PASSWORD": "WSO2_KEYSTORE_PASSWORD covers every keystore",
+	"WSO2_PROXY_PORT_HTTP":                "no ingress in front: clients reach the servers' own ports (the charts' 80 is their ingress's)",
+	"WSO2_PROXY_PORT_HTTPS":               "no ingress in front: clients reach the servers' own ports (the charts' 443 is their ingress's)",
 }
+
+// haPeer is, for each instance of pattern 3's highly available pairs, the
+// other one: what the charts' highAvailability points its event copies at.
+// A gateway has none.
+var haPeer = map[string]string{"acp-1": "acp-2", "acp-2": "acp-1", "tm-1": "tm-2", "tm-2": "tm-1"}
 
 // checkHelmCoverage fails for a variable of the Helm table that no
 // component sets (directly or as NAME_FILE) and that helmNotSet does not
@@ -358,12 +365,15 @@ func TestKubernetesAPIM4(t *testing.T) {
 			t.Errorf("%s: no pod anti-affinity spreading its role (app=%s)", id, d.Spec.Template.Labels["app"])
 		}
 		// The hosts it names are Services here.
-		for _, k := range []string{"WSO2_KM_SERVICE_URL", "WSO2_EVENTHUB_SERVICE_URL", "WSO2_THROTTLING_SERVICE_URL", "WSO2_EVENTHUB_URLS", "WSO2_THROTTLING_URLS", "WSO2_OAUTH2_JWKS_URL"} {
+		for _, k := range []string{"WSO2_KM_SERVICE_URL", "WSO2_EVENTHUB_SERVICE_URL", "WSO2_THROTTLING_SERVICE_URL", "WSO2_EVENTHUB_URLS", "WSO2_THROTTLING_URLS", "WSO2_EVENT_DUPLICATE_URLS", "WSO2_OAUTH2_JWKS_URL"} {
 			for _, h := range strings.Split(env[k], ",") {
 				if h != "" && services[h] == nil {
 					t.Errorf("%s: %s names %q, which is no Service", id, k, h)
 				}
 			}
+		}
+		if got, want := env["WSO2_EVENT_DUPLICATE_URLS"], haPeer[name]; got != want {
+			t.Errorf("%s: WSO2_EVENT_DUPLICATE_URLS %q, want %q (the other instance of the pair, as the charts' highAvailability)", id, got, want)
 		}
 		if db := env["WSO2_APIM_DB_URL"]; !strings.HasPrefix(db, "jdbc:mysql://mysql:3306/apim_db") {
 			t.Errorf("%s: WSO2_APIM_DB_URL %q, want the mysql Service's apim_db", id, db)
@@ -446,6 +456,9 @@ func TestSwarmStackAPIM4(t *testing.T) {
 				if secretNames["/home/wso2carbon/wso2-config-volume/repository/resources/security/"+f] == "" {
 					t.Errorf("%s: the keystore secret's %s is not mounted into the config volume", id, f)
 				}
+			}
+			if got, want := env["WSO2_EVENT_DUPLICATE_URLS"], haPeer[name]; got != want {
+				t.Errorf("%s: WSO2_EVENT_DUPLICATE_URLS %q, want %q (the other instance of the pair, as the charts' highAvailability)", id, got, want)
 			}
 			if get(svc, "healthcheck") == nil {
 				t.Errorf("%s: no healthcheck", id)

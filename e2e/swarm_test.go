@@ -463,9 +463,11 @@ func check4(t *testing.T, s *swarmStack, c, svc string, peers []string) {
 		want["apim.event_hub.service_url"] = "https://acp:9443/services/"
 		want["apim.event_hub.event_listening_endpoints"] = []any{"tcp://acp-1:5672", "tcp://acp-2:5672"}
 		want["apim.key_manager.service_url"] = "https://acp:9443/services/"
+		want["apim.throttling.event_duplicate_url"] = []any{"tcp://" + haPeer[svc] + ":5672"}
 	case "acp":
 		want["apim.throttling.service_url"] = "https://tm:9443/services/"
 		want["user_store.type"] = "database_unique_id"
+		want["apim.event_hub.event_duplicate_url"] = []any{"tcp://" + haPeer[svc] + ":5672"}
 	}
 	for k, w := range want {
 		got := tomlGet(doc, k)
