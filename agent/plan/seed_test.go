@@ -1,7 +1,9 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wso2-container/agent/internal/atomicfile"
+	"github.com/wso2-container/agent/internal/treesnap"
 )
 
 // writeFiles makes each file rel (holding its own name) under dir, with its
@@ -263,6 +266,50 @@ func TestSeedLeftoversCleanupIsABestEffort(t *testing.T) {
 	lock := filepath.Join(dst, SeedLock)
 	if len(p.SeedLeftovers) != 1 || !strings.Contains(p.SeedLeftovers[0], "open "+lock+": is a directory") {
 		t.Fatalf("SeedLeftovers %q, want one naming %s", p.SeedLeftovers, lock)
+	}
+}
+
+// TestSeedLeftoversCleanupWithoutItsLock: a seeded folder whose lock file
+// was removed still has the copy a start left after the marker removed (the
+// lock is made again), with nothing to warn about; a seeded folder without
+// a copy plans nothing and is never written.
+func TestSeedLeftoversCleanupWithoutItsLock(t *testing.T) {
+	src := seedSource(t, "webapps")
+	dst := t.TempDir()
+	writeFiles(t, dst, SeedTmp+"/webapps/index.html", "webapps/index.html", SeedMarker)
+	p := &Plan{}
+	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 || !p.Seeds[0].Cleanup {
+		t.Fatalf("AddSeed: %v, seeds %+v, want one cleanup", err, p.Seeds)
+	}
+	if _, err := p.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(filepath.Join(dst, SeedTmp)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the copy is still there: %v", err)
+	}
+	if len(p.SeedLeftovers) != 0 {
+		t.Errorf("SeedLeftovers %q, want none", p.SeedLeftovers)
+	}
+	if err := os.Remove(filepath.Join(dst, SeedLock)); err != nil {
+		t.Fatalf("the lock was not made again: %v", err)
+	}
+	before, err := treesnap.Take(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = &Plan{}
+	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 0 {
+		t.Fatalf("AddSeed on a seeded folder without a copy: %v, seeds %+v, want none", err, p.Seeds)
+	}
+	if _, err := p.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := treesnap.Take(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := treesnap.Diff(before, after); len(d) > 0 {
+		t.Errorf("a seeded folder without a copy was written: %v", d)
 	}
 }
 
@@ -812,8 +859,9 @@ func TestSeedErrorsNameTheCopy(t *testing.T) {
 						steps[step] = true
 					}
 				}
-				if !strings.Contains(msg, dst) {
-					t.Errorf("%s: %q does not name the volume %s", opts, msg, dst)
+				// "seed DST: " and then the path in the volume that failed.
+				if !strings.Contains(msg, dst+"/") {
+					t.Errorf("%s: %q names no path in the volume %s", opts, msg, dst)
 				}
 			}
 			for _, step := range []string{"folder", "file", "bytes", "marker"} {

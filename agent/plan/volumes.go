@@ -601,9 +601,11 @@ func lockSeed(s *SeedPlan, create int) (unlock func(), err error) {
 // the copy is a hidden folder the server never reads, so a folder this
 // process may not write (another user's volume, a read-only mount), or one
 // with a mount inside, keeps it rather than the start failing, and the
-// reason goes to leftover. A lock another start holds is left to it.
+// reason goes to leftover. A lock another start holds is left to it; a lock
+// file someone removed is made again (AddSeed plans this only when there is
+// a copy to remove, so a seeded folder without one is never written).
 func removeSeedLeftovers(s *SeedPlan, leftover func(error)) {
-	unlock, err := lockSeed(s, 0)
+	unlock, err := lockSeed(s, os.O_CREATE)
 	if errors.Is(err, homelock.ErrBusy) {
 		return
 	}
