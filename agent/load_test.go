@@ -109,10 +109,10 @@ func TestLoadReportsEveryProblemTogether(t *testing.T) {
 			"file repository/conf/deployment.toml\nset server.hostname \"cp.example.com\"\nfrobnicate server.offset 1\n", "",
 			[]string{`WSO2_AGENT_PATCHES: %PATCH%:3: unknown op "frobnicate"`, `WSO2_AGENT_STOP_TIMEOUT: "soon" is not a duration`,
 				`WSO2_PORT_OFFSET: "-1" is not a port offset`, `WSO2_SHARED_DB_PASSWORD: holds control characters`}},
-		{"4.x gateway worker: a bad Carbon variable, a bad 4.x list, a missing patch file", a4Setup(a4Cases[7]),
-			map[string]string{"WSO2_CARBON_ANALYTICS": "maybe", "WSO2_THROTTLING_URLS": "tm-1,tm 2"},
+		{"4.x gateway worker: a bad contract variable, a bad 4.x list, a missing patch file", a4Setup(a4Cases[7]),
+			map[string]string{"WSO2_AGENT_LOCK_TIMEOUT": "soon", "WSO2_THROTTLING_URLS": "tm-1,tm 2"},
 			"", "",
-			[]string{`WSO2_AGENT_PATCHES: read %PATCH%: no such file or directory`, `WSO2_CARBON_ANALYTICS:`,
+			[]string{`WSO2_AGENT_LOCK_TIMEOUT: "soon" is not a duration`, `WSO2_AGENT_PATCHES: read %PATCH%: no such file or directory`,
 				`WSO2_THROTTLING_URLS: entry 2 "tm 2" is not a host name`}},
 	}
 	for _, tt := range tests {

@@ -519,10 +519,12 @@ func TestAPIM4EventHubNotEnabledWarns(t *testing.T) {
 // TestAPIM4WarnsOfCarbon44Variables: variables of the Carbon 4.4 setup set
 // on a 4.x home (an operator moving from the 2.0.0 images) are one warning
 // naming each; those agent admin-password and agent certs read on any
-// product (WSO2_MYSQL_*, WSO2_DOMAIN) are not named; with none set there is
-// no warning.
+// product (WSO2_MYSQL_*, WSO2_DOMAIN), VIRTUAL_HOST (other tools' variable)
+// and empty ones are not named; with none set there is no warning. Values
+// the Carbon 4.4 setup refuses (not a host, not a boolean, not a URL) do
+// not stop a 4.x start: nothing there reads them.
 func TestAPIM4WarnsOfCarbon44Variables(t *testing.T) {
-	const says = "set, but the setup of API Manager 4.x does not read them"
+	const says = "set, but nothing in an API Manager 4.x setup reads them"
 	for _, tt := range []struct {
 		env  map[string]string
 		want string // the names, as the warning lists them; "" for no warning
@@ -531,6 +533,9 @@ func TestAPIM4WarnsOfCarbon44Variables(t *testing.T) {
 			"WSO2_CLUSTER_MEMBERS, WSO2_DAS_APIM_STAT_SCRIPT"},
 		{map[string]string{"WSO2_KEYMANAGER_HOST": "km", "WSO2_PROXY_PORT_HTTPS": "443"}, "WSO2_KEYMANAGER_HOST"},
 		{map[string]string{"WSO2_MYSQL_SERVER": "db"}, ""},
+		{map[string]string{"VIRTUAL_HOST": "am.example.com", "WSO2_HOST_NAME": "", "WSO2_CLUSTER_MEMBERS": ""}, ""},
+		{map[string]string{"WSO2_CARBON_ANALYTICS": "maybe", "WSO2_HOST_NAME": "bad host", "WSO2_CLUSTER_MEMBERS": "a b", "WSO2_GATEWAY_ENDPOINT": "gw:8243"},
+			"WSO2_CARBON_ANALYTICS, WSO2_GATEWAY_ENDPOINT, WSO2_HOST_NAME, WSO2_CLUSTER_MEMBERS"},
 	} {
 		home := a4Layout(t, a4Cases[3])
 		env := a4BaseEnv(t, a4Cases[3], home)

@@ -285,7 +285,6 @@ func (c *Config) Problems() []string {
 		}
 	}
 	add("WSO2_MYSQL_PORT", c.MySQLPort.Err)
-	add("WSO2_CARBON_ANALYTICS", c.CarbonAnalytics.Err)
 	add("WSO2_AGENT_WAIT_TIMEOUT", c.WaitTimeout.Err)
 	add("WSO2_AGENT_STOP_TIMEOUT", c.StopTimeout.Err)
 	add("WSO2_AGENT_LOCK_TIMEOUT", c.LockTimeout.Err)

@@ -161,17 +161,31 @@ func (c *Config) EmptyProblems() []string {
 	return p
 }
 
-// HostProblems checks, for a profile with a setup, every variable that
-// becomes a host, service name or URL, and the MySQL user, which must not
-// be empty.
+// HostProblems checks, for a profile with a setup, the MySQL server (a
+// host or service name) and user (not empty), which every product's setup
+// may read (agent admin-password and the Carbon 4.4 datasources).
 func (c *Config) HostProblems() []string {
 	var p []string
-	addf := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
 	if c.MySQLUser == "" {
-		addf("WSO2_MYSQL_USER: set but empty (unset it for the default apisqluser)")
+		p = append(p, "WSO2_MYSQL_USER: set but empty (unset it for the default apisqluser)")
 	}
-	hosts := []hostVar{
-		{"WSO2_MYSQL_SERVER", c.MySQLServer, false, false, true},
+	return append(p, c.hostProblems([]hostVar{{"WSO2_MYSQL_SERVER", c.MySQLServer, false, false, true}})...)
+}
+
+// CarbonProblems checks the variables only the Carbon 4.4 products' setup
+// reads: WSO2_CARBON_ANALYTICS (a boolean), every one that becomes a host,
+// service name or URL there (the components' hosts, WSO2_HOST_NAME, the
+// cluster's members) and WSO2_GATEWAY_ENDPOINT. The Carbon 4.4 products
+// ask for it (carbon44's Problems); an API Manager 4.x setup does not read
+// these variables, so a value they would refuse does not stop it (it is
+// one warning there).
+func (c *Config) CarbonProblems() []string {
+	var p []string
+	addf := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
+	if c.CarbonAnalytics.Err != nil {
+		addf("WSO2_CARBON_ANALYTICS: %v", c.CarbonAnalytics.Err)
+	}
+	p = append(p, c.hostProblems([]hostVar{
 		{"WSO2_ANALYTICS_HOST", c.AnalyticsHost, false, false, true},
 		{"WSO2_KEYMANAGER_HOST", c.KeyManagerHost, false, false, true},
 		{"WSO2_TRAFFICMANAGER_HOST", c.TrafficMgrHost, false, false, true},
@@ -180,19 +194,7 @@ func (c *Config) HostProblems() []string {
 		{"WSO2_STORE_HOST", c.StoreHost, false, false, true},
 		{"WSO2_HOST_NAME", c.HostName, false, true, false},
 		{"WSO2_LOCAL_MEMBER_HOST", c.LocalMemberHost, true, true, false},
-	}
-	for _, h := range hosts {
-		if h.optional && h.value == "" {
-			continue
-		}
-		full := h.value
-		if h.service && CheckDomain(c.Domain) == nil {
-			full = c.ServiceHost(h.value) // as the products write it
-		}
-		if err := CheckHostName(full, h.ipv6); err != nil {
-			addf("%s: %q is not a host name: %v", h.name, h.value, err)
-		}
-	}
+	})...)
 	for _, m := range c.ClusterMembers.V {
 		if err := CheckHostName(m, true); err != nil {
 			addf("WSO2_CLUSTER_MEMBERS: member %q is not a host name or IP address: %v", m, err)
@@ -203,6 +205,25 @@ func (c *Config) HostProblems() []string {
 			if err := CheckHTTPURL(e); err != nil {
 				addf("WSO2_GATEWAY_ENDPOINT: %q %v (want comma-separated http(s)://host[:port][/path])", e, err)
 			}
+		}
+	}
+	return p
+}
+
+// hostProblems is one line per variable of hosts whose value is not a
+// host name (a service name with WSO2_DOMAIN appended, as written).
+func (c *Config) hostProblems(hosts []hostVar) []string {
+	var p []string
+	for _, h := range hosts {
+		if h.optional && h.value == "" {
+			continue
+		}
+		full := h.value
+		if h.service && CheckDomain(c.Domain) == nil {
+			full = c.ServiceHost(h.value) // as the products write it
+		}
+		if err := CheckHostName(full, h.ipv6); err != nil {
+			p = append(p, fmt.Sprintf("%s: %q is not a host name: %v", h.name, h.value, err))
 		}
 	}
 	return p

@@ -408,7 +408,7 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 // carbonProblems are the problems every Carbon 4.4 product has with c
 // (see carbonProduct.Problems).
 func carbonProblems(c *contract.Config, prof *product.Profile) []string {
-	var p []string
+	p := c.CarbonProblems()
 	addf := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
 	if file, _ := c.Getenv("WSO2_MYSQL_PASSWORD_FILE"); c.MySQLPassword == "" && !c.SetEmpty("WSO2_MYSQL_PASSWORD") && file == "" {
 		// Every datasource is pointed at MySQL: without a password the
