@@ -83,20 +83,34 @@ func TestAPIM4BadInput(t *testing.T) {
 	}
 }
 
-// TestAPIM4DuplicateURLsNotOnAGateway: a gateway receives no events to copy
-// to a peer, so WSO2_EVENT_DUPLICATE_URLS there is a configuration error
-// naming the variable (exit 78), and nothing is written.
+// TestAPIM4DuplicateURLsNotOnAGateway: a gateway or a key manager receives
+// no events to copy to a peer (the charts' highAvailability pairs are
+// control planes and traffic managers), so WSO2_EVENT_DUPLICATE_URLS there
+// is a configuration error naming the variable (exit 78), and nothing is
+// written.
 func TestAPIM4DuplicateURLsNotOnAGateway(t *testing.T) {
-	home := a4Layout(t, a4Cases[3])
-	env := a4BaseEnv(t, a4Cases[3], home)
-	env["WSO2_EVENT_DUPLICATE_URLS"] = "wso2am-gw-2"
-	before := snapshot(t, home)
-	_, err := planFor(t, env, goldenDNS)
-	if err == nil || exitcode.Of(err) != exitcode.Config || !strings.Contains(err.Error(), "WSO2_EVENT_DUPLICATE_URLS: a gateway receives no events") {
-		t.Fatalf("error %v (code %d), want exit %d naming WSO2_EVENT_DUPLICATE_URLS", err, exitcode.Of(err), exitcode.Config)
-	}
-	if d := diffSnapshots(before, snapshot(t, home)); len(d) > 0 {
-		t.Errorf("files touched: %v", d)
+	for _, tt := range []struct {
+		c    a4Case
+		want string
+	}{
+		{a4Cases[3], "WSO2_EVENT_DUPLICATE_URLS: a gateway receives no events"},
+		{a4Cases[7], "WSO2_EVENT_DUPLICATE_URLS: a gateway receives no events"},
+		{a4Cases[1], "WSO2_EVENT_DUPLICATE_URLS: a key manager receives no events"},
+		{a4Cases[9], "WSO2_EVENT_DUPLICATE_URLS: a key manager receives no events"},
+	} {
+		t.Run(tt.c.name, func(t *testing.T) {
+			home := a4Layout(t, tt.c)
+			env := a4BaseEnv(t, tt.c, home)
+			env["WSO2_EVENT_DUPLICATE_URLS"] = "peer-2"
+			before := snapshot(t, home)
+			_, err := planFor(t, env, goldenDNS)
+			if err == nil || exitcode.Of(err) != exitcode.Config || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v (code %d), want exit %d with %q", err, exitcode.Of(err), exitcode.Config, tt.want)
+			}
+			if d := diffSnapshots(before, snapshot(t, home)); len(d) > 0 {
+				t.Errorf("files touched: %v", d)
+			}
+		})
 	}
 }
 

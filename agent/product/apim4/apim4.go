@@ -67,6 +67,11 @@ func (apim4Product) Problems(*contract.Config, *product.Profile) []string { retu
 // Load read.
 func (apim4Product) LoadSetup(cfg *contract.Config, prof *product.Profile, secretFiles map[string]string) []string {
 	env, problems := loadEnv(cfg.Getenv, secretFiles)
+	if _, ok := env.get("WSO2_EVENT_DUPLICATE_URLS"); ok && (prof.Name == KeyManager || prof.Name == keyManagerOld) {
+		// A control-plane role, but not one of the charts' pairs.
+		problems = append(problems, "WSO2_EVENT_DUPLICATE_URLS: a key manager receives no events to copy: set it on the control planes and traffic managers of a highly available pair")
+		delete(env.Vals, "WSO2_EVENT_DUPLICATE_URLS")
+	}
 	in, more := ParseInputs(env, RoleOf(prof.Name))
 	if unused := setCarbon44Vars(cfg.Getenv); len(unused) > 0 {
 		in.warnings = append(in.warnings, strings.Join(unused, ", ")+": set, but nothing in an API Manager 4.x setup reads them (they configure the Carbon 4.4 products)")
