@@ -67,12 +67,7 @@ func (apim4Product) Problems(*contract.Config, *product.Profile) []string { retu
 // Load read.
 func (apim4Product) LoadSetup(cfg *contract.Config, prof *product.Profile, secretFiles map[string]string) []string {
 	env, problems := loadEnv(cfg.Getenv, secretFiles)
-	if _, ok := env.get("WSO2_EVENT_DUPLICATE_URLS"); ok && (prof.Name == KeyManager || prof.Name == keyManagerOld) {
-		// A control-plane role, but not one of the charts' pairs.
-		problems = append(problems, "WSO2_EVENT_DUPLICATE_URLS: a key manager receives no events to copy: set it on the control planes and traffic managers of a highly available pair")
-		delete(env.Vals, "WSO2_EVENT_DUPLICATE_URLS")
-	}
-	in, more := ParseInputs(env, RoleOf(prof.Name))
+	in, more := parseInputs(env, RoleOf(prof.Name), prof.Name)
 	if unused := setCarbon44Vars(cfg.Getenv); len(unused) > 0 {
 		in.warnings = append(in.warnings, strings.Join(unused, ", ")+": set, but nothing in an API Manager 4.x setup reads them (they configure the Carbon 4.4 products)")
 	}
@@ -196,6 +191,10 @@ func (k *apim4Pack) accepts(profile string) (ok, flagged bool) {
 	}
 	return slices.Contains(k.Flagged, profile), slices.Contains(k.Flagged, profile)
 }
+
+// isKeyManager reports whether profile is a key manager: a control-plane
+// role without the developer portal or the event hub's pairs.
+func isKeyManager(profile string) bool { return profile == KeyManager || profile == keyManagerOld }
 
 // RoleOf is the component's role for a profile the pack accepts.
 func RoleOf(profile string) Role {

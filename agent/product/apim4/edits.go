@@ -64,7 +64,7 @@ func tomlEdits(in *Inputs, profile, localIP string) []plan.TOMLEdit {
 	server := []string{"server"}
 	if h, ok := e.get("WSO2_HOSTNAME"); ok {
 		add(tset(server, "hostname", h, false))
-		if in.role == RoleCP && profile != KeyManager && profile != keyManagerOld {
+		if in.role == RoleCP && !isKeyManager(profile) {
 			add(tset([]string{"apim", "devportal"}, "url", "https://"+h+"/devportal", false))
 		}
 	}

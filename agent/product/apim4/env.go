@@ -220,8 +220,14 @@ func (in *Inputs) offsetFor(target Role) int {
 	return 0
 }
 
-// ParseInputs validates every set 4.x variable at once.
-func ParseInputs(e *Env, role Role) (*Inputs, []string) {
+// ParseInputs validates every set 4.x variable at once, for a component of
+// role.
+func ParseInputs(e *Env, role Role) (*Inputs, []string) { return parseInputs(e, role, "") }
+
+// parseInputs is ParseInputs for the profile a component of role runs (""
+// when not known): a key manager, a control-plane role, takes no event
+// copies either.
+func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 	in := &Inputs{env: e, role: role, dbTypeFrom: map[string][2]string{}}
 	var p []string
 	bad := func(name, format string, a ...any) { p = append(p, name+": "+fmt.Sprintf(format, a...)) }
@@ -338,8 +344,15 @@ func ParseInputs(e *Env, role Role) (*Inputs, []string) {
 		in.EventHubListen = eps
 	}
 	if v, ok := e.get("WSO2_EVENT_DUPLICATE_URLS"); ok {
-		if role == RoleGW {
-			bad("WSO2_EVENT_DUPLICATE_URLS", "a gateway receives no events to copy: set it on the control planes and traffic managers of a highly available pair")
+		refused := ""
+		switch {
+		case role == RoleGW:
+			refused = "a gateway"
+		case isKeyManager(profile):
+			refused = "a key manager"
+		}
+		if refused != "" {
+			bad("WSO2_EVENT_DUPLICATE_URLS", "%s receives no events to copy: set it on the control planes and traffic managers of a highly available pair", refused)
 		} else {
 			urls, err := urlList(v, "tcp", 5672+in.offsetFor(role))
 			if err != nil {
