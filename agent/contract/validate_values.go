@@ -172,6 +172,35 @@ func (c *Config) HostProblems() []string {
 	return append(p, c.hostProblems([]hostVar{{"WSO2_MYSQL_SERVER", c.MySQLServer, false, false, true}})...)
 }
 
+// carbonOnly are the variables only the Carbon 4.4 products' setup reads
+// (CarbonProblems checks those of them that need it). The MySQL, user store
+// and domain variables are not among them: agent admin-password and agent
+// certs read those whatever the product. Nor is VIRTUAL_HOST, which other
+// tools read from containers (nginx-proxy and its companions).
+var carbonOnly = []string{
+	"WSO2_CARBON_ANALYTICS", "WSO2_ANALYTICS_HOST", "WSO2_KEYMANAGER_HOST", "WSO2_TRAFFICMANAGER_HOST",
+	"WSO2_GATEWAYMANAGER_HOST", "WSO2_GATEWAY_HOST", "WSO2_STORE_HOST", "WSO2_GATEWAY_ENDPOINT",
+	"WSO2_HOST_NAME", "WSO2_CLUSTER_MEMBERS", "WSO2_LOCAL_MEMBER_HOST", "WSO2_CLUSTER_DOMAIN",
+	"WSO2_MEDIATOR_DIR", "WSO2_DEPLOYMENT_SEED", "WSO2_TRUSTSTORE",
+	"WSO2_DAS_APIM_INCREMENTAL_PROCESSING_SCRIPT", "WSO2_DAS_APIM_LAST_ACCESS_TIME_SCRIPT",
+	"WSO2_DAS_APIM_LATENCY_BREAKDOWN_STATS", "WSO2_DAS_APIM_LOGANALYZER_SCRIPT", "WSO2_DAS_APIM_STAT_SCRIPT",
+	"WSO2_DAS_APIM_STAT_SCRIPT_THROTTLE", "WSO2_DAS_APIM_USER_AGENT_STATS",
+}
+
+// SetCarbonOnly names the variables only the Carbon 4.4 products read that
+// are set, not empty (compose's ${X:-} sets an empty one), in the loaded
+// environment: on an API Manager 4.x home they are one warning, unchecked
+// (an operator moving from the 2.0.0 images may expect them to work).
+func (c *Config) SetCarbonOnly() []string {
+	var out []string
+	for _, n := range carbonOnly {
+		if v, _ := c.Getenv(n); v != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // CarbonProblems checks the variables only the Carbon 4.4 products' setup
 // reads: WSO2_CARBON_ANALYTICS (a boolean), every one that becomes a host,
 // service name or URL there (the components' hosts, WSO2_HOST_NAME, the

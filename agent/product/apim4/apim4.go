@@ -68,40 +68,11 @@ func (apim4Product) Problems(*contract.Config, *product.Profile) []string { retu
 func (apim4Product) LoadSetup(cfg *contract.Config, prof *product.Profile, secretFiles map[string]string) []string {
 	env, problems := loadEnv(cfg.Getenv, secretFiles)
 	in, more := parseInputs(env, RoleOf(prof.Name), prof.Name)
-	if unused := setCarbon44Vars(cfg.Getenv); len(unused) > 0 {
+	if unused := cfg.SetCarbonOnly(); len(unused) > 0 {
 		in.warnings = append(in.warnings, strings.Join(unused, ", ")+": set, but nothing in an API Manager 4.x setup reads them (they configure the Carbon 4.4 products)")
 	}
 	cfg.ProductSetup = in
 	return append(problems, more...)
-}
-
-// carbon44Only are the variables of the Carbon 4.4 products' setup that a
-// 4.x setup does not read: set (to a value other than empty) on a 4.x
-// home, they are one warning and are not checked (an operator moving from
-// the 2.0.0 images may expect them to work). The MySQL, user store and
-// domain variables are not among them: agent admin-password and agent
-// certs read those whatever the product. Nor is VIRTUAL_HOST, which other
-// tools read from containers (nginx-proxy and its companions).
-var carbon44Only = []string{
-	"WSO2_CARBON_ANALYTICS", "WSO2_ANALYTICS_HOST", "WSO2_KEYMANAGER_HOST", "WSO2_TRAFFICMANAGER_HOST",
-	"WSO2_GATEWAYMANAGER_HOST", "WSO2_GATEWAY_HOST", "WSO2_STORE_HOST", "WSO2_GATEWAY_ENDPOINT",
-	"WSO2_HOST_NAME", "WSO2_CLUSTER_MEMBERS", "WSO2_LOCAL_MEMBER_HOST", "WSO2_CLUSTER_DOMAIN",
-	"WSO2_MEDIATOR_DIR", "WSO2_DEPLOYMENT_SEED", "WSO2_TRUSTSTORE",
-	"WSO2_DAS_APIM_INCREMENTAL_PROCESSING_SCRIPT", "WSO2_DAS_APIM_LAST_ACCESS_TIME_SCRIPT",
-	"WSO2_DAS_APIM_LATENCY_BREAKDOWN_STATS", "WSO2_DAS_APIM_LOGANALYZER_SCRIPT", "WSO2_DAS_APIM_STAT_SCRIPT",
-	"WSO2_DAS_APIM_STAT_SCRIPT_THROTTLE", "WSO2_DAS_APIM_USER_AGENT_STATS",
-}
-
-// setCarbon44Vars are the carbon44Only variables set, not empty, in the
-// environment (compose's ${X:-} sets an empty one).
-func setCarbon44Vars(lookup func(string) (string, bool)) []string {
-	var out []string
-	for _, n := range carbon44Only {
-		if v, _ := lookup(n); v != "" {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // Health probes the pack's health endpoint; the port offset is WSO2_PORT_OFFSET of cfg's environment (what
