@@ -2,7 +2,6 @@ package xmlconf
 
 import (
 	"bytes"
-	"github.com/wso2-container/agent/internal/fixtures"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
+
+	"github.com/wso2-container/agent/internal/fixtures"
+	"github.com/wso2-container/agent/internal/linediff"
 )
 
 // fixtureRoot is the shared, read-only tree of real WSO2 files.
@@ -51,64 +53,9 @@ func fixture(t testing.TB, rel string) []byte {
 	return bytes.Clone(b)
 }
 
-// splitLines splits after each line terminator, keeping it, so CRLF
-// differences are visible.
-func splitLines(b []byte) []string {
-	var out []string
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
-		if i < 0 {
-			out = append(out, string(b))
-			break
-		}
-		out = append(out, string(b[:i+1]))
-		b = b[i+1:]
-	}
-	return out
-}
-
-// lineDiff returns the lines of a not in b (removed) and of b not in a
-// (added), by longest common subsequence after stripping the common prefix
-// and suffix.
-func lineDiff(a, b []byte) (removed, added []string) {
-	x, y := splitLines(a), splitLines(b)
-	for len(x) > 0 && len(y) > 0 && x[0] == y[0] {
-		x, y = x[1:], y[1:]
-	}
-	for len(x) > 0 && len(y) > 0 && x[len(x)-1] == y[len(y)-1] {
-		x, y = x[:len(x)-1], y[:len(y)-1]
-	}
-	n, m := len(x), len(y)
-	l := make([][]int32, n+1)
-	for i := range l {
-		l[i] = make([]int32, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if x[i] == y[j] {
-				l[i][j] = l[i+1][j+1] + 1
-			} else {
-				l[i][j] = max(l[i+1][j], l[i][j+1])
-			}
-		}
-	}
-	i, j := 0, 0
-	for i < n && j < m {
-		switch {
-		case x[i] == y[j]:
-			i, j = i+1, j+1
-		case l[i+1][j] >= l[i][j+1]:
-			removed = append(removed, x[i])
-			i++
-		default:
-			added = append(added, y[j])
-			j++
-		}
-	}
-	removed = append(removed, x[i:]...)
-	added = append(added, y[j:]...)
-	return removed, added
-}
+// lineDiff is the shared oracle (internal/linediff): the lines removed and
+// added by an edit, by longest common subsequence.
+var lineDiff = linediff.Diff
 
 // etreeDoc parses b with etree (an independent reader) or fails the test.
 func etreeDoc(t testing.TB, b []byte) *etree.Document {
