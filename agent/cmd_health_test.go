@@ -14,6 +14,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/agent/product/apim4"
 	"github.com/wso2-container/agent/agent/product/carbon44"
@@ -199,5 +200,37 @@ func TestHealthOfProfiles(t *testing.T) {
 		if c.TLSPort == 0 || (c.Endpoint == "/api/am/gateway/v2/server-startup-healthcheck") != wantGW || c.EndpointTLS != wantGW {
 			t.Errorf("%s: %+v", n, c)
 		}
+	}
+}
+
+// TestOffsetLimitOneForRenderAndHealth: the port offset that render takes is
+// the one the health probe takes, so that a container whose setup passed is
+// never unhealthy for its offset alone: at product.MaxOffset both take it,
+// one past it both refuse it with exit 78.
+func TestOffsetLimitOneForRenderAndHealth(t *testing.T) {
+	home := apim4Home4Health(t, "wso2am-tm-4.5.0", "traffic-manager.sh", "")
+	for _, tc := range []struct {
+		offset int
+		ok     bool
+	}{{product.MaxOffset, true}, {product.MaxOffset + 1, false}} {
+		t.Run(fmt.Sprint(tc.offset), func(t *testing.T) {
+			env := map[string]string{"WSO2_PROFILE": "traffic-manager", "WSO2_HOME": home,
+				"WSO2_PORT_OFFSET": fmt.Sprint(tc.offset), "WSO2_MYSQL_PASSWORD": goldenDBPW}
+			_, err := pipeline.Load(envList(env), true)
+			if got := exitcode.Of(err); (err == nil) != tc.ok || (err != nil && got != exitcode.Config) {
+				t.Errorf("render's Load: %v (exit %d), want accepted %v (else exit %d)", err, got, tc.ok, exitcode.Config)
+			}
+			for k, v := range env {
+				t.Setenv(k, v)
+			}
+			t.Setenv("WSO2_SERVER_HOME", "")
+			os.Unsetenv("WSO2_SERVER_HOME")
+			// Nothing listens on 127.0.0.3: an offset health takes ends in
+			// "unavailable", one it refuses in a configuration error.
+			code, _, stderr := healthRun(t, "--host", "127.0.0.3", "--timeout", "2s")
+			if want := map[bool]int{true: exitcode.Unavailable, false: exitcode.Config}[tc.ok]; code != want {
+				t.Errorf("health: exit %d, want %d; stderr: %s", code, want, stderr)
+			}
+		})
 	}
 }

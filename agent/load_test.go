@@ -290,7 +290,7 @@ func TestLoadParsesAPIM4Variables(t *testing.T) {
 		profile, name, value string
 		want                 string // the problem's start; "": loads
 	}{
-		{"control-plane", "WSO2_PORT_OFFSET", "-1", `WSO2_PORT_OFFSET: "-1" is not a port offset (0-56092)`},
+		{"control-plane", "WSO2_PORT_OFFSET", "-1", `WSO2_PORT_OFFSET: "-1" is not a port offset (0-55000)`},
 		{"control-plane", "WSO2_EVENTHUB_URLS", "cp-1:9611", `WSO2_EVENTHUB_URLS: entry 1 "cp-1:9611": give host names only`},
 		{"gateway-worker", "WSO2_EVENTHUB_URLS", "cp-1:9611", ""},
 		{"key-manager", "WSO2_APIM_DB_URL", "mysql://db/apim", `WSO2_APIM_DB_URL: "mysql://db/apim" is not a JDBC URL`},

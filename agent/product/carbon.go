@@ -16,15 +16,22 @@ const (
 	HTTPPort  = 9763
 )
 
-// ParseOffset reads a port offset: an integer such that every Carbon port
-// stays a port.
+// MaxOffset is the largest port offset the agent accepts, wherever an
+// offset comes from (WSO2_PORT_OFFSET, WSO2_THROTTLING_PORT_OFFSET,
+// carbon.xml, deployment.toml): every port a Carbon server opens by default
+// below 10000 (9443, 9763, 9711...) stays a port with it. One limit for
+// render and health alike, so that a setup that starts is one the health
+// probe can read.
+const MaxOffset = 55000
+
+// ParseOffset reads a port offset: an integer from 0 to MaxOffset.
 func ParseOffset(s string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
 		return 0, fmt.Errorf("%q is not an integer", s)
 	}
-	if n < 0 || n > 55000 {
-		return 0, fmt.Errorf("%d is not between 0 and 55000", n)
+	if n < 0 || n > MaxOffset {
+		return 0, fmt.Errorf("%d is not between 0 and %d", n, MaxOffset)
 	}
 	return n, nil
 }

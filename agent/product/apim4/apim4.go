@@ -289,8 +289,8 @@ func apim4Health(profile, home, portOffset string) (health.Check, error) {
 		default:
 			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %v is not an integer", path, v)
 		}
-		if off < 0 || off > 55000 {
-			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %d is not between 0 and 55000", path, off)
+		if off < 0 || off > product.MaxOffset {
+			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %d is not between 0 and %d", path, off, product.MaxOffset)
 		}
 	}
 	if RoleOf(profile) == RoleGW {

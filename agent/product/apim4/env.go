@@ -18,6 +18,7 @@ import (
 	"unicode"
 
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/tomlconf"
 )
@@ -35,7 +36,7 @@ type EnvVar struct {
 // Vars lists every 4.x variable in README order.
 var Vars = []EnvVar{
 	{Name: "WSO2_HOSTNAME", TOML: "`[server] hostname`; control plane and all-in-one also `[apim.devportal] url = \"https://HOST/devportal\"`", Helm: "`kubernetes.ingress.*.hostname`", Desc: "public host name of the component"},
-	{Name: "WSO2_PORT_OFFSET", TOML: "`[server] offset` (integer)", Helm: "`wso2.apim.portOffset`", Desc: "port offset of this component (0-56092)"},
+	{Name: "WSO2_PORT_OFFSET", TOML: "`[server] offset` (integer)", Helm: "`wso2.apim.portOffset`", Desc: "port offset of this component (0-55000)"},
 	{Name: "WSO2_NODE_IP", TOML: "`[server] node_ip`", Helm: "`NODE_IP` (pod IP)", Desc: "the node's address (default: keep $env{NODE_IP} when the file has it, the agent then sets NODE_IP for the server if unset; else the container's address)"},
 	{Name: "WSO2_ADMIN_USERNAME", TOML: "`[super_admin] username`", Helm: "`wso2.apim.configurations.adminUsername`", Desc: "admin user name"},
 	{Name: "WSO2_ADMIN_PASSWORD", Secret: true, TOML: "`[super_admin] password`", Helm: "`wso2.apim.configurations.adminPassword`", Desc: "admin password"},
@@ -68,7 +69,7 @@ var Vars = []EnvVar{
 	{Name: "WSO2_THROTTLING_SERVICE_URL", TOML: "`[apim.throttling] service_url`", Helm: "`throttling.serviceUrl` + `servicePort`", Desc: "traffic manager: URL, host:port or host"},
 	{Name: "WSO2_THROTTLING_URLS", TOML: "`[apim.throttling] throttle_decision_endpoints` (`tcp://H:5672`) and one `[[apim.throttling.url_group]]` per host (`traffic_manager_urls = [\"tcp://H:9611\"]`, `traffic_manager_auth_urls = [\"ssl://H:9711\"]`, `type = \"loadbalance\"`), ports plus WSO2_THROTTLING_PORT_OFFSET", Helm: "`throttling.urls`", Desc: "traffic-manager hosts, comma-separated (host names only)"},
 	{Name: "WSO2_EVENT_DUPLICATE_URLS", TOML: "control plane: `[apim.event_hub] event_duplicate_url`; traffic manager and all-in-one: `[apim.throttling] event_duplicate_url` (`tcp://H:5672`, or each entry's URL or host:port)", Helm: "`wso2.deployment.highAvailability` (the other instance's service)", Desc: "the other instance(s) of a highly available pair, comma-separated, each a URL, host:port or host (tcp://HOST:5672 plus this component's port offset): the events this instance receives are copied to them (not on a gateway or key manager)"},
-	{Name: "WSO2_THROTTLING_PORT_OFFSET", TOML: "(the port offset of the traffic-manager URLs)", Helm: "`throttling.portOffset`", Desc: "port offset of the traffic managers (default 0)"},
+	{Name: "WSO2_THROTTLING_PORT_OFFSET", TOML: "(the port offset of the traffic-manager URLs)", Helm: "`throttling.portOffset`", Desc: "port offset of the traffic managers (0-55000, default 0)"},
 	{Name: "WSO2_GATEWAY_ENVIRONMENTS", TOML: "one `[[apim.gateway.environment]]` per entry", Helm: "`gateway.environments`", Desc: "JSON array of gateway environments with the chart's field names (name, type, gatewayType, provider, visibility, displayInApiConsole, description, showAsTokenEndpointUrl, serviceName, servicePort, wsHostname, httpHostname, websubHostname)"},
 	{Name: "WSO2_GATEWAY_LABELS", TOML: "`[apim.sync_runtime_artifacts.gateway] gateway_labels`", Helm: "`sync_runtime_artifacts.gateway.labels`", Desc: "gateway labels: comma list or JSON array"},
 	{Name: "WSO2_USERSTORE_TYPE", TOML: "`[user_store] type`", Helm: "`userStore.type`", Desc: "user store type (e.g. database_unique_id)"},
@@ -240,8 +241,8 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 			return 0, false
 		}
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 65535-9443 || strconv.Itoa(n) != v {
-			bad(name, "%q is not a port offset (0-%d)", v, 65535-9443)
+		if err != nil || n < 0 || n > product.MaxOffset || strconv.Itoa(n) != v {
+			bad(name, "%q is not a port offset (0-%d)", v, product.MaxOffset)
 			return 0, false
 		}
 		return n, true
