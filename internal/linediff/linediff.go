@@ -2,7 +2,9 @@
 // changed in a file: the lines removed and the lines added, by longest
 // common subsequence. It is deliberately not the algorithm of agent/udiff
 // (Myers), which renders diffs for people, so that a test that checks an
-// edit with it does not share a bug with the code it checks.
+// edit with it does not share a bug with the code it checks. It must not
+// know what the files are (XML, properties, TOML) or which changes a test
+// expects: it lists, and the tests judge.
 package linediff
 
 import "bytes"
