@@ -29,7 +29,7 @@ setup, wait for the dependencies (WSO2_AGENT_WAIT_FOR), then start the
 profile's server command and supervise it. Arguments starting with '-' are
 appended to the server command; otherwise (or after --) they are a command
 run instead of the server, after the setup. A first argument naming another
-subcommand (render, env, certs, cron, admin-password, version, help) runs it
+subcommand (render, env, certs, cron, admin-password, health, version, help) runs it
 without any setup: docker run --rm IMAGE render --dry-run.
 A first argument -h or --help prints this.
 Every variable is listed by agent env.`}

@@ -89,9 +89,6 @@ func TestREADMEPatchExample(t *testing.T) {
 	end := strings.Index(s[start+4:], "```")
 	example := s[start+4 : start+4+end]
 	lookup := func(k string) (string, bool) {
-		if k == "PUBLIC_HOST" {
-			return "api.example.com", true
-		}
 		return "", false
 	}
 	fps, err := xmlconf.ParsePatch("README.md", []byte(example), lookup, contract.IsSecretName)
@@ -116,6 +113,44 @@ func TestREADMEPatchExample(t *testing.T) {
 			t.Errorf("README patch example changes nothing in %s", fp.File)
 		}
 	}
+	// An image builder's patch runs after a profile: each edit line of the
+	// example, applied on its own after the gateway profile, must change its
+	// file (an `ensure` of an element the profile wrote would not).
+	base := freshHome(t, "gateway")
+	mustApply(t, goldenEnv(t, "gateway", base), goldenDNS)
+	for _, e := range patchEdits(example) {
+		t.Run(e.line, func(t *testing.T) {
+			patch := filepath.Join(t.TempDir(), "one.patch")
+			if err := os.WriteFile(patch, []byte("file "+e.file+"\n"+e.line+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			home := freshHome(t, "gateway")
+			mustApply(t, with(goldenEnv(t, "gateway", home), "WSO2_AGENT_PATCHES", patch), goldenDNS)
+			if readFile(t, filepath.Join(home, e.file)) == readFile(t, filepath.Join(base, e.file)) {
+				t.Errorf("after the gateway profile, %q changes nothing in %s", e.line, e.file)
+			}
+		})
+	}
+}
+
+// patchEdit is one edit line of a patch and the file it edits.
+type patchEdit struct{ file, line string }
+
+// patchEdits lists the one-line edits of a patch (blank lines and comments
+// left out; a patch with a here-document is not split this way).
+func patchEdits(patch string) []patchEdit {
+	var out []patchEdit
+	file := ""
+	for _, l := range strings.Split(patch, "\n") {
+		switch l = strings.TrimSpace(l); {
+		case l == "" || strings.HasPrefix(l, "#"):
+		case strings.HasPrefix(l, "file "):
+			file = strings.TrimSpace(strings.TrimPrefix(l, "file "))
+		default:
+			out = append(out, patchEdit{file, l})
+		}
+	}
+	return out
 }
 
 // TestREADMEPatchExampleTOML parses the TOML patch example of the README and

@@ -3,6 +3,10 @@ package agent
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -92,5 +96,37 @@ func TestRunLogMasksSecretsInArgv(t *testing.T) {
 	}
 	if !strings.Contains(got, "-Dprofile=gateway-worker") {
 		t.Fatalf("masking removed more than the secret: %q", got)
+	}
+}
+
+// TestRunDocNamesEverySubcommand: `agent run --help` and the README list the
+// names that `agent run NAME` hands to a subcommand instead of running a
+// program NAME; the lists are every subcommand but run, plus help.
+func TestRunDocNamesEverySubcommand(t *testing.T) {
+	want := []string{"help"}
+	for name := range commands {
+		if name != "run" {
+			want = append(want, name)
+		}
+	}
+	slices.Sort(want)
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []struct{ where, text, pattern string }{
+		{"agent run --help", runDoc.about, `subcommand \(([a-z, -]+)\) runs it`},
+		{"README", string(readme), "A first argument that names another agent subcommand \\(([`a-z, -]+)\\) runs"},
+	} {
+		m := regexp.MustCompile(src.pattern).FindStringSubmatch(src.text)
+		if m == nil {
+			t.Errorf("%s: no list of subcommands (%s)", src.where, src.pattern)
+			continue
+		}
+		got := strings.Split(strings.ReplaceAll(m[1], "`", ""), ", ")
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s lists %q, want %q", src.where, got, want)
+		}
 	}
 }

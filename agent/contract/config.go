@@ -73,9 +73,9 @@ type Config struct {
 	DeploymentSeed  string `envconfig:"WSO2_DEPLOYMENT_SEED" default:"/wso2amserver/server" desc:"image copy of repository/deployment/server used to seed an empty shared deployment volume (missing: no seeding)"`
 
 	WaitFor        List     `envconfig:"WSO2_AGENT_WAIT_FOR" doc_default:"per profile: tcp://<mysql>:<port>" desc:"dependencies to wait for before the server starts: tcp://host:port, comma-separated; empty: no wait"`
-	WaitTimeout    Duration `envconfig:"WSO2_AGENT_WAIT_TIMEOUT" default:"120s" desc:"give up waiting for WSO2_AGENT_WAIT_FOR after this long"`
-	StopTimeout    Duration `envconfig:"WSO2_AGENT_STOP_TIMEOUT" default:"25s" desc:"after SIGTERM/SIGINT, SIGKILL the server's process group after this long"`
-	LockTimeout    Duration `envconfig:"WSO2_AGENT_LOCK_TIMEOUT" default:"60s" desc:"wait this long for another agent setting up the same home (its lock file WSO2_HOME/.agent.lock) before failing with exit 75"`
+	WaitTimeout    Duration `envconfig:"WSO2_AGENT_WAIT_TIMEOUT" default:"120s" desc:"give up waiting for WSO2_AGENT_WAIT_FOR after this long (a duration such as 90s or 2m, or a number of seconds; 0: one round of dials)"`
+	StopTimeout    Duration `envconfig:"WSO2_AGENT_STOP_TIMEOUT" default:"25s" desc:"after SIGTERM/SIGINT, SIGKILL the server's process group after this long (as WSO2_AGENT_WAIT_TIMEOUT; 0: at once)"`
+	LockTimeout    Duration `envconfig:"WSO2_AGENT_LOCK_TIMEOUT" default:"60s" desc:"wait this long for another agent setting up the same home (its lock file WSO2_HOME/.agent.lock) before failing with exit 75 (as WSO2_AGENT_WAIT_TIMEOUT; 0: try once)"`
 	User           string   `envconfig:"WSO2_AGENT_USER" default:"wso2carbon" desc:"when the agent starts as root, the server (and jobs) run as this user"`
 	Patches        List     `envconfig:"WSO2_AGENT_PATCHES" desc:"image builder's patch files (comma-separated), applied after the profile"`
 	LogFormat      string   `envconfig:"WSO2_AGENT_LOG_FORMAT" default:"text" desc:"the agent's own log lines on stderr: text or json"`
