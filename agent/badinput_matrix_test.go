@@ -19,6 +19,16 @@ func TestBadInputMatrix(t *testing.T) {
 			code: 78, msg: []string{"WSO2_MYSQL_SERVER"}},
 		{name: "unknown profile", env: map[string]string{"WSO2_PROFILE": "gatewy"},
 			code: 78, msg: []string{"WSO2_PROFILE", "gatewy"}},
+		{name: "no profile, and the home is not a 4.x pack", env: map[string]string{"WSO2_PROFILE": unset},
+			code: 78, msg: []string{"WSO2_PROFILE: not set, and WSO2_HOME ", " is not an API Manager 4.x home", "(one of: "}},
+		{name: "home missing", env: map[string]string{"WSO2_HOME": "/nonexistent/wso2am"},
+			code: 66, msg: []string{"WSO2_HOME: product home /nonexistent/wso2am: no such file or directory"}, notMsg: []string{"default home"}},
+		{name: "home is a file", env: map[string]string{"WSO2_HOME": "/etc/hostname"},
+			code: 66, msg: []string{"WSO2_HOME: product home /etc/hostname: not a folder"}},
+		{name: "profile's default home missing", env: map[string]string{"WSO2_HOME": unset},
+			code: 66, msg: []string{"WSO2_HOME: product home /wso2am: no such file or directory (the gateway profile's default home; set WSO2_HOME"}},
+		{name: "WSO2_SERVER_HOME of WSO2's images is read, not warned about", env: map[string]string{"WSO2_SERVER_HOME": "/home/wso2carbon/wso2am-4.5.0"},
+			args: []string{"render", "--dry-run"}, code: 0, notMsg: []string{"is not a variable the agent reads"}},
 
 		// 3. Empty and missing values.
 		{name: "admin password set but empty", env: map[string]string{"WSO2_ADMIN_PASSWORD": ""},

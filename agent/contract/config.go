@@ -224,6 +224,12 @@ func readVars() []Var {
 			d = dd
 		}
 		out = append(out, Var{Name: f.Tag.Get("envconfig"), Default: d, Secret: f.Tag.Get("secret") == "true", Desc: f.Tag.Get("desc")})
+		if f.Name == "Home" {
+			// Not a field: product.Home reads it through Getenv, so that
+			// the commands that load only part of the environment (health,
+			// admin-password) find the home the same way.
+			out = append(out, Var{Name: ServerHomeVar, Desc: "product home when WSO2_HOME is unset and the profile has no default home (API Manager 4.x): WSO2's own images set it"})
+		}
 	}
 	for _, ext := range varExtensions {
 		out = ext(out)
@@ -231,6 +237,10 @@ func readVars() []Var {
 	out = append(out, Var{Name: "WSO2_AGENT_JOB_<NAME>", Desc: "a job run beside the server: \"<schedule> <command line>\" (cron with optional seconds, or @every/@daily)"})
 	return out
 }
+
+// ServerHomeVar names the product home of WSO2's own images, read when
+// WSO2_HOME is unset and the profile has no default home.
+const ServerHomeVar = "WSO2_SERVER_HOME"
 
 // varExtensions add the variables a product reads beyond Config's fields
 // to the contract (see ExtendVars).

@@ -1,11 +1,13 @@
 package product
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 )
 
@@ -102,4 +104,32 @@ func profilesOf(product string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// StatHome checks that home, the product home of prof (nil: a 4.x home
+// found without a profile), is a folder. The error (exit 66) names the
+// variable the home came from — WSO2_HOME, or WSO2_SERVER_HOME as WSO2's
+// 4.x images set it — says what is wrong (no such file or directory, not a
+// folder, permission denied) and, when WSO2_HOME is unset and home is the
+// profile's default, says so.
+func StatHome(cfg *contract.Config, prof *Profile, home string) error {
+	st, err := os.Stat(home)
+	var why string
+	switch {
+	case err != nil:
+		why = contract.DescribeFSError(err)
+	case !st.IsDir():
+		why = "not a folder"
+	default:
+		return nil
+	}
+	name, hint := "WSO2_HOME", ""
+	switch {
+	case cfg.Home != "":
+	case prof != nil && prof.Home != "" && home == prof.Home:
+		hint = fmt.Sprintf(" (the %s profile's default home; set WSO2_HOME to the product's folder)", prof.Name)
+	default:
+		name = contract.ServerHomeVar
+	}
+	return exitcode.Errorf(exitcode.NoInput, "%s: product home %s: %s%s", name, home, why, hint)
 }

@@ -52,7 +52,7 @@ func Home(cfg *contract.Config, prof *Profile) string {
 		return prof.Home
 	}
 	if prof == nil || prof.Name != ProfileNone {
-		if h, _ := cfg.Getenv("WSO2_SERVER_HOME"); h != "" {
+		if h, _ := cfg.Getenv(contract.ServerHomeVar); h != "" {
 			return filepath.Clean(h)
 		}
 	}

@@ -195,8 +195,8 @@ func apim4Resolve(cfg *contract.Config, prof *product.Profile) (string, *apim4Pa
 	if home == "" {
 		return "", nil, false, exitcode.Errorf(exitcode.Config, "WSO2_HOME: not set (API Manager 4.x profiles have no default home; WSO2's images set WSO2_SERVER_HOME)")
 	}
-	if st, err := os.Stat(home); err != nil || !st.IsDir() {
-		return "", nil, false, exitcode.Errorf(exitcode.NoInput, "WSO2_HOME: product home %s is not a readable folder", home)
+	if err := product.StatHome(cfg, nil, home); err != nil {
+		return "", nil, false, err
 	}
 	k := detectAPIM4(home)
 	if k == nil {

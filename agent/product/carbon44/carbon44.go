@@ -341,8 +341,8 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 	if k := product.DetectPack(home); k != nil {
 		return nil, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s is an API Manager 2.0.0/IS 5.2.0 profile, but %s is %s (it runs: %s)", prof.Name, home, k.Desc, strings.Join(k.Profiles, ", "))
 	}
-	if st, err := os.Stat(home); err != nil || !st.IsDir() {
-		return nil, exitcode.Errorf(exitcode.NoInput, "WSO2_HOME: product home %s is not a readable folder", home)
+	if err := product.StatHome(cfg, prof, home); err != nil {
+		return nil, err
 	}
 	if err := product.CheckHome(prof, home); err != nil {
 		return nil, err
