@@ -19,9 +19,10 @@ const (
 // MaxOffset is the largest port offset the agent accepts, wherever an
 // offset comes from (WSO2_PORT_OFFSET, WSO2_THROTTLING_PORT_OFFSET,
 // carbon.xml, deployment.toml): every port a Carbon server opens by default
-// below 10000 (9443, 9763, 9711...) stays a port with it. One limit for
-// render and health alike, so that a setup that starts is one the health
-// probe can read.
+// below 10000 (9443, 9763, 9711...) stays a port with it (the JMX RMI
+// server's 11111, when JMX is on, needs 54424 at most: not checked). One
+// limit for render and health alike, so that a setup that starts is one
+// the health probe can read.
 const MaxOffset = 55000
 
 // ParseOffset reads a port offset: an integer from 0 to MaxOffset.
