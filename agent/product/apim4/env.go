@@ -293,6 +293,10 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 			bad(name, "%v", err)
 			continue
 		}
+		if _, _, err := jdbcServer(v); err != nil {
+			bad(name, "%q: %v", v, err)
+			continue
+		}
 		if t, ok := e.get("WSO2_DB_TYPE"); ok {
 			typ = t
 		}

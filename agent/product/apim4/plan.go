@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -213,7 +211,9 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		fp.New = []byte(prof.Name + "\n")
 		fp.Changes = append(fp.Changes, plan.Change{Target: Marker, Op: "set", New: prof.Name, Note: "profileSetup.sh optimises the home for this profile, one-way"})
 	}
-	p.WaitFor = contract.WaitTargets(cfg, waitFor(env))
+	dbs, warnings := waitFor(env, cfg.WaitFor.Set)
+	p.Warnings = append(p.Warnings, warnings...)
+	p.WaitFor = contract.WaitTargets(cfg, dbs)
 	p.Command = apim4Command(home, pack, prof.Name, flagged)
 	return p, nil
 }
@@ -337,35 +337,25 @@ func configValue(cfg *contract.Config, name string) (string, error) {
 	return "", errors.New("not a config secret")
 }
 
-// waitFor is the default dependency list: the database servers of the
-// JDBC URLs that name host and port (or the type's default port).
-func waitFor(env *Env) []string {
-	var out []string
+// waitFor is the default dependency list: the database server of each
+// JDBC URL the agent reads (jdbcServer), once each. A URL it does not read
+// (but H2's, an embedded database) is named in a warning, unless
+// WSO2_AGENT_WAIT_FOR is set: its server is not waited for.
+func waitFor(env *Env, waitSet bool) (out, warnings []string) {
 	for _, n := range []string{"WSO2_APIM_DB_URL", "WSO2_SHARED_DB_URL"} {
 		v, ok := env.get(n)
 		if !ok {
 			continue
 		}
-		rest := strings.TrimPrefix(v, "jdbc:")
-		sub, _, _ := strings.Cut(rest, ":")
-		def := map[string]string{"mysql": "3306", "postgresql": "5432", "sqlserver": "1433", "mariadb": "3306"}[sub]
-		if def == "" {
-			continue
-		}
-		u, err := url.Parse(rest)
-		if err != nil || u.Hostname() == "" {
-			continue
-		}
-		port := u.Port()
-		if port == "" {
-			port = def
-		}
-		a := net.JoinHostPort(u.Hostname(), port)
-		if !slices.Contains(out, a) {
+		a, ok, _ := jdbcServer(v) // checked at load
+		switch {
+		case ok && !slices.Contains(out, a):
 			out = append(out, a)
+		case !ok && !waitSet && !strings.HasPrefix(v, "jdbc:h2:"): // H2 is embedded
+			warnings = append(warnings, n+": the agent does not read the database server of this kind of URL, so the start does not wait for it: set WSO2_AGENT_WAIT_FOR=tcp://HOST:PORT to wait")
 		}
 	}
-	return out
+	return out, warnings
 }
 
 // eventHubWarnings warns of an event hub given listening endpoints but not

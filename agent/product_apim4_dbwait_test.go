@@ -1,0 +1,68 @@
+package agent
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/exitcode"
+)
+
+// TestAPIM4WaitsForTheDatabaseServer: the start waits for the server a 4.x
+// JDBC URL names, in each driver's own URL form; a URL whose server the
+// agent does not read is a warning that says how to wait (and none for
+// H2, which is embedded, or when WSO2_AGENT_WAIT_FOR is set); a host or
+// port that is wrong stops the start at load (exit 78), naming the
+// variable, before anything is written.
+func TestAPIM4WaitsForTheDatabaseServer(t *testing.T) {
+	c := a4Cases[3] // universal gateway: shared_db only
+	for _, tc := range []struct {
+		name, url, waitFor string
+		want               []string // the plan's WaitFor
+		warn, err          string
+	}{
+		{"mysql", "jdbc:mysql://mysql:3306/shared_db", "", []string{"mysql:3306"}, "", ""},
+		{"sql server, properties after ';'", "jdbc:sqlserver://mssql;databaseName=shared_db", "", []string{"mssql:1433"}, "", ""},
+		{"sql server, port and properties", "jdbc:sqlserver://mssql:1533;databaseName=shared_db", "", []string{"mssql:1533"}, "", ""},
+		{"mysql failover list: the first", "jdbc:mysql://mysql:3306,mysql2:3306/shared_db", "", []string{"mysql:3306"}, "", ""},
+		{"postgresql, default port", "jdbc:postgresql://pg/shared_db", "", []string{"pg:5432"}, "", ""},
+		{"oracle: not read, a warning", "jdbc:oracle:thin:@oracle:1521/ORCL", "", nil, "WSO2_SHARED_DB_URL: the agent does not read the database server", ""},
+		{"oracle with WSO2_AGENT_WAIT_FOR", "jdbc:oracle:thin:@oracle:1521/ORCL", "tcp://oracle:1521", []string{"oracle:1521"}, "", ""},
+		{"h2: embedded, no warning", "jdbc:h2:./repository/database/WSO2SHARED_DB", "", nil, "", ""},
+		{"bad port", "jdbc:mysql://mysql:33o6/shared_db", "", nil, "", `WSO2_SHARED_DB_URL: "jdbc:mysql://mysql:33o6/shared_db": "33o6" is not a port`},
+		{"port out of range", "jdbc:mysql://mysql:99999/shared_db", "", nil, "", `"99999" is not a port (1-65535)`},
+		{"space in the host", "jdbc:mysql://my sql:3306/shared_db", "", nil, "", `"my sql" is not a host name or IP address`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home := a4Layout(t, c)
+			env := with(a4GoldenEnv(t, c, home), "WSO2_SHARED_DB_URL", tc.url)
+			if tc.waitFor != "" {
+				env["WSO2_AGENT_WAIT_FOR"] = tc.waitFor
+			}
+			before := snapshot(t, home)
+			p, err := planFor(t, env, goldenDNS)
+			if tc.err != "" {
+				var ce *contract.ConfigError
+				if !errors.As(err, &ce) || exitcode.Of(err) != exitcode.Config || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("got %v (exit %d), want a configuration error (exit 78) with %q", err, exitcode.Of(err), tc.err)
+				}
+				if d := diffSnapshots(before, snapshot(t, home)); len(d) != 0 {
+					t.Errorf("files changed: %v", d)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(p.WaitFor, tc.want) {
+				t.Errorf("wait for %q, want %q", p.WaitFor, tc.want)
+			}
+			warned := slices.ContainsFunc(p.Warnings, func(w string) bool { return strings.Contains(w, "does not read the database server") })
+			if tc.warn == "" && warned || tc.warn != "" && !slices.ContainsFunc(p.Warnings, func(w string) bool { return strings.HasPrefix(w, tc.warn) }) {
+				t.Errorf("warnings %q, want one starting %q", p.Warnings, tc.warn)
+			}
+		})
+	}
+}
