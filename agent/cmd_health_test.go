@@ -14,7 +14,6 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
-	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/agent/product/apim4"
 	"github.com/wso2-container/agent/agent/product/carbon44"
@@ -205,32 +204,65 @@ func TestHealthOfProfiles(t *testing.T) {
 
 // TestOffsetLimitOneForRenderAndHealth: the port offset that render takes is
 // the one the health probe takes, so that a container whose setup passed is
-// never unhealthy for its offset alone: at product.MaxOffset both take it,
-// one past it both refuse it with exit 78.
+// never unhealthy for its offset alone, wherever the offset comes from
+// (WSO2_PORT_OFFSET, a WSO2_DEPLOYMENT_TOML fragment, the file as the image
+// has it): at product.MaxOffset render applies it and health probes the
+// port; one past it render refuses it with exit 78 naming the source, and
+// writes nothing.
 func TestOffsetLimitOneForRenderAndHealth(t *testing.T) {
-	home := apim4Home4Health(t, "wso2am-tm-4.5.0", "traffic-manager.sh", "")
-	for _, tc := range []struct {
-		offset int
-		ok     bool
-	}{{product.MaxOffset, true}, {product.MaxOffset + 1, false}} {
-		t.Run(fmt.Sprint(tc.offset), func(t *testing.T) {
-			env := map[string]string{"WSO2_PROFILE": "traffic-manager", "WSO2_HOME": home,
-				"WSO2_PORT_OFFSET": fmt.Sprint(tc.offset), "WSO2_MYSQL_PASSWORD": goldenDBPW}
-			_, err := pipeline.Load(envList(env), true)
-			if got := exitcode.Of(err); (err == nil) != tc.ok || (err != nil && got != exitcode.Config) {
-				t.Errorf("render's Load: %v (exit %d), want accepted %v (else exit %d)", err, got, tc.ok, exitcode.Config)
-			}
-			for k, v := range env {
-				t.Setenv(k, v)
-			}
-			t.Setenv("WSO2_SERVER_HOME", "")
-			os.Unsetenv("WSO2_SERVER_HOME")
-			// Nothing listens on 127.0.0.3: an offset health takes ends in
-			// "unavailable", one it refuses in a configuration error.
-			code, _, stderr := healthRun(t, "--host", "127.0.0.3", "--timeout", "2s")
-			if want := map[bool]int{true: exitcode.Unavailable, false: exitcode.Config}[tc.ok]; code != want {
-				t.Errorf("health: exit %d, want %d; stderr: %s", code, want, stderr)
-			}
-		})
+	c := a4Cases[2] // traffic manager
+	for _, src := range []string{"WSO2_PORT_OFFSET", "WSO2_DEPLOYMENT_TOML", "deployment.toml"} {
+		for _, off := range []int{product.MaxOffset, product.MaxOffset + 1} {
+			t.Run(fmt.Sprintf("%s=%d", src, off), func(t *testing.T) {
+				home := a4Layout(t, c)
+				env := a4GoldenEnv(t, c, home)
+				delete(env, "WSO2_PORT_OFFSET")
+				switch src {
+				case "WSO2_PORT_OFFSET":
+					env[src] = fmt.Sprint(off)
+				case "WSO2_DEPLOYMENT_TOML":
+					env[src] = fmt.Sprintf("[server]\noffset = %d\n", off)
+				default:
+					path := filepath.Join(home, "repository", "conf", "deployment.toml")
+					b, err := os.ReadFile(path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(path, []byte(strings.Replace(string(b), "[server]\n", fmt.Sprintf("[server]\noffset = %d\n", off), 1)), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				before := snapshot(t, home)
+				_, err := planFor(t, env, goldenDNS)
+				if off > product.MaxOffset {
+					if exitcode.Of(err) != exitcode.Config || !strings.Contains(err.Error(), src) || !strings.Contains(err.Error(), fmt.Sprint(off)) {
+						t.Fatalf("render: %v (exit %d), want exit %d naming %s and %d", err, exitcode.Of(err), exitcode.Config, src, off)
+					}
+					if d := diffSnapshots(before, snapshot(t, home)); len(d) != 0 {
+						t.Errorf("files changed: %v", d)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("render: %v", err)
+				}
+				mustApply(t, env, goldenDNS)
+				t.Setenv("WSO2_HOME", home)
+				t.Setenv("WSO2_PROFILE", "")
+				os.Unsetenv("WSO2_PROFILE")
+				t.Setenv("WSO2_SERVER_HOME", "")
+				os.Unsetenv("WSO2_SERVER_HOME")
+				t.Setenv("WSO2_PORT_OFFSET", env["WSO2_PORT_OFFSET"])
+				if env["WSO2_PORT_OFFSET"] == "" {
+					os.Unsetenv("WSO2_PORT_OFFSET")
+				}
+				// Nothing listens on 127.0.0.3: an offset health takes ends
+				// in "unavailable", naming the port it probed.
+				code, _, stderr := healthRun(t, "--host", "127.0.0.3", "--timeout", "2s")
+				if port := fmt.Sprint(product.HTTPSPort + off); code != exitcode.Unavailable || !strings.Contains(stderr, port) {
+					t.Errorf("health: exit %d, want %d probing port %s; stderr: %s", code, exitcode.Unavailable, port, stderr)
+				}
+			})
+		}
 	}
 }

@@ -121,6 +121,9 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		return nil, exitcode.Errorf(exitcode.DataErr, "read %s: %v", tomlPath, err)
 	}
 
+	if err := checkOffset(doc, env, tomlPath); err != nil {
+		return nil, err
+	}
 	p.Warnings = append(p.Warnings, eventHubWarnings(doc)...)
 
 	// The truststore: its source is the volume's copy or the home's.
@@ -356,6 +359,43 @@ func waitFor(env *Env, waitSet bool) (out, warnings []string) {
 		}
 	}
 	return out, warnings
+}
+
+// checkOffset refuses a [server] offset that `agent health` would refuse
+// (product.MaxOffset) in the deployment.toml the setup leaves, naming where
+// it comes from: WSO2_DEPLOYMENT_TOML's fragment, or the file itself.
+// WSO2_PORT_OFFSET is checked at load; a placeholder ($env{...}) is the
+// server's to resolve.
+func checkOffset(doc *tomlconf.Doc, env *Env, path string) error {
+	v, ok := doc.Get(tomlconf.Key{"server", "offset"})
+	if !ok {
+		return nil
+	}
+	var err error
+	switch o := v.(type) {
+	case int64:
+		if o < 0 || o > product.MaxOffset {
+			err = fmt.Errorf("%d is not between 0 and %d", o, product.MaxOffset)
+		}
+	case string:
+		if !strings.Contains(o, "$") {
+			_, err = product.ParseOffset(o)
+		}
+	default:
+		err = fmt.Errorf("%v is not an integer", o)
+	}
+	if err == nil {
+		return nil
+	}
+	where := path
+	if frag, ok := env.get("WSO2_DEPLOYMENT_TOML"); ok {
+		if fd, perr := tomlconf.Parse([]byte(frag)); perr == nil {
+			if _, set := fd.Get(tomlconf.Key{"server", "offset"}); set {
+				where = "WSO2_DEPLOYMENT_TOML"
+			}
+		}
+	}
+	return exitcode.Errorf(exitcode.Config, "%s: [server] offset: %v (agent health could not probe the server)", where, err)
 }
 
 // eventHubWarnings warns of an event hub given listening endpoints but not
