@@ -99,6 +99,13 @@ func listCertFiles(dir string) (files []string, warnings []string, exists bool, 
 	return files, warnings, true, nil
 }
 
+// MissingFolderWarning is the warning of an import whose certificates
+// folder dir does not exist, so that a product for which the folder is
+// optional can leave it out.
+func MissingFolderWarning(dir string) string {
+	return fmt.Sprintf("certificates folder %s does not exist: nothing to import", dir)
+}
+
 // readCertFiles reads and parses every certificate file of dir. Expired and
 // not yet valid certificates are kept, with a warning.
 func readCertFiles(dir string, now time.Time) (cfs []certFile, warnings []string, err error) {
@@ -107,7 +114,7 @@ func readCertFiles(dir string, now time.Time) (cfs []certFile, warnings []string
 		return nil, nil, err
 	}
 	if !exists {
-		return nil, []string{fmt.Sprintf("certificates folder %s does not exist: nothing to import", dir)}, nil
+		return nil, []string{MissingFolderWarning(dir)}, nil
 	}
 	for _, f := range files {
 		data, err := boundedread.ReadFile(f, boundedread.Text)

@@ -174,6 +174,12 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		}
 		tf.New = doc.Bytes()
 	}
+	if _, set := cfg.Getenv("WSO2_CERTIFICATES_DIR"); !set {
+		// Optional on 4.x: the charts and WSO2's images bring no such
+		// folder, and the keystores come with the pack or a volume. A
+		// folder named on purpose and missing is still a warning.
+		imp.Warnings = slices.DeleteFunc(imp.Warnings, func(w string) bool { return w == certs.MissingFolderWarning(cfg.CertificatesDir) })
+	}
 	if err := p.RecordCertificates(plan.CertResult{Imp: imp, Password: tsPW}); err != nil {
 		return nil, err
 	}

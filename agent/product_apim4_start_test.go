@@ -2,6 +2,8 @@ package agent
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -64,5 +66,39 @@ func TestAPIM4WaitsForTheDatabaseServer(t *testing.T) {
 				t.Errorf("warnings %q, want one starting %q", p.Warnings, tc.warn)
 			}
 		})
+	}
+}
+
+// TestAPIM4CertificatesFolderOptional: on 4.x the certificates folder is
+// optional (the charts mount none), so its default, /certificates, missing
+// is not worth a warning at every start; a folder named in
+// WSO2_CERTIFICATES_DIR and missing still is.
+func TestAPIM4CertificatesFolderOptional(t *testing.T) {
+	if _, err := os.Stat("/certificates"); err == nil {
+		t.Fatal("this test needs the default certificates folder, /certificates, to be absent on the test machine")
+	}
+	c := a4Cases[3]
+	missing := filepath.Join(t.TempDir(), "no-certificates")
+	for _, tc := range []struct {
+		dir  string // "": unset
+		want string // the warning; "": none about the folder
+	}{
+		{"", ""},
+		{missing, "certificates folder " + missing + " does not exist: nothing to import"},
+	} {
+		home := a4Layout(t, c)
+		env := a4GoldenEnv(t, c, home)
+		delete(env, "WSO2_CERTIFICATES_DIR")
+		if tc.dir != "" {
+			env["WSO2_CERTIFICATES_DIR"] = tc.dir
+		}
+		p, err := planFor(t, env, goldenDNS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := slices.DeleteFunc(slices.Clone(p.Warnings), func(w string) bool { return !strings.HasPrefix(w, "certificates folder") })
+		if want := []string{tc.want}; tc.want == "" && len(got) != 0 || tc.want != "" && !slices.Equal(got, want) {
+			t.Errorf("WSO2_CERTIFICATES_DIR=%q: folder warnings %q, want %q", tc.dir, got, tc.want)
+		}
 	}
 }
