@@ -177,6 +177,20 @@ func TestBadInputMatrix(t *testing.T) {
 			}
 			fxCopy(t, filepath.Join(fixturesRoot, "wso2am-4.5.0"), b.Home)
 		}, code: 78, msg: []string{"WSO2_PROFILE", "Carbon 4.9+", "deployment.toml"}},
+		{name: "gateway on a 4.5 universal gateway pack, no MySQL password: the profile is named first",
+			env: map[string]string{"WSO2_MYSQL_PASSWORD": unset}, setup: func(t *testing.T, b *badEnv) {
+				if err := os.RemoveAll(b.Home); err != nil {
+					t.Fatal(err)
+				}
+				fxCopy(t, filepath.Join(fixturesRoot, "wso2am-universal-gw-4.5.0"), b.Home)
+				if err := os.MkdirAll(filepath.Join(b.Home, "bin"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(b.Home, "bin", "gateway.sh"), []byte(standInScript), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}, code: 78, msg: []string{"WSO2_PROFILE: gateway is an API Manager 2.0.0/IS 5.2.0 profile, but ", "universal gateway pack (bin/gateway.sh) (it runs: universal-gateway)"},
+			notMsg: []string{"WSO2_MYSQL_PASSWORD"}},
 		{name: "gateway on a home without any product", setup: func(t *testing.T, b *badEnv) {
 			if err := os.RemoveAll(filepath.Join(b.Home, "repository")); err != nil {
 				t.Fatal(err)

@@ -319,6 +319,12 @@ type carbonProduct struct {
 // Problems returns what every Carbon 4.4 product checks and the
 // product's own checks.
 func (cp carbonProduct) Problems(c *contract.Config, prof *product.Profile) []string {
+	if m := packMismatch(product.Home(c, prof), prof); m != "" {
+		// The checks below are this product's (a 2.0.0 gateway asks for
+		// WSO2_MYSQL_PASSWORD): on another product's home the profile is
+		// the one thing to fix.
+		return []string{m}
+	}
 	p := carbonProblems(c, prof)
 	if cp.check != nil {
 		p = append(p, cp.check(c, prof)...)
@@ -338,8 +344,8 @@ func (carbonProduct) Health(_ *contract.Config, _ *product.Profile, home string)
 
 func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d product.Discovery) (*plan.Plan, error) {
 	home := product.Home(cfg, prof)
-	if k := product.DetectPack(home); k != nil {
-		return nil, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: %s is an API Manager 2.0.0/IS 5.2.0 profile, but %s is %s (it runs: %s)", prof.Name, home, k.Desc, strings.Join(k.Profiles, ", "))
+	if m := packMismatch(home, prof); m != "" {
+		return nil, exitcode.Errorf(exitcode.Config, "%s", m)
 	}
 	if err := product.StatHome(cfg, prof, home); err != nil {
 		return nil, err
@@ -403,6 +409,15 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 	p.WaitFor = contract.WaitTargets(cfg, []string{net.JoinHostPort(t.cfg.ServiceHost(cfg.MySQLServer), fmt.Sprint(cfg.MySQLPort.V))})
 	p.Command = append([]string{filepath.Join(home, "bin", "wso2server.sh")}, prof.ServerFlags...)
 	return p, nil
+}
+
+// packMismatch names the mismatch of a Carbon 4.4 profile with a home
+// that is another product's pack (API Manager 4.x), or is "".
+func packMismatch(home string, prof *product.Profile) string {
+	if k := product.DetectPack(home); k != nil {
+		return fmt.Sprintf("WSO2_PROFILE: %s is an API Manager 2.0.0/IS 5.2.0 profile, but %s is %s (it runs: %s)", prof.Name, home, k.Desc, strings.Join(k.Profiles, ", "))
+	}
+	return ""
 }
 
 // carbonProblems are the problems every Carbon 4.4 product has with c
