@@ -102,3 +102,46 @@ func TestAPIM4CertificatesFolderOptional(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIM4PasswordInAURLIsMasked: a password written into a URL (a JDBC
+// URL's user info or password= parameter, a service URL's user info) is a
+// secret wherever the agent shows it — the dry run's diff and JSON, the
+// applied start's log, an error line — and a database URL holding one is
+// a warning that names the password variable to use instead.
+func TestAPIM4PasswordInAURLIsMasked(t *testing.T) {
+	c := a4Cases[3]
+	const pw1, pw2, pw3 = "Leaky9Pw-url", "Leaky8Pw-param", "Leaky7Pw-km"
+	dbURL := "jdbc:mysql://apimadmin:" + pw1 + "@mysql:3306/shared_db?useSSL=false&password=" + pw2
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string // in the output
+	}{
+		{"dry run", map[string]string{"WSO2_SHARED_DB_URL": dbURL}, []string{"render", "--dry-run"}, 0,
+			"WSO2_SHARED_DB_URL holds a password: the agent masks it in its output, but deployment.toml and the server's logs show the URL as it is; give it in WSO2_SHARED_DB_PASSWORD (or its _FILE) instead"},
+		{"dry run, JSON", map[string]string{"WSO2_SHARED_DB_URL": dbURL}, []string{"render", "--dry-run", "--output", "json"}, 0, `"target": "database.shared_db.url"`},
+		{"applied", map[string]string{"WSO2_SHARED_DB_URL": dbURL}, []string{"render"}, 0, "WSO2_SHARED_DB_URL holds a password"},
+		{"error line", map[string]string{"WSO2_KM_SERVICE_URL": "https://admin:" + pw3 + "@cp:94433/services/"}, []string{"render", "--dry-run"}, 78,
+			`WSO2_KM_SERVICE_URL: "https://admin:[secret`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home := a4Layout(t, c)
+			env := a4GoldenEnv(t, c, home)
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			r := runPipe(t, env, tc.args...)
+			out := r.Stdout + r.Stderr
+			if r.Code != tc.code || !strings.Contains(out, tc.want) {
+				t.Fatalf("exit %d, want %d with %q; output:\n%s", r.Code, tc.code, tc.want, out)
+			}
+			for _, pw := range []string{pw1, pw2, pw3} {
+				if strings.Contains(out, pw) {
+					t.Errorf("output shows %q:\n%s", pw, out)
+				}
+			}
+		})
+	}
+}

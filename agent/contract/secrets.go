@@ -12,16 +12,32 @@ import (
 
 // EnvSecretValues returns the values of the variables of the loaded
 // environment whose names mark a secret (IsSecretName, not *_FILE), for the
-// plan's masking: a patch file may use them anywhere.
-func (c *Config) EnvSecretValues() []string {
+// plan's masking: a patch file may use them anywhere. With them come the
+// passwords written into the URLs of the agent's other variables
+// (URLSecretsOf).
+func (c *Config) EnvSecretValues() []string { return EnvSecrets(c.Environ()) }
+
+// EnvSecrets is EnvSecretValues for environ (NAME=value entries).
+func EnvSecrets(environ []string) []string {
 	var out []string
-	for _, kv := range c.Environ() {
+	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
 		if v != "" && IsSecretEnv(k) {
 			out = append(out, v)
 		}
+		out = append(out, URLSecretsOf(k, v)...)
 	}
 	return out
+}
+
+// URLSecretsOf returns the passwords in the value v of the variable name
+// (URLPasswords) when it is one of the agent's (WSO2_*, in any case): a
+// JDBC or service URL may carry one, and the agent shows URLs.
+func URLSecretsOf(name, v string) []string {
+	if !strings.HasPrefix(strings.ToUpper(name), "WSO2_") || IsSecretEnv(name) {
+		return nil
+	}
+	return URLPasswords(v)
 }
 
 // SecretDefaults returns the default values of the secret variables.

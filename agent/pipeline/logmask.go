@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 
 	"github.com/wso2-container/agent/agent/contract"
@@ -57,13 +56,11 @@ func MaskLog(s string) string {
 }
 
 // registerEnvSecrets registers the values of every variable of environ
-// whose name marks a secret (not the *_FILE paths).
+// whose name marks a secret (not the *_FILE paths), and the passwords
+// inside the URLs of the agent's variables (contract.EnvSecrets).
 func registerEnvSecrets(environ []string) {
-	for _, kv := range environ {
-		k, v, _ := strings.Cut(kv, "=")
-		if contract.IsSecretEnv(k) {
-			RegisterLogSecret(v)
-		}
+	for _, v := range contract.EnvSecrets(environ) {
+		RegisterLogSecret(v)
 	}
 }
 

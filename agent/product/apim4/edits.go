@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/tomlconf"
 )
@@ -98,7 +99,9 @@ func tomlEdits(in *Inputs, profile, localIP string) []plan.TOMLEdit {
 		if u, ok := e.get(up + "URL"); ok {
 			td := in.dbTypeFrom[db]
 			add(tset(table, "type", td[0], false))
-			add(tset(table, "url", u, false))
+			// A URL with a password in it is a secret place: render
+			// shows [secret N] for it (the load warns about it).
+			add(tset(table, "url", u, len(contract.URLPasswords(u)) > 0))
 			str(up+"USERNAME", table, "username")
 			str(up+"PASSWORD", table, "password")
 			add(tset(table, "driver", td[1], false))

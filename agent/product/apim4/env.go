@@ -308,6 +308,9 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 			continue
 		}
 		in.dbTypeFrom[strings.ToLower(db)+"_db"] = [2]string{typ, drv}
+		if len(contract.URLPasswords(v)) > 0 {
+			in.warnings = append(in.warnings, name+" holds a password: the agent masks it in its output, but deployment.toml and the server's logs show the URL as it is; give it in WSO2_"+db+"_DB_PASSWORD (or its _FILE) instead")
+		}
 		if bareAmp(v) {
 			in.warnings = append(in.warnings, name+" holds a bare '&': WSO2's config mapper copies it into XML as is; write it as &amp;")
 		}

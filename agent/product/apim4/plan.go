@@ -62,6 +62,9 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 	for _, v := range env.secretValues() {
 		p.AddSecret(v)
 	}
+	for _, v := range cfg.EnvSecretValues() { // a password inside a URL
+		p.AddSecret(v)
+	}
 	p.Warnings = append(p.Warnings, in.warnings...)
 
 	// Volumes: the config volume, then the artifact volume, over the home.
