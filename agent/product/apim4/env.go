@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -579,7 +580,7 @@ func parseGatewayEnvironments(v string) ([]gwEnvironment, error) {
 		case errors.As(err, &se):
 			return nil, fmt.Errorf("invalid JSON at offset %d: %v", se.Offset, err)
 		case errors.As(err, &te):
-			return nil, fmt.Errorf("invalid JSON at offset %d: %s must be %s", te.Offset, orWhole(te.Field), te.Type)
+			return nil, fmt.Errorf("invalid JSON at offset %d: %s must be %s", te.Offset, orWhole(te.Field), jsonKind(te.Type))
 		}
 		return nil, fmt.Errorf("invalid JSON array of environments: %v", err)
 	}
@@ -618,6 +619,29 @@ func parseGatewayEnvironments(v string) ([]gwEnvironment, error) {
 		}
 	}
 	return envs, nil
+}
+
+// jsonKind names the JSON a Go type takes, for messages: "an array of
+// environments ([{...}, ...])", "a string"...
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Struct {
+			return "an array of environments ([{\"name\": ...}, ...])"
+		}
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return t.Kind().String()
 }
 
 func orWhole(f string) string {
