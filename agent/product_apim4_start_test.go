@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	bstoml "github.com/BurntSushi/toml"
+
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 )
@@ -141,6 +143,48 @@ func TestAPIM4PasswordInAURLIsMasked(t *testing.T) {
 				if strings.Contains(out, pw) {
 					t.Errorf("output shows %q:\n%s", pw, out)
 				}
+			}
+		})
+	}
+}
+
+// TestAPIM4FragmentOverrideWarned: a WSO2_DEPLOYMENT_TOML fragment that sets
+// a key to another value than a variable does is written (it comes last),
+// with a warning naming the key; the same value, or a key no variable sets,
+// is no warning.
+func TestAPIM4FragmentOverrideWarned(t *testing.T) {
+	c := a4Cases[3]
+	for _, tc := range []struct {
+		name, frag string
+		want       []string
+	}{
+		{"another host name", "[server]\nhostname = \"other.example.com\"\n",
+			[]string{"WSO2_DEPLOYMENT_TOML sets server.hostname, which the agent also sets from its variables (set server.hostname): the fragment's value is written"}},
+		{"the same host name", "[server]\nhostname = \"gw.example.com\"\n", nil},
+		{"a key no variable sets", "[server]\nforce_local_cache = true\n", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home := a4Layout(t, c)
+			env := with(a4GoldenEnv(t, c, home), "WSO2_HOSTNAME", "gw.example.com", "WSO2_DEPLOYMENT_TOML", tc.frag)
+			p, err := planFor(t, env, goldenDNS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := slices.DeleteFunc(slices.Clone(p.Warnings), func(w string) bool { return !strings.HasPrefix(w, "WSO2_DEPLOYMENT_TOML sets") })
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("warnings %q, want %q", got, tc.want)
+			}
+			// What is written, read back by a real TOML parser.
+			var doc struct {
+				Server struct {
+					Hostname string `toml:"hostname"`
+				} `toml:"server"`
+			}
+			if _, err := bstoml.Decode(string(p.FindFile(filepath.Join(home, "repository", "conf", "deployment.toml")).New), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if want := map[bool]string{true: "other.example.com", false: "gw.example.com"}[tc.want != nil]; doc.Server.Hostname != want {
+				t.Errorf("hostname %q, want %q", doc.Server.Hostname, want)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ package apim4
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/wso2-container/agent/agent/contract"
@@ -283,4 +284,38 @@ func gatewayTable(g gwEnvironment) tomlconf.Table {
 		t = append(t, tomlconf.KeyValue{Key: "websub_event_receiver_http_endpoint", Value: "http://" + g.WebsubHostname}, tomlconf.KeyValue{Key: "websub_event_receiver_https_endpoint", Value: "https://" + g.WebsubHostname})
 	}
 	return t
+}
+
+// fragmentOverrides warns, once per key, of each key that the fragment
+// (WSO2_DEPLOYMENT_TOML, the last edit) sets to another value than an
+// edit of a variable before it: the fragment's value is the one written,
+// which an operator who set the variable may not expect.
+func fragmentOverrides(edits []plan.TOMLEdit, fragment []byte) []string {
+	if fragment == nil {
+		return nil
+	}
+	frag, err := tomlconf.Parse(fragment)
+	if err != nil {
+		return nil // refused at load
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range edits {
+		if e.Key == nil || seen[e.Key.String()] {
+			continue
+		}
+		fv, ok := frag.Get(e.Key)
+		if !ok {
+			continue
+		}
+		own, _ := tomlconf.Parse(nil)
+		if e.Apply(own) != nil {
+			continue
+		}
+		if v, ok := own.Get(e.Key); ok && !reflect.DeepEqual(v, fv) {
+			seen[e.Key.String()] = true
+			out = append(out, fmt.Sprintf("WSO2_DEPLOYMENT_TOML sets %s, which the agent also sets from its variables (%s): the fragment's value is written", e.Key, e.What))
+		}
+	}
+	return out
 }

@@ -105,6 +105,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		}
 	}
 	f.TOML = tomlEdits(in, prof.Name, localIP)
+	p.Warnings = append(p.Warnings, fragmentOverrides(f.TOML, in.fragment)...)
 	plan.AddPatches(&s, cfg.PatchFiles, home)
 	for _, fe := range s.Files {
 		if v, ok := overlay[filepath.Clean(fe.Rel)]; ok && fe.Base == nil {
