@@ -35,6 +35,8 @@ func TestAPIM4BadInput(t *testing.T) {
 		{"malformed gateway JSON", map[string]string{"WSO2_GATEWAY_ENVIRONMENTS": `[{"name":"Default",`}, "", exitcode.Config, []string{"WSO2_GATEWAY_ENVIRONMENTS: invalid JSON"}},
 		{"gateway JSON unknown field", map[string]string{"WSO2_GATEWAY_ENVIRONMENTS": `[{"name":"Default","serviceName":"gw","serviceUrl":"x"}]`}, "", exitcode.Config, []string{"WSO2_GATEWAY_ENVIRONMENTS:", `unknown field "serviceUrl"`}},
 		{"gateway JSON wrong type", map[string]string{"WSO2_GATEWAY_ENVIRONMENTS": `[{"name":"Default","serviceName":"gw","servicePort":"9443"}]`}, "", exitcode.Config, []string{"WSO2_GATEWAY_ENVIRONMENTS: invalid JSON at offset", "servicePort must be a number"}},
+		{"database password set but empty", map[string]string{"WSO2_SHARED_DB_PASSWORD": ""}, "", exitcode.Config, []string{"WSO2_SHARED_DB_PASSWORD: set but empty (unset it, or give a password)"}},
+		{"keystore password set but empty", map[string]string{"WSO2_KEYSTORE_TLS_PASSWORD": ""}, "", exitcode.Config, []string{"WSO2_KEYSTORE_TLS_PASSWORD: set but empty"}},
 		{"gateway JSON an object, not an array", map[string]string{"WSO2_GATEWAY_ENVIRONMENTS": `{"name":"Default","serviceName":"gw"}`}, "", exitcode.Config, []string{"WSO2_GATEWAY_ENVIRONMENTS: invalid JSON at offset", `the value must be an array of environments ([{"name": ...}, ...])`}},
 		{"gateway without serviceName", map[string]string{"WSO2_GATEWAY_ENVIRONMENTS": `[{"name":"Default"}]`}, "", exitcode.Config, []string{"WSO2_GATEWAY_ENVIRONMENTS: entry 1 (Default): serviceName"}},
 		{"bad service URL", map[string]string{"WSO2_KM_SERVICE_URL": "https://cp service/"}, "", exitcode.Config, []string{"WSO2_KM_SERVICE_URL:"}},
