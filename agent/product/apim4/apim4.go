@@ -62,6 +62,13 @@ type apim4Product struct{}
 // parses them.
 func (apim4Product) Problems(*contract.Config, *product.Profile) []string { return nil }
 
+// carbonTo4x maps the Carbon 4.4 variables that have a 4.x counterpart to
+// it.
+var carbonTo4x = map[string]string{
+	"WSO2_HOST_NAME":  "WSO2_HOSTNAME",
+	"WSO2_TRUSTSTORE": "WSO2_TRUSTSTORE_NAME",
+}
+
 // LoadSetup parses the 4.x variables (env.go) for the
 // profile's role into cfg; their secrets given as NAME_FILE have the values
 // Load read.
@@ -69,7 +76,23 @@ func (apim4Product) LoadSetup(cfg *contract.Config, prof *product.Profile, secre
 	env, problems := loadEnv(cfg.Getenv, secretFiles)
 	in, more := parseInputs(env, RoleOf(prof.Name), prof.Name)
 	if unused := cfg.SetCarbonOnly(); len(unused) > 0 {
-		in.warnings = append(in.warnings, strings.Join(unused, ", ")+": set, but nothing in an API Manager 4.x setup reads them (they configure the Carbon 4.4 products)")
+		them := "them (they configure"
+		if len(unused) == 1 {
+			them = "it (it configures"
+		}
+		w := strings.Join(unused, ", ") + ": set, but nothing in an API Manager 4.x setup reads " + them + " the Carbon 4.4 products)"
+		// The 4.x variables named like a Carbon 4.4 one: an operator
+		// moving from the 2.0.0 images reaches for the old name.
+		var instead []string
+		for _, n := range unused {
+			if v4, ok := carbonTo4x[n]; ok {
+				instead = append(instead, v4+" instead of "+n)
+			}
+		}
+		if len(instead) > 0 {
+			w += "; on 4.x use " + strings.Join(instead, ", ")
+		}
+		in.warnings = append(in.warnings, w)
 	}
 	cfg.ProductSetup = in
 	return append(problems, more...)
