@@ -339,6 +339,7 @@ func TestAPIM4HelmChart(t *testing.T) {
 			for k, v := range cc.env {
 				env[k] = v
 			}
+			a4Keystores(t, home, env)
 			mustApply(t, env, goldenDNS)
 			got, err := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 			if err != nil {

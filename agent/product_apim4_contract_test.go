@@ -154,6 +154,7 @@ func TestAPIM4EnvContract(t *testing.T) {
 			for k, v := range r.env {
 				env[k] = v
 			}
+			a4Keystores(t, home, env)
 			mustApply(t, env, goldenDNS)
 			got, _ := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 			before, after := flattenTOML(readTOML(t, stock)), flattenTOML(readTOML(t, got))
@@ -196,6 +197,8 @@ func TestAPIM4SecretFiles(t *testing.T) {
 			env["WSO2_NODE_IP"] = "10.0.0.9"
 			env["WSO2_KEYSTORE_PRIMARY_NAME"] = "wso2carbon.jks" // so that the primary keystore's passwords have a table
 			env[v.Name] = val
+			a4Keystores(t, direct, env)
+			a4Keystores(t, viaFile, env) // the same values, read from the file below
 			mustApply(t, env, goldenDNS)
 			file := filepath.Join(t.TempDir(), "value")
 			must(t, os.WriteFile(file, []byte(val+"\n"), 0o600))

@@ -6,9 +6,12 @@ package agent
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/wso2-container/agent/agent/product/apim4"
+	"github.com/wso2-container/agent/keystore"
 )
 
 // a4Case is one 4.x product/profile: the fixture it is laid out from, the
@@ -137,4 +140,76 @@ func a4GoldenEnv(tb testing.TB, c a4Case, home string) map[string]string {
 			"WSO2_DEPLOYMENT_TOML", "[database.shared_db.pool_options]\nmaxActive = \"50\"\n")
 	}
 	return env
+}
+
+// a4Keystores puts into home's security folder a keystore for each
+// [keystore.*] table that env configures (WSO2_KEYSTORE_PASSWORD or the
+// table's own WSO2_KEYSTORE_<NAME>_*), with the file name, alias, password
+// and key password the table will have after the setup (the stock file's
+// values, then the variables'): the setup checks such keystores as the
+// server reads them, and a test of what the variables write needs the
+// keystores they describe. The key pair is the 4.5 packs' wso2carbon key.
+func a4Keystores(tb testing.TB, home string, env map[string]string) {
+	tb.Helper()
+	src, err := os.ReadFile(filepath.Join(fixturesRoot, "wso2am-4.5.0", "repository", "resources", "security", "wso2carbon.jks"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st, err := keystore.Load(src, "wso2carbon")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	key, chain, err := st.PrivateKey("wso2carbon", "wso2carbon")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stock, err := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tables, _ := readTOML(tb, stock)["keystore"].(map[string]any)
+	for _, ks := range []string{"PRIMARY", "TLS", "INTERNAL"} {
+		t, inFile := tables[strings.ToLower(ks)].(map[string]any)
+		val := func(key, name string) string {
+			if v, ok := env["WSO2_KEYSTORE_"+ks+"_"+name]; ok {
+				return v
+			}
+			if name == "PASSWORD" || name == "KEY_PASSWORD" {
+				if v, ok := env["WSO2_KEYSTORE_PASSWORD"]; ok {
+					return v
+				}
+			}
+			s, _ := t[key].(string)
+			return s
+		}
+		named := false
+		for _, n := range []string{"NAME", "ALIAS", "PASSWORD", "KEY_PASSWORD"} {
+			_, set := env["WSO2_KEYSTORE_"+ks+"_"+n]
+			named = named || set
+		}
+		if _, common := env["WSO2_KEYSTORE_PASSWORD"]; !named && !(common && inFile) {
+			continue
+		}
+		file, alias, pw, keyPW := val("file_name", "NAME"), val("alias", "ALIAS"), val("password", "PASSWORD"), val("key_password", "KEY_PASSWORD")
+		if keyPW == "" {
+			keyPW = pw
+		}
+		if file == "" || pw == "" {
+			continue
+		}
+		if alias == "" {
+			alias = "wso2carbon" // the table names none: the server's default
+		}
+		out := keystore.New()
+		if err := out.SetPrivateKey(alias, key, chain, keyPW, time.Unix(1700000000, 0)); err != nil {
+			tb.Fatal(err)
+		}
+		data, err := out.Marshal(pw)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(home, "repository", "resources", "security", file), data, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
 }

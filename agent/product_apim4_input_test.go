@@ -463,6 +463,7 @@ func TestAPIM4FileVariables(t *testing.T) {
 	env["WSO2_APIM_DB_PASSWORD_FILE"] = write("db", "Db-From-File-pw\n")
 	env["WSO2_KEYSTORE_TLS_KEY_PASSWORD_FILE"] = write("key", "Key-From-File-pw\n")
 	env["WSO2_DEPLOYMENT_TOML_FILE"] = write("frag", "[apim.cors]\nallow_credentials = true\n")
+	a4Keystores(t, home, with(env, "WSO2_KEYSTORE_TLS_KEY_PASSWORD", "Key-From-File-pw"))
 	p := mustApply(t, env, goldenDNS)
 	data, _ := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 	m := readTOML(t, data)

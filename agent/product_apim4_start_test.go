@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	bstoml "github.com/BurntSushi/toml"
 
@@ -188,4 +189,87 @@ func TestAPIM4FragmentOverrideWarned(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAPIM4KeystoresChecked: a keystore setting given through a variable
+// (WSO2_KEYSTORE_PASSWORD, WSO2_KEYSTORE_<NAME>_*) is checked against the
+// keystore as the server will read it — the file exists, opens, holds the
+// private key under the alias, and the key opens with its key password —
+// so that the mistake stops the start with one line naming the table and
+// variable (exit 66 or 65), not later with the server's stack trace, and
+// nothing is written. A restart that leaves deployment.toml as it is
+// checks a keystore only when it is newer than the file: one replaced
+// since (a rotated secret) is checked again.
+func TestAPIM4KeystoresChecked(t *testing.T) {
+	c := a4Cases[3] // universal gateway: [keystore.tls], wso2carbon.jks (PKCS12), alias wso2carbon
+	const tls = "[keystore.tls] "
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		code int
+		want string
+	}{
+		{"the right password", map[string]string{"WSO2_KEYSTORE_PASSWORD": "wso2carbon"}, 0, ""},
+		{"a wrong password", map[string]string{"WSO2_KEYSTORE_PASSWORD": "WrongKsPw1"}, exitcode.DataErr,
+			tls + `(WSO2_KEYSTORE_PASSWORD): the private key "wso2carbon" of keystore repository/resources/security/wso2carbon.jks does not open with its key password`},
+		{"a wrong key password", map[string]string{"WSO2_KEYSTORE_PASSWORD": "wso2carbon", "WSO2_KEYSTORE_TLS_KEY_PASSWORD": "WrongKeyPw2"}, exitcode.DataErr,
+			tls + `(WSO2_KEYSTORE_TLS_KEY_PASSWORD, WSO2_KEYSTORE_PASSWORD): the private key "wso2carbon"`},
+		{"a file that is not there", map[string]string{"WSO2_KEYSTORE_TLS_NAME": "wso2carbon.p12"}, exitcode.NoInput,
+			tls + "(WSO2_KEYSTORE_TLS_NAME): keystore repository/resources/security/wso2carbon.p12: no such file or directory"},
+		{"an alias that is not there", map[string]string{"WSO2_KEYSTORE_TLS_ALIAS": "wso2carbn"}, exitcode.DataErr,
+			tls + `(WSO2_KEYSTORE_TLS_ALIAS): keystore repository/resources/security/wso2carbon.jks has no private key "wso2carbn" (its private keys: wso2carbon)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home := a4Layout(t, c)
+			env := a4GoldenEnv(t, c, home)
+			delete(env, "WSO2_KEYSTORE_PASSWORD")
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			before := snapshot(t, home)
+			r := runPipe(t, env, "render")
+			if r.Code != tc.code || tc.want != "" && !strings.Contains(r.Stderr, tc.want) {
+				t.Fatalf("exit %d, want %d with %q; stderr:\n%s", r.Code, tc.code, tc.want, r.Stderr)
+			}
+			if tc.code == 0 {
+				return
+			}
+			if d := diffSnapshots(before, snapshot(t, home)); len(d) != 0 {
+				t.Errorf("files changed: %v", d)
+			}
+			for _, pw := range []string{"WrongKsPw1", "WrongKeyPw2"} {
+				if strings.Contains(r.Stderr, pw) {
+					t.Errorf("stderr shows a password: %s", r.Stderr)
+				}
+			}
+		})
+	}
+	t.Run("a restart after the keystore was replaced", func(t *testing.T) {
+		home := a4Layout(t, c)
+		env := with(a4GoldenEnv(t, c, home), "WSO2_KEYSTORE_PASSWORD", "wso2carbon")
+		if r := runPipe(t, env, "render"); r.Code != 0 {
+			t.Fatalf("first start: exit %d\n%s", r.Code, r.Stderr)
+		}
+		if r := runPipe(t, env, "render"); r.Code != 0 {
+			t.Fatalf("restart: exit %d\n%s", r.Code, r.Stderr)
+		}
+		// Another keystore (another password) put in its place, newer than
+		// deployment.toml: checked again, and refused.
+		ks := filepath.Join(home, "repository", "resources", "security", "wso2carbon.jks")
+		data, err := os.ReadFile(absTestdata(t, "certs/wso2gateway.jks"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(ks, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		later := time.Now().Add(time.Minute)
+		if err := os.Chtimes(ks, later, later); err != nil {
+			t.Fatal(err)
+		}
+		r := runPipe(t, env, "render")
+		if want := "keystore repository/resources/security/wso2carbon.jks does not open with its password"; r.Code != exitcode.DataErr || !strings.Contains(r.Stderr, want) {
+			t.Fatalf("restart after the keystore was replaced: exit %d, want %d with %q\n%s", r.Code, exitcode.DataErr, want, r.Stderr)
+		}
+	})
 }

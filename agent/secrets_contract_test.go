@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/product/apim4"
 )
 
 // TestDeclaredSecretsNeverShown (issue 13, "secrets declared once"): the
@@ -76,6 +77,9 @@ func TestDeclaredSecretsNeverShown(t *testing.T) {
 		}
 		env["WSO2_AGENT_WAIT_FOR"] = ""
 		env["WSO2_AGENT_USER"] = ""
+		if _, err := os.Stat(filepath.Join(home, apim4.DeploymentTOML)); err == nil {
+			a4Keystores(t, home, env) // the keystores the secret passwords open
+		}
 
 		var shown []string // every text the agent showed, named
 		add := func(what string, r runResult) {

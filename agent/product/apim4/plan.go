@@ -6,6 +6,7 @@ package apim4
 // the server command. Like every plan it only reads.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -185,6 +186,10 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		imp.Warnings = slices.DeleteFunc(imp.Warnings, func(w string) bool { return w == certs.MissingFolderWarning(cfg.CertificatesDir) })
 	}
 	if err := p.RecordCertificates(plan.CertResult{Imp: imp, Password: tsPW}); err != nil {
+		return nil, err
+	}
+
+	if err := checkKeystores(doc, env, home, overlay, !bytes.Equal(tf.Old, tf.New)); err != nil {
 		return nil, err
 	}
 

@@ -1,0 +1,132 @@
+package apim4
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/internal/boundedread"
+	"github.com/wso2-container/agent/keystore"
+	"github.com/wso2-container/agent/tomlconf"
+)
+
+// checkKeystores opens each keystore ([keystore.primary], .tls,
+// .internal of the deployment.toml the setup leaves, doc) that the
+// operator configured through a variable — WSO2_KEYSTORE_PASSWORD or one
+// of its own WSO2_KEYSTORE_<NAME>_* — as the server will: the file (from a
+// volume, else the home's security folder) must exist, open with its
+// password, and hold the private key under its alias, which must decrypt
+// with its key password (the password when there is none). A server
+// given any of these wrong fails at start with a Java stack trace; here
+// the error names the table and the variables, never a value: exit 66 for
+// a missing file, 65 for the rest. A keystore no variable touches is the
+// image's business and is not read; a value that is a placeholder
+// ($secret{...}, $env{...}) is the server's to resolve and ends the check
+// of that keystore.
+//
+// The check costs a key derivation per keystore (PBKDF2: about 8 ms of CPU
+// each for 4.5's stores), so a start that leaves deployment.toml as it is
+// (tomlChanged false: a restart) skips each keystore that is not newer
+// than the file: it was checked when the file was written, and a keystore
+// replaced since (a rotated secret) is newer.
+func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string]*volumeFile, tomlChanged bool) error {
+	var tomlTime time.Time
+	if !tomlChanged {
+		if st, err := os.Stat(filepath.Join(home, DeploymentTOML)); err == nil {
+			tomlTime = st.ModTime()
+		}
+	}
+	_, common := env.get("WSO2_KEYSTORE_PASSWORD")
+	for _, ks := range []string{"PRIMARY", "TLS", "INTERNAL"} {
+		var named []string
+		for _, suffix := range []string{"NAME", "ALIAS", "PASSWORD", "KEY_PASSWORD"} {
+			if _, ok := env.get("WSO2_KEYSTORE_" + ks + "_" + suffix); ok {
+				named = append(named, "WSO2_KEYSTORE_"+ks+"_"+suffix)
+			}
+		}
+		if len(named) == 0 && !common {
+			continue
+		}
+		if common {
+			named = append(named, "WSO2_KEYSTORE_PASSWORD")
+		}
+		table := strings.ToLower(ks)
+		get := func(key string) (string, bool) {
+			v, ok := doc.Get(tomlconf.Key{"keystore", table, key})
+			s, isString := v.(string)
+			return s, ok && isString && !strings.Contains(s, "$")
+		}
+		file, okFile := get("file_name")
+		password, okPW := get("password")
+		if !okFile || !okPW {
+			continue
+		}
+		where := fmt.Sprintf("[keystore.%s] (%s)", table, strings.Join(named, ", "))
+		rel := filepath.Join("repository", "resources", "security", filepath.FromSlash(file))
+		src := filepath.Join(home, rel)
+		if v, ok := overlay[rel]; ok {
+			src = v.src
+		}
+		if st, err := os.Stat(src); err == nil && !tomlTime.IsZero() && !st.ModTime().After(tomlTime) {
+			continue // checked when deployment.toml was written
+		}
+		var data []byte
+		if v, ok := overlay[rel]; ok {
+			data = v.data
+		} else {
+			var err error
+			if data, err = boundedread.ReadFile(filepath.Join(home, rel), boundedread.Keystore); err != nil {
+				return exitcode.Errorf(exitcode.NoInput, "%s: keystore %s: %s", where, rel, contract.DescribeFSError(err))
+			}
+		}
+		st, err := keystore.Load(data, password)
+		switch {
+		case errors.Is(err, keystore.ErrWrongPassword):
+			return exitcode.Errorf(exitcode.DataErr, "%s: keystore %s does not open with its password", where, rel)
+		case err != nil:
+			return exitcode.Errorf(exitcode.DataErr, "%s: keystore %s: %v", where, rel, err)
+		}
+		alias, okAlias := get("alias")
+		if !okAlias {
+			continue
+		}
+		keyPW, okKeyPW := get("key_password")
+		if _, set := doc.Get(tomlconf.Key{"keystore", table, "key_password"}); set && !okKeyPW {
+			continue // a placeholder
+		}
+		if !okKeyPW {
+			keyPW = password
+		}
+		_, _, err = st.PrivateKey(alias, keyPW)
+		switch {
+		case errors.Is(err, keystore.ErrNotFound):
+			var keys []string
+			for _, e := range st.Entries() {
+				if !e.Trusted {
+					keys = append(keys, e.Alias)
+				}
+			}
+			sort.Strings(keys)
+			return exitcode.Errorf(exitcode.DataErr, "%s: keystore %s has no private key %q (its private keys: %s)", where, rel, alias, orNone(keys))
+		case errors.Is(err, keystore.ErrWrongPassword):
+			return exitcode.Errorf(exitcode.DataErr, "%s: the private key %q of keystore %s does not open with its key password (key_password, else password)", where, alias, rel)
+		case err != nil:
+			return exitcode.Errorf(exitcode.DataErr, "%s: keystore %s: %v", where, rel, err)
+		}
+	}
+	return nil
+}
+
+// orNone joins names, or says there are none.
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
