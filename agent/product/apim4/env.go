@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -483,6 +484,9 @@ func expandURL(v, scheme string, defPort int, path string) (string, error) {
 		if p := u.Port(); p != "" && !isPort(p) {
 			return "", fmt.Errorf("%q: %q is not a port", v, p)
 		}
+		if kin := schemeKin[scheme]; u.Scheme != scheme && !slices.Contains(kin, u.Scheme) {
+			return "", fmt.Errorf("%q: the scheme %q is not %s", v, u.Scheme, strings.Join(append([]string{scheme}, kin...), " or "))
+		}
 		return v, nil
 	}
 	host, port, hasPort := strings.Cut(v, ":")
@@ -497,6 +501,11 @@ func expandURL(v, scheme string, defPort int, path string) (string, error) {
 	}
 	return fmt.Sprintf("%s://%s:%d%s", scheme, host, defPort, path), nil
 }
+
+// schemeKin are the other schemes a full URL may have where a scheme is
+// expected: the server reaches its services over HTTP(S), its message
+// broker over plain TCP or TLS (ssl://).
+var schemeKin = map[string][]string{"https": {"http"}, "tcp": {"ssl"}}
 
 func isPort(s string) bool {
 	n, err := strconv.Atoi(s)
