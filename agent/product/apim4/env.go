@@ -121,6 +121,7 @@ func withAPIM4Vars(vs []contract.Var) []contract.Var {
 type Env struct {
 	Vals     map[string]string
 	fromFile map[string]bool
+	files    map[string]string // NAME -> the NAME_FILE path it was read from
 }
 
 // loadEnv collects the set 4.x variables, for Load: NAME through lookup;
@@ -130,7 +131,7 @@ type Env struct {
 // given as NAME_FILE is read here, one trailing newline trimmed. Problems
 // are one line each, never holding a secret value.
 func loadEnv(lookup func(string) (string, bool), secretFiles map[string]string) (*Env, []string) {
-	e := &Env{Vals: map[string]string{}, fromFile: map[string]bool{}}
+	e := &Env{Vals: map[string]string{}, fromFile: map[string]bool{}, files: map[string]string{}}
 	var problems []string
 	for _, v := range Vars {
 		val, ok := lookup(v.Name)
@@ -138,7 +139,7 @@ func loadEnv(lookup func(string) (string, bool), secretFiles map[string]string) 
 		switch {
 		case fok && v.Secret:
 			val, ok = secretFiles[v.Name]
-			e.fromFile[v.Name] = true
+			e.fromFile[v.Name], e.files[v.Name] = true, path
 		case fok && v.File:
 			if ok {
 				problems = append(problems, fmt.Sprintf("%s and %s_FILE are both set: use one", v.Name, v.Name))
@@ -150,7 +151,7 @@ func loadEnv(lookup func(string) (string, bool), secretFiles map[string]string) 
 				continue
 			}
 			val, ok = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), true
-			e.fromFile[v.Name] = true
+			e.fromFile[v.Name], e.files[v.Name] = true, path
 		}
 		if ok {
 			e.Vals[v.Name] = val
@@ -287,6 +288,8 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 			// As the contract's own passwords (an unset shell variable
 			// in a compose file gives ""): never written as password = "".
 			p = append(p, v.Name+": set but empty (unset it, or give a password)")
+		case hasControl(val) && e.fromFile[v.Name]:
+			p = append(p, v.Name+"_FILE: "+e.files[v.Name]+": the value holds control characters (a second line break? one trailing line break is trimmed)")
 		case hasControl(val):
 			p = append(p, v.Name+": holds control characters (a line break?)")
 		}
