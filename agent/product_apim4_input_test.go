@@ -39,6 +39,8 @@ func TestAPIM4BadInput(t *testing.T) {
 		{"gateway JSON wrong type", map[string]string{"WSO2_GATEWAY_ENVIRONMENTS": `[{"name":"Default","serviceName":"gw","servicePort":"9443"}]`}, "", exitcode.Config, []string{"WSO2_GATEWAY_ENVIRONMENTS: invalid JSON at offset", "servicePort must be a number"}},
 		{"service URL with a scheme typo", map[string]string{"WSO2_KM_SERVICE_URL": "htps://km:9443/services/"}, "", exitcode.Config, []string{`WSO2_KM_SERVICE_URL: "htps://km:9443/services/": the scheme "htps" is not https or http`}},
 		{"event URL with a web scheme", map[string]string{"WSO2_EVENT_DUPLICATE_URLS": "https://cp-2:9443"}, "", exitcode.Config, []string{`WSO2_EVENT_DUPLICATE_URLS: entry 1: "https://cp-2:9443": the scheme "https" is not tcp or ssl`}},
+		{"service URL missing a slash", map[string]string{"WSO2_KM_SERVICE_URL": "https:/km:9443/services/"}, "", exitcode.Config, []string{`WSO2_KM_SERVICE_URL: "https:/km:9443/services/" is not a URL (scheme://host...), host:port or host`}},
+		{"JDBC URL missing a colon", map[string]string{"WSO2_SHARED_DB_URL": "jdbc:mysql//mysql:3306/shared_db"}, "", exitcode.Config, []string{`WSO2_SHARED_DB_URL: "jdbc:mysql//mysql:3306/shared_db": a ':' is missing after jdbc:mysql`}},
 		{"secret file with a second line break", map[string]string{"WSO2_SHARED_DB_PASSWORD_FILE": twoLines}, "", exitcode.Config,
 			[]string{"WSO2_SHARED_DB_PASSWORD_FILE: " + twoLines + ": the value holds control characters (a second line break? one trailing line break is trimmed)"}},
 		{"database password set but empty", map[string]string{"WSO2_SHARED_DB_PASSWORD": ""}, "", exitcode.Config, []string{"WSO2_SHARED_DB_PASSWORD: set but empty (unset it, or give a password)"}},

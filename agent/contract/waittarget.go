@@ -30,6 +30,9 @@ func ParseWaitTarget(s string) (string, error) {
 	if strings.Contains(rest, "://") {
 		return "", fmt.Errorf("%q: only tcp://host:port is supported", s)
 	}
+	if strings.Contains(rest, "/") {
+		return "", fmt.Errorf("%q: a wait target is tcp://host:port, without a path or a trailing '/'", s)
+	}
 	host, port, err := net.SplitHostPort(rest)
 	if err != nil || host == "" {
 		return "", fmt.Errorf("%q is not tcp://host:port", s)

@@ -454,6 +454,11 @@ func jdbcKind(u string) (typ, driver string, err error) {
 		return "", "", fmt.Errorf("%q is not a JDBC URL (jdbc:...)", u)
 	}
 	sub, _, _ := strings.Cut(strings.TrimPrefix(u, "jdbc:"), ":")
+	for _, known := range []string{"mysql", "mariadb", "postgresql", "sqlserver", "oracle", "h2"} {
+		if sub != known && strings.HasPrefix(sub, known+"/") {
+			return "", "", fmt.Errorf("%q: a ':' is missing after jdbc:%s", u, known)
+		}
+	}
 	switch sub {
 	case "mysql":
 		return "mysql", "com.mysql.cj.jdbc.Driver", nil
@@ -491,6 +496,9 @@ func expandURL(v, scheme string, defPort int, path string) (string, error) {
 			return "", fmt.Errorf("%q: the scheme %q is not %s", v, u.Scheme, strings.Join(append([]string{scheme}, kin...), " or "))
 		}
 		return v, nil
+	}
+	if strings.Contains(v, "/") {
+		return "", fmt.Errorf("%q is not a URL (scheme://host...), host:port or host", v)
 	}
 	host, port, hasPort := strings.Cut(v, ":")
 	if !isHostName(host) {
