@@ -2,6 +2,7 @@ package carbon44
 
 import (
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/wso2-container/agent/agent/health"
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
+	"github.com/wso2-container/agent/keystore"
 	"github.com/wso2-container/agent/xmlconf"
 )
 
@@ -481,14 +483,25 @@ func (t *target) computeCertificates() plan.CertResult {
 	ts := t.resolve(cfg.Truststore)
 	imp, err := certs.PlanImport(cfg.CertificatesDir, ts, cfg.TruststorePassword, plan.Now())
 	if err != nil {
-		return plan.CertResult{Err: err}
+		return plan.CertResult{Err: namePassword(err, "WSO2_TRUSTSTORE_PASSWORD")}
 	}
 	r := plan.CertResult{Imp: imp, Password: cfg.TruststorePassword}
 	if t.ownKeystore {
 		dst := filepath.Dir(t.resolve(t.keystoreRel()))
 		r.Own, r.Err = certs.PlanOwnKeystore(cfg.CertificatesDir, t.prof.Component, dst, cfg.KeystorePassword)
+		r.Err = namePassword(r.Err, "WSO2_KEYSTORE_PASSWORD")
 	}
 	return r
+}
+
+// namePassword adds to a keystore error that says the password is wrong
+// the variable the password came from, which the certs package does not
+// know; other errors are returned as they are.
+func namePassword(err error, name string) error {
+	if !errors.Is(err, keystore.ErrWrongPassword) {
+		return err
+	}
+	return exitcode.Wrap(exitcode.Of(err), fmt.Errorf("%w (the password is %s)", err, name))
 }
 
 // resolve returns the absolute path of a file named relative to the home.
