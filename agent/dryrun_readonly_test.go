@@ -2,6 +2,7 @@ package agent
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -89,5 +90,39 @@ func TestDryRunReadOnly(t *testing.T) {
 				t.Fatalf("the dry run changed the home: %v", d)
 			}
 		})
+	}
+}
+
+// TestApplyAsAnotherUserSaysWho: applying as a user who may not write the
+// home fails with exit 74 and says who the agent runs as and who owns the
+// folder it could not write in, the usual cause (a home made by root, an
+// image run with --user); nothing is written.
+func TestApplyAsAnotherUserSaysWho(t *testing.T) {
+	const uid = 1000680000
+	home := freshHome(t, "gateway")
+	env := with(goldenEnv(t, "gateway", home), "WSO2_CLUSTER_MEMBERS", "")
+	for _, d := range []string{filepath.Dir(home), filepath.Dir(filepath.Dir(home))} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := snapshot(t, home)
+	cmd := exec.Command(buildPipeBin(t), "render")
+	cmd.Env = envList(env)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: uid}}
+	var se bytes.Buffer
+	cmd.Stderr = &se
+	err := cmd.Run()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 74 {
+		t.Fatalf("render as uid %d: %v, want exit 74\n%s", uid, err, se.String())
+	}
+	lines := errorLines(se.String())
+	want := fmt.Sprintf("permission denied (the agent runs as uid %d, gid %d; %s", uid, uid, home)
+	if len(lines) != 1 || !strings.Contains(lines[0], want) || !strings.Contains(lines[0], " belongs to uid 0, gid 0, mode 0") {
+		t.Errorf("error lines %q, want one with %q and the folder's owner", lines, want)
+	}
+	if d := diffSnapshots(before, snapshot(t, home)); len(d) > 0 {
+		t.Fatalf("the failed apply changed the home: %v", d)
 	}
 }

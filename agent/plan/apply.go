@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/homelock"
@@ -72,7 +73,7 @@ func (p *Plan) Apply() ([]string, error) {
 		s, err := atomicfile.StageUnsyncedFor(f.Path, f.New, f.Mode, p.NewOwner, f.attrs()...)
 		if err != nil {
 			abort()
-			return nil, exitcode.Wrap(exitcode.IOErr, err)
+			return nil, exitcode.Wrap(exitcode.IOErr, withOwnerHint(err, filepath.Dir(f.Path)))
 		}
 		staged = append(staged, s)
 		if nk := s.NotKept(); nk != "" {
@@ -122,4 +123,21 @@ func mkdirAll(dir string, owner *atomicfile.Owner) error {
 		}
 	}
 	return atomicfile.MkdirFor(dir, 0o755, *owner)
+}
+
+// withOwnerHint adds to a permission error who the agent runs as and who
+// owns dir, the folder it could not write in: the usual cause is a home
+// that belongs to another user than the container's (a volume made by
+// root, an image run with --user). Other errors are returned as they are.
+func withOwnerHint(err error, dir string) error {
+	if !errors.Is(err, fs.ErrPermission) {
+		return err
+	}
+	hint := fmt.Sprintf("the agent runs as uid %d, gid %d", os.Geteuid(), os.Getegid())
+	if st, serr := os.Stat(dir); serr == nil {
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			hint += fmt.Sprintf("; %s belongs to uid %d, gid %d, mode %04o", dir, sys.Uid, sys.Gid, st.Mode().Perm())
+		}
+	}
+	return fmt.Errorf("%w (%s)", err, hint)
 }
