@@ -3,6 +3,7 @@ package agent
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -36,9 +37,10 @@ func TestAPIM4WaitsForTheDatabaseServer(t *testing.T) {
 		{"oracle: not read, a warning", "jdbc:oracle:thin:@oracle:1521/ORCL", "", nil, "WSO2_SHARED_DB_URL: the agent does not read the database server", ""},
 		{"oracle with WSO2_AGENT_WAIT_FOR", "jdbc:oracle:thin:@oracle:1521/ORCL", "tcp://oracle:1521", []string{"oracle:1521"}, "", ""},
 		{"h2: embedded, no warning", "jdbc:h2:./repository/database/WSO2SHARED_DB", "", nil, "", ""},
-		{"bad port", "jdbc:mysql://mysql:33o6/shared_db", "", nil, "", `WSO2_SHARED_DB_URL: "jdbc:mysql://mysql:33o6/shared_db": "33o6" is not a port`},
-		{"port out of range", "jdbc:mysql://mysql:99999/shared_db", "", nil, "", `"99999" is not a port (1-65535)`},
-		{"space in the host", "jdbc:mysql://my sql:3306/shared_db", "", nil, "", `"my sql" is not a host name or IP address`},
+		{"bad port", "jdbc:mysql://mysql:33o6/shared_db", "", nil, "", `WSO2_SHARED_DB_URL: the database port "33o6" (host mysql) is not a port (1-65535)`},
+		{"port out of range, the URL (with a password) not quoted", "jdbc:mysql://apim:ab/cd@mysql:99999/shared_db", "", nil, "", `WSO2_SHARED_DB_URL: the database port "99999" (host mysql) is not a port (1-65535)`},
+		{"not a host: not read, a warning", "jdbc:mysql://my sql:3306/shared_db", "", nil, "WSO2_SHARED_DB_URL: the agent does not read the database server", ""},
+		{"Connector/J's bracketed list", "jdbc:mysql://apim:pw@[mysql-0:3306,mysql-1:3306]/shared_db", "", []string{"mysql-0:3306"}, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			home := a4Layout(t, c)
@@ -52,6 +54,9 @@ func TestAPIM4WaitsForTheDatabaseServer(t *testing.T) {
 				var ce *contract.ConfigError
 				if !errors.As(err, &ce) || exitcode.Of(err) != exitcode.Config || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("got %v (exit %d), want a configuration error (exit 78) with %q", err, exitcode.Of(err), tc.err)
+				}
+				if strings.Contains(err.Error(), "ab/cd") {
+					t.Errorf("the error shows the URL's password: %v", err)
 				}
 				if d := diffSnapshots(before, snapshot(t, home)); len(d) != 0 {
 					t.Errorf("files changed: %v", d)
@@ -244,6 +249,20 @@ func TestAPIM4KeystoresChecked(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a keystore the agent cannot read (JCEKS): a warning, not a refusal", func(t *testing.T) {
+		home := a4Layout(t, c)
+		ks := filepath.Join(home, "repository", "resources", "security", "jceks.jks")
+		if out, err := exec.Command("keytool", "-J-XX:TieredStopAtLevel=1", "-genkeypair", "-storetype", "JCEKS", "-keystore", ks,
+			"-storepass", "Jceks-pw1", "-keypass", "Jceks-pw1", "-alias", "wso2carbon", "-keyalg", "EC", "-dname", "CN=gw").CombinedOutput(); err != nil {
+			t.Fatalf("keytool: %v\n%s", err, out)
+		}
+		env := with(a4GoldenEnv(t, c, home), "WSO2_KEYSTORE_TLS_NAME", "jceks.jks", "WSO2_KEYSTORE_TLS_PASSWORD", "Jceks-pw1", "WSO2_KEYSTORE_TLS_KEY_PASSWORD", "Jceks-pw1")
+		delete(env, "WSO2_KEYSTORE_PASSWORD")
+		r := runPipe(t, env, "render", "--dry-run")
+		if want := "# warning: " + tls + "(WSO2_KEYSTORE_TLS_NAME, WSO2_KEYSTORE_TLS_PASSWORD, WSO2_KEYSTORE_TLS_KEY_PASSWORD): keystore repository/resources/security/jceks.jks not checked: "; r.Code != 0 || !strings.Contains(r.Stdout, want) {
+			t.Fatalf("exit %d, want 0 with %q\n%s%s", r.Code, want, r.Stdout, r.Stderr)
+		}
+	})
 	t.Run("a restart after the keystore was replaced", func(t *testing.T) {
 		home := a4Layout(t, c)
 		env := with(a4GoldenEnv(t, c, home), "WSO2_KEYSTORE_PASSWORD", "wso2carbon")

@@ -21,6 +21,14 @@ func TestURLPasswords(t *testing.T) {
 		{"https://cp:9443/services/?passwordless=true", nil},
 		{"tcp://tm-1:5672", nil},
 		{"plain text, password=", nil},
+		{"jdbc:mysql://apim:ab/cd@mysql:3306/db", []string{"ab/cd"}},
+		{"jdbc:mysql://mysql/db?useSSL=true&trustCertificateKeyStorePassword=Pw7", []string{"Pw7"}},
+		{"jdbc:postgresql://pg/db?sslpassword=Pw8", []string{"Pw8"}},
+		{"jdbc:sqlserver://mssql;trustStorePassword=Pw9;databaseName=x", []string{"Pw9"}},
+		{"jdbc:sqlserver://mssql;password={a;b}x", []string{"{a;b}x"}},
+		{"jdbc:sqlserver://mssql;password={a;b}", []string{"{a;b}", "a;b"}},
+		{"jdbc:oracle:thin:apim/Pw10@oracle:1521/ORCL", []string{"Pw10"}},
+		{"jdbc:oracle:thin:apim/Pw11@//oracle:1521/ORCL", []string{"Pw11"}},
 	} {
 		if got := URLPasswords(tc.in); !slices.Equal(got, tc.want) {
 			t.Errorf("URLPasswords(%q) = %q, want %q", tc.in, got, tc.want)

@@ -306,7 +306,7 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 			continue
 		}
 		if _, _, err := jdbcServer(v); err != nil {
-			bad(name, "%q: %v", v, err)
+			bad(name, "%v", err) // not the URL: it may hold a password
 			continue
 		}
 		if t, ok := e.get("WSO2_DB_TYPE"); ok {

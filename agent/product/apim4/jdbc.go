@@ -8,21 +8,25 @@ import (
 
 // jdbcServer reads the database server of a JDBC URL as host:port, for the
 // wait before the server starts:
-//   - MySQL and MariaDB, jdbc:mysql://[user[:pw]@]h1[:p1][,h2[:p2]...]/db:
-//     the first host (a failover list is tried in order);
+//   - MySQL and MariaDB, jdbc:mysql://[user[:pw]@]h1[:p1][,h2[:p2]...]/db
+//     (also Connector/J's [h1:p1,h2:p2] list): the first host, as a
+//     failover list is tried in order;
 //   - PostgreSQL, jdbc:postgresql://h1[:p1][,h2[:p2]...]/db: the same;
 //   - SQL Server, jdbc:sqlserver://host[\instance][:port][;prop=value...],
-//     the host and port also as the serverName and portNumber properties.
+//     the host and port also as the serverName and portNumber properties
+//     (an IPv6 address there as it is, a {braced} value unbraced).
 //
 // A missing port is the type's default (3306, 5432, 1433); an IPv6 address
-// is written in brackets. ok is false for a URL whose server the agent
-// does not read, which is then not waited for: another type (Oracle's
-// descriptors, H2), a form without "//" (jdbc:mysql:loadbalance://,
-// jdbc:postgresql:db), Connector/J's address=(...) hosts, no host at all,
-// and a named SQL Server instance without a port (its port comes from the
-// SQL Browser service). err says what is wrong in a URL of a type it
-// reads: a host that is neither a host name nor an IP address, a port
-// that is not 1-65535.
+// in the authority is written in brackets; a host name may end in '.'.
+// ok is false for a URL whose server the agent does not read, which is then
+// not waited for (the caller warns): another type (Oracle's descriptors,
+// H2), a form without "//" (jdbc:mysql:loadbalance://,
+// jdbc:postgresql:db), Connector/J's address=(...) hosts, no host at all, a
+// host that is neither a host name nor an IP address, and a named SQL
+// Server instance without a port (its port comes from the SQL Browser
+// service). err is only for the plain typo the server would fail on too: a
+// host name or address followed by a port that is not 1-65535. Neither
+// quotes the URL, which may hold a password.
 func jdbcServer(u string) (addr string, ok bool, err error) {
 	rest, found := strings.CutPrefix(u, "jdbc:")
 	if !found {
@@ -37,11 +41,20 @@ func jdbcServer(u string) (addr string, ok bool, err error) {
 	if sub == "sqlserver" {
 		return sqlServerAddr(auth, def)
 	}
-	if i := strings.IndexAny(auth, "/?"); i >= 0 {
+	if i := strings.IndexAny(auth, "?#"); i >= 0 {
 		auth = auth[:i]
 	}
 	if i := strings.LastIndex(auth, "@"); i >= 0 {
-		auth = auth[i+1:] // user:password@
+		auth = auth[i+1:] // user:password@, the password possibly with '/'
+	}
+	if i := strings.Index(auth, "/"); i >= 0 {
+		auth = auth[:i]
+	}
+	if list, ok := strings.CutPrefix(auth, "["); ok && strings.ContainsAny(list, ",]") {
+		// Connector/J's [h1:p1,h2:p2] list, unless it is one IPv6 address.
+		if inner, _, _ := strings.Cut(list, "]"); net.ParseIP(inner) == nil {
+			auth = strings.TrimSuffix(list, "]")
+		}
 	}
 	first, _, _ := strings.Cut(auth, ",")
 	if first == "" || strings.ContainsAny(first, "()=") {
@@ -53,49 +66,51 @@ func jdbcServer(u string) (addr string, ok bool, err error) {
 // sqlServerAddr is jdbcServer for what follows jdbc:sqlserver://.
 func sqlServerAddr(auth, def string) (string, bool, error) {
 	server, props, _ := strings.Cut(auth, ";")
-	port := ""
+	port, instance := "", ""
 	for _, kv := range strings.Split(props, ";") {
 		k, v, _ := strings.Cut(kv, "=")
+		v = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(v), "{"), "}")
 		switch strings.ToLower(strings.TrimSpace(k)) {
-		case "servername":
+		case "servername", "server", "address", "addr", "network address":
 			if server == "" {
-				server = strings.TrimSpace(v)
+				server = v
 			}
 		case "portnumber", "port":
-			port = strings.TrimSpace(v)
+			port = v
 		case "instancename":
-			if !strings.Contains(server, `\`) {
-				server += `\` + strings.TrimSpace(v)
-			}
+			instance = v
 		}
 	}
-	if h, p, found := strings.Cut(server, ":"); found && !strings.HasPrefix(server, "[") {
+	if strings.Count(server, ":") >= 2 && net.ParseIP(strings.Trim(server, "[]")) != nil {
+		// An IPv6 address (serverName=fd00::7): its own port is portNumber.
+		server = "[" + strings.Trim(server, "[]") + "]"
+	} else if h, p, found := strings.Cut(server, ":"); found {
 		server = h
 		if port == "" {
 			port = p
 		}
 	}
-	host, instance, named := strings.Cut(server, `\`)
-	if host == "" || named && instance != "" && port == "" {
+	if h, inst, named := strings.Cut(server, `\`); named {
+		server, instance = h, inst
+	}
+	if server == "" || instance != "" && port == "" {
 		return "", false, nil
 	}
-	return dbHostPort(host, port, def)
+	return dbHostPort(server, port, def)
 }
 
 // dbHostPort checks host[:port] (port, when given, wins over one in s; def
-// when there is none) and joins it.
+// when there is none) and joins it. A host that is not one is not read
+// (ok false); a bad port after a good host is the error.
 func dbHostPort(s, port, def string) (string, bool, error) {
 	host, p, colon := s, "", false
 	if strings.HasPrefix(s, "[") {
 		i := strings.Index(s, "]")
-		if i < 0 {
-			return "", false, fmt.Errorf("%q is not a host: no closing ']'", s)
+		if i < 0 || net.ParseIP(s[1:i]) == nil {
+			return "", false, nil
 		}
 		host = s[1:i]
 		p, colon = strings.CutPrefix(s[i+1:], ":")
-		if net.ParseIP(host) == nil {
-			return "", false, fmt.Errorf("%q is not an IPv6 address", host)
-		}
 	} else {
 		host, p, colon = strings.Cut(s, ":")
 	}
@@ -105,11 +120,11 @@ func dbHostPort(s, port, def string) (string, bool, error) {
 	if port == "" && !colon {
 		port = def
 	}
-	if !isHostName(host) && net.ParseIP(host) == nil {
-		return "", false, fmt.Errorf("%q is not a host name or IP address", host)
+	if !isHostName(strings.TrimSuffix(host, ".")) && net.ParseIP(host) == nil {
+		return "", false, nil
 	}
 	if !isPort(port) {
-		return "", false, fmt.Errorf("%q is not a port (1-65535)", port)
+		return "", false, fmt.Errorf("the database port %q (host %s) is not a port (1-65535)", port, host)
 	}
 	return net.JoinHostPort(host, port), true, nil
 }

@@ -38,13 +38,21 @@ func TestJDBCServer(t *testing.T) {
 		{"jdbc:postgresql:db", "", ""},
 		{"jdbc:mysql:///db", "", ""},
 		{"mysql://m/db", "", ""},
-		// Mistakes.
-		{"jdbc:mysql://mysql:33o6/db", "", `"33o6" is not a port`},
-		{"jdbc:mysql://mysql:99999/db", "", `"99999" is not a port`},
-		{"jdbc:mysql://my sql:3306/db", "", `"my sql" is not a host name`},
-		{"jdbc:mysql://mysql:/db", "", `"" is not a port`},
-		{"jdbc:postgresql://[fd00::7/db", "", `"[fd00::7" is not a host`},
-		{"jdbc:sqlserver://mssql;portNumber=x1433", "", `"x1433" is not a port`},
+		// Forms the drivers document, read.
+		{"jdbc:mysql://apim:pw@[mysql-0:3306,mysql-1:3306]/db", "mysql-0:3306", ""},
+		{"jdbc:mysql://[mysql-0,mysql-1]/db", "mysql-0:3306", ""},
+		{"jdbc:mysql://apim:ab/cd@mysql:3306/shared_db", "mysql:3306", ""},
+		{"jdbc:mysql://mysql.db.svc.cluster.local.:3306/db", "mysql.db.svc.cluster.local.:3306", ""},
+		{"jdbc:sqlserver://;serverName=fd00:0:0:0:0:0:0:7;databaseName=x", "[fd00:0:0:0:0:0:0:7]:1433", ""},
+		{"jdbc:sqlserver://;serverName={mssql};portNumber={1438}", "mssql:1438", ""},
+		// Not read (a warning, no refusal): not a host.
+		{"jdbc:mysql://my sql:3306/db", "", ""},
+		{"jdbc:postgresql://[fd00::7/db", "", ""},
+		// The plain typo the server fails on too.
+		{"jdbc:mysql://mysql:33o6/db", "", `the database port "33o6" (host mysql) is not a port`},
+		{"jdbc:mysql://mysql:99999/db", "", `the database port "99999" (host mysql) is not a port`},
+		{"jdbc:mysql://mysql:/db", "", `the database port "" (host mysql) is not a port`},
+		{"jdbc:sqlserver://mssql;portNumber=x1433", "", `the database port "x1433" (host mssql) is not a port`},
 	} {
 		addr, ok, err := jdbcServer(tc.url)
 		switch {

@@ -25,7 +25,8 @@ import (
 // with its key password (the password when there is none). A server
 // given any of these wrong fails at start with a Java stack trace; here
 // the error names the table and the variables, never a value: exit 66 for
-// a missing file, 65 for the rest. A keystore no variable touches is the
+// a missing file, 65 for the rest. A keystore the agent cannot read but
+// Java may (unchecked) is a warning, not a refusal. A keystore no variable touches is the
 // image's business and is not read; a value that is a placeholder
 // ($secret{...}, $env{...}) is the server's to resolve and ends the check
 // of that keystore.
@@ -35,7 +36,7 @@ import (
 // (tomlChanged false: a restart) skips each keystore that is not newer
 // than the file: it was checked when the file was written, and a keystore
 // replaced since (a rotated secret) is newer.
-func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string]*volumeFile, tomlChanged bool) error {
+func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string]*volumeFile, tomlChanged bool) (warnings []string, err error) {
 	var tomlTime time.Time
 	if !tomlChanged {
 		if st, err := os.Stat(filepath.Join(home, DeploymentTOML)); err == nil {
@@ -82,15 +83,18 @@ func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string
 		} else {
 			var err error
 			if data, err = boundedread.ReadFile(filepath.Join(home, rel), boundedread.Keystore); err != nil {
-				return exitcode.Errorf(exitcode.NoInput, "%s: keystore %s: %s", where, rel, contract.DescribeFSError(err))
+				return warnings, exitcode.Errorf(exitcode.NoInput, "%s: keystore %s: %s", where, rel, contract.DescribeFSError(err))
 			}
 		}
 		st, err := keystore.Load(data, password)
 		switch {
 		case errors.Is(err, keystore.ErrWrongPassword):
-			return exitcode.Errorf(exitcode.DataErr, "%s: keystore %s does not open with its password", where, rel)
+			return warnings, exitcode.Errorf(exitcode.DataErr, "%s: keystore %s does not open with its password", where, rel)
+		case unchecked(err):
+			warnings = append(warnings, fmt.Sprintf("%s: keystore %s not checked: %v", where, rel, err))
+			continue
 		case err != nil:
-			return exitcode.Errorf(exitcode.DataErr, "%s: keystore %s: %v", where, rel, err)
+			return warnings, exitcode.Errorf(exitcode.DataErr, "%s: keystore %s: %v", where, rel, err)
 		}
 		alias, okAlias := get("alias")
 		if !okAlias {
@@ -105,6 +109,8 @@ func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string
 		}
 		_, _, err = st.PrivateKey(alias, keyPW)
 		switch {
+		case unchecked(err):
+			warnings = append(warnings, fmt.Sprintf("%s: the private key %q of keystore %s not checked: %v", where, alias, rel, err))
 		case errors.Is(err, keystore.ErrNotFound):
 			var keys []string
 			for _, e := range st.Entries() {
@@ -113,14 +119,22 @@ func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string
 				}
 			}
 			sort.Strings(keys)
-			return exitcode.Errorf(exitcode.DataErr, "%s: keystore %s has no private key %q (its private keys: %s)", where, rel, alias, orNone(keys))
+			return warnings, exitcode.Errorf(exitcode.DataErr, "%s: keystore %s has no private key %q (its private keys: %s)", where, rel, alias, orNone(keys))
 		case errors.Is(err, keystore.ErrWrongPassword):
-			return exitcode.Errorf(exitcode.DataErr, "%s: the private key %q of keystore %s does not open with its key password (key_password, else password)", where, alias, rel)
+			return warnings, exitcode.Errorf(exitcode.DataErr, "%s: the private key %q of keystore %s does not open with its key password (key_password, else password)", where, alias, rel)
 		case err != nil:
-			return exitcode.Errorf(exitcode.DataErr, "%s: keystore %s: %v", where, rel, err)
+			return warnings, exitcode.Errorf(exitcode.DataErr, "%s: keystore %s: %v", where, rel, err)
 		}
 	}
-	return nil
+	return warnings, nil
+}
+
+// unchecked reports whether err says the agent cannot read what Java may
+// (a JCEKS store, a PBMAC1 MAC, a JKS password above U+00FF, a mixed-case
+// JKS alias): the keystore is then left to the server, with a warning,
+// rather than refused.
+func unchecked(err error) bool {
+	return errors.Is(err, keystore.ErrUnsupported) || errors.Is(err, keystore.ErrPassword)
 }
 
 // orNone joins names, or says there are none.

@@ -189,9 +189,11 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		return nil, err
 	}
 
-	if err := checkKeystores(doc, env, home, overlay, !bytes.Equal(tf.Old, tf.New)); err != nil {
+	ksWarnings, err := checkKeystores(doc, env, home, overlay, !bytes.Equal(tf.Old, tf.New))
+	if err != nil {
 		return nil, err
 	}
+	p.Warnings = append(p.Warnings, ksWarnings...)
 
 	// The volumes' other files, copied as they are.
 	rels := make([]string, 0, len(overlay))
