@@ -242,6 +242,8 @@ func TestBadInputMatrix(t *testing.T) {
 			code: 78, msg: []string{"WSO2_AGENT_WAIT_FOR"}},
 		{name: "keystore password that does not open the own keystore", env: map[string]string{"WSO2_KEYSTORE_PASSWORD": "Wrong-ks-pw9"},
 			code: 65, msg: []string{"load own keystore ", "wrong password, or the keystore was modified (the password is WSO2_KEYSTORE_PASSWORD)"}, secrets: []string{"Wrong-ks-pw9"}},
+		{name: "certificates folder that is a file", env: map[string]string{"WSO2_CERTIFICATES_DIR": "/etc/hostname"},
+			code: 66, msg: []string{"read certificates folder /etc/hostname (WSO2_CERTIFICATES_DIR): not a directory"}},
 		{name: "wait target with a trailing slash", env: map[string]string{"WSO2_AGENT_WAIT_FOR": "tcp://mysql:3306/"},
 			code: 78, msg: []string{`WSO2_AGENT_WAIT_FOR: "tcp://mysql:3306/": a wait target is tcp://host:port, without a path or a trailing '/'`}},
 		{name: "wait target port out of range", env: map[string]string{"WSO2_AGENT_WAIT_FOR": "tcp://mysql:65536"},

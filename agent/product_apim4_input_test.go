@@ -41,6 +41,8 @@ func TestAPIM4BadInput(t *testing.T) {
 		{"event URL with a web scheme", map[string]string{"WSO2_EVENT_DUPLICATE_URLS": "https://cp-2:9443"}, "", exitcode.Config, []string{`WSO2_EVENT_DUPLICATE_URLS: entry 1: "https://cp-2:9443": the scheme "https" is not tcp or ssl`}},
 		{"service URL missing a slash", map[string]string{"WSO2_KM_SERVICE_URL": "https:/km:9443/services/"}, "", exitcode.Config, []string{`WSO2_KM_SERVICE_URL: "https:/km:9443/services/" is not a URL (scheme://host...), host:port or host`}},
 		{"JDBC URL missing a colon", map[string]string{"WSO2_SHARED_DB_URL": "jdbc:mysql//mysql:3306/shared_db"}, "", exitcode.Config, []string{`WSO2_SHARED_DB_URL: "jdbc:mysql//mysql:3306/shared_db": a ':' is missing after jdbc:mysql`}},
+		{"truststore that is not there", map[string]string{"WSO2_TRUSTSTORE_NAME": "nope.jks", "WSO2_CERTIFICATES_DIR": "/nonexistent/certificates"}, "", exitcode.NoInput,
+			[]string{"[truststore] (WSO2_TRUSTSTORE_NAME): truststore repository/resources/security/nope.jks: no such file or directory"}},
 		{"secret file with a second line break", map[string]string{"WSO2_SHARED_DB_PASSWORD_FILE": twoLines}, "", exitcode.Config,
 			[]string{"WSO2_SHARED_DB_PASSWORD_FILE: " + twoLines + ": the value holds control characters (a second line break? one trailing line break is trimmed)"}},
 		{"database password set but empty", map[string]string{"WSO2_SHARED_DB_PASSWORD": ""}, "", exitcode.Config, []string{"WSO2_SHARED_DB_PASSWORD: set but empty (unset it, or give a password)"}},

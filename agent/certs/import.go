@@ -71,7 +71,13 @@ func listCertFiles(dir string) (files []string, warnings []string, exists bool, 
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, false, nil
 		}
-		return nil, nil, false, exitcode.Wrap(exitcode.NoInput, fmt.Errorf("read certificates folder: %w", err))
+		// The folder is WSO2_CERTIFICATES_DIR, wherever it is read (the
+		// start, the certificate-sync job): name it for the operator.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, nil, false, exitcode.Wrap(exitcode.NoInput, fmt.Errorf("read certificates folder %s (WSO2_CERTIFICATES_DIR): %w", dir, err))
 	}
 	for _, e := range ents {
 		name := e.Name()

@@ -152,6 +152,13 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		src = v.src
 		delete(overlay, tsRel)
 	}
+	if _, set := env.get("WSO2_TRUSTSTORE_NAME"); set {
+		// The import reads the truststore only when there are
+		// certificates; the server always does.
+		if _, err := os.Stat(src); err != nil {
+			return nil, exitcode.Errorf(exitcode.NoInput, "[truststore] (WSO2_TRUSTSTORE_NAME): truststore %s: %s", tsRel, contract.DescribeFSError(err))
+		}
+	}
 	imp, err := certs.PlanImportTo(cfg.CertificatesDir, src, inPlace, tsPW, plan.Now())
 	wantName := orig
 	// Planning only reads (a dry run works anywhere): whether the import
