@@ -274,11 +274,12 @@ func emptySecretFile(t *testing.T, b *badEnv, content string) string {
 	return p
 }
 
-// warnedOnce asserts that exactly one stderr line mentions s.
+// warnedOnce asserts that the output mentions s exactly once.
 func warnedOnce(s string) func(t *testing.T, b *badEnv, r runResult) {
 	return func(t *testing.T, b *badEnv, r runResult) {
-		if n := strings.Count(r.Stderr, s); n != 1 {
-			t.Errorf("%q is mentioned %d times, want once:\n%s", s, n, r.Stderr)
+		// In render's report (stdout) when it prints one, else logged.
+		if n := strings.Count(r.Stdout+r.Stderr, s); n != 1 {
+			t.Errorf("%q is mentioned %d times, want once:\nstdout:\n%s\nstderr:\n%s", s, n, r.Stdout, r.Stderr)
 		}
 	}
 }

@@ -37,12 +37,21 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 		return usageError(io, renderDoc, "--output must be text or json, not %q", *output)
 	}
 	defer tuneGCForSetup()()
-	cfg, err := pipeline.LoadEnv(io.Log, true)
+	// The misspelt variables are warnings of the report; without one
+	// (a failure) they are logged before the error line.
+	cfg, loadWarnings, err := pipeline.LoadEnvForReport(true)
+	logLoad := func() {
+		for _, w := range loadWarnings {
+			io.Log.Warn(w)
+		}
+	}
 	if err != nil {
+		logLoad()
 		return fail(io, err)
 	}
 	prof, _ := product.LookupProfile(cfg.Profile)
 	if prof.Name == product.ProfileNone {
+		logLoad()
 		return fail(io, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: none has no setup to render"))
 	}
 	// The report is built beside the apply, while the disk syncs, and
@@ -57,8 +66,10 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 		// the plan): a report would claim every change as applied. The
 		// plan's warnings, which the report would have shown, go to the
 		// log before the error line.
-		if res != nil {
-			pipeline.LogWarnings(io.Log, res.Plan)
+		if res != nil && res.Plan != nil {
+			pipeline.LogWarnings(io.Log, res.Plan) // the load's among them
+		} else {
+			logLoad()
 		}
 		return fail(io, err)
 	}

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,4 +65,29 @@ func TestWarningsOnce(t *testing.T) {
 			t.Errorf("%q printed %d times, want once:\n%s", warnings[0], n, r.Stderr)
 		}
 	})
+}
+
+// TestRenderReportsMisspeltVariables: render's report (text and JSON)
+// holds the warning about a variable the agent does not read, with its
+// suggestion, and stderr does not repeat it; when render fails before a
+// plan, the warning is logged before the error line instead.
+func TestRenderReportsMisspeltVariables(t *testing.T) {
+	const w = "WSO2_MYSQL_PASWORD is not a variable the agent reads, so it is ignored; did you mean WSO2_MYSQL_PASSWORD?"
+	newEnv := func(t *testing.T) map[string]string {
+		return with(processEnv(t, "gateway", freshHome(t, "gateway")), "WSO2_MYSQL_PASWORD", "x", "WSO2_AGENT_WAIT_FOR", "", "WSO2_AGENT_USER", "")
+	}
+	r := runPipe(t, newEnv(t), "render", "--dry-run")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "# warning: "+w) || strings.Contains(r.Stderr, w) {
+		t.Errorf("text report: exit %d, want the warning in the report only\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	r = runPipe(t, newEnv(t), "render", "--dry-run", "--output", "json")
+	if rep := parseReport(t, r); r.Code != 0 || !slices.Contains(rep.Warnings, w) || strings.Contains(r.Stderr, w) {
+		t.Errorf("JSON report: exit %d, warnings %q, want %q there only\nstderr:\n%s", r.Code, rep.Warnings, w, r.Stderr)
+	}
+	env := newEnv(t)
+	env["WSO2_HOME"] = filepath.Join(t.TempDir(), "no-home")
+	r = runPipe(t, env, "render", "--dry-run")
+	if i, j := strings.Index(r.Stderr, w), strings.Index(r.Stderr, "agent: render: "); r.Code == 0 || i < 0 || j < i {
+		t.Errorf("failed render: exit %d, want the warning logged before the error line\nstderr:\n%s", r.Code, r.Stderr)
+	}
 }

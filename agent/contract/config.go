@@ -103,6 +103,10 @@ type Config struct {
 	// Jobs are the jobs Load declared, which render previews and run
 	// starts without reading a declaration again.
 	Jobs JobSet
+	// ReportWarnings are warnings of the load that the command shows in
+	// its plan's report instead of logging them (render: the misspelt
+	// variables, see pipeline.LoadEnvForReport); the plan starts with them.
+	ReportWarnings []string
 }
 
 // PatchFile is one parsed patch file of WSO2_AGENT_PATCHES.

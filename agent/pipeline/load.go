@@ -27,6 +27,22 @@ func LoadEnv(log *slog.Logger, requireProfile bool) (*contract.Config, error) {
 	return Load(environ, requireProfile)
 }
 
+// LoadEnvForReport is LoadEnv for a command that prints a report of its
+// plan (render): the warnings about variables the agent does not read are
+// not logged but returned, and kept in the Config (ReportWarnings), whose
+// plan starts with them. The caller logs them itself when no report is
+// printed (a load, plan or apply that fails), so that each is shown once.
+func LoadEnvForReport(requireProfile bool) (*contract.Config, []string, error) {
+	environ := os.Environ()
+	warnings := contract.UnknownVarWarnings(environ)
+	cfg, err := Load(environ, requireProfile)
+	if err != nil {
+		return nil, warnings, err
+	}
+	cfg.ReportWarnings = warnings
+	return cfg, warnings, nil
+}
+
 // Load reads Config from environ (KEY=VALUE entries, as os.Environ returns
 // them), once: everything after it asks the Config (Getenv), never the
 // process. NAME_FILE variants of secrets are read first (one trailing

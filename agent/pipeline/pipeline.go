@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -139,6 +140,9 @@ func BuildPlan(cfg *contract.Config, prof *product.Profile, d product.Discovery)
 	p, err := pr.Plan(cfg, prof, d)
 	if err != nil {
 		return nil, err
+	}
+	if len(cfg.ReportWarnings) > 0 {
+		p.Warnings = append(slices.Clone(cfg.ReportWarnings), p.Warnings...)
 	}
 	jobs := JobPreviews(cfg, plan.Now())
 	for i := range jobs {
