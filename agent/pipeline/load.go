@@ -156,11 +156,7 @@ func validate(c *contract.Config, requireProfile bool) []string {
 		// operator may have expected its pack to name the profile.
 		why := "not set ("
 		if h := product.Home(c, nil); h != "" {
-			name := "WSO2_HOME"
-			if c.Home == "" {
-				name = contract.ServerHomeVar
-			}
-			why = "not set, and " + name + " " + h + " is not an API Manager 4.x home, which names its own (no bin/api-cp.sh, bin/traffic-manager.sh, bin/gateway.sh or bin/api-manager.sh); set it ("
+			why = "not set, and " + product.HomeVar(c, nil) + " " + h + " is not an API Manager 4.x home, which names its own (no bin/api-cp.sh, bin/traffic-manager.sh, bin/gateway.sh or bin/api-manager.sh); set it ("
 		}
 		p = append(p, "WSO2_PROFILE: "+why+"one of: "+strings.Join(product.ProfileNames(), ", ")+")")
 	} else if _, ok := product.LookupProfile(c.Profile); !ok {

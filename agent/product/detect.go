@@ -123,13 +123,19 @@ func StatHome(cfg *contract.Config, prof *Profile, home string) error {
 	default:
 		return nil
 	}
-	name, hint := "WSO2_HOME", ""
-	switch {
-	case cfg.Home != "":
-	case prof != nil && prof.Home != "" && home == prof.Home:
+	hint := ""
+	if cfg.Home == "" && prof != nil && prof.Home != "" {
 		hint = fmt.Sprintf(" (the %s profile's default home; set WSO2_HOME to the product's folder)", prof.Name)
-	default:
-		name = contract.ServerHomeVar
 	}
-	return exitcode.Errorf(exitcode.NoInput, "%s: product home %s: %s%s", name, home, why, hint)
+	return exitcode.Errorf(exitcode.NoInput, "%s: product home %s: %s%s", HomeVar(cfg, prof), home, why, hint)
+}
+
+// HomeVar names the variable the home of Home(cfg, prof) comes from, for
+// messages: WSO2_HOME when it is set or the profile's default applies,
+// else WSO2_SERVER_HOME (WSO2's 4.x images).
+func HomeVar(cfg *contract.Config, prof *Profile) string {
+	if cfg.Home != "" || prof != nil && prof.Home != "" {
+		return "WSO2_HOME"
+	}
+	return contract.ServerHomeVar
 }
