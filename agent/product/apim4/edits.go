@@ -287,16 +287,12 @@ func gatewayTable(g gwEnvironment) tomlconf.Table {
 }
 
 // fragmentOverrides warns, once per key, of each key that the fragment
-// (WSO2_DEPLOYMENT_TOML, the last edit) sets to another value than an
+// (WSO2_DEPLOYMENT_TOML as parsed at load, the last edit) sets to another value than an
 // edit of a variable before it: the fragment's value is the one written,
 // which an operator who set the variable may not expect.
-func fragmentOverrides(edits []plan.TOMLEdit, fragment []byte) []string {
-	if fragment == nil {
+func fragmentOverrides(edits []plan.TOMLEdit, frag *tomlconf.Doc) []string {
+	if frag == nil {
 		return nil
-	}
-	frag, err := tomlconf.Parse(fragment)
-	if err != nil {
-		return nil // refused at load
 	}
 	var out []string
 	seen := map[string]bool{}

@@ -204,8 +204,10 @@ type Inputs struct {
 	labels         []string
 	labelsSet      bool
 	fragment       []byte
+	fragmentDoc    *tomlconf.Doc // fragment as parsed at load (only read)
 	warnings       []string
 	dbTypeFrom     map[string][2]string // apim_db/shared_db -> type, driver
+	dbServers      map[string]string    // WSO2_*_DB_URL -> its server (jdbcServer), "" when not read
 }
 
 // offsetFor is the port offset of a URL that points at a component of role
@@ -232,7 +234,7 @@ func ParseInputs(e *Env, role Role) (*Inputs, []string) { return parseInputs(e, 
 // when not known): a key manager, a control-plane role, takes no event
 // copies either.
 func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
-	in := &Inputs{env: e, role: role, dbTypeFrom: map[string][2]string{}}
+	in := &Inputs{env: e, role: role, dbTypeFrom: map[string][2]string{}, dbServers: map[string]string{}}
 	var p []string
 	bad := func(name, format string, a ...any) { p = append(p, name+": "+fmt.Sprintf(format, a...)) }
 	if v, ok := e.get("WSO2_HOSTNAME"); ok && !isHostName(v) {
@@ -305,10 +307,12 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 			bad(name, "%v", err)
 			continue
 		}
-		if _, _, err := jdbcServer(v); err != nil {
+		addr, _, err := jdbcServer(v)
+		if err != nil {
 			bad(name, "%v", err) // not the URL: it may hold a password
 			continue
 		}
+		in.dbServers[name] = addr
 		if t, ok := e.get("WSO2_DB_TYPE"); ok {
 			typ = t
 		}
@@ -398,9 +402,11 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 	}
 	if v, ok := e.get("WSO2_DEPLOYMENT_TOML"); ok {
 		in.fragment = []byte(v)
-		if _, err := tomlconf.Parse(in.fragment); err != nil {
+		doc, err := tomlconf.Parse(in.fragment)
+		if err != nil {
 			bad("WSO2_DEPLOYMENT_TOML", "%v", err)
 		}
+		in.fragmentDoc = doc
 	}
 	sort.Strings(p)
 	return in, p

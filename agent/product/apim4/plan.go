@@ -106,7 +106,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		}
 	}
 	f.TOML = tomlEdits(in, prof.Name, localIP)
-	p.Warnings = append(p.Warnings, fragmentOverrides(f.TOML, in.fragment)...)
+	p.Warnings = append(p.Warnings, fragmentOverrides(f.TOML, in.fragmentDoc)...)
 	plan.AddPatches(&s, cfg.PatchFiles, home)
 	for _, fe := range s.Files {
 		if v, ok := overlay[filepath.Clean(fe.Rel)]; ok && fe.Base == nil {
@@ -126,7 +126,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		return nil, exitcode.Errorf(exitcode.DataErr, "read %s: %v", tomlPath, err)
 	}
 
-	if err := checkOffset(doc, env, tomlPath); err != nil {
+	if err := checkOffset(doc, in.fragmentDoc, tomlPath); err != nil {
 		return nil, err
 	}
 	p.Warnings = append(p.Warnings, eventHubWarnings(doc)...)
@@ -238,7 +238,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		fp.New = []byte(prof.Name + "\n")
 		fp.Changes = append(fp.Changes, plan.Change{Target: Marker, Op: "set", New: prof.Name, Note: "profileSetup.sh optimises the home for this profile, one-way"})
 	}
-	dbs, warnings := waitFor(env, cfg.WaitFor.Set)
+	dbs, warnings := waitFor(in, cfg.WaitFor.Set)
 	p.Warnings = append(p.Warnings, warnings...)
 	p.WaitFor = contract.WaitTargets(cfg, dbs)
 	p.Command = apim4Command(home, pack, prof.Name, flagged)
@@ -365,20 +365,20 @@ func configValue(cfg *contract.Config, name string) (string, error) {
 }
 
 // waitFor is the default dependency list: the database server of each
-// JDBC URL the agent reads (jdbcServer), once each. A URL it does not read
-// (but H2's, an embedded database) is named in a warning, unless
+// JDBC URL the agent reads (jdbcServer, at load), once each. A URL it does
+// not read (but H2's, an embedded database) is named in a warning, unless
 // WSO2_AGENT_WAIT_FOR is set: its server is not waited for.
-func waitFor(env *Env, waitSet bool) (out, warnings []string) {
+func waitFor(in *Inputs, waitSet bool) (out, warnings []string) {
 	for _, n := range []string{"WSO2_APIM_DB_URL", "WSO2_SHARED_DB_URL"} {
-		v, ok := env.get(n)
+		a, ok := in.dbServers[n]
 		if !ok {
 			continue
 		}
-		a, ok, _ := jdbcServer(v) // checked at load
+		v, _ := in.env.get(n)
 		switch {
-		case ok && !slices.Contains(out, a):
+		case a != "" && !slices.Contains(out, a):
 			out = append(out, a)
-		case !ok && !waitSet && !strings.HasPrefix(v, "jdbc:h2:"): // H2 is embedded
+		case a == "" && !waitSet && !strings.HasPrefix(v, "jdbc:h2:"): // H2 is embedded
 			warnings = append(warnings, n+": the agent does not read the database server of this kind of URL, so the start does not wait for it: set WSO2_AGENT_WAIT_FOR=tcp://HOST:PORT to wait")
 		}
 	}
@@ -387,10 +387,11 @@ func waitFor(env *Env, waitSet bool) (out, warnings []string) {
 
 // checkOffset refuses a [server] offset that `agent health` would refuse
 // (product.MaxOffset) in the deployment.toml the setup leaves, naming where
-// it comes from: WSO2_DEPLOYMENT_TOML's fragment, or the file itself.
+// it comes from: WSO2_DEPLOYMENT_TOML's fragment (frag, as parsed at load;
+// nil for none), or the file itself.
 // WSO2_PORT_OFFSET is checked at load; a placeholder ($env{...}) is the
 // server's to resolve.
-func checkOffset(doc *tomlconf.Doc, env *Env, path string) error {
+func checkOffset(doc, frag *tomlconf.Doc, path string) error {
 	v, ok := doc.Get(tomlconf.Key{"server", "offset"})
 	if !ok {
 		return nil
@@ -412,11 +413,9 @@ func checkOffset(doc *tomlconf.Doc, env *Env, path string) error {
 		return nil
 	}
 	where := path
-	if frag, ok := env.get("WSO2_DEPLOYMENT_TOML"); ok {
-		if fd, perr := tomlconf.Parse([]byte(frag)); perr == nil {
-			if _, set := fd.Get(tomlconf.Key{"server", "offset"}); set {
-				where = "WSO2_DEPLOYMENT_TOML"
-			}
+	if frag != nil {
+		if _, set := frag.Get(tomlconf.Key{"server", "offset"}); set {
+			where = "WSO2_DEPLOYMENT_TOML"
 		}
 	}
 	return exitcode.Errorf(exitcode.Config, "%s: [server] offset: %v (agent health could not probe the server)", where, err)
