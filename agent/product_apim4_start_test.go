@@ -249,6 +249,23 @@ func TestAPIM4KeystoresChecked(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a keystore from the config volume", func(t *testing.T) {
+		home := a4Layout(t, c)
+		env := a4GoldenEnv(t, c, home)
+		rel := filepath.Join("repository", "resources", "security", "wso2carbon.jks")
+		vol := env["WSO2_CONFIG_VOLUME"]
+		must(t, os.MkdirAll(filepath.Join(vol, filepath.Dir(rel)), 0o755))
+		must(t, os.Rename(filepath.Join(home, rel), filepath.Join(vol, rel))) // only the volume has it
+		for _, tc := range []struct {
+			pw   string
+			code int
+		}{{"wso2carbon", 0}, {"WrongKsPw1", exitcode.DataErr}} {
+			r := runPipe(t, with(env, "WSO2_KEYSTORE_PASSWORD", tc.pw), "render", "--dry-run")
+			if r.Code != tc.code || tc.code != 0 && !strings.Contains(r.Stderr, tls+`(WSO2_KEYSTORE_PASSWORD): the private key "wso2carbon" of keystore `+rel) {
+				t.Errorf("password %s: exit %d, want %d\n%s", tc.pw, r.Code, tc.code, r.Stderr)
+			}
+		}
+	})
 	t.Run("a keystore the agent cannot read (JCEKS): a warning, not a refusal", func(t *testing.T) {
 		home := a4Layout(t, c)
 		ks := filepath.Join(home, "repository", "resources", "security", "jceks.jks")

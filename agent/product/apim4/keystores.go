@@ -71,18 +71,19 @@ func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string
 		where := fmt.Sprintf("[keystore.%s] (%s)", table, strings.Join(named, ", "))
 		rel := filepath.Join("repository", "resources", "security", filepath.FromSlash(file))
 		src := filepath.Join(home, rel)
-		if v, ok := overlay[rel]; ok {
-			src = v.src
+		vol, inVolume := overlay[rel]
+		if inVolume {
+			src = vol.src
 		}
 		if st, err := os.Stat(src); err == nil && !tomlTime.IsZero() && !st.ModTime().After(tomlTime) {
 			continue // checked when deployment.toml was written
 		}
 		var data []byte
-		if v, ok := overlay[rel]; ok {
-			data = v.data
+		if inVolume {
+			data = vol.data
 		} else {
 			var err error
-			if data, err = boundedread.ReadFile(filepath.Join(home, rel), boundedread.Keystore); err != nil {
+			if data, err = boundedread.ReadFile(src, boundedread.Keystore); err != nil {
 				return warnings, exitcode.Errorf(exitcode.NoInput, "%s: keystore %s: %s", where, rel, contract.DescribeFSError(err))
 			}
 		}
