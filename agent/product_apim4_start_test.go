@@ -308,4 +308,27 @@ func TestAPIM4KeystoresChecked(t *testing.T) {
 			t.Fatalf("restart after the keystore was replaced: exit %d, want %d with %q\n%s", r.Code, exitcode.DataErr, want, r.Stderr)
 		}
 	})
+	t.Run("a restart after the keystore was replaced keeping its old modification time (cp -p)", func(t *testing.T) {
+		home := a4Layout(t, c)
+		env := with(a4GoldenEnv(t, c, home), "WSO2_KEYSTORE_PASSWORD", "wso2carbon")
+		if r := runPipe(t, env, "render"); r.Code != 0 {
+			t.Fatalf("first start: exit %d\n%s", r.Code, r.Stderr)
+		}
+		ks := filepath.Join(home, "repository", "resources", "security", "wso2carbon.jks")
+		data, err := os.ReadFile(absTestdata(t, "certs/wso2gateway.jks"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(ks, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		earlier := time.Now().Add(-time.Hour)
+		if err := os.Chtimes(ks, earlier, earlier); err != nil {
+			t.Fatal(err)
+		}
+		r := runPipe(t, env, "render")
+		if want := "keystore repository/resources/security/wso2carbon.jks does not open with its password"; r.Code != exitcode.DataErr || !strings.Contains(r.Stderr, want) {
+			t.Fatalf("exit %d, want %d with %q\n%s", r.Code, exitcode.DataErr, want, r.Stderr)
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wso2-container/agent/agent/contract"
@@ -35,7 +36,9 @@ import (
 // each for 4.5's stores), so a start that leaves deployment.toml as it is
 // (tomlChanged false: a restart) skips each keystore that is not newer
 // than the file: it was checked when the file was written, and a keystore
-// replaced since (a rotated secret) is newer.
+// replaced since (a rotated secret) is newer. Newer is by the keystore's
+// change time as well as its modification time, so that one copied in
+// with its old modification time kept (cp -p, rsync -t) is checked too.
 func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string]*volumeFile, tomlChanged bool) (warnings []string, err error) {
 	var tomlTime time.Time
 	if !tomlChanged {
@@ -75,7 +78,7 @@ func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string
 		if inVolume {
 			src = vol.src
 		}
-		if st, err := os.Stat(src); err == nil && !tomlTime.IsZero() && !st.ModTime().After(tomlTime) {
+		if st, err := os.Stat(src); err == nil && !tomlTime.IsZero() && !changedAt(st).After(tomlTime) {
 			continue // checked when deployment.toml was written
 		}
 		var data []byte
@@ -144,4 +147,17 @@ func orNone(names []string) string {
 		return "none"
 	}
 	return strings.Join(names, ", ")
+}
+
+// changedAt is the later of fi's modification and change times: a file
+// given an old modification time (cp -p) still has the change time of
+// when it was written, which nobody can set back.
+func changedAt(fi os.FileInfo) time.Time {
+	t := fi.ModTime()
+	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
+		if c := time.Unix(sys.Ctim.Unix()); c.After(t) {
+			return c
+		}
+	}
+	return t
 }
