@@ -68,7 +68,12 @@ func (p *Plan) Apply() ([]string, error) {
 		}
 		if err := mkdirAll(filepath.Dir(f.Path), p.NewOwner); err != nil {
 			abort()
-			return nil, exitcode.Wrap(exitcode.IOErr, fmt.Errorf("create folder of %s: %w", f.Display(), err))
+			var pe *fs.PathError
+			where := filepath.Dir(f.Path)
+			if errors.As(err, &pe) {
+				where = filepath.Dir(pe.Path) // the folder it could not be made in
+			}
+			return nil, exitcode.Wrap(exitcode.IOErr, fmt.Errorf("create folder of %s: %w", f.Display(), withOwnerHint(err, where)))
 		}
 		s, err := atomicfile.StageUnsyncedFor(f.Path, f.New, f.Mode, p.NewOwner, f.attrs()...)
 		if err != nil {
