@@ -460,22 +460,13 @@ func jdbcKind(u string) (typ, driver string, err error) {
 		return "", "", fmt.Errorf("%q is not a JDBC URL (jdbc:...)", u)
 	}
 	sub, _, _ := strings.Cut(strings.TrimPrefix(u, "jdbc:"), ":")
-	for _, known := range []string{"mysql", "mariadb", "postgresql", "sqlserver", "oracle", "h2"} {
+	for known := range jdbcSubprotocols {
 		if sub != known && strings.HasPrefix(sub, known+"/") {
 			return "", "", fmt.Errorf("%q: a ':' is missing after jdbc:%s", u, known)
 		}
 	}
-	switch sub {
-	case "mysql":
-		return "mysql", "com.mysql.cj.jdbc.Driver", nil
-	case "postgresql":
-		return "postgre", "org.postgresql.Driver", nil
-	case "sqlserver":
-		return "mssql", "com.microsoft.sqlserver.jdbc.SQLServerDriver", nil
-	case "oracle":
-		return "oracle", "oracle.jdbc.OracleDriver", nil
-	case "h2":
-		return "h2", "org.h2.Driver", nil
+	if k, ok := jdbcSubprotocols[sub]; ok && k.typ != "" {
+		return k.typ, k.driver, nil
 	}
 	return "", "", nil
 }

@@ -6,6 +6,20 @@ import (
 	"strings"
 )
 
+// jdbcSubprotocols are the JDBC sub-protocols (jdbc:<sub>:) the agent
+// knows: the deployment.toml database type and driver the Helm chart's
+// documentation pairs with each (none for MariaDB, whose type the
+// operator gives), and the default port of its server (none where the
+// agent does not read the server from the URL).
+var jdbcSubprotocols = map[string]struct{ typ, driver, port string }{
+	"mysql":      {"mysql", "com.mysql.cj.jdbc.Driver", "3306"},
+	"mariadb":    {"", "", "3306"},
+	"postgresql": {"postgre", "org.postgresql.Driver", "5432"},
+	"sqlserver":  {"mssql", "com.microsoft.sqlserver.jdbc.SQLServerDriver", "1433"},
+	"oracle":     {"oracle", "oracle.jdbc.OracleDriver", ""},
+	"h2":         {"h2", "org.h2.Driver", ""},
+}
+
 // jdbcServer reads the database server of a JDBC URL as host:port, for the
 // wait before the server starts:
 //   - MySQL and MariaDB, jdbc:mysql://[user[:pw]@]h1[:p1][,h2[:p2]...]/db
@@ -33,7 +47,7 @@ func jdbcServer(u string) (addr string, ok bool, err error) {
 		return "", false, nil // not a JDBC URL: jdbcKind says so
 	}
 	sub, after, _ := strings.Cut(rest, ":")
-	def := map[string]string{"mysql": "3306", "mariadb": "3306", "postgresql": "5432", "sqlserver": "1433"}[sub]
+	def := jdbcSubprotocols[sub].port
 	auth, found := strings.CutPrefix(after, "//")
 	if def == "" || !found {
 		return "", false, nil
