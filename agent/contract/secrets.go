@@ -22,19 +22,27 @@ func EnvSecrets(environ []string) []string {
 	var out []string
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
-		if v != "" && IsSecretEnv(k) {
-			out = append(out, v)
+		switch {
+		case IsSecretEnv(k):
+			if v != "" {
+				out = append(out, v)
+			}
+		case isAgentVar(k):
+			out = append(out, URLPasswords(v)...)
 		}
-		out = append(out, URLSecretsOf(k, v)...)
 	}
 	return out
 }
+
+// isAgentVar reports whether name is in the agent's name space (WSO2_*, in
+// any case).
+func isAgentVar(name string) bool { return strings.HasPrefix(strings.ToUpper(name), "WSO2_") }
 
 // URLSecretsOf returns the passwords in the value v of the variable name
 // (URLPasswords) when it is one of the agent's (WSO2_*, in any case): a
 // JDBC or service URL may carry one, and the agent shows URLs.
 func URLSecretsOf(name, v string) []string {
-	if !strings.HasPrefix(strings.ToUpper(name), "WSO2_") || IsSecretEnv(name) {
+	if !isAgentVar(name) || IsSecretEnv(name) {
 		return nil
 	}
 	return URLPasswords(v)
