@@ -2,6 +2,7 @@ package agent
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -273,5 +274,53 @@ func TestRunChildSignalStateAndLimits(t *testing.T) {
 				t.Errorf("child RLIMIT_NOFILE soft %q, hard %q: want soft raised to hard", soft, hard)
 			}
 		})
+	}
+}
+
+// On a terminal (docker run -it), the server's process group is the
+// terminal's foreground group: it reads what is typed (a background group
+// would be stopped by SIGTTIN at its first read, and the container would
+// hang), and the agent as PID 1 still passes its exit status through.
+func TestRunOnATerminal(t *testing.T) {
+	buildBinaries(t)
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Fatalf("script (util-linux) is needed for a terminal: %v", err)
+	}
+	agent := strings.Join(append(baseEnv(), "unshare", "--pid", "--fork", "--mount-proc", agentBin, "run", "--",
+		"sh", "-c", `'read x; echo "got:$x"; exit 3'`), " ")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a guard against the hang, not a timing
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "script", "-qec", "env -i "+agent, "/dev/null")
+	cmd.Stdin = strings.NewReader("hello\n")
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("the agent on a terminal did not end (its server stopped at its read?):\n%s", out)
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 || !bytes.Contains(out, []byte("got:hello")) {
+		t.Fatalf("script: %v, want exit 3 and the line read; output:\n%s", err, out)
+	}
+}
+
+// A server that is stopped (Ctrl-Z, a debugger) when the container is told
+// to stop is continued after the TERM, so that it stops as it chooses (its
+// TERM handler's exit status) rather than by the SIGKILL of the stop
+// timeout (137).
+func TestRunContinuesAStoppedServerOnTERM(t *testing.T) {
+	a := startAgent(t, true, baseEnv("WSO2_AGENT_STOP_TIMEOUT=5s"), "--", "sh", "-c", `trap 'exit 7' TERM; echo stopping; kill -STOP $$; echo continued`)
+	a.waitLine("stopping")
+	for stopped := false; !stopped; time.Sleep(time.Millisecond) { // the handshake: the shell is stopped
+		stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+		for _, f := range stats {
+			b, _ := os.ReadFile(f)
+			_, rest, _ := bytes.Cut(b, []byte(") "))
+			if fields := strings.Fields(string(rest)); len(fields) > 1 && fields[0] == "T" && fields[1] == strconv.Itoa(a.pid) {
+				stopped = true // a stopped child of the agent
+			}
+		}
+	}
+	a.signal(syscall.SIGTERM)
+	if code := a.wait(); code != 7 {
+		t.Fatalf("agent exited %d, want 7 (the server's TERM handler); stderr:\n%s", code, a.stderrText())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/wso2-container/agent/agent/exitcode"
 )
@@ -53,8 +56,11 @@ type Options struct {
 // it was killed by signal N).
 //
 // On the first TERM or INT (forwarded as such), or when ctx is cancelled
-// (TERM is then sent), the group gets opt.StopTimeout to exit before it is
-// SIGKILLed.
+// (TERM is then sent), the group is sent SIGCONT (a stopped member takes
+// its TERM only once continued) and gets opt.StopTimeout to exit before it
+// is SIGKILLed. When cmd's stdin is this process's controlling terminal
+// (docker run -it), the group is made the terminal's foreground group, so
+// that it can read the terminal and gets what is typed (Ctrl-C) directly.
 //
 // Supervise returns only once the main child has exited and its process
 // group is empty: a wrapper shell killed by TERM leaves its JVM running its
@@ -97,6 +103,13 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 	}
 	cmd.SysProcAttr.Setpgid = true
 	cmd.SysProcAttr.Pgid = 0
+	if tty, ok := controllingTerminal(cmd.Stdin); ok {
+		// docker run -it: the group must be the terminal's foreground one,
+		// or the first read of the terminal stops it (SIGTTIN) for good,
+		// and Ctrl-C would reach only the agent.
+		cmd.SysProcAttr.Foreground = true
+		cmd.SysProcAttr.Ctty = tty
+	}
 
 	done, err := r.Start(cmd)
 	if err != nil {
@@ -119,6 +132,9 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 			return
 		}
 		stopping = true
+		// A stopped member (Ctrl-Z, a debugger, SIGTTIN) takes its TERM only
+		// once continued; without this it would wait for the SIGKILL.
+		_ = syscall.Kill(-pgid, syscall.SIGCONT)
 		killc = time.After(opt.StopTimeout)
 	}
 	for {
@@ -168,11 +184,12 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 }
 
 // StopGroup stops the process group pgid whose leader's status arrives on
-// done: it sends SIGTERM to the group, waits up to timeout for the leader to
+// done: it sends SIGTERM (then SIGCONT) to the group, waits up to timeout for the leader to
 // be reaped and the group to empty, then SIGKILLs whatever is left and waits
 // for the leader. It returns the leader's status.
 func StopGroup(pgid int, done <-chan Status, timeout time.Duration) Status {
 	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	_ = syscall.Kill(-pgid, syscall.SIGCONT) // a stopped member takes the TERM once continued
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	var st *Status
@@ -254,3 +271,18 @@ var signalNames = map[syscall.Signal]string{
 
 // SignalName returns the conventional name of sig ("SIGTERM").
 func SignalName(sig syscall.Signal) string { return sigName(sig) }
+
+// controllingTerminal returns the descriptor of stdin when it is this
+// process's controlling terminal (a terminal whose foreground process group
+// can be read), the one the child's group is put in the foreground of.
+func controllingTerminal(stdin io.Reader) (int, bool) {
+	f, ok := stdin.(*os.File)
+	if !ok || f == nil {
+		return 0, false
+	}
+	fd := int(f.Fd())
+	if _, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err != nil {
+		return 0, false // not a terminal, or not this process's
+	}
+	return fd, true
+}
