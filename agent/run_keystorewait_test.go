@@ -55,6 +55,8 @@ func TestAwaitOwnKeystore(t *testing.T) {
 			map[string]int{"/certs": 1, "/certs/wso2gateway.jks": 0}, nil, []string{"level="}},
 		{"never: bounded by WSO2_AGENT_WAIT_TIMEOUT, then a warning", gw, map[string]int{"/certs": 1}, 30 * time.Millisecond,
 			nil, []string{`level=WARN msg="component keystore still missing; going on with the product's own" file=/certs/wso2gateway.jks`}, nil},
+		{"WSO2_AGENT_WAIT_TIMEOUT=0: one check, then the warning", gw, map[string]int{"/certs": 1}, 0,
+			map[string]int{"/certs/wso2gateway.jks": 1}, []string{`level=WARN msg="component keystore still missing; going on with the product's own" file=/certs/wso2gateway.jks waited=0s`}, []string{"waiting for"}},
 		{"keystore there: no wait, no line", gw, map[string]int{"/certs": 1, "/certs/wso2gateway.jks": 1}, time.Minute,
 			map[string]int{"/certs/wso2gateway.jks": 1}, nil, []string{"level="}},
 		{"4.x: nothing to wait for", cp4, map[string]int{}, time.Minute, map[string]int{"/certs": 0}, nil, []string{"level="}},

@@ -41,9 +41,9 @@ var defaultKeystoreProbe = KeystoreProbe{
 // however long they wait; they start alone and later members join through
 // them (WKA), as with the old start scripts.
 //
-// Progress is logged every 5s; after min(30s, WSO2_AGENT_WAIT_TIMEOUT) the
-// setup goes on as before (the product's own keystore stays in place, with
-// a warning). A cancelled ctx (SIGTERM) ends the wait at once.
+// Progress is logged every 5s; after min(30s, WSO2_AGENT_WAIT_TIMEOUT) (0:
+// a single check) the setup goes on as before (the product's own keystore
+// stays in place, with a warning). A cancelled ctx (SIGTERM) ends the wait at once.
 func AwaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, pr KeystoreProbe) {
 	if prof == nil || prof.Name == product.ProfileNone {
 		return
@@ -53,7 +53,7 @@ func AwaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.P
 	}
 	keystore := filepath.Join(cfg.CertificatesDir, certs.KeystoreFile(prof.Component))
 	limit := keystoreWaitMax
-	if w := cfg.WaitTimeout.V; w > 0 && w < limit {
+	if w := cfg.WaitTimeout.V; w < limit { // 0: one check
 		limit = w
 	}
 	start := time.Now()
