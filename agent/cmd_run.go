@@ -101,8 +101,8 @@ func runServer(ctx context.Context, args []string, io IO, began time.Time, sigc 
 	compCtx, cancelComp := context.WithCancel(ctx)
 	defer cancelComp()
 	var (
-		started atomic.Bool
-		stopSig atomic.Int32
+		starting atomic.Bool // the server is being started: signals are its
+		stopSig  atomic.Int32
 	)
 	fwd := make(chan os.Signal, 32)
 	quit := make(chan struct{})
@@ -120,7 +120,7 @@ func runServer(ctx context.Context, args []string, io IO, began time.Time, sigc 
 					cancelComp()
 				}
 				switch {
-				case started.Load():
+				case starting.Load():
 					select {
 					case fwd <- s:
 					case <-quit:
@@ -213,6 +213,12 @@ func runServer(ctx context.Context, args []string, io IO, began time.Time, sigc 
 	if cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	}
+	// From here on a signal is the server's: it is queued for Supervise,
+	// which forwards it once the process exists. Marked before the last
+	// look at runCtx, so that a TERM either stops the agent here or reaches
+	// the server, and a HUP or QUIT arriving while the process starts is
+	// not dropped as "not running yet".
+	starting.Store(true)
 	if runCtx.Err() != nil {
 		return stoppedEarly()
 	}
@@ -237,7 +243,6 @@ func runServer(ctx context.Context, args []string, io IO, began time.Time, sigc 
 		Log:         io.Log,
 		Signals:     fwd,
 		Started: func(pid int) {
-			started.Store(true)
 			if in != nil {
 				in.Begin(pid)
 			}
@@ -262,9 +267,19 @@ func runServer(ctx context.Context, args []string, io IO, began time.Time, sigc 
 		stopComp()
 	}
 	if err != nil {
+		if stopSig.Load() != 0 && runCtx.Err() != nil {
+			return stoppedEarly() // a TERM that came as the server was being started
+		}
 		return fail(io, err)
 	}
-	io.Log.Info("server exited", "code", code, "ran", time.Since(serverStart).Round(time.Millisecond).String())
+	ran := time.Since(serverStart).Round(time.Millisecond).String()
+	if stopSig.Load() != 0 || runCtx.Err() != nil {
+		io.Log.Info("server exited", "code", code, "ran", ran)
+	} else {
+		// Nobody asked it to stop: a crash, a failed start, or a shutdown
+		// from the server's own console. Alerts filter on the level.
+		io.Log.Warn("server exited on its own", "code", code, "ran", ran)
+	}
 	if compErr != nil {
 		return fail(io, compErr)
 	}

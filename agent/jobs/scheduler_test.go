@@ -208,7 +208,7 @@ func TestSchedulerStopTermsGroup(t *testing.T) {
 		t.Fatalf("grandchild %d still exists after Stop (kill 0: %v)", child, err)
 	}
 	r := h.records(t, "job failed")
-	if len(r) != 1 || r[0]["status"] != "killed by signal terminated" || r[0]["exit_code"] != float64(143) {
+	if len(r) != 1 || r[0]["status"] != "killed by SIGTERM" || r[0]["exit_code"] != float64(143) {
 		t.Fatalf("run records = %v", r)
 	}
 	if len(h.records(t, "stopping job")) != 1 {

@@ -61,10 +61,10 @@ func (s Status) Signal() syscall.Signal {
 }
 
 // String describes the status for logs: "exit status 3" or "killed by
-// signal terminated".
+// SIGTERM".
 func (s Status) String() string {
 	if sig := s.Signal(); sig != 0 {
-		return "killed by signal " + sig.String()
+		return "killed by " + SignalName(sig)
 	}
 	return fmt.Sprintf("exit status %d", s.ExitCode())
 }

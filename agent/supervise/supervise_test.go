@@ -64,8 +64,8 @@ func TestStatusOfRealChildren(t *testing.T) {
 		{"exit 0", 0, 0, "exit status 0"},
 		{"exit 3", 3, 0, "exit status 3"},
 		{"exit 77", 77, 0, "exit status 77"},
-		{"kill -TERM $$", 128 + 15, syscall.SIGTERM, "killed by signal terminated"},
-		{"kill -KILL $$", 128 + 9, syscall.SIGKILL, "killed by signal killed"},
+		{"kill -TERM $$", 128 + 15, syscall.SIGTERM, "killed by SIGTERM"},
+		{"kill -KILL $$", 128 + 9, syscall.SIGKILL, "killed by SIGKILL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.script, func(t *testing.T) {
