@@ -346,7 +346,7 @@ func TestRunForwardsASignalSentAsTheServerStarts(t *testing.T) {
 func TestRunServerExitLevel(t *testing.T) {
 	for _, tc := range []struct {
 		name, script, want string
-		stop             bool
+		stop               bool
 	}{
 		{"exit 3 on its own", "echo ready; exit 3", `level=WARN msg="server exited on its own" code=3`, false},
 		{"killed by SEGV", "echo ready; kill -SEGV $$", `level=WARN msg="server exited on its own" code=139`, false},

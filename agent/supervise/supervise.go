@@ -1,6 +1,7 @@
 package supervise
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -247,8 +251,17 @@ func unwrapPathError(err error) error {
 // forward sends sig to the process group pgid, then logs it: the log line
 // is not on the signal's path. A failed kill is a warning, unless the group
 // is gone (ESRCH), which the supervisor sees by itself.
+//
+// QUIT (a JVM's thread dump) goes to every member but the shells
+// (quitGroup): the start scripts run java under a /bin/sh loop, and a
+// shell that is not interactive dies of QUIT, which ended the server.
 func forward(log *slog.Logger, pgid int, sig syscall.Signal) {
-	err := syscall.Kill(-pgid, sig)
+	var err error
+	if sig == syscall.SIGQUIT {
+		err = quitGroup(pgid)
+	} else {
+		err = syscall.Kill(-pgid, sig)
+	}
 	log.Info("forwarded signal to the process group", "signal", sigName(sig), "pgid", pgid)
 	if err != nil && !errors.Is(err, syscall.ESRCH) {
 		log.Warn("forward signal", "signal", sigName(sig), "pgid", pgid, "err", err.Error())
@@ -287,4 +300,53 @@ func controllingTerminal(stdin io.Reader) (int, bool) {
 		return 0, false // not a terminal, or not this process's
 	}
 	return fd, true
+}
+
+// shells are the names of the programs quitGroup spares: POSIX shells,
+// which die of QUIT when not interactive.
+var shells = map[string]bool{"sh": true, "dash": true, "bash": true, "ash": true, "ksh": true, "mksh": true, "zsh": true, "busybox": true}
+
+// quitGroup sends QUIT to each process of the group pgid whose program
+// (/proc/PID/exe) is not a shell; when it finds none (a server that is a
+// script alone, or /proc unreadable), to the whole group.
+func quitGroup(pgid int) error {
+	sent := false
+	for _, pid := range groupMembers(pgid) {
+		exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+		if err != nil || shells[filepath.Base(strings.TrimSuffix(exe, " (deleted)"))] {
+			continue
+		}
+		if syscall.Kill(pid, syscall.SIGQUIT) == nil {
+			sent = true
+		}
+	}
+	if sent {
+		return nil
+	}
+	return syscall.Kill(-pgid, syscall.SIGQUIT)
+}
+
+// groupMembers lists the processes of the process group pgid, from /proc.
+func groupMembers(pgid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp ...: comm may hold spaces and ')'.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		if f := strings.Fields(string(stat[i+1:])); len(f) > 2 && f[2] == strconv.Itoa(pgid) {
+			out = append(out, pid)
+		}
+	}
+	return out
 }
