@@ -42,6 +42,10 @@ const Name = ".agent.lock"
 // lock for the whole timeout.
 var ErrBusy = errors.New("home is busy")
 
+// ErrStopped is wrapped by the error of a wait for a lock that was given up
+// because its Done channel was closed (the agent is stopping).
+var ErrStopped = errors.New("stopped while waiting for the lock")
+
 // Options tune Acquire.
 type Options struct {
 	// Timeout bounds the wait for another holder; 0 tries once.
@@ -52,6 +56,9 @@ type Options struct {
 	// Waiting is called once, when the lock is held by another process,
 	// with that process described ("pid 42", or why it is not known).
 	Waiting func(holder string)
+	// Done, when closed, ends a wait for another holder at once with an
+	// error wrapping ErrStopped (a SIGTERM during the wait); nil: never.
+	Done <-chan struct{}
 }
 
 // Lock is a held home lock. Unlocked is not empty when no lock could be
@@ -84,7 +91,7 @@ func Acquire(home string, o Options) (*Lock, error) {
 			l.Unlocked = err.Error()
 			return l, nil
 		}
-		err = flockUntil(f, how, deadline, &waited, o.Waiting)
+		err = flockUntil(f, how, deadline, o.Done, &waited, o.Waiting)
 		if errors.Is(err, ErrBusy) {
 			holder := Holder(f)
 			f.Close()
@@ -113,10 +120,11 @@ func Acquire(home string, o Options) (*Lock, error) {
 // described. A lock still held after the timeout is an error wrapping
 // ErrBusy and naming the holder. It is the bounded wait of every lock the
 // agent takes, so that PID 1 never blocks forever on a lock a hung
-// container holds on a shared volume.
-func Flock(f *os.File, timeout time.Duration, waiting func(holder string)) error {
+// container holds on a shared volume. A closed done (nil: never) ends the
+// wait at once with an error wrapping ErrStopped.
+func Flock(f *os.File, timeout time.Duration, done <-chan struct{}, waiting func(holder string)) error {
 	waited := false
-	err := flockUntil(f, syscall.LOCK_EX, time.Now().Add(timeout), &waited, waiting)
+	err := flockUntil(f, syscall.LOCK_EX, time.Now().Add(timeout), done, &waited, waiting)
 	if errors.Is(err, ErrBusy) {
 		return fmt.Errorf("%w: %s held its lock for %s", ErrBusy, Holder(f), timeout)
 	}
@@ -124,8 +132,9 @@ func Flock(f *os.File, timeout time.Duration, waiting func(holder string)) error
 }
 
 // flockUntil polls a non-blocking flock(2) of kind how on f until it is
-// taken or deadline passes (ErrBusy), backing off from 2 ms to 100 ms.
-func flockUntil(f *os.File, how int, deadline time.Time, waited *bool, waiting func(string)) error {
+// taken, deadline passes (ErrBusy) or done is closed (ErrStopped), backing
+// off from 2 ms to 100 ms.
+func flockUntil(f *os.File, how int, deadline time.Time, done <-chan struct{}, waited *bool, waiting func(string)) error {
 	delay := 2 * time.Millisecond
 	for {
 		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
@@ -139,7 +148,13 @@ func flockUntil(f *os.File, how int, deadline time.Time, waited *bool, waiting f
 			*waited = true
 			waiting(Holder(f))
 		}
-		time.Sleep(min(delay, time.Until(deadline)))
+		t := time.NewTimer(min(delay, time.Until(deadline)))
+		select {
+		case <-t.C:
+		case <-done:
+			t.Stop()
+			return ErrStopped
+		}
 		delay = min(2*delay, 100*time.Millisecond)
 	}
 }

@@ -152,9 +152,9 @@ func certSyncFunc(cfg *contract.Config, ts, password string) func(context.Contex
 	// The warnings of the last sync: a warning is logged when it appears,
 	// not again at every sync while it lasts.
 	warned := map[string]bool{}
-	return func(_ context.Context, log *slog.Logger) error {
+	return func(ctx context.Context, log *slog.Logger) error {
 		// The truststore is the home's: import under its lock, as the setup does.
-		lk, err := lockHome(home, timeout, false, log)
+		lk, err := lockHome(home, timeout, false, ctx.Done(), log)
 		if err != nil {
 			return err
 		}

@@ -52,8 +52,8 @@ type SetupResult struct {
 // nothing of the plan that a report reads (see plan.Apply). It is called
 // whether or not the apply then succeeds; the caller discards what it made
 // when Setup returns an error.
-func Setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, dryRun bool, newOwner *atomicfile.Owner, beside func(*plan.Plan)) (*SetupResult, error) {
-	lk, err := lockHome(product.Home(cfg, prof), cfg.LockTimeout.V, dryRun, log)
+func Setup(ctx context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, dryRun bool, newOwner *atomicfile.Owner, beside func(*plan.Plan)) (*SetupResult, error) {
+	lk, err := lockHome(product.Home(cfg, prof), cfg.LockTimeout.V, dryRun, ctx.Done(), log)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +69,9 @@ func Setup(_ context.Context, cfg *contract.Config, prof *product.Profile, log *
 	}
 	p.Unlocked = lk.Unlocked != ""
 	p.NewOwner = newOwner
+	for _, s := range p.Seeds {
+		s.Done = ctx.Done()
+	}
 	if dryRun {
 		p.Warnings = append(p.Warnings, p.Unwritable()...)
 	}
@@ -161,11 +164,11 @@ func BuildPlan(cfg *contract.Config, prof *product.Profile, d product.Discovery)
 // exitcode.TempFail. When the lock file cannot be created (a read-only
 // home) the setup goes on without it, with a warning; a home that is not a
 // folder is left for planning to report.
-func lockHome(home string, timeout time.Duration, shared bool, log *slog.Logger) (*homelock.Lock, error) {
+func lockHome(home string, timeout time.Duration, shared bool, done <-chan struct{}, log *slog.Logger) (*homelock.Lock, error) {
 	if st, err := os.Stat(home); err != nil || !st.IsDir() {
 		return &homelock.Lock{}, nil
 	}
-	lk, err := homelock.Acquire(home, homelock.Options{Timeout: timeout, Shared: shared, Waiting: func(holder string) {
+	lk, err := homelock.Acquire(home, homelock.Options{Timeout: timeout, Shared: shared, Done: done, Waiting: func(holder string) {
 		log.Info("home is busy: waiting for the agent holding its lock", "home", home, "holder", holder, "timeout", timeout.String())
 	}})
 	if errors.Is(err, homelock.ErrBusy) {

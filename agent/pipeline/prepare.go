@@ -76,6 +76,9 @@ func PrepareRun(ctx context.Context, cfg *contract.Config, args []string, newOwn
 
 	// The certificates job may still be filling the shared volume.
 	AwaitOwnKeystore(ctx, cfg, prof, log, defaultKeystoreProbe)
+	if err := ctx.Err(); err != nil {
+		return nil, err // stopped during the wait: nothing is written
+	}
 	res, err := Setup(ctx, cfg, prof, log, false, newOwner, nil)
 	if res != nil {
 		LogWarnings(log, res.Plan)

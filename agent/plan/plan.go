@@ -161,6 +161,8 @@ type SeedPlan struct {
 	// folder; WaitSetting names the setting it comes from, for the error.
 	Wait        time.Duration `json:"-"`
 	WaitSetting string        `json:"-"`
+	// Done, when closed, ends that wait at once (the agent is stopping).
+	Done <-chan struct{} `json:"-"`
 }
 
 // SchedulePreview is a Quartz schedule written by the analytics profile.
