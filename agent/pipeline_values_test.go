@@ -56,6 +56,7 @@ func javaReadBack(t *testing.T, queries []string) []string {
 func TestAnyValueRoundTrips(t *testing.T) {
 	const (
 		adminPW = `p&<>"'/\%$ü€ x!#=:`
+		admin   = `öps&<"'>`
 		dbPW    = `d"b'&<pw>\%$ñ日本 ${x}`
 		ksPW    = `K&<>"'/\%$é ks`     // JKS passwords: Latin-1 only
 		tsPW    = `T&<>"'/\%$ø ts#=:!` // the truststore is re-encrypted with it
@@ -79,15 +80,18 @@ func TestAnyValueRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := with(goldenEnv(t, "gateway", home),
-		"WSO2_ADMIN_PASSWORD", adminPW, "WSO2_MYSQL_PASSWORD", dbPW, "WSO2_MYSQL_USER", dbUser,
+		"WSO2_ADMIN_USERNAME", admin, "WSO2_ADMIN_PASSWORD", adminPW, "WSO2_MYSQL_PASSWORD", dbPW, "WSO2_MYSQL_USER", dbUser,
 		"WSO2_KEYSTORE_PASSWORD", ksPW, "WSO2_TRUSTSTORE_PASSWORD", tsPW, "WSO2_CERTIFICATES_DIR", certDir)
 	mustApply(t, env, goldenDNS)
 
 	type q struct{ kind, rel, expr, want string }
 	qs := []q{
 		{"xml", "user-mgt.xml", "/UserManager/Realm/Configuration/AdminUser/Password", adminPW},
+		{"xml", "user-mgt.xml", "/UserManager/Realm/Configuration/AdminUser/UserName", admin},
 		{"prop", "log4j.properties", "log4j.appender.LOGEVENT.password", adminPW},
 		{"prop", "log4j.properties", "log4j.appender.DAS_AGENT.password", adminPW},
+		{"prop", "log4j.properties", "log4j.appender.LOGEVENT.userName", admin},
+		{"prop", "log4j.properties", "log4j.appender.DAS_AGENT.userName", admin},
 		{"xml", "datasources/metrics-datasources.xml", "//datasource[name='WSO2_METRICS_DB']/definition/configuration/password", dbPW},
 		{"xml", "datasources/metrics-datasources.xml", "//datasource[name='WSO2_METRICS_DB']/definition/configuration/username", dbUser},
 		{"xml", "carbon.xml", "/Server/Security/KeyStore/Password", ksPW},
@@ -123,8 +127,9 @@ func TestAnyValueRoundTrips(t *testing.T) {
 	u := got[len(qs)]
 	userinfo := strings.TrimPrefix(u[:strings.Index(u, "@clientid")], "amqp://")
 	user, pw, _ := strings.Cut(userinfo, ":")
-	if dpw, err := url.PathUnescape(pw); err != nil || user != "admin" || dpw != adminPW {
-		t.Errorf("jndi TopicConnectionFactory credentials %q:%q (decoded %q, %v)", user, pw, dpw, err)
+	duser, uerr := url.PathUnescape(user)
+	if dpw, err := url.PathUnescape(pw); err != nil || uerr != nil || duser != admin || dpw != adminPW {
+		t.Errorf("jndi TopicConnectionFactory credentials %q:%q (decoded %q:%q, %v, %v)", user, pw, duser, dpw, uerr, err)
 	}
 
 	// etree reads the same (Go consumers, and the agent's own re-read).

@@ -31,7 +31,7 @@ type Config struct {
 
 	AdminPassword    string `envconfig:"WSO2_ADMIN_PASSWORD" default:"admin" secret:"true" desc:"admin password: user-mgt.xml AdminUser and the log4j event appenders"`
 	NewAdminPassword string `envconfig:"WSO2_NEW_ADMIN_PASSWORD" secret:"true" desc:"admin-password: the new password (default: WSO2_ADMIN_PASSWORD)"`
-	AdminUser        string `envconfig:"WSO2_ADMIN_USERNAME" default:"admin" desc:"admin user name (user-mgt.xml AdminUser, admin-password job)"`
+	AdminUser        string `envconfig:"WSO2_ADMIN_USERNAME" default:"admin" desc:"admin user name (user-mgt.xml AdminUser, the log4j event appenders, admin-password job)"`
 
 	MySQLServer   string `envconfig:"WSO2_MYSQL_SERVER" default:"mysql" desc:"MySQL host name, without the domain"`
 	MySQLPort     Port   `envconfig:"WSO2_MYSQL_PORT" default:"3306" desc:"MySQL port"`

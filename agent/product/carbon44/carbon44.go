@@ -138,6 +138,7 @@ func (t *target) adminEdits(s *plan.EditSet, appenders ...string) {
 	)
 	for _, a := range appenders {
 		s.Props("repository/conf/log4j.properties",
+			prop("log4j.appender."+a+".userName", t.cfg.AdminUser),
 			secretProp("log4j.appender."+a+".password", t.cfg.AdminPassword))
 	}
 }
