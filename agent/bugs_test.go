@@ -728,3 +728,28 @@ func dirListing(t *testing.T, root string) string {
 	sort.Strings(dirs)
 	return strings.Join(dirs, "\n")
 }
+
+// A schedule variable set on an analytics home that has no copy of the
+// carbon app holding the Spark scripts cannot be applied: the dry run and
+// the start say so instead of listing the schedule as if it were set. With
+// no schedule variable set, a home without the app gets no warning.
+func TestDASScheduleWithoutTheCarbonAppWarns(t *testing.T) {
+	home := freshHome(t, "analytics")
+	for _, d := range carbon44.CarbonAppDirs {
+		if err := os.Remove(filepath.Join(home, d, carbon44.CarbonApp)); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	env := goldenEnv(t, "analytics", home)
+	for _, s := range carbon44.DASScripts(&contract.Config{}) {
+		delete(env, s.Variable)
+	}
+	want := "# warning: WSO2_DAS_APIM_STAT_SCRIPT: not applied: the carbon app " + carbon44.CarbonApp + " that holds the schedules is in none of " + strings.Join(carbon44.CarbonAppDirs, ", ")
+	r := runPipe(t, with(env, "WSO2_DAS_APIM_STAT_SCRIPT", "0 0/7 * * * ?"), "render", "--dry-run")
+	if r.Code != 0 || !strings.Contains(r.Stdout, want) {
+		t.Fatalf("exit %d, want 0 and %q:\n%s%s", r.Code, want, r.Stdout, r.Stderr)
+	}
+	if r := runPipe(t, env, "render", "--dry-run"); r.Code != 0 || strings.Contains(r.Stdout, "not applied") {
+		t.Fatalf("no schedule set: exit %d, output:\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/wso2-container/agent/agent/carbonapp"
 	"github.com/wso2-container/agent/agent/contract"
@@ -142,8 +143,18 @@ func (t *target) planSchedules() func(p *plan.Plan) error {
 		}
 		cars = append(cars, c)
 	}
+	var set []string // the schedules given through the environment
+	for _, s := range DASScripts(t.cfg) {
+		if _, ok := t.cfg.Getenv(s.Variable); ok {
+			set = append(set, s.Variable)
+		}
+	}
 	return func(p *plan.Plan) error {
 		p.Schedules = append(p.Schedules, previews...)
+		if len(cars) == 0 && len(set) > 0 {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: not applied: the carbon app %s that holds the schedules is in none of %s",
+				strings.Join(set, ", "), CarbonApp, strings.Join(CarbonAppDirs, ", ")))
+		}
 		for _, c := range cars {
 			if c.out == nil {
 				continue
