@@ -753,3 +753,19 @@ func TestDASScheduleWithoutTheCarbonAppWarns(t *testing.T) {
 		t.Fatalf("no schedule set: exit %d, output:\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 }
+
+// API Manager 4.x variables set for a Carbon 4.4 profile are a warning
+// naming them, and the Carbon 4.4 name of one that has it (as the Carbon
+// 4.4 variables set for a 4.x setup are, the other way round): nothing
+// there reads them, and WSO2_HOSTNAME for WSO2_HOST_NAME is an easy slip.
+func TestCarbonWarnsOf4xVariables(t *testing.T) {
+	home := freshHome(t, "gateway")
+	env := with(goldenEnv(t, "gateway", home), "WSO2_HOSTNAME", "gw.example.com", "WSO2_PORT_OFFSET", "3")
+	want := "# warning: WSO2_HOSTNAME, WSO2_PORT_OFFSET: set, but nothing in a Carbon 4.4 setup reads them (they configure API Manager 4.x); on Carbon 4.4 use WSO2_HOST_NAME instead of WSO2_HOSTNAME"
+	if r := runPipe(t, env, "render", "--dry-run"); r.Code != 0 || !strings.Contains(r.Stdout, want) {
+		t.Fatalf("exit %d, want 0 and %q:\n%s%s", r.Code, want, r.Stdout, r.Stderr)
+	}
+	if r := runPipe(t, goldenEnv(t, "gateway", home), "render", "--dry-run"); r.Code != 0 || strings.Contains(r.Stdout, "API Manager 4.x)") {
+		t.Fatalf("no 4.x variable: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+}

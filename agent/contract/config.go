@@ -205,6 +205,35 @@ type Var struct {
 	Default string `json:"default"`
 	Secret  bool   `json:"secret"`
 	Desc    string `json:"meaning"`
+	// Scope names the only product that reads the variable (ScopeAPIM4);
+	// empty: every product, or those Config's fields serve.
+	Scope string `json:"-"`
+}
+
+// ScopeAPIM4 is the Scope of the variables only API Manager 4.x reads.
+const ScopeAPIM4 = "API Manager 4.x"
+
+// CarbonTo4x maps the Carbon 4.4 variables that have an API Manager 4.x
+// counterpart of another name to it, for the warnings that suggest the
+// other name when one product's variable is set for the other.
+var CarbonTo4x = map[string]string{
+	"WSO2_HOST_NAME":  "WSO2_HOSTNAME",
+	"WSO2_TRUSTSTORE": "WSO2_TRUSTSTORE_NAME",
+}
+
+// SetScoped returns the variables of scope (Var.Scope) that are set, not
+// empty, in c's environment, in the contract's order.
+func (c *Config) SetScoped(scope string) []string {
+	var out []string
+	for _, v := range contractVars() {
+		if v.Scope != scope {
+			continue
+		}
+		if val, _ := c.Getenv(v.Name); val != "" {
+			out = append(out, v.Name)
+		}
+	}
+	return out
 }
 
 // Vars lists every variable of Config in declaration order, plus the

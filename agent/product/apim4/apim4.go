@@ -62,13 +62,6 @@ type apim4Product struct{}
 // parses them.
 func (apim4Product) Problems(*contract.Config, *product.Profile) []string { return nil }
 
-// carbonTo4x maps the Carbon 4.4 variables that have a 4.x counterpart to
-// it.
-var carbonTo4x = map[string]string{
-	"WSO2_HOST_NAME":  "WSO2_HOSTNAME",
-	"WSO2_TRUSTSTORE": "WSO2_TRUSTSTORE_NAME",
-}
-
 // LoadSetup parses the 4.x variables (env.go) for the
 // profile's role into cfg; their secrets given as NAME_FILE have the values
 // Load read.
@@ -85,7 +78,7 @@ func (apim4Product) LoadSetup(cfg *contract.Config, prof *product.Profile, secre
 		// moving from the 2.0.0 images reaches for the old name.
 		var instead []string
 		for _, n := range unused {
-			if v4, ok := carbonTo4x[n]; ok {
+			if v4, ok := contract.CarbonTo4x[n]; ok {
 				instead = append(instead, v4+" instead of "+n)
 			}
 		}

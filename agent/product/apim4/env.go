@@ -111,7 +111,7 @@ func withAPIM4Vars(vs []contract.Var) []contract.Var {
 			vs[i].Desc += "; API Manager 4.x: " + toml
 			continue
 		}
-		vs = append(vs, contract.Var{Name: a.Name, Default: envDefaults[a.Name], Secret: a.Secret, Desc: "API Manager 4.x: " + a.Desc + " -> " + toml})
+		vs = append(vs, contract.Var{Name: a.Name, Default: envDefaults[a.Name], Secret: a.Secret, Desc: "API Manager 4.x: " + a.Desc + " -> " + toml, Scope: contract.ScopeAPIM4})
 	}
 	return vs
 }

@@ -360,6 +360,9 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 	for _, v := range append([]string{cfg.AdminPassword, cfg.MySQLPassword, cfg.KeystorePassword, cfg.TruststorePassword, cfg.NewAdminPassword}, cfg.EnvSecretValues()...) {
 		p.AddSecret(v)
 	}
+	if w := foreignVarsWarning(cfg); w != "" {
+		p.Warnings = append(p.Warnings, w)
+	}
 	t := &target{cfg: cfg, prof: prof, home: home}
 	t.findOwnKeystore()
 	// The certificates and the product's own part need neither the cluster
@@ -412,6 +415,35 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 	p.WaitFor = contract.WaitTargets(cfg, []string{net.JoinHostPort(t.cfg.ServiceHost(cfg.MySQLServer), fmt.Sprint(cfg.MySQLPort.V))})
 	p.Command = append([]string{filepath.Join(home, "bin", "wso2server.sh")}, prof.ServerFlags...)
 	return p, nil
+}
+
+// foreignVarsWarning names the API Manager 4.x variables that are set,
+// which nothing in a Carbon 4.4 setup reads, with the Carbon 4.4 name of
+// those that have one (an operator of the 4.x charts writes WSO2_HOSTNAME
+// for WSO2_HOST_NAME); "" when none is set.
+func foreignVarsWarning(cfg *contract.Config) string {
+	set := cfg.SetScoped(contract.ScopeAPIM4)
+	if len(set) == 0 {
+		return ""
+	}
+	them := "them (they configure"
+	if len(set) == 1 {
+		them = "it (it configures"
+	}
+	w := strings.Join(set, ", ") + ": set, but nothing in a Carbon 4.4 setup reads " + them + " API Manager 4.x)"
+	var instead []string
+	for _, n := range set {
+		for carbon, v4 := range contract.CarbonTo4x {
+			if v4 == n {
+				instead = append(instead, carbon+" instead of "+n)
+			}
+		}
+	}
+	if len(instead) > 0 {
+		sort.Strings(instead)
+		w += "; on Carbon 4.4 use " + strings.Join(instead, ", ")
+	}
+	return w
 }
 
 // packMismatch names the mismatch of a Carbon 4.4 profile with a home
