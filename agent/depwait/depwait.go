@@ -74,15 +74,18 @@ func Wait(ctx context.Context, addrs []string, timeout time.Duration, log *slog.
 			return nil
 		}
 		now := time.Now()
-		if !now.Before(deadline) {
+		why := func() string { // each missing address with its last error
 			var parts []string
 			for _, a := range missing {
 				parts = append(parts, fmt.Sprintf("%s (%v)", a, lastErr[a]))
 			}
-			return exitcode.Wrap(exitcode.TempFail, fmt.Errorf("wait for dependencies: not reachable within %s: %s", timeout, strings.Join(parts, ", ")))
+			return strings.Join(parts, ", ")
+		}
+		if !now.Before(deadline) {
+			return exitcode.Wrap(exitcode.TempFail, fmt.Errorf("wait for dependencies: not reachable within %s: %s", timeout, why()))
 		}
 		if !now.Before(nextProgress) {
-			log.Info("still waiting for dependencies", "missing", strings.Join(missing, ","), "waited", now.Sub(start).Round(time.Second).String(), "timeout", timeout.String())
+			log.Info("still waiting for dependencies", "missing", strings.Join(missing, ","), "last_errors", why(), "waited", now.Sub(start).Round(time.Second).String(), "timeout", timeout.String())
 			nextProgress = now.Add(progressEvery)
 		}
 		sleep := min(backoff, deadline.Sub(now))

@@ -127,6 +127,11 @@ func TestWaitTimeout(t *testing.T) {
 	if got := attr(progress[0], "missing"); got != closed+","+unknown {
 		t.Errorf("progress names %q, want both addresses", got)
 	}
+	// The progress line says why, as the final error does: a name that does
+	// not resolve and a port nothing listens on are different fixes.
+	if got := attr(progress[0], "last_errors"); !strings.HasPrefix(got, closed+" (") || !strings.Contains(got, "connection refused") || !strings.Contains(got, unknown+" (") {
+		t.Errorf("progress last_errors %q, want each address with its error", got)
+	}
 }
 
 func TestWaitCancelled(t *testing.T) {
