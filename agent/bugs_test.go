@@ -769,3 +769,21 @@ func TestCarbonWarnsOf4xVariables(t *testing.T) {
 		t.Fatalf("no 4.x variable: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 }
+
+// render --dry-run is the preflight of a start: a WSO2_AGENT_USER that does
+// not exist, on which `agent run` as root stops with exit 67, is a warning
+// of its report (render itself switches no user and goes on).
+func TestRenderWarnsOfAMissingServerUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("the user is only switched by root (make test runs as root)")
+	}
+	home := freshHome(t, "gateway")
+	want := `# warning: WSO2_AGENT_USER: no such user in /etc/passwd: agent run as root would stop with exit 67 before writing anything`
+	r := runPipe(t, with(goldenEnv(t, "gateway", home), "WSO2_AGENT_USER", "no-such-user-x"), "render", "--dry-run")
+	if r.Code != 0 || !strings.Contains(r.Stdout, want) {
+		t.Fatalf("exit %d, want 0 and %q:\n%s%s", r.Code, want, r.Stdout, r.Stderr)
+	}
+	if r := runPipe(t, with(goldenEnv(t, "gateway", home), "WSO2_AGENT_USER", "root"), "render", "--dry-run"); r.Code != 0 || strings.Contains(r.Stdout, "WSO2_AGENT_USER") {
+		t.Fatalf("root: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+}

@@ -5,11 +5,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/pipeline"
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
+	"github.com/wso2-container/agent/agent/supervise"
 )
 
 var renderDoc = cmdDoc{name: "render", synopsis: "agent render [--dry-run] [--output text|json]", about: `The setup of agent run without starting anything: it applies the changes
@@ -53,6 +55,17 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 	if prof.Name == product.ProfileNone {
 		logLoad()
 		return fail(io, exitcode.Errorf(exitcode.Config, "WSO2_PROFILE: none has no setup to render"))
+	}
+	// `agent run` as root resolves WSO2_AGENT_USER before it writes
+	// anything; render switches no user, but says when run would stop there.
+	if name := runAsUser(cfg); name != "" {
+		if _, _, err := supervise.Credential(name); err != nil {
+			// The lookup's reason without the name it quotes, which masking
+			// may hide (wso2carbon is also the default keystore password).
+			_, reason, _ := strings.Cut(err.Error(), "\": ")
+			w := fmt.Sprintf("WSO2_AGENT_USER: %s: agent run as root would stop with exit %d before writing anything", reason, exitcode.Of(err))
+			cfg.ReportWarnings, loadWarnings = append(cfg.ReportWarnings, w), append(loadWarnings, w)
+		}
 	}
 	// The report is built beside the apply, while the disk syncs, and
 	// printed only if the setup succeeded.

@@ -27,6 +27,7 @@ func TestRenderReportBesideApply(t *testing.T) {
 				for k, v := range processEnv(t, prof, home) {
 					t.Setenv(k, v)
 				}
+				t.Setenv("WSO2_AGENT_USER", "root") // no lookup warning, which only render's command adds
 				code, got, stderr := mainRun(t, "render", "--output", output)
 				if code != 0 {
 					t.Fatalf("render: code %d\n%s", code, stderr)

@@ -16,7 +16,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/agent-demo.XXXXXX")
 cp -a "$fix/wso2am-2.0.0" "$work/wso2am"
 echo "== agent certs generate --out $work/certificates"
 WSO2_KEYSTORE_PASSWORD=wso2carbon "$agent" certs generate --out "$work/certificates" 2>&1 | tail -1
-export WSO2_PROFILE=gateway WSO2_HOME=$work/wso2am WSO2_CERTIFICATES_DIR=$work/certificates \
+export WSO2_AGENT_USER=$(id -un) WSO2_PROFILE=gateway WSO2_HOME=$work/wso2am WSO2_CERTIFICATES_DIR=$work/certificates \
   WSO2_MYSQL_PASSWORD='demo-S3cret&<pw>' WSO2_ADMIN_PASSWORD='adm1n/pässword' \
   WSO2_CLUSTER_MEMBERS=localhost WSO2_LOCAL_MEMBER_HOST=10.0.0.4 WSO2_CARBON_ANALYTICS=true
 echo
