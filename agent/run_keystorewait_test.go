@@ -57,12 +57,14 @@ func TestAwaitOwnKeystore(t *testing.T) {
 			nil, []string{`level=WARN msg="component keystore still missing; going on with the product's own" file=/certs/wso2gateway.jks`}, nil},
 		{"WSO2_AGENT_WAIT_TIMEOUT=0: one check, then the warning", gw, map[string]int{"/certs": 1}, 0,
 			map[string]int{"/certs/wso2gateway.jks": 1}, []string{`level=WARN msg="component keystore still missing; going on with the product's own" file=/certs/wso2gateway.jks waited=0s`}, []string{"waiting for"}},
+		{"a copy an earlier start made: the warning says the files keep it", gw, map[string]int{"/certs": 1, "/home/repository/resources/security/wso2gateway.jks": 1}, 0,
+			nil, []string{`level=WARN msg="component keystore still missing; going on with the copy an earlier start made" file=/certs/wso2gateway.jks copy=/home/repository/resources/security/wso2gateway.jks`}, []string{"the product's own"}},
 		{"keystore there: no wait, no line", gw, map[string]int{"/certs": 1, "/certs/wso2gateway.jks": 1}, time.Minute,
 			map[string]int{"/certs/wso2gateway.jks": 1}, nil, []string{"level="}},
 		{"4.x: nothing to wait for", cp4, map[string]int{}, time.Minute, map[string]int{"/certs": 0}, nil, []string{"level="}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := &contract.Config{CertificatesDir: "/certs"}
+			cfg := &contract.Config{CertificatesDir: "/certs", Home: "/home"}
 			cfg.WaitTimeout.V = tc.wait
 			f := &fakeKeystore{existAt: tc.existAt}
 			var log bytes.Buffer

@@ -42,8 +42,9 @@ var defaultKeystoreProbe = KeystoreProbe{
 // them (WKA), as with the old start scripts.
 //
 // Progress is logged every 5s; after min(30s, WSO2_AGENT_WAIT_TIMEOUT) (0:
-// a single check) the setup goes on as before (the product's own keystore
-// stays in place, with a warning). A cancelled ctx (SIGTERM) ends the wait at once.
+// a single check) the setup goes on as before, with a warning: the
+// product's own keystore stays in place, or the copy of the component's an
+// earlier start made, which the files then still name. A cancelled ctx (SIGTERM) ends the wait at once.
 func AwaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.Profile, log *slog.Logger, pr KeystoreProbe) {
 	if prof == nil || prof.Name == product.ProfileNone {
 		return
@@ -67,7 +68,13 @@ func AwaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.P
 		}
 		waited := time.Since(start)
 		if waited >= limit {
-			log.Warn("component keystore still missing; going on with the product's own", "file", keystore, "waited", waited.Round(time.Second).String())
+			copied := filepath.Join(product.Home(cfg, prof), "repository", "resources", "security", certs.KeystoreFile(prof.Component))
+			if pr.Exists(copied) {
+				// The files still point at it: the copy an earlier start made.
+				log.Warn("component keystore still missing; going on with the copy an earlier start made", "file", keystore, "copy", copied, "waited", waited.Round(time.Second).String())
+			} else {
+				log.Warn("component keystore still missing; going on with the product's own", "file", keystore, "waited", waited.Round(time.Second).String())
+			}
 			return
 		}
 		if time.Since(lastReport) >= pr.Report {
