@@ -311,3 +311,31 @@ func TestNext(t *testing.T) {
 		t.Fatalf("bad schedule error = %v", err)
 	}
 }
+
+// The README says what a CRON_TZ schedule does around a daylight-saving
+// change (robfig/cron's behaviour, not cronie's); this holds it to that.
+func TestScheduleAcrossDaylightSavingChanges(t *testing.T) {
+	for _, tc := range []struct {
+		spec string
+		from time.Time
+		want []string // the next fire times, UTC
+	}{
+		{"CRON_TZ=America/New_York 30 1 * * *", time.Date(2026, 10, 31, 12, 0, 0, 0, time.UTC),
+			[]string{"2026-11-01T05:30:00Z", "2026-11-01T06:30:00Z", "2026-11-02T06:30:00Z"}}, // 01:30 twice
+		{"CRON_TZ=America/New_York 30 2 * * *", time.Date(2026, 3, 7, 12, 0, 0, 0, time.UTC),
+			[]string{"2026-03-09T06:30:00Z", "2026-03-10T06:30:00Z"}}, // no 02:30 on 8 March
+	} {
+		s, err := ParseSchedule(tc.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := tc.from
+		for _, w := range tc.want {
+			at = s.Next(at)
+			if got := at.UTC().Format(time.RFC3339); got != w {
+				t.Errorf("%s: next %s, want %s", tc.spec, got, w)
+				break
+			}
+		}
+	}
+}
