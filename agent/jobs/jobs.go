@@ -196,6 +196,9 @@ func ParseCrontab(path string, data []byte) ([]*Job, []error) {
 		lineNo++
 		start := lineNo
 		line := strings.TrimSuffix(sc.Text(), "\r")
+		if t := strings.TrimLeft(line, " \t"); t != "" && t[0] == '#' {
+			continue // a comment, even one ending in '\', does not join the next line
+		}
 		for strings.HasSuffix(line, "\\") && !strings.HasSuffix(line, "\\\\") && sc.Scan() {
 			lineNo++
 			line = line[:len(line)-1] + " " + strings.TrimSuffix(sc.Text(), "\r")

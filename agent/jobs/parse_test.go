@@ -189,7 +189,9 @@ func TestParseCrontab(t *testing.T) {
 		"name=certs @every 10m sh -c 'ls /certificates'\n" +
 		"name=long */10 * * * * * echo one \\\n" +
 		"  two\n" +
-		"@weekly echo last"
+		"@weekly echo last\n" +
+		"# a comment that ends in a backslash \\\n" +
+		"@daily echo kept"
 	list, errs := ParseCrontab("/etc/jobs", []byte(src))
 	if len(errs) > 0 {
 		t.Fatal(errs)
@@ -207,6 +209,7 @@ func TestParseCrontab(t *testing.T) {
 		{"certs", "/etc/jobs:5", "@every 10m", []string{"sh", "-c", "ls /certificates"}},
 		{"long", "/etc/jobs:6", "*/10 * * * * *", []string{"echo", "one", "two"}},
 		{"crontab:8", "/etc/jobs:8", "@weekly", []string{"echo", "last"}},
+		{"crontab:10", "/etc/jobs:10", "@daily", []string{"echo", "kept"}}, // not joined to the comment
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("jobs:\n got %q\nwant %q", got, want)
