@@ -263,3 +263,37 @@ func TestBatchedValueEdits(t *testing.T) {
 		t.Fatalf("old values %+v", ch)
 	}
 }
+
+// A fragment that is not well-formed is reported in terms of its own
+// elements, never of the wrapper element it is read in, whether the patch
+// file is parsed (ensure, children) or Apply reads it (SetChildren) against
+// the real carbon.xml.
+func TestFragmentErrors(t *testing.T) {
+	src := fixture(t, "wso2am-2.0.0/repository/conf/carbon.xml")
+	cases := []struct{ name, xml, want string }{
+		{"open element", "<X>", "fragment: line 1: element <X> is not closed"},
+		{"open outer element", "<X><Y/>", "fragment: line 1: element <X> is not closed"},
+		{"open element with text", "<X>text", "fragment: line 1: element <X> is not closed"},
+		{"open element on a later line", "<X/>\n<Y>\n  <Z/>", "fragment: line 2: element <Y> is not closed"},
+		{"stray end tag", "<X></X></Z>", "fragment: line 1: end tag </Z> without a start tag"},
+		{"end tag only", "</X>", "fragment: line 1: end tag </X> without a start tag"},
+		{"mismatched end tag", "<X><Y></X>", "fragment: line 1: end tag </X> does not match <Y> (line 1)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			check := func(how string, err error) {
+				t.Helper()
+				if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), fragTag) {
+					t.Errorf("%s: got %v, want an error containing %q that does not name %s", how, err, tc.want, fragTag)
+				}
+			}
+			for _, op := range []string{"ensure", "children"} {
+				patch := "file repository/conf/carbon.xml\n" + op + " /Server/X <<EOF\n" + tc.xml + "\nEOF\n"
+				_, err := ParsePatch("x.patch", []byte(patch), lookupEnv, secretEnv)
+				check("patch "+op, err)
+			}
+			_, _, err := Apply(src, []Edit{{Op: SetChildren, Path: "/Server/Security", XML: tc.xml}})
+			check("Apply", err)
+		})
+	}
+}

@@ -63,7 +63,9 @@ func (d *doc) indentUnit() string {
 }
 
 // parseFragment parses an XML fragment (zero or more elements and comments).
-// Namespace prefixes are checked later, in the context of the document.
+// Namespace prefixes are checked later, in the context of the document. The
+// fragment is read inside a wrapper element (fragTag) that its errors never
+// name: they speak of the fragment's own elements and tags.
 func parseFragment(x string, ascii bool) (*doc, error) {
 	if ascii {
 		if strings.Contains(x, "<![CDATA[") && !isASCII(x) {
@@ -72,7 +74,7 @@ func parseFragment(x string, ascii bool) (*doc, error) {
 		x = asciiRefs(x)
 	}
 	src := "<" + fragTag + ">" + x + "</" + fragTag + ">"
-	f, err := parseOpts([]byte(src), true)
+	f, err := scan([]byte(src), true, true, len(src)-len("</"+fragTag+">"))
 	if err != nil {
 		return nil, fmt.Errorf("fragment: %w", err)
 	}

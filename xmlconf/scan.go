@@ -71,6 +71,10 @@ type scanner struct {
 	sb     strings.Builder
 	ns     []nsBinding // in-scope prefix declarations (stack)
 	laxNS  bool
+	// fragEnd is, for a fragment (parseFragment), the offset of the end
+	// tag of the wrapper element around it; 0 for a document. The
+	// wrapper is not the author's: its tags are never named in an error.
+	fragEnd int
 	// blank is blank text (whitespace only) of the open element not yet
 	// in the tree: it goes in at the end tag of an element without child
 	// elements, and is dropped when a child element follows (see text).
@@ -102,18 +106,18 @@ func (s *scanner) errAt(off int, format string, a ...any) error {
 }
 
 // parse reads a complete document.
-func parse(src []byte) (*doc, error) { return parseOpts(src, false) }
-
-// parseOpts reads a complete document; laxNS skips the check that namespace
-// prefixes are declared (used for fragments, checked again in context).
-func parseOpts(src []byte, laxNS bool) (*doc, error) { return scan(src, laxNS, true) }
+func parse(src []byte) (*doc, error) { return scan(src, false, true, 0) }
 
 // check validates a complete document exactly as parse does, without
 // building the etree view: the result has the byte index only (no tree, no
 // index), for a document that is only checked, not edited or searched.
-func check(src []byte) (*doc, error) { return scan(src, false, false) }
+func check(src []byte) (*doc, error) { return scan(src, false, false, 0) }
 
-func scan(src []byte, laxNS, tree bool) (*doc, error) {
+// scan reads a document; laxNS skips the check that namespace prefixes are
+// declared (used for fragments, checked again in context); fragEnd is the
+// offset of the wrapper's end tag when src is a wrapped fragment (see
+// scanner.fragEnd), else 0.
+func scan(src []byte, laxNS, tree bool, fragEnd int) (*doc, error) {
 	// Names and plain values are slices of str, a view of src, not a copy:
 	// the tree and the changes made from it share src's memory. Nothing
 	// here writes to a document's bytes (an edit splices a new buffer), and
@@ -127,7 +131,7 @@ func scan(src []byte, laxNS, tree bool) (*doc, error) {
 	if tree {
 		d.tree = etree.NewDocument()
 	}
-	s := &scanner{src: src, str: str, tree: tree, d: d, laxNS: laxNS}
+	s := &scanner{src: src, str: str, tree: tree, d: d, laxNS: laxNS, fragEnd: fragEnd}
 	d.elems = make([]elem, 0, startTags(src))
 	if len(src) >= 2 && (src[0] == 0xFE && src[1] == 0xFF || src[0] == 0xFF && src[1] == 0xFE) {
 		return nil, s.errAt(0, "UTF-16 documents are not supported")
@@ -685,7 +689,14 @@ func (s *scanner) element() error {
 				}
 				s.pos++
 				top := &d.elems[stack[len(stack)-1]]
-				if en != top.name {
+				switch {
+				case s.fragEnd > 0 && es == s.fragEnd && len(stack) > 1:
+					// the wrapper's end tag: the fragment left top open
+					return s.errAt(top.start, "element <%s> is not closed", top.name)
+				case s.fragEnd > 0 && es != s.fragEnd && len(stack) == 1:
+					// an end tag of the fragment at its top level
+					return s.errAt(es, "end tag </%s> without a start tag", en)
+				case en != top.name:
 					return s.errAt(es, "end tag </%s> does not match <%s> (line %d)", en, top.name, lineOf(s.src, top.start))
 				}
 				top.endStart, top.endEnd = es, s.pos
