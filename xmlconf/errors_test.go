@@ -297,3 +297,60 @@ func TestFragmentErrors(t *testing.T) {
 		})
 	}
 }
+
+// An edit that does not fit the real file is an *EditError: Index is its
+// place among the edits given, so a caller finds the patch line that gave
+// it (Edit.Line, PropEdit.Line); What names it as the patch line does.
+func TestEditErrorNamesTheEdit(t *testing.T) {
+	cases := []struct {
+		name, file, patch string
+		line              int    // of the failing edit
+		what, reason      string // EditError.What, and what Err says
+	}{
+		{"no match", "repository/conf/carbon.xml", "set /Server/Ports/Offset 2\n\nset /Server/Nope x\n", 4,
+			"set /Server/Nope", "path matches 0 elements, want exactly 1"},
+		{"two matches", "repository/conf/carbon.xml", "set /Server/ServiceUserRoles/Role/Name x\n", 2,
+			"set /Server/ServiceUserRoles/Role/Name", "path matches 2 elements, want exactly 1"},
+		{"all without a match", "repository/conf/carbon.xml", "attr /Server/Ports/Offset a 1\nattr --all //Nope a 1\n", 3,
+			"attr //Nope", "path matches no element"},
+		{"set of an element with children", "repository/conf/carbon.xml", "remove /Server/Tools\nset /Server/Ports x\n", 3,
+			"set /Server/Ports", "has child elements"},
+		{"ensure that does not match its path", "repository/conf/carbon.xml", "ensure /Server/X <Y/>\n", 2,
+			"ensure /Server/X", "after inserting the XML the path matches 0 elements"},
+		{"undeclared prefix", "repository/conf/carbon.xml", "ensure /Server/X <p:X/>\n", 2,
+			"ensure /Server/X", "undeclared namespace prefix"},
+		{"properties value not UTF-8", "repository/conf/log4j.properties", "prop a.b 1\nprop log4j.rootLogger \xff\n", 3,
+			"prop log4j.rootLogger", "not valid UTF-8"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fps, err := ParsePatch("x.patch", []byte("file "+tc.file+"\n"+tc.patch), lookupEnv, secretEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := fixture(t, "wso2am-2.0.0/"+tc.file)
+			var lines []int
+			if IsProperties(tc.file) {
+				for _, e := range fps[0].Props {
+					lines = append(lines, e.Line)
+				}
+				_, _, err = ApplyProperties(src, fps[0].Props)
+			} else {
+				for _, e := range fps[0].XML {
+					lines = append(lines, e.Line)
+				}
+				_, _, err = Apply(src, fps[0].XML)
+			}
+			var ee *EditError
+			if !errors.As(err, &ee) {
+				t.Fatalf("got %v (%T), want an *EditError", err, err)
+			}
+			if ee.Index < 0 || ee.Index >= len(lines) || lines[ee.Index] != tc.line {
+				t.Errorf("edit %d of lines %v, want the one of line %d", ee.Index, lines, tc.line)
+			}
+			if ee.What != tc.what || !strings.Contains(ee.Err.Error(), tc.reason) || err.Error() != ee.What+": "+ee.Err.Error() {
+				t.Errorf("got %q (what %q), want %q and a reason containing %q", err, ee.What, tc.what, tc.reason)
+			}
+		})
+	}
+}

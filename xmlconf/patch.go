@@ -139,7 +139,7 @@ func ParsePatchKinds(name string, src []byte, lookup func(string) (string, bool)
 			fail(ln, "%s: %v", op, err)
 			continue
 		}
-		if err := parseOp(fp, op, opts, rest, x); err != nil {
+		if err := parseOp(fp, ln, op, opts, rest, x); err != nil {
 			fail(ln, "%s: %v", op, err)
 		}
 	}
@@ -274,8 +274,9 @@ func cutPath(s string) (string, string, error) {
 	return s, "", nil
 }
 
-func parseOp(fp *FilePatch, op string, opts []string, rest string, x *expander) error {
-	var e Edit
+// parseOp parses the op at line ln and adds its edit to fp.
+func parseOp(fp *FilePatch, ln int, op string, opts []string, rest string, x *expander) error {
+	e := Edit{Line: ln}
 	for _, o := range opts {
 		k, v, hasV := strings.Cut(o, "=")
 		switch {
@@ -309,7 +310,7 @@ func parseOp(fp *FilePatch, op string, opts []string, rest string, x *expander) 
 		if err != nil {
 			return err
 		}
-		pe := PropEdit{Key: key, Secret: e.Secret}
+		pe := PropEdit{Key: key, Secret: e.Secret, Line: ln}
 		if op == "unprop" {
 			if val != "" {
 				return fmt.Errorf("unexpected argument %q", val)

@@ -40,21 +40,21 @@ unprop some.key
 	}
 	want := []FilePatch{
 		{File: "repository/conf/carbon.xml", Line: 2, XML: []Edit{
-			{Op: SetText, Path: "/Server/Ports/Offset", Value: "2"},
-			{Op: SetText, Path: "/Server/Name", Value: "  spaced \"q\" \\ gw.wso2\n"},
-			{Op: SetText, Path: "//Role/Name", Value: "", Match: All},
-			{Op: SetAttr, Path: "/Server/Security/KeyStore", Attr: "type", Value: "JKS"},
-			{Op: SetAttr, Path: "//datasource[name='WSO2 AM']/definition", Attr: "url", Value: "jdbc:x?a=1&b=2", Match: Any},
-			{Op: Ensure, Path: "/Server/HostName", XML: "<HostName>gw.wso2</HostName>", After: []string{"Version"}},
-			{Op: Ensure, Path: "/Server/Pw", Parent: "/Server", XML: `<Pw a="p&amp;ss&lt;&quot;&apos;&gt;$">p&amp;ss&lt;&quot;&apos;&gt;$</Pw>`, Secret: true},
-			{Op: Remove, Path: "/Server/Tools"},
-			{Op: SetChildren, Path: "/axisconfig/clustering/members", XML: "<member><hostName>gw.wso2</hostName><port>4000</port></member>\n    <member><hostName>b</hostName><port>4000</port></member>"},
-			{Op: SetText, Path: "/Server/Cost", Value: "$5 def x"},
+			{Op: SetText, Path: "/Server/Ports/Offset", Value: "2", Line: 3},
+			{Op: SetText, Path: "/Server/Name", Value: "  spaced \"q\" \\ gw.wso2\n", Line: 4},
+			{Op: SetText, Path: "//Role/Name", Value: "", Match: All, Line: 5},
+			{Op: SetAttr, Path: "/Server/Security/KeyStore", Attr: "type", Value: "JKS", Line: 6},
+			{Op: SetAttr, Path: "//datasource[name='WSO2 AM']/definition", Attr: "url", Value: "jdbc:x?a=1&b=2", Match: Any, Line: 7},
+			{Op: Ensure, Path: "/Server/HostName", XML: "<HostName>gw.wso2</HostName>", After: []string{"Version"}, Line: 8},
+			{Op: Ensure, Path: "/Server/Pw", Parent: "/Server", XML: `<Pw a="p&amp;ss&lt;&quot;&apos;&gt;$">p&amp;ss&lt;&quot;&apos;&gt;$</Pw>`, Secret: true, Line: 9},
+			{Op: Remove, Path: "/Server/Tools", Line: 10},
+			{Op: SetChildren, Path: "/axisconfig/clustering/members", XML: "<member><hostName>gw.wso2</hostName><port>4000</port></member>\n    <member><hostName>b</hostName><port>4000</port></member>", Line: 11},
+			{Op: SetText, Path: "/Server/Cost", Value: "$5 def x", Line: 15},
 		}},
 		{File: "repository/conf/log4j.properties", Line: 17, Props: []PropEdit{
-			{Key: "log4j.rootLogger", Value: "INFO, CARBON_CONSOLE"},
-			{Key: "log4j.appender.LOGEVENT.password", Value: `p&ss<"'>$`, Secret: true},
-			{Key: "some.key", Remove: true},
+			{Key: "log4j.rootLogger", Value: "INFO, CARBON_CONSOLE", Line: 18},
+			{Key: "log4j.appender.LOGEVENT.password", Value: `p&ss<"'>$`, Secret: true, Line: 19},
+			{Key: "some.key", Remove: true, Line: 20},
 		}},
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -14,6 +14,20 @@ type PropEdit struct {
 	Value  string
 	Remove bool
 	Secret bool
+	Line   int // the line of the patch file that gave the edit (ParsePatch); 0 otherwise
+}
+
+// what names the edit as a patch file writes it: "prop KEY" or "unprop
+// KEY" (quoted when it is empty or not UTF-8).
+func (e PropEdit) what() string {
+	op := "prop"
+	if e.Remove {
+		op = "unprop"
+	}
+	if e.Key == "" || !utf8.ValidString(e.Key) {
+		return fmt.Sprintf("%s %q", op, strings.ToValidUTF8(e.Key, "?"))
+	}
+	return op + " " + e.Key
 }
 
 // propLine is one logical line of a properties file that holds a key.
@@ -311,7 +325,8 @@ func propNewline(src []byte) string {
 // "key=value" with the file's line ending when the key is absent (a file
 // without a final line break keeps having none). Remove
 // deletes every logical line with the key. Changes report the key as Path,
-// Op SetText (set) or Remove. When changes is empty, out is src itself.
+// Op SetText (set) or Remove. When changes is empty, out is src itself. The
+// error of an edit is an *EditError naming it ("prop KEY", "unprop KEY").
 func ApplyProperties(src []byte, edits []PropEdit) (out []byte, changes []Change, err error) {
 	cur := src
 	lines, err := parseProps(cur)
@@ -324,12 +339,13 @@ func ApplyProperties(src []byte, edits []PropEdit) (out []byte, changes []Change
 			secret[e.Key] = true
 		}
 	}
-	for _, e := range edits {
+	for i, e := range edits {
+		editErr := func(err error) error { return &EditError{Index: i, What: e.what(), Err: err} }
 		if e.Key == "" {
-			return nil, nil, fmt.Errorf("set property: empty key")
+			return nil, nil, editErr(fmt.Errorf("empty key"))
 		}
 		if !utf8.ValidString(e.Key) || !utf8.ValidString(e.Value) {
-			return nil, nil, fmt.Errorf("set property %q: key or value is not valid UTF-8", strings.ToValidUTF8(e.Key, "?"))
+			return nil, nil, editErr(fmt.Errorf("key or value is not valid UTF-8"))
 		}
 		var spl []edit
 		old, found := "", false
@@ -367,11 +383,11 @@ func ApplyProperties(src []byte, edits []PropEdit) (out []byte, changes []Change
 		}
 		next, err := splice(cur, spl)
 		if err != nil {
-			return nil, nil, fmt.Errorf("set property %s: %w", e.Key, err)
+			return nil, nil, editErr(err)
 		}
 		cur = next
 		if lines, err = parseProps(cur); err != nil {
-			return nil, nil, fmt.Errorf("set property %s: result does not parse: %w", e.Key, err)
+			return nil, nil, editErr(fmt.Errorf("result does not parse: %w", err))
 		}
 		ch := Change{Op: SetText, Path: e.Key, Old: old, New: e.Value, Secret: secret[e.Key]}
 		if e.Remove {

@@ -110,7 +110,21 @@ type Edit struct {
 	After  []string // Ensure: insert after the last existing child with one of these local names
 	Match  Match
 	Secret bool // copied to the Change, so callers can mask values
+	Line   int  // the line of the patch file that gave the edit (ParsePatch); 0 otherwise
 }
+
+// EditError is the error of one edit of Apply or ApplyProperties: the edit
+// at Index of the edits given, named by What as a patch file writes it
+// ("set /Server/Ports/Offset", "prop log4j.rootLogger"). Edit.Line and
+// PropEdit.Line say which line of a patch file gave it.
+type EditError struct {
+	Index int
+	What  string
+	Err   error
+}
+
+func (e *EditError) Error() string { return e.What + ": " + e.Err.Error() }
+func (e *EditError) Unwrap() error { return e.Err }
 
 // Change reports one effective modification.
 type Change struct {
@@ -138,7 +152,8 @@ func Validate(src []byte) error {
 
 // Apply applies edits in order to an XML document and returns the new bytes
 // and the changes. When changes is empty, out is src itself. On any error out
-// and changes are nil. Errors name the edit's op and path.
+// and changes are nil. The error of an edit is an *EditError naming the
+// edit's op and path; a src that does not parse is "parse: …".
 //
 // Apply never writes to src, and src must not be changed after the call:
 // the changes' values may share its memory (a copy of every file read cost
@@ -180,7 +195,8 @@ func Apply(src []byte, edits []Edit) (out []byte, changes []Change, err error) {
 		d, pend = nd, nil
 		return nil
 	}
-	for _, e := range edits {
+	for i, e := range edits {
+		editErr := func(err error) error { return &EditError{Index: i, What: e.Op.String() + " " + e.Path, Err: err} }
 		if valueEdit(e) {
 			spl, chs, err := d.plan(e)
 			if err == nil && conflicts(pend, spl) {
@@ -189,7 +205,7 @@ func Apply(src []byte, edits []Edit) (out []byte, changes []Change, err error) {
 				}
 			}
 			if err != nil {
-				return nil, nil, fmt.Errorf("%s %s: %w", e.Op, e.Path, err)
+				return nil, nil, editErr(err)
 			}
 			pend = append(pend, spl...)
 			changes = append(changes, chs...)
@@ -200,22 +216,22 @@ func Apply(src []byte, edits []Edit) (out []byte, changes []Change, err error) {
 		}
 		spl, chs, err := d.plan(e)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s %s: %w", e.Op, e.Path, err)
+			return nil, nil, editErr(err)
 		}
 		if len(spl) == 0 {
 			continue
 		}
 		next, err := splice(d.src, spl)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s %s: %w", e.Op, e.Path, err)
+			return nil, nil, editErr(err)
 		}
 		nd, err := parse(next)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s %s: result does not parse: %w", e.Op, e.Path, err)
+			return nil, nil, editErr(fmt.Errorf("result does not parse: %w", err))
 		}
 		if e.Op == Ensure {
 			if n := len(nd.selectAll(e.Path)); n != 1 {
-				return nil, nil, fmt.Errorf("%s %s: after inserting the XML the path matches %d elements, want 1", e.Op, e.Path, n)
+				return nil, nil, editErr(fmt.Errorf("after inserting the XML the path matches %d elements, want 1", n))
 			}
 		}
 		nd.secret = d.secret
