@@ -1,6 +1,7 @@
 package tomlconf
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -183,34 +184,41 @@ func parseKey(text string) (Key, error) {
 
 // ApplyPatch applies one patch edit (see PatchEdit), with the guarantees of
 // Set, Delete, ReplaceArrayOfTables and Merge. Errors name the key, not the
-// value.
+// value, and say what failed without naming the edit itself, which the
+// caller names (String) with the patch line that gave it: a set of a key
+// that is a table is "it is a table, not a value"; a key of a merged
+// fragment is named ("line 2, column 1: set a.b: ...").
 func (d *Doc) ApplyPatch(e PatchEdit) error {
 	var err error
 	switch e.Op {
 	case "set":
 		err = d.Merge([]byte(e.Key.String() + " = " + e.Text + "\n"))
 		if x, ok := err.(*Error); ok {
-			err = fmt.Errorf("%s", x.Msg) // the position is inside the one-line fragment
+			// The position is inside the one-line fragment, and its
+			// "set KEY: " is the edit's own name.
+			msg, _ := strings.CutPrefix(x.Msg, "set "+e.Key.String()+": ")
+			err = errors.New(msg)
 		}
 	case "unset":
 		if len(e.Key) == 0 {
-			return fmt.Errorf("unset: empty key")
+			return fmt.Errorf("empty key")
 		}
-		err = d.Delete(e.Key[:len(e.Key)-1], e.Key[len(e.Key)-1])
+		if err = d.Delete(e.Key[:len(e.Key)-1], e.Key[len(e.Key)-1]); err != nil {
+			msg, _ := strings.CutPrefix(err.Error(), "delete "+e.Key.String()+": ")
+			err = errors.New(msg)
+		}
 	case "tables":
 		st, lerr := load([]byte(e.Text))
 		if lerr != nil {
-			return fmt.Errorf("tables %s: %w", e.Key, lerr)
+			return lerr
 		}
 		if len(st.exprs) == 0 {
 			err = d.ReplaceArrayOfTables(e.Key, nil)
-		} else if err = d.Merge([]byte(e.Text)); err != nil {
-			err = fmt.Errorf("tables %s: %w", e.Key, err)
+		} else {
+			err = d.Merge([]byte(e.Text))
 		}
 	case "merge":
-		if err = d.Merge([]byte(e.Text)); err != nil {
-			err = fmt.Errorf("merge: %w", err)
-		}
+		err = d.Merge([]byte(e.Text))
 	default:
 		err = fmt.Errorf("unknown TOML op %q", e.Op)
 	}

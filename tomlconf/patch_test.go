@@ -226,3 +226,36 @@ func TestPatchFormatTOMLExample(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An edit the real 4.5 control-plane file cannot take fails with what went
+// wrong, without restating the edit (the caller names it, String, with its
+// patch line): "set apim.cors: set apim.cors: it is a table" said it twice.
+func TestApplyPatchErrorsDoNotRestateTheEdit(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(fixtures.Path("wso2-fixtures"), "wso2am-acp-4.5.0/repository/conf/deployment.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ name, patch, what, want string }{
+		{"set of a table", "set apim.cors 1", "set apim.cors", "it is a table, not a value"},
+		{"set inside an array of tables", "set event_listener.enable false", "set event_listener.enable",
+			"the key is inside the array of tables [[event_listener]]: replace the array as a whole"},
+		{"unset of a table", "unset apim.cors", "unset apim.cors", "it is a table, not a value"},
+		{"tables over a table", "tables apim.cors <<EOF\n[[apim.cors]]\nx = 1\nEOF", "tables apim.cors",
+			"line 1, column 1: replace [[apim.cors]]: "},
+		{"merge of a value over a table", "merge <<EOF\napim.cors = 1\nEOF", "merge", "line 1, column 1: set apim.cors: it is a table, not a value"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fps := parsePatch(t, "file deployment.toml\n"+tc.patch+"\n")
+			e := fps[0].Other[0].Edit.(tomlconf.PatchEdit)
+			d, err := tomlconf.Parse(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = d.ApplyPatch(e)
+			if e.String() != tc.what || err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("%s: got %v, want an error starting with %q", e, err, tc.want)
+			}
+		})
+	}
+}
