@@ -16,13 +16,15 @@ import (
 
 // Every field of an edit is an input of the edit: changing any one of them
 // changes the key, and a new field must be added to editKey (the field
-// counts below fail first).
+// counts below fail first). Line is not: it says where a patch file wrote
+// the edit, which the result does not depend on, so a patch line moved
+// down keeps the key.
 func TestEditKeyCoversEveryField(t *testing.T) {
-	if n := reflect.TypeFor[xmlconf.Edit]().NumField(); n != 9 {
-		t.Fatalf("xmlconf.Edit has %d fields, editKey hashes 9: hash the new one and count it here", n)
+	if n := reflect.TypeFor[xmlconf.Edit]().NumField(); n != 10 {
+		t.Fatalf("xmlconf.Edit has %d fields, editKey hashes 9 and not Line: hash the new one and count it here", n)
 	}
-	if n := reflect.TypeFor[xmlconf.PropEdit]().NumField(); n != 4 {
-		t.Fatalf("xmlconf.PropEdit has %d fields, editKey hashes 4: hash the new one and count it here", n)
+	if n := reflect.TypeFor[xmlconf.PropEdit]().NumField(); n != 5 {
+		t.Fatalf("xmlconf.PropEdit has %d fields, editKey hashes 4 and not Line: hash the new one and count it here", n)
 	}
 	base := xmlconf.Edit{Op: xmlconf.Ensure, Path: "/a/b", Attr: "x", Value: "v", XML: "<b/>", Parent: "/a", After: []string{"c"}, Match: xmlconf.All}
 	xmls := map[string]func(e *xmlconf.Edit){
@@ -70,8 +72,16 @@ func TestEditKeyCoversEveryField(t *testing.T) {
 		"a props edit":   editKey("xml", &FileEdits{xml: []xmlconf.Edit{base}, props: []xmlconf.PropEdit{pbase}}, content),
 		"the same again": editKey("xml", &FileEdits{xml: []xmlconf.Edit{base}}, content),
 	}
+	moved := base
+	moved.Line = 7
+	others["the same on another line"] = editKey("xml", &FileEdits{xml: []xmlconf.Edit{moved}}, content)
+	pmoved := pbase
+	pmoved.Line = 7
+	if editKey("properties", &FileEdits{props: []xmlconf.PropEdit{pmoved}}, content) != p0 {
+		t.Errorf("properties edit: changing Line changes the key")
+	}
 	for name, k := range others {
-		if (k == k0) != (name == "the same again") {
+		if (k == k0) != (name == "the same again" || name == "the same on another line") {
 			t.Errorf("%s: key equal to the first: %v", name, k == k0)
 		}
 	}
