@@ -169,7 +169,7 @@ func TestBadInputNothingTouched(t *testing.T) {
 		{"patch syntax error", "gateway", writePatch("file repository/conf/carbon.xml\nset /Server/Name ok\nfrobnicate /Server/Name x\n"),
 			exitcode.Config, []string{"WSO2_AGENT_PATCHES", "extra.patch:3"}},
 		{"patch path matches nothing", "gateway", writePatch("file repository/conf/carbon.xml\nset /Server/NoSuchElement x\n"),
-			exitcode.DataErr, []string{"repository/conf/carbon.xml", "/Server/NoSuchElement"}},
+			exitcode.Config, []string{"WSO2_AGENT_PATCHES", "extra.patch:2: set /Server/NoSuchElement in repository/conf/carbon.xml"}},
 		{"patch file missing", "gateway", setEnv("WSO2_AGENT_PATCHES", "/nonexistent/x.patch"), exitcode.Config, []string{"WSO2_AGENT_PATCHES", "/nonexistent/x.patch"}},
 		{"invalid schedule", "analytics", setEnv("WSO2_DAS_APIM_STAT_SCRIPT", "0 0 25 * * ?"), exitcode.Config,
 			[]string{"WSO2_DAS_APIM_STAT_SCRIPT", "0 0 25 * * ?", "not a valid Quartz cron expression"}},

@@ -115,6 +115,12 @@ type PatchFile struct {
 	Files []xmlconf.FilePatch // its edits, file by file
 }
 
+// At names a line of the patch file in an error, as the errors Load finds
+// in it do: "WSO2_AGENT_PATCHES: NAME:LINE".
+func (f PatchFile) At(line int) string {
+	return fmt.Sprintf("WSO2_AGENT_PATCHES: %s:%d", f.Name, line)
+}
+
 // JobSet is the jobs of an environment, declared once at load.
 type JobSet struct {
 	// List holds the jobs of the WSO2_AGENT_JOB_<NAME> variables, of the

@@ -33,7 +33,7 @@ const (
 	OSErr       = 71  // the operating system refused: fork/exec, setuid, signals
 	IOErr       = 74  // writing failed during apply (read-only file system, disk full); every file is left as it was
 	TempFail    = 75  // a dependency did not become reachable within WSO2_AGENT_WAIT_TIMEOUT, or the home stayed locked by another agent for WSO2_AGENT_LOCK_TIMEOUT
-	Config      = 78  // bad configuration: an environment variable, a profile name, a patch file, a schedule or a job
+	Config      = 78  // bad configuration: an environment variable, a profile name, a patch file (a line that does not parse, or whose edit does not fit its file), a schedule or a job
 	NotExec     = 126 // the server command exists but cannot be executed
 	NotFound    = 127 // the server command was not found
 )
@@ -58,7 +58,7 @@ func Table() []Row {
 		{OSErr, "oserr", "the operating system refused (fork/exec, setuid, signals)"},
 		{IOErr, "ioerr", "a write failed during apply (read-only, disk full, permission denied: the message then says which uid the agent runs as and who owns the folder); every file is whole, old or new, and a failure while staging changes nothing"},
 		{TempFail, "tempfail", "a dependency did not become reachable within WSO2_AGENT_WAIT_TIMEOUT, or another agent held the home (its lock) for WSO2_AGENT_LOCK_TIMEOUT"},
-		{Config, "config", "bad configuration: environment variable, profile, patch file, schedule, job"},
+		{Config, "config", "bad configuration: environment variable, profile, patch file (a line that does not parse, or whose edit does not fit its file), schedule, job"},
 		{NotExec, "notexec", "the server command is not executable"},
 		{NotFound, "notfound", "the server command was not found"},
 		{-1, "128+N", "`run`: the server was killed by signal N (143 = SIGTERM, 137 = SIGKILL)"},

@@ -29,8 +29,22 @@ type FileEdits struct {
 	TOML     []TOMLEdit // for .toml files
 	// Base, when set, is the content the edits start from instead of the
 	// file's own (a config volume's copy, a profile's template).
-	Base   []byte
-	source string // who asked for them: the profile, or a patch file
+	Base []byte
+	// Who asked for the edits: the profile, when it named the file (Get);
+	// the patch files, whose first `file` line naming it is patch, and
+	// whose edits are in from, each with its patch line (as
+	// contract.PatchFile.At names it; patch is "" when none names it).
+	byProfile bool
+	patch     string
+	from      map[editRef]string
+}
+
+// editRef is one edit of a FileEdits: its kind ("xml", "properties" or
+// "toml", as fileResult.kind: the list it is in, xml, props or TOML) and
+// its index in that list.
+type editRef struct {
+	kind  string
+	index int
 }
 
 // TOMLEdit is one edit of a .toml file: Apply makes it on the parsed
@@ -63,15 +77,22 @@ type EditSet struct {
 	Files []*FileEdits
 }
 
-// Get returns the edits of the file rel, adding an empty entry (asked for
-// by the profile) the first time rel is named.
+// Get returns the edits of the file rel for the profile, adding an empty
+// entry the first time rel is named.
 func (s *EditSet) Get(rel string) *FileEdits {
+	f := s.get(rel)
+	f.byProfile = true
+	return f
+}
+
+// get is Get without saying that the profile asked (for AddPatches).
+func (s *EditSet) get(rel string) *FileEdits {
 	for _, f := range s.Files {
 		if f.Rel == rel {
 			return f
 		}
 	}
-	f := &FileEdits{Rel: rel, source: "profile"}
+	f := &FileEdits{Rel: rel}
 	s.Files = append(s.Files, f)
 	return f
 }
@@ -196,11 +217,13 @@ func editFile(path string, fe *FileEdits) fileResult {
 		err = nil // the base takes the missing file's place
 	}
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) && fe.optional {
+		if errors.Is(err, fs.ErrNotExist) && fe.optional && fe.patch == "" {
 			r.skip = true
 			return r
 		}
-		r.err = exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, contract.DescribeFSError(err))
+		// A file the profile may lack is not the profile's to miss.
+		needed := fe.byProfile && !(fe.optional && errors.Is(err, fs.ErrNotExist))
+		r.err = exitcode.Wrap(exitcode.NoInput, fe.blame(needed, fmt.Errorf("read %s: %s", path, contract.DescribeFSError(err))))
 		return r
 	}
 	r.old = old
@@ -215,7 +238,7 @@ func editFile(path string, fe *FileEdits) fileResult {
 		}
 		r.out, r.tomlChanges, r.tomlKeys, r.secrets, err = ApplyTOML(old, fe.TOML)
 		if err != nil {
-			r.err = exitcode.Errorf(exitcode.DataErr, "edit %s: %w", path, err)
+			r.err = fe.editError(r.kind, path, err)
 		}
 		return r
 	}
@@ -242,7 +265,7 @@ func editFile(path string, fe *FileEdits) fileResult {
 		r.out, r.changes, err = xmlconf.Apply(old, fe.xml)
 	}
 	if err != nil {
-		r.err = exitcode.Errorf(exitcode.DataErr, "patch %s: %w", path, err)
+		r.err = fe.editError(r.kind, path, err)
 		return r
 	}
 	if memo && !bytes.Equal(r.out, old) {
@@ -250,6 +273,42 @@ func editFile(path string, fe *FileEdits) fileResult {
 		r.memo = &k
 	}
 	return r
+}
+
+// editError is the error of fe's edits of the file at path, of kind.
+// An edit of a patch file that does not fit the file is the patch line's
+// error, named as the errors found in it at load are (exit 78):
+// "WSO2_AGENT_PATCHES: NAME:LINE: OP PATH in FILE: reason". Anything else
+// is the file's: it does not parse, or the profile's own edit does not fit
+// it (exit 65): "edit PATH: reason", after the patch line that named the
+// file when the profile does not edit it (blame).
+func (fe *FileEdits) editError(kind, path string, err error) error {
+	var ee *xmlconf.EditError
+	if errors.As(err, &ee) {
+		if at, ok := fe.from[editRef{kind, ee.Index}]; ok {
+			return exitcode.Errorf(exitcode.Config, "%s: %s in %s: %w", at, ee.What, fe.Rel, ee.Err)
+		}
+	}
+	return exitcode.Wrap(exitcode.DataErr, fe.blame(fe.byProfile, fmt.Errorf("edit %s: %w", path, err)))
+}
+
+// blame returns err, an error of the file itself (it cannot be read or
+// parsed), after the first patch line that named the file unless the
+// profile needs the file too: the patch line is then why it was read.
+func (fe *FileEdits) blame(needed bool, err error) error {
+	if fe.patch != "" && !needed {
+		return fmt.Errorf("%s: %w", fe.patch, err)
+	}
+	return err
+}
+
+// addFrom records that the edit of kind at index came from the patch line
+// at.
+func (fe *FileEdits) addFrom(kind string, index int, at string) {
+	if fe.from == nil {
+		fe.from = map[editRef]string{}
+	}
+	fe.from[editRef{kind, index}] = at
 }
 
 // opName is the name a change of a file of kind is shown by, in render's
@@ -279,18 +338,30 @@ func Unjoin(err error) []error {
 // profile's. File names are normalised relative to home, so that a file the
 // profile edits, however a patch spells it, gets both sets of edits (one
 // in-memory result per file).
+//
+// Each edit remembers its patch line, and each file the first `file` line
+// that named it, so that an edit the file cannot take is the patch line's
+// error (editError).
 func AddPatches(s *EditSet, patches []contract.PatchFile, home string) {
 	for _, pf := range patches {
 		for _, fp := range pf.Files {
-			f := s.Get(patchFileRel(home, fp.File))
-			f.xml = append(f.xml, fp.XML...)
-			f.props = append(f.props, fp.Props...)
+			f := s.get(patchFileRel(home, fp.File))
+			if f.patch == "" {
+				f.patch = pf.At(fp.Line)
+			}
+			for _, e := range fp.XML {
+				f.addFrom("xml", len(f.xml), pf.At(e.Line))
+				f.xml = append(f.xml, e)
+			}
+			for _, e := range fp.Props {
+				f.addFrom("properties", len(f.props), pf.At(e.Line))
+				f.props = append(f.props, e)
+			}
 			for _, o := range fp.Other {
 				e := o.Edit.(tomlconf.PatchEdit)
 				e.Secret = e.Secret || o.Secret
-				te := TOMLPatch(e)
-				te.What = fmt.Sprintf("%s:%d: %s", pf.Name, o.Line, te.What)
-				f.TOML = append(f.TOML, te)
+				f.addFrom("toml", len(f.TOML), pf.At(o.Line))
+				f.TOML = append(f.TOML, TOMLPatch(e))
 			}
 		}
 	}

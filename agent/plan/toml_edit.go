@@ -8,6 +8,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/tomlconf"
+	"github.com/wso2-container/agent/xmlconf"
 )
 
 // TOMLText shows a TOML value in a change: a string as it is, anything else
@@ -26,7 +27,9 @@ func TOMLText(v any) string {
 // bytes, the changes, the keys whose values are secret (see tomlSecret)
 // and the secret values that the changes wrote or replaced, in every
 // spelling the file may hold them. A change is secret when its key is
-// (tomlSecret), whichever edit made it.
+// (tomlSecret), whichever edit made it. An edit that fails is an
+// *xmlconf.EditError (the patch format's error of one edit) holding its
+// index among edits and its What.
 func ApplyTOML(old []byte, edits []TOMLEdit) ([]byte, []Change, []tomlconf.Key, []string, error) {
 	d, err := tomlconf.Parse(old)
 	if err != nil {
@@ -34,13 +37,13 @@ func ApplyTOML(old []byte, edits []TOMLEdit) ([]byte, []Change, []tomlconf.Key, 
 	}
 	var changes []Change
 	var paths, keys []tomlconf.Key
-	for _, e := range edits {
+	for i, e := range edits {
 		if e.Secret && e.Key != nil {
 			keys = append(keys, e.Key)
 		}
 		n := len(d.Changes())
 		if err := e.Apply(d); err != nil {
-			return nil, nil, nil, nil, fmt.Errorf("%s: %w", e.What, err)
+			return nil, nil, nil, nil, &xmlconf.EditError{Index: i, What: e.What, Err: err}
 		}
 		for _, c := range d.Changes()[n:] {
 			// The patch format's names (see opName): a key added or

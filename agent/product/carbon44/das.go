@@ -133,7 +133,7 @@ func (t *target) planSchedules() func(p *plan.Plan) error {
 		default:
 			c.out, c.changes, err = carbonapp.Patch(old, crons)
 			if err != nil {
-				return fail(exitcode.Wrap(exitcode.DataErr, fmt.Errorf("patch %s: %w", path, err)))
+				return fail(exitcode.Wrap(exitcode.DataErr, fmt.Errorf("edit %s: %w", path, err)))
 			}
 			if c.out != nil && fixpoint.Enabled() {
 				k := carbonapp.PatchKey(c.out, crons)
