@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -200,6 +201,71 @@ func TestSeedCopyDurableBeforeComplete(t *testing.T) {
 	}
 	if !fsyncs(calls[lastRename+1:], dep) {
 		t.Errorf("the volume's folder %s was not fsynced after the copy's entries were renamed into it", dep)
+	}
+	if _, err := os.Stat(filepath.Join(dep, ".agent-seeded")); err != nil {
+		t.Fatalf("not seeded: %v", err)
+	}
+}
+
+// mkdirArgs matches mkdirat(2)'s arguments: the folder made (by its
+// absolute path) and its mode.
+var mkdirArgs = regexp.MustCompile(`^AT_FDCWD(?:<[^>]*>)?, "(/[^"]+)", `)
+
+// TestDurabilityNewFoldersSynced: a folder the start makes (here
+// repository/components and repository/components/lib, for the mediator
+// jars of a home that has neither, and the deployment folder a seed goes
+// to) is made durable, an fsync of the folder above it, after it is made
+// and before any file is renamed into it: a power loss would otherwise
+// take away the folder, and the files synced into it with it.
+func TestDurabilityNewFoldersSynced(t *testing.T) {
+	home := freshHome(t, "gateway")
+	env := processEnv(t, "gateway", home)
+	lib := filepath.Join(home, "repository/components/lib")
+	if _, err := os.Stat(filepath.Dir(lib)); err == nil {
+		t.Fatalf("the fixture has %s: the test needs a home without it", filepath.Dir(lib))
+	}
+	dep, seed := emptyDeployment(t, home)
+	if err := os.Remove(dep); err != nil {
+		t.Fatal(err)
+	}
+	env["WSO2_DEPLOYMENT_SEED"] = seed
+	calls := traceRenderCalls(t, env, "mkdir,mkdirat,fsync,rename,renameat,renameat2")
+	var made []string
+	for i, c := range calls {
+		if c.name != "mkdirat" && c.name != "mkdir" {
+			continue
+		}
+		m := mkdirArgs.FindStringSubmatch(c.args)
+		if m == nil || !strings.HasPrefix(m[1], home+"/") {
+			continue
+		}
+		dir := m[1]
+		made = append(made, dir)
+		parent := filepath.Dir(dir)
+		synced := false
+		for _, d := range calls[i+1:] {
+			if d.name == "fsync" {
+				if p := fdPath.FindStringSubmatch(d.args); p != nil && p[1] == parent {
+					synced = true
+					break
+				}
+			}
+			if r := renameArgs.FindStringSubmatch(d.args); r != nil && strings.HasPrefix(r[2], dir+"/") {
+				t.Errorf("%s renamed into the new folder %s before %s was fsynced", r[2], dir, parent)
+				break
+			}
+		}
+		if !synced {
+			t.Errorf("folder %s made, but %s not fsynced after it", dir, parent)
+		}
+	}
+	for _, want := range []string{filepath.Dir(lib), lib, dep} {
+		if !slices.Contains(made, want) {
+			t.Errorf("folder %s not made (made: %v)", want, made)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(lib, "golden-mediator-1.0.jar")); err != nil {
+		t.Fatalf("the mediator jar was not mirrored: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dep, ".agent-seeded")); err != nil {
 		t.Fatalf("not seeded: %v", err)

@@ -15,11 +15,12 @@ import (
 )
 
 // Apply carries out the plan: every changed file is first staged beside its
-// target (a temporary file); only when all are staged are they made durable
-// (an fsync of each) and renamed into place, and each directory written is
-// fsynced after its renames. A failure while staging (read-only file system,
-// disk full) therefore leaves every file as it was. Removals and seeding
-// follow.
+// target (a temporary file), in a folder made for it when it has none, the
+// folder above each folder made then fsynced; only when all are staged are
+// they made durable (an fsync of each) and renamed into place, and each
+// directory written is fsynced after its renames. A failure while staging
+// (read-only file system, disk full) therefore leaves every file as it was.
+// Removals and seeding follow.
 // It returns the paths written.
 //
 // Apply reads the plan and changes none of it but OwnerNotKept and
@@ -62,11 +63,14 @@ func (p *Plan) Apply() ([]string, error) {
 			s.Abort()
 		}
 	}
+	var made []string
 	for _, f := range changed {
 		if f.Remove {
 			continue
 		}
-		if err := mkdirAll(filepath.Dir(f.Path), p.NewOwner); err != nil {
+		m, err := mkdirAll(filepath.Dir(f.Path), p.NewOwner)
+		made = append(made, m...)
+		if err != nil {
 			abort()
 			var pe *fs.PathError
 			where := filepath.Dir(f.Path)
@@ -84,6 +88,12 @@ func (p *Plan) Apply() ([]string, error) {
 		if nk := s.NotKept(); nk != "" {
 			p.OwnerNotKept = append(p.OwnerNotKept, f.Display()+": "+nk)
 		}
+	}
+	// The folders made must be durable before the files renamed into them
+	// are: a crash would otherwise take them away, files and all.
+	if err := syncParents(made); err != nil {
+		abort()
+		return nil, exitcode.Wrap(exitcode.IOErr, err)
 	}
 	written, err := atomicfile.CommitAll(staged)
 	if err != nil {
@@ -110,24 +120,53 @@ func (p *Plan) Apply() ([]string, error) {
 	return written, nil
 }
 
-// mkdirAll is os.MkdirAll (mode 0755) that, when owner is set, makes each
-// folder as owner's before it appears (atomicfile.MkdirFor): a start killed
-// while making them leaves none that is not owner's. Without an owner the
-// umask applies, as os.MkdirAll's; a folder made for an owner gets 0755
-// exactly, as a new file gets its mode from atomicfile.
-func mkdirAll(dir string, owner *atomicfile.Owner) error {
-	if owner == nil {
-		return os.MkdirAll(dir, 0o755)
-	}
-	if st, err := os.Stat(dir); err == nil && st.IsDir() {
-		return nil
-	}
-	if parent := filepath.Dir(dir); parent != dir {
-		if err := mkdirAll(parent, owner); err != nil {
-			return err
+// mkdirAll is os.MkdirAll (mode 0755) that returns the folders it made,
+// the topmost first, and that, when owner is set, makes each folder as
+// owner's before it appears (atomicfile.MkdirFor): a start killed while
+// making them leaves none that is not owner's. Without an owner the umask
+// applies, as os.MkdirAll's; a folder made for an owner gets 0755 exactly,
+// as a new file gets its mode from atomicfile. The new folders are not yet
+// durable: their parents must be synced (syncParents) before anything in
+// them counts as written.
+func mkdirAll(dir string, owner *atomicfile.Owner) ([]string, error) {
+	if st, err := os.Stat(dir); err == nil {
+		if st.IsDir() {
+			return nil, nil
 		}
+		return nil, &fs.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOTDIR}
 	}
-	return atomicfile.MkdirFor(dir, 0o755, *owner)
+	var made []string
+	if parent := filepath.Dir(dir); parent != dir {
+		m, err := mkdirAll(parent, owner)
+		if err != nil {
+			return m, err
+		}
+		made = m
+	}
+	if owner != nil {
+		if err := atomicfile.MkdirFor(dir, 0o755, *owner); err != nil {
+			return made, err
+		}
+		return append(made, dir), nil
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		if st, serr := os.Lstat(dir); serr == nil && st.IsDir() {
+			return made, nil // made meanwhile by someone else
+		}
+		return made, err
+	}
+	return append(made, dir), nil
+}
+
+// syncParents fsyncs the folder above each folder of made, each once and
+// several at once, so that the folders survive a crash with what is
+// then written into them.
+func syncParents(made []string) error {
+	parents := make([]string, len(made))
+	for i, d := range made {
+		parents[i] = filepath.Dir(d)
+	}
+	return atomicfile.SyncDirs(parents)
 }
 
 // withOwnerHint adds to a permission error who the agent runs as and who

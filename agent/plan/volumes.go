@@ -267,7 +267,11 @@ func seed(s *SeedPlan, owner *atomicfile.Owner, leftover func(error)) ([]string,
 			return nil, fmt.Errorf("seed %s: it is a symbolic link (to %s): not seeded for another user, whose folder may hold it; mount the volume there instead", s.Dst, to)
 		}
 	}
-	if err := mkdirAll(s.Dst, owner); err != nil {
+	made, err := mkdirAll(s.Dst, owner)
+	if err == nil {
+		err = syncParents(made)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
 	unlock, err := lockSeed(s, os.O_CREATE)

@@ -68,6 +68,24 @@ func SyncDir(dir string) error {
 	return syncOpenDir(d, dir)
 }
 
+// SyncDirs fsyncs each of dirs once (a folder named twice is synced once),
+// several at once, as CommitAll syncs its directories, so that the entries
+// made or removed in them (a folder made, a file removed) survive a crash.
+// It returns the first error in the order of dirs; the other folders are
+// synced all the same.
+func SyncDirs(dirs []string) error {
+	var uniq []string
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		if d = filepath.Clean(d); !seen[d] {
+			seen[d] = true
+			uniq = append(uniq, d)
+		}
+	}
+	_, err := parallel(len(uniq), func(i int) error { return SyncDir(uniq[i]) })
+	return err
+}
+
 // syncOpenDir fsyncs the open folder d (at path, for errors). A file system
 // that cannot sync a folder (EINVAL) is not an error.
 func syncOpenDir(d *os.File, path string) error {

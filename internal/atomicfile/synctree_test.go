@@ -203,3 +203,26 @@ func TestSyncTreeDoesNotWaitOnALease(t *testing.T) {
 		t.Fatalf("SyncTree: %v, want an error naming /shown/sub/f (EWOULDBLOCK)", err)
 	}
 }
+
+// TestSyncDirs syncs every folder it is given and names, in its error, the
+// first one that cannot be synced (a missing one), after syncing the rest.
+func TestSyncDirs(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	for _, d := range []string{a, b} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := SyncDirs([]string{a, a + "/", b, a}); err != nil {
+		t.Fatalf("SyncDirs: %v", err)
+	}
+	if err := SyncDirs(nil); err != nil {
+		t.Fatalf("SyncDirs of nothing: %v", err)
+	}
+	missing := filepath.Join(dir, "missing")
+	err := SyncDirs([]string{a, missing, filepath.Join(dir, "gone")})
+	if err == nil || !strings.HasPrefix(err.Error(), "sync "+missing+": ") {
+		t.Fatalf("SyncDirs with a missing folder: %v, want the error of %s", err, missing)
+	}
+}
