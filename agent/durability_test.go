@@ -207,9 +207,9 @@ func TestSeedCopyDurableBeforeComplete(t *testing.T) {
 	}
 }
 
-// mkdirArgs matches mkdirat(2)'s arguments: the folder made (by its
-// absolute path) and its mode.
-var mkdirArgs = regexp.MustCompile(`^AT_FDCWD(?:<[^>]*>)?, "(/[^"]+)", `)
+// pathArgs matches the arguments of a call on one path given by its
+// absolute name (mkdirat(2), unlinkat(2)): the path.
+var pathArgs = regexp.MustCompile(`^AT_FDCWD(?:<[^>]*>)?, "(/[^"]+)", `)
 
 // TestDurabilityNewFoldersSynced: a folder the start makes (here
 // repository/components and repository/components/lib, for the mediator
@@ -235,7 +235,7 @@ func TestDurabilityNewFoldersSynced(t *testing.T) {
 		if c.name != "mkdirat" && c.name != "mkdir" {
 			continue
 		}
-		m := mkdirArgs.FindStringSubmatch(c.args)
+		m := pathArgs.FindStringSubmatch(c.args)
 		if m == nil || !strings.HasPrefix(m[1], home+"/") {
 			continue
 		}
@@ -269,5 +269,59 @@ func TestDurabilityNewFoldersSynced(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dep, ".agent-seeded")); err != nil {
 		t.Fatalf("not seeded: %v", err)
+	}
+}
+
+// TestDurabilityMediatorRemovalBeforeManifest: a mediator jar the share
+// dropped is removed, and the removal made durable (an fsync of its
+// folder), before the manifest that no longer lists it replaces the one
+// that does: otherwise a crash between the two leaves a jar that no
+// manifest claims, which stays in the folder for good.
+func TestDurabilityMediatorRemovalBeforeManifest(t *testing.T) {
+	home := freshHome(t, "gateway")
+	share := filepath.Join(t.TempDir(), "mediator")
+	if err := os.MkdirAll(share, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(share, "a.jar"), []byte("jar-A"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := with(processEnv(t, "gateway", home), "WSO2_MEDIATOR_DIR", share)
+	if r := runPipe(t, env, "render"); r.Code != 0 {
+		t.Fatalf("first render: exit %d\n%s", r.Code, r.Stderr)
+	}
+	if err := os.Remove(filepath.Join(share, "a.jar")); err != nil {
+		t.Fatal(err)
+	}
+	lib := filepath.Join(home, "repository/components/lib")
+	jar, manifest := filepath.Join(lib, "a.jar"), filepath.Join(lib, ".agent-mediators")
+	calls := traceRenderCalls(t, env, "unlinkat,fsync,rename,renameat,renameat2")
+	removed, synced, committed := -1, -1, -1
+	for i, c := range calls {
+		switch c.name {
+		case "unlinkat":
+			if m := pathArgs.FindStringSubmatch(c.args); m != nil && m[1] == jar {
+				removed = i
+			}
+		case "fsync":
+			if m := fdPath.FindStringSubmatch(c.args); m != nil && m[1] == lib && removed >= 0 && synced < 0 {
+				synced = i
+			}
+		default:
+			if m := renameArgs.FindStringSubmatch(c.args); m != nil && m[2] == manifest {
+				committed = i
+			}
+		}
+	}
+	switch {
+	case removed < 0 || committed < 0:
+		t.Fatalf("a.jar removed at call %d, the manifest renamed at call %d: want both", removed, committed)
+	case committed < removed:
+		t.Errorf("the manifest was renamed into place (call %d) before a.jar was removed (call %d)", committed, removed)
+	case synced < 0 || synced > committed:
+		t.Errorf("%s not fsynced between a.jar's removal (call %d) and the manifest's rename (call %d; fsync at %d)", lib, removed, committed, synced)
+	}
+	if _, err := os.Stat(jar); err == nil {
+		t.Fatal("a.jar is still there")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,9 +19,13 @@ import (
 // target (a temporary file), in a folder made for it when it has none, the
 // folder above each folder made then fsynced; only when all are staged are
 // they made durable (an fsync of each) and renamed into place, and each
-// directory written is fsynced after its renames. A failure while staging
+// directory written is fsynced after its renames; then the files to remove
+// are removed and their directories fsynced. A failure while staging
 // (read-only file system, disk full) therefore leaves every file as it was.
-// Removals and seeding follow.
+// Files of a later phase (FilePlan.phase: a mirrored folder's manifest, and
+// what it must precede) are renamed and removed only once every file of the
+// earlier phases is, durably, so a start killed anywhere leaves a state the
+// next one completes (see AddMirror). Seeding follows.
 // It returns the paths written.
 //
 // Apply reads the plan and changes none of it but OwnerNotKept and
@@ -57,21 +62,24 @@ func (p *Plan) Apply() ([]string, error) {
 		}
 	}
 	changed := p.Changed()
-	var staged []*atomicfile.Staged
-	abort := func() {
-		for _, s := range staged {
-			s.Abort()
+	staged := make([]*atomicfile.Staged, len(changed)) // nil for a removal
+	// abort removes the staged files of the phases after phase.
+	abort := func(phase int) {
+		for i, s := range staged {
+			if s != nil && changed[i].phase > phase {
+				s.Abort()
+			}
 		}
 	}
 	var made []string
-	for _, f := range changed {
+	for i, f := range changed {
 		if f.Remove {
 			continue
 		}
 		m, err := mkdirAll(filepath.Dir(f.Path), p.NewOwner)
 		made = append(made, m...)
 		if err != nil {
-			abort()
+			abort(math.MinInt)
 			var pe *fs.PathError
 			where := filepath.Dir(f.Path)
 			if errors.As(err, &pe) {
@@ -81,10 +89,10 @@ func (p *Plan) Apply() ([]string, error) {
 		}
 		s, err := atomicfile.StageUnsyncedFor(f.Path, f.New, f.Mode, p.NewOwner, f.attrs()...)
 		if err != nil {
-			abort()
+			abort(math.MinInt)
 			return nil, exitcode.Wrap(exitcode.IOErr, withOwnerHint(err, filepath.Dir(f.Path)))
 		}
-		staged = append(staged, s)
+		staged[i] = s
 		if nk := s.NotKept(); nk != "" {
 			p.OwnerNotKept = append(p.OwnerNotKept, f.Display()+": "+nk)
 		}
@@ -92,19 +100,37 @@ func (p *Plan) Apply() ([]string, error) {
 	// The folders made must be durable before the files renamed into them
 	// are: a crash would otherwise take them away, files and all.
 	if err := syncParents(made); err != nil {
-		abort()
+		abort(math.MinInt)
 		return nil, exitcode.Wrap(exitcode.IOErr, err)
 	}
-	written, err := atomicfile.CommitAll(staged)
-	if err != nil {
-		return written, exitcode.Wrap(exitcode.IOErr, err)
-	}
+	var phases []int
 	for _, f := range changed {
-		if !f.Remove {
-			continue
+		if !slices.Contains(phases, f.phase) {
+			phases = append(phases, f.phase)
 		}
-		if err := os.Remove(f.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return written, exitcode.Wrap(exitcode.IOErr, fmt.Errorf("remove %s: %w", f.Display(), err))
+	}
+	slices.Sort(phases)
+	var written []string
+	for _, phase := range phases {
+		var commit []*atomicfile.Staged
+		var remove []*FilePlan
+		for i, f := range changed {
+			switch {
+			case f.phase != phase:
+			case f.Remove:
+				remove = append(remove, f)
+			default:
+				commit = append(commit, staged[i])
+			}
+		}
+		w, err := atomicfile.CommitAll(commit)
+		written = append(written, w...)
+		if err == nil {
+			err = removeFiles(remove)
+		}
+		if err != nil {
+			abort(phase)
+			return written, exitcode.Wrap(exitcode.IOErr, err)
 		}
 	}
 	for _, s := range p.Seeds {
@@ -118,6 +144,28 @@ func (p *Plan) Apply() ([]string, error) {
 		}
 	}
 	return written, nil
+}
+
+// removeFiles removes the files of remove (one already gone is not an
+// error), then fsyncs their folders, each once, so that the removals
+// survive a crash before anything that counts on them is written.
+func removeFiles(remove []*FilePlan) error {
+	var dirs []string
+	for _, f := range remove {
+		err := os.Remove(f.Path)
+		if errors.Is(err, fs.ErrNotExist) {
+			err = nil
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is named once, as the plan shows it
+		}
+		if err != nil {
+			return fmt.Errorf("remove %s: %w", f.Display(), err)
+		}
+		dirs = append(dirs, filepath.Dir(f.Path))
+	}
+	return atomicfile.SyncDirs(dirs)
 }
 
 // mkdirAll is os.MkdirAll (mode 0755) that returns the folders it made,

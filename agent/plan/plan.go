@@ -85,7 +85,12 @@ type FilePlan struct {
 	Mode    fs.FileMode // mode for a new file
 	Changes []Change
 	home    string
-	memo    *fixpoint.Key // see Remember
+	// phase orders the file's write or removal among the others': Apply
+	// writes and removes the files phase by phase, lowest first, each
+	// phase durable before the next begins (see Apply). 0 for all but a
+	// mirrored folder's (see AddMirror).
+	phase int
+	memo  *fixpoint.Key // see Remember
 	// secret says where the file holds secret values (xml, properties
 	// and toml files): render masks those places and nothing else.
 	secret secretPlaces

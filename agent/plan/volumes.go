@@ -33,6 +33,38 @@ func mediatorBackup(lib, jar string) string {
 	return filepath.Join(lib, "."+jar+".agent-orig")
 }
 
+// backedUpJar is the jar whose mediatorBackup is called name, if it is one.
+func backedUpJar(name string) (string, bool) {
+	j, ok := strings.CutPrefix(name, ".")
+	if ok {
+		j, ok = strings.CutSuffix(j, ".agent-orig")
+	}
+	if !ok || !strings.HasSuffix(j, ".jar") || strings.HasPrefix(j, ".") {
+		return "", false
+	}
+	return j, true
+}
+
+// The phases of a mirror's files (FilePlan.phase). A jar is the agent's
+// when the manifest lists it or a backup of the image's own jar is beside
+// it, and each phase is durable before the next begins, so that a start
+// killed anywhere leaves every jar the agent claimed claimed, and none of
+// the image's claimed, for the next start to finish the job:
+const (
+	// mirrorBefore: the backups of the image's own jars are made, the
+	// image's jars the share no longer replaces are put back, and the
+	// agent's jars the share dropped are removed (with all the other files
+	// of the plan);
+	mirrorBefore = iota
+	// mirrorManifest: the manifest lists the jars the agent now owns;
+	mirrorManifest
+	// mirrorAfter: the share's jars are copied in, claimed by then, and
+	// the backups of the jars put back are removed, which the manifest no
+	// longer lists by then (a jar put back, unlisted and without its
+	// backup, is the image's again, never one to remove).
+	mirrorAfter
+)
+
 // AddMirror mirrors the *.jar files of src into lib. A missing src means
 // the image has no mediator share: nothing is planned. setting names src
 // in errors (the variable it comes from).
@@ -43,7 +75,11 @@ func mediatorBackup(lib, jar string) string {
 // A jar the agent did not put there is claimed only when the share's jar
 // really differs from it: the image's own jar is then kept beside as
 // mediatorBackup and put back when the share no longer has the jar. A jar
-// the agent put there is removed when the share no longer has it.
+// the agent put there is removed when the share no longer has it. The
+// agent's jars are those the manifest (MediatorManifest) lists and those
+// with a backup beside them; the files are written and removed in an
+// order (the mirror's phases) that keeps them so when a start is killed at
+// any point, so the next start finishes the mirror.
 func (p *Plan) AddMirror(setting, src, lib string) error {
 	entries, err := os.ReadDir(src)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -74,7 +110,20 @@ func (p *Plan) AddMirror(setting, src, lib string) error {
 	}
 	owned := map[string]bool{}
 	for _, j := range strings.Fields(string(oldManifest)) {
-		owned[j] = true
+		if !strings.ContainsAny(j, "/\\") {
+			owned[j] = true
+		}
+	}
+	// A backup is a claim too: a start killed after making it and before
+	// the manifest that lists its jar leaves only the backup.
+	libEntries, err := os.ReadDir(lib)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+		return exitcode.Errorf(exitcode.NoInput, "%s: read %s: %s", setting, lib, contract.DescribeFSError(err))
+	}
+	for _, e := range libEntries {
+		if j, ok := backedUpJar(e.Name()); ok {
+			owned[j] = true
+		}
 	}
 	var jars []string
 	for _, e := range entries {
@@ -125,6 +174,7 @@ func (p *Plan) AddMirror(setting, src, lib string) error {
 			bk := mediatorBackup(lib, j)
 			b := p.File(bk, "file", nil)
 			b.New = old
+			b.phase = mirrorBefore
 			if st, err := os.Stat(dst); err == nil {
 				b.Mode = st.Mode().Perm()
 			}
@@ -132,12 +182,17 @@ func (p *Plan) AddMirror(setting, src, lib string) error {
 		}
 		f := p.File(dst, "file", old)
 		f.New = data
+		f.phase = mirrorAfter
 		f.Changes = append(f.Changes, Change{Target: j, Op: op, Note: fmt.Sprintf("from %s (%d bytes)", src, len(data))})
 	}
-	for _, j := range strings.Fields(string(oldManifest)) {
-		if inShare[j] || strings.ContainsAny(j, "/\\") {
-			continue
+	var dropped []string
+	for j := range owned {
+		if !inShare[j] {
+			dropped = append(dropped, j)
 		}
+	}
+	sort.Strings(dropped)
+	for _, j := range dropped {
 		dst := filepath.Join(lib, j)
 		bk := mediatorBackup(lib, j)
 		orig, err := read(bk, boundedread.Archive)
@@ -151,9 +206,11 @@ func (p *Plan) AddMirror(setting, src, lib string) error {
 		if orig != nil {
 			f := p.File(dst, "file", old)
 			f.New = orig
+			f.phase = mirrorBefore
 			f.Changes = append(f.Changes, Change{Target: j, Op: "restore", Note: "the image's own jar; no longer in " + src})
 			b := p.File(bk, "file", orig)
 			b.Remove = true
+			b.phase = mirrorAfter
 			continue
 		}
 		if old == nil {
@@ -161,6 +218,7 @@ func (p *Plan) AddMirror(setting, src, lib string) error {
 		}
 		f := p.File(dst, "file", old)
 		f.Remove = true
+		f.phase = mirrorBefore
 		f.Changes = append(f.Changes, Change{Target: j, Op: "remove", Note: "no longer in " + src})
 	}
 	manifest := []byte(strings.Join(claimed, "\n"))
@@ -170,6 +228,7 @@ func (p *Plan) AddMirror(setting, src, lib string) error {
 	if !bytes.Equal(manifest, oldManifest) && (oldManifest != nil || len(claimed) > 0) {
 		f := p.File(manifestPath, "file", oldManifest)
 		f.New = manifest
+		f.phase = mirrorManifest
 		f.Changes = append(f.Changes, Change{Target: MediatorManifest, Op: "set", Note: "jars mirrored by the agent"})
 	}
 	return nil
