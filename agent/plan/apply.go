@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/wso2-container/agent/agent/exitcode"
@@ -21,7 +22,9 @@ import (
 // they made durable (an fsync of each) and renamed into place, and each
 // directory written is fsynced after its renames; then the files to remove
 // are removed and their directories fsynced. A failure while staging
-// (read-only file system, disk full) therefore leaves every file as it was.
+// (read-only file system, disk full) therefore leaves every file as it was,
+// and so does a plan that changes a file mounted by itself
+// (Unreplaceable), which Apply refuses before it touches anything.
 // Files of a later phase (FilePlan.phase: a mirrored folder's manifest, and
 // what it must precede) are renamed and removed only once every file of the
 // earlier phases is, durably, so a start killed anywhere leaves a state the
@@ -32,6 +35,11 @@ import (
 // SeedLeftovers, which no report reads: a report of the plan (WriteText, WriteJSON, Report) may be
 // built on another goroutine while Apply runs (pipeline.Setup's beside).
 func (p *Plan) Apply() ([]string, error) {
+	// A file mounted by itself would fail only at its rename, after
+	// others were renamed: refused before anything is touched.
+	if problems := p.Unreplaceable(); len(problems) > 0 {
+		return nil, exitcode.Wrap(exitcode.IOErr, errors.New(strings.Join(problems, "; ")))
+	}
 	// A start killed while staging leaves temporary files beside their
 	// targets; remove them from the folders of every target of this plan,
 	// changed or not (a start killed after renaming a keystore leaves its

@@ -111,9 +111,14 @@ func (s *EditSet) Optional(rel string) { s.Get(rel).optional = true }
 
 // Unwritable lists, for a dry run, the folders where applying the plan
 // would fail: a changed file is replaced by a new file in its folder, so
-// the folder must accept one (the file's own permissions do not matter).
+// the folder must accept one (the file's own permissions do not matter);
+// and the changed files that cannot be replaced at all (Unreplaceable:
+// mounted by themselves), which Apply refuses.
 func (p *Plan) Unwritable() []string {
 	var out []string
+	for _, u := range p.Unreplaceable() {
+		out = append(out, "dry run: applying would fail: "+u)
+	}
 	seen := map[string]bool{}
 	for _, f := range p.Changed() {
 		dir := filepath.Dir(f.Path)

@@ -66,6 +66,11 @@ type Plan struct {
 	// with the reason, for a warning: the seed is complete, so the start
 	// goes on and the copy stays, whatever is in it untouched.
 	SeedLeftovers []string
+	// MountAdvice, when set, is what an operator may do, besides mounting
+	// its folder, with a file the plan changes that is mounted by itself
+	// (see Unreplaceable): the product's own way of giving the agent a
+	// file, for the message.
+	MountAdvice string
 	// NewOwner, when set (the agent is root and runs the server as another
 	// user), owns every file and folder Apply creates: a file from before it
 	// appears, a folder from right after it is made, a seeded tree from

@@ -78,6 +78,9 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		if err := readVolume(name, dir, overlay); err != nil {
 			return nil, err
 		}
+		if name == "WSO2_CONFIG_VOLUME" {
+			p.MountAdvice = "put the file in WSO2_CONFIG_VOLUME (" + dir + "), which is copied over the home at every start"
+		}
 	}
 
 	// deployment.toml starts from: the volume's copy, else (a profile
