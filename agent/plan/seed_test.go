@@ -872,3 +872,36 @@ func TestSeedErrorsNameTheCopy(t *testing.T) {
 		})
 	}
 }
+
+// The root of an ext4 volume has a lost+found folder from mkfs: such a
+// volume is still empty and is seeded (a block-device PersistentVolume
+// mounted as the deployment folder was never seeded); lost+found stays.
+// A file of that name is someone's content, and the folder is left alone.
+func TestSeedTreatsLostAndFoundAsEmpty(t *testing.T) {
+	src := seedSource(t, "webapps")
+	dst := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dst, "lost+found"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	p := &Plan{Unlocked: true}
+	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 1 {
+		t.Fatalf("AddSeed: %v, %d seeds planned, want one", err, len(p.Seeds))
+	}
+	if _, err := p.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"webapps/f", SeedMarker, "lost+found"} {
+		if _, err := os.Stat(filepath.Join(dst, rel)); err != nil {
+			t.Errorf("after the seed: %v", err)
+		}
+	}
+
+	dst = t.TempDir()
+	if err := os.WriteFile(filepath.Join(dst, "lost+found"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p = &Plan{}
+	if err := p.AddSeed(src, dst, time.Second, "WSO2_AGENT_LOCK_TIMEOUT"); err != nil || len(p.Seeds) != 0 {
+		t.Fatalf("a file called lost+found: AddSeed: %v, %d seeds planned, want none", err, len(p.Seeds))
+	}
+}

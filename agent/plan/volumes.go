@@ -243,7 +243,8 @@ const (
 )
 
 // AddSeed plans to seed dst from src when dst is empty (only the agent's
-// own lock or temporary entries) and was never seeded, to finish a seed that
+// own lock or temporary entries, and an ext4 root's lost+found) and was
+// never seeded, to finish a seed that
 // was interrupted while it renamed its complete copy into place, and to
 // remove what a seed interrupted after its marker left (SeedPlan.Cleanup).
 // A folder with content that the agent did not seed is left alone. wait
@@ -272,6 +273,9 @@ func (p *Plan) AddSeed(src, dst string, wait time.Duration, waitSetting string) 
 	for _, e := range entries {
 		switch {
 		case e.Name() == SeedLock || e.Name() == SeedTmp || strings.HasPrefix(e.Name(), atomicfile.TempPrefix):
+		case e.Name() == "lost+found" && e.IsDir():
+			// The root of an ext4 volume (a block-device PersistentVolume
+			// mounted there) has one from mkfs: the volume is still empty.
 		case resumable && inSeed(src, e.Name()):
 		default:
 			return nil
