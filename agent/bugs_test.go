@@ -787,3 +787,24 @@ func TestRenderWarnsOfAMissingServerUser(t *testing.T) {
 		t.Fatalf("root: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 }
+
+// A mediator share that is gone (a mount lost, a typo in
+// WSO2_MEDIATOR_DIR) leaves the jars an earlier start mirrored from it in
+// place, as before, and the report now says so, naming them.
+func TestMediatorShareGoneWarns(t *testing.T) {
+	home := freshHome(t, "gateway")
+	share := filepath.Join(t.TempDir(), "mediator")
+	must(t, os.MkdirAll(share, 0o755))
+	must(t, os.WriteFile(filepath.Join(share, "a.jar"), []byte("a1"), 0o644))
+	env := with(goldenEnv(t, "gateway", home), "WSO2_MEDIATOR_DIR", share)
+	mustApply(t, env, goldenDNS)
+	must(t, os.RemoveAll(share))
+	r := runPipe(t, env, "render", "--dry-run")
+	want := "# warning: WSO2_MEDIATOR_DIR: " + share + " does not exist: the jars an earlier start mirrored from it stay in repository/components/lib (a.jar); an empty share removes them"
+	if r.Code != 0 || !strings.Contains(r.Stdout, want) {
+		t.Fatalf("exit %d, want 0 and %q:\n%s%s", r.Code, want, r.Stdout, r.Stderr)
+	}
+	if _, err := os.Stat(filepath.Join(home, "repository/components/lib/a.jar")); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -66,7 +66,8 @@ const (
 )
 
 // AddMirror mirrors the *.jar files of src into lib. A missing src means
-// the image has no mediator share: nothing is planned. setting names src
+// the image has no mediator share: nothing is planned (a warning names the
+// jars an earlier start mirrored, which stay). setting names src
 // in errors (the variable it comes from).
 //
 // Jars may be symbolic links (a Kubernetes ConfigMap or Secret volume shows
@@ -83,6 +84,17 @@ const (
 func (p *Plan) AddMirror(setting, src, lib string) error {
 	entries, err := os.ReadDir(src)
 	if errors.Is(err, fs.ErrNotExist) {
+		// The jars an earlier start mirrored stay: a share that is gone
+		// may be a mount lost for a moment. Say so, as the server goes on
+		// loading them.
+		if m, _ := boundedread.ReadFile(filepath.Join(lib, MediatorManifest), boundedread.Text); len(strings.Fields(string(m))) > 0 {
+			shown := lib
+			if r, err := filepath.Rel(p.Home, lib); p.Home != "" && err == nil && !strings.HasPrefix(r, "..") {
+				shown = r
+			}
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %s does not exist: the jars an earlier start mirrored from it stay in %s (%s); an empty share removes them",
+				setting, src, shown, strings.Join(strings.Fields(string(m)), ", ")))
+		}
 		return nil
 	}
 	if err != nil {
