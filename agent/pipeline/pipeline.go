@@ -71,6 +71,9 @@ func Setup(ctx context.Context, cfg *contract.Config, prof *product.Profile, log
 	p.NewOwner = newOwner
 	for _, s := range p.Seeds {
 		s.Done = ctx.Done()
+		s.Waiting = func(holder string) {
+			log.Info("deployment volume is being seeded by another agent: waiting", "folder", s.Dst, "holder", holder, "timeout", s.Wait.String())
+		}
 	}
 	if dryRun {
 		p.Warnings = append(p.Warnings, p.Unwritable()...)

@@ -173,6 +173,9 @@ type SeedPlan struct {
 	WaitSetting string        `json:"-"`
 	// Done, when closed, ends that wait at once (the agent is stopping).
 	Done <-chan struct{} `json:"-"`
+	// Waiting, when not nil, is called once if the wait begins, with the
+	// holder described, so that the wait is not a silent hang.
+	Waiting func(holder string) `json:"-"`
 }
 
 // SchedulePreview is a Quartz schedule written by the analytics profile.

@@ -665,7 +665,7 @@ func lockSeed(s *SeedPlan, create int) (unlock func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("seed %s: %w", s.Dst, err)
 	}
-	if err := homelock.Flock(lf, s.Wait, s.Done, nil); err != nil {
+	if err := homelock.Flock(lf, s.Wait, s.Done, s.Waiting); err != nil {
 		lf.Close()
 		return nil, fmt.Errorf("seed %s: lock %s: %w (%s)", s.Dst, SeedLock, err, s.WaitSetting)
 	}
