@@ -213,6 +213,12 @@ func runServer(ctx context.Context, args []string, io IO, began time.Time, sigc 
 	if cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	}
+	if in != nil {
+		// The main thread forwards a TERM before this goroutine hears of
+		// it: the stop is recorded first, so that a server killed by it at
+		// once is not taken for one that exited on its own.
+		in.OnStop = func(sig syscall.Signal) { stopSig.CompareAndSwap(0, int32(sig)) }
+	}
 	// From here on a signal is the server's: it is queued for Supervise,
 	// which forwards it once the process exists. Marked before the last
 	// look at runCtx, so that a TERM either stops the agent here or reaches

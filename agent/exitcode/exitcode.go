@@ -56,7 +56,7 @@ func Table() []Row {
 		{Unavailable, "unavailable", "database unreachable, authentication failed, database or table missing"},
 		{Software, "software", "internal error (a bug)"},
 		{OSErr, "oserr", "the operating system refused (fork/exec, setuid, signals)"},
-		{IOErr, "ioerr", "a write failed during apply (read-only, disk full, permission denied: the message then says which uid the agent runs as and who owns the folder); every file is whole, old or new, and a failure while staging changes nothing"},
+		{IOErr, "ioerr", "a write failed during apply (read-only, disk full, permission denied: the message then says which uid the agent runs as and who owns the folder); every file is whole, old or new, and a failure while staging changes nothing; also a file to change that is mounted by itself (a bind mount of one file), refused before anything is written"},
 		{TempFail, "tempfail", "a dependency did not become reachable within WSO2_AGENT_WAIT_TIMEOUT, or another agent held the home (its lock) for WSO2_AGENT_LOCK_TIMEOUT"},
 		{Config, "config", "bad configuration: environment variable, profile, patch file (a line that does not parse, or whose edit does not fit its file), schedule, job"},
 		{NotExec, "notexec", "the server command is not executable"},

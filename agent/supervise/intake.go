@@ -70,6 +70,11 @@ type Intake struct {
 	begin chan int
 	stop  chan struct{} // closed by Close
 
+	// OnStop, when not nil, is called with a TERM or INT before Serve
+	// forwards it, so that the caller knows the stop was asked for before
+	// the server can have exited of it. Set it before Begin.
+	OnStop func(sig syscall.Signal)
+
 	closeOnce sync.Once
 }
 
@@ -157,8 +162,12 @@ func (in *Intake) Serve() error {
 		if sig == intakeWake {
 			continue
 		}
+		stop := sig == syscall.SIGTERM || sig == syscall.SIGINT
+		if stop && in.OnStop != nil {
+			in.OnStop(sig)
+		}
 		forward(in.log, pgid, sig)
-		if sig != syscall.SIGTERM && sig != syscall.SIGINT {
+		if !stop {
 			continue
 		}
 		select {

@@ -107,7 +107,8 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 	}
 	cmd.SysProcAttr.Setpgid = true
 	cmd.SysProcAttr.Pgid = 0
-	if tty, ok := controllingTerminal(cmd.Stdin); ok {
+	tty, foreground := controllingTerminal(cmd.Stdin)
+	if foreground {
 		// docker run -it: the group must be the terminal's foreground one,
 		// or the first read of the terminal stops it (SIGTTIN) for good,
 		// and Ctrl-C would reach only the agent.
@@ -118,6 +119,9 @@ func Supervise(ctx context.Context, r *Reaper, cmd *exec.Cmd, opt Options) (int,
 	done, err := r.Start(cmd)
 	if err != nil {
 		return 0, startError(cmd, err)
+	}
+	if foreground {
+		defer takeTerminalBack(tty)
 	}
 	pgid := cmd.Process.Pid
 	if opt.Started != nil {
@@ -288,18 +292,31 @@ var signalNames = map[syscall.Signal]string{
 func SignalName(sig syscall.Signal) string { return sigName(sig) }
 
 // controllingTerminal returns the descriptor of stdin when it is this
-// process's controlling terminal (a terminal whose foreground process group
-// can be read), the one the child's group is put in the foreground of.
+// process's controlling terminal and this process's group is its
+// foreground group (not a job in the background of a shell): the terminal
+// the child's group is put in the foreground of.
 func controllingTerminal(stdin io.Reader) (int, bool) {
 	f, ok := stdin.(*os.File)
 	if !ok || f == nil {
 		return 0, false
 	}
 	fd := int(f.Fd())
-	if _, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err != nil {
-		return 0, false // not a terminal, or not this process's
+	fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+	if err != nil || fg != unix.Getpgrp() {
+		return 0, false // not a terminal, not this process's, or not in its foreground
 	}
 	return fd, true
+}
+
+// takeTerminalBack makes this process's group the foreground group of the
+// terminal fd again once the server's group is gone, as a shell does after
+// a job, so that whatever runs after the agent on that terminal (a script's
+// next command) can read it. SIGTTOU, which a background group gets for
+// this, is ignored meanwhile.
+func takeTerminalBack(fd int) {
+	signal.Ignore(syscall.SIGTTOU)
+	defer signal.Reset(syscall.SIGTTOU)
+	_ = unix.IoctlSetPointerInt(fd, unix.TIOCSPGRP, unix.Getpgrp())
 }
 
 // shells are the names of the programs quitGroup spares: POSIX shells,
