@@ -746,8 +746,8 @@ func TestDASScheduleWithoutTheCarbonAppWarns(t *testing.T) {
 	}
 	want := "# warning: WSO2_DAS_APIM_STAT_SCRIPT: not applied: the carbon app " + carbon44.CarbonApp + " that holds the schedules is in none of " + strings.Join(carbon44.CarbonAppDirs, ", ")
 	r := runPipe(t, with(env, "WSO2_DAS_APIM_STAT_SCRIPT", "0 0/7 * * * ?"), "render", "--dry-run")
-	if r.Code != 0 || !strings.Contains(r.Stdout, want) {
-		t.Fatalf("exit %d, want 0 and %q:\n%s%s", r.Code, want, r.Stdout, r.Stderr)
+	if r.Code != 0 || !strings.Contains(r.Stdout, want) || strings.Contains(r.Stdout, "# schedule ") {
+		t.Fatalf("exit %d, want 0 and %q, and no schedule listed:\n%s%s", r.Code, want, r.Stdout, r.Stderr)
 	}
 	if r := runPipe(t, env, "render", "--dry-run"); r.Code != 0 || strings.Contains(r.Stdout, "not applied") {
 		t.Fatalf("no schedule set: exit %d, output:\n%s%s", r.Code, r.Stdout, r.Stderr)
@@ -760,8 +760,10 @@ func TestDASScheduleWithoutTheCarbonAppWarns(t *testing.T) {
 // there reads them, and WSO2_HOSTNAME for WSO2_HOST_NAME is an easy slip.
 func TestCarbonWarnsOf4xVariables(t *testing.T) {
 	home := freshHome(t, "gateway")
-	env := with(goldenEnv(t, "gateway", home), "WSO2_HOSTNAME", "gw.example.com", "WSO2_PORT_OFFSET", "3")
-	want := "# warning: WSO2_HOSTNAME, WSO2_PORT_OFFSET: set, but nothing in a Carbon 4.4 setup reads them (they configure API Manager 4.x); on Carbon 4.4 use WSO2_HOST_NAME instead of WSO2_HOSTNAME"
+	secret := filepath.Join(t.TempDir(), "db")
+	must(t, os.WriteFile(secret, []byte("Db-pw-1\n"), 0o600))
+	env := with(goldenEnv(t, "gateway", home), "WSO2_HOSTNAME", "gw.example.com", "WSO2_PORT_OFFSET", "3", "WSO2_APIM_DB_PASSWORD_FILE", secret)
+	want := "# warning: WSO2_HOSTNAME, WSO2_PORT_OFFSET, WSO2_APIM_DB_PASSWORD_FILE: set, but nothing in a Carbon 4.4 setup reads them (they configure API Manager 4.x); on Carbon 4.4 use WSO2_HOST_NAME instead of WSO2_HOSTNAME"
 	if r := runPipe(t, env, "render", "--dry-run"); r.Code != 0 || !strings.Contains(r.Stdout, want) {
 		t.Fatalf("exit %d, want 0 and %q:\n%s%s", r.Code, want, r.Stdout, r.Stderr)
 	}

@@ -228,7 +228,8 @@ var CarbonTo4x = map[string]string{
 }
 
 // SetScoped returns the variables of scope (Var.Scope) that are set, not
-// empty, in c's environment, in the contract's order.
+// empty, in c's environment (a secret's NAME_FILE as itself), in the
+// contract's order.
 func (c *Config) SetScoped(scope string) []string {
 	var out []string
 	for _, v := range contractVars() {
@@ -237,6 +238,8 @@ func (c *Config) SetScoped(scope string) []string {
 		}
 		if val, _ := c.Getenv(v.Name); val != "" {
 			out = append(out, v.Name)
+		} else if file, _ := c.Getenv(v.Name + "_FILE"); v.Secret && file != "" {
+			out = append(out, v.Name+"_FILE")
 		}
 	}
 	return out

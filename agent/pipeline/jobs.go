@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/certs"
 	"github.com/wso2-container/agent/agent/contract"
+	"github.com/wso2-container/agent/agent/homelock"
 	"github.com/wso2-container/agent/agent/jobs"
 	"github.com/wso2-container/agent/agent/plan"
 	"github.com/wso2-container/agent/agent/product"
@@ -155,6 +157,9 @@ func certSyncFunc(cfg *contract.Config, ts, password string) func(context.Contex
 	return func(ctx context.Context, log *slog.Logger) error {
 		// The truststore is the home's: import under its lock, as the setup does.
 		lk, err := lockHome(home, timeout, false, ctx.Done(), log)
+		if errors.Is(err, homelock.ErrStopped) {
+			return nil // the agent is stopping: not a failed sync
+		}
 		if err != nil {
 			return err
 		}

@@ -46,6 +46,8 @@ func TestApplyMkdirSaysWho(t *testing.T) {
 			if err := os.Chmod(d, st.Mode().Perm()|0o005); err != nil {
 				t.Fatal(err)
 			}
+			d, mode := d, st.Mode().Perm()
+			t.Cleanup(func() { _ = os.Chmod(d, mode) }) // a TMPDIR under /root
 		}
 	}
 	if err := os.Mkdir(filepath.Join(dir, "repository"), 0o755); err != nil {

@@ -150,7 +150,9 @@ func (t *target) planSchedules() func(p *plan.Plan) error {
 		}
 	}
 	return func(p *plan.Plan) error {
-		p.Schedules = append(p.Schedules, previews...)
+		if len(cars) > 0 { // else nothing holds them: not shown as set
+			p.Schedules = append(p.Schedules, previews...)
+		}
 		if len(cars) == 0 && len(set) > 0 {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: not applied: the carbon app %s that holds the schedules is in none of %s",
 				strings.Join(set, ", "), CarbonApp, strings.Join(CarbonAppDirs, ", ")))
