@@ -195,13 +195,17 @@ func (f *FilePlan) Changed() bool {
 
 // Display is the path shown to people: relative to the product home when
 // inside it.
-func (f *FilePlan) Display() string {
-	if f.home != "" {
-		if rel, err := filepath.Rel(f.home, f.Path); err == nil && !strings.HasPrefix(rel, "..") {
+func (f *FilePlan) Display() string { return displayPath(f.home, f.Path) }
+
+// displayPath is path relative to home when it is inside it ("" home:
+// none), else path as it is.
+func displayPath(home, path string) string {
+	if home != "" {
+		if rel, err := filepath.Rel(home, path); err == nil && !strings.HasPrefix(rel, "..") {
 			return rel
 		}
 	}
-	return f.Path
+	return path
 }
 
 // Changed returns the file plans that modify something, in plan order.

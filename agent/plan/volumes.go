@@ -87,13 +87,10 @@ func (p *Plan) AddMirror(setting, src, lib string) error {
 		// The jars an earlier start mirrored stay: a share that is gone
 		// may be a mount lost for a moment. Say so, as the server goes on
 		// loading them.
-		if m, _ := boundedread.ReadFile(filepath.Join(lib, MediatorManifest), boundedread.Text); len(strings.Fields(string(m))) > 0 {
-			shown := lib
-			if r, err := filepath.Rel(p.Home, lib); p.Home != "" && err == nil && !strings.HasPrefix(r, "..") {
-				shown = r
-			}
+		m, _ := boundedread.ReadFile(filepath.Join(lib, MediatorManifest), boundedread.Text)
+		if jars := strings.Fields(string(m)); len(jars) > 0 {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %s does not exist: the jars an earlier start mirrored from it stay in %s (%s); an empty share removes them",
-				setting, src, shown, strings.Join(strings.Fields(string(m)), ", ")))
+				setting, src, displayPath(p.Home, lib), strings.Join(jars, ", ")))
 		}
 		return nil
 	}
