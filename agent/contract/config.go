@@ -227,6 +227,37 @@ var CarbonTo4x = map[string]string{
 	"WSO2_TRUSTSTORE": "WSO2_TRUSTSTORE_NAME",
 }
 
+// FourxToCarbon is CarbonTo4x the other way round.
+var FourxToCarbon = func() map[string]string {
+	m := map[string]string{}
+	for carbon, v4 := range CarbonTo4x {
+		m[v4] = carbon
+	}
+	return m
+}()
+
+// UnreadWarning is the one warning for the variables of set, which only
+// another product reads: "A, B: set, but nothing in SETUP reads them (they
+// configure OTHER); on ON use X instead of A", the last part for those
+// that rename (CarbonTo4x, FourxToCarbon) gives this product's name of.
+func UnreadWarning(set []string, setup, other, on string, rename map[string]string) string {
+	them := "them (they configure"
+	if len(set) == 1 {
+		them = "it (it configures"
+	}
+	w := strings.Join(set, ", ") + ": set, but nothing in " + setup + " reads " + them + " " + other + ")"
+	var instead []string
+	for _, n := range set {
+		if to, ok := rename[n]; ok {
+			instead = append(instead, to+" instead of "+n)
+		}
+	}
+	if len(instead) > 0 {
+		w += "; on " + on + " use " + strings.Join(instead, ", ")
+	}
+	return w
+}
+
 // SetScoped returns the variables of scope (Var.Scope) that are set, not
 // empty, in c's environment (a secret's NAME_FILE as itself), in the
 // contract's order.

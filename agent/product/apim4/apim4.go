@@ -69,23 +69,9 @@ func (apim4Product) LoadSetup(cfg *contract.Config, prof *product.Profile, secre
 	env, problems := loadEnv(cfg.Getenv, secretFiles)
 	in, more := parseInputs(env, RoleOf(prof.Name), prof.Name)
 	if unused := cfg.SetCarbonOnly(); len(unused) > 0 {
-		them := "them (they configure"
-		if len(unused) == 1 {
-			them = "it (it configures"
-		}
-		w := strings.Join(unused, ", ") + ": set, but nothing in an API Manager 4.x setup reads " + them + " the Carbon 4.4 products)"
-		// The 4.x variables named like a Carbon 4.4 one: an operator
+		// With the 4.x variables named like a Carbon 4.4 one: an operator
 		// moving from the 2.0.0 images reaches for the old name.
-		var instead []string
-		for _, n := range unused {
-			if v4, ok := contract.CarbonTo4x[n]; ok {
-				instead = append(instead, v4+" instead of "+n)
-			}
-		}
-		if len(instead) > 0 {
-			w += "; on 4.x use " + strings.Join(instead, ", ")
-		}
-		in.warnings = append(in.warnings, w)
+		in.warnings = append(in.warnings, contract.UnreadWarning(unused, "an API Manager 4.x setup", "the Carbon 4.4 products", "4.x", contract.CarbonTo4x))
 	}
 	cfg.ProductSetup = in
 	return append(problems, more...)

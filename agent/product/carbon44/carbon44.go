@@ -426,24 +426,7 @@ func foreignVarsWarning(cfg *contract.Config) string {
 	if len(set) == 0 {
 		return ""
 	}
-	them := "them (they configure"
-	if len(set) == 1 {
-		them = "it (it configures"
-	}
-	w := strings.Join(set, ", ") + ": set, but nothing in a Carbon 4.4 setup reads " + them + " API Manager 4.x)"
-	var instead []string
-	for _, n := range set {
-		for carbon, v4 := range contract.CarbonTo4x {
-			if v4 == n {
-				instead = append(instead, carbon+" instead of "+n)
-			}
-		}
-	}
-	if len(instead) > 0 {
-		sort.Strings(instead)
-		w += "; on Carbon 4.4 use " + strings.Join(instead, ", ")
-	}
-	return w
+	return contract.UnreadWarning(set, "a Carbon 4.4 setup", "API Manager 4.x", "Carbon 4.4", contract.FourxToCarbon)
 }
 
 // packMismatch names the mismatch of a Carbon 4.4 profile with a home
