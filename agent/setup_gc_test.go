@@ -15,10 +15,12 @@ var gcLine = regexp.MustCompile(`(?m)^gc \d+ @`)
 // less often than at Go's default: the setup raises the collector's target
 // (setupGCPercent). The gateway and the control plane allocate less than
 // the first collection's heap and complete without one; the analytics
-// profile, which rewrites the carbon app archive, collects once. A GOGC the
-// operator sets wins: GOGC=100 (Go's default) brings the collections back.
+// profile, which rewrites the carbon app archive, collects at most once. A
+// GOGC the operator sets wins: GOGC=25 brings the collections back (Go's
+// default, 100, collects once or twice, too close to the setups' sizes to
+// tell their allocations from the operator's setting).
 // They are read from the runtime's own trace (gctrace), not timed.
-func TestSetupCollectsLessThanAtGoDefault(t *testing.T) {
+func TestSetupCollectsAtMostTuned(t *testing.T) {
 	bin := buildPipeBin(t)
 	type start struct {
 		name string
@@ -48,13 +50,13 @@ func TestSetupCollectsLessThanAtGoDefault(t *testing.T) {
 	}
 	for _, s := range starts {
 		t.Run(s.name, func(t *testing.T) {
-			tuned, def := collections(t, s.env(), ""), collections(t, s.env(), "100")
-			t.Logf("collections: %d tuned, %d at GOGC=100", tuned, def)
+			tuned, def := collections(t, s.env(), ""), collections(t, s.env(), "25")
+			t.Logf("collections: %d tuned, %d at GOGC=25", tuned, def)
 			if tuned > s.max {
 				t.Errorf("the setup collected %d times, want at most %d", tuned, s.max)
 			}
 			if def <= tuned {
-				t.Errorf("GOGC=100: %d collections, not more than the tuned setup's %d: the operator's setting did not win", def, tuned)
+				t.Errorf("GOGC=25: %d collections, not more than the tuned setup's %d: the operator's setting did not win", def, tuned)
 			}
 		})
 	}

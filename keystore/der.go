@@ -76,9 +76,18 @@ func expect(b []byte, tag byte, what string) (tlv, []byte, error) {
 	return t, rest, nil
 }
 
-// elements splits the content of a SEQUENCE or SET into its elements.
+// elements splits the content of a SEQUENCE or SET into its elements. It
+// counts them first: a store's thousands of small lists are allocated once
+// each, at their size.
 func elements(b []byte, what string) ([]tlv, error) {
-	var out []tlv
+	n := 0
+	for rest := b; len(rest) > 0; n++ {
+		var err error
+		if _, rest, err = readTLV(rest); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	out := make([]tlv, 0, n)
 	for len(b) > 0 {
 		t, rest, err := readTLV(b)
 		if err != nil {
@@ -114,26 +123,91 @@ func intOf(t tlv, what string) (int, error) {
 	return v, nil
 }
 
+// node is a DER element to be written by size and appendTo: an element
+// with tag around kids, or (tag 0) bytes that are already encoded. A
+// document built of nodes is written into one buffer of its exact size,
+// where nesting der calls would copy every level's content again: a
+// 200 KB truststore's certificates were copied ten times.
+type node struct {
+	tag  byte
+	raw  []byte
+	kids []node
+	n    int // content length, set by size
+}
+
+// rawNode is the encoded element b, written as is.
+func rawNode(b []byte) node { return node{raw: b} }
+
+// wrap is the element with tag around kids.
+func wrap(tag byte, kids ...node) node { return node{tag: tag, kids: kids} }
+
+// size returns the encoded length of e and records its content's length
+// (in e and every node below it) for appendTo.
+func (e *node) size() int {
+	if e.tag == 0 {
+		return len(e.raw)
+	}
+	e.n = 0
+	for i := range e.kids {
+		e.n += e.kids[i].size()
+	}
+	return headerLen(e.n) + e.n
+}
+
+// appendTo appends the encoding of e, sized by size, to out.
+func (e *node) appendTo(out []byte) []byte {
+	if e.tag == 0 {
+		return append(out, e.raw...)
+	}
+	out = appendHeader(out, e.tag, e.n)
+	for i := range e.kids {
+		out = e.kids[i].appendTo(out)
+	}
+	return out
+}
+
+// headerLen is the length of the tag and length octets of an element
+// whose content is n bytes long.
+func headerLen(n int) int {
+	switch {
+	case n < 0x80:
+		return 2
+	case n < 1<<8:
+		return 3
+	case n < 1<<16:
+		return 4
+	case n < 1<<24:
+		return 5
+	default:
+		return 6
+	}
+}
+
+// appendHeader appends the tag and the minimal length octets for a
+// content of n bytes.
+func appendHeader(out []byte, tag byte, n int) []byte {
+	out = append(out, tag)
+	switch {
+	case n < 0x80:
+		return append(out, byte(n))
+	case n < 1<<8:
+		return append(out, 0x81, byte(n))
+	case n < 1<<16:
+		return append(out, 0x82, byte(n>>8), byte(n))
+	case n < 1<<24:
+		return append(out, 0x83, byte(n>>16), byte(n>>8), byte(n))
+	default:
+		return append(out, 0x84, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	}
+}
+
 // der encodes one element with the minimal length form.
 func der(tag byte, content ...[]byte) []byte {
 	n := 0
 	for _, c := range content {
 		n += len(c)
 	}
-	out := make([]byte, 0, n+6)
-	out = append(out, tag)
-	switch {
-	case n < 0x80:
-		out = append(out, byte(n))
-	case n < 1<<8:
-		out = append(out, 0x81, byte(n))
-	case n < 1<<16:
-		out = append(out, 0x82, byte(n>>8), byte(n))
-	case n < 1<<24:
-		out = append(out, 0x83, byte(n>>16), byte(n>>8), byte(n))
-	default:
-		out = append(out, 0x84, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	}
+	out := appendHeader(make([]byte, 0, headerLen(n)+n), tag, n)
 	for _, c := range content {
 		out = append(out, c...)
 	}

@@ -215,7 +215,8 @@ func (s *Store) HasMAC() bool { return s.p12 == nil || s.p12.mac != nil }
 // encrypted parts, which need the right password. Errors wrap
 // ErrUnsupported, ErrCorrupt, ErrWrongPassword or ErrPassword. Data longer
 // than MaxSize is ErrCorrupt. Bytes after the JKS digest or the PKCS12 PFX
-// are ignored, as Java ignores them (and are not written back).
+// are ignored, as Java ignores them (and are not written back). The store
+// keeps parts of data, which the caller must not change afterwards.
 func Load(data []byte, password string) (*Store, error) {
 	format := DetectFormat(data)
 	switch format {
@@ -492,8 +493,11 @@ func Fingerprint(der []byte) string {
 	return string(out)
 }
 
+// describe is the Entry of an alias. It keeps der, not a copy: der is the
+// store's own (a copy, or the loaded data, which Load's caller leaves
+// alone).
 func describe(alias string, trusted bool, created time.Time, der []byte, chain int, cert *x509.Certificate) Entry {
-	e := Entry{Alias: alias, Trusted: trusted, Created: created, Chain: chain, DER: bytes.Clone(der)}
+	e := Entry{Alias: alias, Trusted: trusted, Created: created, Chain: chain, DER: der}
 	if len(der) > 0 {
 		e.SHA256 = Fingerprint(der)
 	}

@@ -392,7 +392,9 @@ func pbeDecrypt(alg []byte, password string, ciphertext []byte) ([]byte, error) 
 // AlgorithmIdentifier and the ciphertext. The derivation makes the output
 // a function of its input (the same store and certificates always give the
 // same file, so that a second import writes nothing) while a change of
-// content never reuses a key and IV.
+// content never reuses a key and IV. The plaintext is padded and
+// encrypted in place, so the caller gives up its bytes; a capacity of one
+// block more than its length saves a copy of it.
 func pbeEncrypt(alg []byte, password string, plaintext []byte) ([]byte, []byte, error) {
 	p, err := parsePBE(alg)
 	if err != nil {
@@ -408,7 +410,10 @@ func pbeEncrypt(alg []byte, password string, plaintext []byte) ([]byte, []byte, 
 	}
 	bs := b.BlockSize()
 	n := bs - len(plaintext)%bs
-	buf := append(bytes.Clone(plaintext), bytes.Repeat([]byte{byte(n)}, n)...)
+	buf := plaintext
+	for range n {
+		buf = append(buf, byte(n))
+	}
 	cipher.NewCBCEncrypter(b, iv).CryptBlocks(buf, buf)
 	return p.marshal(), buf, nil
 }
@@ -516,8 +521,20 @@ func (m *macData) verify(password string, data []byte) bool {
 // marshal recomputes the MAC over data with a salt derived from the old
 // one and data, and encodes the MacData.
 func (m *macData) marshal(password string, data []byte) []byte {
-	salt := derive("mac salt", m.salt, data, max(len(m.salt), 8))
-	digest := m.compute(password, salt, data)
+	salt := derive("mac salt", m.salt, data, m.saltLen())
+	return m.encode(salt, m.compute(password, salt, data))
+}
+
+// saltLen is the length of the salt marshal derives.
+func (m *macData) saltLen() int { return max(len(m.salt), 8) }
+
+// encodedLen is the length of what marshal returns, whatever the data.
+func (m *macData) encodedLen() int {
+	return len(m.encode(make([]byte, m.saltLen()), make([]byte, m.hash().Size())))
+}
+
+// encode encodes the MacData with salt and digest.
+func (m *macData) encode(salt, digest []byte) []byte {
 	parts := [][]byte{der(tagSequence, m.alg, der(tagOctetString, digest)), der(tagOctetString, salt)}
 	if m.iterSeen {
 		parts = append(parts, derInt(m.iter))

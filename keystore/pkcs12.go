@@ -580,35 +580,58 @@ func (s *p12Store) marshal(password string) ([]byte, error) {
 	if !s.dirty {
 		return bytes.Clone(s.raw), nil
 	}
-	cis := make([][]byte, 0, len(s.safes))
+	// The file is written as one tree of nodes into a buffer of its exact
+	// size: only a re-encrypted safe's plaintext is a second copy.
+	cis := make([]node, 0, len(s.safes))
 	for _, sf := range s.safes {
 		if !sf.dirty && sf.raw != nil {
-			cis = append(cis, sf.raw)
+			cis = append(cis, rawNode(sf.raw))
 			continue
 		}
-		bags := make([][]byte, len(sf.bags))
+		bags := make([]node, len(sf.bags))
 		for i, b := range sf.bags {
-			bags[i] = b.encode()
+			bags[i] = rawNode(b.encode())
 		}
-		plain := der(tagSequence, bags...)
+		plain := wrap(tagSequence, bags...)
 		if !sf.encrypted {
-			cis = append(cis, der(tagSequence, derOID(oidData), der(tagCtx0, der(tagOctetString, plain))))
+			cis = append(cis, wrap(tagSequence, rawNode(derOID(oidData)), wrap(tagCtx0, wrap(tagOctetString, plain))))
 			continue
 		}
-		alg, ct, err := pbeEncrypt(sf.alg, password, plain)
+		n := plain.size()
+		alg, ct, err := pbeEncrypt(sf.alg, password, plain.appendTo(make([]byte, 0, n+maxBlockSize)))
 		if err != nil {
 			return nil, fmt.Errorf("encrypt certificates: %w", err)
 		}
-		eci := der(tagSequence, derOID(oidData), alg, der(tagCtx0Prim, ct))
-		cis = append(cis, der(tagSequence, derOID(oidEncryptedData), der(tagCtx0, der(tagSequence, derInt(0), eci))))
+		eci := wrap(tagSequence, rawNode(derOID(oidData)), rawNode(alg), wrap(tagCtx0Prim, rawNode(ct)))
+		cis = append(cis, wrap(tagSequence, rawNode(derOID(oidEncryptedData)), wrap(tagCtx0, wrap(tagSequence, rawNode(derInt(0)), eci))))
 	}
-	authSafe := der(tagSequence, cis...)
-	parts := [][]byte{derInt(3), der(tagSequence, derOID(oidData), der(tagCtx0, der(tagOctetString, authSafe)))}
+	authSafe := wrap(tagSequence, cis...)
+	authLen := authSafe.size()
+	content := wrap(tagSequence, rawNode(derOID(oidData)), wrap(tagCtx0, wrap(tagOctetString, authSafe)))
+	version := derInt(3)
+	n := len(version) + content.size()
+	macLen := 0
 	if s.mac != nil {
-		parts = append(parts, s.mac.marshal(password, authSafe))
+		macLen = s.mac.encodedLen()
+		n += macLen
 	}
-	return der(tagSequence, parts...), nil
+	out := appendHeader(make([]byte, 0, headerLen(n)+n), tagSequence, n)
+	out = append(out, version...)
+	out = content.appendTo(out)
+	if s.mac != nil {
+		// The authenticated safe is the end of what is written so far.
+		mac := s.mac.marshal(password, out[len(out)-authLen:])
+		if len(mac) != macLen {
+			return nil, fmt.Errorf("encode MAC: %d bytes where %d were sized", len(mac), macLen)
+		}
+		out = append(out, mac...)
+	}
+	return out, nil
 }
+
+// maxBlockSize is the largest block of the ciphers pbeEncrypt uses (AES):
+// room for the padding it adds in place.
+const maxBlockSize = 16
 
 // setTrustedP12 is SetTrusted for a PKCS12 store; low is the checked,
 // lowercased alias.
