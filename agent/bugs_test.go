@@ -810,3 +810,25 @@ func TestMediatorShareGoneWarns(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A mediator share the operator named and that is not there (a volume not
+// mounted) is a warning even when no earlier start mirrored from it; the
+// default share, missing in every image without mediators, is not.
+func TestMediatorShareNamedAndMissingWarns(t *testing.T) {
+	home := freshHome(t, "gateway")
+	share := filepath.Join(t.TempDir(), "mediator")
+	r := runPipe(t, with(goldenEnv(t, "gateway", home), "WSO2_MEDIATOR_DIR", share), "render", "--dry-run")
+	want := "# warning: WSO2_MEDIATOR_DIR: " + share + " does not exist: no mediator jars are mirrored"
+	if r.Code != 0 || !strings.Contains(r.Stdout, want) {
+		t.Fatalf("exit %d, want 0 and %q:\n%s%s", r.Code, want, r.Stdout, r.Stderr)
+	}
+	if _, err := os.Stat("/wso2amserver/mediator"); err == nil {
+		t.Fatal("this machine has the default share /wso2amserver/mediator: the default case cannot be told apart")
+	}
+	env := goldenEnv(t, "gateway", home)
+	delete(env, "WSO2_MEDIATOR_DIR")
+	r = runPipe(t, env, "render", "--dry-run")
+	if r.Code != 0 || strings.Contains(r.Stdout, "WSO2_MEDIATOR_DIR") {
+		t.Fatalf("default share: exit %d, want 0 and no word of WSO2_MEDIATOR_DIR:\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+}

@@ -69,7 +69,7 @@ type Config struct {
 	ClusterMembers  List   `envconfig:"WSO2_CLUSTER_MEMBERS" doc_default:"per profile, e.g. tasks.gatewaymanager,tasks.gateway" desc:"DNS names whose addresses become the axis2.xml well-known members (empty: clustering off)"`
 	LocalMemberHost string `envconfig:"WSO2_LOCAL_MEMBER_HOST" doc_default:"this container's address" desc:"axis2.xml localMemberHost"`
 	ClusterDomain   string `envconfig:"WSO2_CLUSTER_DOMAIN" doc_default:"per profile, e.g. wso2.am.gateway.domain" desc:"axis2.xml clustering domain: members of one cluster share it"`
-	MediatorDir     string `envconfig:"WSO2_MEDIATOR_DIR" default:"/wso2amserver/mediator" desc:"folder of extra mediator jars mirrored into repository/components/lib (missing: nothing to mirror)"`
+	MediatorDir     string `envconfig:"WSO2_MEDIATOR_DIR" default:"/wso2amserver/mediator" desc:"folder of extra mediator jars mirrored into repository/components/lib (missing: nothing to mirror, with a warning when it is set)"`
 	DeploymentSeed  string `envconfig:"WSO2_DEPLOYMENT_SEED" default:"/wso2amserver/server" desc:"image copy of repository/deployment/server used to seed an empty shared deployment volume (missing: no seeding)"`
 
 	WaitFor        List     `envconfig:"WSO2_AGENT_WAIT_FOR" doc_default:"per profile: tcp://<mysql>:<port>" desc:"dependencies to wait for before the server starts: tcp://host:port, comma-separated; empty: no wait"`

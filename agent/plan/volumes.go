@@ -67,8 +67,10 @@ const (
 
 // AddMirror mirrors the *.jar files of src into lib. A missing src means
 // the image has no mediator share: nothing is planned (a warning names the
-// jars an earlier start mirrored, which stay). setting names src
-// in errors (the variable it comes from).
+// jars an earlier start mirrored, which stay, or, when named is true, says
+// that the share the operator named is not there). setting names src in
+// errors and warnings (the variable it comes from); named tells whether
+// the operator set it, rather than its default being used.
 //
 // Jars may be symbolic links (a Kubernetes ConfigMap or Secret volume shows
 // its files as links through ..data): they are followed and their content
@@ -81,16 +83,21 @@ const (
 // with a backup beside them; the files are written and removed in an
 // order (the mirror's phases) that keeps them so when a start is killed at
 // any point, so the next start finishes the mirror.
-func (p *Plan) AddMirror(setting, src, lib string) error {
+func (p *Plan) AddMirror(setting, src, lib string, named bool) error {
 	entries, err := os.ReadDir(src)
 	if errors.Is(err, fs.ErrNotExist) {
 		// The jars an earlier start mirrored stay: a share that is gone
 		// may be a mount lost for a moment. Say so, as the server goes on
 		// loading them.
 		m, _ := boundedread.ReadFile(filepath.Join(lib, MediatorManifest), boundedread.Text)
-		if jars := strings.Fields(string(m)); len(jars) > 0 {
+		switch jars := strings.Fields(string(m)); {
+		case len(jars) > 0:
 			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %s does not exist: the jars an earlier start mirrored from it stay in %s (%s); an empty share removes them",
 				setting, src, displayPath(p.Home, lib), strings.Join(jars, ", ")))
+		case named:
+			// The default share is missing in every image that has none;
+			// one named on purpose is most likely a volume not mounted.
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %s does not exist: no mediator jars are mirrored", setting, src))
 		}
 		return nil
 	}

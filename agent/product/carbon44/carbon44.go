@@ -403,7 +403,8 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 		}
 	}
 	if prof.MirrorsMediators {
-		if err := p.AddMirror("WSO2_MEDIATOR_DIR", cfg.MediatorDir, filepath.Join(home, "repository", "components", "lib")); err != nil {
+		_, named := cfg.Getenv("WSO2_MEDIATOR_DIR")
+		if err := p.AddMirror("WSO2_MEDIATOR_DIR", cfg.MediatorDir, filepath.Join(home, "repository", "components", "lib"), named); err != nil {
 			return nil, err
 		}
 	}
