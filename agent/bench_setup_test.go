@@ -39,10 +39,11 @@ func benchPlan(b *testing.B) *plan.Plan {
 	return p
 }
 
-func fixClock(b *testing.B) {
+// fixClock pins the plan's clock to goldenNow for tb.
+func fixClock(tb testing.TB) {
 	old := plan.Now
 	plan.Now = func() time.Time { return goldenNow }
-	b.Cleanup(func() { plan.Now = old })
+	tb.Cleanup(func() { plan.Now = old })
 }
 
 // BenchmarkSetup: load + plan + apply of each profile on a fresh fixture copy.
