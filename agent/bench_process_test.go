@@ -14,7 +14,9 @@ import (
 )
 
 // BenchmarkProcess: `agent render` as a whole process (Go start-up
-// included), the way a container start runs it: "first" on a fresh copy of
+// included), the way a container start runs it, for the Carbon 4.4
+// gateway and analytics profiles and the API Manager 4.5 control plane
+// (pattern-3 environment): "first" on a fresh copy of
 // the image (every change written and made durable), "restart" on a tree it
 // has already configured (nothing to write). Besides the wall time it
 // reports the CPU time of the process (user + system, cpu-ms/op, from wait4's
@@ -53,34 +55,45 @@ func BenchmarkProcess(b *testing.B) {
 		}
 		report(b, cpu, maxrss)
 	})
-	for _, prof := range []string{"gateway", "analytics"} {
+	// Each setup: fresh gives a fresh copy of its image, env the
+	// environment of a start on home.
+	type setup struct {
+		name  string
+		fresh func(b *testing.B) string
+		env   func(b *testing.B, home string) []string
+	}
+	carbon := func(prof string) setup {
+		return setup{prof,
+			func(b *testing.B) string { return freshHome(b, prof) },
+			func(b *testing.B, home string) []string { return envList(processEnv(b, prof, home)) }}
+	}
+	cp := a4Cases[0] // the 4.5 control plane with the pattern-3 environment
+	setups := []setup{carbon("gateway"), carbon("analytics"), {"apim4.5-control-plane",
+		func(b *testing.B) string { return a4Layout(b, cp) },
+		func(b *testing.B, home string) []string { return envList(a4GoldenEnv(b, cp, home)) }}}
+	for _, s := range setups {
 		for _, mode := range []string{"first", "restart"} {
-			b.Run(prof+"/"+mode, func(b *testing.B) {
-				root := b.TempDir()
-				fixture := fixtureFor(b, prof)
+			b.Run(s.name+"/"+mode, func(b *testing.B) {
 				var cpu time.Duration
 				var maxrss int64
-				rssFile := filepath.Join(root, "maxrss")
-				home := filepath.Join(root, "configured")
+				rssFile := filepath.Join(b.TempDir(), "maxrss")
+				var home string
 				if mode == "restart" {
-					home = freshHome(b, prof)
-					cpuTime(b, envList(processEnv(b, prof, home)), bin, "render")
+					home = s.fresh(b)
+					cpuTime(b, s.env(b, home), bin, "render")
 				}
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					peakHome := home
 					if mode == "first" {
 						b.StopTimer()
-						home = filepath.Join(root, strconv.Itoa(i))
-						peakHome = home + "-peak"
-						fxCopy(b, fixture, home)
-						fxCopy(b, fixture, peakHome)
+						home, peakHome = s.fresh(b), s.fresh(b)
 						syscall.Sync() // the image is on disk before the container starts
 						b.StartTimer()
 					}
-					cpu += cpuTime(b, envList(processEnv(b, prof, home)), bin, "render")
+					cpu += cpuTime(b, s.env(b, home), bin, "render")
 					b.StopTimer()
-					maxrss = max(maxrss, peakRSS(b, gnuTime, rssFile, envList(processEnv(b, prof, peakHome)), bin, "render"))
+					maxrss = max(maxrss, peakRSS(b, gnuTime, rssFile, s.env(b, peakHome), bin, "render"))
 					b.StartTimer()
 				}
 				report(b, cpu, maxrss)
