@@ -99,10 +99,33 @@ func elements(b []byte, what string) ([]tlv, error) {
 	return out, nil
 }
 
-// oidOf parses an OBJECT IDENTIFIER element.
+// knownOIDs are the object identifiers that every bag of a store repeats:
+// oidOf returns them, shared, without parsing their encoding again.
+var knownOIDs = func() []struct {
+	der []byte
+	oid asn1.ObjectIdentifier
+} {
+	oids := []asn1.ObjectIdentifier{oidCertBag, oidX509Certificate, oidShroudedKeyBag, oidKeyBag, oidData, oidEncryptedData}
+	out := make([]struct {
+		der []byte
+		oid asn1.ObjectIdentifier
+	}, len(oids))
+	for i, o := range oids {
+		out[i].der, out[i].oid = derOID(o), o
+	}
+	return out
+}()
+
+// oidOf parses an OBJECT IDENTIFIER element. The result is shared with
+// other calls: the caller must not change it.
 func oidOf(t tlv, what string) (asn1.ObjectIdentifier, error) {
 	if t.tag != tagOID {
 		return nil, fmt.Errorf("%s: %w: tag 0x%02x is not an OID", what, errDER, t.tag)
+	}
+	for _, k := range knownOIDs {
+		if bytes.Equal(t.full, k.der) {
+			return k.oid, nil
+		}
 	}
 	var oid asn1.ObjectIdentifier
 	if rest, err := asn1.Unmarshal(t.full, &oid); err != nil || len(rest) > 0 {

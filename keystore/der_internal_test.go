@@ -2,6 +2,7 @@ package keystore
 
 import (
 	"bytes"
+	"encoding/asn1"
 	"fmt"
 	"testing"
 )
@@ -27,5 +28,24 @@ func TestNodeEncodesAsDER(t *testing.T) {
 				t.Errorf("the sized buffer grew to %d bytes, sized %d", cap(got), size)
 			}
 		})
+	}
+}
+
+// oidOf reads the identifiers every bag repeats without parsing them again
+// (no allocation), and any other one as encoding/asn1 does.
+func TestOIDOfKnownAndOther(t *testing.T) {
+	for _, want := range []asn1.ObjectIdentifier{oidCertBag, oidX509Certificate, oidShroudedKeyBag, oidKeyBag, oidData, oidEncryptedData, oidFriendlyName, {1, 2, 3, 4, 5}} {
+		el, _, err := readTLV(derOID(want))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := oidOf(el, "test")
+		if err != nil || !got.Equal(want) {
+			t.Errorf("oidOf(%v) = %v, %v", want, got, err)
+		}
+	}
+	el, _, _ := readTLV(derOID(oidCertBag))
+	if n := testing.AllocsPerRun(100, func() { _, _ = oidOf(el, "test") }); n != 0 {
+		t.Errorf("oidOf of a bag type allocates %v times, want 0", n)
 	}
 }
