@@ -231,7 +231,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 	if ip, ok := env.get("WSO2_NODE_IP"); ok {
 		nodeIP = ip
 	}
-	if err := checkEnvRefs(p, tf.New, cfg, env, nodeIP); err != nil {
+	if err := checkEnvRefs(p, doc, cfg, env, nodeIP); err != nil { // doc is tf.New, parsed
 		return nil, err
 	}
 	if flagged {
@@ -302,16 +302,12 @@ func readVolume(name, dir string, overlay map[string]*volumeFile) error {
 	return walk(dir, "", 0)
 }
 
-// checkEnvRefs checks that every $env{VAR} of the final deployment.toml
+// checkEnvRefs checks that every $env{VAR} of the final deployment.toml, doc,
 // will be set in the server's environment, as WSO2's config mapper fails
 // obscurely otherwise. A variable the agent withholds from the server (a
 // secret) is passed on when the file reads it; NODE_IP, when the file reads
 // it and it is unset, is set to WSO2_NODE_IP or the container's address.
-func checkEnvRefs(p *plan.Plan, final []byte, cfg *contract.Config, env *Env, nodeIP string) error {
-	doc, err := tomlconf.Parse(final)
-	if err != nil {
-		return exitcode.Errorf(exitcode.DataErr, "read deployment.toml: %v", err)
-	}
+func checkEnvRefs(p *plan.Plan, doc *tomlconf.Doc, cfg *contract.Config, env *Env, nodeIP string) error {
 	child := map[string]bool{}
 	for _, kv := range cfg.ServerEnviron() {
 		k, _, _ := strings.Cut(kv, "=")
