@@ -162,6 +162,67 @@ func loadPKCS12(data []byte, password string) (*p12Store, error) {
 	return s, nil
 }
 
+// PasswordFree reports whether data is a PKCS12 store that its password
+// neither authenticates nor encrypts: it has no integrity MAC, every part
+// of it is plain data, and no bag in it is an encrypted private key (API
+// Manager 4.x's client-truststore.jks is such a store). Java lists such a
+// store with any password, Load opens it with any, and Marshal writes it
+// the same whatever the password. Anything else, a JKS store or bytes that
+// are not a well-formed PKCS12 outline, gives false. It reads the outline
+// and each bag's type only.
+func PasswordFree(data []byte) bool {
+	pfx, _, err := expect(data, tagSequence, "PFX")
+	if err != nil {
+		return false
+	}
+	els, err := elements(pfx.content, "PFX")
+	if err != nil || len(els) != 2 { // 3: a MAC
+		return false
+	}
+	ctype, content, err := contentInfo(els[1])
+	if err != nil || !ctype.Equal(oidData) {
+		return false
+	}
+	os, rest, err := expect(content, tagOctetString, "authenticated safe")
+	if err != nil || len(rest) > 0 {
+		return false
+	}
+	seq, rest, err := expect(os.content, tagSequence, "authenticated safe")
+	if err != nil || len(rest) > 0 {
+		return false
+	}
+	cis, err := elements(seq.content, "authenticated safe")
+	if err != nil {
+		return false
+	}
+	shrouded := derOID(oidShroudedKeyBag)
+	for _, ci := range cis {
+		t, content, err := contentInfo(ci)
+		if err != nil || !t.Equal(oidData) {
+			return false
+		}
+		os, rest, err := expect(content, tagOctetString, "safe")
+		if err != nil || len(rest) > 0 {
+			return false
+		}
+		bags, rest, err := expect(os.content, tagSequence, "safe")
+		if err != nil || len(rest) > 0 {
+			return false
+		}
+		for b := bags.content; len(b) > 0; {
+			var bag tlv
+			if bag, b, err = readTLV(b); err != nil {
+				return false
+			}
+			id, _, err := readTLV(bag.content)
+			if err != nil || bytes.Equal(id.full, shrouded) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func corrupt(err error) error {
 	if errors.Is(err, ErrUnsupported) {
 		return err

@@ -485,3 +485,56 @@ func BenchmarkAdd8AndMarshalPKCS12(b *testing.B) {
 		})
 	}
 }
+
+// PasswordFree tells the stores whose password protects nothing (no MAC,
+// no encrypted part, no encrypted key: API Manager 4.5's truststores) from
+// every other: the 4.5 key stores (an encrypted private key), IS 7.1's
+// PKCS12 stores (MAC and encrypted certificates), a keytool-made PKCS12
+// store, JKS stores and bytes that are not a store. openssl agrees on the
+// fixtures' MACs and encryption (the test reads its -info).
+func TestPKCS12PasswordFree(t *testing.T) {
+	for _, c := range []struct {
+		path string
+		want bool
+	}{
+		{"wso2am-4.5.0/repository/resources/security/client-truststore.jks", true},
+		{"wso2am-4.5.0/repository/resources/security/wso2carbon.jks", false},
+		{"wso2is-7.1.0/repository/resources/security/client-truststore.p12", false},
+		{"wso2is-7.1.0/repository/resources/security/wso2carbon.p12", false},
+		{"wso2am-4.3.0/repository/resources/security/client-truststore.jks", false}, // JKS
+	} {
+		data, err := os.ReadFile(fixtures.Path(filepath.Join("wso2-fixtures", c.path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := keystore.PasswordFree(data); got != c.want {
+			t.Errorf("%s: PasswordFree %v, want %v", c.path, got, c.want)
+		}
+		if keystore.DetectFormat(data) != keystore.PKCS12 {
+			continue
+		}
+		info, _ := exec.Command("openssl", "pkcs12", "-in", fixtures.Path(filepath.Join("wso2-fixtures", c.path)), "-info", "-noout", "-passin", "pass:wso2carbon").CombinedOutput()
+		plain := strings.Contains(string(info), "MAC is absent") && !strings.Contains(string(info), "Encrypted data") && !strings.Contains(string(info), "Shrouded Keybag")
+		if plain != c.want {
+			t.Errorf("%s: openssl says password-free %v (%s)", c.path, plain, info)
+		}
+		// Any other password opens a password-free store, as in Java.
+		if _, err := keystore.Load(data, "not-the-password"); c.want && err != nil {
+			t.Errorf("%s: Load with another password: %v", c.path, err)
+		}
+	}
+	made := filepath.Join(t.TempDir(), "made.p12")
+	out, err := exec.Command("keytool", "-genkeypair", "-keystore", made, "-storetype", "PKCS12", "-storepass", "changeit", "-alias", "k", "-keyalg", "EC", "-dname", "CN=k").CombinedOutput()
+	if err != nil {
+		t.Fatalf("keytool: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(made)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string][]byte{"keytool's PKCS12": data, "empty": nil, "a PFX with no content": {0x30, 0x03, 0x02, 0x01, 0x03}, "truncated": data[:len(data)/2]} {
+		if keystore.PasswordFree(b) {
+			t.Errorf("%s: PasswordFree", name)
+		}
+	}
+}

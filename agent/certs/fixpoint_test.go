@@ -109,15 +109,61 @@ func TestImportKey(t *testing.T) {
 		t.Fatal("a wrong password passes")
 	}
 
-	// PKCS12 (API Manager 4.5's truststore): no key.
-	p12 := filepath.Join(t.TempDir(), "client-truststore.jks")
-	writeFile(t, p12, readFile(t, fixturePath("wso2am-4.5.0", "client-truststore.jks")))
-	p, err := certs.PlanImport(certDir, p12, "wso2carbon", now)
-	if err != nil {
+	// A PKCS12 store with a MAC and encrypted certificates (IS 7.1's
+	// truststore): no key, it is loaded every time.
+	p12 := copyFixture(t, "wso2is-7.1.0", "client-truststore.p12", dir)
+	if p, err := certs.PlanImport(certDir, p12, "wso2carbon", now); err != nil || !p.Changed() || p.Key != nil {
+		t.Fatalf("PKCS12 with a MAC: changed %v, key %v (%v)", p != nil && p.Changed(), p != nil && p.Key != nil, err)
+	}
+}
+
+// API Manager 4.5's truststore, a PKCS12 store that its password neither
+// authenticates nor encrypts, carries the key of the import too, a key
+// without the password: the next plan does not load the store and plans
+// what a plan that loads it plans, with any password, as the store opens
+// with any.
+func TestImportKeyPasswordFreePKCS12(t *testing.T) {
+	dir := xattrtest.Dir(t)
+	certDir := filepath.Join(dir, "certificates")
+	genCerts(t, certDir, false, testComponents...)
+	ts := copyFixture(t, "wso2am-4.5.0", "client-truststore.jks", dir)
+	stock := len(keytoolList(t, ts, "wso2carbon"))
+	now := time.Now()
+	plan := func(password string) *certs.ImportPlan {
+		t.Helper()
+		p, err := certs.PlanImport(certDir, ts, password, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := plan("wso2carbon")
+	if !first.Changed() || first.Key == nil {
+		t.Fatalf("first plan: changed %v, key %v", first.Changed(), first.Key)
+	}
+	want, err := certs.ImportKeyOf(certDir, "", first.New)
+	if err != nil || *first.Key != want {
+		t.Fatalf("the key is not that of the import, without the password, on the new store (%v)", err)
+	}
+	if err := first.Apply(); err != nil {
 		t.Fatal(err)
 	}
-	if !p.Changed() || p.Key != nil {
-		t.Fatalf("PKCS12: changed %v, key %v", p.Changed(), p.Key)
+	for _, pw := range []string{"wso2carbon", "another"} {
+		again, full := plan(pw), untrusted(func() *certs.ImportPlan { return plan(pw) })
+		if again.Changed() || again.Key != nil || len(again.Changes) != 8 {
+			t.Fatalf("restart with %q: changed %v, key %v, %d entries", pw, again.Changed(), again.Key, len(again.Changes))
+		}
+		if !reflect.DeepEqual(again, full) {
+			t.Errorf("with %q, the plan trusting the key differs from the one loading the store:\n%+v\n%+v", pw, again, full)
+		}
+	}
+	if n := len(keytoolList(t, ts, "wso2carbon")); n != stock+8 { // keytool reads the store that carries the key
+		t.Fatalf("keytool lists %d entries in the keyed store, want %d", n, stock+8)
+	}
+	// A rotated certificate: another import, another key.
+	genCerts(t, certDir, true, "gateway")
+	if p := plan("wso2carbon"); !p.Changed() {
+		t.Fatal("a rotated certificate is hidden by the key")
 	}
 }
 

@@ -218,8 +218,9 @@ func planImport(certDir, src, dst, password string, now time.Time) (*ImportPlan,
 		return nil, readError("read truststore", err)
 	}
 	plan.Old = srcData
-	keyed := !redirect && keyable(srcData)
-	if keyed && fixpoint.Holds(src, importKey(cfs, password, srcData)) {
+	keyPW, keyed := importKeyable(srcData, password)
+	keyed = keyed && !redirect
+	if keyed && fixpoint.Holds(src, importKey(cfs, keyPW, srcData)) {
 		// An earlier start wrote this store with these certificates: every
 		// one is in it, as the plan below would find.
 		for _, cf := range cfs {
@@ -281,8 +282,8 @@ func planImport(certDir, src, dst, password string, now time.Time) (*ImportPlan,
 		}
 	}
 	plan.New = data
-	if keyed {
-		k := importKey(cfs, password, data)
+	if keyPW, ok := importKeyable(data, password); keyed && ok {
+		k := importKey(cfs, keyPW, data)
 		plan.Key = &k
 	}
 	return plan, nil
@@ -295,6 +296,24 @@ func planImport(certDir, src, dst, password string, now time.Time) (*ImportPlan,
 // absent): it gets no key and is always loaded.
 func keyable(data []byte) bool {
 	return fixpoint.Enabled() && keystore.DetectFormat(data) == keystore.JKS
+}
+
+// importKeyable reports whether the store data may carry the key of an
+// import, and the password as that key includes it. A JKS store may, with
+// the password (keyable). So may a PKCS12 store that its password neither
+// authenticates nor encrypts (keystore.PasswordFree: API Manager 4.x's
+// client-truststore.jks), without it: the import reads and writes it the
+// same whatever the password, and a key that left the password in would
+// be the fast check of it that the store itself does not offer. Any other
+// PKCS12 store is loaded every time.
+func importKeyable(data []byte, password string) (keyPassword string, ok bool) {
+	switch {
+	case keyable(data):
+		return password, true
+	case fixpoint.Enabled() && keystore.PasswordFree(data):
+		return "", true
+	}
+	return "", false
 }
 
 // importKey is the key of importing cfs into the store data opened with
