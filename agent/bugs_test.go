@@ -813,7 +813,8 @@ func TestMediatorShareGoneWarns(t *testing.T) {
 
 // A mediator share the operator named and that is not there (a volume not
 // mounted) is a warning even when no earlier start mirrored from it; the
-// default share, missing in every image without mediators, is not.
+// default share, missing in every image without mediators, is not, nor is
+// the variable set empty.
 func TestMediatorShareNamedAndMissingWarns(t *testing.T) {
 	home := freshHome(t, "gateway")
 	share := filepath.Join(t.TempDir(), "mediator")
@@ -822,8 +823,13 @@ func TestMediatorShareNamedAndMissingWarns(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Stdout, want) {
 		t.Fatalf("exit %d, want 0 and %q:\n%s%s", r.Code, want, r.Stdout, r.Stderr)
 	}
+	// Set empty (compose's ${X:-}): the default, not named.
+	r = runPipe(t, with(goldenEnv(t, "gateway", home), "WSO2_MEDIATOR_DIR", ""), "render", "--dry-run")
+	if r.Code != 0 || strings.Contains(r.Stdout, "WSO2_MEDIATOR_DIR") {
+		t.Fatalf("empty: exit %d, want 0 and no word of WSO2_MEDIATOR_DIR:\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
 	if _, err := os.Stat("/wso2amserver/mediator"); err == nil {
-		t.Fatal("this machine has the default share /wso2amserver/mediator: the default case cannot be told apart")
+		t.Skip("SKIPPED (the default share's half): this machine has /wso2amserver/mediator, so a missing default share cannot be made here")
 	}
 	env := goldenEnv(t, "gateway", home)
 	delete(env, "WSO2_MEDIATOR_DIR")

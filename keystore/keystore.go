@@ -178,7 +178,7 @@ type Entry struct {
 	Subject  string    // subject of the (first) certificate; empty if it does not parse
 	NotAfter time.Time // expiry of the (first) certificate; zero if it does not parse
 	Chain    int       // number of certificates (1 for a trusted entry)
-	DER      []byte    // the (first) certificate, DER
+	DER      []byte    // the (first) certificate, DER: the store's own bytes (shared with the data it was loaded from), not to be modified
 }
 
 // Store is a JKS or PKCS12 keystore in memory. The zero value is not

@@ -145,8 +145,13 @@ func TestImportKeyPasswordFreePKCS12(t *testing.T) {
 	if err != nil || *first.Key != want {
 		t.Fatalf("the key is not that of the import, without the password, on the new store (%v)", err)
 	}
+	stockData := readFile(t, ts)
 	if err := first.Apply(); err != nil {
 		t.Fatal(err)
+	}
+	v := make([]byte, 64)
+	if n, err := unix.Getxattr(ts, fixpoint.Attr, v); err != nil || !bytes.Equal(v[:n], first.Key[:]) {
+		t.Fatalf("Apply wrote the truststore without its key: %x, %v", v[:n], err)
 	}
 	for _, pw := range []string{"wso2carbon", "another"} {
 		again, full := plan(pw), untrusted(func() *certs.ImportPlan { return plan(pw) })
@@ -160,7 +165,22 @@ func TestImportKeyPasswordFreePKCS12(t *testing.T) {
 	if n := len(keytoolList(t, ts, "wso2carbon")); n != stock+8 { // keytool reads the store that carries the key
 		t.Fatalf("keytool lists %d entries in the keyed store, want %d", n, stock+8)
 	}
+	// Forged: the key of the import on the stock store, which lacks the
+	// certificates. Trusted, it skips the import (so the plans above took
+	// the fast path); untrusted, it does not.
+	k, err := certs.ImportKeyOf(certDir, "", stockData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeKeyed(t, ts, stockData, k)
+	if p := plan("anything"); p.Changed() {
+		t.Fatal("a key on this content and these certificates is not trusted")
+	}
+	if p := untrusted(func() *certs.ImportPlan { return plan("anything") }); !p.Changed() {
+		t.Fatal("an untrusted plan trusts the key")
+	}
 	// A rotated certificate: another import, another key.
+	writeKeyed(t, ts, first.New, *first.Key)
 	genCerts(t, certDir, true, "gateway")
 	if p := plan("wso2carbon"); !p.Changed() {
 		t.Fatal("a rotated certificate is hidden by the key")

@@ -403,7 +403,8 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 		}
 	}
 	if prof.MirrorsMediators {
-		_, named := cfg.Getenv("WSO2_MEDIATOR_DIR")
+		v, set := cfg.Getenv("WSO2_MEDIATOR_DIR")
+		named := set && v != "" // compose's ${X:-} sets it empty: not named
 		if err := p.AddMirror("WSO2_MEDIATOR_DIR", cfg.MediatorDir, filepath.Join(home, "repository", "components", "lib"), named); err != nil {
 			return nil, err
 		}
