@@ -19,16 +19,7 @@ func runInReadOnlyMount(t *testing.T, ro string, env map[string]string, args ...
 	script := `mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" "$1" && shift && exec "$@"`
 	cmd := exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "sh", "-c", script, "sh", ro, buildPipeBin(t)}, args...)...)
 	cmd.Env = envList(env)
-	var so, se bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &so, &se
-	err := cmd.Run()
-	r := runResult{Stdout: so.String(), Stderr: se.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.Code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("unshare: %v (the test needs root and util-linux)", err)
-	}
-	return r
+	return runCmd(t, cmd, "unshare (the test needs root and util-linux)")
 }
 
 // TestDryRunReadOnly: `agent render --dry-run` needs nothing writable. On a
@@ -64,15 +55,7 @@ func TestDryRunReadOnly(t *testing.T) {
 				cmd := exec.Command(buildPipeBin(t), "render", "--dry-run")
 				cmd.Env = envList(env)
 				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: c.uid, Gid: c.uid}}
-				var so, se bytes.Buffer
-				cmd.Stdout, cmd.Stderr = &so, &se
-				err := cmd.Run()
-				r = runResult{Stdout: so.String(), Stderr: se.String()}
-				if ee, ok := err.(*exec.ExitError); ok {
-					r.Code = ee.ExitCode()
-				} else if err != nil {
-					t.Fatal(err)
-				}
+				r = runCmd(t, cmd, "run agent")
 			}
 			if r.Code != 0 {
 				t.Fatalf("dry run: exit %d\n%s", r.Code, r.Stderr)

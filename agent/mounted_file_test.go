@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,16 +17,7 @@ func runWithFileMounted(t *testing.T, host, target string, env map[string]string
 	script := `mount --bind "$1" "$2" && shift 2 && exec "$@"`
 	cmd := exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "sh", "-c", script, "sh", host, target, buildPipeBin(t)}, args...)...)
 	cmd.Env = envList(env)
-	var so, se bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &so, &se
-	err := cmd.Run()
-	r := runResult{Stdout: so.String(), Stderr: se.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.Code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("unshare: %v (the test needs root and util-linux)", err)
-	}
-	return r
+	return runCmd(t, cmd, "unshare (the test needs root and util-linux)")
 }
 
 // TestMountedConfigFileRefused: a configuration file the setup changes

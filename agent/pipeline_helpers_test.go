@@ -354,18 +354,23 @@ func runPipe(tb testing.TB, env map[string]string, args ...string) runResult {
 	tb.Helper()
 	cmd := exec.Command(buildPipeBin(tb), args...)
 	cmd.Env = envList(env)
+	return runCmd(tb, cmd, "run agent")
+}
+
+// runCmd runs cmd, whose output it captures, and returns its outcome; a
+// command that could not run at all fails tb with what (and the error).
+func runCmd(tb testing.TB, cmd *exec.Cmd, what string) runResult {
+	tb.Helper()
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
 	err := cmd.Run()
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			tb.Fatalf("run agent: %v", err)
-		}
-		code = ee.ExitCode()
+	r := runResult{Stdout: so.String(), Stderr: se.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.Code = ee.ExitCode()
+	} else if err != nil {
+		tb.Fatalf("%s: %v", what, err)
 	}
-	return runResult{Code: code, Stdout: so.String(), Stderr: se.String()}
+	return r
 }
 
 // parseReport decodes render --output json's report from r's output.
