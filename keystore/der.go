@@ -99,22 +99,21 @@ func elements(b []byte, what string) ([]tlv, error) {
 	return out, nil
 }
 
-// knownOIDs are the object identifiers that every bag of a store repeats:
-// oidOf returns them, shared, without parsing their encoding again.
-var knownOIDs = func() []struct {
-	der []byte
-	oid asn1.ObjectIdentifier
-} {
-	oids := []asn1.ObjectIdentifier{oidCertBag, oidX509Certificate, oidShroudedKeyBag, oidKeyBag, oidData, oidEncryptedData}
-	out := make([]struct {
-		der []byte
-		oid asn1.ObjectIdentifier
-	}, len(oids))
-	for i, o := range oids {
-		out[i].der, out[i].oid = derOID(o), o
+// knownOIDs are the object identifiers that every bag of a store repeats,
+// with their encodings: oidOf returns them, shared, without parsing their
+// encoding again.
+var knownOIDs = func() []knownOID {
+	var out []knownOID
+	for _, o := range []asn1.ObjectIdentifier{oidCertBag, oidX509Certificate, oidShroudedKeyBag, oidKeyBag, oidData, oidEncryptedData} {
+		out = append(out, knownOID{derOID(o), o})
 	}
 	return out
 }()
+
+type knownOID struct {
+	der []byte
+	oid asn1.ObjectIdentifier
+}
 
 // oidOf parses an OBJECT IDENTIFIER element. The result is shared with
 // other calls: the caller must not change it.

@@ -96,32 +96,8 @@ func (b *p12Bag) encode() []byte {
 // loadPKCS12 parses data and checks its MAC, if it has one, with password.
 // Encrypted safes are decrypted with password.
 func loadPKCS12(data []byte, password string) (*p12Store, error) {
-	pfx, _, err := expect(data, tagSequence, "PFX")
+	pfx, els, auth, err := pfxOutline(data)
 	if err != nil {
-		return nil, corrupt(err)
-	}
-	els, err := elements(pfx.content, "PFX")
-	if err != nil {
-		return nil, corrupt(err)
-	}
-	if len(els) < 2 || len(els) > 3 {
-		return nil, corrupt(fmt.Errorf("PFX has %d elements", len(els)))
-	}
-	if v, err := intOf(els[0], "PFX version"); err != nil || v != 3 {
-		return nil, corrupt(fmt.Errorf("PFX version is not 3"))
-	}
-	ctype, content, err := contentInfo(els[1])
-	if err != nil {
-		return nil, corrupt(fmt.Errorf("authenticated safe: %w", err))
-	}
-	if !ctype.Equal(oidData) {
-		return nil, fmt.Errorf("%w: public-key protected PKCS12 (content type %s)", ErrUnsupported, ctype)
-	}
-	os, rest, err := expect(content, tagOctetString, "authenticated safe")
-	if err != nil || len(rest) > 0 {
-		if err == nil {
-			err = errors.New("trailing bytes")
-		}
 		return nil, corrupt(err)
 	}
 	s := &p12Store{raw: pfx.full, password: password}
@@ -133,19 +109,12 @@ func loadPKCS12(data []byte, password string) (*p12Store, error) {
 		if err != nil {
 			return nil, macError(err)
 		}
-		if !m.verify(password, os.content) {
+		if !m.verify(password, auth) {
 			return nil, ErrWrongPassword
 		}
 		s.mac = m
 	}
-	seq, rest, err := expect(os.content, tagSequence, "authenticated safe")
-	if err != nil || len(rest) > 0 {
-		if err == nil {
-			err = errors.New("trailing bytes")
-		}
-		return nil, corrupt(err)
-	}
-	cis, err := elements(seq.content, "authenticated safe")
+	cis, err := authSafes(auth)
 	if err != nil {
 		return nil, corrupt(err)
 	}
@@ -162,6 +131,51 @@ func loadPKCS12(data []byte, password string) (*p12Store, error) {
 	return s, nil
 }
 
+// pfxOutline splits a PFX into the PFX element, its elements (version 3,
+// the authenticated safe's ContentInfo and, when there is one, the MAC)
+// and the bytes of the authenticated safe, which the MAC covers.
+func pfxOutline(data []byte) (pfx tlv, els []tlv, auth []byte, err error) {
+	if pfx, _, err = expect(data, tagSequence, "PFX"); err != nil {
+		return tlv{}, nil, nil, err
+	}
+	if els, err = elements(pfx.content, "PFX"); err != nil {
+		return tlv{}, nil, nil, err
+	}
+	if len(els) < 2 || len(els) > 3 {
+		return tlv{}, nil, nil, fmt.Errorf("PFX has %d elements", len(els))
+	}
+	if v, err := intOf(els[0], "PFX version"); err != nil || v != 3 {
+		return tlv{}, nil, nil, fmt.Errorf("PFX version is not 3")
+	}
+	ctype, content, err := contentInfo(els[1])
+	if err != nil {
+		return tlv{}, nil, nil, fmt.Errorf("authenticated safe: %w", err)
+	}
+	if !ctype.Equal(oidData) {
+		return tlv{}, nil, nil, fmt.Errorf("%w: public-key protected PKCS12 (content type %s)", ErrUnsupported, ctype)
+	}
+	os, rest, err := expect(content, tagOctetString, "authenticated safe")
+	if err == nil && len(rest) > 0 {
+		err = errors.New("trailing bytes")
+	}
+	if err != nil {
+		return tlv{}, nil, nil, err
+	}
+	return pfx, els, os.content, nil
+}
+
+// authSafes splits the authenticated safe auth into its ContentInfos.
+func authSafes(auth []byte) ([]tlv, error) {
+	seq, rest, err := expect(auth, tagSequence, "authenticated safe")
+	if err == nil && len(rest) > 0 {
+		err = errors.New("trailing bytes")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return elements(seq.content, "authenticated safe")
+}
+
 // PasswordFree reports whether data is a PKCS12 store that its password
 // neither authenticates nor encrypts: it has no integrity MAC, every part
 // of it is plain data, and no bag in it is an encrypted private key (API
@@ -171,27 +185,11 @@ func loadPKCS12(data []byte, password string) (*p12Store, error) {
 // are not a well-formed PKCS12 outline, gives false. It reads the outline
 // and each bag's type only.
 func PasswordFree(data []byte) bool {
-	pfx, _, err := expect(data, tagSequence, "PFX")
-	if err != nil {
-		return false
-	}
-	els, err := elements(pfx.content, "PFX")
+	_, els, auth, err := pfxOutline(data)
 	if err != nil || len(els) != 2 { // 3: a MAC
 		return false
 	}
-	ctype, content, err := contentInfo(els[1])
-	if err != nil || !ctype.Equal(oidData) {
-		return false
-	}
-	os, rest, err := expect(content, tagOctetString, "authenticated safe")
-	if err != nil || len(rest) > 0 {
-		return false
-	}
-	seq, rest, err := expect(os.content, tagSequence, "authenticated safe")
-	if err != nil || len(rest) > 0 {
-		return false
-	}
-	cis, err := elements(seq.content, "authenticated safe")
+	cis, err := authSafes(auth)
 	if err != nil {
 		return false
 	}
