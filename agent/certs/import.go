@@ -282,7 +282,7 @@ func planImport(certDir, src, dst, password string, now time.Time) (*ImportPlan,
 		}
 	}
 	plan.New = data
-	if keyPW, ok := importKeyable(data, password); keyed && ok {
+	if keyed { // data is of src's kind: Marshal keeps a store's format, MAC and encryption
 		k := importKey(cfs, keyPW, data)
 		plan.Key = &k
 	}
