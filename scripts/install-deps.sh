@@ -20,6 +20,7 @@ have patch       || need+=(patch)
 # the JDBC driver of the e2e stand-in packs (their repository/components/lib)
 [ -f /usr/share/java/mariadb-java-client.jar ] || need+=(libmariadb-java)
 have strace      || need+=(strace)   # durability test: which syncs a start makes
+have setfacl     || need+=(acl)      # atomic writes keep a file's ACL: setfacl and getfacl in the test
 have tini        || need+=(tini)     # benchmark: signal forwarding beside tini
 [ -x /usr/bin/time ] || need+=(time)  # benchmark: the agent's own peak RSS (GNU time forks, Go vforks)
 have etcd        || need+=(etcd-server) # the real API server test (with tools/kube-apiserver)

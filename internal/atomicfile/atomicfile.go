@@ -7,7 +7,9 @@
 // file's directory. Mode (permission, setuid, setgid and sticky bits), owner
 // and group are kept as far as the process may set them: root keeps all;
 // another user keeps the mode, and the group when it is one of its groups,
-// while the new file is its own (Staged.NotKept says what was lost).
+// while the new file is its own (Staged.NotKept says what was lost). So are
+// the POSIX ACL and the SELinux label (AccessAttrs), silently where they
+// cannot be.
 //
 // It must not know what the files hold or why they change: no format,
 // product, profile or environment variable; the caller gives the path and
@@ -268,8 +270,8 @@ func Stage(path string, data []byte, perm fs.FileMode) (*Staged, error) {
 // attrs are given to the temporary file, so that the target has them from
 // the moment it has the new content; they are a best effort: an attribute
 // the file system or the process may not set is left out, silently (the
-// target then has none by that name: the replaced file's attributes are
-// not carried over).
+// target then has none by that name: of the replaced file's attributes
+// only its AccessAttrs are carried over).
 func StageUnsynced(path string, data []byte, perm fs.FileMode, attrs ...Attr) (*Staged, error) {
 	return stage(path, data, perm, false, nil, attrs)
 }
@@ -535,6 +537,9 @@ func stageTo(path, dst string, data []byte, perm fs.FileMode, sync bool, newOwne
 	if _, err := f.Write(data); err != nil {
 		return fail(err)
 	}
+	if uid >= 0 {
+		keepAccessAttrs(f, dst)
+	}
 	setAttrs(f, attrs)
 	notKept := keepOwner(f, uid, gid) // before chmod: chown clears setuid/setgid
 	if uid < 0 && newOwner != nil {
@@ -567,6 +572,34 @@ func stageTo(path, dst string, data []byte, perm fs.FileMode, sync bool, newOwne
 		return nil, fmt.Errorf("write %s: %w", path, cause(err))
 	}
 	return &Staged{path: path, dst: dst, tmp: tmp, dev: dev, dirty: !sync, notKept: notKept}, nil
+}
+
+// AccessAttrs are the extended attributes that say who may use a file
+// rather than what it holds: its POSIX access ACL (acl(5)) and its SELinux
+// label. A replaced file's are given to its new content, before its mode is
+// set (so that the ACL's mask and the group bits agree), as far as the
+// file system and the process allow: one that cannot be read or set is left
+// out, silently. Every other attribute describes the old content and is not
+// carried over.
+var AccessAttrs = []string{"system.posix_acl_access", "security.selinux"}
+
+// keepAccessAttrs gives f the AccessAttrs of the file at from (best effort).
+func keepAccessAttrs(f *os.File, from string) {
+	var buf [256]byte
+	for _, name := range AccessAttrs {
+		v := buf[:]
+		n, err := unix.Lgetxattr(from, name, v)
+		if errors.Is(err, unix.ERANGE) { // a long ACL: ask for its size
+			if n, err = unix.Lgetxattr(from, name, nil); err == nil {
+				v = make([]byte, n)
+				n, err = unix.Lgetxattr(from, name, v)
+			}
+		}
+		if err != nil {
+			continue // none, or a file system without them
+		}
+		setAttrs(f, []Attr{{Name: name, Value: v[:n]}})
+	}
 }
 
 // setAttrs sets attrs on f, leaving out those that fail (best effort, see

@@ -3,6 +3,7 @@ package atomicfile
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -423,5 +424,91 @@ func TestStageUnsyncedSetsAttrs(t *testing.T) {
 		if _, err := unix.Getxattr(target, name, make([]byte, 64)); err == nil {
 			t.Errorf("the target has %s", name)
 		}
+	}
+}
+
+// A replaced file keeps who may use it: its POSIX ACL, as getfacl(1)
+// reads it, and its SELinux label; not its other attributes, which
+// describe the old content. Both ways of writing: WriteFile (synced at
+// once) and StageUnsynced with CommitAll.
+func TestReplacedFileKeepsAccessAttrs(t *testing.T) {
+	if _, err := exec.LookPath("setfacl"); err != nil {
+		t.Fatal("setfacl and getfacl are required (scripts/install-deps.sh installs package acl)")
+	}
+	const label = "system_u:object_r:etc_t:s0\x00"
+	write := map[string]func(string) error{
+		"WriteFile": func(p string) error { return WriteFile(p, []byte("new"), 0o600) },
+		"StageUnsynced": func(p string) error {
+			s, err := StageUnsynced(p, []byte("new"), 0o600, Attr{Name: "user.a", Value: []byte("one")})
+			if err != nil {
+				return err
+			}
+			_, err = CommitAll([]*Staged{s})
+			return err
+		},
+	}
+	for name, write := range write {
+		t.Run(name, func(t *testing.T) {
+			dir := xattrtest.Dir(t)
+			target := filepath.Join(dir, "target")
+			if err := os.WriteFile(target, []byte("old"), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("setfacl", "-m", "u:nobody:rw-,g:daemon:r--", target).CombinedOutput(); err != nil {
+				if strings.Contains(string(out), "not supported") {
+					t.Skipf("SKIPPED: the file system of %s takes no ACLs: %s", dir, out)
+				}
+				t.Fatalf("setfacl: %v: %s", err, out)
+			}
+			// Only root may set a security.* attribute where no security
+			// module owns it; the ACL half runs whatever the user.
+			withLabel := unix.Setxattr(target, "security.selinux", []byte(label), 0) == nil
+			if !withLabel {
+				t.Log("SKIPPED (label half): security.selinux cannot be set here")
+			}
+			if err := unix.Setxattr(target, "user.old", []byte("describes the old content"), 0); err != nil {
+				t.Fatal(err)
+			}
+			acl := func() string {
+				out, err := exec.Command("getfacl", "--omit-header", "--numeric", target).CombinedOutput()
+				if err != nil {
+					t.Fatalf("getfacl: %v: %s", err, out)
+				}
+				return string(out)
+			}
+			mode := func() os.FileMode {
+				st, err := os.Stat(target)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return st.Mode()
+			}
+			beforeACL, beforeMode := acl(), mode()
+			if !strings.Contains(beforeACL, "user:65534:rw-") {
+				t.Fatalf("setfacl did not take: %s", beforeACL)
+			}
+			if err := write(target); err != nil {
+				t.Fatal(err)
+			}
+			if got := read(t, target); got != "new" {
+				t.Fatalf("content %q, want new", got)
+			}
+			if got := acl(); got != beforeACL {
+				t.Errorf("ACL after the write:\n%s\nwant, as before:\n%s", got, beforeACL)
+			}
+			if got := mode(); got != beforeMode {
+				t.Errorf("mode %v, want %v as before", got, beforeMode)
+			}
+			if withLabel {
+				v := make([]byte, 64)
+				n, err := unix.Getxattr(target, "security.selinux", v)
+				if err != nil || string(v[:n]) != label {
+					t.Errorf("security.selinux: %q, %v; want %q", v[:n], err, label)
+				}
+			}
+			if _, err := unix.Getxattr(target, "user.old", make([]byte, 64)); err == nil {
+				t.Error("user.old was carried over to the new content")
+			}
+		})
 	}
 }
