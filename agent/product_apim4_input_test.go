@@ -500,23 +500,30 @@ func TestAPIM4FileVariables(t *testing.T) {
 	}
 }
 
-// TestAPIM4EventHubNotEnabledWarns: listening endpoints without enable =
-// true (WSO2_EVENTHUB_URLS alone: the stock files have the table commented
-// out) are one warning naming what to set; with the service URL, or enable
-// set through the fragment, there is none.
-func TestAPIM4EventHubNotEnabledWarns(t *testing.T) {
-	const want = "[apim.event_hub] has event_listening_endpoints but not enable = true"
+// TestAPIM4EventHubWarnings: listening endpoints without a service_url
+// (WSO2_EVENTHUB_URLS alone: the stock files have the table commented out;
+// or with enable = true from the fragment) are one warning naming what to
+// set; endpoints switched off by enable = false are one warning saying so.
+// With the service URL, from the variable or the fragment (enable left to
+// the product's default, true), there is none.
+func TestAPIM4EventHubWarnings(t *testing.T) {
+	const (
+		noURL = "[apim.event_hub] has event_listening_endpoints but no service_url"
+		off   = "[apim.event_hub] has event_listening_endpoints but enable = false"
+	)
 	for _, tt := range []struct {
 		name string
 		c    a4Case
 		env  map[string]string
-		warn bool
+		want string // the one warning about the event hub; "" for none
 	}{
-		{"gateway, endpoints only", a4Cases[3], map[string]string{"WSO2_EVENTHUB_URLS": "cp-1,cp-2"}, true},
-		{"traffic manager, endpoints only", a4Cases[2], map[string]string{"WSO2_EVENTHUB_URLS": "cp-1"}, true},
-		{"gateway, with the service URL", a4Cases[3], map[string]string{"WSO2_EVENTHUB_URLS": "cp-1", "WSO2_EVENTHUB_SERVICE_URL": "cp"}, false},
-		{"gateway, enabled by the fragment", a4Cases[3], map[string]string{"WSO2_EVENTHUB_URLS": "cp-1", "WSO2_DEPLOYMENT_TOML": "[apim.event_hub]\nenable = true\n"}, false},
-		{"gateway, no event hub", a4Cases[3], nil, false},
+		{"gateway, endpoints only", a4Cases[3], map[string]string{"WSO2_EVENTHUB_URLS": "cp-1,cp-2"}, noURL},
+		{"traffic manager, endpoints only", a4Cases[2], map[string]string{"WSO2_EVENTHUB_URLS": "cp-1"}, noURL},
+		{"gateway, enabled by the fragment but no service URL", a4Cases[3], map[string]string{"WSO2_EVENTHUB_URLS": "cp-1", "WSO2_DEPLOYMENT_TOML": "[apim.event_hub]\nenable = true\n"}, noURL},
+		{"gateway, with the service URL", a4Cases[3], map[string]string{"WSO2_EVENTHUB_URLS": "cp-1", "WSO2_EVENTHUB_SERVICE_URL": "cp"}, ""},
+		{"gateway, service URL from the fragment, enable by default", a4Cases[3], map[string]string{"WSO2_EVENTHUB_URLS": "cp-1", "WSO2_DEPLOYMENT_TOML": "[apim.event_hub]\nservice_url = \"https://cp:9443/services/\"\n"}, ""},
+		{"gateway, switched off by the fragment", a4Cases[3], map[string]string{"WSO2_EVENTHUB_URLS": "cp-1", "WSO2_EVENTHUB_SERVICE_URL": "cp", "WSO2_DEPLOYMENT_TOML": "[apim.event_hub]\nenable = false\n"}, off},
+		{"gateway, no event hub", a4Cases[3], nil, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			home := a4Layout(t, tt.c)
@@ -528,17 +535,19 @@ func TestAPIM4EventHubNotEnabledWarns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			n := 0
+			var got []string
 			for _, w := range p.Warnings {
-				if strings.Contains(w, want) {
-					n++
-					if !strings.Contains(w, "WSO2_EVENTHUB_SERVICE_URL") {
-						t.Errorf("warning %q does not say what to set", w)
-					}
+				if strings.Contains(w, "[apim.event_hub]") {
+					got = append(got, w)
 				}
 			}
-			if got := n == 1; got != tt.warn || n > 1 {
-				t.Errorf("%d warnings %q, want one: %v; all: %q", n, want, tt.warn, p.Warnings)
+			switch {
+			case tt.want == "" && len(got) != 0:
+				t.Errorf("warnings %q, want none", got)
+			case tt.want != "" && (len(got) != 1 || !strings.Contains(got[0], tt.want)):
+				t.Errorf("warnings %q, want one: %q; all: %q", got, tt.want, p.Warnings)
+			case tt.want == noURL && !strings.Contains(got[0], "set WSO2_EVENTHUB_SERVICE_URL"):
+				t.Errorf("warning %q does not say what to set", got[0])
 			}
 		})
 	}

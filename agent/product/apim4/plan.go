@@ -420,9 +420,13 @@ func checkOffset(doc, frag *tomlconf.Doc, path string) error {
 	return exitcode.Errorf(exitcode.Config, "%s: [server] offset: %v (agent health could not probe the server)", where, err)
 }
 
-// eventHubWarnings warns of an event hub given listening endpoints but not
-// switched on (enable = true), in the deployment.toml the setup leaves:
-// the server then takes no events from them. WSO2's stock files have the
+// eventHubWarnings warns of an event hub given listening endpoints, in the
+// deployment.toml the setup leaves, that the server cannot use as meant:
+// without a service_url (the control plane the server pulls its APIs,
+// subscriptions and keys from, which the endpoints' events are about), or
+// switched off (enable = false: it takes no events). enable itself is not
+// required: the product's default is true (carbon-apimgt's
+// org.wso2.carbon.apimgt.core.default.json). WSO2's stock files have the
 // whole [apim.event_hub] table commented out, and the charts write enable,
 // service_url and the endpoints together (eventhub.enabled); the agent
 // writes enable with service_url (WSO2_EVENTHUB_SERVICE_URL), so
@@ -431,8 +435,11 @@ func eventHubWarnings(doc *tomlconf.Doc) []string {
 	if _, ok := doc.Get(tomlconf.Key{"apim", "event_hub", "event_listening_endpoints"}); !ok {
 		return nil
 	}
-	if on, _ := doc.Get(tomlconf.Key{"apim", "event_hub", "enable"}); on == true {
+	if on, ok := doc.Get(tomlconf.Key{"apim", "event_hub", "enable"}); ok && on == false {
+		return []string{"deployment.toml: [apim.event_hub] has event_listening_endpoints but enable = false, so the server takes no events from them"}
+	}
+	if _, ok := doc.Get(tomlconf.Key{"apim", "event_hub", "service_url"}); ok {
 		return nil
 	}
-	return []string{"deployment.toml: [apim.event_hub] has event_listening_endpoints but not enable = true, so the server takes no events from them: set WSO2_EVENTHUB_SERVICE_URL too, which writes enable = true and the service URL, as the charts' eventhub.enabled does"}
+	return []string{"deployment.toml: [apim.event_hub] has event_listening_endpoints but no service_url, the control plane the server pulls its APIs, subscriptions and keys from: set WSO2_EVENTHUB_SERVICE_URL too, which writes it with enable = true, as the charts' eventhub.enabled does"}
 }
