@@ -223,6 +223,12 @@ func TestAPIM4KeystoresChecked(t *testing.T) {
 			tls + "(WSO2_KEYSTORE_TLS_NAME): keystore repository/resources/security/wso2carbon.p12: no such file or directory"},
 		{"an alias that is not there", map[string]string{"WSO2_KEYSTORE_TLS_ALIAS": "wso2carbn"}, exitcode.DataErr,
 			tls + `(WSO2_KEYSTORE_TLS_ALIAS): keystore repository/resources/security/wso2carbon.jks has no private key "wso2carbn" (its private keys: wso2carbon)`},
+		// A password with a $ in it is a password, not a placeholder of the
+		// server's ($env{...}, $secret{...}): it is checked like any other.
+		{"a wrong password with a $", map[string]string{"WSO2_KEYSTORE_PASSWORD": "Wr$ngKsPw1"}, exitcode.DataErr,
+			tls + `(WSO2_KEYSTORE_PASSWORD): the private key "wso2carbon" of keystore repository/resources/security/wso2carbon.jks does not open with its key password`},
+		{"the right password with a $, an alias that is not there", map[string]string{"WSO2_KEYSTORE_PASSWORD": "S3cr3t/pa$$", "WSO2_KEYSTORE_TLS_ALIAS": "wso2carbn"}, exitcode.DataErr,
+			tls + `(WSO2_KEYSTORE_TLS_ALIAS, WSO2_KEYSTORE_PASSWORD): keystore repository/resources/security/wso2carbon.jks`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			home := a4Layout(t, c)
@@ -242,7 +248,7 @@ func TestAPIM4KeystoresChecked(t *testing.T) {
 			if d := diffSnapshots(before, snapshot(t, home)); len(d) != 0 {
 				t.Errorf("files changed: %v", d)
 			}
-			for _, pw := range []string{"WrongKsPw1", "WrongKeyPw2"} {
+			for _, pw := range []string{"WrongKsPw1", "WrongKeyPw2", "Wr$ngKsPw1", "S3cr3t/pa$$"} {
 				if strings.Contains(r.Stderr, pw) {
 					t.Errorf("stderr shows a password: %s", r.Stderr)
 				}

@@ -28,9 +28,9 @@ import (
 // the error names the table and the variables, never a value: exit 66 for
 // a missing file, 65 for the rest. A keystore the agent cannot read but
 // Java may (unchecked) is a warning, not a refusal. A keystore no variable touches is the
-// image's business and is not read; a value that is a placeholder
-// ($secret{...}, $env{...}) is the server's to resolve and ends the check
-// of that keystore.
+// image's business and is not read; a value that holds a placeholder
+// (isPlaceholder: $secret{...}, $env{...}) is the server's to resolve and
+// ends the check of that keystore.
 //
 // The check costs a key derivation per keystore (PBKDF2: about 8 ms of CPU
 // each for 4.5's stores), so a start that leaves deployment.toml as it is
@@ -64,7 +64,7 @@ func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string
 		get := func(key string) (string, bool) {
 			v, ok := doc.Get(tomlconf.Key{"keystore", table, key})
 			s, isString := v.(string)
-			return s, ok && isString && !strings.Contains(s, "$")
+			return s, ok && isString && !isPlaceholder(s)
 		}
 		file, okFile := get("file_name")
 		password, okPW := get("password")
@@ -160,4 +160,18 @@ func changedAt(fi os.FileInfo) time.Time {
 		}
 	}
 	return t
+}
+
+// isPlaceholder reports whether a value of deployment.toml holds one of
+// the placeholders that the server resolves at start ($env{...},
+// $sys{...}, $secret{...}, $ref{...}, and Carbon's ${...} tokens): its
+// value is then the server's to know. Any other $ is a character of the
+// value (a password "pa$$" is that password).
+func isPlaceholder(s string) bool {
+	for _, p := range []string{"$env{", "$sys{", "$secret{", "$ref{", "${"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
 }

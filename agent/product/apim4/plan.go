@@ -137,12 +137,12 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 	// The truststore: its source is the volume's copy or the home's.
 	tsName, tsPW := "client-truststore.jks", cfg.TruststorePassword
 	if v, ok := doc.Get(tomlconf.Key{"truststore", "file_name"}); ok {
-		if sv, ok := v.(string); ok && !strings.Contains(sv, "$") && !strings.Contains(sv, "{") {
+		if sv, ok := v.(string); ok && !isPlaceholder(sv) {
 			tsName = sv
 		}
 	}
 	if v, ok := doc.Get(tomlconf.Key{"truststore", "password"}); ok {
-		if sv, ok := v.(string); ok && !strings.Contains(sv, "$") {
+		if sv, ok := v.(string); ok && !isPlaceholder(sv) {
 			tsPW = sv
 			p.AddSecret(sv)
 		}
