@@ -459,7 +459,8 @@ func inReadOnly(t *testing.T, dir string, fn func()) {
 
 // TestAPIM4FileVariables: every secret, and WSO2_DEPLOYMENT_TOML, can come
 // from NAME_FILE (one trailing newline trimmed); the values are masked in
-// the plan's report.
+// the plan's report. A fragment is a document, not a password: its file
+// may be larger than a password's 4 KiB (up to 4 MiB).
 func TestAPIM4FileVariables(t *testing.T) {
 	c := a4Cases[0]
 	home := a4Layout(t, c)
@@ -472,7 +473,13 @@ func TestAPIM4FileVariables(t *testing.T) {
 	env := a4BaseEnv(t, c, home)
 	env["WSO2_APIM_DB_PASSWORD_FILE"] = write("db", "Db-From-File-pw\n")
 	env["WSO2_KEYSTORE_TLS_KEY_PASSWORD_FILE"] = write("key", "Key-From-File-pw\n")
-	env["WSO2_DEPLOYMENT_TOML_FILE"] = write("frag", "[apim.cors]\nallow_credentials = true\n")
+	long := strings.Repeat("# a chart's extraConfigs, commented at length\n", 150) // 7 KiB
+	env["WSO2_DEPLOYMENT_TOML_FILE"] = write("frag", long+"[apim.cors]\nallow_credentials = true\n")
+	huge := write("huge", strings.Repeat("#", 4<<20+1))
+	if _, err := planFor(t, with(env, "WSO2_DEPLOYMENT_TOML_FILE", huge), goldenDNS); err == nil ||
+		!strings.Contains(err.Error(), "WSO2_DEPLOYMENT_TOML_FILE: read "+huge+": larger than 4 MiB") {
+		t.Errorf("a fragment file over 4 MiB: %v, want refused naming the variable and the limit", err)
+	}
 	a4Keystores(t, home, with(env, "WSO2_KEYSTORE_TLS_KEY_PASSWORD", "Key-From-File-pw"))
 	p := mustApply(t, env, goldenDNS)
 	data, _ := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))

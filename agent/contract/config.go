@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/wso2-container/agent/agent/jobs"
+	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/keystore"
 	"github.com/wso2-container/agent/xmlconf"
 )
@@ -214,6 +215,21 @@ type Var struct {
 	// Scope names the only product that reads the variable (ScopeAPIM4);
 	// empty: every product, or those Config's fields serve.
 	Scope string `json:"-"`
+	// Document marks a secret variable that holds a document (a TOML
+	// fragment), not a password: its NAME_FILE may be as large as a text
+	// file (FileLimit).
+	Document bool `json:"-"`
+}
+
+// FileLimit is the largest NAME_FILE the agent reads for the secret
+// variable name: a text file's for a Document, a password's otherwise.
+func FileLimit(name string) int64 {
+	for _, v := range contractVars() {
+		if v.Name == name && v.Document {
+			return boundedread.Text
+		}
+	}
+	return boundedread.Secret
 }
 
 // ScopeAPIM4 is the Scope of the variables only API Manager 4.x reads.

@@ -75,13 +75,17 @@ func Load(environ []string, requireProfile bool) (*contract.Config, error) {
 			problems = append(problems, fmt.Sprintf("%s and %s_FILE are both set: use one", name, name))
 			continue
 		}
-		b, err := boundedread.ReadFile(path, boundedread.Secret)
+		b, err := boundedread.ReadFile(path, contract.FileLimit(name))
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s_FILE: read %s: %s", name, path, contract.DescribeFSError(err)))
 			continue
 		}
 		if bytes.IndexByte(b, 0) >= 0 {
-			problems = append(problems, fmt.Sprintf("%s_FILE: %s holds a NUL byte, which no password can contain", name, path))
+			what := "no password"
+			if contract.FileLimit(name) != boundedread.Secret {
+				what = "no text"
+			}
+			problems = append(problems, fmt.Sprintf("%s_FILE: %s holds a NUL byte, which %s can contain", name, path, what))
 			continue
 		}
 		v := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")

@@ -29,6 +29,7 @@ import (
 type EnvVar struct {
 	Name   string
 	Secret bool   // never shown; NAME_FILE accepted; withheld from the server
+	Doc    bool   // a secret that is a document, not a password (contract.Var.Document)
 	File   bool   // NAME_FILE accepted although not secret
 	TOML   string // the deployment.toml key(s) it sets
 	Helm   string // the Helm value (wso2/helm-apim distributed/*, 4.5.0-x) it replaces
@@ -78,7 +79,7 @@ var Vars = []EnvVar{
 	{Name: "WSO2_OAUTH2_JWKS_URL", TOML: "`[oauth.endpoints] oauth2_jwks_url`", Helm: "`oauth_config.oauth2JWKSUrl`", Desc: "JWKS URL: URL, host:port or host (https://HOST:9443/oauth2/jwks)"},
 	{Name: "WSO2_PROXY_PORT_HTTP", TOML: "`[transport.http.properties] proxyPort` (integer)", Helm: "the gateway and all-in-one charts' fixed `proxyPort = 80`", Desc: "port clients reach the HTTP servlet transport on, through an ingress or proxy (1-65535)"},
 	{Name: "WSO2_PROXY_PORT_HTTPS", TOML: "`[transport.https.properties] proxyPort` (integer)", Helm: "the charts' fixed `proxyPort = 443`", Desc: "port clients reach the HTTPS servlet transport (the consoles, /services) on, through an ingress or proxy (1-65535)"},
-	{Name: "WSO2_DEPLOYMENT_TOML", Secret: true, TOML: "any key: a TOML fragment merged into deployment.toml (keys set, tables added, arrays of tables replaced) after the variables above", Helm: "everything else (`extraConfigs` and every other value)", Desc: "TOML fragment merged into deployment.toml (or WSO2_DEPLOYMENT_TOML_FILE); withheld from the server like a secret"},
+	{Name: "WSO2_DEPLOYMENT_TOML", Secret: true, Doc: true, TOML: "any key: a TOML fragment merged into deployment.toml (keys set, tables added, arrays of tables replaced) after the variables above", Helm: "everything else (`extraConfigs` and every other value)", Desc: "TOML fragment merged into deployment.toml (or WSO2_DEPLOYMENT_TOML_FILE); withheld from the server like a secret"},
 	{Name: "WSO2_CONFIG_VOLUME", TOML: "(files copied over the home before the edits)", Helm: "the chart's `wso2-config-volume` mounts", Desc: "folder copied over the product home at every start, symlinks followed, before the agent's edits (WSO2's images: ~/wso2-config-volume)"},
 	{Name: "WSO2_ARTIFACT_VOLUME", TOML: "(files copied over the home after the config volume)", Helm: "`wso2-artifact-volume`", Desc: "folder copied over the product home after WSO2_CONFIG_VOLUME (WSO2's images: ~/wso2-artifact-volume)"},
 }
@@ -111,7 +112,7 @@ func withAPIM4Vars(vs []contract.Var) []contract.Var {
 			vs[i].Desc += "; API Manager 4.x: " + toml
 			continue
 		}
-		vs = append(vs, contract.Var{Name: a.Name, Default: envDefaults[a.Name], Secret: a.Secret, Desc: "API Manager 4.x: " + a.Desc + " -> " + toml, Scope: contract.ScopeAPIM4})
+		vs = append(vs, contract.Var{Name: a.Name, Default: envDefaults[a.Name], Secret: a.Secret, Document: a.Doc, Desc: "API Manager 4.x: " + a.Desc + " -> " + toml, Scope: contract.ScopeAPIM4})
 	}
 	return vs
 }
