@@ -2,6 +2,7 @@ package agent
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/product/apim4"
 )
 
 // TestAPIM4WaitsForTheDatabaseServer: the start waits for the server a 4.x
@@ -337,4 +339,94 @@ func TestAPIM4KeystoresChecked(t *testing.T) {
 			t.Fatalf("exit %d, want %d with %q\n%s", r.Code, exitcode.DataErr, want, r.Stderr)
 		}
 	})
+}
+
+// TestAPIM4FragmentOffset: a [server] offset in WSO2_DEPLOYMENT_TOML is the
+// component's offset: with WSO2_PORT_OFFSET unset, the ports the agent
+// derives (a control plane's peers, the event copies) follow it, as agent
+// health does (it reads the file then); one that contradicts
+// WSO2_PORT_OFFSET is refused at load (exit 78, naming both, nothing
+// written), so that the file, the derived URLs and the probe never
+// disagree.
+func TestAPIM4FragmentOffset(t *testing.T) {
+	c := a4Cases[0] // the 4.5 control plane
+	frag := "[server]\noffset = 5\n"
+	t.Run("the fragment's offset, WSO2_PORT_OFFSET unset", func(t *testing.T) {
+		home := a4Layout(t, c)
+		env := with(a4BaseEnv(t, c, home), "WSO2_DEPLOYMENT_TOML", frag,
+			"WSO2_EVENTHUB_URLS", "acp-1,acp-2", "WSO2_EVENT_DUPLICATE_URLS", "acp-2")
+		delete(env, "WSO2_PORT_OFFSET")
+		a4Keystores(t, home, env)
+		p := mustApply(t, env, goldenDNS)
+		for _, w := range p.Warnings {
+			if strings.Contains(w, "offset") {
+				t.Errorf("warning %q", w)
+			}
+		}
+		data, err := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := readTOML(t, data)
+		for _, ck := range []struct {
+			path []any
+			want string
+		}{
+			{[]any{"server", "offset"}, "5"},
+			{[]any{"apim", "event_hub", "publish", "url_group", 0, "urls"}, "[tcp://acp-1:9616]"},
+			{[]any{"apim", "event_hub", "publish", "url_group", 1, "auth_urls"}, "[ssl://acp-2:9716]"},
+			{[]any{"apim", "event_hub", "event_duplicate_url"}, "[tcp://acp-2:5677]"},
+		} {
+			if got := fmt.Sprint(tomlAt(t, m, ck.path...)); got != ck.want {
+				t.Errorf("%v = %s, want %s", ck.path, got, ck.want)
+			}
+		}
+	})
+	t.Run("the same offset in both", func(t *testing.T) {
+		home := a4Layout(t, c)
+		env := with(a4BaseEnv(t, c, home), "WSO2_DEPLOYMENT_TOML", frag, "WSO2_PORT_OFFSET", "5")
+		if _, err := planFor(t, env, goldenDNS); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("an offset that contradicts WSO2_PORT_OFFSET", func(t *testing.T) {
+		home := a4Layout(t, c)
+		env := with(a4BaseEnv(t, c, home), "WSO2_DEPLOYMENT_TOML", frag, "WSO2_PORT_OFFSET", "0")
+		before := snapshot(t, home)
+		r := runPipe(t, env, "render")
+		want := "WSO2_DEPLOYMENT_TOML: [server] offset = 5 differs from WSO2_PORT_OFFSET (0)"
+		if r.Code != exitcode.Config || !strings.Contains(r.Stderr, want) {
+			t.Fatalf("exit %d, want %d with %q; stderr:\n%s", r.Code, exitcode.Config, want, r.Stderr)
+		}
+		if d := diffSnapshots(before, snapshot(t, home)); len(d) != 0 {
+			t.Errorf("files changed: %v", d)
+		}
+	})
+}
+
+// TestAPIM4FragmentThatDoesNotFit: a WSO2_DEPLOYMENT_TOML whose edit does
+// not fit the file (a value where the file has a table; an array of tables
+// with sub-tables, which a fragment cannot describe) is the variable's
+// error, as a patch line's is: exit 78, one line naming the variable and
+// the file, nothing written.
+func TestAPIM4FragmentThatDoesNotFit(t *testing.T) {
+	c := a4Cases[0]
+	for _, tc := range []struct{ name, frag, want string }{
+		{"a value for a table", "server = 5\n", "WSO2_DEPLOYMENT_TOML: does not fit repository/conf/deployment.toml: "},
+		{"an array of tables with sub-tables", "[[event_listener]]\nid = \"token_revocation\"\n[event_listener.properties]\nnotification_endpoint = \"https://cp:9443/internal/data/v1/notify\"\n",
+			"WSO2_DEPLOYMENT_TOML: does not fit repository/conf/deployment.toml: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home := a4Layout(t, c)
+			env := with(a4BaseEnv(t, c, home), "WSO2_DEPLOYMENT_TOML", tc.frag)
+			before := snapshot(t, home)
+			r := runPipe(t, env, "render")
+			if r.Code != exitcode.Config || !strings.Contains(r.Stderr, tc.want) {
+				t.Fatalf("exit %d, want %d with %q; stderr:\n%s", r.Code, exitcode.Config, tc.want, r.Stderr)
+			}
+			if d := diffSnapshots(before, snapshot(t, home)); len(d) != 0 {
+				t.Errorf("files changed: %v", d)
+			}
+		})
+	}
 }

@@ -56,6 +56,11 @@ type TOMLEdit struct {
 	Secret bool
 	Key    tomlconf.Key
 	Apply  func(*tomlconf.Doc) error
+	// Var names the environment variable whose content is the edit
+	// itself, not only a value it writes (WSO2_DEPLOYMENT_TOML): an edit
+	// that does not fit the file is that variable's error, exit 78, as a
+	// patch line's is.
+	Var string
 }
 
 // TOMLPatch turns a patch file's TOML edit into a TOMLEdit.
@@ -283,7 +288,9 @@ func editFile(path string, fe *FileEdits) fileResult {
 // editError is the error of fe's edits of the file at path, of kind.
 // An edit of a patch file that does not fit the file is the patch line's
 // error, named as the errors found in it at load are (exit 78):
-// "WSO2_AGENT_PATCHES: NAME:LINE: OP PATH in FILE: reason". Anything else
+// "WSO2_AGENT_PATCHES: NAME:LINE: OP PATH in FILE: reason"; so is an edit
+// that is a variable's content (TOMLEdit.Var): "VAR: does not fit FILE:
+// reason". Anything else
 // is the file's: it does not parse, or the profile's own edit does not fit
 // it (exit 65): "edit PATH: reason", after the patch line that named the
 // file when the profile does not edit it (blame).
@@ -292,6 +299,9 @@ func (fe *FileEdits) editError(kind, path string, err error) error {
 	if errors.As(err, &ee) {
 		if at, ok := fe.from[editRef{kind, ee.Index}]; ok {
 			return exitcode.Errorf(exitcode.Config, "%s: %s in %s: %w", at, ee.What, fe.Rel, ee.Err)
+		}
+		if kind == "toml" && ee.Index < len(fe.TOML) && fe.TOML[ee.Index].Var != "" {
+			return exitcode.Errorf(exitcode.Config, "%s: does not fit %s: %w", fe.TOML[ee.Index].Var, fe.Rel, ee.Err)
 		}
 	}
 	return exitcode.Wrap(exitcode.DataErr, fe.blame(fe.byProfile, fmt.Errorf("edit %s: %w", path, err)))

@@ -236,7 +236,7 @@ func tomlEdits(in *Inputs, profile, localIP string) []plan.TOMLEdit {
 	}
 	if in.fragment != nil {
 		frag := in.fragment
-		add(plan.TOMLEdit{What: "WSO2_DEPLOYMENT_TOML", Apply: func(d *tomlconf.Doc) error { return d.Merge(frag) }})
+		add(plan.TOMLEdit{What: "WSO2_DEPLOYMENT_TOML", Var: "WSO2_DEPLOYMENT_TOML", Apply: func(d *tomlconf.Doc) error { return d.Merge(frag) }})
 	}
 	return out
 }

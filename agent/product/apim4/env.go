@@ -188,8 +188,9 @@ func isSecret4x(name string) bool {
 type Inputs struct {
 	env            *Env
 	role           Role
-	offset         int // WSO2_PORT_OFFSET (0 unset)
-	offsetSet      bool
+	offset         int              // WSO2_PORT_OFFSET, else the fragment's [server] offset (0: neither)
+	offsetSet      bool             // WSO2_PORT_OFFSET is set
+	offsetFrag     bool             // offset is the fragment's (WSO2_PORT_OFFSET unset)
 	tmOffset       int              // WSO2_THROTTLING_PORT_OFFSET
 	proxyPorts     map[string]int64 // transport (http, https) -> WSO2_PROXY_PORT_HTTP(S)
 	KMURL          string
@@ -217,7 +218,7 @@ type Inputs struct {
 func (in *Inputs) offsetFor(target Role) int {
 	switch {
 	case target == in.role:
-		if target == RoleTM && in.tmOffset != 0 && !in.offsetSet {
+		if target == RoleTM && in.tmOffset != 0 && !in.offsetSet && !in.offsetFrag {
 			return in.tmOffset
 		}
 		return in.offset
@@ -255,6 +256,26 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 	}
 	in.offset, in.offsetSet = offset("WSO2_PORT_OFFSET")
 	in.tmOffset, _ = offset("WSO2_THROTTLING_PORT_OFFSET")
+	// The fragment is read before any port is derived: a [server] offset
+	// in it is this component's offset, for the URLs below as for agent
+	// health (which reads the file when WSO2_PORT_OFFSET is unset); one
+	// that contradicts WSO2_PORT_OFFSET is refused.
+	if v, ok := e.get("WSO2_DEPLOYMENT_TOML"); ok {
+		in.fragment = []byte(v)
+		doc, err := tomlconf.Parse(in.fragment)
+		if err != nil {
+			bad("WSO2_DEPLOYMENT_TOML", "%v", err)
+		}
+		in.fragmentDoc = doc
+		if n, ok := fragmentOffset(doc); ok {
+			switch {
+			case in.offsetSet && n != in.offset:
+				bad("WSO2_DEPLOYMENT_TOML", "[server] offset = %d differs from WSO2_PORT_OFFSET (%d), from which the agent derives this component's ports and agent health its probe: give the offset in WSO2_PORT_OFFSET only", n, in.offset)
+			case !in.offsetSet:
+				in.offset, in.offsetFrag = n, true
+			}
+		}
+	}
 	in.proxyPorts = map[string]int64{}
 	for transport, name := range map[string]string{"http": "WSO2_PROXY_PORT_HTTP", "https": "WSO2_PROXY_PORT_HTTPS"} {
 		// Checked with the agent's other settings (contract.Config): a
@@ -401,16 +422,33 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 		}
 		in.labels, in.labelsSet = ls, true
 	}
-	if v, ok := e.get("WSO2_DEPLOYMENT_TOML"); ok {
-		in.fragment = []byte(v)
-		doc, err := tomlconf.Parse(in.fragment)
-		if err != nil {
-			bad("WSO2_DEPLOYMENT_TOML", "%v", err)
-		}
-		in.fragmentDoc = doc
-	}
 	sort.Strings(p)
 	return in, p
+}
+
+// fragmentOffset is the [server] offset of the fragment doc (nil: none),
+// when it sets one that is a port offset: an integer, or a string of one;
+// anything else (a placeholder, a value out of range) is left to
+// checkOffset, which sees the file the setup leaves.
+func fragmentOffset(doc *tomlconf.Doc) (int, bool) {
+	if doc == nil {
+		return 0, false
+	}
+	v, ok := doc.Get(tomlconf.Key{"server", "offset"})
+	if !ok {
+		return 0, false
+	}
+	switch o := v.(type) {
+	case int64:
+		if o >= 0 && o <= product.MaxOffset {
+			return int(o), true
+		}
+	case string:
+		if n, err := product.ParseOffset(o); err == nil {
+			return n, true
+		}
+	}
+	return 0, false
 }
 
 // isHostName reports whether s is a host name or IPv4 address, checked as
