@@ -72,7 +72,7 @@ func TestWarningsOnce(t *testing.T) {
 // suggestion, and stderr does not repeat it; when render fails before a
 // plan, the warning is logged before the error line instead.
 func TestRenderReportsMisspeltVariables(t *testing.T) {
-	const w = "WSO2_MYSQL_PASWORD is not a variable the agent reads, so it is ignored; did you mean WSO2_MYSQL_PASSWORD?"
+	const w = "WSO2_MYSQL_PASWORD is not a variable the agent reads, so the agent ignores it; did you mean WSO2_MYSQL_PASSWORD?"
 	newEnv := func(t *testing.T) map[string]string {
 		return with(processEnv(t, "gateway", freshHome(t, "gateway")), "WSO2_MYSQL_PASWORD", "x", "WSO2_AGENT_WAIT_FOR", "", "WSO2_AGENT_USER", "")
 	}

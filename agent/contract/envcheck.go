@@ -2,14 +2,17 @@ package contract
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
 
 // UnknownVarWarnings returns one warning for each variable of environ whose
 // name starts with WSO2_ (in any case) that the agent does not read, naming
-// the closest variable it does read when one is close: a misspelt variable
-// is otherwise silently ignored. Only names are shown, never values. Other
+// the closest variable it does read when one is close (or has the same
+// words in another order): a misspelt variable is otherwise silently
+// ignored. (The server still gets it, as any variable that is not a
+// secret's, and a deployment.toml may read it: $env{NAME}.) Only names are shown, never values. Other
 // variables (HAProxy's SERVICE_PORTS, COOKIE, VIRTUAL_HOST ...; the JVM's
 // JAVA_OPTS, JVM_MEM_OPTS) are not the agent's concern and stay silent.
 func UnknownVarWarnings(environ []string) []string {
@@ -22,7 +25,7 @@ func UnknownVarWarnings(environ []string) []string {
 			continue
 		}
 		seen[name] = true
-		w := fmt.Sprintf("%s is not a variable the agent reads, so it is ignored", name)
+		w := fmt.Sprintf("%s is not a variable the agent reads, so the agent ignores it", name)
 		if best := ClosestVar(name, known); best != "" {
 			w += "; did you mean " + best + "?"
 		}
@@ -63,6 +66,19 @@ func ClosestVar(name string, known map[string]bool) string {
 	if strings.HasPrefix(u, "WSO2_AGENT_JOBS_") || strings.HasPrefix(u, "WSO2_JOB_") || u == strings.TrimSuffix(jobVarPrefix, "_") {
 		return jobVarPrefix + "<NAME>"
 	}
+	// The same words in another order (the Helm charts'
+	// WSO2_PRIMARY_KEYSTORE_PASSWORD for WSO2_KEYSTORE_PRIMARY_PASSWORD),
+	// which no edit distance within the limit reaches.
+	var same []string
+	for k := range known {
+		if sameWords(u, k) {
+			same = append(same, k)
+		}
+	}
+	if len(same) > 0 {
+		sort.Strings(same)
+		return strings.Join(same, " or ")
+	}
 	limit := min(max(len(u)/4, 1), 3)
 	var best []string
 	bestD := limit + 1
@@ -76,6 +92,18 @@ func ClosestVar(name string, known map[string]bool) string {
 	}
 	sort.Strings(best)
 	return strings.Join(best, " or ")
+}
+
+// sameWords reports whether a and b are the same '_'-separated words in
+// another order.
+func sameWords(a, b string) bool {
+	if a == b || len(a) != len(b) {
+		return false
+	}
+	wa, wb := strings.Split(a, "_"), strings.Split(b, "_")
+	sort.Strings(wa)
+	sort.Strings(wb)
+	return slices.Equal(wa, wb)
 }
 
 // EditDistance is the optimal string alignment distance of a and b
