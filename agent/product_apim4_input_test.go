@@ -56,7 +56,7 @@ func TestAPIM4BadInput(t *testing.T) {
 		{"not a JDBC URL", map[string]string{"WSO2_APIM_DB_URL": "mysql://db/apim"}, "", exitcode.Config, []string{"WSO2_APIM_DB_URL:", "not a JDBC URL"}},
 		{"unknown database", map[string]string{"WSO2_APIM_DB_URL": "jdbc:db2://db/apim"}, "", exitcode.Config, []string{"WSO2_APIM_DB_URL:", "WSO2_DB_TYPE"}},
 		{"malformed fragment", map[string]string{"WSO2_DEPLOYMENT_TOML": "[server]\nhostname = \"a\"\noffset = = 2\n"}, "", exitcode.Config, []string{"WSO2_DEPLOYMENT_TOML: line 3, column"}},
-		{"fragment sets a table", map[string]string{"WSO2_DEPLOYMENT_TOML": "apim = 1\n"}, "", exitcode.DataErr, []string{"WSO2_DEPLOYMENT_TOML: line 1, column 1"}},
+		{"fragment sets a table", map[string]string{"WSO2_DEPLOYMENT_TOML": "apim = 1\n"}, "", exitcode.Config, []string{"WSO2_DEPLOYMENT_TOML: does not fit repository/conf/deployment.toml: line 1, column 1: set apim"}},
 		{"malformed deployment.toml", nil, "[server]\nhostname = \"localhost\n", exitcode.DataErr, []string{"deployment.toml", "line 2, column"}},
 		{"unset $env", map[string]string{"WSO2_DEPLOYMENT_TOML": "[apim.ai]\ntoken = \"$env{A4_TEST_UNSET_TOKEN}\"\n"}, "", exitcode.Config, []string{"apim.ai.token", "$env{A4_TEST_UNSET_TOKEN}", "not set"}},
 		{"secret and its file", map[string]string{"WSO2_APIM_DB_PASSWORD": "x", "WSO2_APIM_DB_PASSWORD_FILE": "/dev/null"}, "", exitcode.Config, []string{"WSO2_APIM_DB_PASSWORD and WSO2_APIM_DB_PASSWORD_FILE are both set"}},
@@ -606,5 +606,51 @@ func TestAPIM4WarnsOfCarbon44Variables(t *testing.T) {
 		case tt.want != "" && (len(got) != 1 || got[0] != tt.want):
 			t.Errorf("%v: warnings %q, want %q", tt.env, got, tt.want)
 		}
+	}
+}
+
+// TestAPIM4TruststoreFromVolumeShown: a truststore the config volume brings
+// is the base of the import, and the report shows it as the copy it is,
+// first, in text and in JSON, as the volume's other files; before, a
+// truststore with nothing to import was a heading with nothing under it.
+func TestAPIM4TruststoreFromVolumeShown(t *testing.T) {
+	c := a4Cases[3] // universal gateway
+	home := a4Layout(t, c)
+	vol := filepath.Join(filepath.Dir(home), "cfgvol")
+	sec := filepath.Join(vol, "repository", "resources", "security")
+	must(t, os.MkdirAll(sec, 0o755))
+	ts, err := os.ReadFile(filepath.Join(fixturesRoot, "wso2am-4.2.0", "repository", "resources", "security", "client-truststore.jks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, os.WriteFile(filepath.Join(sec, "client-truststore.jks"), ts, 0o644))
+	rel := filepath.Join("repository", "resources", "security", "client-truststore.jks")
+	for _, certs := range []string{"none", "some"} {
+		t.Run(certs, func(t *testing.T) {
+			env := with(a4BaseEnv(t, c, home), "WSO2_CONFIG_VOLUME", vol)
+			if certs == "none" {
+				env["WSO2_CERTIFICATES_DIR"] = filepath.Join(t.TempDir(), "empty")
+				must(t, os.Mkdir(env["WSO2_CERTIFICATES_DIR"], 0o755))
+			}
+			p, err := planFor(t, env, goldenDNS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fp := p.FindFile(filepath.Join(home, rel))
+			if fp == nil {
+				t.Fatalf("no plan for %s; changed: %v", rel, p.Changed())
+			}
+			want := plan.Change{Target: rel, Op: "copy", Note: "from " + filepath.Join(sec, "client-truststore.jks")}
+			if len(fp.Changes) == 0 || fp.Changes[0] != want {
+				t.Fatalf("changes %+v, want first %+v", fp.Changes, want)
+			}
+			if certs == "none" && len(fp.Changes) != 1 {
+				t.Errorf("changes %+v, want the copy only", fp.Changes)
+			}
+			r := runPipe(t, env, "render", "--dry-run")
+			if line := "#   copy " + rel + "  from " + filepath.Join(sec, "client-truststore.jks"); r.Code != 0 || !strings.Contains(r.Stdout, line) {
+				t.Errorf("exit %d, want 0 and %q in:\n%s%s", r.Code, line, r.Stdout, r.Stderr)
+			}
+		})
 	}
 }

@@ -151,10 +151,12 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 	secDir := filepath.Join(home, "repository", "resources", "security")
 	tsRel := filepath.Join("repository", "resources", "security", filepath.FromSlash(orig))
 	src, inPlace := filepath.Join(secDir, filepath.FromSlash(orig)), filepath.Join(secDir, filepath.FromSlash(orig))
+	fromVolume := "" // the volume's copy the truststore starts from
 	if v, ok := overlay[tsRel]; ok {
-		src = v.src
+		src, fromVolume = v.src, v.src
 		delete(overlay, tsRel)
 	}
+	dest := inPlace
 	if _, set := env.get("WSO2_TRUSTSTORE_NAME"); set {
 		// The import reads the truststore only when there are
 		// certificates; the server always does.
@@ -171,7 +173,7 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 		// a writable place inside the home, and the file points there.
 		alt := filepath.Join(home, "repository", "resources", "agent-security", filepath.Base(orig))
 		imp, err = certs.PlanImportTo(cfg.CertificatesDir, src, alt, tsPW, plan.Now())
-		wantName = agentTruststoreDir + filepath.Base(orig)
+		wantName, dest = agentTruststoreDir+filepath.Base(orig), alt
 		if err == nil {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("truststore %s is read-only: the merged truststore is written to %s and [truststore] file_name points there", inPlace, alt))
 		}
@@ -197,6 +199,12 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 	}
 	if err := p.RecordCertificates(plan.CertResult{Imp: imp, Password: tsPW}); err != nil {
 		return nil, err
+	}
+	if fp := p.FindFile(dest); fp != nil && fromVolume != "" {
+		// Written from the volume's copy: shown as the copy it is, as the
+		// volumes' other files are, before what the import adds.
+		rel, _ := filepath.Rel(home, dest)
+		fp.Changes = append([]plan.Change{{Target: rel, Op: "copy", Note: "from " + fromVolume}}, fp.Changes...)
 	}
 
 	ksWarnings, err := checkKeystores(doc, env, home, overlay, !bytes.Equal(tf.Old, tf.New))
