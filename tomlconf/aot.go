@@ -228,3 +228,49 @@ func trimBlank(b []byte) []byte {
 	}
 	return b[i:]
 }
+
+// DeleteArrayElement removes element i (from 0) of the array of tables
+// name ([[name]]), whole: its header, keys, sub-tables ([name.sub]) and
+// the blank lines before it; every other byte stays. Removing the only
+// element removes the array. It is an error when name is not an array of
+// tables or has no element i.
+func (d *Doc) DeleteArrayElement(name []string, i int) error {
+	st := d.st
+	old, ok := st.get(name)
+	if !ok || !st.isArrayOfTables(name) {
+		return fmt.Errorf("delete [[%s]] element %d: %s is not an array of tables", Key(name), i, Key(name))
+	}
+	oldList, _ := old.([]any)
+	cur := st.elements(name)
+	if i < 0 || i >= len(cur) || len(cur) != len(oldList) {
+		return fmt.Errorf("delete [[%s]] element %d: it has %d", Key(name), i, len(cur))
+	}
+	el := cur[i]
+	start := st.exprs[el.hdr].start
+	for start > 0 {
+		ps := lineStart(st.src, start-1)
+		if len(trimBlank(st.src[ps:start])) != 0 {
+			break
+		}
+		start = ps
+	}
+	want := append(append([]any(nil), oldList[:i]...), oldList[i+1:]...)
+	err := d.commit([]splice{st.removeLines(start, el.end)}, func(n *state) error {
+		got, ok := n.get(name)
+		switch {
+		case len(want) == 0 && ok:
+			return fmt.Errorf("%s is still there", Key(name))
+		case len(want) > 0 && (!ok || !sameValue(got, want)):
+			return fmt.Errorf("%s reads back as %s", Key(name), showValue(got))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete [[%s]] element %d: %w", Key(name), i, err)
+	}
+	oldM, _ := oldList[i].(map[string]any)
+	for _, k := range sortedKeys(oldM) {
+		d.changes = append(d.changes, Change{Path: append(append(Key(nil), name...), k), Index: i, Old: oldM[k]})
+	}
+	return nil
+}

@@ -174,3 +174,68 @@ func TestReplaceArrayOfTablesErrors(t *testing.T) {
 		t.Errorf("semantic error reported as a syntax error")
 	}
 }
+
+// An element of an array of tables is removed whole, sub-tables included
+// (the stock control plane's [[event_listener]] with its
+// [event_listener.properties]); every other byte stays, and two real TOML
+// parsers read the rest back. Expected bytes by hand.
+func TestDeleteArrayElement(t *testing.T) {
+	name := []string{"event_listener"}
+	el := func(id string) string {
+		return "[[event_listener]]\nid = \"" + id + "\"\norder = 1\n\n[event_listener.properties]\nnotification_endpoint = \"https://" + id + "\"\n'header.X-WSO2-KEY-MANAGER' = \"default\"\n"
+	}
+	head, tail := "[service_provider]\nsp_name_regex = \"x\"\n\n", "\n[database.local]\nurl = \"jdbc:h2:x\"\n"
+	three := head + el("a") + "\n" + el("b") + "\n" + el("c") + tail
+	for _, c := range []struct {
+		name, src string
+		i         int
+		want      string
+		ids       []string // the ids left, as BurntSushi/toml reads them
+	}{
+		{"the first of three", three, 0, head + el("b") + "\n" + el("c") + tail, []string{"b", "c"}},
+		{"the middle one", three, 1, head + el("a") + "\n" + el("c") + tail, []string{"a", "c"}},
+		{"the last one", three, 2, head + el("a") + "\n" + el("b") + tail, []string{"a", "b"}},
+		{"the only one: the array goes", head + el("a") + tail, 0, head + strings.TrimPrefix(tail, "\n"), nil},
+		{"the only one, at the end of a file without final newline", head + strings.TrimSuffix(el("a"), "\n"), 0, strings.TrimSuffix(head, "\n\n"), nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := mustParse(t, []byte(c.src))
+			if err := d.DeleteArrayElement(name, c.i); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(d.Bytes()); got != c.want {
+				t.Fatalf("got:\n%s\nwant:\n%s", got, c.want)
+			}
+			m := independent(t, d.Bytes())
+			v, ok := m["event_listener"]
+			var ids []string
+			if ok {
+				for _, e := range v.([]map[string]any) {
+					ids = append(ids, e["id"].(string))
+				}
+			}
+			if strings.Join(ids, ",") != strings.Join(c.ids, ",") {
+				t.Errorf("ids left %v, want %v", ids, c.ids)
+			}
+			if len(d.Changes()) == 0 || d.Changes()[0].Index != c.i {
+				t.Errorf("changes %v, want the removed element's keys at index %d", d.Changes(), c.i)
+			}
+		})
+	}
+	for _, c := range []struct{ name, src, want string }{
+		{"no such element", three, "it has 3"},
+		{"an ordinary table", "[event_listener]\nid = \"a\"\n", "is not an array of tables"},
+		{"no such array", "a = 1\n", "is not an array of tables"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := mustParse(t, []byte(c.src))
+			err := d.DeleteArrayElement(name, 3)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want one saying %q", err, c.want)
+			}
+			if !bytes.Equal(d.Bytes(), []byte(c.src)) {
+				t.Error("the document changed")
+			}
+		})
+	}
+}
