@@ -40,10 +40,14 @@ type chartKey struct {
 // inputs, as the chart takes them), the agent's variables for the same
 // inputs, and every key the agent writes with the chart's value.
 type chartCase struct {
+	name string // the subtest's: the component's case name, else this
 	c    a4Case
 	helm []string          // path=value, the chart's values.yaml overrides
 	env  map[string]string // the same inputs as variables
 	keys []chartKey
+	// removed are the keys of the stock file that the chart's template
+	// leaves out for these values (flattened as keys), with the rule.
+	removed map[string]string
 }
 
 const (
@@ -315,6 +319,56 @@ func chartCases() []chartCase {
 			readme: "The gateway chart takes the port offset of the event-hub listening\n  endpoints from `throttling.portOffset`"},
 	)
 	out = append(out, chartCase{c: a4Cases[3], helm: helm, env: env, keys: keys})
+
+	// The same three with the Identity Server as key manager
+	// (iskm.enabled=true, iskm.serviceName=wso2is-service,
+	// iskm.servicePort=9443; the traffic manager's template has 9443 fixed).
+	for _, cc := range out[:3] {
+		out = append(out, iskmCase(cc))
+	}
+	return out
+}
+
+// iskmCase is cc with the Identity Server as key manager: WSO2_KM_TYPE
+// and WSO2_KM_SERVICE_URL for iskm.enabled and iskm.serviceName, and the
+// keys each component's template writes (or leaves out) then.
+func iskmCase(cc chartCase) chartCase {
+	role := apim4.RoleOf(cc.c.profile)
+	if cc.c.profile == "" {
+		role = map[string]apim4.Role{"tm": apim4.RoleTM, "universal-gw": apim4.RoleGW}[cc.c.name]
+	}
+	out := chartCase{name: cc.c.name + "/iskm", c: cc.c, env: map[string]string{}}
+	out.helm = append(append(out.helm, cc.helm...), "wso2.apim.configurations.iskm.enabled=true",
+		"wso2.apim.configurations.iskm.serviceName=wso2is-service", "wso2.apim.configurations.iskm.servicePort=9443")
+	for k, v := range cc.env {
+		out.env[k] = v
+	}
+	out.env["WSO2_KM_TYPE"] = "WSO2-IS"
+	out.env["WSO2_KM_SERVICE_URL"] = "wso2is-service" // bare host: 9443, no offset (not a control plane)
+	for _, k := range cc.keys {
+		if k.key != "apim.key_manager.service_url" {
+			out.keys = append(out.keys, k)
+		}
+	}
+	out.keys = append(out.keys,
+		chartKey{key: "apim.key_manager.type", want: "WSO2-IS", rule: `type = "WSO2-IS" (iskm.enabled)`},
+		chartKey{key: "apim.key_manager.service_url", want: "https://wso2is-service:9443/services/", rule: `service_url = "https://{{ iskm.serviceName }}:{{ iskm.servicePort }}/services/" (traffic manager: ":9443" fixed)`})
+	if role == apim4.RoleCP || role == apim4.RoleGW {
+		out.keys = append(out.keys,
+			chartKey{key: "oauth.grant_type.token_exchange.enable", want: false, rule: `[oauth.grant_type.token_exchange] enable = false (iskm.enabled)`},
+			chartKey{key: "oauth.grant_type.token_exchange.allow_refresh_tokens", want: true, rule: `allow_refresh_tokens = true (iskm.enabled)`},
+			chartKey{key: "oauth.grant_type.token_exchange.iat_validity_period", want: "1h", rule: `iat_validity_period = "1h" (iskm.enabled)`})
+	}
+	if role == apim4.RoleCP || role == apim4.RoleTM {
+		out.keys = append(out.keys, chartKey{key: "apim.oauth_config.revoke_endpoint", want: "https://wso2is-service:9443/oauth2/revoke",
+			rule: `revoke_endpoint = "https://{{ iskm.serviceName }}:{{ iskm.servicePort }}/oauth2/revoke" (traffic manager: ":9443" fixed)`})
+	}
+	if role == apim4.RoleCP {
+		out.removed = map[string]string{}
+		for _, k := range []string{"id", "type", "name", "order", "properties.notification_endpoint", "properties.username", "properties.password", `properties."header.X-WSO2-KEY-MANAGER"`} {
+			out.removed["event_listener[0]."+k] = `{{- if not iskm.enabled }} [[event_listener]] id = "token_revocation" ... {{- end }}`
+		}
+	}
 	return out
 }
 
@@ -329,7 +383,11 @@ func TestAPIM4HelmChart(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, cc := range chartCases() {
-		t.Run(cc.c.name, func(t *testing.T) {
+		name := cc.name
+		if name == "" {
+			name = cc.c.name
+		}
+		t.Run(name, func(t *testing.T) {
 			home := a4Layout(t, cc.c)
 			stock, err := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
 			if err != nil {
@@ -378,8 +436,16 @@ func TestAPIM4HelmChart(t *testing.T) {
 				}
 			}
 			for k := range before {
-				if _, ok := after[k]; !ok {
+				if _, ok := after[k]; !ok && cc.removed[k] == "" {
 					extra = append(extra, k+" removed")
+				}
+			}
+			for k, rule := range cc.removed {
+				if _, ok := before[k]; !ok {
+					t.Errorf("%s: not in the stock file, so not removed by the chart (%s)", k, rule)
+				}
+				if v, ok := after[k]; ok {
+					t.Errorf("%s = %#v is still there; the chart leaves it out: %s", k, v, rule)
 				}
 			}
 			sort.Strings(extra)
@@ -418,4 +484,25 @@ func flattenTOML(m map[string]any) map[string]any {
 	}
 	walk("", m)
 	return out
+}
+
+// TestAPIM4IdentityServerKMRestart: with the Identity Server as key
+// manager, a restart with the same variables changes nothing: the
+// revocation listener, removed once, is not looked for again as a change.
+func TestAPIM4IdentityServerKMRestart(t *testing.T) {
+	cc := iskmCase(chartCases()[0])
+	home := a4Layout(t, cc.c)
+	env := a4BaseEnv(t, cc.c, home)
+	for k, v := range cc.env {
+		env[k] = v
+	}
+	a4Keystores(t, home, env)
+	mustApply(t, env, goldenDNS)
+	p, err := planFor(t, env, goldenDNS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := p.Changed(); len(c) != 0 {
+		t.Errorf("restart would change %v", c)
+	}
 }

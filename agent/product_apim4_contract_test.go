@@ -24,7 +24,7 @@ var a4Contract = []string{
 	"WSO2_KEYSTORE_TLS_NAME", "WSO2_KEYSTORE_TLS_ALIAS", "WSO2_KEYSTORE_TLS_PASSWORD", "WSO2_KEYSTORE_TLS_KEY_PASSWORD",
 	"WSO2_KEYSTORE_INTERNAL_NAME", "WSO2_KEYSTORE_INTERNAL_ALIAS", "WSO2_KEYSTORE_INTERNAL_PASSWORD", "WSO2_KEYSTORE_INTERNAL_KEY_PASSWORD",
 	"WSO2_TRUSTSTORE_NAME", "WSO2_TRUSTSTORE_PASSWORD",
-	"WSO2_KM_SERVICE_URL", "WSO2_EVENTHUB_SERVICE_URL", "WSO2_EVENTHUB_URLS",
+	"WSO2_KM_TYPE", "WSO2_KM_SERVICE_URL", "WSO2_EVENTHUB_SERVICE_URL", "WSO2_EVENTHUB_URLS",
 	"WSO2_THROTTLING_SERVICE_URL", "WSO2_THROTTLING_URLS", "WSO2_THROTTLING_PORT_OFFSET", "WSO2_EVENT_DUPLICATE_URLS",
 	"WSO2_GATEWAY_ENVIRONMENTS", "WSO2_GATEWAY_LABELS", "WSO2_USERSTORE_TYPE", "WSO2_OAUTH2_JWKS_URL",
 	"WSO2_PROXY_PORT_HTTP", "WSO2_PROXY_PORT_HTTPS", "WSO2_DEPLOYMENT_TOML",
@@ -109,6 +109,9 @@ func TestAPIM4EnvContract(t *testing.T) {
 		{cp, kv("WSO2_TRUSTSTORE_NAME", "client-truststore.jks"), map[string]any{"truststore.file_name": "client-truststore.jks"}},
 		{cp, kv("WSO2_TRUSTSTORE_PASSWORD", "wso2carbon"), map[string]any{"truststore.password": "wso2carbon"}},
 		{cp, kv("WSO2_KM_SERVICE_URL", "km"), map[string]any{"apim.key_manager.service_url": "https://km:9443/services/"}},
+		{gw, kv("WSO2_KM_TYPE", "default"), map[string]any{"apim.key_manager.type": "default"}},
+		{tm, kv("WSO2_KM_TYPE", "WSO2-IS", "WSO2_KM_SERVICE_URL", "is", "WSO2_PORT_OFFSET", "3"), map[string]any{"apim.key_manager.type": "WSO2-IS",
+			"apim.key_manager.service_url": "https://is:9443/services/", "apim.oauth_config.revoke_endpoint": "https://is:9443/oauth2/revoke", "server.offset": int64(3)}},
 		{cp, kv("WSO2_EVENTHUB_SERVICE_URL", "cp"), map[string]any{"apim.event_hub.service_url": "https://cp:9443/services/", "apim.event_hub.enable": true}},
 		{tm, kv("WSO2_EVENTHUB_URLS", "cp-1,cp-2"), map[string]any{"apim.event_hub.event_listening_endpoints": []any{"tcp://cp-1:5672", "tcp://cp-2:5672"}}},
 		{cp, kv("WSO2_EVENTHUB_URLS", "cp-1,cp-2"), map[string]any{

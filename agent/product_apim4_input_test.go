@@ -56,6 +56,8 @@ func TestAPIM4BadInput(t *testing.T) {
 		{"not a JDBC URL", map[string]string{"WSO2_APIM_DB_URL": "mysql://db/apim"}, "", exitcode.Config, []string{"WSO2_APIM_DB_URL:", "not a JDBC URL"}},
 		{"unknown database", map[string]string{"WSO2_APIM_DB_URL": "jdbc:db2://db/apim"}, "", exitcode.Config, []string{"WSO2_APIM_DB_URL:", "WSO2_DB_TYPE"}},
 		{"malformed fragment", map[string]string{"WSO2_DEPLOYMENT_TOML": "[server]\nhostname = \"a\"\noffset = = 2\n"}, "", exitcode.Config, []string{"WSO2_DEPLOYMENT_TOML: line 3, column"}},
+		{"unknown key manager type", map[string]string{"WSO2_KM_TYPE": "Keycloak"}, "", exitcode.Config, []string{`WSO2_KM_TYPE: "Keycloak" is not a key manager type the agent writes: WSO2-IS`}},
+		{"Identity Server without its URL", map[string]string{"WSO2_KM_TYPE": "WSO2-IS"}, "", exitcode.Config, []string{"WSO2_KM_TYPE: WSO2-IS needs WSO2_KM_SERVICE_URL"}},
 		{"fragment sets a table", map[string]string{"WSO2_DEPLOYMENT_TOML": "apim = 1\n"}, "", exitcode.Config, []string{"WSO2_DEPLOYMENT_TOML: does not fit repository/conf/deployment.toml: line 1, column 1: set apim"}},
 		{"malformed deployment.toml", nil, "[server]\nhostname = \"localhost\n", exitcode.DataErr, []string{"deployment.toml", "line 2, column"}},
 		{"unset $env", map[string]string{"WSO2_DEPLOYMENT_TOML": "[apim.ai]\ntoken = \"$env{A4_TEST_UNSET_TOKEN}\"\n"}, "", exitcode.Config, []string{"apim.ai.token", "$env{A4_TEST_UNSET_TOKEN}", "not set"}},

@@ -93,6 +93,9 @@ const (
 	RoleCP Role = iota // control plane, key manager, all-in-one
 	RoleTM             // traffic manager
 	RoleGW             // gateway
+	// roleOther is a server of no API Manager role (the Identity Server as
+	// key manager): a bare host of it gets no port offset.
+	roleOther
 )
 
 // apim4Pack is a 4.x product home as detected from its bin folder.

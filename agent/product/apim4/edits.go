@@ -165,8 +165,30 @@ func tomlEdits(in *Inputs, profile, localIP string) []plan.TOMLEdit {
 	str("WSO2_TRUSTSTORE_NAME", []string{"truststore"}, "file_name")
 	str("WSO2_TRUSTSTORE_PASSWORD", []string{"truststore"}, "password")
 
+	if in.kmType != "" {
+		add(tset([]string{"apim", "key_manager"}, "type", in.kmType, false))
+	}
 	if in.KMURL != "" {
 		add(tset([]string{"apim", "key_manager"}, "service_url", in.KMURL, false))
+	}
+	if in.kmType == kmTypeIS {
+		// What the charts' iskm.enabled writes besides, per component.
+		if in.role == RoleCP || in.role == RoleGW {
+			te := []string{"oauth", "grant_type", "token_exchange"}
+			add(tset(te, "enable", false, false))
+			add(tset(te, "allow_refresh_tokens", true, false))
+			add(tset(te, "iat_validity_period", "1h", false))
+		}
+		if in.role == RoleCP || in.role == RoleTM {
+			add(tset([]string{"apim", "oauth_config"}, "revoke_endpoint", in.kmRevoke, false))
+		}
+		if in.role == RoleCP {
+			// The Identity Server notifies the revocations itself: the
+			// control plane's own listener goes.
+			add(plan.TOMLEdit{What: "remove [[event_listener]] token_revocation", Apply: func(d *tomlconf.Doc) error {
+				return deleteListener(d, "token_revocation")
+			}})
+		}
 	}
 	eh := []string{"apim", "event_hub"}
 	if in.ehURL != "" {
@@ -239,6 +261,19 @@ func tomlEdits(in *Inputs, profile, localIP string) []plan.TOMLEdit {
 		add(plan.TOMLEdit{What: "WSO2_DEPLOYMENT_TOML", Var: "WSO2_DEPLOYMENT_TOML", Apply: func(d *tomlconf.Doc) error { return d.Merge(frag) }})
 	}
 	return out
+}
+
+// deleteListener removes the [[event_listener]] whose id is id, with its
+// properties, if the file has one.
+func deleteListener(d *tomlconf.Doc, id string) error {
+	list, _ := d.Get(tomlconf.Key{"event_listener"})
+	elems, _ := list.([]any)
+	for i, e := range elems {
+		if m, ok := e.(map[string]any); ok && m["id"] == id {
+			return d.DeleteArrayElement([]string{"event_listener"}, i)
+		}
+	}
+	return nil
 }
 
 // gatewayTable is one [[apim.gateway.environment]] as the control-plane

@@ -66,6 +66,7 @@ var Vars = []EnvVar{
 	{Name: "WSO2_KEYSTORE_INTERNAL_KEY_PASSWORD", Secret: true, TOML: "`[keystore.internal] key_password`", Helm: "`security.keystores.internal.keyPassword`", Desc: "internal keystore key password"},
 	{Name: "WSO2_TRUSTSTORE_NAME", TOML: "`[truststore] file_name`", Helm: "`security.truststore.name`", Desc: "truststore file (the certificates folder is imported into it)"},
 	{Name: "WSO2_TRUSTSTORE_PASSWORD", Secret: true, TOML: "`[truststore] password`", Helm: "`security.truststore.password`", Desc: "truststore password"},
+	{Name: "WSO2_KM_TYPE", TOML: "`[apim.key_manager] type`; with `WSO2-IS` also, as the charts: control plane, all-in-one and gateway `[oauth.grant_type.token_exchange]` (`enable = false`, `allow_refresh_tokens = true`, `iat_validity_period = \"1h\"`), control plane, all-in-one and traffic manager `[apim.oauth_config] revoke_endpoint` (the key manager's `/oauth2/revoke`), and on a control plane or all-in-one the `[[event_listener]]` `token_revocation` removed", Helm: "`iskm.enabled` (`WSO2-IS`)", Desc: "key manager type: WSO2-IS (Identity Server as key manager; needs WSO2_KM_SERVICE_URL) or default"},
 	{Name: "WSO2_KM_SERVICE_URL", TOML: "`[apim.key_manager] service_url`", Helm: "`km.serviceUrl` / `km.serviceName` + `servicePort`", Desc: "key manager: URL, host:port or host (https://HOST:9443/services/)"},
 	{Name: "WSO2_EVENTHUB_SERVICE_URL", TOML: "`[apim.event_hub] service_url` and `enable = true`", Helm: "`eventhub.serviceUrl`", Desc: "event hub (control plane): URL, host:port or host"},
 	{Name: "WSO2_EVENTHUB_URLS", TOML: "gateway, traffic manager: `[apim.event_hub] event_listening_endpoints` (`tcp://H:5672`, or each entry's URL or host:port); control plane: one `[[apim.event_hub.publish.url_group]]` per host (`urls = [\"tcp://H:9611\"]`, `auth_urls = [\"ssl://H:9711\"]`, plus the port offset)", Helm: "`eventhub.urls` (gateway, traffic manager); on a control plane the chart's own services `<release>-1-service`, `-2-service` (with `highAvailability`)", Desc: "control-plane hosts, comma-separated: on a gateway or traffic manager each a URL, host:port or host (tcp://HOST:5672); on a control plane host names only (each yields two URLs)"},
@@ -194,6 +195,8 @@ type Inputs struct {
 	tmOffset       int              // WSO2_THROTTLING_PORT_OFFSET
 	proxyPorts     map[string]int64 // transport (http, https) -> WSO2_PROXY_PORT_HTTP(S)
 	KMURL          string
+	kmType         string // WSO2_KM_TYPE
+	kmRevoke       string // the key manager's revoke endpoint (WSO2-IS)
 	ehURL          string
 	TMURL          string
 	jwksURL        string
@@ -364,7 +367,28 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 		}
 		return u
 	}
-	in.KMURL = single("WSO2_KM_SERVICE_URL", "https", 9443, "/services/", RoleCP)
+	// The Identity Server as key manager is no control plane: its bare
+	// host gets 9443, as the charts' iskm.servicePort, not this offset.
+	kmRole := RoleCP
+	if v, _ := e.get("WSO2_KM_TYPE"); v == kmTypeIS {
+		kmRole = roleOther
+	}
+	in.KMURL = single("WSO2_KM_SERVICE_URL", "https", 9443, "/services/", kmRole)
+	if v, ok := e.get("WSO2_KM_TYPE"); ok {
+		switch {
+		case v != kmTypeIS && v != "default":
+			bad("WSO2_KM_TYPE", "%q is not a key manager type the agent writes: %s (the Identity Server, the charts' iskm.enabled) or default", v, kmTypeIS)
+		case v == kmTypeIS && in.KMURL == "":
+			if _, given := e.get("WSO2_KM_SERVICE_URL"); !given {
+				bad("WSO2_KM_TYPE", "%s needs WSO2_KM_SERVICE_URL: the Identity Server's host (the charts' iskm.serviceName and servicePort)", kmTypeIS)
+			}
+		case v == kmTypeIS:
+			if u, err := url.Parse(in.KMURL); err == nil {
+				in.kmRevoke = u.Scheme + "://" + u.Host + "/oauth2/revoke"
+			}
+		}
+		in.kmType = v
+	}
 	in.ehURL = single("WSO2_EVENTHUB_SERVICE_URL", "https", 9443, "/services/", RoleCP)
 	in.TMURL = single("WSO2_THROTTLING_SERVICE_URL", "https", 9443, "/services/", RoleTM)
 	in.jwksURL = single("WSO2_OAUTH2_JWKS_URL", "https", 9443, "/oauth2/jwks", RoleCP)
@@ -425,6 +449,9 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 	sort.Strings(p)
 	return in, p
 }
+
+// kmTypeIS is WSO2_KM_TYPE's value for the Identity Server as key manager.
+const kmTypeIS = "WSO2-IS"
 
 // fragmentOffset is the [server] offset of the fragment doc (nil: none),
 // when it sets one that is a port offset: an integer, or a string of one;
