@@ -549,8 +549,8 @@ func expandURL(v, scheme string, defPort int, path string) (string, error) {
 		if err != nil || u.Scheme == "" || u.Host == "" {
 			return "", fmt.Errorf("%q is not a URL", v)
 		}
-		if !isHostName(u.Hostname()) {
-			return "", fmt.Errorf("%q: %q is not a host name", v, u.Hostname())
+		if err := contract.CheckHostName(u.Hostname(), false); err != nil {
+			return "", fmt.Errorf("%q: %q is not a host name: %v", v, u.Hostname(), err)
 		}
 		if p := u.Port(); p != "" && !isPort(p) {
 			return "", fmt.Errorf("%q: %q is not a port", v, p)
@@ -563,9 +563,12 @@ func expandURL(v, scheme string, defPort int, path string) (string, error) {
 	if strings.Contains(v, "/") {
 		return "", fmt.Errorf("%q is not a URL (scheme://host...), host:port or host", v)
 	}
+	if strings.Count(v, ":") > 1 || strings.HasPrefix(v, "[") {
+		return "", fmt.Errorf("%q: an IPv6 address is not supported here (use a host name or an IPv4 address)", v)
+	}
 	host, port, hasPort := strings.Cut(v, ":")
-	if !isHostName(host) {
-		return "", fmt.Errorf("%q: %q is not a host name", v, host)
+	if err := contract.CheckHostName(host, false); err != nil {
+		return "", fmt.Errorf("%q: %q is not a host name: %v", v, host, err)
 	}
 	if hasPort {
 		if !isPort(port) {
