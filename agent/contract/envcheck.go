@@ -12,9 +12,10 @@ import (
 // the closest variable it does read when one is close (or has the same
 // words in another order): a misspelt variable is otherwise silently
 // ignored. (The server still gets it, as any variable that is not a
-// secret's, and a deployment.toml may read it: $env{NAME}.) Only names are shown, never values. Other
-// variables (HAProxy's SERVICE_PORTS, COOKIE, VIRTUAL_HOST ...; the JVM's
-// JAVA_OPTS, JVM_MEM_OPTS) are not the agent's concern and stay silent.
+// secret's, and a deployment.toml may read it: $env{NAME}.) Only names
+// are shown, never values. Other variables (HAProxy's SERVICE_PORTS,
+// COOKIE, VIRTUAL_HOST ...; the JVM's JAVA_OPTS, JVM_MEM_OPTS) are not the
+// agent's concern and stay silent.
 func UnknownVarWarnings(environ []string) []string {
 	known := KnownVarNames()
 	var out []string
