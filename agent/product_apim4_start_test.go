@@ -382,6 +382,35 @@ func TestAPIM4FragmentOffset(t *testing.T) {
 			}
 		}
 	})
+	t.Run("the image's offset, WSO2_PORT_OFFSET unset: a warning where the agent derives ports", func(t *testing.T) {
+		const warn = "deployment.toml: [server] offset is 5, but WSO2_PORT_OFFSET is unset, so the ports the agent derives for this component (its peers, its event copies, a bare host of its role) assume offset 0: set WSO2_PORT_OFFSET=5"
+		for _, tc := range []struct {
+			env  []string
+			want bool
+		}{
+			{[]string{"WSO2_EVENTHUB_URLS", "acp-1,acp-2"}, true},              // the peers' ports
+			{[]string{"WSO2_EVENT_DUPLICATE_URLS", "acp-2"}, true},             // a bare host: this component's offset
+			{[]string{"WSO2_EVENT_DUPLICATE_URLS", "tcp://acp-2:5677"}, false}, // a full URL: as given
+			{nil, false},
+		} {
+			home := a4Layout(t, c)
+			toml := filepath.Join(home, apim4.DeploymentTOML)
+			b, err := os.ReadFile(toml)
+			if err != nil {
+				t.Fatal(err)
+			}
+			must(t, os.WriteFile(toml, []byte(strings.Replace(string(b), "#offset=0", "offset = 5", 1)), 0o644))
+			env := with(a4BaseEnv(t, c, home), tc.env...)
+			delete(env, "WSO2_PORT_OFFSET")
+			p, err := planFor(t, env, goldenDNS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := slices.Contains(p.Warnings, warn); got != tc.want {
+				t.Errorf("%v: warned %v, want %v; warnings %q", tc.env, got, tc.want, p.Warnings)
+			}
+		}
+	})
 	t.Run("the same offset in both", func(t *testing.T) {
 		home := a4Layout(t, c)
 		env := with(a4BaseEnv(t, c, home), "WSO2_DEPLOYMENT_TOML", frag, "WSO2_PORT_OFFSET", "5")

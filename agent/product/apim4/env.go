@@ -192,6 +192,7 @@ type Inputs struct {
 	offset         int              // WSO2_PORT_OFFSET, else the fragment's [server] offset (0: neither)
 	offsetSet      bool             // WSO2_PORT_OFFSET is set
 	offsetFrag     bool             // offset is the fragment's (WSO2_PORT_OFFSET unset)
+	ownOffsetUsed  bool             // a bare host of this role got its port from offsetFor (see derived)
 	tmOffset       int              // WSO2_THROTTLING_PORT_OFFSET
 	proxyPorts     map[string]int64 // transport (http, https) -> WSO2_PROXY_PORT_HTTP(S)
 	KMURL          string
@@ -213,6 +214,21 @@ type Inputs struct {
 	warnings       []string
 	dbTypeFrom     map[string][2]string // apim_db/shared_db -> type, driver
 	dbServers      map[string]string    // WSO2_*_DB_URL -> its server (jdbcServer), "" when not read
+}
+
+// derived records that a value of a variable gave a component of role
+// target a port of the agent's choosing: v is a bare host (no scheme, no
+// port), or bare says so (a host list, whose hosts are bare).
+func (in *Inputs) derived(target Role, v string, bare bool) {
+	if target != in.role {
+		return
+	}
+	for _, e := range strings.Split(v, ",") {
+		if e = strings.TrimSpace(e); bare || (e != "" && !strings.Contains(e, ":")) {
+			in.ownOffsetUsed = true
+			return
+		}
+	}
 }
 
 // offsetFor is the port offset of a URL that points at a component of role
@@ -361,6 +377,7 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 		if !ok {
 			return ""
 		}
+		in.derived(target, v, false)
 		u, err := expandURL(v, scheme, port+in.offsetFor(target), path)
 		if err != nil {
 			bad(name, "%v", err)
@@ -405,8 +422,12 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 	}
 	if role == RoleCP {
 		in.ehHosts = hosts("WSO2_EVENTHUB_URLS")
+		if in.ehHosts != nil {
+			in.derived(RoleCP, "", true)
+		}
 	} else if v, ok := e.get("WSO2_EVENTHUB_URLS"); ok {
 		// One URL per entry: the URL rule applies to each.
+		in.derived(RoleCP, v, false)
 		eps, err := urlList(v, "tcp", 5672+in.offsetFor(RoleCP))
 		if err != nil {
 			bad("WSO2_EVENTHUB_URLS", "%v", err)
@@ -424,6 +445,7 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 		if refused != "" {
 			bad("WSO2_EVENT_DUPLICATE_URLS", "%s receives no events to copy: set it on the control planes and traffic managers of a highly available pair", refused)
 		} else {
+			in.derived(role, v, false)
 			urls, err := urlList(v, "tcp", 5672+in.offsetFor(role))
 			if err != nil {
 				bad("WSO2_EVENT_DUPLICATE_URLS", "%v", err)
@@ -432,6 +454,9 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 		}
 	}
 	in.tmHosts = hosts("WSO2_THROTTLING_URLS")
+	if in.tmHosts != nil {
+		in.derived(RoleTM, "", true)
+	}
 	if v, ok := e.get("WSO2_GATEWAY_ENVIRONMENTS"); ok {
 		envs, err := parseGatewayEnvironments(v)
 		if err != nil {

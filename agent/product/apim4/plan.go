@@ -132,6 +132,9 @@ func (apim4Product) Plan(cfg *contract.Config, prof *product.Profile, d product.
 	if err := checkOffset(doc, in.fragmentDoc, tomlPath); err != nil {
 		return nil, err
 	}
+	if w := imageOffsetWarning(doc, in); w != "" {
+		p.Warnings = append(p.Warnings, w)
+	}
 	p.Warnings = append(p.Warnings, eventHubWarnings(doc)...)
 
 	// The truststore: its source is the volume's copy or the home's.
@@ -426,6 +429,30 @@ func checkOffset(doc, frag *tomlconf.Doc, path string) error {
 		}
 	}
 	return exitcode.Errorf(exitcode.Config, "%s: [server] offset: %v (agent health could not probe the server)", where, err)
+}
+
+// imageOffsetWarning warns when the agent derived ports of this component
+// (its peers', its event copies', a bare host of its own role) from offset
+// 0, with neither WSO2_PORT_OFFSET nor the fragment giving one, while the
+// deployment.toml the setup leaves (the image's, or a config volume's)
+// has another [server] offset: those ports then miss the servers.
+func imageOffsetWarning(doc *tomlconf.Doc, in *Inputs) string {
+	if !in.ownOffsetUsed || in.offsetSet || in.offsetFrag {
+		return ""
+	}
+	v, _ := doc.Get(tomlconf.Key{"server", "offset"})
+	var n int
+	switch o := v.(type) {
+	case int64:
+		n = int(o)
+	case string:
+		n, _ = product.ParseOffset(o)
+	}
+	used := in.offsetFor(in.role)
+	if n == used {
+		return ""
+	}
+	return fmt.Sprintf("deployment.toml: [server] offset is %d, but WSO2_PORT_OFFSET is unset, so the ports the agent derives for this component (its peers, its event copies, a bare host of its role) assume offset %d: set WSO2_PORT_OFFSET=%d", n, used, n)
 }
 
 // eventHubWarnings warns of an event hub given listening endpoints, in the
