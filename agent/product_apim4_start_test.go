@@ -393,21 +393,27 @@ func TestAPIM4FragmentOffset(t *testing.T) {
 			{[]string{"WSO2_EVENT_DUPLICATE_URLS", "tcp://acp-2:5677"}, false}, // a full URL: as given
 			{nil, false},
 		} {
-			home := a4Layout(t, c)
-			toml := filepath.Join(home, apim4.DeploymentTOML)
-			b, err := os.ReadFile(toml)
-			if err != nil {
-				t.Fatal(err)
-			}
-			must(t, os.WriteFile(toml, []byte(strings.Replace(string(b), "#offset=0", "offset = 5", 1)), 0o644))
-			env := with(a4BaseEnv(t, c, home), tc.env...)
-			delete(env, "WSO2_PORT_OFFSET")
-			p, err := planFor(t, env, goldenDNS)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := slices.Contains(p.Warnings, warn); got != tc.want {
-				t.Errorf("%v: warned %v, want %v; warnings %q", tc.env, got, tc.want, p.Warnings)
+			for _, off := range []string{"5", `"$env{A4_TEST_OFFSET}"`} {
+				home := a4Layout(t, c)
+				toml := filepath.Join(home, apim4.DeploymentTOML)
+				b, err := os.ReadFile(toml)
+				if err != nil {
+					t.Fatal(err)
+				}
+				must(t, os.WriteFile(toml, []byte(strings.Replace(string(b), "#offset=0", "offset = "+off, 1)), 0o644))
+				env := with(a4BaseEnv(t, c, home), append(tc.env, "A4_TEST_OFFSET", "5")...)
+				delete(env, "WSO2_PORT_OFFSET")
+				p, err := planFor(t, env, goldenDNS)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := warn
+				if off != "5" {
+					want = `deployment.toml: [server] offset is "$env{A4_TEST_OFFSET}", which the server resolves, but WSO2_PORT_OFFSET is unset, so the ports the agent derives for this component (its peers, its event copies, a bare host of its role) assume offset 0: set WSO2_PORT_OFFSET to the same value`
+				}
+				if got := slices.Contains(p.Warnings, want); got != tc.want {
+					t.Errorf("offset %s, %v: warned %v, want %v; warnings %q", off, tc.env, got, tc.want, p.Warnings)
+				}
 			}
 		}
 	})

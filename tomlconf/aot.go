@@ -233,14 +233,18 @@ func trimBlank(b []byte) []byte {
 // name ([[name]]), whole: its header, keys, sub-tables ([name.sub]) and
 // the blank lines before it; every other byte stays. Removing the only
 // element removes the array. It is an error when name is not an array of
-// tables or has no element i.
+// tables written as [[name]] tables (an inline array, name = [{...}], is
+// refused saying so) or has no element i.
 func (d *Doc) DeleteArrayElement(name []string, i int) error {
 	st := d.st
 	old, ok := st.get(name)
-	if !ok || !st.isArrayOfTables(name) {
+	oldList, isList := old.([]any)
+	switch {
+	case ok && isList && !st.isArrayOfTables(name):
+		return fmt.Errorf("delete [[%s]] element %d: %s is written inline (%s = [...]), not as [[%s]] tables", Key(name), i, Key(name), Key(name), Key(name))
+	case !ok || !st.isArrayOfTables(name):
 		return fmt.Errorf("delete [[%s]] element %d: %s is not an array of tables", Key(name), i, Key(name))
 	}
-	oldList, _ := old.([]any)
 	cur := st.elements(name)
 	if i < 0 || i >= len(cur) || len(cur) != len(oldList) {
 		return fmt.Errorf("delete [[%s]] element %d: it has %d", Key(name), i, len(cur))

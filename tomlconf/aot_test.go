@@ -225,6 +225,7 @@ func TestDeleteArrayElement(t *testing.T) {
 	for _, c := range []struct{ name, src, want string }{
 		{"no such element", three, "it has 3"},
 		{"an ordinary table", "[event_listener]\nid = \"a\"\n", "is not an array of tables"},
+		{"an inline array", "event_listener = [{id = \"a\"}]\n", "event_listener is written inline (event_listener = [...]), not as [[event_listener]] tables"},
 		{"no such array", "a = 1\n", "is not an array of tables"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -579,9 +579,13 @@ func stageTo(path, dst string, data []byte, perm fs.FileMode, sync bool, newOwne
 // label. A replaced file's are given to its new content, before its mode is
 // set (so that the ACL's mask and the group bits agree), as far as the
 // file system and the process allow: one that cannot be read or set is left
-// out, silently. Every other attribute describes the old content and is not
+// out, silently. A replaced file without an ACL gives its new content none,
+// even where the folder's default ACL would. Every other attribute describes the old content and is not
 // carried over.
-var AccessAttrs = []string{"system.posix_acl_access", "security.selinux"}
+var AccessAttrs = []string{aclAccess, "security.selinux"}
+
+// aclAccess is the POSIX access ACL's attribute.
+const aclAccess = "system.posix_acl_access"
 
 // keepAccessAttrs gives f the AccessAttrs of the file at from (best effort).
 func keepAccessAttrs(f *os.File, from string) {
@@ -595,11 +599,26 @@ func keepAccessAttrs(f *os.File, from string) {
 				n, err = unix.Lgetxattr(from, name, v)
 			}
 		}
+		if errors.Is(err, unix.ENODATA) && name == aclAccess {
+			// None: the new file must not keep the ACL it inherited from
+			// a default ACL of its folder either.
+			removeAttr(f, name)
+			continue
+		}
 		if err != nil {
-			continue // none, or a file system without them
+			continue // a file system without them
 		}
 		setAttrs(f, []Attr{{Name: name, Value: v[:n]}})
 	}
+}
+
+// removeAttr removes the attribute name from f, if it has it (best effort).
+func removeAttr(f *os.File, name string) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Control(func(fd uintptr) { _ = unix.Fremovexattr(int(fd), name) })
 }
 
 // setAttrs sets attrs on f, leaving out those that fail (best effort, see

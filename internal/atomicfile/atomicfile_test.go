@@ -502,13 +502,55 @@ func TestReplacedFileKeepsAccessAttrs(t *testing.T) {
 			if withLabel {
 				v := make([]byte, 64)
 				n, err := unix.Getxattr(target, "security.selinux", v)
-				if err != nil || string(v[:n]) != label {
-					t.Errorf("security.selinux: %q, %v; want %q", v[:n], err, label)
+				if err != nil {
+					t.Errorf("security.selinux: %v; want %q", err, label)
+				} else if string(v[:n]) != label {
+					t.Errorf("security.selinux: %q; want %q", v[:n], label)
 				}
 			}
 			if _, err := unix.Getxattr(target, "user.old", make([]byte, 64)); err == nil {
 				t.Error("user.old was carried over to the new content")
 			}
 		})
+	}
+}
+
+// A replaced file without an ACL gives its new content none, even where
+// its folder has a default ACL, which a new file would otherwise inherit
+// (and with it another group entry than the file's group bits say).
+func TestReplacedFileWithoutACLGetsNoneFromTheFolder(t *testing.T) {
+	if _, err := exec.LookPath("setfacl"); err != nil {
+		t.Fatal("setfacl and getfacl are required (scripts/install-deps.sh installs package acl)")
+	}
+	dir := xattrtest.Dir(t)
+	if out, err := exec.Command("setfacl", "-d", "-m", "u:daemon:rwx", dir).CombinedOutput(); err != nil {
+		if strings.Contains(string(out), "not supported") {
+			t.Skipf("SKIPPED: the file system of %s takes no ACLs: %s", dir, out)
+		}
+		t.Fatalf("setfacl: %v: %s", err, out)
+	}
+	target := filepath.Join(dir, "target")
+	if err := os.WriteFile(target, []byte("old"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("setfacl", "-b", target).CombinedOutput(); err != nil {
+		t.Fatalf("setfacl -b: %v: %s", err, out)
+	}
+	acl := func() string {
+		out, err := exec.Command("getfacl", "--omit-header", "--numeric", target).CombinedOutput()
+		if err != nil {
+			t.Fatalf("getfacl: %v: %s", err, out)
+		}
+		return string(out)
+	}
+	before := acl()
+	if strings.Contains(before, "user:1:") {
+		t.Fatalf("the old file has the folder's default entry: %s", before)
+	}
+	if err := WriteFile(target, []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := acl(); got != before {
+		t.Errorf("ACL after the write:\n%s\nwant, as before:\n%s", got, before)
 	}
 }

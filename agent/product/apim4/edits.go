@@ -185,7 +185,7 @@ func tomlEdits(in *Inputs, profile, localIP string) []plan.TOMLEdit {
 		if in.role == RoleCP {
 			// The Identity Server notifies the revocations itself: the
 			// control plane's own listener goes.
-			add(plan.TOMLEdit{What: "remove [[event_listener]] token_revocation", Apply: func(d *tomlconf.Doc) error {
+			add(plan.TOMLEdit{What: "remove [[event_listener]] token_revocation", Var: "WSO2_KM_TYPE", Apply: func(d *tomlconf.Doc) error {
 				return deleteListener(d, "token_revocation")
 			}})
 		}

@@ -441,14 +441,18 @@ func imageOffsetWarning(doc *tomlconf.Doc, in *Inputs) string {
 		return ""
 	}
 	v, _ := doc.Get(tomlconf.Key{"server", "offset"})
+	used := in.offsetFor(in.role)
 	var n int
 	switch o := v.(type) {
 	case int64:
 		n = int(o)
 	case string:
-		n, _ = product.ParseOffset(o)
+		var err error
+		if n, err = product.ParseOffset(o); err != nil && isPlaceholder(o) {
+			// The server resolves it: the agent cannot tell whether it matches.
+			return fmt.Sprintf("deployment.toml: [server] offset is %q, which the server resolves, but WSO2_PORT_OFFSET is unset, so the ports the agent derives for this component (its peers, its event copies, a bare host of its role) assume offset %d: set WSO2_PORT_OFFSET to the same value", o, used)
+		}
 	}
-	used := in.offsetFor(in.role)
 	if n == used {
 		return ""
 	}
