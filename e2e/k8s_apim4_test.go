@@ -176,6 +176,7 @@ var helmNotSet = map[string]string{
 	"WSO2_DB_DRIVER":                      "derived from the JDBC URL (com.mysql.cj.jdbc.Driver)",
 	"WSO2_THROTTLING_PORT_OFFSET":         "the traffic managers run at offset 0",
 	"WSO2_DEPLOYMENT_TOML":                "no extraConfigs in the default deployment",
+	"WSO2_KM_TYPE":                        "the control planes are the key manager (iskm.enabled is false by default)",
 	"WSO2_CONFIG_VOLUME":                  "the images' default, the charts' path",
 	"WSO2_ARTIFACT_VOLUME":                "the images' default, the charts' path",
 	"WSO2_KEYSTORE_PRIMARY_PASSWORD":      "WSO2_KEYSTORE_PASSWORD covers every keystore",
