@@ -197,6 +197,21 @@ var haPeer = map[string]string{"acp-1": "acp-2", "acp-2": "acp-1", "tm-1": "tm-2
 // checkHelmCoverage fails for a variable of the Helm table that no
 // component sets (directly or as NAME_FILE) and that helmNotSet does not
 // explain.
+// checkAPIMDB: the control planes and traffic managers use the mysql
+// service's apim_db; a gateway is given none, as the gateway chart and the
+// universal gateway's own deployment.toml have none (the agent would add
+// the table).
+func checkAPIMDB(t *testing.T, id, name string, env map[string]string) {
+	t.Helper()
+	db, set := env["WSO2_APIM_DB_URL"]
+	switch gw := strings.HasPrefix(name, "gw") || strings.Contains(name, "gateway"); {
+	case gw && set:
+		t.Errorf("%s: a gateway given WSO2_APIM_DB_URL %q: the gateway chart writes no apim_db", id, db)
+	case !gw && !strings.HasPrefix(db, "jdbc:mysql://mysql:3306/apim_db"):
+		t.Errorf("%s: WSO2_APIM_DB_URL %q, want the mysql service's apim_db", id, db)
+	}
+}
+
 func checkHelmCoverage(t *testing.T, where string, set map[string]bool, alsoNotSet map[string]string) {
 	t.Helper()
 	for _, v := range helmVariables(t) {
@@ -376,9 +391,7 @@ func TestKubernetesAPIM4(t *testing.T) {
 		if got, want := env["WSO2_EVENT_DUPLICATE_URLS"], haPeer[name]; got != want {
 			t.Errorf("%s: WSO2_EVENT_DUPLICATE_URLS %q, want %q (the other instance of the pair, as the charts' highAvailability)", id, got, want)
 		}
-		if db := env["WSO2_APIM_DB_URL"]; !strings.HasPrefix(db, "jdbc:mysql://mysql:3306/apim_db") {
-			t.Errorf("%s: WSO2_APIM_DB_URL %q, want the mysql Service's apim_db", id, db)
-		}
+		checkAPIMDB(t, id, name, env)
 	}
 	checkHelmCoverage(t, "deploy/kubernetes-apim4", allSet, nil)
 }
@@ -461,6 +474,7 @@ func TestSwarmStackAPIM4(t *testing.T) {
 			if got, want := env["WSO2_EVENT_DUPLICATE_URLS"], haPeer[name]; got != want {
 				t.Errorf("%s: WSO2_EVENT_DUPLICATE_URLS %q, want %q (the other instance of the pair, as the charts' highAvailability)", id, got, want)
 			}
+			checkAPIMDB(t, id, name, env)
 			if get(svc, "healthcheck") == nil {
 				t.Errorf("%s: no healthcheck", id)
 			}
