@@ -167,20 +167,8 @@ func (d *Doc) replace(name []string, elems [][]rkv) error {
 	}
 	// Surplus old elements: removed with the blank lines before them.
 	for i := len(elems); i < len(cur); i++ {
-		el := cur[i]
-		start := st.exprs[el.hdr].start
-		for start > 0 {
-			ps := lineStart(st.src, start-1)
-			if len(trimBlank(st.src[ps:start])) != 0 {
-				break
-			}
-			start = ps
-		}
-		sps = append(sps, st.removeLines(start, el.end))
-		oldM, _ := oldList[i].(map[string]any)
-		for _, k := range sortedKeys(oldM) {
-			changes = append(changes, Change{Path: path(k), Index: i, Old: oldM[k]})
-		}
+		sps = append(sps, st.removeElement(cur[i]))
+		changes = append(changes, removedChanges(name, i, oldList[i])...)
 	}
 	// Extra new elements: after the last old one, or where a table would go.
 	if len(elems) > len(cur) {
@@ -201,24 +189,51 @@ func (d *Doc) replace(name []string, elems [][]rkv) error {
 			sps = append(sps, st.insertTable(block, name))
 		}
 	}
-	err := d.commit(sps, func(n *state) error {
-		got, ok := n.get(name)
-		if len(elems) == 0 {
-			if ok {
-				return fmt.Errorf("%s is still there", Key(name))
-			}
-			return nil
-		}
-		if !ok || !sameValue(got, want) {
-			return fmt.Errorf("%s reads back as %s", Key(name), showValue(got))
-		}
-		return nil
-	})
-	if err != nil {
+	if err := d.commit(sps, readsBack(name, want)); err != nil {
 		return err
 	}
 	d.changes = append(d.changes, changes...)
 	return nil
+}
+
+// removeElement is the splice that removes the array-of-tables element el
+// whole (header, keys, sub-tables) with the blank lines before it.
+func (st *state) removeElement(el elemInfo) splice {
+	start := st.exprs[el.hdr].start
+	for start > 0 {
+		ps := lineStart(st.src, start-1)
+		if len(trimBlank(st.src[ps:start])) != 0 {
+			break
+		}
+		start = ps
+	}
+	return st.removeLines(start, el.end)
+}
+
+// removedChanges are the changes of removing element i, old, of the array
+// of tables name: one per key, in key order.
+func removedChanges(name []string, i int, old any) []Change {
+	oldM, _ := old.(map[string]any)
+	var out []Change
+	for _, k := range sortedKeys(oldM) {
+		out = append(out, Change{Path: append(append(Key(nil), name...), k), Index: i, Old: oldM[k]})
+	}
+	return out
+}
+
+// readsBack checks, after an edit, that the array of tables name reads
+// back as want: gone when want is empty.
+func readsBack(name []string, want []any) func(*state) error {
+	return func(n *state) error {
+		got, ok := n.get(name)
+		switch {
+		case len(want) == 0 && ok:
+			return fmt.Errorf("%s is still there", Key(name))
+		case len(want) > 0 && (!ok || !sameValue(got, want)):
+			return fmt.Errorf("%s reads back as %s", Key(name), showValue(got))
+		}
+		return nil
+	}
 }
 
 func trimBlank(b []byte) []byte {
@@ -249,32 +264,10 @@ func (d *Doc) DeleteArrayElement(name []string, i int) error {
 	if i < 0 || i >= len(cur) || len(cur) != len(oldList) {
 		return fmt.Errorf("delete [[%s]] element %d: it has %d", Key(name), i, len(cur))
 	}
-	el := cur[i]
-	start := st.exprs[el.hdr].start
-	for start > 0 {
-		ps := lineStart(st.src, start-1)
-		if len(trimBlank(st.src[ps:start])) != 0 {
-			break
-		}
-		start = ps
-	}
 	want := append(append([]any(nil), oldList[:i]...), oldList[i+1:]...)
-	err := d.commit([]splice{st.removeLines(start, el.end)}, func(n *state) error {
-		got, ok := n.get(name)
-		switch {
-		case len(want) == 0 && ok:
-			return fmt.Errorf("%s is still there", Key(name))
-		case len(want) > 0 && (!ok || !sameValue(got, want)):
-			return fmt.Errorf("%s reads back as %s", Key(name), showValue(got))
-		}
-		return nil
-	})
-	if err != nil {
+	if err := d.commit([]splice{st.removeElement(cur[i])}, readsBack(name, want)); err != nil {
 		return fmt.Errorf("delete [[%s]] element %d: %w", Key(name), i, err)
 	}
-	oldM, _ := oldList[i].(map[string]any)
-	for _, k := range sortedKeys(oldM) {
-		d.changes = append(d.changes, Change{Path: append(append(Key(nil), name...), k), Index: i, Old: oldM[k]})
-	}
+	d.changes = append(d.changes, removedChanges(name, i, oldList[i])...)
 	return nil
 }
