@@ -490,17 +490,8 @@ func fragmentOffset(doc *tomlconf.Doc) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	switch o := v.(type) {
-	case int64:
-		if o >= 0 && o <= product.MaxOffset {
-			return int(o), true
-		}
-	case string:
-		if n, err := product.ParseOffset(o); err == nil {
-			return n, true
-		}
-	}
-	return 0, false
+	n, placeholder, err := offsetValue(v)
+	return n, !placeholder && err == nil
 }
 
 // isHostName reports whether s is a host name or IPv4 address, checked as

@@ -406,20 +406,8 @@ func checkOffset(doc, frag *tomlconf.Doc, path string) error {
 	if !ok {
 		return nil
 	}
-	var err error
-	switch o := v.(type) {
-	case int64:
-		if o < 0 || o > product.MaxOffset {
-			err = fmt.Errorf("%d is not between 0 and %d", o, product.MaxOffset)
-		}
-	case string:
-		if !strings.Contains(o, "$") {
-			_, err = product.ParseOffset(o)
-		}
-	default:
-		err = fmt.Errorf("%v is not an integer", o)
-	}
-	if err == nil {
+	_, placeholder, err := offsetValue(v)
+	if err == nil || placeholder {
 		return nil
 	}
 	where := path
@@ -442,21 +430,38 @@ func imageOffsetWarning(doc *tomlconf.Doc, in *Inputs) string {
 	}
 	v, _ := doc.Get(tomlconf.Key{"server", "offset"})
 	used := in.offsetFor(in.role)
-	var n int
-	switch o := v.(type) {
-	case int64:
-		n = int(o)
-	case string:
-		var err error
-		if n, err = product.ParseOffset(o); err != nil && isPlaceholder(o) {
-			// The server resolves it: the agent cannot tell whether it matches.
-			return fmt.Sprintf("deployment.toml: [server] offset is %q, which the server resolves, but WSO2_PORT_OFFSET is unset, so the ports the agent derives for this component (its peers, its event copies, a bare host of its role) assume offset %d: set WSO2_PORT_OFFSET to the same value", o, used)
-		}
+	n, placeholder, _ := offsetValue(v) // checked by checkOffset
+	if placeholder {
+		// The server resolves it: the agent cannot tell whether it matches.
+		return fmt.Sprintf("deployment.toml: [server] offset is %q, which the server resolves, but WSO2_PORT_OFFSET is unset, so the ports the agent derives for this component (its peers, its event copies, a bare host of its role) assume offset %d: set WSO2_PORT_OFFSET to the same value", v, used)
 	}
 	if n == used {
 		return ""
 	}
 	return fmt.Sprintf("deployment.toml: [server] offset is %d, but WSO2_PORT_OFFSET is unset, so the ports the agent derives for this component (its peers, its event copies, a bare host of its role) assume offset %d: set WSO2_PORT_OFFSET=%d", n, used, n)
+}
+
+// offsetValue reads a [server] offset as deployment.toml holds it (nil:
+// none, 0): an integer, or a string of one, between 0 and
+// product.MaxOffset; a string with a $ in it is a placeholder, the
+// server's to resolve (placeholder true, no error).
+func offsetValue(v any) (n int, placeholder bool, err error) {
+	switch o := v.(type) {
+	case nil:
+		return 0, false, nil
+	case int64:
+		if o < 0 || o > product.MaxOffset {
+			return 0, false, fmt.Errorf("%d is not between 0 and %d", o, product.MaxOffset)
+		}
+		return int(o), false, nil
+	case string:
+		if strings.Contains(o, "$") {
+			return 0, true, nil
+		}
+		n, err = product.ParseOffset(o)
+		return n, false, err
+	}
+	return 0, false, fmt.Errorf("%v is not an integer", v)
 }
 
 // eventHubWarnings warns of an event hub given listening endpoints, in the
