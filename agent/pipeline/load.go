@@ -75,14 +75,15 @@ func Load(environ []string, requireProfile bool) (*contract.Config, error) {
 			problems = append(problems, fmt.Sprintf("%s and %s_FILE are both set: use one", name, name))
 			continue
 		}
-		b, err := boundedread.ReadFile(path, contract.FileLimit(name))
+		limit := contract.FileLimit(name)
+		b, err := boundedread.ReadFile(path, limit)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s_FILE: read %s: %s", name, path, contract.DescribeFSError(err)))
 			continue
 		}
 		if bytes.IndexByte(b, 0) >= 0 {
 			what := "no password"
-			if contract.FileLimit(name) != boundedread.Secret {
+			if limit != boundedread.Secret {
 				what = "no text"
 			}
 			problems = append(problems, fmt.Sprintf("%s_FILE: %s holds a NUL byte, which %s can contain", name, path, what))
