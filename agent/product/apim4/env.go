@@ -387,11 +387,12 @@ func parseInputs(e *Env, role Role, profile string) (*Inputs, []string) {
 	// The Identity Server as key manager is no control plane: its bare
 	// host gets 9443, as the charts' iskm.servicePort, not this offset.
 	kmRole := RoleCP
-	if v, _ := e.get("WSO2_KM_TYPE"); v == kmTypeIS {
+	kmType, kmTypeSet := e.get("WSO2_KM_TYPE")
+	if kmType == kmTypeIS {
 		kmRole = roleOther
 	}
 	in.KMURL = single("WSO2_KM_SERVICE_URL", "https", 9443, "/services/", kmRole)
-	if v, ok := e.get("WSO2_KM_TYPE"); ok {
+	if v := kmType; kmTypeSet {
 		switch {
 		case v != kmTypeIS && v != "default":
 			bad("WSO2_KM_TYPE", "%q is not a key manager type the agent writes: %s (the Identity Server, the charts' iskm.enabled) or default", v, kmTypeIS)
