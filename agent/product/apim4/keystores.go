@@ -163,12 +163,16 @@ func changedAt(fi os.FileInfo) time.Time {
 }
 
 // isPlaceholder reports whether a value of deployment.toml holds one of
-// the placeholders that the server resolves at start ($env{...},
-// $sys{...}, $secret{...}, $ref{...}, and Carbon's ${...} tokens): its
-// value is then the server's to know. Any other $ is a character of the
-// value (a password "pa$$" is that password).
+// the placeholders that the server resolves at start
+// (tomlconf.PlaceholderPrefixes: $env{...}, $sys{...}, $secret{...},
+// $ref{...}; and Carbon's ${...} tokens): its value is then the server's
+// to know. Any other $ is a character of the value (a password "pa$$" is
+// that password).
 func isPlaceholder(s string) bool {
-	for _, p := range []string{"$env{", "$sys{", "$secret{", "$ref{", "${"} {
+	if strings.Contains(s, "${") {
+		return true
+	}
+	for _, p := range tomlconf.PlaceholderPrefixes {
 		if strings.Contains(s, p) {
 			return true
 		}
