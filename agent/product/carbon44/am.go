@@ -55,6 +55,7 @@ func (t *target) amEdits(s *plan.EditSet) {
 	}
 	t.entitlementKeystoreEdits(s)
 	s.XML("repository/conf/broker.xml",
+		setAll("//sslConnection/trustStore/location", t.truststoreRel()),
 		secretAll("//sslConnection/trustStore/password", c.TruststorePassword))
 
 	// B6: both ways, and any spelling of a boolean.

@@ -60,6 +60,14 @@ func carbonPath(rel string) string {
 	return "${carbon.home}/" + rel
 }
 
+// propsPath is a path as EndpointConfig.properties writes it: ./rel.
+func propsPath(rel string) string {
+	if path.IsAbs(rel) {
+		return rel
+	}
+	return "./" + rel
+}
+
 // mysqlURL is the JDBC URL of database db on the configured MySQL server.
 func (t *target) mysqlURL(db string) string {
 	return fmt.Sprintf("jdbc:mysql://%s:%d/%s?autoReconnect=true&useSSL=false", t.cfg.ServiceHost(t.cfg.MySQLServer), t.cfg.MySQLPort.V, db)
@@ -159,9 +167,11 @@ func (t *target) carbonHostEdits(s *plan.EditSet) {
 }
 
 // keystoreEdits points every reference to the component's key store at its
-// own keystore (B21) and every truststore password at
-// WSO2_TRUSTSTORE_PASSWORD. Without an own keystore in the certificates
-// folder the key store references are left as shipped.
+// own keystore (B21) and every truststore reference at WSO2_TRUSTSTORE with
+// WSO2_TRUSTSTORE_PASSWORD: a reference left at the stock store would read
+// it with the other store's password, and without the imported
+// certificates. Without an own keystore in the certificates folder the key
+// store references are left as shipped.
 func (t *target) keystoreEdits(s *plan.EditSet) {
 	ts, tsPw := t.truststoreRel(), t.cfg.TruststorePassword
 	s.XML("repository/conf/carbon.xml",
@@ -169,9 +179,11 @@ func (t *target) keystoreEdits(s *plan.EditSet) {
 		secretText("/Server/Security/TrustStore/Password", tsPw),
 	)
 	s.XML("repository/conf/axis2/axis2.xml",
+		xmlAny(setAll("//parameter[@name='truststore']/TrustStore/Location", ts)),
 		xmlAny(secretAllAny("//parameter[@name='truststore']/TrustStore/Password", tsPw)),
 	)
 	s.Props("repository/conf/identity/EndpointConfig.properties",
+		prop("client.trustStore", propsPath(ts)),
 		secretProp("Carbon.Security.TrustStore.Password", tsPw),
 	)
 	s.Optional("repository/conf/identity/EndpointConfig.properties")
@@ -196,7 +208,7 @@ func (t *target) keystoreEdits(s *plan.EditSet) {
 		xmlAny(secretAll("//parameter[@name='keystore']/KeyStore/KeyPassword", ksPw)),
 	)
 	s.Props("repository/conf/identity/EndpointConfig.properties",
-		prop("client.keyStore", "./"+ks),
+		prop("client.keyStore", propsPath(ks)),
 		secretProp("Carbon.Security.KeyStore.Password", ksPw),
 	)
 }
