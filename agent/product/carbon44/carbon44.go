@@ -1,6 +1,7 @@
 package carbon44
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -406,6 +407,9 @@ func (cp carbonProduct) Plan(cfg *contract.Config, prof *product.Profile, d prod
 	if editErr != nil {
 		return nil, editErr
 	}
+	if err := checkOffset(p, home); err != nil {
+		return nil, err
+	}
 	if err := p.RecordCertificates(cr); err != nil {
 		return nil, err
 	}
@@ -488,21 +492,51 @@ func Health(home string) (health.Check, error) {
 		return health.Check{}, exitcode.Errorf(exitcode.NoInput, "read %s: %s", path, contract.DescribeFSError(err))
 	}
 	defer f.Close()
-	var doc struct {
-		Offset *string `xml:"Ports>Offset"`
-	}
-	dec := xml.NewDecoder(f)
-	dec.CharsetReader = latin1Reader
-	if err := dec.Decode(&doc); err != nil {
+	v, err := readOffset(f)
+	if err != nil {
 		return health.Check{}, exitcode.Errorf(exitcode.DataErr, "parse %s: %v", path, err)
 	}
 	off := 0
-	if doc.Offset != nil {
-		if off, err = product.ParseOffset(*doc.Offset); err != nil {
+	if v != nil {
+		if off, err = product.ParseOffset(*v); err != nil {
 			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s Ports/Offset: %v", path, err)
 		}
 	}
 	return health.Check{TLSPort: product.HTTPSPort + off, Endpoint: "/services/Version", EndpointPort: product.HTTPPort + off}, nil
+}
+
+// readOffset returns the Ports/Offset text of carbon.xml (nil: none).
+func readOffset(r io.Reader) (*string, error) {
+	var doc struct {
+		Offset *string `xml:"Ports>Offset"`
+	}
+	dec := xml.NewDecoder(r)
+	dec.CharsetReader = latin1Reader
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	return doc.Offset, nil
+}
+
+// checkOffset refuses the carbon.xml Ports/Offset the setup leaves (an
+// image builder's patch line, or the image's own file) when agent health
+// could not read it (product.MaxOffset: one limit for render and health),
+// so that the setup does not pass for a container that could never turn
+// healthy. A value holding ${ is the server's to resolve. A file the plan
+// skipped (its key holds) is the output of a start that checked it.
+func checkOffset(p *plan.Plan, home string) error {
+	f := p.FindFile(filepath.Join(home, "repository", "conf", "carbon.xml"))
+	if f == nil || f.New == nil || f.Remove {
+		return nil
+	}
+	v, err := readOffset(bytes.NewReader(f.New))
+	if err != nil || v == nil || strings.Contains(*v, "${") {
+		return nil // a parse error is the edits' to report
+	}
+	if _, err := product.ParseOffset(*v); err != nil {
+		return exitcode.Errorf(exitcode.Config, "%s Ports/Offset: %v (agent health could not probe the server)", f.Path, err)
+	}
+	return nil
 }
 
 // computeCertificates plans the truststore import of every certificate in
