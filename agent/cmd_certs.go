@@ -114,14 +114,21 @@ func certsGenerate(env *contract.Config, args []string, io IO) int {
 	if len(names) == 0 {
 		return usageError(io, certsGenerateDoc, "--components is empty")
 	}
+	if *days < 1 || *days > certs.MaxDays {
+		return usageError(io, certsGenerateDoc, "--days %d: must be 1 to %d", *days, certs.MaxDays)
+	}
 	pw, err := certsSecret(env, "WSO2_KEYSTORE_PASSWORD", false)
 	if err != nil {
 		return fail(io, err)
 	}
+	pwName := "WSO2_KEYSTORE_PASSWORD"
+	if _, ok := env.Getenv(pwName + "_FILE"); ok {
+		pwName += "_FILE"
+	}
 	pipeline.RegisterLogSecret(pw)
 	start := time.Now()
 	res, err := certs.Generate(certs.GenerateOptions{
-		Out: *out, Components: names, Domain: *domain, Days: *days, Key: *key, Password: pw, Force: *force,
+		Out: *out, Components: names, Domain: *domain, Days: *days, Key: *key, Password: pw, PasswordName: pwName, Force: *force,
 	})
 	if err != nil {
 		return fail(io, err)
@@ -188,11 +195,15 @@ func certsList(env *contract.Config, args []string, io IO) int {
 	default:
 		name := listPasswordVar(path)
 		pw, err = certsSecret(env, name, false)
-		hint = fmt.Sprintf("set %s (or %s_FILE) or pass --password-file FILE", name, name)
-		if _, set := env.Getenv(name); !set {
-			if _, setFile := env.Getenv(name + "_FILE"); !setFile {
-				hint = fmt.Sprintf("%s is unset, so WSO2's default was tried: set %s (or %s_FILE) or pass --password-file FILE", name, name, name)
-			}
+		_, set := env.Getenv(name)
+		_, setFile := env.Getenv(name + "_FILE")
+		switch {
+		case set:
+			hint = fmt.Sprintf("the password in %s does not open it: correct it, or pass --password-file FILE", name)
+		case setFile:
+			hint = fmt.Sprintf("the password in %s_FILE does not open it: correct it, or pass --password-file FILE", name)
+		default:
+			hint = fmt.Sprintf("%s is unset, so WSO2's default was tried: set %s (or %s_FILE) or pass --password-file FILE", name, name, name)
 		}
 	}
 	if err != nil {
@@ -240,14 +251,16 @@ func certsPrintEntries(w io.Writer, entries []keystore.Entry, now time.Time) {
 
 // certsSecret returns the value of the secret variable name of env, or the
 // content of the file named by name_FILE (one trailing newline removed).
-// Both set is an error. Unset: an error when required, else the default
-// wso2carbon.
+// Both set, or the variable set but empty, is an error (78). Unset: an
+// error when required, else the default wso2carbon.
 func certsSecret(env *contract.Config, name string, required bool) (string, error) {
 	v, ok := env.Getenv(name)
 	path, okFile := env.Getenv(name + "_FILE")
 	switch {
 	case ok && okFile:
 		return "", exitcode.Errorf(exitcode.Config, "%s and %s_FILE are both set: use one", name, name)
+	case ok && v == "":
+		return "", exitcode.Errorf(exitcode.Config, "%s is set but empty", name)
 	case ok:
 		return v, nil
 	case okFile:

@@ -102,7 +102,7 @@ func TestCertsListReadsTheGivenEnvironment(t *testing.T) {
 		t.Fatalf("exit %d with the given environment's password:\n%s", code, stderr)
 	}
 	code, stderr := list("WSO2_TRUSTSTORE_PASSWORD=also-wrong")
-	if code == exitcode.OK || !strings.Contains(stderr, "set WSO2_TRUSTSTORE_PASSWORD (or WSO2_TRUSTSTORE_PASSWORD_FILE)") {
+	if code == exitcode.OK || !strings.Contains(stderr, "the password in WSO2_TRUSTSTORE_PASSWORD does not open it") {
 		t.Fatalf("exit %d, want a wrong password that names the variable:\n%s", code, stderr)
 	}
 	if code, stderr := list(); code != exitcode.OK {
@@ -130,6 +130,14 @@ func TestCmdCertsErrors(t *testing.T) {
 		{"list wrong password", map[string]string{"WSO2_TRUSTSTORE_PASSWORD": "nope"}, []string{"list", ts}, exitcode.DataErr, "wrong password"},
 		{"list missing file", nil, []string{"list", filepath.Join(dir, "none.jks")}, exitcode.NoInput, "none.jks"},
 		{"list unset --password-env", nil, []string{"list", "--password-env", "UNSET_PW_VAR", ts}, exitcode.Config, "UNSET_PW_VAR is not set"},
+		{"list empty --password-env", map[string]string{"EMPTY_PW_VAR": ""}, []string{"list", "--password-env", "EMPTY_PW_VAR", ts}, exitcode.Config, "EMPTY_PW_VAR is set but empty"},
+		{"list empty default variable", map[string]string{"WSO2_TRUSTSTORE_PASSWORD": ""}, []string{"list", ts}, exitcode.Config, "WSO2_TRUSTSTORE_PASSWORD is set but empty"},
+		{"generate --days 0", nil, []string{"generate", "--out", dir, "--days", "0"}, exitcode.Usage, "--days 0: must be 1 to 36500"},
+		{"generate --days too many", nil, []string{"generate", "--out", dir, "--days", "36501"}, exitcode.Usage, "--days 36501: must be 1 to 36500"},
+		{"generate short password names its variable", map[string]string{"WSO2_KEYSTORE_PASSWORD": "abc"}, []string{"generate", "--out", dir}, exitcode.Config,
+			"generate certificates: WSO2_KEYSTORE_PASSWORD: must be at least 6 characters"},
+		{"generate short password names its file", map[string]string{"WSO2_KEYSTORE_PASSWORD_FILE": shortPwFile(t)}, []string{"generate", "--out", dir}, exitcode.Config,
+			"generate certificates: WSO2_KEYSTORE_PASSWORD_FILE: must be at least 6 characters"},
 		{"help", nil, []string{"help"}, exitcode.OK, ""},
 	}
 	for _, tc := range tests {
@@ -190,4 +198,15 @@ func stockTruststore(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return ts
+}
+
+// shortPwFile is a secret file (outside the test's store folder) holding a
+// password keytool refuses: too short.
+func shortPwFile(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(p, []byte("abc\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -42,14 +42,17 @@ var KeyTypes = []string{"rsa2048", "rsa4096", "ecdsa-p256"}
 
 // GenerateOptions configures Generate.
 type GenerateOptions struct {
-	Out        string    // output folder; created (0755) when missing
-	Components []string  // the components to make, at least one
-	Domain     string    // DNS domain of the services; "" for bare names
-	Days       int       // validity in days, 1 to MaxDays; 0 means DefaultDays
-	Key        string    // one of KeyTypes; "" means DefaultKey
-	Password   string    // store and key password (WSO2_KEYSTORE_PASSWORD)
-	Force      bool      // replace existing files
-	Now        time.Time // zero means time.Now()
+	Out        string   // output folder; created (0755) when missing
+	Components []string // the components to make, at least one
+	Domain     string   // DNS domain of the services; "" for bare names
+	Days       int      // validity in days, 1 to MaxDays; 0 means DefaultDays
+	Key        string   // one of KeyTypes; "" means DefaultKey
+	Password   string   // store and key password (WSO2_KEYSTORE_PASSWORD)
+	// PasswordName is where Password came from, named in its errors
+	// ("WSO2_KEYSTORE_PASSWORD_FILE"); "" means "keystore password".
+	PasswordName string
+	Force        bool      // replace existing files
+	Now          time.Time // zero means time.Now()
 }
 
 // GenerateResult lists the files Generate wrote and those it kept.
@@ -221,11 +224,15 @@ func normalize(o *GenerateOptions) error {
 	if !validKey(o.Key) {
 		return usage("key %q: must be one of %s", o.Key, strings.Join(KeyTypes, ", "))
 	}
+	pwName := o.PasswordName
+	if pwName == "" {
+		pwName = "keystore password"
+	}
 	if _, err := keystore.JavaPassword(o.Password); err != nil {
-		return exitcode.Wrap(exitcode.Config, fmt.Errorf("generate certificates: keystore password: %w", err))
+		return exitcode.Wrap(exitcode.Config, fmt.Errorf("generate certificates: %s: %w", pwName, err))
 	}
 	if len(o.Password) < 6 {
-		return exitcode.Errorf(exitcode.Config, "generate certificates: keystore password: must be at least 6 characters (keytool refuses shorter ones)")
+		return exitcode.Errorf(exitcode.Config, "generate certificates: %s: must be at least 6 characters (keytool refuses shorter ones)", pwName)
 	}
 	if o.Now.IsZero() {
 		o.Now = time.Now()
