@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wso2-container/agent/agent/exitcode"
@@ -56,12 +57,13 @@ func Wait(ctx context.Context, addrs []string, timeout time.Duration, log *slog.
 	nextProgress := start.Add(progressEvery)
 	log.Info("waiting for dependencies", "addrs", strings.Join(addrs, ","), "timeout", timeout.String())
 	for {
+		errs := dialAll(ctx, missing, deadline)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		var still []string
-		for _, a := range missing {
-			if err := dial(ctx, a, deadline); err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
+		for i, a := range missing {
+			if err := errs[i]; err != nil {
 				lastErr[a] = err
 				log.Debug("dependency not ready", "addr", a, "err", err.Error())
 				still = append(still, a)
@@ -100,21 +102,40 @@ func Wait(ctx context.Context, addrs []string, timeout time.Duration, log *slog.
 	}
 }
 
-// dial makes one connection attempt to addr, bounded by maxDial and the
-// overall deadline.
-func dial(ctx context.Context, addr string, deadline time.Time) error {
+// dialContext makes one TCP connection; a variable so that tests can see
+// the deadline each attempt gets.
+var dialContext = func(ctx context.Context, addr string) (net.Conn, error) {
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", addr)
+}
+
+// dialAll makes one connection attempt to each of addrs at the same time,
+// each bounded by maxDial and the overall deadline, and returns their errors
+// in the order of addrs. At the same time, so that a round takes as long as
+// its slowest address, not their sum: one after the other, addresses that do
+// not answer (a firewall dropping SYNs) pushed the end of the wait past the
+// deadline by up to maxDial each.
+func dialAll(ctx context.Context, addrs []string, deadline time.Time) []error {
 	limit := time.Now().Add(maxDial)
 	if deadline.After(time.Now()) && deadline.Before(limit) {
 		limit = deadline
 	}
 	dctx, cancel := context.WithDeadline(ctx, limit)
 	defer cancel()
-	var d net.Dialer
-	c, err := d.DialContext(dctx, "tcp", addr)
-	if err != nil {
-		return shorten(err)
+	errs := make([]error, len(addrs))
+	var wg sync.WaitGroup
+	for i, a := range addrs {
+		wg.Go(func() {
+			c, err := dialContext(dctx, a)
+			if err != nil {
+				errs[i] = shorten(err)
+				return
+			}
+			errs[i] = c.Close()
+		})
 	}
-	return c.Close()
+	wg.Wait()
+	return errs
 }
 
 // shorten drops the "dial tcp host:port:" prefix that repeats the address.

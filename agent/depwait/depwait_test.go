@@ -157,3 +157,50 @@ func TestWaitNothing(t *testing.T) {
 		t.Errorf("logged %d lines for nothing to wait for", len(h.recs))
 	}
 }
+
+// Addresses that never answer (a firewall dropping SYNs) must not push the
+// end of the wait past WSO2_AGENT_WAIT_TIMEOUT: each dial is bounded by the
+// wait's deadline. Dialled one after the other, the first used the time up
+// to the deadline and each further one got maxDial more (4 such addresses
+// and a 3s timeout gave up after 7s).
+func TestWaitTimeoutBoundsEveryDial(t *testing.T) {
+	const timeout = 200 * time.Millisecond
+	oldDial, oldMax := dialContext, maxDial
+	maxDial = time.Hour // a dial not bounded by the deadline would be seen at once
+	defer func() { dialContext, maxDial = oldDial, oldMax }()
+	var (
+		mu    sync.Mutex
+		first time.Time // the wait's deadline is at most first+timeout
+		late  []string
+	)
+	dialContext = func(ctx context.Context, addr string) (net.Conn, error) {
+		mu.Lock()
+		if first.IsZero() {
+			first = time.Now()
+		}
+		dl, ok := ctx.Deadline()
+		over := !ok || dl.After(first.Add(timeout))
+		if over {
+			late = append(late, addr)
+		}
+		mu.Unlock()
+		if over {
+			return nil, errors.New("dialled with a deadline past the wait's")
+		}
+		<-ctx.Done() // no answer, as a dropped SYN
+		return nil, ctx.Err()
+	}
+	addrs := []string{"db1.invalid:3306", "db2.invalid:3306", "db3.invalid:3306"}
+	err := Wait(context.Background(), addrs, timeout, nil)
+	if exitcode.Of(err) != exitcode.TempFail {
+		t.Fatalf("err %v: exit code %d, want %d", err, exitcode.Of(err), exitcode.TempFail)
+	}
+	if len(late) > 0 {
+		t.Errorf("dialled %v with a deadline after the wait's own (timeout %v)", late, timeout)
+	}
+	for _, a := range addrs {
+		if !strings.Contains(err.Error(), a+" (") {
+			t.Errorf("error %q does not name %s with its last error", err, a)
+		}
+	}
+}
