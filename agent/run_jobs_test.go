@@ -432,3 +432,31 @@ func TestSyncCertificatesWarnsOnce(t *testing.T) {
 		t.Fatalf("the folder gone again: %d warnings, want 1:\n%s", n, logBuf.String())
 	}
 }
+
+// TestRunWarnsOfATZItCannotLoad: a TZ that Go cannot load (a POSIX rule
+// such as JST-9, which the C library and `date` understand, or a zone the
+// image lacks) makes Go's local time UTC without a word, so the jobs
+// scheduled without CRON_TZ would run at UTC times. The agent says so,
+// naming those jobs (and not one with its own CRON_TZ or an @every); with
+// a zone it can load it says nothing.
+func TestRunWarnsOfATZItCannotLoad(t *testing.T) {
+	jobsEnv := []string{
+		"WSO2_AGENT_JOB_NIGHTLY=0 3 * * * true",
+		"WSO2_AGENT_JOB_TOKYO=CRON_TZ=Asia/Tokyo 0 3 * * * true",
+		"WSO2_AGENT_JOB_OFTEN=@every 1h true",
+	}
+	for _, tz := range []string{"JST-9", "No/Such_Zone"} {
+		code, _, stderr := runAgent(t, false, baseEnv(append([]string{"TZ=" + tz}, jobsEnv...)...), "true")
+		if code != 0 {
+			t.Fatalf("TZ=%s: agent run exited %d; stderr:\n%s", tz, code, stderr)
+		}
+		want := "TZ=" + tz + " is not a time zone the agent can load"
+		if !strings.Contains(stderr, want) || !strings.Contains(stderr, "job nightly run in UTC") {
+			t.Errorf("TZ=%s: no warning %q naming job nightly alone; stderr:\n%s", tz, want, stderr)
+		}
+	}
+	code, _, stderr := runAgent(t, false, baseEnv(append([]string{"TZ=Asia/Tokyo"}, jobsEnv...)...), "true")
+	if code != 0 || strings.Contains(stderr, "is not a time zone") {
+		t.Errorf("TZ=Asia/Tokyo: exit %d, want 0 and no zone warning; stderr:\n%s", code, stderr)
+	}
+}

@@ -230,6 +230,11 @@ func StartJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, log *slo
 		return func() {}, nil
 	}
 	cfg := spec.Config
+	if tz, set := cfg.Getenv("TZ"); set {
+		if w := localZoneWarning(tz, time.Local, list); w != "" {
+			log.Warn(w)
+		}
+	}
 	env := spec.Env
 	cred := spec.Credential // resolved by `agent run`; nil: the jobs run as the agent
 	if cred != nil {
@@ -250,4 +255,28 @@ func StartJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, log *slo
 		sched.Stop() // in parallel with the server's own stop
 	}()
 	return sched.Stop, nil
+}
+
+// localZoneWarning is the warning for a TZ that names no time zone the
+// agent could load (a typo, a zone missing from the image, or a POSIX rule
+// such as JST-9, which the C library understands and Go does not): Go then
+// uses UTC as local time, silently, and every job scheduled without CRON_TZ
+// would run at UTC times while the container's date shows another zone.
+// local is the zone Go made of TZ (time.Local); "" when there is nothing
+// to say.
+func localZoneWarning(tz string, local *time.Location, list []*jobs.Job) string {
+	name := strings.TrimPrefix(tz, ":")
+	if name == "" || name == "UTC" || local.String() != "UTC" {
+		return ""
+	}
+	var affected []string
+	for _, j := range list {
+		if !strings.HasPrefix(j.Spec, "CRON_TZ=") && !strings.HasPrefix(j.Spec, "TZ=") && !strings.HasPrefix(j.Spec, "@every") {
+			affected = append(affected, j.Name)
+		}
+	}
+	if len(affected) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("TZ=%s is not a time zone the agent can load (it needs a zone name found under /usr/share/zoneinfo, such as Europe/London): the schedules of job %s run in UTC; set TZ to a zone name, or give each schedule a CRON_TZ=", tz, strings.Join(affected, ", "))
 }
