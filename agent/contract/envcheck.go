@@ -54,8 +54,11 @@ func KnownVarNames() map[string]bool {
 // jobVarPrefix starts the variables that declare jobs.
 const jobVarPrefix = "WSO2_AGENT_JOB_"
 
+// isJobVar reports whether name declares a job, the bare prefix included:
+// the jobs' load reads it too (and refuses it, "empty job name"), so a
+// warning that the agent ignores it would contradict that error.
 func isJobVar(name string) bool {
-	return strings.HasPrefix(name, jobVarPrefix) && len(name) > len(jobVarPrefix)
+	return strings.HasPrefix(name, jobVarPrefix)
 }
 
 // ClosestVar returns the known names nearest to name (edit distance, a
