@@ -184,7 +184,7 @@ func runServer(ctx context.Context, args []string, io IO, began time.Time, sigc 
 		if stopSig.Load() != 0 {
 			return stoppedEarly()
 		}
-		return fail(io, err)
+		return fail(io, exitcode.Wrap(exitcode.Of(err), fmt.Errorf("%w (%s)", err, waitHint(spec.Config))))
 	}
 
 	if before, after, err := supervise.RaiseNoFile(); err != nil {
@@ -342,4 +342,14 @@ func maskConfigSecrets(cfg *contract.Config, s string) string {
 		p.AddSecret(v)
 	}
 	return p.MaskSecrets(s)
+}
+
+// waitHint names the variables behind a wait that timed out: what was
+// awaited (WSO2_AGENT_WAIT_FOR, or the profile's database servers when it is
+// unset) and for how long (WSO2_AGENT_WAIT_TIMEOUT).
+func waitHint(cfg *contract.Config) string {
+	if cfg != nil && cfg.WaitFor.Set {
+		return "the addresses of WSO2_AGENT_WAIT_FOR; WSO2_AGENT_WAIT_TIMEOUT sets how long"
+	}
+	return "the profile's database servers, from its database variables; WSO2_AGENT_WAIT_FOR sets what is awaited, WSO2_AGENT_WAIT_TIMEOUT how long"
 }

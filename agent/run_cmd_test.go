@@ -131,7 +131,8 @@ func TestRunBadInput(t *testing.T) {
 	}{
 		{"unknown profile", []string{"WSO2_PROFILE=nosuch"}, touch, exitcode.Config, `WSO2_PROFILE: unknown profile "nosuch"`},
 		{"unknown user", []string{"WSO2_AGENT_USER=nosuchuser"}, touch, exitcode.NoUser, `WSO2_AGENT_USER: look up user "nosuchuser"`},
-		{"wait timeout", []string{"WSO2_AGENT_WAIT_FOR=tcp://" + closedPort(t), "WSO2_AGENT_WAIT_TIMEOUT=300ms"}, touch, exitcode.TempFail, "not reachable within 300ms"},
+		{"wait timeout", []string{"WSO2_AGENT_WAIT_FOR=tcp://" + closedPort(t), "WSO2_AGENT_WAIT_TIMEOUT=300ms"}, touch, exitcode.TempFail, "not reachable within 300ms: " + "127.0.0.1:"},
+		{"wait timeout names its variables", []string{"WSO2_AGENT_WAIT_FOR=tcp://" + closedPort(t), "WSO2_AGENT_WAIT_TIMEOUT=300ms"}, touch, exitcode.TempFail, "(the addresses of WSO2_AGENT_WAIT_FOR; WSO2_AGENT_WAIT_TIMEOUT sets how long)"},
 		{"bad stop timeout", []string{"WSO2_AGENT_STOP_TIMEOUT=soon"}, touch, exitcode.Config, "WSO2_AGENT_STOP_TIMEOUT"},
 		{"missing command", nil, []string{"no-such-command-xyz"}, exitcode.NotFound, "no-such-command-xyz not found"},
 		{"missing path", nil, []string{filepath.Join(dir, "nope")}, exitcode.NotFound, filepath.Join(dir, "nope") + " not found"},
@@ -315,3 +316,27 @@ func lookupUID(t *testing.T, name string) uint32 {
 
 // unescape undoes the text handler's quoting of msg values.
 func unescape(l string) string { return strings.ReplaceAll(l, `\"`, `"`) }
+
+// TestRunWaitTimeoutNamesTheDatabaseVariables: with WSO2_AGENT_WAIT_FOR
+// unset, a profile waits for its database server; when that does not
+// answer in time, the one error line says that it came from the database
+// variables and which variables change what is awaited and for how long.
+func TestRunWaitTimeoutNamesTheDatabaseVariables(t *testing.T) {
+	home := freshHome(t, "gateway")
+	env := processEnv(t, "gateway", home)
+	host, port, _ := net.SplitHostPort(closedPort(t))
+	env["WSO2_MYSQL_SERVER"], env["WSO2_MYSQL_PORT"] = host, port
+	env["WSO2_AGENT_USER"] = ""
+	env["WSO2_AGENT_WAIT_TIMEOUT"] = "300ms"
+	delete(env, "WSO2_AGENT_WAIT_FOR")
+	r := runPipe(t, env, "run", "--", "/bin/true")
+	if r.Code != exitcode.TempFail {
+		t.Fatalf("exit %d, want %d\n%s", r.Code, exitcode.TempFail, r.Stderr)
+	}
+	errs := errorLines(r.Stderr)
+	want := "not reachable within 300ms: " + net.JoinHostPort(host, port)
+	hint := "(the profile's database servers, from its database variables; WSO2_AGENT_WAIT_FOR sets what is awaited, WSO2_AGENT_WAIT_TIMEOUT how long)"
+	if len(errs) != 1 || !strings.Contains(errs[0], want) || !strings.HasSuffix(errs[0], hint) {
+		t.Fatalf("want one error line with %q ending in %q; stderr:\n%s", want, hint, r.Stderr)
+	}
+}
