@@ -87,6 +87,20 @@ func TestAwaitOwnKeystore(t *testing.T) {
 			}
 		})
 	}
+	// The first miss is reported at once, not after the first progress
+	// interval: whoever reads the log sees at once what the start waits for.
+	{
+		cfg := &contract.Config{CertificatesDir: "/certs", Home: "/home"}
+		cfg.WaitTimeout.V = time.Minute
+		f := &fakeKeystore{existAt: map[string]int{"/certs": 1, "/certs/wso2gateway.jks": 3}}
+		pr := f.probe()
+		pr.Report = time.Hour
+		var log bytes.Buffer
+		pipeline.AwaitOwnKeystore(context.Background(), cfg, gw, NewLogger(&log, "text"), pr)
+		if n := strings.Count(log.String(), `msg="waiting for the component keystore (the certificates job)"`); n != 1 {
+			t.Errorf("%d waiting lines with a progress interval of an hour, want 1 (the first miss):\n%s", n, log.String())
+		}
+	}
 	// A cancelled context (SIGTERM during the wait) ends it at once.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

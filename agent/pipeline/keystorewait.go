@@ -41,7 +41,7 @@ var defaultKeystoreProbe = KeystoreProbe{
 // however long they wait; they start alone and later members join through
 // them (WKA), as with the old start scripts.
 //
-// Progress is logged every 5s; after min(30s, WSO2_AGENT_WAIT_TIMEOUT) (0:
+// The first miss and then progress every 5s are logged; after min(30s, WSO2_AGENT_WAIT_TIMEOUT) (0:
 // a single check) the setup goes on as before, with a warning: the
 // product's own keystore stays in place, or the copy of the component's an
 // earlier start made, which the files then still name. A cancelled ctx (SIGTERM) ends the wait at once.
@@ -58,7 +58,7 @@ func AwaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.P
 		limit = w
 	}
 	start := time.Now()
-	lastReport := start
+	var lastReport time.Time // zero: the first miss is reported at once
 	for {
 		if pr.Exists(keystore) {
 			if time.Since(start) >= pr.Every {
@@ -77,7 +77,7 @@ func AwaitOwnKeystore(ctx context.Context, cfg *contract.Config, prof *product.P
 			}
 			return
 		}
-		if time.Since(lastReport) >= pr.Report {
+		if lastReport.IsZero() || time.Since(lastReport) >= pr.Report {
 			lastReport = time.Now()
 			log.Info("waiting for the component keystore (the certificates job)", "file", keystore,
 				"waited", waited.Round(time.Second).String(), "limit", limit.String())
