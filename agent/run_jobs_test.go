@@ -226,7 +226,7 @@ func TestRunJobsJSONAndCrontab(t *testing.T) {
 func TestRunJobsBadDeclarations(t *testing.T) {
 	dir := t.TempDir()
 	crontab := filepath.Join(dir, "crontab")
-	if err := os.WriteFile(crontab, []byte("# jobs\nname=dup @daily echo\n*/7 * * 13 * echo bad month\n"), 0o644); err != nil {
+	if err := os.WriteFile(crontab, []byte("# jobs\nname=dup @daily echo\n*/7 * * 13 * echo bad month\nname=gone @daily /no/such/cmd\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ran := filepath.Join(dir, "ran")
@@ -248,7 +248,8 @@ func TestRunJobsBadDeclarations(t *testing.T) {
 		`WSO2_AGENT_JOB_EMPTY: job empty: empty command`,
 		`WSO2_AGENT_JOB_QUOTE: job quote: unbalanced single quote`,
 		`WSO2_AGENT_JOB_DESC: job desc: schedule "@fortnightly": unrecognized descriptor: @fortnightly`,
-		crontab + `:2: job dup: duplicate job name: WSO2_AGENT_JOB_DUP declares it too`,
+		`WSO2_AGENT_CRONTAB: ` + crontab + `:2: job dup: duplicate job name: WSO2_AGENT_JOB_DUP declares it too`,
+		`WSO2_AGENT_CRONTAB: ` + crontab + `:4: job gone: command /no/such/cmd not found`,
 		`WSO2_AGENT_CRONTAB: ` + crontab + `:3: job crontab:3: schedule "*/7 * * 13 *": end of range (13) above maximum (12)`,
 	} {
 		if !strings.Contains(stderr, want) {

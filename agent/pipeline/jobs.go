@@ -67,8 +67,14 @@ func loadJobs(c *contract.Config) (contract.JobSet, []string) {
 		}
 	}
 	set := contract.JobSet{List: list, Dir: jobDir(c)}
-	errs = append(errs, jobs.CheckNames(list)...)
-	errs = append(errs, jobs.Resolve(list, c.ServerEnviron(), set.Dir)...)
+	// A crontab line's problem names the variable, as its parse errors do.
+	for _, e := range append(jobs.CheckNames(list), jobs.Resolve(list, c.ServerEnviron(), set.Dir)...) {
+		var je *jobs.Error
+		if c.Crontab != "" && errors.As(e, &je) && strings.HasPrefix(je.Source, c.Crontab+":") {
+			e = fmt.Errorf("WSO2_AGENT_CRONTAB: %w", e)
+		}
+		errs = append(errs, e)
+	}
 	var p []string
 	for _, e := range errs {
 		p = append(p, e.Error())
