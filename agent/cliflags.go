@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/pipeline"
@@ -48,7 +49,7 @@ func parseFlags(fs *flag.FlagSet, d cmdDoc, args []string, io IO) (pos []string,
 			return nil, exitcode.OK, true
 		}
 		if err != nil {
-			return nil, usageError(io, d, "%s", flagError(err, args)), true
+			return nil, usageError(io, d, "%s", flagError(fs, err, args)), true
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -65,8 +66,9 @@ func parseFlags(fs *flag.FlagSet, d cmdDoc, args []string, io IO) (pos []string,
 }
 
 // flagError rewords the flag package's errors in the agent's terms, naming
-// an unknown flag as it was typed (--name or -name, never its value).
-func flagError(err error, args []string) string {
+// an unknown flag as it was typed (--name or -name, never its value), and a
+// flag given a value it cannot take as --name with what it takes.
+func flagError(fs *flag.FlagSet, err error, args []string) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
 		for _, a := range args {
@@ -77,7 +79,50 @@ func flagError(err error, args []string) string {
 		}
 		return "unknown flag " + name
 	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		return "--" + name + " needs a value"
+	}
+	// invalid boolean value "maybe" for -dry-run: parse error
+	if rest, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		if val, name, ok := strings.Cut(rest, " for -"); ok {
+			name, _, _ = strings.Cut(name, ": ")
+			return "--" + name + "=" + val + ": not true or false"
+		}
+	}
+	// invalid value "abc" for flag -timeout: parse error
+	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
+		if val, rest, ok := strings.Cut(rest, " for flag -"); ok {
+			if name, why, ok := strings.Cut(rest, ": "); ok {
+				return "--" + name + " " + val + ": " + flagValueError(fs, name, why)
+			}
+		}
+	}
 	return msg
+}
+
+// flagValueError says what the flag name of fs takes, for a value that
+// flag.Parse refused with why ("parse error", "value out of range").
+func flagValueError(fs *flag.FlagSet, name, why string) string {
+	f := fs.Lookup(name)
+	if f == nil {
+		return why
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return why
+	}
+	switch g.Get().(type) {
+	case time.Duration:
+		return "not a duration (like 4s, 500ms or 1m30s)"
+	case int, int64, uint, uint64:
+		if why == "value out of range" {
+			return "out of range"
+		}
+		return "not a whole number"
+	case bool:
+		return "not true or false"
+	}
+	return why
 }
 
 // usageError prints a usage error of d (one line naming what is wrong, one

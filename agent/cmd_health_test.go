@@ -139,7 +139,7 @@ func TestCmdHealth(t *testing.T) {
 			[]string{`[server] offset: "ten" is not an integer`}, false},
 		{"bad WSO2_PORT_OFFSET", map[string]string{"WSO2_HOME": apim4Home4Health(t, "wso2am-tm-4.5.0", "traffic-manager.sh", ""), "WSO2_PORT_OFFSET": "-1"}, nil, exitcode.Config,
 			[]string{"WSO2_PORT_OFFSET: -1 is not between 0 and 55000"}, false},
-		{"bad flag", map[string]string{"WSO2_PROFILE": "gateway"}, []string{"--timeout", "soon"}, exitcode.Usage, []string{"agent: health: ", "invalid value"}, false},
+		{"bad flag", map[string]string{"WSO2_PROFILE": "gateway"}, []string{"--timeout", "soon"}, exitcode.Usage, []string{"agent: health: ", "--timeout \"soon\": not a duration"}, false},
 		{"argument", map[string]string{"WSO2_PROFILE": "gateway"}, []string{"now"}, exitcode.Usage, []string{`agent: health: unexpected argument "now"`}, false},
 		{"zero timeout", map[string]string{"WSO2_PROFILE": "gateway"}, []string{"--timeout=0s"}, exitcode.Usage, []string{"agent: health: --timeout must be positive, not 0s"}, false},
 	} {
