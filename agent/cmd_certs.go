@@ -17,6 +17,7 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/pipeline"
+	"github.com/wso2-container/agent/agent/supervise"
 	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/keystore"
 )
@@ -45,14 +46,14 @@ forms; unset, wso2carbon (WSO2's default for both).`}
 // and an operator's `certs list` read a password or two, and a variable of
 // the setup's contract that is bad, or a secret file that is not mounted
 // in that container, is none of their business.
-func cmdCerts(_ context.Context, args []string, io IO) int {
+func cmdCerts(ctx context.Context, args []string, io IO) int {
 	if len(args) == 0 {
 		return usageError(io.named("certs"), certsDoc, "missing the subcommand: generate or list")
 	}
 	env := (&contract.Config{}).WithEnviron(os.Environ())
 	switch args[0] {
 	case "generate":
-		return certsGenerate(env, args[1:], io.named(certsGenerateDoc.name))
+		return certsGenerate(ctx, env, args[1:], io.named(certsGenerateDoc.name))
 	case "list":
 		return certsList(env, args[1:], io.named(certsListDoc.name))
 	case "help":
@@ -87,7 +88,7 @@ func contractDefault(name string) string {
 
 // certsGenerate is `agent certs generate`; the keystore password is
 // env's WSO2_KEYSTORE_PASSWORD (see certsSecret).
-func certsGenerate(env *contract.Config, args []string, io IO) int {
+func certsGenerate(ctx context.Context, env *contract.Config, args []string, io IO) int {
 	fs := newFlags(certsGenerateDoc)
 	out := fs.String("out", "", "output `DIR` (required)")
 	comps := fs.String("components", strings.Join(certsComponents, ","), "comma-separated component names")
@@ -126,11 +127,20 @@ func certsGenerate(env *contract.Config, args []string, io IO) int {
 		pwName += "_FILE"
 	}
 	pipeline.RegisterLogSecret(pw)
+	// A TERM or INT (a deleted Job, Ctrl-C) stops it before it writes
+	// anything: the keys being generated are finished, the rest skipped.
+	ctx, stopped, release := stopOnSignal(ctx)
+	defer release()
 	start := time.Now()
+	io.Log.Info("generating certificates", "out", *out, "components", len(names), "key", *key)
 	res, err := certs.Generate(certs.GenerateOptions{
 		Out: *out, Components: names, Domain: *domain, Days: *days, Key: *key, Password: pw, PasswordName: pwName, Force: *force,
+		Done: ctx.Done(),
 	})
 	if err != nil {
+		if sig := stopped(); sig != 0 {
+			return fail(io, &exitcode.Error{Code: 128 + int(sig), Err: fmt.Errorf("stopped by %s: %w", supervise.SignalName(sig), err)})
+		}
 		return fail(io, err)
 	}
 	for _, k := range res.Kept {

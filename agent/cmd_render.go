@@ -69,6 +69,10 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 	}
 	// The report is built beside the apply, while the disk syncs, and
 	// printed only if the setup succeeded.
+	// A TERM or INT ends a wait for the home's lock at once; a setup
+	// already applying finishes first (every file whole), as under run.
+	ctx, stopped, release := stopOnSignal(ctx)
+	defer release()
 	var report bytes.Buffer
 	var reportErr error
 	res, err := pipeline.Setup(ctx, cfg, prof, io.Log, *dry, nil, func(p *plan.Plan) {
@@ -83,6 +87,9 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 			pipeline.LogWarnings(io.Log, res.Plan) // the load's among them
 		} else {
 			logLoad()
+		}
+		if sig := stopped(); sig != 0 {
+			return fail(io, &exitcode.Error{Code: 128 + int(sig), Err: fmt.Errorf("stopped by %s: %w", supervise.SignalName(sig), err)})
 		}
 		return fail(io, err)
 	}

@@ -53,7 +53,14 @@ type GenerateOptions struct {
 	PasswordName string
 	Force        bool      // replace existing files
 	Now          time.Time // zero means time.Now()
+	// Done, when closed, stops the generation before anything is
+	// written (ErrStopped); a key being generated is finished first.
+	Done <-chan struct{}
 }
+
+// ErrStopped: Generate was stopped (GenerateOptions.Done) before it wrote
+// anything.
+var ErrStopped = errors.New("stopped before writing anything")
 
 // GenerateResult lists the files Generate wrote and those it kept.
 type GenerateResult struct {
@@ -129,6 +136,10 @@ func Generate(opts GenerateOptions) (*GenerateResult, error) {
 		go func() {
 			defer wg.Done()
 			for j := range work {
+				if stopped(opts.Done) {
+					j.err = ErrStopped
+					continue
+				}
 				if j.exportOK {
 					j.pemData, j.err = exportPEM(j.jks, KeyAlias(j.name), opts.Password)
 					continue
@@ -142,6 +153,9 @@ func Generate(opts GenerateOptions) (*GenerateResult, error) {
 	}
 	close(work)
 	wg.Wait()
+	if stopped(opts.Done) {
+		return nil, ErrStopped
+	}
 	for _, j := range jobs {
 		if j.err != nil {
 			return nil, j.err
@@ -185,6 +199,16 @@ func Generate(opts GenerateOptions) (*GenerateResult, error) {
 		res.Written = append(res.Written, s.Path())
 	}
 	return res, nil
+}
+
+// stopped reports whether done (nil: never) is closed.
+func stopped(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
 }
 
 func normalize(o *GenerateOptions) error {

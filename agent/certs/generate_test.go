@@ -291,3 +291,38 @@ func BenchmarkGenerate8RSA2048(b *testing.B) {
 		}
 	}
 }
+
+// TestGenerateStopped: a closed Done (a TERM to `agent certs generate`)
+// stops Generate before it writes anything: existing files stay as they
+// were, even with Force, and no new or temporary file is left.
+func TestGenerateStopped(t *testing.T) {
+	out := t.TempDir()
+	opts := certs.GenerateOptions{Out: out, Components: []string{"store"}, Key: "ecdsa-p256", Password: "wso2carbon"}
+	if _, err := certs.Generate(opts); err != nil {
+		t.Fatal(err)
+	}
+	before := map[string][]byte{}
+	for _, n := range []string{"wso2store.jks", "wso2store.pem"} {
+		before[n], _ = os.ReadFile(filepath.Join(out, n))
+	}
+	done := make(chan struct{})
+	close(done)
+	opts.Components, opts.Force, opts.Done = []string{"store", "gateway"}, true, done
+	res, err := certs.Generate(opts)
+	if !errors.Is(err, certs.ErrStopped) || res != nil {
+		t.Fatalf("Generate with Done closed = %v, %v; want nil, ErrStopped", res, err)
+	}
+	ents, _ := os.ReadDir(out)
+	if len(ents) != 2 {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Errorf("folder holds %v, want only wso2store.jks and wso2store.pem", names)
+	}
+	for n, b := range before {
+		if got, _ := os.ReadFile(filepath.Join(out, n)); !bytes.Equal(got, b) {
+			t.Errorf("%s changed although Generate was stopped", n)
+		}
+	}
+}

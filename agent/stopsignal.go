@@ -1,0 +1,36 @@
+package agent
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+)
+
+// stopOnSignal subscribes TERM and INT for a subcommand other than run
+// (render, certs generate): the returned context is cancelled by the
+// first one, and stopped reports which came (0: none). Unsubscribed, Go's
+// default action is to exit, and a PID 1 (`docker run IMAGE render`
+// through the images' `agent run` entrypoint) that cannot die of its own
+// signal exits 2, undocumented and without a word. release unsubscribes.
+func stopOnSignal(ctx context.Context) (_ context.Context, stopped func() syscall.Signal, release func()) {
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT)
+	ctx, cancel := context.WithCancel(ctx)
+	var sig atomic.Int32
+	go func() {
+		select {
+		case s := <-sigc:
+			if n, ok := s.(syscall.Signal); ok {
+				sig.Store(int32(n))
+			}
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() syscall.Signal { return syscall.Signal(sig.Load()) }, func() {
+		signal.Stop(sigc)
+		cancel()
+	}
+}

@@ -1,0 +1,85 @@
+package agent
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/wso2-container/agent/internal/fixtures"
+)
+
+// TestRenderStoppedWhileWaitingForTheLock: a TERM or INT to `agent render`
+// as PID 1 (`docker run --rm IMAGE render` through the images' `agent run`
+// entrypoint; `docker stop`, Ctrl-C) while it waits for another agent's
+// lock ends it at once with 128+N and one line saying so, and nothing is
+// written. Before, render did not handle the signal: Go's default action,
+// which a namespace's PID 1 cannot carry out, made it exit 2, an
+// undocumented code, without a word.
+func TestRenderStoppedWhileWaitingForTheLock(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the agent runs as PID 1 of a new PID namespace (unshare --pid)")
+	}
+	for _, c := range []struct {
+		sig  syscall.Signal
+		name string
+	}{{syscall.SIGTERM, "SIGTERM"}, {syscall.SIGINT, "SIGINT"}} {
+		t.Run(c.name, func(t *testing.T) {
+			home := apim4Home4Health(t, "wso2am-universal-gw-4.5.0", "gateway.sh", "")
+			sec := filepath.Join(home, "repository", "resources", "security")
+			fxCopy(t, filepath.Join(fixtures.WSO2("wso2am-4.5.0"), "repository", "resources", "security"), sec)
+			// Another agent holds the home's lock.
+			lock, err := os.OpenFile(filepath.Join(home, ".agent.lock"), os.O_RDWR|os.O_CREATE, 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer lock.Close()
+			if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+				t.Fatal(err)
+			}
+			before := snapshot(t, home)
+			env := []string{"PATH=" + os.Getenv("PATH"), "WSO2_HOME=" + home, "WSO2_HOSTNAME=gw.example.com", "WSO2_AGENT_USER=", "WSO2_AGENT_LOCK_TIMEOUT=10m"}
+			a := startAgent(t, true, env, "render")
+			a.waitLog("home is busy: waiting for the agent holding its lock")
+			a.signal(c.sig)
+			if code := a.wait(); code != 128+int(c.sig) {
+				t.Errorf("exit %d after %s, want %d; stderr:\n%s", code, c.name, 128+int(c.sig), a.stderrText())
+			}
+			if s := a.stderrText(); !strings.Contains(s, "agent: render: stopped by "+c.name) {
+				t.Errorf("stderr lacks the stop line:\n%s", s)
+			}
+			if d := diffSnapshots(before, snapshot(t, home)); len(d) > 0 {
+				t.Errorf("the home changed although render was stopped before it took the lock:\n%s", strings.Join(d, "\n"))
+			}
+		})
+	}
+}
+
+// TestCertsGenerateStopped: a TERM to `agent certs generate` as PID 1 (the
+// certificates Job deleted while it generates) ends it with 143 and one
+// line saying so, and the folder holds no file: the keys being generated
+// are finished, nothing is written. Before, it exited 2 without a word.
+func TestCertsGenerateStopped(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the agent runs as PID 1 of a new PID namespace (unshare --pid)")
+	}
+	out := filepath.Join(t.TempDir(), "certificates")
+	// Eight RSA-4096 keys take seconds: the TERM comes while they are made.
+	a := startAgent(t, true, []string{"PATH=" + os.Getenv("PATH")}, "certs", "generate", "--out", out, "--key", "rsa4096")
+	a.waitLog("generating certificates")
+	a.signal(syscall.SIGTERM)
+	code := a.wait()
+	if code == 0 {
+		t.Skip("the generation finished before the TERM arrived")
+	}
+	if code != 143 {
+		t.Errorf("exit %d after SIGTERM, want 143; stderr:\n%s", code, a.stderrText())
+	}
+	if s := a.stderrText(); !strings.Contains(s, "agent: certs generate: stopped by SIGTERM") {
+		t.Errorf("stderr lacks the stop line:\n%s", s)
+	}
+	if ents, _ := os.ReadDir(out); len(ents) > 0 {
+		t.Errorf("%s holds %d entries after the stop, want none", out, len(ents))
+	}
+}
