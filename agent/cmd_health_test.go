@@ -125,6 +125,17 @@ func TestCmdHealth(t *testing.T) {
 		{"4.5 traffic manager, string offset in the TOML",
 			map[string]string{"WSO2_PROFILE": "traffic-manager", "WSO2_HOME": apim4Home4Health(t, "wso2am-tm-4.5.0", "traffic-manager.sh", fmt.Sprintf("%q", fmt.Sprint(off)))}, nil, exitcode.OK,
 			[]string{fmt.Sprintf("TLS 127.0.0.1:%d ok", https)}, false},
+		// render accepts a placeholder offset (the server's to resolve, with
+		// the container's environment): health resolves $env{} from the same.
+		{"4.5 control plane, offset $env{APIM_OFFSET} resolved from the environment",
+			map[string]string{"WSO2_HOME": apim4Home4Health(t, "wso2am-acp-4.5.0", "api-cp.sh", `"$env{APIM_OFFSET}"`), "APIM_OFFSET": fmt.Sprint(off)}, nil, exitcode.OK,
+			[]string{fmt.Sprintf("GET http://127.0.0.1:%d/services/Version 200 OK", http)}, false},
+		{"$env{} offset whose variable is unset",
+			map[string]string{"WSO2_HOME": apim4Home4Health(t, "wso2am-acp-4.5.0", "api-cp.sh", `"$env{APIM_OFFSET}"`)}, nil, exitcode.Config,
+			[]string{"[server] offset: $env{APIM_OFFSET}: APIM_OFFSET is not set here; set it, or WSO2_PORT_OFFSET"}, false},
+		{"$sys{} offset: WSO2_PORT_OFFSET named",
+			map[string]string{"WSO2_HOME": apim4Home4Health(t, "wso2am-acp-4.5.0", "api-cp.sh", `"$sys{portOffset}"`)}, nil, exitcode.Config,
+			[]string{`[server] offset: "$sys{portOffset}" is the server's to resolve, which agent health cannot: set WSO2_PORT_OFFSET`}, false},
 		{"server down: stock offset 0 on another address",
 			map[string]string{"WSO2_PROFILE": "gateway", "WSO2_HOME": carbonHome(t, "wso2am-2.0.0", off)}, []string{"--host", "127.0.0.3", "--timeout", "2s"}, exitcode.Unavailable,
 			[]string{fmt.Sprintf("unhealthy: TLS handshake with 127.0.0.3:%d: ", https), "connection refused"}, false},
@@ -144,7 +155,7 @@ func TestCmdHealth(t *testing.T) {
 		{"zero timeout", map[string]string{"WSO2_PROFILE": "gateway"}, []string{"--timeout=0s"}, exitcode.Usage, []string{"agent: health: --timeout must be positive, not 0s"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, v := range []string{"WSO2_PROFILE", "WSO2_HOME", "WSO2_SERVER_HOME", "WSO2_PORT_OFFSET"} {
+			for _, v := range []string{"WSO2_PROFILE", "WSO2_HOME", "WSO2_SERVER_HOME", "WSO2_PORT_OFFSET", "APIM_OFFSET"} {
 				t.Setenv(v, tc.env[v])
 				if _, ok := tc.env[v]; !ok {
 					os.Unsetenv(v)

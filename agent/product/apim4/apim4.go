@@ -81,7 +81,7 @@ func (apim4Product) LoadSetup(cfg *contract.Config, prof *product.Profile, secre
 // the agent writes), else deployment.toml's.
 func (apim4Product) Health(cfg *contract.Config, prof *product.Profile, home string) (health.Check, error) {
 	offset, _ := cfg.Getenv("WSO2_PORT_OFFSET")
-	return apim4Health(prof.Name, home, offset)
+	return apim4Health(prof.Name, home, offset, cfg.Getenv)
 }
 
 // Role is what a component is in a distributed deployment: it decides
@@ -261,8 +261,11 @@ func Template(profile string) string {
 // /api/am/gateway/v2/server-startup-healthcheck on the HTTPS port; the
 // control plane, traffic manager and all-in-one: /services/Version on the
 // HTTP port. The offset is portOffset, the value of WSO2_PORT_OFFSET (what
-// the agent writes), else ("") deployment.toml's [server] offset.
-func apim4Health(profile, home, portOffset string) (health.Check, error) {
+// the agent writes), else ("") deployment.toml's [server] offset. An offset
+// that is a whole $env{NAME} (which render accepts: the server's to
+// resolve) is NAME of getenv, the container's environment the server
+// resolves it from.
+func apim4Health(profile, home, portOffset string, getenv func(string) (string, bool)) (health.Check, error) {
 	off := 0
 	if portOffset != "" {
 		var err error
@@ -288,7 +291,17 @@ func apim4Health(profile, home, portOffset string) (health.Check, error) {
 		case int64:
 			off = int(v)
 		case string:
-			if off, err = product.ParseOffset(v); err != nil {
+			if name, ok := envPlaceholder(v); ok {
+				val, set := getenv(name)
+				if !set {
+					return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %s: %s is not set here; set it, or WSO2_PORT_OFFSET, to the server's offset", path, v, name)
+				}
+				if off, err = product.ParseOffset(val); err != nil {
+					return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %s: %s: %v", path, v, name, err)
+				}
+			} else if strings.Contains(v, "$") {
+				return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %q is the server's to resolve, which agent health cannot: set WSO2_PORT_OFFSET to the server's offset", path, v)
+			} else if off, err = product.ParseOffset(v); err != nil {
 				return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %v", path, err)
 			}
 		default:
@@ -303,6 +316,16 @@ func apim4Health(profile, home, portOffset string) (health.Check, error) {
 			EndpointPort: product.HTTPSPort + off, EndpointTLS: true}, nil
 	}
 	return health.Check{TLSPort: product.HTTPSPort + off, Endpoint: "/services/Version", EndpointPort: product.HTTPPort + off}, nil
+}
+
+// envPlaceholder returns NAME when v is a whole $env{NAME}.
+func envPlaceholder(v string) (string, bool) {
+	name, ok := strings.CutPrefix(strings.TrimSpace(v), "$env{")
+	if !ok {
+		return "", false
+	}
+	name, ok = strings.CutSuffix(name, "}")
+	return name, ok && name != "" && !strings.ContainsAny(name, "${}")
 }
 
 // oneLine joins a multi-line message.
