@@ -4,11 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
-	"os/signal"
 	"strings"
-	"sync/atomic"
-	"syscall"
 
 	"github.com/wso2-container/agent/agent/adminpw"
 	"github.com/wso2-container/agent/agent/contract"
@@ -78,28 +74,12 @@ func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
 	io.Log.Info("admin-password", "user", opts.AdminUser, "tenant", opts.TenantID, "database", opts.Database,
 		"host", host, "port", opts.Port, "hashing", store.Source, "dry_run", *dryRun)
 	// A TERM or INT (a Job deleted while the database is awaited) ends the
-	// job with 128+N and a line saying so. Unsubscribed, Go's default
-	// action is to exit, and a PID 1 (the job image's `agent run` entrypoint)
-	// that cannot die of its own signal exits 2, without a word.
-	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(sigc)
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var stopSig atomic.Int32
-	go func() {
-		select {
-		case s := <-sigc:
-			if sig, ok := s.(syscall.Signal); ok {
-				stopSig.Store(int32(sig))
-			}
-			cancel()
-		case <-runCtx.Done():
-		}
-	}()
+	// job with 128+N and a line saying so (see stopOnSignal).
+	runCtx, stopped, release := stopOnSignal(ctx)
+	defer release()
 	res, err := adminpw.Run(runCtx, opts)
 	if err != nil {
-		if sig := syscall.Signal(stopSig.Load()); sig != 0 {
+		if sig := stopped(); sig != 0 {
 			return fail(io, &exitcode.Error{Code: 128 + int(sig), Err: fmt.Errorf("admin-password: stopped by %s: %w", supervise.SignalName(sig), err)})
 		}
 		return fail(io, fmt.Errorf("admin-password: %w", err))

@@ -11,6 +11,7 @@ import (
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/health"
 	"github.com/wso2-container/agent/agent/product"
+	"github.com/wso2-container/agent/agent/supervise"
 )
 
 var healthDoc = cmdDoc{name: "health", synopsis: "agent health [--timeout 4s] [--host 127.0.0.1]", about: `Is the server in this container ready? A TLS handshake on its HTTPS port
@@ -33,7 +34,8 @@ const healthTimeoutDefault = 4 * time.Second
 //
 // Exit 0 with one line on stdout when ready; otherwise one line on stderr
 // and 69 (refused: nothing listens, the handshake fails, the endpoint
-// answers non-2xx), 75 (no answer within --timeout), 66 (the home's
+// answers non-2xx), 75 (no answer within --timeout), 143/130 (stopped by
+// TERM/INT before the probe ended), 66 (the home's
 // configuration file is unreadable), 78 (no profile, an unknown one, or an
 // unreadable offset) or 64 (bad flags).
 func cmdHealth(ctx context.Context, args []string, stdio IO) int {
@@ -59,9 +61,17 @@ func cmdHealth(ctx context.Context, args []string, stdio IO) int {
 		return exitcode.Of(err)
 	}
 	check.Host = *host
+	// A TERM or INT (`docker run IMAGE health` stopped, as PID 1) ends the
+	// probe at once with 128+N.
+	ctx, stopped, release := stopOnSignal(ctx)
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	msg, err := health.Probe(ctx, check)
+	if sig := stopped(); sig != 0 {
+		fmt.Fprintf(stdio.Stderr, "unhealthy: stopped by %s before the probe ended\n", supervise.SignalName(sig))
+		return 128 + int(sig)
+	}
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "unhealthy: %s\n", err)
 		return exitcode.Of(err)

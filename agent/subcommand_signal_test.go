@@ -1,12 +1,16 @@
 package agent
 
 import (
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/wso2-container/agent/agent/product"
 	"github.com/wso2-container/agent/internal/fixtures"
 )
 
@@ -81,5 +85,46 @@ func TestCertsGenerateStopped(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(out); len(ents) > 0 {
 		t.Errorf("%s holds %d entries after the stop, want none", out, len(ents))
+	}
+}
+
+// TestHealthStoppedWhileProbing: a TERM to `agent health` as PID 1 (`docker
+// run IMAGE health` stopped) while its probe waits for a server that
+// accepted the connection and never answers ends it at once with 143 and
+// one line saying so, not at its --timeout, and not with Go's exit 2.
+func TestHealthStoppedWhileProbing(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the agent runs as PID 1 of a new PID namespace (unshare --pid)")
+	}
+	var l net.Listener
+	off := 0
+	for o := 21000 + os.Getpid()%9000; o < 40000; o += 137 {
+		var err error
+		if l, err = net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", product.HTTPSPort+o)); err == nil {
+			off = o
+			break
+		}
+	}
+	if l == nil {
+		t.Fatal("no free port 9443+N")
+	}
+	defer l.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := l.Accept(); err == nil {
+			accepted <- c // held open, never answered
+		}
+	}()
+	home := apim4Home4Health(t, "wso2am-universal-gw-4.5.0", "gateway.sh", strconv.Itoa(off))
+	env := []string{"PATH=" + os.Getenv("PATH"), "WSO2_HOME=" + home}
+	a := startAgent(t, true, env, "health", "--timeout", "10m")
+	c := <-accepted // the probe is waiting for the TLS handshake
+	defer c.Close()
+	a.signal(syscall.SIGTERM)
+	if code := a.wait(); code != 143 {
+		t.Errorf("exit %d after SIGTERM, want 143; stderr:\n%s", code, a.stderrText())
+	}
+	if s := a.stderrText(); !strings.Contains(s, "unhealthy: stopped by SIGTERM before the probe ended") {
+		t.Errorf("stderr lacks the stop line:\n%s", s)
 	}
 }
