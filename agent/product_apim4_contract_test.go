@@ -198,7 +198,12 @@ func TestAPIM4SecretFiles(t *testing.T) {
 			direct, viaFile := a4Layout(t, c), a4Layout(t, c)
 			env := a4BaseEnv(t, c, direct)
 			env["WSO2_NODE_IP"] = "10.0.0.9"
-			env["WSO2_KEYSTORE_PRIMARY_NAME"] = "wso2carbon.jks" // so that the primary keystore's passwords have a table
+			// A table, and a file, for each keystore: tables that share a
+			// file (.internal takes [keystore.primary]'s file_name when
+			// it has none) with other passwords would be a mistake the
+			// keystore check refuses.
+			env["WSO2_KEYSTORE_PRIMARY_NAME"] = "primary.jks"
+			env["WSO2_KEYSTORE_INTERNAL_NAME"] = "internal.jks"
 			env[v.Name] = val
 			a4Keystores(t, direct, env)
 			a4Keystores(t, viaFile, env) // the same values, read from the file below
@@ -207,7 +212,8 @@ func TestAPIM4SecretFiles(t *testing.T) {
 			must(t, os.WriteFile(file, []byte(val+"\n"), 0o600))
 			env = a4BaseEnv(t, c, viaFile)
 			env["WSO2_NODE_IP"] = "10.0.0.9"
-			env["WSO2_KEYSTORE_PRIMARY_NAME"] = "wso2carbon.jks"
+			env["WSO2_KEYSTORE_PRIMARY_NAME"] = "primary.jks"
+			env["WSO2_KEYSTORE_INTERNAL_NAME"] = "internal.jks"
 			env[v.Name+"_FILE"] = file
 			mustApply(t, env, goldenDNS)
 			a, _ := os.ReadFile(filepath.Join(direct, apim4.DeploymentTOML))

@@ -169,18 +169,31 @@ func a4Keystores(tb testing.TB, home string, env map[string]string) {
 	}
 	tables, _ := readTOML(tb, stock)["keystore"].(map[string]any)
 	for _, ks := range []string{"PRIMARY", "TLS", "INTERNAL"} {
-		t, inFile := tables[strings.ToLower(ks)].(map[string]any)
-		val := func(key, name string) string {
+		_, inFile := tables[strings.ToLower(ks)].(map[string]any)
+		// val is what the server reads: the variable, else the table's
+		// own key, else (tls, internal) [keystore.primary]'s, else the
+		// product's default.
+		own := func(ks, key, name string) (string, bool) {
 			if v, ok := env["WSO2_KEYSTORE_"+ks+"_"+name]; ok {
-				return v
+				return v, true
 			}
 			if name == "PASSWORD" || name == "KEY_PASSWORD" {
 				if v, ok := env["WSO2_KEYSTORE_PASSWORD"]; ok {
-					return v
+					return v, true
 				}
 			}
-			s, _ := t[key].(string)
-			return s
+			t, _ := tables[strings.ToLower(ks)].(map[string]any)
+			s, ok := t[key].(string)
+			return s, ok
+		}
+		val := func(key, name string) string {
+			if v, ok := own(ks, key, name); ok {
+				return v
+			}
+			if v, ok := own("PRIMARY", key, name); ok {
+				return v
+			}
+			return map[string]string{"file_name": "wso2carbon.jks", "password": "wso2carbon", "alias": "wso2carbon"}[key]
 		}
 		named := false
 		for _, n := range []string{"NAME", "ALIAS", "PASSWORD", "KEY_PASSWORD"} {

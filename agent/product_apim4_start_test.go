@@ -225,6 +225,17 @@ func TestAPIM4KeystoresChecked(t *testing.T) {
 			tls + "(WSO2_KEYSTORE_TLS_NAME): keystore repository/resources/security/wso2carbon.p12: no such file or directory"},
 		{"an alias that is not there", map[string]string{"WSO2_KEYSTORE_TLS_ALIAS": "wso2carbn"}, exitcode.DataErr,
 			tls + `(WSO2_KEYSTORE_TLS_ALIAS): keystore repository/resources/security/wso2carbon.jks has no private key "wso2carbn" (its private keys: wso2carbon)`},
+		// The stock 4.5 file has no [keystore.primary] or .internal: a
+		// variable that sets one key of them leaves the rest to the
+		// server's defaults (wso2carbon.jks, wso2carbon, for .internal
+		// through [keystore.primary]), which are what is checked.
+		{"an alias of a table the file lacks", map[string]string{"WSO2_KEYSTORE_PRIMARY_ALIAS": "wso2carbn"}, exitcode.DataErr,
+			`[keystore.primary] (WSO2_KEYSTORE_PRIMARY_ALIAS): keystore repository/resources/security/wso2carbon.jks has no private key "wso2carbn" (its private keys: wso2carbon)`},
+		{"a file of a table the file lacks", map[string]string{"WSO2_KEYSTORE_INTERNAL_NAME": "wso2carbon.p12"}, exitcode.NoInput,
+			"[keystore.internal] (WSO2_KEYSTORE_INTERNAL_NAME): keystore repository/resources/security/wso2carbon.p12: no such file or directory"},
+		{"a password of a table the file lacks", map[string]string{"WSO2_KEYSTORE_PRIMARY_PASSWORD": "WrongKsPw1"}, exitcode.DataErr,
+			`[keystore.primary] (WSO2_KEYSTORE_PRIMARY_PASSWORD): the private key "wso2carbon" of keystore repository/resources/security/wso2carbon.jks does not open`},
+		{"an alias of a table the file lacks, right", map[string]string{"WSO2_KEYSTORE_PRIMARY_ALIAS": "wso2carbon", "WSO2_KEYSTORE_INTERNAL_ALIAS": "wso2carbon"}, 0, ""},
 		// A password with a $ in it is a password, not a placeholder of the
 		// server's ($env{...}, $secret{...}): it is checked like any other.
 		{"a wrong password with a $", map[string]string{"WSO2_KEYSTORE_PASSWORD": "Wr$ngKsPw1"}, exitcode.DataErr,

@@ -132,6 +132,12 @@ func TestDeclaredSecretsNeverShown(t *testing.T) {
 			storepasswd(t, filepath.Join(home, "repository", "resources", "security", "client-truststore.jks"))
 			env := a4GoldenEnv(t, c, home)
 			env["WSO2_CERTIFICATES_DIR"] = certs
+			// Each keystore its own file: the secrets give each table
+			// another password, and tables that shared wso2carbon.jks
+			// (.primary and .internal name no file: the server's default)
+			// would be refused by the keystore check.
+			env["WSO2_KEYSTORE_PRIMARY_NAME"] = "primary.jks"
+			env["WSO2_KEYSTORE_INTERNAL_NAME"] = "internal.jks"
 			written := []string{"WSO2_ADMIN_PASSWORD", "WSO2_SHARED_DB_PASSWORD", "WSO2_KEYSTORE_PRIMARY_PASSWORD", "WSO2_DEPLOYMENT_TOML"}
 			if _, ok := env["WSO2_APIM_DB_URL"]; ok {
 				written = append(written, "WSO2_APIM_DB_PASSWORD")

@@ -22,7 +22,7 @@ import (
 // operator configured through a variable — WSO2_KEYSTORE_PASSWORD or one
 // of its own WSO2_KEYSTORE_<NAME>_* — as the server will: the file (from a
 // volume, else the home's security folder) must exist, open with its
-// password, and hold the private key under its alias, which must decrypt
+// password (a key the table leaves out is the server's: keystoreDefaults), and hold the private key under its alias, which must decrypt
 // with its key password (the password when there is none). A server
 // given any of these wrong fails at start with a Java stack trace; here
 // the error names the table and the variables, never a value: exit 66 for
@@ -61,10 +61,23 @@ func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string
 			named = append(named, "WSO2_KEYSTORE_PASSWORD")
 		}
 		table := strings.ToLower(ks)
+		if !hasKeystoreTable(doc, table) {
+			continue // the server's defaults, which no variable touched
+		}
+		// get is the value the server reads for key: the table's own,
+		// else (for .tls and .internal) [keystore.primary]'s, else the
+		// product's default (keystoreDefaults); ok is false for a
+		// placeholder, the server's to resolve.
 		get := func(key string) (string, bool) {
-			v, ok := doc.Get(tomlconf.Key{"keystore", table, key})
-			s, isString := v.(string)
-			return s, ok && isString && !isPlaceholder(s)
+			for _, t := range []string{table, "primary"} {
+				v, present := doc.Get(tomlconf.Key{"keystore", t, key})
+				if present {
+					s, isString := v.(string)
+					return s, isString && !isPlaceholder(s)
+				}
+			}
+			d, ok := keystoreDefaults[key]
+			return d, ok
 		}
 		file, okFile := get("file_name")
 		password, okPW := get("password")
@@ -104,8 +117,8 @@ func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string
 		if !okAlias {
 			continue
 		}
-		keyPW, okKeyPW := get("key_password")
-		if _, set := doc.Get(tomlconf.Key{"keystore", table, "key_password"}); set && !okKeyPW {
+		keyPW, okKeyPW := get("key_password") // not in keystoreDefaults
+		if !okKeyPW && (hasKey(doc, table, "key_password") || hasKey(doc, "primary", "key_password")) {
 			continue // a placeholder
 		}
 		if !okKeyPW {
@@ -131,6 +144,32 @@ func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string
 		}
 	}
 	return warnings, nil
+}
+
+// keystoreDefaults are the values the server gives a [keystore.primary]
+// key that deployment.toml leaves out (carbon-kernel's
+// repository/resources/conf/default.json, 4.8 and 4.9 alike);
+// [keystore.tls] and [keystore.internal] take a key they leave out from
+// [keystore.primary] ($ref{keystore.primary.*}). A variable that sets one
+// key of a table the stock file lacks (WSO2_KEYSTORE_PRIMARY_ALIAS on a 4.5
+// pack, whose [keystore.primary] is commented out) leaves the others to
+// these.
+var keystoreDefaults = map[string]string{"file_name": "wso2carbon.jks", "password": "wso2carbon", "alias": "wso2carbon"}
+
+// hasKeystoreTable reports whether doc has a [keystore.<table>] key.
+func hasKeystoreTable(doc *tomlconf.Doc, table string) bool {
+	for _, k := range []string{"file_name", "password", "alias", "key_password", "type"} {
+		if hasKey(doc, table, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasKey reports whether doc sets [keystore.<table>] key.
+func hasKey(doc *tomlconf.Doc, table, key string) bool {
+	_, ok := doc.Get(tomlconf.Key{"keystore", table, key})
+	return ok
 }
 
 // unchecked reports whether err says the agent cannot read what Java may
