@@ -221,6 +221,9 @@ func certsList(env *contract.Config, args []string, io IO) int {
 	}
 	pipeline.RegisterLogSecret(pw)
 	_, st, err := certs.OpenStore(path, pw, "keystore")
+	if err == nil && !st.HasMAC() {
+		err = checkKeysOpen(path, st, pw)
+	}
 	if errors.Is(err, keystore.ErrWrongPassword) || errors.Is(err, keystore.ErrPassword) {
 		err = exitcode.Wrap(exitcode.Of(err), fmt.Errorf("%w: %s", err, hint))
 	}
@@ -229,6 +232,23 @@ func certsList(env *contract.Config, args []string, io IO) int {
 	}
 	certsPrintEntries(io.Stdout, st.Entries(), time.Now())
 	return exitcode.OK
+}
+
+// checkKeysOpen is the password check of a PKCS12 store without an
+// integrity MAC (API Manager 4.5's), which opens with any password: each
+// private key must decrypt with pw, the only part of the store the
+// password protects. A store with no private key (a truststore) has
+// nothing to check, as in Java.
+func checkKeysOpen(path string, st *keystore.Store, pw string) error {
+	for _, e := range st.Entries() {
+		if e.Trusted {
+			continue
+		}
+		if _, _, err := st.PrivateKey(e.Alias, pw); err != nil {
+			return exitcode.Wrap(exitcode.DataErr, fmt.Errorf("load keystore %s: %w (the store has no integrity MAC: only its private keys tell a wrong password)", path, err))
+		}
+	}
+	return nil
 }
 
 // isSet reports whether the flag name was given on the command line.

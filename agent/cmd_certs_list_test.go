@@ -54,6 +54,12 @@ func TestCertsListPasswords(t *testing.T) {
 		{"--password-env", map[string]string{"MY_PW": "wso2carbon", "WSO2_KEYSTORE_PASSWORD": "Not-The-Pw1"}, []string{"--password-env", "MY_PW", ks}, 0, "PrivateKeyEntry"},
 		{"wrong keystore variable", map[string]string{"WSO2_KEYSTORE_PASSWORD": "Not-The-Pw1"}, []string{ks}, exitcode.DataErr,
 			"agent: certs list: load keystore " + ks + ": wrong password, or the keystore was modified: the password in WSO2_KEYSTORE_PASSWORD does not open it: correct it, or pass --password-file FILE"},
+		// 4.5's stores have no integrity MAC: the private key is the only
+		// part a password opens, so it is what tells a wrong one.
+		{"wrong password, API Manager 4.5 PKCS12 keystore (no MAC)", map[string]string{"WSO2_KEYSTORE_PASSWORD": "Not-The-Pw1"}, []string{p12}, exitcode.DataErr,
+			"agent: certs list: load keystore " + p12 + `: private key "wso2carbon": wrong password, or the keystore was modified (the store has no integrity MAC: only its private keys tell a wrong password): the password in WSO2_KEYSTORE_PASSWORD does not open it`},
+		{"wrong --password, API Manager 4.5 PKCS12 keystore (no MAC)", nil, []string{"--password", "Not-The-Pw1", p12}, exitcode.DataErr,
+			"the --password given does not open it"},
 		{"wrong truststore variable", map[string]string{"WSO2_TRUSTSTORE_PASSWORD": "Not-The-Pw1"}, []string{ts}, exitcode.DataErr,
 			"the password in WSO2_TRUSTSTORE_PASSWORD does not open it: correct it, or pass --password-file FILE"},
 		{"wrong truststore variable file", map[string]string{"WSO2_TRUSTSTORE_PASSWORD_FILE": badFile}, []string{ts}, exitcode.DataErr,
