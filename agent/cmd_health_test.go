@@ -119,6 +119,13 @@ func TestCmdHealth(t *testing.T) {
 		{"4.5 universal gateway: deployment.toml offset, the startup health check over HTTPS",
 			map[string]string{"WSO2_HOME": apim4Home4Health(t, "wso2am-universal-gw-4.5.0", "gateway.sh", fmt.Sprint(off))}, nil, exitcode.OK,
 			[]string{fmt.Sprintf("GET https://127.0.0.1:%d/api/am/gateway/v2/server-startup-healthcheck 200 OK", https)}, false},
+		// The all-in-one chart's readiness probe is its gateway's
+		// (all-in-one-4.5.0-10: /api/am/gateway/v2/server-startup-healthcheck,
+		// HTTPS 9443), not /services/Version, which answers before the
+		// gateway has deployed its APIs.
+		{"4.5 all-in-one: the gateway's startup health check, as its chart",
+			map[string]string{"WSO2_HOME": apim4Home4Health(t, "wso2am-4.5.0", "api-manager.sh", fmt.Sprint(off))}, nil, exitcode.OK,
+			[]string{fmt.Sprintf("GET https://127.0.0.1:%d/api/am/gateway/v2/server-startup-healthcheck 200 OK", https)}, false},
 		{"4.5 control plane via WSO2_SERVER_HOME, offset from WSO2_PORT_OFFSET (over a quoted TOML one)",
 			map[string]string{"WSO2_SERVER_HOME": apim4Home4Health(t, "wso2am-acp-4.5.0", "api-cp.sh", `"3"`), "WSO2_PORT_OFFSET": fmt.Sprint(off)}, nil, exitcode.OK,
 			[]string{fmt.Sprintf("GET http://127.0.0.1:%d/services/Version 200 OK", http)}, false},
@@ -206,7 +213,7 @@ func TestHealthOfProfiles(t *testing.T) {
 			t.Errorf("%s: %v", n, err)
 			continue
 		}
-		wantGW := n == "gateway-worker" || n == "universal-gateway"
+		wantGW := n == "gateway-worker" || n == "universal-gateway" || n == "all-in-one" // the all-in-one runs a gateway: its chart's readiness probe
 		if c.TLSPort == 0 || (c.Endpoint == "/api/am/gateway/v2/server-startup-healthcheck") != wantGW || c.EndpointTLS != wantGW {
 			t.Errorf("%s: %+v", n, c)
 		}

@@ -257,14 +257,15 @@ func Template(profile string) string {
 	return filepath.Join("repository", "resources", "conf", "deployment-templates", profile+".toml")
 }
 
-// apim4Health: the charts' readiness probes. Gateways: GET
+// apim4Health: the charts' readiness probes. Gateways and the all-in-one
+// (which runs one: its chart probes it so): GET
 // /api/am/gateway/v2/server-startup-healthcheck on the HTTPS port; the
-// control plane, traffic manager and all-in-one: /services/Version on the
-// HTTP port. The offset is portOffset, the value of WSO2_PORT_OFFSET (what
-// the agent writes), else ("") deployment.toml's [server] offset. An offset
-// that is a whole $env{NAME} (which render accepts: the server's to
-// resolve) is NAME of getenv, the container's environment the server
-// resolves it from.
+// control plane, traffic manager and key manager (and the all-in-one
+// pack's other -Dprofile names): /services/Version on the HTTP port. The
+// offset is portOffset, the value of WSO2_PORT_OFFSET (what the agent
+// writes), else ("") deployment.toml's [server] offset. An offset that is
+// a whole $env{NAME} (which render accepts: the server's to resolve) is
+// NAME of getenv, the container's environment the server resolves it from.
 func apim4Health(profile, home, portOffset string, getenv func(string) (string, bool)) (health.Check, error) {
 	off := 0
 	if portOffset != "" {
@@ -311,7 +312,7 @@ func apim4Health(profile, home, portOffset string, getenv func(string) (string, 
 			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %d is not between 0 and %d", path, off, product.MaxOffset)
 		}
 	}
-	if RoleOf(profile) == RoleGW {
+	if RoleOf(profile) == RoleGW || profile == allInOne {
 		return health.Check{TLSPort: product.HTTPSPort + off, Endpoint: "/api/am/gateway/v2/server-startup-healthcheck",
 			EndpointPort: product.HTTPSPort + off, EndpointTLS: true}, nil
 	}
