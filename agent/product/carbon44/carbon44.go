@@ -505,17 +505,50 @@ func Health(home string) (health.Check, error) {
 	return health.Check{TLSPort: product.HTTPSPort + off, Endpoint: "/services/Version", EndpointPort: product.HTTPPort + off}, nil
 }
 
-// readOffset returns the Ports/Offset text of carbon.xml (nil: none).
+// readOffset returns the text of the root's Ports/Offset in carbon.xml
+// (nil: none). It reads up to that element only: Ports comes early in
+// carbon.xml, and decoding the rest (a whole document into a struct) cost
+// a restart more than the offset is worth.
 func readOffset(r io.Reader) (*string, error) {
-	var doc struct {
-		Offset *string `xml:"Ports>Offset"`
-	}
 	dec := xml.NewDecoder(r)
 	dec.CharsetReader = latin1Reader
-	if err := dec.Decode(&doc); err != nil {
-		return nil, err
+	var (
+		depth   int
+		inPorts bool
+		text    *strings.Builder // inside Ports/Offset
+	)
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			switch {
+			case depth == 2 && t.Name.Local == "Ports":
+				inPorts = true
+			case depth == 3 && inPorts && t.Name.Local == "Offset":
+				text = &strings.Builder{}
+			}
+		case xml.CharData:
+			if text != nil {
+				text.Write(t)
+			}
+		case xml.EndElement:
+			if text != nil && depth == 3 {
+				v := text.String()
+				return &v, nil
+			}
+			if depth == 2 {
+				inPorts = false
+			}
+			depth--
+		}
 	}
-	return doc.Offset, nil
 }
 
 // checkOffset refuses the carbon.xml Ports/Offset the setup leaves (an
@@ -523,10 +556,11 @@ func readOffset(r io.Reader) (*string, error) {
 // could not read it (product.MaxOffset: one limit for render and health),
 // so that the setup does not pass for a container that could never turn
 // healthy. A value holding ${ is the server's to resolve. A file the plan
-// skipped (its key holds) is the output of a start that checked it.
+// skipped (its key holds) or leaves as it is is the output of a start that
+// checked it.
 func checkOffset(p *plan.Plan, home string) error {
 	f := p.FindFile(filepath.Join(home, "repository", "conf", "carbon.xml"))
-	if f == nil || f.New == nil || f.Remove {
+	if f == nil || f.New == nil || f.Remove || bytes.Equal(f.New, f.Old) {
 		return nil
 	}
 	v, err := readOffset(bytes.NewReader(f.New))
