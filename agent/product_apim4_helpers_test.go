@@ -177,6 +177,11 @@ func a4Keystores(tb testing.TB, home string, env map[string]string) {
 			if v, ok := env["WSO2_KEYSTORE_"+ks+"_"+name]; ok {
 				return v, true
 			}
+			if name == "KEY_PASSWORD" { // the agent writes the table's password for it
+				if v, ok := env["WSO2_KEYSTORE_"+ks+"_PASSWORD"]; ok {
+					return v, true
+				}
+			}
 			if name == "PASSWORD" || name == "KEY_PASSWORD" {
 				if v, ok := env["WSO2_KEYSTORE_PASSWORD"]; ok {
 					return v, true
@@ -193,7 +198,7 @@ func a4Keystores(tb testing.TB, home string, env map[string]string) {
 			if v, ok := own("PRIMARY", key, name); ok {
 				return v
 			}
-			return map[string]string{"file_name": "wso2carbon.jks", "password": "wso2carbon", "alias": "wso2carbon"}[key]
+			return map[string]string{"file_name": "wso2carbon.jks", "password": "wso2carbon", "alias": "wso2carbon", "key_password": "wso2carbon"}[key]
 		}
 		named := false
 		for _, n := range []string{"NAME", "ALIAS", "PASSWORD", "KEY_PASSWORD"} {
@@ -204,9 +209,6 @@ func a4Keystores(tb testing.TB, home string, env map[string]string) {
 			continue
 		}
 		file, alias, pw, keyPW := val("file_name", "NAME"), val("alias", "ALIAS"), val("password", "PASSWORD"), val("key_password", "KEY_PASSWORD")
-		if keyPW == "" {
-			keyPW = pw
-		}
 		if file == "" || pw == "" {
 			continue
 		}

@@ -476,3 +476,64 @@ func TestAPIM4FragmentThatDoesNotFit(t *testing.T) {
 		})
 	}
 }
+
+// TestAPIM4KeyPasswordIsNotThePassword: the server gives a [keystore.*]
+// key_password that the file leaves out carbon-kernel's default,
+// wso2carbon, never the table's password (default.json:
+// keystore.primary.key_password = "wso2carbon", .tls and .internal through
+// $ref{keystore.primary.key_password}). So a file that sets a table's
+// password and leaves key_password out, for a keystore whose key has that
+// password, would fail at the server's start: the check refuses it at load
+// the same way. A table's password variable without its key password
+// variable writes both, so that the common keystore (one password for the
+// store and its key) works with one variable, as WSO2_KEYSTORE_PASSWORD
+// does for every table.
+func TestAPIM4KeyPasswordIsNotThePassword(t *testing.T) {
+	c := a4Cases[3] // universal gateway: [keystore.tls] with key_password
+	const pw = "Other-Ks-Pw1"
+	layout := func(t *testing.T) (string, map[string]string) {
+		home := a4Layout(t, c)
+		env := a4GoldenEnv(t, c, home)
+		delete(env, "WSO2_KEYSTORE_PASSWORD")
+		// The keystore: store and key on pw.
+		a4Keystores(t, home, map[string]string{"WSO2_KEYSTORE_TLS_PASSWORD": pw, "WSO2_KEYSTORE_TLS_KEY_PASSWORD": pw})
+		return home, env
+	}
+	t.Run("a file without key_password", func(t *testing.T) {
+		home, env := layout(t)
+		path := filepath.Join(home, apim4.DeploymentTOML)
+		b, err := os.ReadFile(path)
+		must(t, err)
+		s := strings.Replace(string(b), `key_password =  "wso2carbon"`+"\n", "", 1)
+		if s == string(b) {
+			t.Fatal("the fixture's [keystore.tls] has no key_password line to remove")
+		}
+		must(t, os.WriteFile(path, []byte(s), 0o644))
+		// The image's file sets the password; a variable names the table,
+		// so it is checked.
+		env["WSO2_DEPLOYMENT_TOML"] = "[keystore.tls]\npassword = \"" + pw + "\"\n"
+		env["WSO2_KEYSTORE_TLS_ALIAS"] = "wso2carbon"
+		before := snapshot(t, home)
+		r := runPipe(t, env, "render")
+		if r.Code != exitcode.DataErr || !strings.Contains(r.Stderr, `the private key "wso2carbon" of keystore repository/resources/security/wso2carbon.jks does not open with its key password (key_password, else [keystore.primary] key_password, else wso2carbon`) {
+			t.Fatalf("exit %d, want %d naming the key password the server uses; stderr:\n%s", r.Code, exitcode.DataErr, r.Stderr)
+		}
+		if d := diffSnapshots(before, snapshot(t, home)); len(d) != 0 {
+			t.Errorf("files changed: %v", d)
+		}
+	})
+	t.Run("the table's password variable alone", func(t *testing.T) {
+		home, env := layout(t)
+		env["WSO2_KEYSTORE_TLS_PASSWORD"] = pw
+		r := runPipe(t, env, "render")
+		if r.Code != 0 {
+			t.Fatalf("exit %d; stderr:\n%s", r.Code, r.Stderr)
+		}
+		got, err := os.ReadFile(filepath.Join(home, apim4.DeploymentTOML))
+		must(t, err)
+		tls, _ := readTOML(t, got)["keystore"].(map[string]any)["tls"].(map[string]any)
+		if tls["password"] != pw || tls["key_password"] != pw {
+			t.Errorf("[keystore.tls] password %v, key_password %v; want both the variable's", tls["password"], tls["key_password"])
+		}
+	})
+}

@@ -142,8 +142,17 @@ func tomlEdits(in *Inputs, profile, localIP string) []plan.TOMLEdit {
 		str(up+"NAME", table, "file_name")
 		str(up+"ALIAS", table, "alias")
 		for _, f := range []struct{ v, key string }{{"PASSWORD", "password"}, {"KEY_PASSWORD", "key_password"}} {
-			if v, ok := e.get(up + f.v); ok {
-				add(tsetVar(table, f.key, up+f.v, v, true))
+			name := up + f.v
+			v, ok := e.get(name)
+			if !ok && f.v == "KEY_PASSWORD" {
+				// The key's password follows the table's own password: the
+				// server would give a key_password left out wso2carbon,
+				// whatever the password.
+				name = up + "PASSWORD"
+				v, ok = e.get(name)
+			}
+			if ok {
+				add(tsetVar(table, f.key, name, v, true))
 				continue
 			}
 			if !defSet {

@@ -117,12 +117,9 @@ func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string
 		if !okAlias {
 			continue
 		}
-		keyPW, okKeyPW := get("key_password") // not in keystoreDefaults
-		if !okKeyPW && (hasKey(doc, table, "key_password") || hasKey(doc, "primary", "key_password")) {
-			continue // a placeholder
-		}
+		keyPW, okKeyPW := get("key_password")
 		if !okKeyPW {
-			keyPW = password
+			continue // a placeholder
 		}
 		_, _, err = st.PrivateKey(alias, keyPW)
 		switch {
@@ -138,7 +135,7 @@ func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string
 			sort.Strings(keys)
 			return warnings, exitcode.Errorf(exitcode.DataErr, "%s: keystore %s has no private key %q (its private keys: %s)", where, rel, alias, orNone(keys))
 		case errors.Is(err, keystore.ErrWrongPassword):
-			return warnings, exitcode.Errorf(exitcode.DataErr, "%s: the private key %q of keystore %s does not open with its key password (key_password, else password)", where, alias, rel)
+			return warnings, exitcode.Errorf(exitcode.DataErr, "%s: the private key %q of keystore %s does not open with its key password (key_password, else [keystore.primary] key_password, else wso2carbon: the server does not use the password for it)", where, alias, rel)
 		case err != nil:
 			return warnings, exitcode.Errorf(exitcode.DataErr, "%s: keystore %s: %v", where, rel, err)
 		}
@@ -154,7 +151,10 @@ func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string
 // key of a table the stock file lacks (WSO2_KEYSTORE_PRIMARY_ALIAS on a 4.5
 // pack, whose [keystore.primary] is commented out) leaves the others to
 // these.
-var keystoreDefaults = map[string]string{"file_name": "wso2carbon.jks", "password": "wso2carbon", "alias": "wso2carbon"}
+//
+// key_password too: a table that sets password and leaves key_password out
+// does not get its password for the key, but wso2carbon.
+var keystoreDefaults = map[string]string{"file_name": "wso2carbon.jks", "password": "wso2carbon", "alias": "wso2carbon", "key_password": "wso2carbon"}
 
 // hasKeystoreTable reports whether doc has a [keystore.<table>] key.
 func hasKeystoreTable(doc *tomlconf.Doc, table string) bool {
