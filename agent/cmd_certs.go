@@ -238,13 +238,15 @@ func certsList(env *contract.Config, args []string, io IO) int {
 // integrity MAC (API Manager 4.5's), which opens with any password: each
 // private key must decrypt with pw, the only part of the store the
 // password protects. A store with no private key (a truststore) has
-// nothing to check, as in Java.
+// nothing to check, as in Java; nor has a key the agent cannot decrypt
+// for another reason (a cipher it does not implement), which says nothing
+// of the password, so the store is listed as before.
 func checkKeysOpen(path string, st *keystore.Store, pw string) error {
 	for _, e := range st.Entries() {
 		if e.Trusted {
 			continue
 		}
-		if _, _, err := st.PrivateKey(e.Alias, pw); err != nil {
+		if _, _, err := st.PrivateKey(e.Alias, pw); errors.Is(err, keystore.ErrWrongPassword) {
 			return exitcode.Wrap(exitcode.DataErr, fmt.Errorf("load keystore %s: %w (the store has no integrity MAC: only its private keys tell a wrong password)", path, err))
 		}
 	}

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,16 @@ func TestCertsListPasswords(t *testing.T) {
 	ks := copyFixture("wso2am-2.0.0/repository/resources/security/wso2carbon.jks", "wso2carbon.jks")
 	ts := copyFixture("wso2am-2.0.0/repository/resources/security/client-truststore.jks", "client-truststore.jks")
 	p12 := copyFixture("wso2am-4.5.0/repository/resources/security/wso2carbon.jks", "apim45-wso2carbon.jks")
+	// The same store with its private key encrypted by a cipher the agent
+	// does not implement (AES-256-GCM for AES-256-CBC): Java may read it,
+	// and a password the agent cannot check there is not a wrong one.
+	p12GCM := filepath.Join(dir, "apim45-gcm.jks")
+	cbc, gcm := []byte{0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a}, []byte{0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2e}
+	if b := []byte(readFile(t, p12)); bytes.Count(b, cbc) != 1 {
+		t.Fatalf("%s: want one AES-256-CBC identifier (its private key's)", p12)
+	} else if err := os.WriteFile(p12GCM, bytes.Replace(b, cbc, gcm, 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	pwFile := filepath.Join(dir, "pw")
 	os.WriteFile(pwFile, []byte("wso2carbon\n"), 0o600)
 	badFile := filepath.Join(dir, "bad")
@@ -60,6 +71,9 @@ func TestCertsListPasswords(t *testing.T) {
 			"agent: certs list: load keystore " + p12 + `: private key "wso2carbon": wrong password, or the keystore was modified (the store has no integrity MAC: only its private keys tell a wrong password): the password in WSO2_KEYSTORE_PASSWORD does not open it`},
 		{"wrong --password, API Manager 4.5 PKCS12 keystore (no MAC)", nil, []string{"--password", "Not-The-Pw1", p12}, exitcode.DataErr,
 			"the --password given does not open it"},
+		// A key the agent cannot decrypt tells nothing of the password: the
+		// store is listed, as before the check.
+		{"no MAC, a private key the agent cannot decrypt", map[string]string{"WSO2_KEYSTORE_PASSWORD": "Not-The-Pw1"}, []string{p12GCM}, 0, "PrivateKeyEntry"},
 		{"wrong truststore variable", map[string]string{"WSO2_TRUSTSTORE_PASSWORD": "Not-The-Pw1"}, []string{ts}, exitcode.DataErr,
 			"the password in WSO2_TRUSTSTORE_PASSWORD does not open it: correct it, or pass --password-file FILE"},
 		{"wrong truststore variable file", map[string]string{"WSO2_TRUSTSTORE_PASSWORD_FILE": badFile}, []string{ts}, exitcode.DataErr,
