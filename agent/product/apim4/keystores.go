@@ -22,8 +22,10 @@ import (
 // operator configured through a variable — WSO2_KEYSTORE_PASSWORD or one
 // of its own WSO2_KEYSTORE_<NAME>_* — as the server will: the file (from a
 // volume, else the home's security folder) must exist, open with its
-// password (a key the table leaves out is the server's: keystoreDefaults), and hold the private key under its alias, which must decrypt
-// with its key password (the password when there is none). A server
+// password, and hold the private key under its alias, which must decrypt
+// with its key password. A key the table leaves out is the one the server
+// reads (keystoreDefaults): [keystore.primary]'s, else the product default;
+// a key_password left out is never the table's password. A server
 // given any of these wrong fails at start with a Java stack trace; here
 // the error names the table and the variables, never a value: exit 66 for
 // a missing file, 65 for the rest. A keystore the agent cannot read but
