@@ -9,11 +9,13 @@ import (
 )
 
 // stopOnSignal subscribes TERM and INT for a subcommand other than run
-// (render, certs generate): the returned context is cancelled by the
-// first one, and stopped reports which came (0: none). Unsubscribed, Go's
+// (render, certs generate, admin-password, health): the returned context
+// is cancelled by the first one, and stopped reports which came (0: none);
+// the caller exits 128+N with a line saying so. Unsubscribed, Go's
 // default action is to exit, and a PID 1 (`docker run IMAGE render`
 // through the images' `agent run` entrypoint) that cannot die of its own
-// signal exits 2, undocumented and without a word. release unsubscribes.
+// signal exits 2, undocumented and without a word. release unsubscribes
+// and cancels the context; a signal after it gets Go's default action.
 func stopOnSignal(ctx context.Context) (_ context.Context, stopped func() syscall.Signal, release func()) {
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT)
