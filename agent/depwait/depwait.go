@@ -83,8 +83,11 @@ func Wait(ctx context.Context, addrs []string, timeout time.Duration, log *slog.
 			}
 			return strings.Join(parts, ", ")
 		}
-		if !now.Before(deadline) {
+		timedOut := func() error {
 			return exitcode.Wrap(exitcode.TempFail, fmt.Errorf("wait for dependencies: not reachable within %s: %s", timeout, why()))
+		}
+		if !now.Before(deadline) {
+			return timedOut()
 		}
 		if !now.Before(nextProgress) {
 			log.Info("still waiting for dependencies", "missing", strings.Join(missing, ","), "last_errors", why(), "waited", now.Sub(start).Round(time.Second).String(), "timeout", timeout.String())
@@ -98,6 +101,13 @@ func Wait(ctx context.Context, addrs []string, timeout time.Duration, log *slog.
 			t.Stop()
 			return ctx.Err()
 		case <-t.C:
+		}
+		if !time.Now().Before(deadline) {
+			// The backoff ran to the deadline: the wait is over. A round
+			// begun now would not be bounded by it (dialAll gives a round
+			// past the deadline maxDial, for the single round of a zero
+			// timeout).
+			return timedOut()
 		}
 	}
 }

@@ -162,45 +162,61 @@ func TestWaitNothing(t *testing.T) {
 // end of the wait past WSO2_AGENT_WAIT_TIMEOUT: each dial is bounded by the
 // wait's deadline. Dialled one after the other, the first used the time up
 // to the deadline and each further one got maxDial more (4 such addresses
-// and a 3s timeout gave up after 7s).
+// and a 3s timeout gave up after 7s). Nor may a round that the backoff
+// starts at the deadline itself (the previous round ended just before it)
+// dial for maxDial more: the wait is over then.
 func TestWaitTimeoutBoundsEveryDial(t *testing.T) {
 	const timeout = 200 * time.Millisecond
-	oldDial, oldMax := dialContext, maxDial
-	maxDial = time.Hour // a dial not bounded by the deadline would be seen at once
-	defer func() { dialContext, maxDial = oldDial, oldMax }()
-	var (
-		mu    sync.Mutex
-		first time.Time // the wait's deadline is at most first+timeout
-		late  []string
-	)
-	dialContext = func(ctx context.Context, addr string) (net.Conn, error) {
-		mu.Lock()
-		if first.IsZero() {
-			first = time.Now()
-		}
-		dl, ok := ctx.Deadline()
-		over := !ok || dl.After(first.Add(timeout))
-		if over {
-			late = append(late, addr)
-		}
-		mu.Unlock()
-		if over {
-			return nil, errors.New("dialled with a deadline past the wait's")
-		}
-		<-ctx.Done() // no answer, as a dropped SYN
-		return nil, ctx.Err()
+	tests := []struct {
+		name   string
+		answer func(ctx context.Context) error // one dial's outcome
+		last   string                          // the error named for each address
+	}{
+		{"no answer (SYNs dropped)", func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }, "context deadline exceeded"},
+		// Refused at once: the backoff (an hour here) is cut to the
+		// deadline, and the round after it would begin there.
+		{"refused, the backoff ending at the deadline", func(context.Context) error { return errors.New("connection refused") }, "connection refused"},
 	}
-	addrs := []string{"db1.invalid:3306", "db2.invalid:3306", "db3.invalid:3306"}
-	err := Wait(context.Background(), addrs, timeout, nil)
-	if exitcode.Of(err) != exitcode.TempFail {
-		t.Fatalf("err %v: exit code %d, want %d", err, exitcode.Of(err), exitcode.TempFail)
-	}
-	if len(late) > 0 {
-		t.Errorf("dialled %v with a deadline after the wait's own (timeout %v)", late, timeout)
-	}
-	for _, a := range addrs {
-		if !strings.Contains(err.Error(), a+" (") {
-			t.Errorf("error %q does not name %s with its last error", err, a)
-		}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			oldDial, oldMax, oldBackoff := dialContext, maxDial, firstBackoff
+			maxDial = time.Hour // a dial not bounded by the deadline would be seen at once
+			firstBackoff = time.Hour
+			defer func() { dialContext, maxDial, firstBackoff = oldDial, oldMax, oldBackoff }()
+			var (
+				mu    sync.Mutex
+				first time.Time // the wait's deadline is at most first+timeout
+				late  []string
+			)
+			dialContext = func(ctx context.Context, addr string) (net.Conn, error) {
+				mu.Lock()
+				if first.IsZero() {
+					first = time.Now()
+				}
+				dl, ok := ctx.Deadline()
+				over := !ok || dl.After(first.Add(timeout))
+				if over {
+					late = append(late, addr)
+				}
+				mu.Unlock()
+				if over {
+					return nil, errors.New("dialled with a deadline past the wait's")
+				}
+				return nil, tc.answer(ctx)
+			}
+			addrs := []string{"db1.invalid:3306", "db2.invalid:3306", "db3.invalid:3306"}
+			err := Wait(context.Background(), addrs, timeout, nil)
+			if exitcode.Of(err) != exitcode.TempFail {
+				t.Fatalf("err %v: exit code %d, want %d", err, exitcode.Of(err), exitcode.TempFail)
+			}
+			if len(late) > 0 {
+				t.Errorf("dialled %v with a deadline after the wait's own (timeout %v)", late, timeout)
+			}
+			for _, a := range addrs {
+				if !strings.Contains(err.Error(), a+" ("+tc.last+")") {
+					t.Errorf("error %q does not name %s with its last error %q", err, a, tc.last)
+				}
+			}
+		})
 	}
 }
