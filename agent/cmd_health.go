@@ -17,10 +17,11 @@ import (
 var healthDoc = cmdDoc{name: "health", synopsis: "agent health [--timeout 4s] [--host 127.0.0.1]", about: `Is the server in this container ready? A TLS handshake on its HTTPS port
 (9443 + the port offset of carbon.xml or deployment.toml), then its health
 endpoint: GET /services/Version on 9763 + offset (Carbon 4.4, 4.x control
-plane, traffic manager, all-in-one) or /api/am/gateway/v2/server-startup-healthcheck
-on the HTTPS port (4.x gateways). For Docker HEALTHCHECK and Kubernetes exec
-probes. Exit 0 ready; 69 refused; 75 no answer within --timeout; 66 or 65
-the configuration file is missing or malformed; 78 no or unknown profile.`}
+plane, traffic manager, key manager) or /api/am/gateway/v2/server-startup-healthcheck
+on the HTTPS port (4.x gateways and all-in-one). For Docker HEALTHCHECK and
+Kubernetes exec probes. Exit 0 ready; 69 refused; 75 no answer within
+--timeout; 66 or 65 the configuration file is missing or malformed; 78 no or
+unknown profile; 143/130 stopped by TERM/INT.`}
 
 // healthTimeoutDefault stays below the 5s timeout of the images' HEALTHCHECK
 // and of Kubernetes' usual probe settings, so the reason is ours, not a kill.
