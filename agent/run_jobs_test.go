@@ -456,8 +456,17 @@ func TestRunWarnsOfATZItCannotLoad(t *testing.T) {
 			t.Errorf("TZ=%s: no warning %q naming job nightly alone; stderr:\n%s", tz, want, stderr)
 		}
 	}
-	code, _, stderr := runAgent(t, false, baseEnv(append([]string{"TZ=Asia/Tokyo"}, jobsEnv...)...), "true")
-	if code != 0 || strings.Contains(stderr, "is not a time zone") {
-		t.Errorf("TZ=Asia/Tokyo: exit %d, want 0 and no zone warning; stderr:\n%s", code, stderr)
+	// Two jobs in local time: "jobs", plural.
+	code, _, stderr := runAgent(t, false, baseEnv("TZ=JST-9", "WSO2_AGENT_JOB_A=0 3 * * * true", "WSO2_AGENT_JOB_B=0 4 * * * true"), "true")
+	if code != 0 || !strings.Contains(stderr, "the schedules of jobs a, b run in UTC") {
+		t.Errorf("TZ=JST-9 with two jobs: exit %d, want 0 and a warning naming jobs a, b; stderr:\n%s", code, stderr)
+	}
+	// A zone that loads, and UTC spelt as a POSIX rule (what Go falls back
+	// to anyway): no warning.
+	for _, tz := range []string{"Asia/Tokyo", "UTC0", "GMT+0", ":UTC"} {
+		code, _, stderr := runAgent(t, false, baseEnv(append([]string{"TZ=" + tz}, jobsEnv...)...), "true")
+		if code != 0 || strings.Contains(stderr, "is not a time zone") {
+			t.Errorf("TZ=%s: exit %d, want 0 and no zone warning; stderr:\n%s", tz, code, stderr)
+		}
 	}
 }

@@ -272,7 +272,7 @@ func StartJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, log *slo
 // to say.
 func localZoneWarning(tz string, local *time.Location, list []*jobs.Job) string {
 	name := strings.TrimPrefix(tz, ":")
-	if name == "" || name == "UTC" || local.String() != "UTC" {
+	if name == "" || isUTCRule(name) || local.String() != "UTC" {
 		return ""
 	}
 	var affected []string
@@ -284,5 +284,22 @@ func localZoneWarning(tz string, local *time.Location, list []*jobs.Job) string 
 	if len(affected) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("TZ=%s is not a time zone the agent can load (it needs a zone name found under /usr/share/zoneinfo, such as Europe/London): the schedules of job %s run in UTC; set TZ to a zone name, or give each schedule a CRON_TZ=", tz, strings.Join(affected, ", "))
+	jobsWord := "job"
+	if len(affected) > 1 {
+		jobsWord = "jobs"
+	}
+	return fmt.Sprintf("TZ=%s is not a time zone the agent can load (it needs a zone name found under /usr/share/zoneinfo, such as Europe/London): the schedules of %s %s run in UTC; set TZ to a zone name, or give each schedule a CRON_TZ=", tz, jobsWord, strings.Join(affected, ", "))
+}
+
+// isUTCRule reports whether the TZ value name is UTC itself, as a name or
+// a POSIX rule without an offset (UTC, UTC0, GMT+0, UCT-00): Go's UTC
+// fallback is then what was asked for.
+func isUTCRule(name string) bool {
+	for _, z := range []string{"UTC", "GMT", "UCT"} {
+		if rest, ok := strings.CutPrefix(name, z); ok {
+			rest = strings.TrimLeft(rest, "+-")
+			return strings.Trim(rest, "0") == "" && (rest != "" || name == z)
+		}
+	}
+	return false
 }
