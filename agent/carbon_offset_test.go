@@ -83,3 +83,36 @@ func TestCarbonOffsetHealthCanRead(t *testing.T) {
 		})
 	}
 }
+
+// TestCarbonOffsetCheckedInAFinalImage: an image whose carbon.xml is already
+// in its final state (built by running the setup at build time), with an
+// offset agent health cannot read, is refused too, although the setup
+// leaves the file as it is.
+func TestCarbonOffsetCheckedInAFinalImage(t *testing.T) {
+	home := freshHome(t, "gateway")
+	env := goldenEnv(t, "gateway", home)
+	p, err := planFor(t, env, goldenDNS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Apply(); err != nil {
+		t.Fatal(err)
+	}
+	carbonXML := filepath.Join(home, "repository", "conf", "carbon.xml")
+	data := readFile(t, carbonXML)
+	bad := strings.Replace(data, "<Offset>0</Offset>", "<Offset>70000</Offset>", 1)
+	if bad == data {
+		t.Fatal("no <Offset>0</Offset> in the configured carbon.xml")
+	}
+	// Written as an image build would: a new file, without the agent's key.
+	must(t, os.Remove(carbonXML))
+	must(t, os.WriteFile(carbonXML, []byte(bad), 0o644))
+	p, err = planFor(t, env, goldenDNS)
+	if err == nil && p.FindFile(carbonXML) != nil && string(p.FindFile(carbonXML).New) != bad {
+		t.Fatal("the setup would change carbon.xml: the case is not a final image")
+	}
+	want := carbonXML + " Ports/Offset: 70000 is not between 0 and 55000"
+	if err == nil || exitcode.Of(err) != exitcode.Config || !strings.Contains(err.Error(), want) {
+		t.Fatalf("plan: %v (code %d), want exit 78 with %q", err, exitcode.Of(err), want)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/pipeline"
-	"github.com/wso2-container/agent/agent/supervise"
 )
 
 var adminPasswordDoc = cmdDoc{name: "admin-password", synopsis: "agent admin-password [--dry-run] [--skip-policy] [--force]", about: `Sets the admin user's password (WSO2_ADMIN_USERNAME) in the user-store
@@ -80,7 +79,7 @@ func cmdAdminPassword(ctx context.Context, args []string, io IO) int {
 	res, err := adminpw.Run(runCtx, opts)
 	if err != nil {
 		if sig := stopped(); sig != 0 {
-			return fail(io, &exitcode.Error{Code: 128 + int(sig), Err: fmt.Errorf("admin-password: stopped by %s: %w", supervise.SignalName(sig), err)})
+			return fail(io, stoppedError(sig, err))
 		}
 		return fail(io, fmt.Errorf("admin-password: %w", err))
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/wso2-container/agent/agent/contract"
 	"github.com/wso2-container/agent/agent/exitcode"
 	"github.com/wso2-container/agent/agent/pipeline"
-	"github.com/wso2-container/agent/agent/supervise"
 	"github.com/wso2-container/agent/internal/boundedread"
 	"github.com/wso2-container/agent/keystore"
 )
@@ -139,7 +138,7 @@ func certsGenerate(ctx context.Context, env *contract.Config, args []string, io 
 	})
 	if err != nil {
 		if sig := stopped(); sig != 0 {
-			return fail(io, &exitcode.Error{Code: 128 + int(sig), Err: fmt.Errorf("stopped by %s: %w", supervise.SignalName(sig), err)})
+			return fail(io, stoppedError(sig, err))
 		}
 		return fail(io, err)
 	}

@@ -69,7 +69,7 @@ func cmdHealth(ctx context.Context, args []string, stdio IO) int {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	msg, err := health.Probe(ctx, check)
-	if sig := stopped(); sig != 0 {
+	if sig := stopped(); sig != 0 && err != nil {
 		fmt.Fprintf(stdio.Stderr, "unhealthy: stopped by %s before the probe ended\n", supervise.SignalName(sig))
 		return 128 + int(sig)
 	}

@@ -89,7 +89,7 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 			logLoad()
 		}
 		if sig := stopped(); sig != 0 {
-			return fail(io, &exitcode.Error{Code: 128 + int(sig), Err: fmt.Errorf("stopped by %s: %w", supervise.SignalName(sig), err)})
+			return fail(io, stoppedError(sig, err))
 		}
 		return fail(io, err)
 	}

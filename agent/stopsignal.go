@@ -2,10 +2,14 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/wso2-container/agent/agent/exitcode"
+	"github.com/wso2-container/agent/agent/supervise"
 )
 
 // stopOnSignal subscribes TERM and INT for a subcommand other than run
@@ -35,4 +39,11 @@ func stopOnSignal(ctx context.Context) (_ context.Context, stopped func() syscal
 		signal.Stop(sigc)
 		cancel()
 	}
+}
+
+// stoppedError is the error of a subcommand stopped by sig before it
+// finished (err: what the stop interrupted): exit 128+sig, and a line
+// saying which signal.
+func stoppedError(sig syscall.Signal, err error) error {
+	return &exitcode.Error{Code: 128 + int(sig), Err: fmt.Errorf("stopped by %s: %w", supervise.SignalName(sig), err)}
 }

@@ -556,11 +556,12 @@ func readOffset(r io.Reader) (*string, error) {
 // could not read it (product.MaxOffset: one limit for render and health),
 // so that the setup does not pass for a container that could never turn
 // healthy. A value holding ${ is the server's to resolve. A file the plan
-// skipped (its key holds) or leaves as it is is the output of a start that
-// checked it.
+// skipped (its key holds) is the output of a start that checked it; one it
+// leaves as it is (an image that shipped its final carbon.xml) is checked
+// too, and costs little: the reading stops at Ports/Offset.
 func checkOffset(p *plan.Plan, home string) error {
 	f := p.FindFile(filepath.Join(home, "repository", "conf", "carbon.xml"))
-	if f == nil || f.New == nil || f.Remove || bytes.Equal(f.New, f.Old) {
+	if f == nil || f.New == nil || f.Remove {
 		return nil
 	}
 	v, err := readOffset(bytes.NewReader(f.New))
