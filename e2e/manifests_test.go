@@ -538,14 +538,21 @@ func checkCompose(t *testing.T, cf composeFile, c contract, known map[string]boo
 			src, target := "", ""
 			switch vv := v.(type) {
 			case string:
-				parts := strings.Split(vv, ":")
-				if len(parts) >= 2 {
+				// A source may be a variable with a default path,
+				// ${WSO2_DBSCRIPTS:-../../images/...}: a bind mount.
+				rest := vv
+				if strings.HasPrefix(rest, "${") {
+					if i := strings.Index(rest, "}"); i > 0 {
+						src, rest = rest[:i+1], rest[i+1:]
+						target, _, _ = strings.Cut(strings.TrimPrefix(rest, ":"), ":")
+					}
+				} else if parts := strings.Split(vv, ":"); len(parts) >= 2 {
 					src, target = parts[0], parts[1]
 				}
 			case obj:
 				src, target = str(vv, "source"), str(vv, "target")
 			}
-			if !strings.HasPrefix(src, ".") && !strings.HasPrefix(src, "/") {
+			if !strings.HasPrefix(src, ".") && !strings.HasPrefix(src, "/") && !strings.HasPrefix(src, "${") {
 				if _, ok := topVolumes[src]; !ok {
 					t.Errorf("%s: volume %q is not declared at the top level", id, src)
 				}
