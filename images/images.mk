@@ -120,7 +120,7 @@ e2e-apim4:
 	@set -e; for spec in $(E2E_APIM4); do \
 		img=$${spec%%:*}; rest=$${spec#*:}; fix=$${rest%%:*}; kind=$${rest#*:}; \
 		images/testbase/assemble-apim4.sh $(WSO2_FIXTURES)/$$fix $$kind $(E2E_DIR)/$$fix-standin; \
-		echo "$(DOCKER) build -f images/$$img/Dockerfile -t $(E2E_PREFIX)$$img:latest $(E2E_DIR)/$$fix-standin"; \
+		echo "$(DOCKER) build -q -f images/$$img/Dockerfile --build-arg BASE_IMAGE=$(E2E_PREFIX)agent-base:latest -t $(E2E_PREFIX)$$img:latest $(E2E_DIR)/$$fix-standin"; \
 		$(DOCKER) build -q -f images/$$img/Dockerfile --build-arg BASE_IMAGE=$(E2E_PREFIX)agent-base:latest \
 			-t $(E2E_PREFIX)$$img:latest $(E2E_DIR)/$$fix-standin >/dev/null; \
 	done

@@ -30,7 +30,8 @@ echo "== agent render --dry-run again: nothing left to change"
 "$agent" render --dry-run | tail -3
 echo
 gw=$work/wso2am-universal-gw
-echo "== API Manager 4.5, pattern 3: agent render --dry-run for a universal gateway (home $gw)"
+echo "== API Manager 4.5, pattern 3: agent render --dry-run for a universal gateway (home $gw;"
+echo "   the certificates folder of the 2.0.0 demo above stands for the cluster's shared certificates)"
 # The fixture is the pack's deployment.toml; its keystores are the 4.5
 # all-in-one pack's (the same files), and a stand-in bin/gateway.sh marks the
 # home as the universal gateway pack, as the real script does.

@@ -48,4 +48,8 @@ fi
 docker secret create apim_wso2carbon_jks "$dir/wso2carbon.jks" >/dev/null
 docker secret create apim_client_truststore_jks "$dir/client-truststore.jks" >/dev/null
 docker secret create apim_wso2internal_jks "$dir/wso2internal.jks" >/dev/null
-echo "keystore secrets created from $dir"
+if [[ -n ${KEYSTORE_DIR:-} ]]; then
+	echo "keystore secrets created from $KEYSTORE_DIR"
+else
+	echo "keystore secrets created from new keystores (one self-signed key, CN=${WSO2_HOSTNAME:-am.wso2.com}, on the password of apim_keystore_password)"
+fi
