@@ -12,15 +12,22 @@ import (
 	"github.com/wso2-container/agent/agent/supervise"
 )
 
-// stopOnSignal subscribes TERM and INT for a subcommand other than run
-// (render, certs generate, admin-password, health): the returned context
-// is cancelled by the first one, and stopped reports which came (0: none);
-// the caller exits 128+N with a line saying so. Unsubscribed, Go's
-// default action is to exit, and a PID 1 (`docker run IMAGE render`
-// through the images' `agent run` entrypoint) that cannot die of its own
-// signal exits 2, undocumented and without a word. release unsubscribes
-// and cancels the context; a signal after it gets Go's default action.
+// stopOnSignal, when the agent is PID 1, subscribes TERM and INT for a
+// subcommand other than run (render, certs generate, admin-password,
+// health): the returned context is cancelled by the first one, and stopped
+// reports which came (0: none); the caller exits 128+N with a line saying
+// so. Unsubscribed, Go's default action is to exit, and a PID 1 (`docker
+// run IMAGE render` through the images' `agent run` entrypoint) that cannot
+// die of its own signal exits 2, undocumented and without a word. Any other
+// process keeps Go's default, which is right for it (it dies of the signal,
+// and its parent sees 128+N) and costs nothing: a subscription starts the
+// runtime's signal thread, which a short command's memory and time would
+// pay for on every start. release unsubscribes and cancels the context; a
+// signal after it gets Go's default action.
 func stopOnSignal(ctx context.Context) (_ context.Context, stopped func() syscall.Signal, release func()) {
+	if os.Getpid() != 1 {
+		return ctx, func() syscall.Signal { return 0 }, func() {}
+	}
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, syscall.SIGTERM, syscall.SIGINT)
 	ctx, cancel := context.WithCancel(ctx)
