@@ -714,13 +714,46 @@ func latin1Reader(label string, r io.Reader) (io.Reader, error) {
 	default:
 		return nil, fmt.Errorf("unsupported encoding %q", label)
 	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
+	return &latin1Decoder{r: r}, nil
+}
+
+// latin1Decoder turns ISO-8859-1 bytes into UTF-8 as they are read: a
+// reader that stops early (readOffset) converts what it read and no more.
+type latin1Decoder struct {
+	r       io.Reader
+	scratch []byte
+	pending byte // the second byte of a character that did not fit, or 0
+}
+
+func (d *latin1Decoder) Read(p []byte) (int, error) {
+	n := 0
+	if d.pending != 0 && len(p) > 0 {
+		p[0], d.pending, n = d.pending, 0, 1
 	}
-	out := make([]rune, len(b))
-	for i, c := range b {
-		out[i] = rune(c)
+	// Each byte read becomes at most two: read no more than half the room.
+	m := (len(p) - n) / 2
+	if m == 0 {
+		if n > 0 || len(p) == 0 {
+			return n, nil
+		}
+		m = 1 // one byte into a one-byte buffer: its second half waits
 	}
-	return strings.NewReader(string(out)), nil
+	if cap(d.scratch) < m {
+		d.scratch = make([]byte, m)
+	}
+	k, err := d.r.Read(d.scratch[:m])
+	for _, c := range d.scratch[:k] {
+		switch {
+		case c < 0x80:
+			p[n] = c
+			n++
+		case n+1 < len(p):
+			p[n], p[n+1] = 0xC0|c>>6, 0x80|c&0x3F
+			n += 2
+		default:
+			p[n], d.pending = 0xC0|c>>6, 0x80|c&0x3F
+			n++
+		}
+	}
+	return n, err
 }
