@@ -722,18 +722,25 @@ func latin1Reader(label string, r io.Reader) (io.Reader, error) {
 type latin1Decoder struct {
 	r       io.Reader
 	scratch []byte
-	pending byte // the second byte of a character that did not fit, or 0
+	pending byte  // the second byte of a character that did not fit, or 0
+	err     error // the source's error, returned once pending is out
 }
 
 func (d *latin1Decoder) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	n := 0
-	if d.pending != 0 && len(p) > 0 {
+	if d.pending != 0 {
 		p[0], d.pending, n = d.pending, 0, 1
+	}
+	if d.err != nil {
+		return n, d.err
 	}
 	// Each byte read becomes at most two: read no more than half the room.
 	m := (len(p) - n) / 2
 	if m == 0 {
-		if n > 0 || len(p) == 0 {
+		if n > 0 {
 			return n, nil
 		}
 		m = 1 // one byte into a one-byte buffer: its second half waits
@@ -754,6 +761,11 @@ func (d *latin1Decoder) Read(p []byte) (int, error) {
 			p[n], d.pending = 0xC0|c>>6, 0x80|c&0x3F
 			n++
 		}
+	}
+	if d.pending != 0 && err != nil {
+		// The caller stops at the error: it comes after the byte held.
+		d.err = err
+		return n, nil
 	}
 	return n, err
 }

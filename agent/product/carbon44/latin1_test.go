@@ -10,8 +10,9 @@ import (
 
 // TestLatin1Decoder: every ISO-8859-1 byte comes out as the UTF-8 of its
 // code point, whatever the sizes of the reads on either side (a one-byte
-// buffer keeps the second half of a two-byte character for the next read),
-// and the reader passes io's contract (iotest.TestReader).
+// buffer keeps the second half of a two-byte character for the next read,
+// even when the source's last byte came with io.EOF), and the reader passes
+// io's contract (iotest.TestReader).
 func TestLatin1Decoder(t *testing.T) {
 	var latin1 []byte
 	var want strings.Builder
@@ -27,6 +28,12 @@ func TestLatin1Decoder(t *testing.T) {
 		{"whole", func() io.Reader { return bytes.NewReader(latin1) }},
 		{"one byte at a time", func() io.Reader { return iotest.OneByteReader(bytes.NewReader(latin1)) }},
 		{"half reads", func() io.Reader { return iotest.HalfReader(bytes.NewReader(latin1)) }},
+		// The last bytes come with io.EOF: a character half out must
+		// still come out whole before the EOF.
+		{"data with EOF", func() io.Reader { return iotest.DataErrReader(bytes.NewReader(latin1)) }},
+		{"one byte at a time, data with EOF", func() io.Reader {
+			return iotest.DataErrReader(iotest.OneByteReader(bytes.NewReader(latin1)))
+		}},
 	} {
 		for _, size := range []int{1, 2, 3, 7, 4096} {
 			r, err := latin1Reader("ISO-8859-1", tc.src())
