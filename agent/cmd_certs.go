@@ -126,8 +126,9 @@ func certsGenerate(ctx context.Context, env *contract.Config, args []string, io 
 		pwName += "_FILE"
 	}
 	pipeline.RegisterLogSecret(pw)
-	// A TERM or INT (a deleted Job, Ctrl-C) stops it before it writes
-	// anything: the keys being generated are finished, the rest skipped.
+	// As PID 1, a TERM or INT (a deleted Job, Ctrl-C) stops it before it
+	// writes anything: the keys being generated are finished, the rest
+	// skipped. Any other process dies of it (stopOnSignal), at once.
 	ctx, stopped, release := stopOnSignal(ctx)
 	defer release()
 	start := time.Now()

@@ -69,8 +69,10 @@ func cmdRender(ctx context.Context, args []string, io IO) int {
 	}
 	// The report is built beside the apply, while the disk syncs, and
 	// printed only if the setup succeeded.
-	// A TERM or INT ends a wait for the home's lock at once; a setup
-	// already applying finishes first (every file whole), as under run.
+	// As PID 1, a TERM or INT ends a wait for the home's lock at once; a
+	// setup already applying finishes first (every file whole), as under
+	// run. Any other process dies of it (stopOnSignal): the files already
+	// renamed into place stay, each whole, and the next start does the rest.
 	ctx, stopped, release := stopOnSignal(ctx)
 	defer release()
 	var report bytes.Buffer

@@ -61,7 +61,7 @@ func Table() []Row {
 		{Config, "config", "bad configuration: environment variable, profile, patch file (a line that does not parse, or whose edit does not fit its file), schedule, job"},
 		{NotExec, "notexec", "the server command is not executable"},
 		{NotFound, "notfound", "the server command was not found"},
-		{-1, "128+N", "`run`: the server was killed by signal N (143 = SIGTERM, 137 = SIGKILL); `render`, `certs generate`, `admin-password`, `health`: stopped by TERM or INT (143, 130) before they finished, with a line saying so when the agent is PID 1 (otherwise they die of the signal, which their parent sees as 128+N; render: a wait for the home's lock ends at once, a setup already applying is finished first; certs generate: nothing is written)"},
+		{-1, "128+N", "`run`: the server was killed by signal N (143 = SIGTERM, 137 = SIGKILL); `render`, `certs generate`, `admin-password`, `health`: stopped by TERM or INT (143, 130) before they finished: as PID 1 with a line saying so (render: a wait for the home's lock ends at once, a setup already applying is finished first; certs generate: nothing is written); any other process dies of the signal at once, which its parent sees as 128+N (render and certs generate may have replaced some files, each whole)"},
 		{-2, "other", "`run`: the server's own exit status, passed through"},
 	}
 }
