@@ -292,13 +292,14 @@ func localZoneWarning(tz string, local *time.Location, list []*jobs.Job) string 
 }
 
 // isUTCRule reports whether the TZ value name is UTC itself, as a name or
-// a POSIX rule without an offset (UTC, UTC0, GMT+0, UCT-00): Go's UTC
-// fallback is then what was asked for.
+// a POSIX rule without an offset (UTC, UTC0, GMT+0, UCT-00, UTC+00:00):
+// Go's UTC fallback is then what was asked for.
 func isUTCRule(name string) bool {
 	for _, z := range []string{"UTC", "GMT", "UCT"} {
 		if rest, ok := strings.CutPrefix(name, z); ok {
 			rest = strings.TrimLeft(rest, "+-")
-			return strings.Trim(rest, "0") == "" && (rest != "" || name == z)
+			// The offset is hh[:mm[:ss]]: zero when it holds only 0s and :s.
+			return strings.Trim(rest, "0:") == "" && (strings.Contains(rest, "0") || name == z)
 		}
 	}
 	return false
