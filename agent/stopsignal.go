@@ -22,8 +22,9 @@ import (
 // process keeps Go's default, which is right for it (it dies of the signal,
 // and its parent sees 128+N) and costs nothing: a subscription starts the
 // runtime's signal thread, which a short command's memory and time would
-// pay for on every start. release unsubscribes and cancels the context; a
-// signal after it gets Go's default action.
+// pay for on every start: it gets ctx itself back, a stopped that reports
+// 0, and a release that does nothing. As PID 1, release unsubscribes and
+// cancels the context; a signal after it gets Go's default action.
 func stopOnSignal(ctx context.Context) (_ context.Context, stopped func() syscall.Signal, release func()) {
 	if os.Getpid() != 1 {
 		return ctx, func() syscall.Signal { return 0 }, func() {}
