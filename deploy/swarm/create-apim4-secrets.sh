@@ -51,5 +51,5 @@ docker secret create apim_wso2internal_jks "$dir/wso2internal.jks" >/dev/null
 if [[ -n ${KEYSTORE_DIR:-} ]]; then
 	echo "keystore secrets created from $KEYSTORE_DIR"
 else
-	echo "keystore secrets created from new keystores (one self-signed key, CN=${WSO2_HOSTNAME:-am.wso2.com}, on the password of apim_keystore_password)"
+	echo "keystore secrets created from new keystores (self-signed keys, CN=${WSO2_HOSTNAME:-am.wso2.com}, on the password of apim_keystore_password)"
 fi
