@@ -283,6 +283,29 @@ func TestKubernetesAPIM4(t *testing.T) {
 		}
 	}
 
+	// Every port the charts' Services expose (the gateway's WebSocket and
+	// WebSub ports included) is on the Service of the same role here.
+	for name, ports := range map[string][]int32{
+		"gw":  {8280, 8243, 9763, 9443, 9099, 8099, 9021, 8021},
+		"acp": {9763, 9443}, "acp-1": {9611, 9711, 5672, 9443}, "acp-2": {9611, 9711, 5672, 9443},
+		"tm": {9763, 9443}, "tm-1": {9611, 9711, 5672, 9443}, "tm-2": {9611, 9711, 5672, 9443},
+	} {
+		s := services[name]
+		if s == nil {
+			t.Errorf("no Service %s", name)
+			continue
+		}
+		have := map[int32]bool{}
+		for _, p := range s.Spec.Ports {
+			have[p.Port] = true
+		}
+		for _, p := range ports {
+			if !have[p] {
+				t.Errorf("Service %s: no port %d (the chart's Service has it)", name, p)
+			}
+		}
+	}
+
 	allSet := map[string]bool{}
 	for name, d := range deployments {
 		if name == "mysql" {
