@@ -393,8 +393,20 @@ func TestKubernetesAPIM4(t *testing.T) {
 		if pod.TerminationGracePeriodSeconds != nil {
 			grace = time.Duration(*pod.TerminationGracePeriodSeconds) * time.Second
 		}
-		if stop := c.stopTimeout(t, id, env); grace <= stop {
-			t.Errorf("%s: terminationGracePeriodSeconds %v is not above the agent's stop timeout %v", id, grace, stop)
+		// The charts' preStop sleep (10s) lets the pod leave the Services'
+		// endpoints before the server stops; the grace period covers it
+		// and the agent's stop timeout after it.
+		var preStop time.Duration
+		if ct.Lifecycle == nil || ct.Lifecycle.PreStop == nil || ct.Lifecycle.PreStop.Exec == nil ||
+			len(ct.Lifecycle.PreStop.Exec.Command) != 2 || ct.Lifecycle.PreStop.Exec.Command[0] != "sleep" {
+			t.Errorf("%s: no preStop `sleep N` (the charts' preStopHook.sleepSeconds: endpoints drain before SIGTERM)", id)
+		} else if n, err := strconv.Atoi(ct.Lifecycle.PreStop.Exec.Command[1]); err != nil || n < 5 {
+			t.Errorf("%s: preStop sleep %q: want whole seconds, at least 5", id, ct.Lifecycle.PreStop.Exec.Command[1])
+		} else {
+			preStop = time.Duration(n) * time.Second
+		}
+		if stop := c.stopTimeout(t, id, env); grace <= preStop+stop {
+			t.Errorf("%s: terminationGracePeriodSeconds %v is not above the preStop sleep %v plus the agent's stop timeout %v", id, grace, preStop, stop)
 		}
 		if pod.SecurityContext == nil || pod.SecurityContext.RunAsNonRoot == nil || !*pod.SecurityContext.RunAsNonRoot {
 			t.Errorf("%s: runAsNonRoot is not set", id)
