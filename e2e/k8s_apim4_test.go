@@ -13,20 +13,22 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	k8syaml "sigs.k8s.io/yaml"
 )
 
 // k8sTyped are the kinds deploy/kubernetes may hold, as the API server's
 // own Go types.
 var k8sTyped = map[string]func() any{
-	"v1/Namespace":             func() any { return &corev1.Namespace{} },
-	"v1/Secret":                func() any { return &corev1.Secret{} },
-	"v1/ConfigMap":             func() any { return &corev1.ConfigMap{} },
-	"v1/PersistentVolumeClaim": func() any { return &corev1.PersistentVolumeClaim{} },
-	"v1/Service":               func() any { return &corev1.Service{} },
-	"apps/v1/Deployment":       func() any { return &appsv1.Deployment{} },
-	"apps/v1/StatefulSet":      func() any { return &appsv1.StatefulSet{} },
-	"batch/v1/Job":             func() any { return &batchv1.Job{} },
+	"v1/Namespace":                  func() any { return &corev1.Namespace{} },
+	"v1/Secret":                     func() any { return &corev1.Secret{} },
+	"v1/ConfigMap":                  func() any { return &corev1.ConfigMap{} },
+	"v1/PersistentVolumeClaim":      func() any { return &corev1.PersistentVolumeClaim{} },
+	"v1/Service":                    func() any { return &corev1.Service{} },
+	"apps/v1/Deployment":            func() any { return &appsv1.Deployment{} },
+	"apps/v1/StatefulSet":           func() any { return &appsv1.StatefulSet{} },
+	"batch/v1/Job":                  func() any { return &batchv1.Job{} },
+	"policy/v1/PodDisruptionBudget": func() any { return &policyv1.PodDisruptionBudget{} },
 }
 
 // typedDoc is one manifest document decoded into its API type.
@@ -233,6 +235,7 @@ func TestKubernetesAPIM4(t *testing.T) {
 	deployments := map[string]*appsv1.Deployment{}
 	services := map[string]*corev1.Service{}
 	secrets := map[string]*corev1.Secret{}
+	pdbs := map[string]*policyv1.PodDisruptionBudget{}
 	for _, d := range docs {
 		if ns := d.obj.(interface{ GetNamespace() string }).GetNamespace(); d.kind != "Namespace" && ns != "apim" {
 			t.Errorf("%s: %s/%s in namespace %q, want apim", d.file, d.kind, d.name, ns)
@@ -244,6 +247,8 @@ func TestKubernetesAPIM4(t *testing.T) {
 			services[o.Name] = o
 		case *corev1.Secret:
 			secrets[o.Name] = o
+		case *policyv1.PodDisruptionBudget:
+			pdbs[o.Name] = o
 		}
 	}
 	replicas := map[string]int32{}
@@ -303,6 +308,23 @@ func TestKubernetesAPIM4(t *testing.T) {
 			if !have[p] {
 				t.Errorf("Service %s: no port %d (the chart's Service has it)", name, p)
 			}
+		}
+	}
+
+	// A budget per role (control planes, traffic managers, gateways) that
+	// selects the role's pods and keeps one of them up.
+	for _, role := range []string{"acp", "tm", "gw"} {
+		var found *policyv1.PodDisruptionBudget
+		for _, p := range pdbs {
+			if p.Spec.Selector != nil && len(p.Spec.Selector.MatchLabels) > 0 && labelsMatch(p.Spec.Selector.MatchLabels, map[string]string{"app": role}) {
+				found = p
+			}
+		}
+		switch {
+		case found == nil:
+			t.Errorf("no PodDisruptionBudget selects app=%s", role)
+		case found.Spec.MinAvailable == nil || found.Spec.MinAvailable.IntValue() != 1:
+			t.Errorf("PodDisruptionBudget %s: minAvailable %v, want 1 (of two)", found.Name, found.Spec.MinAvailable)
 		}
 	}
 
