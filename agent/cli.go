@@ -169,17 +169,25 @@ func cmdVersion(_ context.Context, args []string, io IO) int {
 func fail(io IO, err error) int {
 	msg := errorLine(io.cmd, err)
 	code := exitcode.Of(err)
-	if io.Log != nil && (io.Stderr == nil || pipeline.LogIsJSON(io.Log)) {
-		io.Log.Error(msg)
-	} else {
-		fmt.Fprintln(io.Stderr, pipeline.MaskLog(msg))
-	}
-	if code == exitcode.Usage && io.Stderr != nil {
-		hint := "agent " + io.cmd + " --help"
+	hint := ""
+	if code == exitcode.Usage {
+		hint = "see agent " + io.cmd + " --help"
 		if io.cmd == "" {
-			hint = "agent help"
+			hint = "see agent help"
 		}
-		fmt.Fprintf(io.Stderr, "usage: see %s\n", hint)
+	}
+	if io.Log != nil && (io.Stderr == nil || pipeline.LogIsJSON(io.Log)) {
+		// Under JSON the hint is the record's usage, not a line of its own.
+		if hint != "" {
+			io.Log.Error(msg, "usage", hint)
+		} else {
+			io.Log.Error(msg)
+		}
+		return code
+	}
+	fmt.Fprintln(io.Stderr, pipeline.MaskLog(msg))
+	if hint != "" {
+		fmt.Fprintf(io.Stderr, "usage: %s\n", hint)
 	}
 	return code
 }

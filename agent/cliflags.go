@@ -126,19 +126,26 @@ func flagValueError(fs *flag.FlagSet, name, why string) string {
 }
 
 // usageError prints a usage error of d (one line naming what is wrong, one
-// hint line) on stderr and returns exitcode.Usage.
+// hint line) on stderr and returns exitcode.Usage. Under the JSON log
+// format the two lines are one ERROR record instead: the first is its msg,
+// the hint (without "usage: ") its usage, so that every line on stderr is
+// JSON, as log collectors expect.
 func usageError(io IO, d cmdDoc, format string, a ...any) int {
+	what := fmt.Sprintf(format, a...)
+	line, hint := "agent: "+what, d.synopsis+" (agent help lists them)"
+	if d.name != "" {
+		line, hint = "agent: "+d.name+": "+what, d.synopsis+" (agent "+d.name+" --help)"
+	}
+	if io.Log != nil && pipeline.LogIsJSON(io.Log) {
+		// The logger masks the registered secrets itself.
+		io.Log.Error(line, "usage", hint)
+		return exitcode.Usage
+	}
 	w := io.Stderr
 	if w == nil {
 		w = io.Stdout
 	}
-	msg := pipeline.MaskLog(fmt.Sprintf(format, a...))
-	if d.name == "" {
-		fmt.Fprintf(w, "agent: %s\nusage: %s (agent help lists them)\n", msg, d.synopsis)
-		return exitcode.Usage
-	}
-	fmt.Fprintf(w, "agent: %s: %s\n", d.name, msg)
-	fmt.Fprintf(w, "usage: %s (agent %s --help)\n", d.synopsis, d.name)
+	fmt.Fprintf(w, "%s\nusage: %s\n", pipeline.MaskLog(line), hint)
 	return exitcode.Usage
 }
 

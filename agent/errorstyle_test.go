@@ -88,3 +88,48 @@ func TestErrorStyle(t *testing.T) {
 		}
 	}
 }
+
+// TestUsageErrorJSON: under WSO2_AGENT_LOG_FORMAT=json a usage error is one
+// ERROR record (msg the line of the text format, usage its hint), like
+// every other failure, and no plain line reaches stderr: a log collector
+// parsing the agent's stderr as JSON lines got two plain lines instead.
+func TestUsageErrorJSON(t *testing.T) {
+	const secret = "Sup3r-Usage-Secret"
+	env := map[string]string{"PATH": "/usr/bin:/bin", "WSO2_AGENT_LOG_FORMAT": "json", "WSO2_PROFILE": "none", "WSO2_MYSQL_PASSWORD": secret}
+	tests := []struct {
+		args     []string
+		msg, use string
+	}{
+		{nil, "agent: no subcommand given", "agent <subcommand> [arguments] (agent help lists them)"},
+		{[]string{"bogus"}, `agent: unknown subcommand "bogus"`, "(agent help lists them)"},
+		{[]string{"render", "--bogus"}, "agent: render: unknown flag --bogus", "(agent render --help)"},
+		{[]string{"certs", "list"}, "agent: certs list: want exactly one keystore file, got 0 arguments", "(agent certs list --help)"},
+		{[]string{"cron", "-n", "x", "0 0 * * * ?"}, "agent: cron: -n \"x\": want a whole number from 1 to 100000", "(agent cron --help)"},
+		{[]string{"env", "--json", "--markdown"}, "agent: env: --markdown and --json exclude each other", "(agent env --help)"},
+		{[]string{"run", "--"}, "agent: run: no command after --", "see agent run --help"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := runPipe(t, env, tc.args...)
+			if r.Code != exitcode.Usage {
+				t.Fatalf("exit %d, want %d\nstderr:\n%s", r.Code, exitcode.Usage, r.Stderr)
+			}
+			if strings.Contains(r.Stderr, secret) {
+				t.Fatalf("the secret is shown:\n%s", r.Stderr)
+			}
+			lines := strings.Split(strings.TrimSuffix(r.Stderr, "\n"), "\n")
+			var rec map[string]any
+			for _, l := range lines {
+				if err := json.Unmarshal([]byte(l), &rec); err != nil {
+					t.Fatalf("a stderr line is not JSON: %q\nstderr:\n%s", l, r.Stderr)
+				}
+			}
+			if len(lines) != 1 || rec["level"] != "ERROR" || rec["msg"] != tc.msg {
+				t.Fatalf("want one ERROR record with msg %q, got:\n%s", tc.msg, r.Stderr)
+			}
+			if u, _ := rec["usage"].(string); !strings.Contains(u, tc.use) {
+				t.Fatalf("usage %q does not contain %q", u, tc.use)
+			}
+		})
+	}
+}
