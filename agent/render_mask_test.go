@@ -156,3 +156,46 @@ func TestRenderMasksByMeaning(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderMasksSecretInPaths: the home, the server command and the
+// addresses waited for are free text like file names and job commands: a
+// secret value that is part of them is shown as [secret N], in the JSON
+// report and in the text, dry run or not. They were printed as they were.
+func TestRenderMasksSecretInPaths(t *testing.T) {
+	const secret = "pw-in-path-42"
+	home := filepath.Join(t.TempDir(), secret, "home")
+	fxCopy(t, fixtureFor(t, "gateway"), home)
+	env := processEnv(t, "gateway", home)
+	env["WSO2_MYSQL_PASSWORD"] = secret
+	env["WSO2_AGENT_WAIT_FOR"] = "tcp://" + secret + ".example:3306"
+	for _, args := range [][]string{
+		{"render", "--dry-run", "--output", "json"},
+		{"render", "--dry-run"},
+		{"render", "--output", "json"},
+	} {
+		r := runPipe(t, env, args...)
+		if r.Code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, r.Code, r.Stderr)
+		}
+		if strings.Contains(r.Stdout+r.Stderr, secret) {
+			t.Errorf("%v shows the secret:\n%s", args, grepLines(r.Stdout+r.Stderr, secret))
+		}
+		if args[len(args)-1] == "json" {
+			rep := parseReport(t, r)
+			if !strings.Contains(rep.Home, "[secret ") || !strings.Contains(rep.Command[0], "[secret ") || !strings.Contains(rep.WaitFor[0], "[secret ") {
+				t.Errorf("%v: home %q, command %q, wait_for %q: want [secret N] in each", args, rep.Home, rep.Command, rep.WaitFor)
+			}
+		}
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

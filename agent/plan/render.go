@@ -279,8 +279,15 @@ type Report struct {
 // may carry a secret from the environment anywhere.
 func (p *Plan) Report(dryRun bool) Report {
 	shown := p.showFiles(dryRun)
-	r := Report{Profile: p.Profile, Home: p.Home, DryRun: dryRun, Seeds: p.Seeds, Schedules: p.Schedules,
-		WaitFor: p.WaitFor, Command: p.Command, Changed: []string{}, Actions: []Action{}}
+	// The home, the seed folders, the addresses waited for and the server
+	// command are free text too: a secret may be part of a path.
+	r := Report{Profile: p.Profile, Home: p.MaskSecrets(p.Home), DryRun: dryRun, Schedules: p.Schedules,
+		WaitFor: p.maskAll(p.WaitFor), Command: p.maskAll(p.Command), Changed: []string{}, Actions: []Action{}}
+	for _, s := range p.Seeds {
+		c := *s
+		c.Src, c.Dst = p.MaskSecrets(s.Src), p.MaskSecrets(s.Dst)
+		r.Seeds = append(r.Seeds, &c)
+	}
 	if r.WaitFor == nil {
 		r.WaitFor = []string{}
 	}
@@ -312,6 +319,19 @@ func (p *Plan) Report(dryRun bool) Report {
 	return r
 }
 
+// maskAll returns a copy of list with every secret value masked
+// (MaskSecrets), nil for nil.
+func (p *Plan) maskAll(list []string) []string {
+	if list == nil {
+		return nil
+	}
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = p.MaskSecrets(s)
+	}
+	return out
+}
+
 // WriteJSON writes the report as indented JSON.
 func (p *Plan) WriteJSON(w io.Writer, dryRun bool) error {
 	enc := json.NewEncoder(w)
@@ -333,7 +353,7 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 		verb = "would change"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "# profile %s, home %s\n", p.Profile, p.Home)
+	fmt.Fprintf(&b, "# profile %s, home %s\n", p.Profile, p.MaskSecrets(p.Home))
 	changed := p.Changed()
 	for _, f := range changed {
 		// File names and targets are masked too: a patch file may put a
@@ -376,10 +396,10 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 	}
 	for _, s := range p.Seeds {
 		if s.Cleanup {
-			fmt.Fprintf(&b, "# remove what an interrupted seed left in %s\n", s.Dst)
+			fmt.Fprintf(&b, "# remove what an interrupted seed left in %s\n", p.MaskSecrets(s.Dst))
 			continue
 		}
-		fmt.Fprintf(&b, "# seed %s from %s (%d files) when no other container has\n", s.Dst, s.Src, s.Files)
+		fmt.Fprintf(&b, "# seed %s from %s (%d files) when no other container has\n", p.MaskSecrets(s.Dst), p.MaskSecrets(s.Src), s.Files)
 	}
 	for _, s := range p.Schedules {
 		var next []string
@@ -401,11 +421,11 @@ func (p *Plan) WriteText(w io.Writer, dryRun bool) error {
 		fmt.Fprintf(&b, "# check: %s\n", p.MaskSecrets(c))
 	}
 	if len(p.WaitFor) > 0 {
-		fmt.Fprintf(&b, "# wait for: %s\n", strings.Join(p.WaitFor, ", "))
+		fmt.Fprintf(&b, "# wait for: %s\n", p.MaskSecrets(strings.Join(p.WaitFor, ", ")))
 	} else {
 		b.WriteString("# wait for: nothing\n")
 	}
-	fmt.Fprintf(&b, "# command: %s\n", strings.Join(p.Command, " "))
+	fmt.Fprintf(&b, "# command: %s\n", p.MaskSecrets(strings.Join(p.Command, " ")))
 	if len(changed) == 0 {
 		b.WriteString("# no changes: the configuration is up to date\n")
 	} else {
