@@ -470,3 +470,18 @@ func TestRunWarnsOfATZItCannotLoad(t *testing.T) {
 		}
 	}
 }
+
+// A job's output lines are masked like the agent's own lines in the text
+// log format too, not only in JSON: a secret a job prints is [secret N].
+func TestRunJobsTextOutputMasked(t *testing.T) {
+	const secret = "Sekr3t-Job-Pw"
+	a := startAgent(t, false, baseEnv("MY_API_TOKEN="+secret, "WSO2_AGENT_JOB_SAY=* * * * * * echo out-"+secret), "sleep", "300")
+	a.waitLog("job=say | out-")
+	a.signal(syscall.SIGTERM)
+	if code := a.wait(); code != 143 {
+		t.Fatalf("agent exited %d, want 143; stderr:\n%s", code, a.stderrText())
+	}
+	if strings.Contains(a.stderrText(), secret) {
+		t.Fatalf("a job's output shows the secret:\n%s", a.stderrText())
+	}
+}

@@ -41,6 +41,9 @@ type Options struct {
 	// whose message is the line, with attributes job=<name> and
 	// stream=output (for WSO2_AGENT_LOG_FORMAT=json).
 	JSONOutput bool
+	// Mask, when not nil, masks the secrets in each output line written to
+	// Output (Log masks its own records).
+	Mask func(string) string
 	// Env is the environment of every run; Dir its working directory (""
 	// inherits the agent's).
 	Env []string
@@ -252,6 +255,9 @@ func (s *Scheduler) emit(name string, line []byte) {
 	}
 	if s.opt.Output == nil {
 		return
+	}
+	if s.opt.Mask != nil {
+		line = []byte(s.opt.Mask(string(line)))
 	}
 	buf := make([]byte, 0, len(name)+len(line)+8)
 	buf = append(buf, "job="...)

@@ -251,6 +251,7 @@ func StartJobs(ctx context.Context, r *supervise.Reaper, spec *RunSpec, log *slo
 		Log:         log,
 		Output:      output,
 		JSONOutput:  strings.EqualFold(cfg.LogFormat, "json"),
+		Mask:        MaskLog,
 		Env:         env,
 		Dir:         cfg.Jobs.Dir,
 		Credential:  cred,
