@@ -287,29 +287,28 @@ func apim4Health(profile, home, portOffset string, getenv func(string) (string, 
 		if err := toml.Unmarshal(b, &doc); err != nil {
 			return health.Check{}, exitcode.Errorf(exitcode.DataErr, "parse %s: %v", path, oneLine(err))
 		}
-		switch v := doc.Server.Offset.(type) {
-		case nil:
-		case int64:
-			off = int(v)
-		case string:
-			if name, ok := envPlaceholder(v); ok {
-				val, set := getenv(name)
-				if !set {
-					return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %s: %s is not set here; set it, or WSO2_PORT_OFFSET, to the server's offset", path, v, name)
-				}
-				if off, err = product.ParseOffset(val); err != nil {
-					return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %s: %s: %v", path, v, name, err)
-				}
-			} else if strings.Contains(v, "$") {
-				return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %q is the server's to resolve, which agent health cannot: set WSO2_PORT_OFFSET to the server's offset", path, v)
-			} else if off, err = product.ParseOffset(v); err != nil {
-				return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %v", path, err)
-			}
+		// The same reading of [server] offset as the setup's checks
+		// (offsetValue), and a whole $env{NAME} read from this container's
+		// environment, as the server reads it.
+		n, placeholder, err := offsetValue(doc.Server.Offset)
+		switch {
+		case err != nil:
+			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %v", path, err)
+		case !placeholder:
+			off = n
 		default:
-			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %v is not an integer", path, v)
-		}
-		if off < 0 || off > product.MaxOffset {
-			return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %d is not between 0 and %d", path, off, product.MaxOffset)
+			v := doc.Server.Offset.(string)
+			name, ok := envPlaceholder(v)
+			if !ok {
+				return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %q is the server's to resolve, which agent health cannot: set WSO2_PORT_OFFSET to the server's offset", path, v)
+			}
+			val, set := getenv(name)
+			if !set {
+				return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %s: %s is not set here; set it, or WSO2_PORT_OFFSET, to the server's offset", path, v, name)
+			}
+			if off, err = product.ParseOffset(val); err != nil {
+				return health.Check{}, exitcode.Errorf(exitcode.Config, "%s [server] offset: %s: %s: %v", path, v, name, err)
+			}
 		}
 	}
 	if RoleOf(profile) == RoleGW || profile == allInOne {
