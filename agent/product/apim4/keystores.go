@@ -63,7 +63,7 @@ func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string
 			named = append(named, "WSO2_KEYSTORE_PASSWORD")
 		}
 		table := strings.ToLower(ks)
-		if !hasKeystoreTable(doc, table) {
+		if _, ok := doc.Get(tomlconf.Key{"keystore", table}); !ok {
 			continue // the server's defaults, which no variable touched
 		}
 		// get is the value the server reads for key: the table's own,
@@ -157,22 +157,6 @@ func checkKeystores(doc *tomlconf.Doc, env *Env, home string, overlay map[string
 // key_password too: a table that sets password and leaves key_password out
 // does not get its password for the key, but wso2carbon.
 var keystoreDefaults = map[string]string{"file_name": "wso2carbon.jks", "password": "wso2carbon", "alias": "wso2carbon", "key_password": "wso2carbon"}
-
-// hasKeystoreTable reports whether doc has a [keystore.<table>] key.
-func hasKeystoreTable(doc *tomlconf.Doc, table string) bool {
-	for _, k := range []string{"file_name", "password", "alias", "key_password", "type"} {
-		if hasKey(doc, table, k) {
-			return true
-		}
-	}
-	return false
-}
-
-// hasKey reports whether doc sets [keystore.<table>] key.
-func hasKey(doc *tomlconf.Doc, table, key string) bool {
-	_, ok := doc.Get(tomlconf.Key{"keystore", table, key})
-	return ok
-}
 
 // unchecked reports whether err says the agent cannot read what Java may
 // (a JCEKS store, a PBMAC1 MAC, a JKS password above U+00FF, a mixed-case
