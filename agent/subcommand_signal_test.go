@@ -14,6 +14,13 @@ import (
 	"github.com/wso2-container/agent/internal/fixtures"
 )
 
+// stopSignals are the signals that stop a subcommand: docker stop's TERM
+// and Ctrl-C's INT, with their names as the stop line gives them.
+var stopSignals = []struct {
+	sig  syscall.Signal
+	name string
+}{{syscall.SIGTERM, "SIGTERM"}, {syscall.SIGINT, "SIGINT"}}
+
 // TestRenderStoppedWhileWaitingForTheLock: a TERM or INT to `agent render`
 // as PID 1 (`docker run --rm IMAGE render` through the images' `agent run`
 // entrypoint; `docker stop`, Ctrl-C) while it waits for another agent's
@@ -25,10 +32,7 @@ func TestRenderStoppedWhileWaitingForTheLock(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the agent runs as PID 1 of a new PID namespace (unshare --pid)")
 	}
-	for _, c := range []struct {
-		sig  syscall.Signal
-		name string
-	}{{syscall.SIGTERM, "SIGTERM"}, {syscall.SIGINT, "SIGINT"}} {
+	for _, c := range stopSignals {
 		t.Run(c.name, func(t *testing.T) {
 			home := apim4Home4Health(t, "wso2am-universal-gw-4.5.0", "gateway.sh", "")
 			sec := filepath.Join(home, "repository", "resources", "security")
@@ -126,5 +130,33 @@ func TestHealthStoppedWhileProbing(t *testing.T) {
 	}
 	if s := a.stderrText(); !strings.Contains(s, "unhealthy: stopped by SIGTERM before the probe ended") {
 		t.Errorf("stderr lacks the stop line:\n%s", s)
+	}
+}
+
+// TestAdminPasswordStoppedWhileWaiting: a TERM or INT while admin-password
+// waits for its database (a Kubernetes Job deleted, Ctrl-C) ends it with
+// 128+N and one line saying so, also as PID 1 through the images' `agent
+// run` entrypoint. Before, it did not handle the signal: Go's default
+// action, which a namespace's PID 1 cannot carry out, made it exit 2,
+// an undocumented code, without a word.
+func TestAdminPasswordStoppedWhileWaiting(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the agent runs as PID 1 of a new PID namespace (unshare --pid)")
+	}
+	_, port, _ := net.SplitHostPort(closedPort(t)) // nothing listens there: the job waits
+	env := baseEnv("WSO2_MYSQL_SERVER=127.0.0.1", "WSO2_MYSQL_PORT="+port,
+		"WSO2_MYSQL_PASSWORD=Db-S3cret-pw", "WSO2_NEW_ADMIN_PASSWORD=New-Adm1n-pw", "WSO2_AGENT_WAIT_TIMEOUT=10m")
+	for _, c := range stopSignals {
+		t.Run(c.name, func(t *testing.T) {
+			a := startAgent(t, true, env, "admin-password")
+			a.waitLog("waiting for the user-store database")
+			a.signal(c.sig)
+			if code := a.wait(); code != 128+int(c.sig) {
+				t.Errorf("exit %d after %s, want %d; stderr:\n%s", code, c.name, 128+int(c.sig), a.stderrText())
+			}
+			if s := a.stderrText(); !strings.Contains(s, "agent: admin-password: stopped by "+c.name) || strings.Contains(s, "S3cret") || strings.Contains(s, "Adm1n") {
+				t.Errorf("stderr lacks the stop line or shows a secret:\n%s", s)
+			}
+		})
 	}
 }
